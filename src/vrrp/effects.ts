@@ -1,0 +1,46 @@
+// Outputs of the core, as data. The driver carries them out in order.
+
+export type VrrpState = "INIT" | "BACKUP" | "MASTER" | "FAULT" | "STOP";
+
+export interface SendAdvertEffect {
+  type: "SendAdvert";
+  instance: string;
+  priority: number;
+}
+
+export interface AddVipsEffect {
+  type: "AddVips";
+  instance: string;
+}
+
+export interface DelVipsEffect {
+  type: "DelVips";
+  instance: string;
+}
+
+/** Gratuitous ARPs (IPv4) or unsolicited neighbour advertisements (IPv6) for every VIP, `repeat` times each. */
+export interface SendGratuitousEffect {
+  type: "SendGratuitous";
+  instance: string;
+  repeat: number;
+}
+
+/** A state change of an instance or a sync group; the driver runs notify scripts and logs it. */
+export interface NotifyEffect {
+  type: "Notify";
+  kind: "INSTANCE" | "GROUP";
+  name: string;
+  from: VrrpState;
+  to: VrrpState;
+  priority: number;
+  reason: string;
+}
+
+export interface LogEffect {
+  type: "Log";
+  level: "debug" | "info" | "warn";
+  instance: string;
+  message: string;
+}
+
+export type Effect = SendAdvertEffect | AddVipsEffect | DelVipsEffect | SendGratuitousEffect | NotifyEffect | LogEffect;

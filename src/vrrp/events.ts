@@ -1,0 +1,42 @@
+// Inputs of the core. The driver owns clocks and sockets and turns what happens into these events.
+
+import type { IpFamily } from "./ip-address.ts";
+
+export interface StartupEvent {
+  type: "Startup";
+}
+
+/** `handover`: keep the VIPs until the new master's first advert (bounded), instead of releasing them at once. */
+export interface ShutdownEvent {
+  type: "Shutdown";
+  handover: boolean;
+}
+
+export interface AdvertReceivedEvent {
+  type: "AdvertReceived";
+  interface: string;
+  family: IpFamily;
+  /** The VRRP message is `packet[offset, offset+length)`. */
+  packet: Uint8Array;
+  offset: number;
+  length: number;
+  src: Uint8Array;
+  dst: Uint8Array;
+  /** IPv4 TTL or IPv6 hop limit as received. */
+  ttl: number;
+}
+
+/** Some deadline returned by nextDeadline() has passed. */
+export interface TimerFiredEvent {
+  type: "TimerFired";
+}
+
+/** A tracker (script, interface, file) changed; `value` is for value trackers (track_file). */
+export interface TrackerChangedEvent {
+  type: "TrackerChanged";
+  tracker: string;
+  up: boolean;
+  value: number;
+}
+
+export type VrrpEvent = StartupEvent | ShutdownEvent | AdvertReceivedEvent | TimerFiredEvent | TrackerChangedEvent;

@@ -1,0 +1,58 @@
+// What the core needs to know about one VRRP instance. The config loader builds it from TOML; the core never
+// reads files. Addresses are bytes (see ip-address.ts).
+
+import type { VrrpVersion } from "./advert.ts";
+import type { AuthType } from "./constants.ts";
+import type { IpFamily } from "./ip-address.ts";
+import type { TrackerConfig } from "./tracking.ts";
+
+export interface GarpSettings {
+  /** Gratuitous ARPs / unsolicited NAs sent at once on becoming MASTER (keepalived: garp_master_repeat, 5). */
+  masterRepeat: number;
+  /** Delay of the second burst after becoming MASTER, 0 for none (garp_master_delay, 5 s). */
+  masterDelayMs: number;
+  /** Burst sent when a MASTER hears a lower-priority advert (garp_lower_prio_repeat, default masterRepeat). */
+  lowerPrioRepeat: number;
+  /** Periodic refresh while MASTER, 0 for none (garp_master_refresh). */
+  masterRefreshMs: number;
+  masterRefreshRepeat: number;
+}
+
+export const DEFAULT_GARP: GarpSettings = {
+  masterRepeat: 5,
+  masterDelayMs: 5000,
+  lowerPrioRepeat: 5,
+  masterRefreshMs: 0,
+  masterRefreshRepeat: 1,
+};
+
+export interface InstanceConfig {
+  name: string;
+  /** The interface the instance advertises on; adverts are matched by interface, family and VRID. */
+  interface: string;
+  family: IpFamily;
+  version: VrrpVersion;
+  vrid: number;
+  /** Base priority 1..255; 255 is the address owner. */
+  priority: number;
+  advertIntervalCs: number;
+  /** keepalived's `state MASTER` only matters for the owner; others wait Master_Down_Interval either way. */
+  initialState: "MASTER" | "BACKUP";
+  preempt: boolean;
+  preemptDelayMs: number;
+  /** The addresses carried in adverts (the VIPs of the instance's family, not the excluded ones). */
+  advertAddresses: readonly Uint8Array[];
+  authType: AuthType;
+  /** 8 bytes; zeros without authentication. */
+  authData: Uint8Array;
+  /** keepalived's v3_checksum_as_v2: a v3 IPv4 checksum without the pseudo-header. */
+  checksumAsV2: boolean;
+  /** keepalived's skip_check_adv_addr: don't compare the address list of adverts from the current master. */
+  skipCheckAdvertAddresses: boolean;
+  /** Our address on the interface, the advert source: it breaks ties between equal priorities. */
+  primaryAddress: Uint8Array;
+  /** Unicast peers; empty means multicast. Adverts from other sources are rejected when set. */
+  unicastPeers: readonly Uint8Array[];
+  trackers: readonly TrackerConfig[];
+  garp: GarpSettings;
+}

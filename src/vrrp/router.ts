@@ -1,0 +1,438 @@
+// The state machine of one VRRP instance: RFC 5798 §6.4 (and RFC 3768 §6.4 for v2) plus the keepalived
+// behaviours its users rely on (preempt_delay, answering a lower-priority master, priority 0 on shutdown,
+// tracker weights, FAULT).
+//
+// Time is only what the caller passes in (`nowMs`); timers are absolute deadlines read through nextDeadline().
+// `changeState` is the one place a state changes; it carries out the entry and exit actions of states.
+
+import { type AdvertFields, encodeAdvert, type ReceivedAdvert } from "./advert.ts";
+import { VRRP_PRIO_OWNER, VRRP_PRIO_STOP } from "./constants.ts";
+import type { Effect, SendAdvertEffect, SendGratuitousEffect, VrrpState } from "./effects.ts";
+import type { InstanceConfig } from "./instance-config.ts";
+import { addressLength, compareAddressBytes, formatIp } from "./ip-address.ts";
+import { newRejectCounters, type RejectCounters, type RejectReason } from "./reject-reason.ts";
+import { masterDownIntervalMs, skewTimeMs } from "./timing.ts";
+import { type EffectivePriority, effectivePriority, type TrackerState } from "./tracking.ts";
+import { validateAdvert } from "./validate-advert.ts";
+
+/** What the last advert we accepted or heard tells about the master, for the preempt_delay rule. */
+type LastHeard = "none" | "accepted" | "lower" | "resign";
+
+export interface RouterStats {
+  advertsReceived: number;
+  advertsSent: number;
+  becameMaster: number;
+  rejects: RejectCounters;
+  lastReject: RejectReason | null;
+}
+
+/** keepalived logs a mismatch once and then stays quiet; we repeat it at most this often. */
+const REJECT_LOG_EVERY_MS = 60_000;
+
+export class Router {
+  readonly config: InstanceConfig;
+  state: VrrpState = "INIT";
+  /** Base priority plus tracker weights, clamped; 255 for the owner. */
+  priority: number;
+  /** The tracker that puts this instance in FAULT, or null. */
+  ownFault: string | null = null;
+  /** Set by the sync group while another member is in FAULT. */
+  groupFault: string | null = null;
+  /** True between a handover shutdown and the release of the VIPs. */
+  stopping = false;
+  readonly stats: RouterStats = {
+    advertsReceived: 0,
+    advertsSent: 0,
+    becameMaster: 0,
+    rejects: newRejectCounters(),
+    lastReject: null,
+  };
+
+  /** v3 backups adopt the master's interval (RFC 5798 §6.4.2); v2 and masters use their own. */
+  private masterAdverIntervalCs: number;
+  private advertAt = Infinity;
+  private masterDownAt = Infinity;
+  private garpAt = Infinity;
+  /** The pending gratuitous burst is the second one after becoming MASTER (not a periodic refresh). */
+  private secondBurstPending = false;
+  /** The priority our last advert carried, to notice when trackers change it. */
+  private announcedPriority = -1;
+  private releaseAt = Infinity;
+  private preemptDelayed = false;
+  private lastHeard: LastHeard = "none";
+  /** The source of the last accepted advert: the master we follow (length 0 when none). */
+  private readonly masterAddress = new Uint8Array(16);
+  private masterAddressLength = 0;
+  private readonly trackerStates: TrackerState[];
+  private readonly computed: EffectivePriority = { priority: 0, faultBy: null };
+  private readonly rejectLoggedAt = new Map<RejectReason, number>();
+  // Preallocated: the steady state (a master sending, a backup receiving) allocates nothing.
+  private readonly advertEffect: SendAdvertEffect;
+  private readonly garpEffect: SendGratuitousEffect;
+  private readonly advertFields: AdvertFields;
+
+  constructor(config: InstanceConfig) {
+    this.config = config;
+    this.priority = config.priority;
+    this.masterAdverIntervalCs = config.advertIntervalCs;
+    this.trackerStates = config.trackers.map(() => ({ up: true, value: 0 }));
+    this.advertEffect = { type: "SendAdvert", instance: config.name, priority: config.priority };
+    this.garpEffect = { type: "SendGratuitous", instance: config.name, repeat: 0 };
+    this.advertFields = {
+      version: config.version,
+      vrid: config.vrid,
+      priority: config.priority,
+      advertIntervalCs: config.advertIntervalCs,
+      addresses: config.advertAddresses,
+      authType: config.authType,
+      authData: config.authData,
+    };
+    this.recomputePriority();
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get isOwner(): boolean {
+    return this.config.priority === VRRP_PRIO_OWNER;
+  }
+
+  get faulted(): boolean {
+    return this.ownFault !== null || this.groupFault !== null;
+  }
+
+  /** The interval the master we follow announced (ours while MASTER). */
+  get masterAdvertIntervalCs(): number {
+    return this.masterAdverIntervalCs;
+  }
+
+  get skewTimeMs(): number {
+    return skewTimeMs(this.config.version, this.priority, this.masterAdverIntervalCs);
+  }
+
+  get masterDownIntervalMs(): number {
+    return masterDownIntervalMs(this.config.version, this.priority, this.masterAdverIntervalCs);
+  }
+
+  /** The current master's address as text, or null (allocates: for status and logs). */
+  masterAddressString(): string | null {
+    if (this.state === "MASTER") return formatIp(this.config.primaryAddress);
+    return this.masterAddressLength === 0 ? null : formatIp(this.masterAddress, 0, this.masterAddressLength);
+  }
+
+  nextDeadline(): number {
+    return Math.min(this.advertAt, this.masterDownAt, this.garpAt, this.releaseAt);
+  }
+
+  /** Encodes an advert with `priority` from `src` to `dst` into `out`; returns its length. */
+  writeAdvert(out: Uint8Array, priority: number, src: Uint8Array, dst: Uint8Array): number {
+    this.advertFields.priority = priority;
+    return encodeAdvert(out, this.advertFields, this.config.family, src, dst, this.config.checksumAsV2 ? "as-v2" : "pseudo-header");
+  }
+
+  // ---- events -------------------------------------------------------------------------------------------
+
+  startup(nowMs: number, out: Effect[]): void {
+    if (this.state !== "INIT") return;
+    this.lastHeard = "none";
+    if (this.faulted) this.changeState("FAULT", this.faultReason(), nowMs, out);
+    else if (this.isOwner) this.changeState("MASTER", "address owner (priority 255)", nowMs, out);
+    else this.changeState("BACKUP", "startup", nowMs, out);
+  }
+
+  shutdown(handover: boolean, nowMs: number, out: Effect[]): void {
+    if (this.state === "STOP" || this.stopping) return;
+    if (this.state !== "MASTER") {
+      this.changeState("STOP", "shutdown", nowMs, out);
+      return;
+    }
+    this.emitAdvert(VRRP_PRIO_STOP, out);
+    if (!handover) {
+      this.changeState("STOP", "shutdown", nowMs, out);
+      return;
+    }
+    // Keep serving the VIPs until the new master speaks; the wait is bounded by the longest Master_Down_Interval
+    // a backup can have (priority 1). Repeat the priority-0 advert each interval in case one is lost.
+    this.stopping = true;
+    this.garpAt = Infinity;
+    this.advertAt = nowMs + this.config.advertIntervalCs * 10;
+    this.releaseAt = nowMs + masterDownIntervalMs(this.config.version, 1, this.config.advertIntervalCs);
+    out.push(this.log("info", "stopping: priority 0 sent, keeping the VIPs until the new master advertises"));
+  }
+
+  /** A decoded advert for this instance's VRID: validated here, then stepped through the state machine. */
+  receive(advert: ReceivedAdvert, nowMs: number, out: Effect[]): void {
+    this.stats.advertsReceived++;
+    const fromMaster = this.isFromCurrentMaster(advert);
+    const reason = validateAdvert(advert, this.config, fromMaster);
+    if (reason !== null) {
+      this.countReject(reason, advert, nowMs, out);
+      return;
+    }
+    switch (this.state) {
+      case "BACKUP":
+        this.receiveAsBackup(advert, nowMs, out);
+        return;
+      case "MASTER":
+        this.receiveAsMaster(advert, nowMs, out);
+        return;
+      default:
+        return; // INIT, FAULT, STOP: adverts change nothing
+    }
+  }
+
+  /** Counts a reject found before the advert could be decoded (bad checksum, TTL...), attributed by VRID. */
+  countReject(reason: RejectReason, advert: ReceivedAdvert | null, nowMs: number, out: Effect[]): void {
+    this.stats.rejects[reason]++;
+    this.stats.lastReject = reason;
+    const loggedAt = this.rejectLoggedAt.get(reason);
+    if (loggedAt !== undefined && nowMs - loggedAt < REJECT_LOG_EVERY_MS) return;
+    this.rejectLoggedAt.set(reason, nowMs);
+    const from = advert ? ` from ${advert.srcString()}` : "";
+    out.push(this.log("warn", `advert${from} dropped: ${describeReject(reason, advert, this.config)}`));
+  }
+
+  onTimer(nowMs: number, out: Effect[]): void {
+    if (this.state === "BACKUP" && this.masterDownAt <= nowMs) this.masterDownExpired(nowMs, out);
+    if (this.state !== "MASTER") return;
+    if (this.releaseAt <= nowMs) {
+      this.changeState("STOP", "handover: no new master advertised in time, releasing the VIPs", nowMs, out);
+      return;
+    }
+    if (this.advertAt <= nowMs) {
+      const intervalMs = this.config.advertIntervalCs * 10;
+      this.emitAdvert(this.stopping ? VRRP_PRIO_STOP : this.priority, out);
+      // Scheduled from the previous deadline, not from now, so the advert train does not drift.
+      this.advertAt += intervalMs;
+      if (this.advertAt <= nowMs) this.advertAt = nowMs + intervalMs;
+    }
+    if (this.garpAt <= nowMs) {
+      const garp = this.config.garp;
+      this.emitGratuitous(this.secondBurstPending ? garp.masterRepeat : garp.masterRefreshRepeat, out);
+      this.secondBurstPending = false;
+      this.garpAt = garp.masterRefreshMs > 0 ? nowMs + garp.masterRefreshMs : Infinity;
+    }
+  }
+
+  /** Records a tracker's new state; the caller then calls reconcile() (so sync groups can be settled first). */
+  updateTracker(index: number, up: boolean, value: number): void {
+    const state = this.trackerStates[index];
+    if (!state) return;
+    state.up = up;
+    state.value = value;
+    this.recomputePriority();
+  }
+
+  setGroupFault(cause: string | null): void {
+    this.groupFault = cause;
+  }
+
+  /** Brings the state in line with faults and priority after trackers or the sync group changed. */
+  reconcile(nowMs: number, out: Effect[]): void {
+    if (this.state === "INIT" || this.state === "STOP" || this.stopping) return;
+    if (this.faulted) {
+      if (this.state !== "FAULT") {
+        if (this.state === "MASTER") this.emitAdvert(VRRP_PRIO_STOP, out);
+        this.changeState("FAULT", this.faultReason(), nowMs, out);
+      }
+      return;
+    }
+    if (this.state === "FAULT") {
+      this.lastHeard = "none";
+      if (this.isOwner) this.changeState("MASTER", "fault cleared; address owner", nowMs, out);
+      else this.changeState("BACKUP", "fault cleared", nowMs, out);
+      return;
+    }
+    if (this.state === "MASTER" && this.announcedPriority !== this.priority) {
+      // Announce a new priority at once: a backup that now outranks us can preempt without waiting.
+      this.emitAdvert(this.priority, out);
+      this.advertAt = nowMs + this.config.advertIntervalCs * 10;
+    }
+  }
+
+  /** A sync group moves this member along with another one (keepalived's vrrp_sync_group). */
+  followGroup(to: "MASTER" | "BACKUP", reason: string, nowMs: number, out: Effect[]): void {
+    if (this.stopping || this.faulted) return;
+    if (to === "MASTER" && this.state === "BACKUP") this.changeState("MASTER", reason, nowMs, out);
+    else if (to === "BACKUP" && this.state === "MASTER") this.changeState("BACKUP", reason, nowMs, out);
+  }
+
+  // ---- the state machine --------------------------------------------------------------------------------
+
+  private receiveAsBackup(advert: ReceivedAdvert, nowMs: number, out: Effect[]): void {
+    if (advert.priority === VRRP_PRIO_STOP) {
+      // The master is leaving: take over after Skew_Time only (RFC 5798 §6.4.2).
+      this.lastHeard = "resign";
+      this.preemptDelayed = false;
+      this.masterDownAt = nowMs + this.skewTimeMs;
+      return;
+    }
+    if (!this.config.preempt || advert.priority >= this.priority) {
+      this.lastHeard = "accepted";
+      this.preemptDelayed = false;
+      this.rememberMaster(advert);
+      if (this.config.version === 3) this.masterAdverIntervalCs = advert.advertIntervalCs;
+      this.masterDownAt = nowMs + this.masterDownIntervalMs;
+      return;
+    }
+    // A lower-priority master and we may preempt: ignore it and let Master_Down_Interval run out.
+    this.lastHeard = "lower";
+  }
+
+  private receiveAsMaster(advert: ReceivedAdvert, nowMs: number, out: Effect[]): void {
+    if (this.stopping) {
+      if (advert.priority !== VRRP_PRIO_STOP) {
+        this.rememberMaster(advert);
+        this.changeState("STOP", `handover complete: ${advert.srcString()} is advertising`, nowMs, out);
+      }
+      return;
+    }
+    if (advert.priority === VRRP_PRIO_STOP) {
+      // Another master is leaving; answer at once so its backups know we are here.
+      this.emitAdvert(this.priority, out);
+      this.advertAt = nowMs + this.config.advertIntervalCs * 10;
+      return;
+    }
+    const size = addressLength(this.config.family);
+    const higher =
+      advert.priority > this.priority ||
+      (advert.priority === this.priority &&
+        compareAddressBytes(advert.src, 0, this.config.primaryAddress, 0, size) > 0);
+    if (higher) {
+      this.rememberMaster(advert);
+      this.lastHeard = "accepted";
+      if (this.config.version === 3) this.masterAdverIntervalCs = advert.advertIntervalCs;
+      const reason =
+        advert.priority > this.priority
+          ? `higher priority advert from ${advert.srcString()} (${advert.priority} > ${this.priority})`
+          : `equal priority ${advert.priority} from higher address ${advert.srcString()}`;
+      this.changeState("BACKUP", reason, nowMs, out);
+      return;
+    }
+    // keepalived answers a lower-priority master with an advert and gratuitous ARPs, so that the other side
+    // steps down and the switches learn where the VIPs are.
+    this.emitAdvert(this.priority, out);
+    this.emitGratuitous(this.config.garp.lowerPrioRepeat, out);
+  }
+
+  private masterDownExpired(nowMs: number, out: Effect[]): void {
+    const delayApplies = this.lastHeard === "none" || this.lastHeard === "lower";
+    if (this.config.preemptDelayMs > 0 && delayApplies && !this.preemptDelayed) {
+      this.preemptDelayed = true;
+      this.masterDownAt = nowMs + this.config.preemptDelayMs;
+      return;
+    }
+    const reason =
+      this.lastHeard === "resign"
+        ? "master sent priority 0; took over after skew time"
+        : this.lastHeard === "lower"
+          ? "preempting a lower-priority master"
+          : "no advert within Master_Down_Interval";
+    this.changeState("MASTER", reason, nowMs, out);
+  }
+
+  /** The only place the state changes: exit actions of the old state, entry actions of the new one, Notify. */
+  private changeState(to: VrrpState, reason: string, nowMs: number, out: Effect[]): void {
+    const from = this.state;
+    if (from === to) return;
+    if (from === "MASTER") {
+      out.push({ type: "DelVips", instance: this.name });
+      this.advertAt = Infinity;
+      this.garpAt = Infinity;
+      this.releaseAt = Infinity;
+    }
+    this.masterDownAt = Infinity;
+    this.preemptDelayed = false;
+    this.state = to;
+    switch (to) {
+      case "MASTER": {
+        this.stats.becameMaster++;
+        this.masterAdverIntervalCs = this.config.advertIntervalCs;
+        this.masterAddressLength = 0;
+        this.secondBurstPending = this.config.garp.masterDelayMs > 0;
+        // VIPs first, then the advert that makes a preempted master step down, then the ARPs that move traffic.
+        out.push({ type: "AddVips", instance: this.name });
+        this.emitAdvert(this.priority, out);
+        this.emitGratuitous(this.config.garp.masterRepeat, out);
+        this.advertAt = nowMs + this.config.advertIntervalCs * 10;
+        const garp = this.config.garp;
+        this.garpAt = garp.masterDelayMs > 0 ? nowMs + garp.masterDelayMs : garp.masterRefreshMs > 0 ? nowMs + garp.masterRefreshMs : Infinity;
+        break;
+      }
+      case "BACKUP":
+        this.masterDownAt = nowMs + this.masterDownIntervalMs;
+        break;
+      case "STOP":
+        this.stopping = false;
+        break;
+      default:
+        break;
+    }
+    out.push({ type: "Notify", kind: "INSTANCE", name: this.name, from, to, priority: this.priority, reason });
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------------
+
+  private emitAdvert(priority: number, out: Effect[]): void {
+    this.stats.advertsSent++;
+    this.announcedPriority = priority;
+    this.advertEffect.priority = priority;
+    out.push(this.advertEffect);
+  }
+
+  private emitGratuitous(repeat: number, out: Effect[]): void {
+    if (repeat <= 0) return;
+    this.garpEffect.repeat = repeat;
+    out.push(this.garpEffect);
+  }
+
+  private recomputePriority(): void {
+    effectivePriority(this.config.priority, this.config.trackers, this.trackerStates, this.computed);
+    this.priority = this.computed.priority;
+    this.ownFault = this.computed.faultBy;
+  }
+
+  private faultReason(): string {
+    if (this.ownFault !== null) return `tracker ${this.ownFault} is down`;
+    return this.groupFault ?? "fault";
+  }
+
+  private rememberMaster(advert: ReceivedAdvert): void {
+    const size = addressLength(this.config.family);
+    for (let i = 0; i < size; i++) this.masterAddress[i] = advert.src[i]!;
+    this.masterAddressLength = size;
+  }
+
+  private isFromCurrentMaster(advert: ReceivedAdvert): boolean {
+    if (this.masterAddressLength === 0) return false;
+    return compareAddressBytes(advert.src, 0, this.masterAddress, 0, this.masterAddressLength) === 0;
+  }
+
+  private log(level: "debug" | "info" | "warn", message: string): Effect {
+    return { type: "Log", level, instance: this.name, message };
+  }
+}
+
+function describeReject(reason: RejectReason, advert: ReceivedAdvert | null, config: InstanceConfig): string {
+  switch (reason) {
+    case "interval-mismatch":
+      return `advert interval mismatch: ours ${config.advertIntervalCs / 100} s, theirs ${(advert?.advertIntervalCs ?? 0) / 100} s`;
+    case "address-count-mismatch":
+      return `VIP count mismatch: ours ${config.advertAddresses.length}, theirs ${advert?.addressCount ?? "?"} (${advert?.addressStrings().join(" ")})`;
+    case "address-list-mismatch":
+      return `VIP list mismatch: theirs ${advert?.addressStrings().join(" ")}`;
+    case "auth-mismatch":
+      return "authentication password mismatch";
+    case "auth-type-mismatch":
+      return `authentication type mismatch: ours ${config.authType}, theirs ${advert?.authType ?? "?"}`;
+    case "version-mismatch":
+      return `VRRP version mismatch: ours ${config.version}, theirs ${advert?.version ?? "?"}`;
+    case "checksum-form-mismatch":
+      return config.checksumAsV2
+        ? "peer sums the v3 checksum with the IPv4 pseudo-header; we use v3_checksum_as_v2"
+        : "peer sums the v3 checksum without the IPv4 pseudo-header (keepalived's v3_checksum_as_v2)";
+    default:
+      return reason;
+  }
+}

@@ -1,0 +1,51 @@
+// The checks an instance makes on a decoded advert before its state machine sees it. keepalived drops adverts
+// whose version, interval (v2), address list or authentication differ from its own configuration, so vipd
+// must notice the same mismatches: otherwise each side ignores the other and both become MASTER.
+
+import type { ReceivedAdvert } from "./advert.ts";
+import { AUTH_NONE, VRRP_AUTH_DATA_LENGTH } from "./constants.ts";
+import type { InstanceConfig } from "./instance-config.ts";
+import { addressLength, sameAddress } from "./ip-address.ts";
+import type { RejectReason } from "./reject-reason.ts";
+
+/** Returns the reason to drop the advert, or null when it is acceptable. Allocates nothing. */
+export function validateAdvert(
+  advert: ReceivedAdvert,
+  config: InstanceConfig,
+  fromCurrentMaster: boolean,
+): RejectReason | null {
+  if (advert.version !== config.version) return "version-mismatch";
+  const size = addressLength(advert.family);
+  if (sameAddress(advert.src, 0, config.primaryAddress, 0, size)) return "own-advert";
+  if (config.unicastPeers.length > 0 && !containsAddress(config.unicastPeers, advert.src, 0, size)) {
+    return "unknown-unicast-peer";
+  }
+  if (advert.version === 3 && advert.family === 4) {
+    const expected = config.checksumAsV2 ? "as-v2" : "pseudo-header";
+    if (advert.checksumForm !== expected) return "checksum-form-mismatch";
+  }
+  if (advert.version === 2) {
+    if (advert.authType !== config.authType) return "auth-type-mismatch";
+    if (config.authType !== AUTH_NONE) {
+      for (let i = 0; i < VRRP_AUTH_DATA_LENGTH; i++) {
+        if (advert.packet[advert.authDataOffset + i] !== config.authData[i]) return "auth-mismatch";
+      }
+    }
+    if (advert.advertIntervalCs !== config.advertIntervalCs) return "interval-mismatch";
+  }
+  if (config.skipCheckAdvertAddresses && fromCurrentMaster) return null;
+  if (advert.addressCount !== config.advertAddresses.length) return "address-count-mismatch";
+  for (const address of config.advertAddresses) {
+    let found = false;
+    for (let i = 0; i < advert.addressCount && !found; i++) {
+      found = sameAddress(advert.packet, advert.addressOffset + i * size, address, 0, size);
+    }
+    if (!found) return "address-list-mismatch";
+  }
+  return null;
+}
+
+function containsAddress(list: readonly Uint8Array[], bytes: Uint8Array, offset: number, size: number): boolean {
+  for (const item of list) if (sameAddress(item, 0, bytes, offset, size)) return true;
+  return false;
+}

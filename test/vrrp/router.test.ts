@@ -1,0 +1,383 @@
+import { describe, expect, test } from "bun:test";
+import { DEFAULT_GARP } from "../../src/vrrp/instance-config.ts";
+import { Harness, types } from "./harness.ts";
+import { instance } from "./fixtures.ts";
+
+// v2 at priority 100: Master_Down_Interval = 3 s + 156/256 s.
+const MDI_V2_100 = 3000 + 609.375;
+
+describe("election from BACKUP", () => {
+  test("a lone backup becomes MASTER exactly when Master_Down_Interval runs out", () => {
+    const h = new Harness([instance({ version: 2 })]);
+    expect(types(h.startup())).toEqual(["Notify:VI_1:BACKUP"]);
+    h.advanceTo(MDI_V2_100 - 0.001);
+    expect(h.state()).toBe("BACKUP");
+    const effects = h.advanceTo(MDI_V2_100);
+    expect(types(effects)).toEqual(["AddVips", "SendAdvert:100", "SendGratuitous", "Notify:VI_1:MASTER"]);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("initial state MASTER below 255 still waits Master_Down_Interval", () => {
+    const h = new Harness([instance({ version: 2, initialState: "MASTER" })]);
+    h.startup();
+    expect(h.state()).toBe("BACKUP");
+    h.advanceTo(MDI_V2_100);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("the address owner (255) is MASTER at once", () => {
+    const h = new Harness([instance({ priority: 255 })]);
+    expect(types(h.startup())).toEqual(["AddVips", "SendAdvert:255", "SendGratuitous", "Notify:VI_1:MASTER"]);
+  });
+
+  test("adverts from a higher master keep resetting the timer", () => {
+    const h = new Harness([instance({ version: 2 })]);
+    h.startup();
+    for (let t = 1000; t <= 20_000; t += 1000) {
+      h.advanceTo(t);
+      h.receive({ src: "192.0.2.9", priority: 150 });
+    }
+    expect(h.state()).toBe("BACKUP");
+    h.advanceTo(20_000 + MDI_V2_100 - 1);
+    expect(h.state()).toBe("BACKUP");
+    h.advanceTo(20_000 + MDI_V2_100);
+    expect(h.state()).toBe("MASTER");
+    expect(h.router().masterAddressString()).toBe("192.0.2.1");
+  });
+
+  test("an equal-priority advert also holds a backup (RFC 5798 §6.4.2: greater than or equal)", () => {
+    const h = new Harness([instance({ version: 2 })]);
+    h.startup();
+    h.advanceTo(3000);
+    h.receive({ src: "192.0.2.0", priority: 100 });
+    h.advanceTo(3000 + MDI_V2_100 - 1);
+    expect(h.state()).toBe("BACKUP");
+  });
+
+  test("with preempt, a lower-priority master is ignored and preempted after Master_Down_Interval", () => {
+    const h = new Harness([instance({ version: 2 })]);
+    h.startup();
+    for (let t = 500; t < MDI_V2_100; t += 1000) {
+      h.advanceTo(t);
+      h.receive({ src: "192.0.2.9", priority: 50 });
+    }
+    h.advanceTo(MDI_V2_100);
+    expect(h.state()).toBe("MASTER");
+    expect(h.effects.find((e) => e.type === "Notify")).toMatchObject({ reason: "preempting a lower-priority master" });
+  });
+
+  test("with nopreempt, a lower-priority master keeps the role", () => {
+    const h = new Harness([instance({ version: 2, preempt: false })]);
+    h.startup();
+    for (let t = 500; t < 30_000; t += 1000) {
+      h.advanceTo(t);
+      h.receive({ src: "192.0.2.9", priority: 50 });
+    }
+    expect(h.state()).toBe("BACKUP");
+  });
+
+  test("priority 0 from the master: takeover after skew time only", () => {
+    const h = new Harness([instance({ version: 2 })]);
+    h.startup();
+    h.advanceTo(1000);
+    h.receive({ src: "192.0.2.9", priority: 200 });
+    h.advanceTo(1500);
+    h.receive({ src: "192.0.2.9", priority: 0 });
+    h.advanceTo(1500 + 609.375 - 0.01);
+    expect(h.state()).toBe("BACKUP");
+    h.advanceTo(1500 + 609.375);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("a v3 backup adopts the master's advert interval", () => {
+    const h = new Harness([instance({ version: 3, advertIntervalCs: 100 })]);
+    h.startup();
+    h.advanceTo(100);
+    h.receive({ src: "192.0.2.9", priority: 200, advertIntervalCs: 10 });
+    // Master_Down_Interval with the master's 10 cs: 300 ms + 156 × 10/256 cs.
+    const mdi = 300 + 60.9375;
+    expect(h.router().masterDownIntervalMs).toBeCloseTo(mdi, 6);
+    h.advanceTo(100 + mdi - 0.01);
+    expect(h.state()).toBe("BACKUP");
+    h.advanceTo(100 + mdi);
+    expect(h.state()).toBe("MASTER");
+    expect(h.router().masterAdvertIntervalCs).toBe(100);
+  });
+});
+
+describe("preempt_delay", () => {
+  test("at startup, with no master, the takeover waits Master_Down_Interval + delay", () => {
+    const h = new Harness([instance({ version: 2, preemptDelayMs: 2000 })]);
+    h.startup();
+    h.advanceTo(MDI_V2_100 + 1999);
+    expect(h.state()).toBe("BACKUP");
+    h.advanceTo(MDI_V2_100 + 2000);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("a lower-priority master is preempted after Master_Down_Interval + delay", () => {
+    const h = new Harness([instance({ version: 2, preemptDelayMs: 5000 })]);
+    h.startup();
+    for (let t = 0; t < 20_000; t += 1000) {
+      h.advanceTo(t);
+      h.receive({ src: "192.0.2.9", priority: 50 });
+      if (h.state() === "MASTER") break;
+    }
+    expect(h.router().stats.becameMaster).toBe(1);
+    expect(h.now).toBeGreaterThanOrEqual(MDI_V2_100 + 5000);
+    expect(h.now).toBeLessThan(MDI_V2_100 + 5000 + 1000);
+  });
+
+  test("after following a higher master that dies, no delay applies", () => {
+    const h = new Harness([instance({ version: 2, preemptDelayMs: 5000 })]);
+    h.startup();
+    h.advanceTo(1000);
+    h.receive({ src: "192.0.2.9", priority: 200 });
+    h.advanceTo(1000 + MDI_V2_100);
+    expect(h.state()).toBe("MASTER");
+  });
+});
+
+describe("as MASTER", () => {
+  function master(overrides = {}) {
+    const h = new Harness([instance({ version: 2, ...overrides })]);
+    h.startup();
+    h.advanceTo(MDI_V2_100);
+    expect(h.state()).toBe("MASTER");
+    return h;
+  }
+
+  test("adverts go out every interval from the takeover, without drift", () => {
+    const h = master();
+    const sent: number[] = [];
+    for (let t = MDI_V2_100; t <= MDI_V2_100 + 10_000; t += 250) {
+      if (h.advanceTo(t).some((e) => e.type === "SendAdvert")) sent.push(h.now);
+    }
+    expect(sent.length).toBe(10);
+    sent.forEach((at, k) => expect(at).toBeCloseTo(MDI_V2_100 + 1000 * (k + 1), 6));
+  });
+
+  test("a second burst of gratuitous ARPs follows after garp_master_delay (5 s), then none without refresh", () => {
+    const h = master();
+    const bursts = h.advanceBy(20_000).filter((e) => e.type === "SendGratuitous");
+    expect(bursts).toEqual([{ type: "SendGratuitous", instance: "VI_1", repeat: 5 }]);
+  });
+
+  test("garp_master_refresh repeats bursts of garp_master_refresh_repeat", () => {
+    const h = master({ garp: { ...DEFAULT_GARP, masterRefreshMs: 4000, masterRefreshRepeat: 2 } });
+    const bursts = h.advanceBy(13_100).filter((e) => e.type === "SendGratuitous");
+    expect(bursts.map((e) => (e.type === "SendGratuitous" ? e.repeat : 0))).toEqual([5, 2, 2]);
+  });
+
+  test("a higher-priority advert makes it BACKUP and releases the VIPs", () => {
+    const h = master();
+    const effects = h.receive({ src: "192.0.2.9", priority: 150 });
+    expect(types(effects)).toEqual(["DelVips", "Notify:VI_1:BACKUP"]);
+  });
+
+  test("equal priority: the higher primary address wins", () => {
+    const higher = master();
+    expect(types(higher.receive({ src: "192.0.2.200", priority: 100 }))).toEqual(["DelVips", "Notify:VI_1:BACKUP"]);
+    const lower = master();
+    expect(types(lower.receive({ src: "192.0.2.0", priority: 100 }))).toEqual(["SendAdvert:100", "SendGratuitous"]);
+    expect(lower.state()).toBe("MASTER");
+  });
+
+  test("a lower-priority advert is answered with an advert and gratuitous ARPs", () => {
+    const h = master();
+    expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual(["SendAdvert:100", "SendGratuitous"]);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("another master's priority 0 is answered at once", () => {
+    const h = master();
+    expect(types(h.receive({ src: "192.0.2.9", priority: 0 }))).toEqual(["SendAdvert:100"]);
+  });
+});
+
+describe("shutdown", () => {
+  function master() {
+    const h = new Harness([instance({ version: 2 })]);
+    h.startup();
+    h.advanceTo(MDI_V2_100);
+    return h;
+  }
+
+  test("immediate release: priority 0, VIPs removed, STOP", () => {
+    const h = master();
+    expect(types(h.shutdown(false))).toEqual(["SendAdvert:0", "DelVips", "Notify:VI_1:STOP"]);
+    expect(h.node.nextDeadline()).toBe(Infinity);
+  });
+
+  test("handover: the VIPs stay until the new master's first advert", () => {
+    const h = master();
+    expect(types(h.shutdown(true))).toEqual(["SendAdvert:0", "Log"]);
+    expect(h.state()).toBe("MASTER");
+    h.advanceBy(600);
+    expect(types(h.receive({ src: "192.0.2.9", priority: 0 }))).toEqual([]);
+    expect(types(h.receive({ src: "192.0.2.9", priority: 90 }))).toEqual(["DelVips", "Notify:VI_1:STOP"]);
+  });
+
+  test("handover: repeated priority 0 each interval, and a bounded wait when nobody takes over", () => {
+    const h = master();
+    const start = h.now;
+    h.shutdown(true);
+    const effects = h.advanceBy(10_000);
+    expect(types(effects).filter((t) => t === "SendAdvert:0").length).toBe(3);
+    expect(types(effects).slice(-2)).toEqual(["DelVips", "Notify:VI_1:STOP"]);
+    // Bounded by the longest Master_Down_Interval of a backup: priority 1.
+    expect(h.router().state).toBe("STOP");
+    expect(start + 3000 + (255 / 256) * 1000).toBeLessThan(start + 10_000);
+  });
+
+  test("a backup just stops", () => {
+    const h = new Harness([instance({ version: 2 })]);
+    h.startup();
+    expect(types(h.shutdown(true))).toEqual(["Notify:VI_1:STOP"]);
+  });
+});
+
+describe("trackers", () => {
+  const trackers = [
+    { name: "script:chk", kind: "status" as const, weight: -60, reverse: false },
+    { name: "interface:eth1", kind: "status" as const, weight: 0, reverse: false },
+  ];
+
+  test("a weight lowers the priority; a MASTER announces it at once so a backup can preempt", () => {
+    const h = new Harness([instance({ version: 2, trackers })]);
+    h.startup();
+    h.advanceTo(MDI_V2_100);
+    expect(types(h.tracker("script:chk", false))).toEqual(["SendAdvert:40"]);
+    expect(h.router().priority).toBe(40);
+    expect(types(h.tracker("script:chk", true))).toEqual(["SendAdvert:100"]);
+  });
+
+  test("a weight-0 tracker down: MASTER sends priority 0, releases VIPs, goes FAULT; back up → BACKUP", () => {
+    const h = new Harness([instance({ version: 2, trackers })]);
+    h.startup();
+    h.advanceTo(MDI_V2_100);
+    expect(types(h.tracker("interface:eth1", false))).toEqual(["SendAdvert:0", "DelVips", "Notify:VI_1:FAULT"]);
+    h.advanceBy(60_000);
+    expect(h.state()).toBe("FAULT");
+    expect(types(h.tracker("interface:eth1", true))).toEqual(["Notify:VI_1:BACKUP"]);
+    h.advanceBy(MDI_V2_100);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("adverts are ignored in FAULT and a fault at startup starts in FAULT", () => {
+    const h = new Harness([instance({ version: 2, trackers })]);
+    h.tracker("interface:eth1", false);
+    expect(types(h.startup())).toEqual(["Notify:VI_1:FAULT"]);
+    expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual([]);
+  });
+});
+
+describe("validation: keepalived's drops, counted and logged once", () => {
+  const cases: [string, object, Parameters<Harness["receive"]>[0], string][] = [
+    ["v2 interval", { version: 2 }, { src: "192.0.2.9", priority: 200, advertIntervalCs: 200 }, "interval-mismatch"],
+    ["VIP count", {}, { src: "192.0.2.9", priority: 200, vips: ["192.0.2.100", "192.0.2.101"] }, "address-count-mismatch"],
+    ["VIP list", {}, { src: "192.0.2.9", priority: 200, vips: ["192.0.2.99"] }, "address-list-mismatch"],
+    ["auth type", { version: 2, authType: 1, authData: new TextEncoder().encode("pw\0\0\0\0\0\0") }, { src: "192.0.2.9", priority: 200 }, "auth-type-mismatch"],
+    ["password", { version: 2, authType: 1, authData: new TextEncoder().encode("pw\0\0\0\0\0\0") }, { src: "192.0.2.9", priority: 200, password: "other" }, "auth-mismatch"],
+    ["version", { version: 3 }, { src: "192.0.2.9", priority: 200, version: 2 }, "version-mismatch"],
+    ["checksum form", { version: 3 }, { src: "192.0.2.9", priority: 200, checksumAsV2: true }, "checksum-form-mismatch"],
+    ["TTL", {}, { src: "192.0.2.9", priority: 200, ttl: 64 }, "bad-ttl"],
+    ["own advert", {}, { src: "192.0.2.1", priority: 200 }, "own-advert"],
+  ];
+  for (const [what, config, advert, reason] of cases) {
+    test(`${what} → ${reason}: the advert does not hold the backup`, () => {
+      const h = new Harness([instance(config)]);
+      h.startup();
+      const first = h.receive(advert);
+      expect(first).toHaveLength(1);
+      expect(first[0]).toMatchObject({ type: "Log", level: "warn" });
+      expect(h.receive(advert)).toEqual([]); // logged once, counted every time
+      expect(h.router().stats.rejects[reason as "bad-ttl"]).toBe(2);
+      h.advanceBy(MDI_V2_100 + 1);
+      expect(h.state()).toBe("MASTER");
+    });
+  }
+
+  test("a correct password is accepted", () => {
+    const h = new Harness([instance({ version: 2, authType: 1, authData: new TextEncoder().encode("pw\0\0\0\0\0\0") })]);
+    h.startup();
+    expect(h.receive({ src: "192.0.2.9", priority: 200, password: "pw" })).toEqual([]);
+    expect(h.router().stats.rejects["auth-mismatch"]).toBe(0);
+  });
+
+  test("an unknown VRID is counted by the node", () => {
+    const h = new Harness([instance()]);
+    h.startup();
+    h.receive({ src: "192.0.2.9", priority: 200, vrid: 99 });
+    h.receive({ src: "192.0.2.9", priority: 200, iface: "eth7" });
+    expect(h.node.rejects["vrid-unknown"]).toBe(2);
+  });
+
+  test("unicast: adverts from a source that is not a peer are dropped", () => {
+    const h = new Harness([instance({ unicastPeers: [new Uint8Array([192, 0, 2, 2])] })]);
+    h.startup();
+    h.receive({ src: "192.0.2.3", priority: 200 });
+    expect(h.router().stats.rejects["unknown-unicast-peer"]).toBe(1);
+    h.receive({ src: "192.0.2.2", priority: 200 });
+    expect(h.router().stats.rejects["unknown-unicast-peer"]).toBe(1);
+  });
+
+  test("skip_check_adv_addr: the current master's list is not compared", () => {
+    const h = new Harness([instance({ skipCheckAdvertAddresses: true })]);
+    h.startup();
+    h.receive({ src: "192.0.2.9", priority: 200 });
+    h.receive({ src: "192.0.2.9", priority: 200, vips: ["192.0.2.77"] });
+    expect(h.router().stats.rejects["address-list-mismatch"]).toBe(0);
+    h.receive({ src: "192.0.2.8", priority: 200, vips: ["192.0.2.77"] });
+    expect(h.router().stats.rejects["address-list-mismatch"]).toBe(1);
+  });
+});
+
+describe("sync groups", () => {
+  const a = () => instance({ name: "VI_A", vrid: 1, version: 2 });
+  const b = () =>
+    instance({
+      name: "VI_B",
+      vrid: 2,
+      version: 2,
+      interface: "eth1",
+      trackers: [{ name: "interface:eth1", kind: "status", weight: 0, reverse: false }],
+    });
+  const group = [{ name: "G1", members: ["VI_A", "VI_B"] }];
+
+  test("one member becoming MASTER takes the others along", () => {
+    const h = new Harness([a(), b()], group);
+    h.startup();
+    h.advanceTo(1000);
+    // VI_B still hears a master; VI_A's timer runs out first and takes VI_B with it.
+    h.receive({ src: "192.0.2.9", priority: 200, vrid: 2, iface: "eth1" });
+    const effects = h.advanceTo(MDI_V2_100);
+    expect(h.state("VI_A")).toBe("MASTER");
+    expect(h.state("VI_B")).toBe("MASTER");
+    expect(types(effects)).toContain("Notify:G1:MASTER");
+  });
+
+  test("one member FAULT takes the group out of MASTER until it recovers", () => {
+    const h = new Harness([a(), b()], group);
+    h.startup();
+    h.advanceTo(MDI_V2_100);
+    expect([h.state("VI_A"), h.state("VI_B")]).toEqual(["MASTER", "MASTER"]);
+    const effects = h.tracker("interface:eth1", false);
+    expect([h.state("VI_A"), h.state("VI_B")]).toEqual(["FAULT", "FAULT"]);
+    expect(types(effects)).toContain("Notify:G1:FAULT");
+    h.advanceBy(30_000);
+    expect(h.state("VI_A")).toBe("FAULT");
+    h.tracker("interface:eth1", true);
+    expect([h.state("VI_A"), h.state("VI_B")]).toEqual(["BACKUP", "BACKUP"]);
+    h.advanceBy(MDI_V2_100);
+    expect([h.state("VI_A"), h.state("VI_B")]).toEqual(["MASTER", "MASTER"]);
+  });
+
+  test("one member hearing a higher master takes the group to BACKUP", () => {
+    const h = new Harness([a(), b()], group);
+    h.startup();
+    h.advanceTo(MDI_V2_100);
+    h.receive({ src: "192.0.2.9", priority: 200, vrid: 1 });
+    expect([h.state("VI_A"), h.state("VI_B")]).toEqual(["BACKUP", "BACKUP"]);
+  });
+});
