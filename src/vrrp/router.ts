@@ -153,10 +153,11 @@ export class Router {
       return;
     }
     // Keep serving the VIPs until the new master speaks; the wait is bounded by the longest Master_Down_Interval
-    // a backup can have (priority 1). Repeat the priority-0 advert each interval in case one is lost.
+    // a backup can have (priority 1), which is also when a backup that missed the priority 0 takes over.
+    // The priority 0 is not repeated: each one restarts the backups' skew timer and would delay the takeover.
     this.stopping = true;
     this.garpAt = Infinity;
-    this.advertAt = nowMs + this.config.advertIntervalCs * 10;
+    this.advertAt = Infinity;
     this.releaseAt = nowMs + masterDownIntervalMs(this.config.version, 1, this.config.advertIntervalCs);
     out.push(this.log("info", "stopping: priority 0 sent, keeping the VIPs until the new master advertises"));
   }
@@ -202,7 +203,7 @@ export class Router {
     }
     if (this.advertAt <= nowMs) {
       const intervalMs = this.config.advertIntervalCs * 10;
-      this.emitAdvert(this.stopping ? VRRP_PRIO_STOP : this.priority, out);
+      this.emitAdvert(this.priority, out);
       // Scheduled from the previous deadline, not from now, so the advert train does not drift.
       this.advertAt += intervalMs;
       if (this.advertAt <= nowMs) this.advertAt = nowMs + intervalMs;
