@@ -1,0 +1,199 @@
+// Linux (x86_64 / aarch64) constants with their C spelling. Every value here is checked against the system
+// headers by test/ffi/struct-layout.test.ts, except the few in NOT_IN_LIBC_HEADERS (no header defines them).
+
+// Address families (sys/socket.h).
+export const AF_UNSPEC = 0;
+export const AF_UNIX = 1;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const AF_NETLINK = 16;
+export const AF_PACKET = 17;
+
+// Socket types and type flags (sys/socket.h).
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+
+// Protocols (netinet/in.h).
+export const IPPROTO_IP = 0;
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_IPV6 = 41;
+export const IPPROTO_ICMPV6 = 58;
+export const IPPROTO_RAW = 255;
+/** VRRP (RFC 3768 / RFC 5798); IANA protocol 112, not defined by glibc. */
+export const IPPROTO_VRRP = 112;
+
+// Socket option levels.
+export const SOL_SOCKET = 1;
+export const SOL_IP = 0;
+export const SOL_IPV6 = 41;
+export const SOL_PACKET = 263;
+export const SOL_NETLINK = 270;
+
+// SOL_SOCKET options (asm-generic/socket.h).
+export const SO_REUSEADDR = 2;
+export const SO_TYPE = 3;
+export const SO_ERROR = 4;
+export const SO_BROADCAST = 6;
+export const SO_SNDBUF = 7;
+export const SO_RCVBUF = 8;
+export const SO_PRIORITY = 12;
+export const SO_RCVTIMEO = 20;
+export const SO_SNDTIMEO = 21;
+export const SO_BINDTODEVICE = 25;
+export const SO_ATTACH_FILTER = 26;
+export const SO_DETACH_FILTER = 27;
+export const SO_SNDBUFFORCE = 32;
+export const SO_RCVBUFFORCE = 33;
+export const SO_PROTOCOL = 38;
+export const SO_DOMAIN = 39;
+
+// SOL_IP options (bits/in.h).
+export const IP_TOS = 1;
+export const IP_TTL = 2;
+export const IP_HDRINCL = 3;
+export const IP_PKTINFO = 8;
+export const IP_RECVTTL = 12;
+export const IP_MULTICAST_IF = 32;
+export const IP_MULTICAST_TTL = 33;
+export const IP_MULTICAST_LOOP = 34;
+export const IP_ADD_MEMBERSHIP = 35;
+export const IP_DROP_MEMBERSHIP = 36;
+export const IP_MULTICAST_ALL = 49;
+
+// SOL_IPV6 options (bits/in.h).
+export const IPV6_CHECKSUM = 7;
+export const IPV6_UNICAST_HOPS = 16;
+export const IPV6_MULTICAST_IF = 17;
+export const IPV6_MULTICAST_HOPS = 18;
+export const IPV6_MULTICAST_LOOP = 19;
+export const IPV6_JOIN_GROUP = 20;
+export const IPV6_LEAVE_GROUP = 21;
+export const IPV6_V6ONLY = 26;
+export const IPV6_RECVPKTINFO = 49;
+export const IPV6_PKTINFO = 50;
+export const IPV6_RECVHOPLIMIT = 51;
+export const IPV6_HOPLIMIT = 52;
+export const IPV6_MULTICAST_ALL = 29;
+
+// SOL_PACKET options (linux/if_packet.h).
+export const PACKET_ADD_MEMBERSHIP = 1;
+export const PACKET_DROP_MEMBERSHIP = 2;
+export const PACKET_AUXDATA = 8;
+
+// Ethernet protocol numbers (linux/if_ether.h), host order; sockaddr_ll wants them in network order.
+export const ETH_P_ALL = 0x0003;
+export const ETH_P_IP = 0x0800;
+export const ETH_P_ARP = 0x0806;
+export const ETH_P_IPV6 = 0x86dd;
+export const ETH_ALEN = 6;
+export const ARPHRD_ETHER = 1;
+
+// send/recv flags (sys/socket.h).
+export const MSG_PEEK = 0x2;
+export const MSG_DONTROUTE = 0x4;
+export const MSG_CTRUNC = 0x8;
+export const MSG_TRUNC = 0x20;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_NOSIGNAL = 0x4000;
+
+// poll (poll.h).
+export const POLLIN = 0x1;
+export const POLLPRI = 0x2;
+export const POLLOUT = 0x4;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
+
+// Interface ioctls (bits/ioctls.h) and flags (net/if.h).
+export const SIOCGIFFLAGS = 0x8913;
+export const SIOCGIFMTU = 0x8921;
+export const SIOCGIFHWADDR = 0x8927;
+export const SIOCGIFINDEX = 0x8933;
+export const IFNAMSIZ = 16;
+export const IFF_UP = 0x1;
+export const IFF_BROADCAST = 0x2;
+export const IFF_LOOPBACK = 0x8;
+export const IFF_RUNNING = 0x40;
+export const IFF_NOARP = 0x80;
+export const IFF_MULTICAST = 0x1000;
+export const IFF_LOWER_UP = 0x10000;
+
+// Netlink (linux/netlink.h).
+export const NETLINK_ROUTE = 0;
+export const NETLINK_ADD_MEMBERSHIP = 1;
+export const NETLINK_DROP_MEMBERSHIP = 2;
+export const NETLINK_NO_ENOBUFS = 5;
+export const NETLINK_CAP_ACK = 10;
+export const NETLINK_EXT_ACK = 11;
+export const NETLINK_GET_STRICT_CHK = 12;
+
+export const NLM_F_REQUEST = 0x01;
+export const NLM_F_MULTI = 0x02;
+export const NLM_F_ACK = 0x04;
+export const NLM_F_ECHO = 0x08;
+export const NLM_F_DUMP_INTR = 0x10;
+export const NLM_F_ROOT = 0x100;
+export const NLM_F_MATCH = 0x200;
+export const NLM_F_DUMP = 0x300;
+export const NLM_F_REPLACE = 0x100;
+export const NLM_F_EXCL = 0x200;
+export const NLM_F_CREATE = 0x400;
+export const NLM_F_APPEND = 0x800;
+/** In an ack: the request payload was not echoed (NETLINK_CAP_ACK). */
+export const NLM_F_CAPPED = 0x100;
+/** In an ack: extended-ack TLVs follow the nlmsgerr. */
+export const NLM_F_ACK_TLVS = 0x200;
+
+export const NLMSG_NOOP = 1;
+export const NLMSG_ERROR = 2;
+export const NLMSG_DONE = 3;
+export const NLMSG_OVERRUN = 4;
+
+export const NLMSGERR_ATTR_MSG = 1;
+export const NLMSGERR_ATTR_OFFS = 2;
+
+// rtnetlink (linux/rtnetlink.h, if_link.h, if_addr.h).
+export const RTM_NEWLINK = 16;
+export const RTM_DELLINK = 17;
+export const RTM_GETLINK = 18;
+export const RTM_SETLINK = 19;
+export const RTM_NEWADDR = 20;
+export const RTM_DELADDR = 21;
+export const RTM_GETADDR = 22;
+export const RTM_NEWROUTE = 24;
+export const RTM_DELROUTE = 25;
+export const RTM_GETROUTE = 26;
+
+export const RTMGRP_LINK = 0x1;
+export const RTMGRP_IPV4_IFADDR = 0x10;
+export const RTMGRP_IPV6_IFADDR = 0x100;
+export const RTNLGRP_LINK = 1;
+export const RTNLGRP_IPV4_IFADDR = 5;
+export const RTNLGRP_IPV6_IFADDR = 9;
+
+export const IFLA_ADDRESS = 1;
+export const IFLA_BROADCAST = 2;
+export const IFLA_IFNAME = 3;
+export const IFLA_MTU = 4;
+export const IFLA_LINK = 5;
+export const IFLA_OPERSTATE = 16;
+
+export const IFA_ADDRESS = 1;
+export const IFA_LOCAL = 2;
+export const IFA_LABEL = 3;
+export const IFA_BROADCAST = 4;
+export const IFA_FLAGS = 8;
+export const IFA_F_SECONDARY = 0x01;
+export const IFA_F_NODAD = 0x02;
+export const IFA_F_PERMANENT = 0x80;
+
+export const RT_SCOPE_UNIVERSE = 0;
+export const RT_SCOPE_LINK = 253;
+export const RT_SCOPE_HOST = 254;
+
+/** Names above that no libc/kernel UAPI header defines; the header check skips them. */
+export const NOT_IN_LIBC_HEADERS: readonly string[] = ["IPPROTO_VRRP"];

@@ -1,0 +1,33 @@
+// The public surface of ffi/: typed wrappers, constants, struct layouts and the error type. The raw dlopen symbol
+// table (ffi/libc.ts) is deliberately not re-exported: every call goes through a wrapper that checks its result.
+export * from "./constants.ts";
+export { ERRNO, errnoName, SyscallError, type ErrnoCode } from "./errno.ts";
+export { LIBC_NAME } from "./libc.ts";
+export {
+  bindDevice,
+  bindSocket,
+  closeFd,
+  getPid,
+  getSockName,
+  getsockoptBytes,
+  getsockoptInt,
+  ifNameToIndex,
+  ioctlIfFlags,
+  ioctlIfHwaddr,
+  ioctlIfIndex,
+  ioctlIfMtu,
+  MsgBuffers,
+  openSocket,
+  optionName,
+  pollOne,
+  recvFrom,
+  recvMsg,
+  sendMsg,
+  sendTo,
+  SOCKADDR_STORAGE_SIZE,
+  SockaddrStorage,
+  setsockoptBytes,
+  setsockoptInt,
+  stableBuffer,
+} from "./socket.ts";
+export * from "./structs/index.ts";

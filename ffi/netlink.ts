@@ -1,0 +1,334 @@
+// A synchronous rtnetlink command socket. The kernel handles a request inside sendto() and queues its answer, so a
+// request is: build into `tx`, send, then read with MSG_DONTWAIT (falling back to a bounded poll) until the ack or
+// NLMSG_DONE. Errors carry the kernel's extended-ack message ("ipv4: Address already assigned", ...).
+import * as C from "./constants.ts";
+import { ERRNO, SyscallError } from "./errno.ts";
+import { bindSocket, closeFd, getSockName, openSocket, pollOne, recvFrom, sendTo, setsockoptInt, stableBuffer } from "./socket.ts";
+import { getI32, getU32, putU16 } from "./structs/bytes.ts";
+import * as ifaddrmsg from "./structs/ifaddrmsg.ts";
+import * as ifinfomsg from "./structs/ifinfomsg.ts";
+import * as nlmsgerr from "./structs/nlmsgerr.ts";
+import * as nlmsghdr from "./structs/nlmsghdr.ts";
+import * as rtattr from "./structs/rtattr.ts";
+import * as sockaddrNl from "./structs/sockaddr-nl.ts";
+
+const RTM_NAMES: Readonly<Record<number, string>> = {
+  [C.RTM_NEWLINK]: "RTM_NEWLINK",
+  [C.RTM_DELLINK]: "RTM_DELLINK",
+  [C.RTM_GETLINK]: "RTM_GETLINK",
+  [C.RTM_SETLINK]: "RTM_SETLINK",
+  [C.RTM_NEWADDR]: "RTM_NEWADDR",
+  [C.RTM_DELADDR]: "RTM_DELADDR",
+  [C.RTM_GETADDR]: "RTM_GETADDR",
+  [C.RTM_NEWROUTE]: "RTM_NEWROUTE",
+  [C.RTM_DELROUTE]: "RTM_DELROUTE",
+  [C.RTM_GETROUTE]: "RTM_GETROUTE",
+};
+
+/** A request the kernel refused (or whose answer was unusable). `extack` is the kernel's own explanation. */
+export class NetlinkError extends SyscallError {
+  readonly extack: string | undefined;
+  /** NLMSGERR_ATTR_OFFS: byte offset in the request of the attribute the kernel rejected. */
+  readonly badAttrOffset: number | undefined;
+
+  constructor(request: string, errno: number, extack?: string, badAttrOffset?: number) {
+    super(`rtnetlink ${request}`, errno, extack);
+    this.name = "NetlinkError";
+    this.extack = extack;
+    this.badAttrOffset = badAttrOffset;
+  }
+}
+
+/** Called for every message of a dump (or an NLM_F_ECHO reply): type, buffer, payload start, message end. */
+export type MessageHandler = (type: number, b: Uint8Array, payloadAt: number, end: number) => void;
+
+export interface RtnlOptions {
+  /** Upper bound on waiting for one answer; the kernel normally answers within sendto(). */
+  timeoutMs?: number;
+  /** Request buffer size. */
+  txSize?: number;
+}
+
+/** Dump chunks are at most 32 KiB (netlink caps max_recvmsg_len); twice that leaves headroom. */
+const RX_SIZE = 64 * 1024;
+/** Bounds the datagrams read for one request, so a kernel (or test) bug cannot spin forever. */
+const MAX_DATAGRAMS = 1 << 16;
+
+export class RtnlSocket {
+  readonly fd: number;
+  /** The request under construction: write the body after begin()'s offset, then exec()/dump() with its end. */
+  readonly tx: Uint8Array;
+  private readonly rx = stableBuffer(RX_SIZE);
+  private readonly kernel = stableBuffer(sockaddrNl.SIZE);
+  private readonly timeoutMs: number;
+  private readonly portId: number;
+  private seq: number;
+  private type = 0;
+  private flags = 0;
+  private closed = false;
+  private readonly cursor = new rtattr.Cursor();
+
+  private constructor(fd: number, portId: number, options: RtnlOptions) {
+    this.fd = fd;
+    this.portId = portId;
+    this.timeoutMs = options.timeoutMs ?? 2000;
+    this.tx = stableBuffer(options.txSize ?? 8192);
+    sockaddrNl.encode(this.kernel, 0, 0);
+    // Start away from 0 so replies to a previous process's socket with the same port id cannot match.
+    this.seq = (Date.now() & 0x7fffffff) >>> 0;
+  }
+
+  /** Opens and binds a NETLINK_ROUTE socket with extended acks and capped (non-echoing) error messages. */
+  static open(options: RtnlOptions = {}): RtnlSocket {
+    const fd = openSocket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, C.NETLINK_ROUTE);
+    try {
+      setsockoptInt(fd, C.SOL_NETLINK, C.NETLINK_EXT_ACK, 1);
+      setsockoptInt(fd, C.SOL_NETLINK, C.NETLINK_CAP_ACK, 1);
+      try {
+        // Strict checking makes dump filters (e.g. by ifindex) honoured instead of silently ignored.
+        setsockoptInt(fd, C.SOL_NETLINK, C.NETLINK_GET_STRICT_CHK, 1);
+      } catch (e) {
+        if (!(e instanceof SyscallError && e.errno === ERRNO.ENOPROTOOPT)) throw e;
+      }
+      const local = stableBuffer(sockaddrNl.SIZE);
+      sockaddrNl.encode(local, 0, 0);
+      bindSocket(fd, local);
+      const len = getSockName(fd, local);
+      const me = sockaddrNl.decode(local, len);
+      if (!me.ok) throw new Error(`netlink getsockname: ${me.reason}`);
+      return new RtnlSocket(fd, me.pid, options);
+    } catch (e) {
+      closeFd(fd);
+      throw e;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeFd(this.fd);
+  }
+
+  /**
+   * Starts a request of `type` in `tx` (NLM_F_REQUEST is added) and returns the offset where its body (ifaddrmsg,
+   * ifinfomsg, ... then attributes) goes.
+   */
+  begin(type: number, flags: number): number {
+    this.seq = (this.seq + 1) >>> 0 || 1;
+    this.type = type;
+    this.flags = flags | C.NLM_F_REQUEST;
+    nlmsghdr.encode(this.tx, { len: 0, type, flags: this.flags, seq: this.seq, pid: 0 });
+    return nlmsghdr.NLMSG_HDRLEN;
+  }
+
+  /** Sends the request built in tx[0, end) with NLM_F_ACK and returns when the kernel acks it; throws its error. */
+  exec(end: number, onReply?: MessageHandler): void {
+    putU16(this.tx, nlmsghdr.OFFSETS.nlmsg_flags, this.flags | C.NLM_F_ACK);
+    this.transact(end, onReply);
+  }
+
+  /** Sends the dump request built in tx[0, end) (NLM_F_DUMP is added) and calls `onMessage` for every answer. */
+  dump(end: number, onMessage: MessageHandler): void {
+    putU16(this.tx, nlmsghdr.OFFSETS.nlmsg_flags, this.flags | C.NLM_F_DUMP);
+    this.transact(end, onMessage);
+  }
+
+  private fail(errno: number, extack?: string, offset?: number): NetlinkError {
+    return new NetlinkError(RTM_NAMES[this.type] ?? `type ${this.type}`, errno, extack, offset);
+  }
+
+  private transact(end: number, onMessage: MessageHandler | undefined): void {
+    if (this.closed) throw this.fail(ERRNO.EBADF, "socket closed");
+    nlmsghdr.setLen(this.tx, end);
+    const sent = sendTo(this.fd, this.tx, end, this.kernel);
+    if (sent !== end) throw this.fail(ERRNO.EMSGSIZE, `short send ${sent}/${end}`);
+    const deadline = performance.now() + this.timeoutMs;
+    let interrupted = false;
+    for (let datagrams = 0; datagrams < MAX_DATAGRAMS; datagrams++) {
+      const n = recvFrom(this.fd, this.rx, C.MSG_DONTWAIT | C.MSG_TRUNC);
+      if (n === null) {
+        const left = Math.ceil(deadline - performance.now());
+        if (left <= 0 || pollOne(this.fd, C.POLLIN, left) === 0) throw this.fail(ERRNO.ETIMEDOUT, "no answer from the kernel");
+        continue;
+      }
+      if (n > this.rx.byteLength) throw this.fail(ERRNO.ENOBUFS, `answer of ${n} bytes truncated to ${this.rx.byteLength}`);
+      let done: "more" | "done" | "interrupted";
+      try {
+        done = this.consume(n, onMessage);
+      } catch (e) {
+        this.drain();
+        throw e;
+      }
+      if (done === "interrupted") interrupted = true;
+      if (done !== "more") {
+        // A dump the kernel flagged inconsistent (the table changed under it) must be redone by the caller.
+        if (interrupted) throw this.fail(ERRNO.EINTR, "dump interrupted by a concurrent change (NLM_F_DUMP_INTR); retry");
+        return;
+      }
+    }
+    throw this.fail(ERRNO.EOVERFLOW, `no end after ${MAX_DATAGRAMS} datagrams`);
+  }
+
+  /**
+   * After a failure mid-answer: reads what is left (reading also lets the kernel finish a dump), so the next
+   * request does not meet a dump still in progress (EBUSY) or stale messages. Bounded; never blocks.
+   */
+  private drain(): void {
+    for (let i = 0; i < 1024; i++) {
+      try {
+        if (recvFrom(this.fd, this.rx, C.MSG_DONTWAIT | C.MSG_TRUNC) === null) return;
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** Walks one datagram; "done" when the request's answer is complete. Throws the kernel's error. */
+  private consume(n: number, onMessage: MessageHandler | undefined): "more" | "done" | "interrupted" {
+    const b = this.rx;
+    let interrupted = false;
+    for (let at = 0; at + nlmsghdr.SIZE <= n; ) {
+      const h = nlmsghdr.decode(b, at, n);
+      if (!h.ok) throw this.fail(ERRNO.EBADMSG, h.reason);
+      const payloadAt = at + nlmsghdr.NLMSG_HDRLEN;
+      const msgEnd = at + h.len;
+      at += nlmsghdr.NLMSG_ALIGN(h.len);
+      // Answers to an earlier request that timed out, or anything not for this socket, are skipped.
+      if (h.seq !== this.seq || (h.pid !== this.portId && h.pid !== 0)) continue;
+      if (h.flags & C.NLM_F_DUMP_INTR) interrupted = true;
+      switch (h.type) {
+        case C.NLMSG_NOOP:
+          continue;
+        case C.NLMSG_OVERRUN:
+          throw this.fail(ERRNO.ENOBUFS, "NLMSG_OVERRUN");
+        case C.NLMSG_ERROR: {
+          const e = nlmsgerr.decode(b, payloadAt, msgEnd, (h.flags & C.NLM_F_CAPPED) !== 0);
+          if (!e.ok) throw this.fail(ERRNO.EBADMSG, e.reason);
+          if (e.error === 0) return interrupted ? "interrupted" : "done";
+          this.throwWithExtack(-e.error, h.flags, e.tlvAt, msgEnd);
+          break;
+        }
+        case C.NLMSG_DONE: {
+          // The DONE payload is the dump's final status (an int), followed by extended-ack TLVs when flagged.
+          const status = payloadAt + 4 <= msgEnd ? getI32(b, payloadAt) : 0;
+          if (status < 0) this.throwWithExtack(-status, h.flags, payloadAt + 4, msgEnd);
+          return interrupted ? "interrupted" : "done";
+        }
+        default:
+          onMessage?.(h.type, b, payloadAt, msgEnd);
+      }
+    }
+    return "more";
+  }
+
+  private throwWithExtack(errno: number, flags: number, tlvAt: number, end: number): never {
+    let message: string | undefined;
+    let offset: number | undefined;
+    if (flags & C.NLM_F_ACK_TLVS) {
+      const c = this.cursor.reset(this.rx, tlvAt, end);
+      while (c.next()) {
+        if (c.type === C.NLMSGERR_ATTR_MSG) message = c.string();
+        else if (c.type === C.NLMSGERR_ATTR_OFFS && c.payloadLen >= 4) offset = getU32(this.rx, c.payloadAt);
+      }
+    }
+    throw this.fail(errno, message, offset);
+  }
+}
+
+// Operations used by the adapters and tests. They allocate (results, attributes): they run at setup and on state
+// changes, not per packet.
+
+export interface LinkInfo {
+  index: number;
+  name: string;
+  flags: number;
+  type: number;
+}
+
+/** RTM_GETLINK dump: every link of the socket's namespace. Malformed entries are skipped, not thrown on. */
+export function dumpLinks(sock: RtnlSocket): LinkInfo[] {
+  const links: LinkInfo[] = [];
+  const at = sock.begin(C.RTM_GETLINK, 0);
+  sock.tx.fill(0, at, at + ifinfomsg.SIZE);
+  const cursor = new rtattr.Cursor();
+  sock.dump(at + ifinfomsg.SIZE, (type, b, payloadAt, end) => {
+    if (type !== C.RTM_NEWLINK) return;
+    const info = ifinfomsg.decode(b, payloadAt, end);
+    if (!info.ok) return;
+    let name = "";
+    const c = cursor.reset(b, payloadAt + ifinfomsg.SIZE, end);
+    while (c.next()) if (c.type === C.IFLA_IFNAME) name = c.string();
+    links.push({ index: info.index, name, flags: info.flags, type: info.type });
+  });
+  return links;
+}
+
+export interface AddressInfo {
+  family: number;
+  index: number;
+  prefixlen: number;
+  scope: number;
+  /** IFA_LOCAL when present (the interface's own address), else IFA_ADDRESS. Network order bytes. */
+  address: Uint8Array;
+  label: string;
+}
+
+/** RTM_GETADDR dump for one family (AF_INET / AF_INET6), optionally one interface (strict check filters it). */
+export function dumpAddresses(sock: RtnlSocket, family: number, ifindex = 0): AddressInfo[] {
+  const out: AddressInfo[] = [];
+  const at = sock.begin(C.RTM_GETADDR, 0);
+  ifaddrmsg.encode(sock.tx, { family, prefixlen: 0, flags: 0, scope: 0, index: ifindex }, at);
+  const cursor = new rtattr.Cursor();
+  sock.dump(at + ifaddrmsg.SIZE, (type, b, payloadAt, end) => {
+    if (type !== C.RTM_NEWADDR) return;
+    const ifa = ifaddrmsg.decode(b, payloadAt, end);
+    if (!ifa.ok || (ifindex !== 0 && ifa.index !== ifindex)) return;
+    let local: Uint8Array | undefined;
+    let address: Uint8Array | undefined;
+    let label = "";
+    const c = cursor.reset(b, payloadAt + ifaddrmsg.SIZE, end);
+    while (c.next()) {
+      if (c.type === C.IFA_LOCAL) local = b.slice(c.payloadAt, c.payloadAt + c.payloadLen);
+      else if (c.type === C.IFA_ADDRESS) address = b.slice(c.payloadAt, c.payloadAt + c.payloadLen);
+      else if (c.type === C.IFA_LABEL) label = c.string();
+    }
+    const chosen = local ?? address;
+    if (!chosen) return;
+    out.push({ family: ifa.family, index: ifa.index, prefixlen: ifa.prefixlen, scope: ifa.scope, address: chosen, label });
+  });
+  return out;
+}
+
+export interface AddressRequest {
+  ifindex: number;
+  /** 4 (IPv4) or 16 (IPv6) bytes, network order. */
+  address: Uint8Array;
+  prefixlen: number;
+  /** IFA_F_* (e.g. IFA_F_NODAD for a VIP on IPv6); sent as the 32-bit IFA_FLAGS attribute. */
+  flags?: number;
+  scope?: number;
+  label?: string;
+}
+
+function addressMessage(sock: RtnlSocket, type: number, flags: number, r: AddressRequest): number {
+  const family = r.address.length === 4 ? C.AF_INET : r.address.length === 16 ? C.AF_INET6 : -1;
+  if (family < 0) throw new RangeError(`address must be 4 or 16 bytes, got ${r.address.length}`);
+  const at = sock.begin(type, flags);
+  ifaddrmsg.encode(sock.tx, { family, prefixlen: r.prefixlen, flags: (r.flags ?? 0) & 0xff, scope: r.scope ?? 0, index: r.ifindex }, at);
+  let end = at + ifaddrmsg.SIZE;
+  end = rtattr.putBytes(sock.tx, end, C.IFA_LOCAL, r.address);
+  end = rtattr.putBytes(sock.tx, end, C.IFA_ADDRESS, r.address);
+  if (r.flags) end = rtattr.putU32Attr(sock.tx, end, C.IFA_FLAGS, r.flags);
+  if (r.label !== undefined) end = rtattr.putString(sock.tx, end, C.IFA_LABEL, r.label);
+  return end;
+}
+
+/** RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL: an address that already exists is an error (EEXIST), never a no-op. */
+export function addAddress(sock: RtnlSocket, r: AddressRequest): void {
+  sock.exec(addressMessage(sock, C.RTM_NEWADDR, C.NLM_F_CREATE | C.NLM_F_EXCL, r));
+}
+
+/** RTM_DELADDR; EADDRNOTAVAIL when the address is not there. */
+export function deleteAddress(sock: RtnlSocket, r: AddressRequest): void {
+  sock.exec(addressMessage(sock, C.RTM_DELADDR, 0, r));
+}
