@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what vipd's build, lab and tests need on a Debian machine that has only Node and npm:
+# the Debian packages (the real keepalived as a peer, tcpdump, iproute2, a C compiler for the struct-layout
+# checks) and the npm packages. Quick when everything is there already.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(iproute2 keepalived tcpdump iputils-ping procps gcc libc6-dev linux-libc-dev)
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: installing ${missing[*]} needs root (run with sudo)" >&2
+    exit 1
+  fi
+  echo "install-deps: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "install-deps: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,21 @@
+// The vipd command line: one executable for the daemon, the CLI tools and the converter.
+
+import { defineCommand } from "citty";
+import packageJson from "../../package.json" with { type: "json" };
+import { notImplemented } from "./not-implemented.ts";
+
+export const main = defineCommand({
+  meta: {
+    name: "vipd",
+    version: packageJson.version,
+    description: "Virtual-IP failover daemon (VRRPv2/v3), interoperable with keepalived",
+  },
+  subCommands: {
+    run: notImplemented("run", "run the daemon", "see the issue on `vipd run`"),
+    check: notImplemented("check", "validate a configuration file", "see the issue on `vipd run`"),
+    convert: notImplemented("convert", "convert keepalived.conf to vipd TOML", "see the issue on `vipd convert`"),
+    status: notImplemented("status", "show the live state of a running daemon", "see the issue on `vipd run`"),
+    lab: notImplemented("lab", "run the failover lab in network namespaces", "see the issue on the failover lab"),
+  },
+});
+
