@@ -1,0 +1,63 @@
+// Carries out state-change notifications: the scripts (in order per instance or group, never blocking the
+// daemon) and the notify FIFO line.
+
+import { closeSync, constants, openSync, writeSync } from "node:fs";
+import type { CommandRunner } from "../process/run-command.ts";
+import { notifyCommands, notifyFifoLine, type NotifyKind, type NotifyScripts, type NotifyState } from "./notify-plan.ts";
+import { SerialQueue } from "./serial-queue.ts";
+
+export interface NotifierLog {
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+export interface NotifierOptions {
+  runner: CommandRunner;
+  log: NotifierLog;
+  /** notify_fifo: a FIFO (or file) that receives one line per state change. */
+  fifoPath?: string;
+  uid?: number;
+  gid?: number;
+}
+
+export class Notifier {
+  private readonly queue = new SerialQueue();
+
+  constructor(private readonly options: NotifierOptions) {}
+
+  notify(kind: NotifyKind, name: string, state: NotifyState, priority: number, scripts: NotifyScripts): void {
+    this.writeFifo(kind, name, state, priority);
+    const commands = notifyCommands(scripts, kind, name, state, priority);
+    if (commands.length === 0) return;
+    const queued = this.queue.enqueue(`${kind}:${name}`, async () => {
+      for (const argv of commands) {
+        const result = await this.options.runner({ argv, uid: this.options.uid, gid: this.options.gid });
+        if (result.exitCode !== 0) {
+          const why = result.spawnError ?? (result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`);
+          this.options.log.warn(`notify ${argv.join(" ")} for ${kind} ${name} ${state} failed: ${why}${result.stderr ? `: ${result.stderr.trim()}` : ""}`);
+        }
+      }
+    });
+    if (!queued) this.options.log.warn(`notify for ${kind} ${name} ${state} dropped: too many notifications still running`);
+  }
+
+  /** Resolves when every queued notification has run (for shutdown and tests). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private writeFifo(kind: NotifyKind, name: string, state: NotifyState, priority: number): void {
+    const path = this.options.fifoPath;
+    if (!path) return;
+    let fd: number | null = null;
+    try {
+      // Non-blocking: with no reader on the FIFO the open fails (ENXIO) instead of hanging the daemon.
+      fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_APPEND);
+      writeSync(fd, notifyFifoLine(kind, name, state, priority));
+    } catch (error) {
+      this.options.log.debug(`notify_fifo ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { notifyCommands, notifyFifoLine } from "../../src/notify/notify-plan.ts";
+import { Notifier } from "../../src/notify/notifier.ts";
+import { SerialQueue } from "../../src/notify/serial-queue.ts";
+import { runCommand } from "../../src/process/run-command.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "vipd-notify-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("keepalived's conventions: notify_<state> as written, then notify with INSTANCE|GROUP name STATE priority", () => {
+  const scripts = { notify_master: `/etc/vipd/master.sh "arg one"`, notify_backup: "/etc/vipd/backup.sh", notify: "/etc/vipd/all.sh x" };
+  expect(notifyCommands(scripts, "INSTANCE", "VI_1", "MASTER", 100)).toEqual([
+    ["/etc/vipd/master.sh", "arg one"],
+    ["/etc/vipd/all.sh", "x", "INSTANCE", "VI_1", "MASTER", "100"],
+  ]);
+  expect(notifyCommands(scripts, "GROUP", "G1", "FAULT", 0)).toEqual([["/etc/vipd/all.sh", "x", "GROUP", "G1", "FAULT", "0"]]);
+  expect(notifyCommands({}, "INSTANCE", "VI_1", "STOP", 0)).toEqual([]);
+});
+
+test("notify_fifo line format", () => {
+  expect(notifyFifoLine("INSTANCE", "VI_1", "MASTER", 100)).toBe('INSTANCE "VI_1" MASTER 100\n');
+});
+
+test("a queue keeps one key's jobs in order while other keys run alongside", async () => {
+  const queue = new SerialQueue();
+  const order: string[] = [];
+  queue.enqueue("a", async () => {
+    await Bun.sleep(50);
+    order.push("a1");
+  });
+  queue.enqueue("a", async () => {
+    order.push("a2");
+  });
+  queue.enqueue("b", async () => {
+    order.push("b1");
+  });
+  await queue.idle();
+  expect(order).toEqual(["b1", "a1", "a2"]);
+});
+
+test("a slow MASTER script finishes before the BACKUP script starts (keepalived would interleave them)", async () => {
+  const log = join(dir, "order.log");
+  const script = join(dir, "notify.sh");
+  writeFileSync(script, `#!/bin/sh\n[ "$3" = MASTER ] && sleep 0.2\necho "$1 $2 $3 $4" >> ${log}\n`);
+  chmodSync(script, 0o755);
+  const warnings: string[] = [];
+  const notifier = new Notifier({ runner: runCommand, log: { warn: (m) => warnings.push(m), debug: () => {} } });
+  notifier.notify("INSTANCE", "VI_1", "MASTER", 100, { notify: script });
+  notifier.notify("INSTANCE", "VI_1", "BACKUP", 100, { notify: script });
+  await notifier.idle();
+  expect(readFileSync(log, "utf8")).toBe("INSTANCE VI_1 MASTER 100\nINSTANCE VI_1 BACKUP 100\n");
+  expect(warnings).toEqual([]);
+});
+
+test("a failing script is logged and does not stop the next one", async () => {
+  const warnings: string[] = [];
+  const notifier = new Notifier({ runner: runCommand, log: { warn: (m) => warnings.push(m), debug: () => {} } });
+  const marker = join(dir, "after-failure");
+  notifier.notify("INSTANCE", "VI_2", "MASTER", 100, { notify_master: "/nonexistent/x.sh", notify: `/bin/touch ${marker}` });
+  await notifier.idle();
+  expect(warnings.length).toBe(1);
+  expect(warnings[0]).toContain("/nonexistent/x.sh for INSTANCE VI_2 MASTER failed: ENOENT");
+  expect(readFileSync(marker, "utf8")).toBe("");
+});
+
+test("notify_fifo receives one line per change; a FIFO without a reader never blocks", async () => {
+  const file = join(dir, "fifo.txt");
+  writeFileSync(file, "");
+  const notifier = new Notifier({ runner: runCommand, log: { warn: () => {}, debug: () => {} }, fifoPath: file });
+  notifier.notify("INSTANCE", "VI_1", "MASTER", 100, {});
+  notifier.notify("GROUP", "G1", "MASTER", 100, {});
+  expect(readFileSync(file, "utf8")).toBe('INSTANCE "VI_1" MASTER 100\nGROUP "G1" MASTER 100\n');
+  const fifo = join(dir, "real.fifo");
+  expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+  const debug: string[] = [];
+  const blocking = new Notifier({ runner: runCommand, log: { warn: () => {}, debug: (m) => debug.push(m) }, fifoPath: fifo });
+  blocking.notify("INSTANCE", "VI_1", "BACKUP", 90, {});
+  expect(debug).toEqual([`notify_fifo ${fifo}: ENXIO`]);
+});

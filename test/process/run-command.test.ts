@@ -1,0 +1,51 @@
+import { afterAll, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCommand } from "../../src/process/run-command.ts";
+import { waitFor } from "../wait-for.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "vipd-run-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function alive(pid: number): boolean {
+  // A killed child may linger as a zombie until its parent (init) reaps it: that is not alive.
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return false;
+  return !/^\d+ \(.*\) Z/.test(readFileSync(stat, "utf8"));
+}
+
+test("reports exit codes without a shell", async () => {
+  expect((await runCommand({ argv: ["/bin/true"] })).exitCode).toBe(0);
+  expect((await runCommand({ argv: ["/bin/false"] })).exitCode).toBe(1);
+  // No shell: the metacharacters reach the program as words.
+  const echo = await runCommand({ argv: ["/bin/sh", "-c", 'test "$0" = ";"', ";"] });
+  expect(echo.exitCode).toBe(0);
+});
+
+test("a program that does not exist is a failure, not an exception", async () => {
+  const result = await runCommand({ argv: ["/nonexistent/script.sh"] });
+  expect(result.exitCode).toBeNull();
+  expect(result.spawnError).toBe("ENOENT");
+});
+
+test("a timeout kills the script and every process it started", async () => {
+  const pidFile = join(dir, "child.pid");
+  const started = performance.now();
+  const result = await runCommand({ argv: ["/bin/sh", "-c", `sleep 30 & echo $! > ${pidFile}; sleep 30`], timeoutMs: 150 });
+  expect(result.timedOut).toBe(true);
+  expect(result.signal).toBe("SIGKILL");
+  expect(performance.now() - started).toBeLessThan(5000);
+  const grandchild = Number(readFileSync(pidFile, "utf8"));
+  expect(await waitFor(() => !alive(grandchild), 2000)).toBe(true);
+});
+
+test("runs as another user when asked", async () => {
+  const result = await runCommand({ argv: ["/bin/sh", "-c", 'test "$(id -u):$(id -g)" = "65534:65534"'], uid: 65534, gid: 65534 });
+  expect(result.exitCode).toBe(0);
+});
+
+test("keeps the start of stderr for the log", async () => {
+  const result = await runCommand({ argv: ["/bin/sh", "-c", "echo broken >&2; exit 3"] });
+  expect([result.exitCode, result.stderr.trim()]).toEqual([3, "broken"]);
+});
