@@ -2,6 +2,7 @@
 // consecutive successes make it up again. A failure is a non-zero exit, a signal, a timeout or a program
 // that cannot start. Runs never overlap and never block the daemon: a hung script is killed at its timeout.
 
+import { realTimers, type Timers } from "../clock/timers.ts";
 import type { CommandRunner, RunResult } from "../process/run-command.ts";
 
 export interface ScriptCheck {
@@ -24,18 +25,6 @@ export interface ScriptTrackerEvents {
   /** Every run, for status and logs. */
   ran?(name: string, result: RunResult, ok: boolean): void;
 }
-
-export interface Timers {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  now: () => performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, Math.max(0, Math.ceil(ms))),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 export class ScriptTracker {
   up: boolean;

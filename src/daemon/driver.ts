@@ -1,0 +1,278 @@
+// The driver: owns the clock, the one timer and the sockets; feeds events to the protocol core and carries out
+// the effects it returns (ARCHITECTURE §1). It makes no protocol decision of its own.
+
+import type { AddressManager, AddressSpec, LinkEvent, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
+import type { NeighbourAnnouncer } from "../adapters/neighbour-announcer.ts";
+import type { ReceivedPacket, VrrpTransport, VrrpTransportFactory } from "../adapters/vrrp-transport.ts";
+import type { Timers } from "../clock/timers.ts";
+import type { NotifyKind, NotifyScripts, NotifyState } from "../notify/notify-plan.ts";
+import type { Effect } from "../vrrp/effects.ts";
+import type { AdvertReceivedEvent, VrrpEvent } from "../vrrp/events.ts";
+import { type IpFamily, sameAddress } from "../vrrp/ip-address.ts";
+import type { VrrpNode } from "../vrrp/node.ts";
+import type { Router } from "../vrrp/router.ts";
+import type { Log, LogFactory } from "./log.ts";
+import { Scheduler } from "./scheduler.ts";
+
+/** Everything the driver needs to know about one instance beyond the core's InstanceConfig. */
+export interface InstancePlan {
+  name: string;
+  ifname: string;
+  family: IpFamily;
+  /** Where adverts go: the multicast group, or every unicast peer. */
+  destinations: Uint8Array[];
+  /** Source address when configured (mcast_src_ip / unicast_src_ip); else the transport's default. */
+  source?: Uint8Array;
+  group?: Uint8Array;
+  /** VIPs and excluded addresses, added on MASTER and removed on leaving it. */
+  addresses: AddressSpec[];
+  /** Addresses to announce with gratuitous ARP / unsolicited NA, per interface. */
+  announce: { ifname: string; addresses: Uint8Array[] }[];
+  announceIntervalMs: number;
+  routes: RouteSpec[];
+  rules: RuleSpec[];
+  notify: NotifyScripts;
+}
+
+export interface NotifySink {
+  notify(kind: NotifyKind, name: string, state: NotifyState, priority: number, scripts: NotifyScripts): void;
+}
+
+export interface DriverDeps {
+  node: VrrpNode;
+  instances: InstancePlan[];
+  groupNotify: Map<string, NotifyScripts>;
+  transports: VrrpTransportFactory;
+  addresses: AddressManager;
+  announcer: NeighbourAnnouncer;
+  notifier: NotifySink;
+  logs: LogFactory;
+  timers: Timers;
+}
+
+interface Bound {
+  plan: InstancePlan;
+  router: Router;
+  transport: VrrpTransport;
+  log: Log;
+}
+
+const EEXIST = 17;
+const ESRCH = 3;
+const EADDRNOTAVAIL = 99;
+const ENOENT = 2;
+
+export class Driver {
+  readonly scheduler: Scheduler;
+  private readonly bound = new Map<string, Bound>();
+  private readonly transports = new Map<string, VrrpTransport>();
+  private readonly out: Effect[] = [];
+  private readonly log: Log;
+  // Reused for every received packet: the receive path allocates nothing.
+  private readonly advertEvent: AdvertReceivedEvent = {
+    type: "AdvertReceived",
+    interface: "",
+    family: 4,
+    packet: new Uint8Array(0),
+    offset: 0,
+    length: 0,
+    src: new Uint8Array(4),
+    dst: new Uint8Array(4),
+    ttl: 0,
+  };
+  private readonly sendBuffer = new Uint8Array(1500);
+  private started = false;
+
+  constructor(private readonly deps: DriverDeps) {
+    this.log = deps.logs("vrrp");
+    this.scheduler = new Scheduler(deps.timers, () => this.dispatch({ type: "TimerFired" }));
+  }
+
+  /** Opens one transport per interface and family, then starts the instances. */
+  start(): void {
+    for (const plan of this.deps.instances) {
+      const key = `${plan.ifname}|${plan.family}`;
+      let transport = this.transports.get(key);
+      if (!transport) {
+        const ifname = plan.ifname;
+        transport = this.deps.transports.open(
+          { ifname, family: plan.family, group: plan.group, source: plan.source },
+          (packet) => this.onPacket(ifname, packet),
+        );
+        this.transports.set(key, transport);
+      }
+      const router = this.deps.node.router(plan.name);
+      if (!router) throw new Error(`no instance ${plan.name} in the core`);
+      this.bound.set(plan.name, { plan, router, transport, log: this.deps.logs(`vrrp:${plan.name}`) });
+    }
+    this.started = true;
+    this.dispatch({ type: "Startup" });
+  }
+
+  /** Feeds one event to the core, carries out its effects and re-arms the timer. */
+  dispatch(event: VrrpEvent): void {
+    this.out.length = 0;
+    this.deps.node.handle(event, this.deps.timers.now(), this.out);
+    for (let i = 0; i < this.out.length; i++) this.apply(this.out[i]!);
+    this.out.length = 0;
+    this.scheduler.arm(this.deps.node.nextDeadline());
+  }
+
+  trackerChanged(tracker: string, up: boolean, value = 0): void {
+    this.dispatch({ type: "TrackerChanged", tracker, up, value });
+  }
+
+  /** Link and address events: link state feeds `interface:NAME` trackers; a VIP removed behind our back returns. */
+  onLinkEvent(event: LinkEvent, ifnameOf: (ifindex: number) => string | undefined): void {
+    if (event.type === "link") {
+      this.trackerChanged(`interface:${event.link.name}`, event.link.up && event.link.carrier);
+    } else if (event.type === "link-removed") {
+      this.trackerChanged(`interface:${event.name}`, false);
+    } else if (event.type === "address-removed") {
+      for (const { plan, router, log } of this.bound.values()) {
+        if (router.state !== "MASTER") continue;
+        const spec = plan.addresses.find(
+          (a) => a.ifindex === event.address.ifindex && a.address.length === event.address.address.length && sameAddress(a.address, 0, event.address.address, 0, a.address.length),
+        );
+        if (!spec) continue;
+        log.warn(`VIP ${formatSpec(spec)} on ${ifnameOf(spec.ifindex) ?? spec.ifindex} was removed by someone else while MASTER; restoring it`);
+        this.addAddress(spec, log);
+      }
+    }
+  }
+
+  /** Shuts every instance down; resolves when no instance holds VIPs any more (handover is bounded by the core). */
+  async stop(handover: boolean, maxWaitMs: number): Promise<void> {
+    if (!this.started) return;
+    this.dispatch({ type: "Shutdown", handover });
+    const deadline = this.deps.timers.now() + maxWaitMs;
+    while ([...this.bound.values()].some((b) => b.router.state !== "STOP") && this.deps.timers.now() < deadline) {
+      await new Promise<void>((resolve) => this.deps.timers.setTimeout(resolve, 5));
+    }
+    // Whatever the core did, nothing may be left behind.
+    for (const { plan, router, log } of this.bound.values()) {
+      if (router.state !== "STOP") this.releaseAll(plan, log);
+    }
+    this.scheduler.disarm();
+    for (const transport of this.transports.values()) await transport.close();
+    this.started = false;
+  }
+
+  transportStats() {
+    return [...this.transports.values()].map((t) => ({ ifname: t.ifname, family: t.family, ...t.stats }));
+  }
+
+  private onPacket(ifname: string, packet: ReceivedPacket): void {
+    const event = this.advertEvent;
+    event.interface = ifname;
+    event.family = packet.family;
+    event.packet = packet.packet;
+    event.offset = packet.offset;
+    event.length = packet.length;
+    event.src = packet.src;
+    event.dst = packet.dst;
+    event.ttl = packet.ttl;
+    this.dispatch(event);
+  }
+
+  private apply(effect: Effect): void {
+    switch (effect.type) {
+      case "SendAdvert":
+        this.sendAdvert(effect.instance, effect.priority);
+        return;
+      case "AddVips": {
+        const b = this.bound.get(effect.instance);
+        if (b) this.claimAll(b.plan, b.log);
+        return;
+      }
+      case "DelVips": {
+        const b = this.bound.get(effect.instance);
+        if (b) this.releaseAll(b.plan, b.log);
+        return;
+      }
+      case "SendGratuitous": {
+        const b = this.bound.get(effect.instance);
+        if (b) this.announce(b, effect.repeat);
+        return;
+      }
+      case "Notify": {
+        const log = effect.kind === "INSTANCE" ? (this.bound.get(effect.name)?.log ?? this.log) : this.deps.logs(`group:${effect.name}`);
+        log.info(`${effect.from} -> ${effect.to} (${effect.reason}), priority ${effect.priority}`);
+        if (effect.to === "INIT") return;
+        const scripts = effect.kind === "INSTANCE" ? this.bound.get(effect.name)?.plan.notify : this.deps.groupNotify.get(effect.name);
+        this.deps.notifier.notify(effect.kind, effect.name, effect.to, effect.priority, scripts ?? {});
+        return;
+      }
+      case "Log": {
+        const log = this.bound.get(effect.instance)?.log ?? this.log;
+        log[effect.level](effect.message);
+        return;
+      }
+    }
+  }
+
+  private sendAdvert(instance: string, priority: number): void {
+    const b = this.bound.get(instance);
+    if (!b) return;
+    for (const dst of b.plan.destinations) {
+      const length = b.router.writeAdvert(this.sendBuffer, priority, b.transport.source, dst);
+      try {
+        b.transport.send(this.sendBuffer, length, dst);
+      } catch (error) {
+        // A send can fail while the link is down; the core learns about the link from its tracker.
+        b.log.debug(`advert not sent: ${describe(error)}`);
+      }
+    }
+  }
+
+  private claimAll(plan: InstancePlan, log: Log): void {
+    for (const spec of plan.addresses) this.addAddress(spec, log);
+    for (const route of plan.routes) this.tryNetlink(() => this.deps.addresses.addRoute(route), [EEXIST], `add route`, log);
+    for (const rule of plan.rules) this.tryNetlink(() => this.deps.addresses.addRule(rule), [EEXIST], `add rule`, log);
+  }
+
+  private releaseAll(plan: InstancePlan, log: Log): void {
+    for (const rule of plan.rules) this.tryNetlink(() => this.deps.addresses.deleteRule(rule), [ENOENT, ESRCH], `delete rule`, log);
+    for (const route of plan.routes) this.tryNetlink(() => this.deps.addresses.deleteRoute(route), [ESRCH, ENOENT], `delete route`, log);
+    for (const spec of plan.addresses) {
+      this.tryNetlink(() => this.deps.addresses.deleteAddress(spec), [EADDRNOTAVAIL], `delete ${formatSpec(spec)}`, log);
+    }
+  }
+
+  private addAddress(spec: AddressSpec, log: Log): void {
+    this.tryNetlink(() => this.deps.addresses.addAddress(spec), [EEXIST], `add ${formatSpec(spec)}`, log);
+  }
+
+  /** Runs a netlink operation; the errnos listed mean "already as wanted" and are not errors. */
+  private tryNetlink(operation: () => void, fine: number[], what: string, log: Log): void {
+    try {
+      operation();
+    } catch (error) {
+      const errno = (error as { errno?: number }).errno;
+      if (errno !== undefined && fine.includes(errno)) return;
+      log.error(`${what} failed: ${describe(error)}`);
+    }
+  }
+
+  private announce(b: Bound, repeat: number): void {
+    for (const target of b.plan.announce) {
+      this.deps.announcer
+        .announce(target.ifname, target.addresses, { repeat, intervalMs: b.plan.announceIntervalMs })
+        .catch((error) => b.log.warn(`gratuitous announcement on ${target.ifname} failed: ${describe(error)}`));
+    }
+  }
+}
+
+function formatSpec(spec: AddressSpec): string {
+  const bytes = spec.address;
+  const text =
+    bytes.length === 4
+      ? [...bytes].join(".")
+      : Array.from({ length: 8 }, (_, i) => ((bytes[i * 2]! << 8) | bytes[i * 2 + 1]!).toString(16)).join(":");
+  return `${text}/${spec.prefixlen}`;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,143 @@
+import { expect, test } from "bun:test";
+import type { NotifyScripts } from "../../src/notify/notify-plan.ts";
+import { Driver, type InstancePlan, type NotifySink } from "../../src/daemon/driver.ts";
+import { memoryLogs } from "../../src/daemon/log.ts";
+import { VrrpNode } from "../../src/vrrp/node.ts";
+import { instance, ip } from "../vrrp/fixtures.ts";
+import { FakeAddresses, FakeAnnouncer, FakeLan, FakeTimers } from "./fakes.ts";
+
+const VIP = ip("192.0.2.100");
+const GROUP = ip("224.0.0.18");
+
+function host(lan: FakeLan, timers: FakeTimers, name: string, address: string, priority: number) {
+  const config = instance({
+    version: 3,
+    advertIntervalCs: 10,
+    priority,
+    primaryAddress: ip(address),
+    trackers: [{ name: "interface:eth0", kind: "status", weight: 0, reverse: false }],
+  });
+  const node = new VrrpNode({ instances: [config], syncGroups: [] });
+  const addresses = new FakeAddresses();
+  const announcer = new FakeAnnouncer();
+  const notifications: string[] = [];
+  const notifier: NotifySink = { notify: (kind, n, state, prio, _scripts: NotifyScripts) => notifications.push(`${kind} ${n} ${state} ${prio}`) };
+  const lines: string[] = [];
+  const plan: InstancePlan = {
+    name: "VI_1",
+    ifname: "eth0",
+    family: 4,
+    destinations: [GROUP],
+    addresses: [{ ifindex: 2, address: VIP, prefixlen: 24 }],
+    announce: [{ ifname: "eth0", addresses: [VIP] }],
+    announceIntervalMs: 0,
+    routes: [],
+    rules: [],
+    notify: {},
+  };
+  const driver = new Driver({
+    node,
+    instances: [plan],
+    groupNotify: new Map(),
+    transports: lan.factory(ip(address)),
+    addresses,
+    announcer,
+    notifier,
+    logs: memoryLogs(lines),
+    timers,
+  });
+  return { name, driver, node, addresses, announcer, notifications, lines, holds: () => addresses.held.size > 0 };
+}
+
+function cluster() {
+  const timers = new FakeTimers();
+  const lan = new FakeLan(timers);
+  const a = host(lan, timers, "a", "192.0.2.1", 150);
+  const b = host(lan, timers, "b", "192.0.2.2", 100);
+  a.driver.start();
+  b.driver.start();
+  timers.advance(2000);
+  return { timers, lan, a, b };
+}
+
+/** Advances the fake clock in 1 ms steps while `promise` is pending, recording who holds the VIP. */
+async function runWhile(timers: FakeTimers, promise: Promise<void>, each: () => void, maxMs = 10_000) {
+  let done = false;
+  void promise.then(() => (done = true));
+  for (let t = 0; t < maxMs && !done; t++) {
+    timers.advance(1);
+    each();
+    await Promise.resolve();
+  }
+  await promise;
+}
+
+test("election: the higher priority holds the VIP, announces it, and notifies", () => {
+  const { a, b } = cluster();
+  expect(a.node.router("VI_1")!.state).toBe("MASTER");
+  expect(b.node.router("VI_1")!.state).toBe("BACKUP");
+  expect([a.holds(), b.holds()]).toEqual([true, false]);
+  expect(a.announcer.bursts).toEqual(["eth0 192.0.2.100 x5"]);
+  expect(a.notifications).toEqual(["INSTANCE VI_1 BACKUP 150", "INSTANCE VI_1 MASTER 150"]);
+  expect(b.notifications).toEqual(["INSTANCE VI_1 BACKUP 100"]);
+  expect(a.lines.some((l) => l.includes("BACKUP -> MASTER (no advert within Master_Down_Interval)"))).toBe(true);
+});
+
+test("hard failure: the master's link goes down, the backup takes over within Master_Down_Interval", () => {
+  const { timers, lan, a, b } = cluster();
+  for (const t of lan.transports) if (t.source[3] === 1) t.linkUp = false;
+  a.driver.trackerChanged("interface:eth0", false);
+  expect(a.node.router("VI_1")!.state).toBe("FAULT");
+  expect(a.holds()).toBe(false);
+  const mdi = b.node.router("VI_1")!.masterDownIntervalMs;
+  timers.advance(mdi + 1);
+  expect(b.node.router("VI_1")!.state).toBe("MASTER");
+  expect(b.holds()).toBe(true);
+});
+
+test("graceful stop with handover: some host holds the VIP at every millisecond", async () => {
+  const { timers, a, b } = cluster();
+  const gaps: number[] = [];
+  await runWhile(timers, a.driver.stop(true, 5000), () => {
+    if (!a.holds() && !b.holds()) gaps.push(timers.now());
+  });
+  expect(gaps).toEqual([]);
+  expect(b.node.router("VI_1")!.state).toBe("MASTER");
+  expect(a.holds()).toBe(false);
+  expect(a.notifications.at(-1)).toBe("INSTANCE VI_1 STOP 150");
+});
+
+test("immediate release (keepalived's way) leaves a gap of about the backup's skew time", async () => {
+  const { timers, a, b } = cluster();
+  let gapMs = 0;
+  await runWhile(timers, a.driver.stop(false, 5000), () => {});
+  for (let t = 0; t < 1000 && !b.holds(); t++) {
+    timers.advance(1);
+    gapMs++;
+  }
+  const skew = b.node.router("VI_1")!.skewTimeMs;
+  expect(gapMs).toBeGreaterThanOrEqual(Math.floor(skew));
+  expect(gapMs).toBeLessThanOrEqual(Math.ceil(skew) + 2);
+});
+
+test("a VIP removed behind the daemon's back while MASTER is restored and logged", () => {
+  const { a } = cluster();
+  a.addresses.held.clear();
+  a.driver.onLinkEvent(
+    { type: "address-removed", address: { family: 4, ifindex: 2, address: VIP, prefixlen: 24, scope: 0, label: "", flags: 0 } },
+    () => "eth0",
+  );
+  expect(a.holds()).toBe(true);
+  expect(a.lines.some((l) => l.startsWith("warn vrrp:VI_1: VIP 192.0.2.100/24 on eth0 was removed by someone else"))).toBe(true);
+});
+
+test("link events feed the interface tracker: down is FAULT, up is BACKUP again", () => {
+  const { timers, a } = cluster();
+  const link = { ifindex: 2, name: "eth0", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: false };
+  a.driver.onLinkEvent({ type: "link", link, change: "changed" }, () => "eth0");
+  expect(a.node.router("VI_1")!.state).toBe("FAULT");
+  a.driver.onLinkEvent({ type: "link", link: { ...link, carrier: true }, change: "changed" }, () => "eth0");
+  expect(a.node.router("VI_1")!.state).toBe("BACKUP");
+  timers.advance(2000);
+  expect(a.node.router("VI_1")!.state).toBe("MASTER");
+});
