@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { parseConfig, type ConfNode, type ParseOptions } from "../../src/convert/parser.ts";
 import { formatDiagnostic, type ParseResult } from "../../src/convert/types.ts";
 import { memoryFs } from "./memory-fs.ts";
+import { KEEPALIVED_SAMPLES } from "../shared-corpus.ts";
 
-const CORPUS = "/work/shared/corpus/keepalived-samples";
+const CORPUS = KEEPALIVED_SAMPLES;
 const MAIN = "/etc/keepalived/keepalived.conf";
 
 function nodesOf(r: ParseResult): ConfNode[] {
