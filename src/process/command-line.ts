@@ -1,5 +1,5 @@
-// Splits a script line as keepalived users write it ("/usr/local/bin/notify.sh VI_1 'two words'") into argv,
-// so that scripts run without a shell: words separated by blanks, single or double quotes grouping words.
+// Splits a command line into words the way a shell would for plain words and quotes (no variables, no globs):
+// keepalived passes script lines to a shell only in special cases, vipd runs the words directly.
 
 export type SplitResult = { ok: true; argv: string[] } | { ok: false; reason: string };
 
@@ -8,11 +8,29 @@ export function splitCommandLine(line: string): SplitResult {
   let word = "";
   let inWord = false;
   let quote: '"' | "'" | null = null;
-  for (const c of line) {
-    if (quote) {
-      if (c === quote) quote = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = null;
       else word += c;
-    } else if (c === '"' || c === "'") {
+      continue;
+    }
+    if (c === "\\") {
+      const next = line[i + 1];
+      if (next === undefined) return { ok: false, reason: "ends with a lone backslash" };
+      // Inside double quotes a backslash only escapes what the shell lets it escape.
+      if (quote === '"' && !'"\\$`'.includes(next)) word += c;
+      word += next;
+      inWord = true;
+      i++;
+      continue;
+    }
+    if (quote === '"') {
+      if (c === '"') quote = null;
+      else word += c;
+      continue;
+    }
+    if (c === '"' || c === "'") {
       quote = c;
       inWord = true;
     } else if (c === " " || c === "\t") {
@@ -24,8 +42,8 @@ export function splitCommandLine(line: string): SplitResult {
       inWord = true;
     }
   }
-  if (quote) return { ok: false, reason: `unterminated ${quote} quote` };
+  if (quote !== null) return { ok: false, reason: `has an unterminated ${quote} quote` };
   if (inWord) argv.push(word);
-  if (argv.length === 0) return { ok: false, reason: "empty command" };
+  if (argv.length === 0) return { ok: false, reason: "is empty" };
   return { ok: true, argv };
 }

@@ -59,7 +59,7 @@ test("a failing script is logged and does not stop the next one", async () => {
   const warnings: string[] = [];
   const notifier = new Notifier({ runner: runCommand, log: { warn: (m) => warnings.push(m), debug: () => {} } });
   const marker = join(dir, "after-failure");
-  notifier.notify("INSTANCE", "VI_2", "MASTER", 100, { notify_master: "/nonexistent/x.sh", notify: `/bin/touch ${marker}` });
+  notifier.notify("INSTANCE", "VI_2", "MASTER", 100, { notify_master: "/nonexistent/x.sh", notify: `/bin/sh -c 'touch ${marker}'` });
   await notifier.idle();
   expect(warnings.length).toBe(1);
   expect(warnings[0]).toContain("/nonexistent/x.sh for INSTANCE VI_2 MASTER failed: ENOENT");

@@ -9,6 +9,6 @@ test("splits on blanks and groups quoted words, as keepalived users write script
 });
 
 test("rejects an unterminated quote and an empty line", () => {
-  expect(splitCommandLine(`/bin/echo "oops`)).toEqual({ ok: false, reason: 'unterminated " quote' });
-  expect(splitCommandLine("   ")).toEqual({ ok: false, reason: "empty command" });
+  expect(splitCommandLine(`/bin/echo "oops`)).toEqual({ ok: false, reason: 'has an unterminated " quote' });
+  expect(splitCommandLine("   ")).toEqual({ ok: false, reason: "is empty" });
 });

@@ -1,0 +1,45 @@
+// Typed config problems. Every one names the file, the line and the key path, so a user can go straight there.
+
+import type { KeyLines } from "./key-lines.ts";
+import { formatKeyPath, type PathSegment } from "./key-path.ts";
+
+export interface ConfigError {
+  file: string;
+  /** 1-based; 0 when the problem is with the file as a whole (it cannot be read). */
+  line: number;
+  /** e.g. `instances.VI_1.priority`; empty for a TOML syntax error. */
+  keyPath: string;
+  message: string;
+}
+
+/** Warnings have the same shape: something was accepted but changed or ignored. */
+export type ConfigWarning = ConfigError;
+
+/** `FILE:LINE: key.path: what is wrong and what is allowed` */
+export function formatConfigError(e: ConfigError): string {
+  const where = e.line > 0 ? `${e.file}:${e.line}` : e.file;
+  return e.keyPath === "" ? `${where}: ${e.message}` : `${where}: ${e.keyPath}: ${e.message}`;
+}
+
+/** Collects errors and warnings for one file; validators report and go on, so the user sees all at once. */
+export class Problems {
+  readonly errors: ConfigError[] = [];
+  readonly warnings: ConfigWarning[] = [];
+
+  constructor(
+    readonly file: string,
+    private readonly lines: KeyLines,
+  ) {}
+
+  error(path: readonly PathSegment[], message: string): void {
+    this.errors.push(this.at(path, message));
+  }
+
+  warn(path: readonly PathSegment[], message: string): void {
+    this.warnings.push(this.at(path, message));
+  }
+
+  private at(path: readonly PathSegment[], message: string): ConfigError {
+    return { file: this.file, line: this.lines.lineOf(path), keyPath: formatKeyPath(path), message };
+  }
+}

@@ -1,0 +1,143 @@
+// Checks across sections: names that must refer to something, VRIDs that must not collide, sync group
+// membership, and the programs the config would run.
+
+import { familyName } from "./address.ts";
+import type { Problems } from "./config-error.ts";
+import type { InstanceRead } from "./instance-section.ts";
+import type { PathSegment } from "./key-path.ts";
+import { checkProgram, type ProgramCheckOptions } from "./program-check.ts";
+import type { Command, NotifyCommands, ScriptSection, TrackFileSection } from "./schema.ts";
+import { didYouMean } from "./suggest.ts";
+import type { SyncGroupRead } from "./sync-group-section.ts";
+
+/** Everything declared, also sections that had errors, so one mistake does not cause a cascade of others. */
+export interface Declared {
+  instances: string[];
+  scripts: string[];
+  trackFiles: string[];
+}
+
+export function checkVrids(problems: Problems, instances: InstanceRead[]): void {
+  const seen = new Map<string, string>();
+  for (const { instance, path } of instances) {
+    if (instance.interface === "" || instance.virtualRouterId === 0) continue; // already reported
+    const id = `${instance.interface} ${instance.family} ${instance.virtualRouterId}`;
+    const other = seen.get(id);
+    if (other !== undefined) {
+      problems.error(
+        [...path, "virtual_router_id"],
+        `${instance.virtualRouterId} is already used by instance ${other} on ${instance.interface} (${familyName(instance.family)}); ` +
+          "each instance on an interface and family needs its own VRID",
+      );
+    } else {
+      seen.set(id, instance.name);
+    }
+  }
+}
+
+export function checkTrackNames(problems: Problems, instances: InstanceRead[], declared: Declared): void {
+  for (const read of instances) {
+    for (const { ref, path } of read.trackScriptAt) {
+      if (!declared.scripts.includes(ref.name)) {
+        problems.error(path, `no script "${ref.name}"${didYouMean(ref.name, declared.scripts)}; define it as [scripts.${ref.name}]`);
+      }
+    }
+    for (const { ref, path } of read.trackFileAt) {
+      if (!declared.trackFiles.includes(ref.name)) {
+        const hint = didYouMean(ref.name, declared.trackFiles);
+        problems.error(path, `no track file "${ref.name}"${hint}; define it as [track_files.${ref.name}]`);
+      }
+    }
+  }
+}
+
+/** Members must exist and belong to one group only. */
+export function checkSyncGroups(problems: Problems, groups: SyncGroupRead[], declared: Declared): void {
+  const groupOf = new Map<string, string>();
+  for (const { group, memberAt } of groups) {
+    group.group.forEach((member, i) => {
+      const at = memberAt[i]!;
+      if (!declared.instances.includes(member)) {
+        problems.error(at, `no instance "${member}"${didYouMean(member, declared.instances)}`);
+        return;
+      }
+      const other = groupOf.get(member);
+      if (other === group.name) problems.error(at, `${member} is listed twice`);
+      else if (other !== undefined) problems.error(at, `${member} is already in sync group ${other}; an instance can be in one group only`);
+      else groupOf.set(member, group.name);
+    });
+    if (group.group.length === 1) {
+      problems.warn(["sync_groups", group.name, "group"], "has a single instance; a group needs two to do anything");
+    }
+  }
+}
+
+/**
+ * keepalived sets the tracking weights of grouped instances to 0 (unless sync_group_tracking_weight), since
+ * differing priorities inside a group make it flap. vipd does the same and says so.
+ */
+export function zeroGroupedWeights(
+  problems: Problems,
+  instances: InstanceRead[],
+  groups: SyncGroupRead[],
+  scripts: ScriptSection[],
+  trackFiles: TrackFileSection[],
+): void {
+  for (const { group } of groups) {
+    if (group.syncGroupTrackingWeight) continue;
+    for (const read of instances) {
+      if (!group.group.includes(read.instance.name)) continue;
+      const lists = [
+        { at: read.trackScriptAt, own: (name: string) => scripts.find((s) => s.name === name)?.weight },
+        { at: read.trackFileAt, own: (name: string) => trackFiles.find((f) => f.name === name)?.weight },
+      ];
+      for (const { at, own } of lists) {
+        for (const { ref, path } of at) {
+          const weight = ref.weight ?? own(ref.name) ?? 0;
+          if (weight === 0) continue;
+          problems.warn(
+            path,
+            `weight ${weight} is set to 0 because ${read.instance.name} is in sync group ${group.name} ` +
+              "(set sync_group_tracking_weight = true to keep it)",
+          );
+          ref.weight = 0;
+        }
+      }
+    }
+  }
+}
+
+export function checkUnused(problems: Problems, instances: InstanceRead[], scripts: ScriptSection[], trackFiles: TrackFileSection[]): void {
+  const used = (pick: (r: InstanceRead) => { ref: { name: string } }[], name: string) =>
+    instances.some((r) => pick(r).some((t) => t.ref.name === name));
+  for (const script of scripts) {
+    if (used((r) => r.trackScriptAt, script.name)) continue;
+    problems.warn(["scripts", script.name], "is not tracked by any instance and will not run");
+  }
+  for (const file of trackFiles) {
+    if (used((r) => r.trackFileAt, file.name)) continue;
+    problems.warn(["track_files", file.name], "is not tracked by any instance and will not be read");
+  }
+}
+
+export function checkPrograms(
+  problems: Problems,
+  instances: InstanceRead[],
+  groups: SyncGroupRead[],
+  scripts: ScriptSection[],
+  options: ProgramCheckOptions,
+): void {
+  const check = (at: PathSegment[], command: Command | null) => {
+    if (command) checkProgram(problems, at, command, options);
+  };
+  for (const script of scripts) check(["scripts", script.name, "script"], script.script);
+  const notifies = (base: PathSegment[], notify: NotifyCommands) => {
+    check([...base, "notify_master"], notify.master);
+    check([...base, "notify_backup"], notify.backup);
+    check([...base, "notify_fault"], notify.fault);
+    check([...base, "notify_stop"], notify.stop);
+    check([...base, "notify"], notify.any);
+  };
+  for (const { instance, path } of instances) notifies(path, instance.notify);
+  for (const { group } of groups) notifies(["sync_groups", group.name], group.notify);
+}

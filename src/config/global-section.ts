@@ -1,0 +1,97 @@
+// [global]: settings shared by all instances, with keepalived's defaults (keepalived.conf(5), global_defs).
+
+import { VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6 } from "../vrrp/constants.ts";
+import { DEFAULT_GARP } from "../vrrp/instance-config.ts";
+import { parseAddress } from "./address.ts";
+import { readRunAs } from "./commands.ts";
+import type { Problems } from "./config-error.ts";
+import type { GarpConfig, GlobalConfig } from "./schema.ts";
+import { TableReader, type TomlTable } from "./table-reader.ts";
+
+export const GARP_KEYS = [
+  "garp_master_delay",
+  "garp_master_repeat",
+  "garp_lower_prio_delay",
+  "garp_lower_prio_repeat",
+  "garp_master_refresh",
+  "garp_master_refresh_repeat",
+] as const;
+
+export const GLOBAL_KEYS = [
+  "router_id",
+  "script_user",
+  "enable_script_security",
+  "vrrp_version",
+  "vrrp_mcast_group4",
+  "vrrp_mcast_group6",
+  ...GARP_KEYS,
+  "garp_interval",
+  "gna_interval",
+  "notification_email",
+  "notification_email_from",
+  "smtp_server",
+  "smtp_connect_timeout",
+  "dynamic_interfaces",
+  "shutdown_handover",
+];
+
+/** Longest delay or refresh accepted, one day (keepalived's limit for garp_extra_if). */
+const MAX_GARP_SECONDS = 86400;
+const MAX_GARP_REPEAT = 1000;
+
+export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
+  const r = new TableReader(problems, ["global"], table, GLOBAL_KEYS);
+  const notificationEmail = r.stringList("notification_email", "e-mail addresses").map((e) => e.value);
+  return {
+    routerId: r.optString("router_id"),
+    scriptUser: readRunAs(r, "script_user"),
+    enableScriptSecurity: r.bool("enable_script_security", false),
+    vrrpVersion: r.int("vrrp_version", 2, 3, 2, "2 or 3") as 2 | 3,
+    vrrpMcastGroup4: multicastGroup(r, "vrrp_mcast_group4", 4, VRRP_MCAST_GROUP_V4),
+    vrrpMcastGroup6: multicastGroup(r, "vrrp_mcast_group6", 6, VRRP_MCAST_GROUP_V6),
+    garp: readGarp(r, { ...DEFAULT_GARP, lowerPrioDelayMs: DEFAULT_GARP.masterDelayMs }, { delay: true, repeat: true }),
+    garpIntervalMs: r.seconds("garp_interval", 0, 10, 0),
+    gnaIntervalMs: r.seconds("gna_interval", 0, 10, 0),
+    notificationEmail,
+    notificationEmailFrom: r.optString("notification_email_from", "an e-mail address"),
+    smtpServer: r.optString("smtp_server", "a host name or address"),
+    smtpConnectTimeoutMs: r.seconds("smtp_connect_timeout", 1, 3600, 30_000),
+    dynamicInterfaces: r.bool("dynamic_interfaces", false),
+    shutdownHandover: r.bool("shutdown_handover", true),
+  };
+}
+
+/** Which lower-priority settings were not written in [global], so follow the master ones of the same table. */
+export interface GarpFollow {
+  delay: boolean;
+  repeat: boolean;
+}
+
+/** The garp_* keys of a table over `base` (keepalived: garp_lower_prio_* default to garp_master_*). */
+export function readGarp(r: TableReader, base: GarpConfig, follow: GarpFollow): GarpConfig {
+  const masterDelayMs = r.seconds("garp_master_delay", 0, MAX_GARP_SECONDS, base.masterDelayMs);
+  const masterRepeat = r.int("garp_master_repeat", 1, MAX_GARP_REPEAT, base.masterRepeat);
+  return {
+    masterDelayMs,
+    masterRepeat,
+    lowerPrioDelayMs: r.seconds("garp_lower_prio_delay", 0, MAX_GARP_SECONDS, follow.delay ? masterDelayMs : base.lowerPrioDelayMs),
+    lowerPrioRepeat: r.int("garp_lower_prio_repeat", 1, MAX_GARP_REPEAT, follow.repeat ? masterRepeat : base.lowerPrioRepeat),
+    masterRefreshMs: r.seconds("garp_master_refresh", 0, MAX_GARP_SECONDS, base.masterRefreshMs),
+    masterRefreshRepeat: r.int("garp_master_refresh_repeat", 1, MAX_GARP_REPEAT, base.masterRefreshRepeat),
+  };
+}
+
+function multicastGroup(r: TableReader, key: string, family: 4 | 6, fallback: string): string {
+  const text = r.optString(key, "a multicast address");
+  if (text === null) return fallback;
+  const address = parseAddress(text);
+  // IPv4 multicast is 224.0.0.0/4; VRRP's IPv6 group must be link-local scope (ffX2::).
+  const b = address?.family === family ? address.bytes : null;
+  const ok = b !== null && (family === 4 ? (b[0]! & 0xf0) === 0xe0 : b[0] === 0xff && (b[1]! & 0x0f) === 2);
+  if (!ok || !address) {
+    const what = family === 4 ? "an IPv4 multicast address (224.0.0.0/4)" : "a link-local IPv6 multicast address (ffX2::/16)";
+    r.problems.error(r.at(key), `must be ${what}, got "${text}"`);
+    return fallback;
+  }
+  return address.text;
+}

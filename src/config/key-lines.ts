@@ -1,0 +1,232 @@
+// Maps key paths to the line they are written on. @iarna/toml reports no positions for keys, so this walks the
+// text once more, understanding only structure: table headers, arrays of tables, dotted keys, inline tables,
+// arrays and strings (so a "#" or "]" inside a string does not confuse it). It runs only on text the TOML parser
+// has accepted, and on anything it does not understand it skips to the next line rather than failing.
+
+import { formatKeyPath, type PathSegment } from "./key-path.ts";
+
+export class KeyLines {
+  constructor(private readonly lines: ReadonlyMap<string, number>) {}
+
+  /** The line of the path, else of its nearest ancestor that was written down (a table header), else 1. */
+  lineOf(segments: readonly PathSegment[]): number {
+    for (let n = segments.length; n > 0; n--) {
+      const line = this.lines.get(formatKeyPath(segments.slice(0, n)));
+      if (line !== undefined) return line;
+    }
+    return 1;
+  }
+
+  has(segments: readonly PathSegment[]): boolean {
+    return this.lines.has(formatKeyPath(segments));
+  }
+}
+
+export function scanKeyLines(text: string): KeyLines {
+  return new KeyLines(new Scanner(text).run());
+}
+
+const BARE = /[A-Za-z0-9_-]/;
+
+class Scanner {
+  private pos = 0;
+  private line = 1;
+  private readonly found = new Map<string, number>();
+  /** Index of the current element of each array of tables, by its path without indices. */
+  private readonly arrayIndex = new Map<string, number>();
+
+  constructor(private readonly text: string) {}
+
+  run(): Map<string, number> {
+    let table: PathSegment[] = [];
+    let guard = this.text.length + 10;
+    while (this.pos < this.text.length && guard-- > 0) {
+      this.skipBlank(true);
+      if (this.pos >= this.text.length) break;
+      const start = this.pos;
+      const ch = this.text[this.pos];
+      if (ch === "[") {
+        const isArray = this.text[this.pos + 1] === "[";
+        this.pos += isArray ? 2 : 1;
+        const keys = this.readKey();
+        table = keys ? this.headerPath(keys, isArray) : table;
+      } else {
+        const keys = this.readKey();
+        this.skipBlank(false);
+        if (keys && this.text[this.pos] === "=") {
+          this.pos++;
+          const path = [...table, ...keys];
+          this.record(path);
+          this.skipBlank(false);
+          this.readValue(path);
+        }
+      }
+      this.skipToLineEnd();
+      if (this.pos === start) this.pos++;
+    }
+    return this.found;
+  }
+
+  /** Resolves a header against open arrays of tables: `[a.b]` after `[[a]]` means the last element of `a`. */
+  private headerPath(keys: string[], isArray: boolean): PathSegment[] {
+    const path: PathSegment[] = [];
+    const plain: string[] = [];
+    keys.forEach((key, i) => {
+      path.push(key);
+      plain.push(key);
+      const id = formatKeyPath(plain);
+      const last = i === keys.length - 1;
+      if (last && isArray) {
+        const index = (this.arrayIndex.get(id) ?? -1) + 1;
+        this.arrayIndex.set(id, index);
+        this.record(path);
+        path.push(index);
+      } else {
+        const index = this.arrayIndex.get(id);
+        if (index !== undefined) path.push(index);
+      }
+    });
+    this.record(path);
+    return path;
+  }
+
+  /** Records the path and its prefixes: `[a.b.c]` and `a.b = 1` also define `a` and `a.b` where not yet seen. */
+  private record(path: readonly PathSegment[]): void {
+    for (let n = 1; n <= path.length; n++) {
+      const id = formatKeyPath(path.slice(0, n));
+      if (!this.found.has(id)) this.found.set(id, this.line);
+    }
+  }
+
+  private readValue(path: PathSegment[]): void {
+    const ch = this.text[this.pos];
+    if (ch === "{") {
+      this.pos++;
+      for (let guard = 0; guard < this.text.length; guard++) {
+        this.skipBlank(true);
+        const c = this.text[this.pos];
+        if (c === undefined) return;
+        if (c === "}") {
+          this.pos++;
+          return;
+        }
+        if (c === ",") {
+          this.pos++;
+          continue;
+        }
+        const keys = this.readKey();
+        this.skipBlank(false);
+        if (!keys || this.text[this.pos] !== "=") return;
+        this.pos++;
+        const inner = [...path, ...keys];
+        this.record(inner);
+        this.skipBlank(false);
+        this.readValue(inner);
+      }
+    } else if (ch === "[") {
+      this.pos++;
+      let index = 0;
+      for (let guard = 0; guard < this.text.length; guard++) {
+        this.skipBlank(true);
+        const c = this.text[this.pos];
+        if (c === undefined) return;
+        if (c === "]") {
+          this.pos++;
+          return;
+        }
+        if (c === ",") {
+          this.pos++;
+          continue;
+        }
+        const element = [...path, index++];
+        this.record(element);
+        const before = this.pos;
+        this.readValue(element);
+        if (this.pos === before) return;
+      }
+    } else if (ch === '"' || ch === "'") {
+      this.readString();
+    } else {
+      while (this.pos < this.text.length && !/[,\]}\n#]/.test(this.text[this.pos]!)) this.pos++;
+    }
+  }
+
+  /** A dotted key; null when there is none here. */
+  private readKey(): string[] | null {
+    const keys: string[] = [];
+    for (;;) {
+      this.skipBlank(false);
+      const ch = this.text[this.pos];
+      if (ch === '"' || ch === "'") {
+        const key = this.readString();
+        if (key === null) return null;
+        keys.push(key);
+      } else {
+        const start = this.pos;
+        while (this.pos < this.text.length && BARE.test(this.text[this.pos]!)) this.pos++;
+        if (this.pos === start) return null;
+        keys.push(this.text.slice(start, this.pos));
+      }
+      this.skipBlank(false);
+      if (this.text[this.pos] !== ".") return keys;
+      this.pos++;
+    }
+  }
+
+  /** Reads any of the four string forms and returns its content (escapes decoded only as far as keys need). */
+  private readString(): string | null {
+    const quote = this.text[this.pos]!;
+    const triple = this.text.startsWith(quote.repeat(3), this.pos);
+    const close = triple ? quote.repeat(3) : quote;
+    this.pos += close.length;
+    let out = "";
+    while (this.pos < this.text.length) {
+      if (this.text.startsWith(close, this.pos)) {
+        this.pos += close.length;
+        // A multi-line string may end with up to two extra quotes inside it.
+        while (triple && this.text[this.pos] === quote) this.pos++;
+        return out;
+      }
+      const c = this.text[this.pos]!;
+      if (c === "\n") {
+        if (!triple) return null;
+        this.line++;
+      }
+      if (c === "\\" && quote === '"') {
+        const next = this.text[this.pos + 1] ?? "";
+        if (next === "\n") this.line++;
+        out += next === '"' || next === "\\" ? next : c + next;
+        this.pos += 2;
+        continue;
+      }
+      out += c;
+      this.pos++;
+    }
+    return null;
+  }
+
+  /** Skips spaces and comments; with `newlines` also line ends (counting them). */
+  private skipBlank(newlines: boolean): void {
+    while (this.pos < this.text.length) {
+      const c = this.text[this.pos]!;
+      if (c === " " || c === "\t" || c === "\r") this.pos++;
+      else if (c === "#") this.skipComment();
+      else if (c === "\n" && newlines) {
+        this.line++;
+        this.pos++;
+      } else return;
+    }
+  }
+
+  private skipComment(): void {
+    while (this.pos < this.text.length && this.text[this.pos] !== "\n") this.pos++;
+  }
+
+  private skipToLineEnd(): void {
+    while (this.pos < this.text.length && this.text[this.pos] !== "\n") {
+      if (this.text[this.pos] === '"' || this.text[this.pos] === "'") {
+        if (this.readString() === null) return;
+      } else this.pos++;
+    }
+  }
+}

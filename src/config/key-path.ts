@@ -1,0 +1,19 @@
+// Key paths as users read them in error messages: `instances.VI_1.virtual_ipaddress[2]`. Built the same way by
+// the line scanner and by the validators, so a path found in one is looked up in the other.
+
+export type PathSegment = string | number;
+
+const BARE_KEY = /^[A-Za-z0-9_-]+$/;
+
+export function formatKeyPath(segments: readonly PathSegment[]): string {
+  let out = "";
+  for (const segment of segments) {
+    if (typeof segment === "number") {
+      out += `[${segment}]`;
+      continue;
+    }
+    const key = BARE_KEY.test(segment) ? segment : JSON.stringify(segment);
+    out += out === "" ? key : `.${key}`;
+  }
+  return out;
+}

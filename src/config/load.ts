@@ -1,0 +1,154 @@
+// Loads vipd's TOML configuration: parse, validate every section, check across sections. Never throws: all
+// problems come back as ConfigErrors, sorted by line, so one run shows everything to fix.
+
+import { readFileSync } from "node:fs";
+import TOML from "@iarna/toml";
+import { Problems, type ConfigError, type ConfigWarning } from "./config-error.ts";
+import {
+  checkPrograms,
+  checkSyncGroups,
+  checkTrackNames,
+  checkUnused,
+  checkVrids,
+  zeroGroupedWeights,
+  type Declared,
+} from "./cross-checks.ts";
+import { readGlobal } from "./global-section.ts";
+import { readInstance } from "./instance-section.ts";
+import { scanKeyLines } from "./key-lines.ts";
+import { systemStat, type StatFn } from "./program-check.ts";
+import type { VipdConfig } from "./schema.ts";
+import { readScript } from "./script-section.ts";
+import { didYouMean } from "./suggest.ts";
+import { readSyncGroup } from "./sync-group-section.ts";
+import { describeValue, isTable, type TomlTable } from "./table-reader.ts";
+import { readTrackFile } from "./track-file-section.ts";
+
+export interface LoadOptions {
+  /** File status for the program checks; defaults to node:fs stat. */
+  stat?: StatFn;
+  /** Where programs named without a slash are looked for; defaults to $PATH. */
+  searchPath?: string;
+  /** false skips the program checks (existence, mode), e.g. to validate a config for another host. */
+  checkPrograms?: boolean;
+}
+
+export type LoadResult =
+  | { ok: true; config: VipdConfig; warnings: ConfigWarning[] }
+  | { ok: false; errors: ConfigError[]; warnings: ConfigWarning[] };
+
+const SECTIONS = ["global", "instances", "sync_groups", "scripts", "track_files"];
+const DEFAULT_SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+export function loadConfigFile(path: string, options: LoadOptions = {}): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    return { ok: false, errors: [{ file: path, line: 0, keyPath: "", message: `cannot read the file (${reason})` }], warnings: [] };
+  }
+  return loadConfigText(text, path, options);
+}
+
+export function loadConfigText(text: string, file: string, options: LoadOptions = {}): LoadResult {
+  let root: TomlTable;
+  try {
+    root = TOML.parse(text) as TomlTable;
+  } catch (e) {
+    return { ok: false, errors: [syntaxError(e, file)], warnings: [] };
+  }
+  const problems = new Problems(file, scanKeyLines(text));
+  try {
+    const config = validate(problems, root, options);
+    const errors = byLine(problems.errors);
+    const warnings = byLine(problems.warnings);
+    return errors.length === 0 ? { ok: true, config, warnings } : { ok: false, errors, warnings };
+  } catch (e) {
+    // A bug in a validator must still not escape to the caller.
+    const message = `internal error while validating: ${(e as Error).message}`;
+    return { ok: false, errors: [...problems.errors, { file, line: 0, keyPath: "", message }], warnings: problems.warnings };
+  }
+}
+
+function syntaxError(e: unknown, file: string): ConfigError {
+  const err = e as { line?: number; message?: string };
+  // @iarna/toml counts lines from 0 and appends its own position and a code excerpt to the message.
+  const message = (err.message ?? String(e)).split("\n")[0]!.replace(/ at row \d+, col \d+, pos \d+:?$/, "");
+  return { file, line: (err.line ?? 0) + 1, keyPath: "", message: `TOML syntax error: ${message}` };
+}
+
+function byLine(list: ConfigError[]): ConfigError[] {
+  return list.map((e, i) => ({ e, i })).sort((a, b) => a.e.line - b.e.line || a.i - b.i).map((x) => x.e);
+}
+
+function validate(problems: Problems, root: TomlTable, options: LoadOptions): VipdConfig {
+  for (const key of Object.keys(root)) {
+    if (!SECTIONS.includes(key)) problems.error([key], `unknown section${didYouMean(key, SECTIONS)}; allowed: ${SECTIONS.join(", ")}`);
+  }
+  const globalTable = section(problems, root, "global");
+  const global = readGlobal(problems, globalTable);
+  const instanceTables = namedTables(problems, root, "instances");
+  const groupTables = namedTables(problems, root, "sync_groups");
+  const scriptTables = namedTables(problems, root, "scripts");
+  const fileTables = namedTables(problems, root, "track_files");
+  const declared: Declared = {
+    instances: instanceTables.map(([name]) => name),
+    scripts: scriptTables.map(([name]) => name),
+    trackFiles: fileTables.map(([name]) => name),
+  };
+  const noInstances = root.instances === undefined || (isTable(root.instances) && Object.keys(root.instances).length === 0);
+  if (noInstances) problems.error(["instances"], "missing; define at least one [instances.NAME]");
+
+  // Sections are read also when they have errors, so the checks across sections still run on them.
+  const scripts = scriptTables.map(([name, t]) => readScript(problems, name, t));
+  const trackFiles = fileTables.map(([name, t]) => readTrackFile(problems, name, t));
+  const garpFollow = { delay: !("garp_lower_prio_delay" in globalTable), repeat: !("garp_lower_prio_repeat" in globalTable) };
+  const instances = instanceTables.map(([name, t]) => readInstance(problems, name, t, global, garpFollow));
+  const groups = groupTables.map(([name, t]) => readSyncGroup(problems, name, t));
+
+  checkVrids(problems, instances);
+  checkTrackNames(problems, instances, declared);
+  checkSyncGroups(problems, groups, declared);
+  zeroGroupedWeights(problems, instances, groups, scripts, trackFiles);
+  checkUnused(problems, instances, scripts, trackFiles);
+  if (options.checkPrograms !== false) {
+    checkPrograms(problems, instances, groups, scripts, {
+      stat: options.stat ?? systemStat,
+      searchPath: options.searchPath ?? process.env.PATH ?? DEFAULT_SEARCH_PATH,
+      security: global.enableScriptSecurity,
+    });
+  }
+  return {
+    global,
+    instances: instances.map((r) => r.instance),
+    syncGroups: groups.map((g) => g.group),
+    scripts,
+    trackFiles,
+  };
+}
+
+function section(problems: Problems, root: TomlTable, key: string): TomlTable {
+  const value = root[key];
+  if (value === undefined) return {};
+  if (isTable(value)) return value;
+  problems.error([key], `must be a table [${key}], got ${describeValue(value)}`);
+  return {};
+}
+
+/** `[instances.NAME]` tables: a table of tables keyed by name. */
+function namedTables(problems: Problems, root: TomlTable, key: string): [string, TomlTable][] {
+  const value = root[key];
+  if (value === undefined) return [];
+  if (!isTable(value)) {
+    const hint = Array.isArray(value) ? ` (write [${key}.NAME] tables, not [[${key}]])` : "";
+    problems.error([key], `must be tables named [${key}.NAME], got ${describeValue(value)}${hint}`);
+    return [];
+  }
+  const out: [string, TomlTable][] = [];
+  for (const [name, table] of Object.entries(value)) {
+    if (isTable(table)) out.push([name, table]);
+    else problems.error([key, name], `must be a table [${key}.${name}], got ${describeValue(table)}`);
+  }
+  return out;
+}

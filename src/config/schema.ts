@@ -1,0 +1,171 @@
+// The validated configuration of vipd, as the loader returns it. TOML keys are snake_case like keepalived's;
+// here fields are camelCase with their unit in the name, defaults filled in and addresses parsed.
+
+import type { VrrpVersion } from "../vrrp/advert.ts";
+import type { IpFamily } from "../vrrp/ip-address.ts";
+
+export interface VipdConfig {
+  global: GlobalConfig;
+  /** In file order. */
+  instances: InstanceSection[];
+  syncGroups: SyncGroupSection[];
+  scripts: ScriptSection[];
+  trackFiles: TrackFileSection[];
+}
+
+/** keepalived's `user [group]` for running a program; null fields fall back to global.script_user, then root. */
+export interface RunAs {
+  user: string;
+  group: string | null;
+}
+
+/** A program to run: the command line as written and its words with quotes removed. */
+export interface Command {
+  raw: string;
+  argv: string[];
+  runAs: RunAs | null;
+}
+
+export interface GlobalConfig {
+  routerId: string | null;
+  scriptUser: RunAs | null;
+  enableScriptSecurity: boolean;
+  vrrpVersion: VrrpVersion;
+  vrrpMcastGroup4: string;
+  vrrpMcastGroup6: string;
+  garp: GarpConfig;
+  garpIntervalMs: number;
+  gnaIntervalMs: number;
+  notificationEmail: string[];
+  notificationEmailFrom: string | null;
+  smtpServer: string | null;
+  smtpConnectTimeoutMs: number;
+  dynamicInterfaces: boolean;
+  /** On stop a MASTER keeps its VIPs until the new master's first advert (false: release at once, as keepalived). */
+  shutdownHandover: boolean;
+}
+
+export interface GarpConfig {
+  masterDelayMs: number;
+  masterRepeat: number;
+  lowerPrioDelayMs: number;
+  lowerPrioRepeat: number;
+  masterRefreshMs: number;
+  masterRefreshRepeat: number;
+}
+
+export interface Vip {
+  /** Canonical text of the address (IPv6 in RFC 5952 form). */
+  address: string;
+  bytes: Uint8Array;
+  family: IpFamily;
+  prefixLength: number;
+  /** null: the instance's interface. */
+  dev: string | null;
+  label: string | null;
+  scope: "global" | "site" | "link" | "host" | "nowhere" | null;
+  /** An address, or keepalived's "-" / "+" (clear / set the host bits). */
+  brd: string | null;
+}
+
+export interface VirtualRoute {
+  /** The line as written; the structured fields are what vipd understands of it. */
+  raw: string;
+  /** `ADDRESS/PREFIX` or "default". */
+  destination: string;
+  src: string | null;
+  via: string | null;
+  dev: string | null;
+  table: string | null;
+  /** "blackhole", "unreachable", "prohibit", "throw" or null for a unicast route. */
+  type: string | null;
+}
+
+export interface VirtualRule {
+  raw: string;
+  from: string | null;
+  to: string | null;
+  table: string | null;
+  priority: number | null;
+}
+
+/** One entry of track_interface / track_script / track_file. A null weight takes the script's or file's own. */
+export interface TrackRef {
+  name: string;
+  weight: number | null;
+  reverse: boolean | null;
+}
+
+export interface NotifyCommands {
+  master: Command | null;
+  backup: Command | null;
+  fault: Command | null;
+  stop: Command | null;
+  /** Called on every transition with `INSTANCE|GROUP name STATE priority` appended. */
+  any: Command | null;
+}
+
+export interface InstanceSection {
+  name: string;
+  state: "MASTER" | "BACKUP";
+  interface: string;
+  virtualRouterId: number;
+  priority: number;
+  advertIntervalCs: number;
+  version: VrrpVersion;
+  /** From the VIPs (or the source address when there are none). */
+  family: IpFamily;
+  nopreempt: boolean;
+  preemptDelayMs: number;
+  accept: boolean;
+  /** mcast_src_ip or unicast_src_ip (keepalived treats them as one). */
+  srcIp: string | null;
+  unicastPeers: string[];
+  /** Effective authentication: null when none or ignored (v3). Password already cut to 8 bytes. */
+  authentication: { type: "PASS"; password: string } | null;
+  virtualIpaddress: Vip[];
+  virtualIpaddressExcluded: Vip[];
+  virtualRoutes: VirtualRoute[];
+  virtualRules: VirtualRule[];
+  trackInterface: TrackRef[];
+  trackScript: TrackRef[];
+  trackFile: TrackRef[];
+  notify: NotifyCommands;
+  notifyFifo: string | null;
+  smtpAlert: boolean;
+  garp: GarpConfig;
+  skipCheckAdvAddr: boolean;
+  v3ChecksumAsV2: boolean;
+  dontTrackPrimary: boolean;
+}
+
+export interface SyncGroupSection {
+  name: string;
+  group: string[];
+  notify: NotifyCommands;
+  smtpAlert: boolean;
+  /** keepalived zeroes the tracking weights of grouped instances unless this is set. */
+  syncGroupTrackingWeight: boolean;
+}
+
+export interface ScriptSection {
+  name: string;
+  script: Command;
+  intervalMs: number;
+  /** null: the interval. */
+  timeoutMs: number | null;
+  weight: number;
+  reverse: boolean;
+  rise: number;
+  fall: number;
+  initFail: boolean;
+}
+
+export interface TrackFileSection {
+  name: string;
+  file: string;
+  weight: number;
+  reverse: boolean;
+  /** Value written at startup when the file is missing (or always, with overwrite); null: leave it alone. */
+  initFile: { value: number; overwrite: boolean } | null;
+}

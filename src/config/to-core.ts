@@ -1,0 +1,105 @@
+// From the validated config to what the protocol core runs: InstanceConfig per instance, SyncGroupConfig per
+// group. The only thing not in the file is each interface's own address, asked of `primaryAddress`.
+
+import { passwordAuthData } from "../vrrp/advert.ts";
+import { AUTH_NONE, AUTH_PASS, VRRP_AUTH_DATA_LENGTH } from "../vrrp/constants.ts";
+import type { InstanceConfig } from "../vrrp/instance-config.ts";
+import { parseIp, type IpFamily } from "../vrrp/ip-address.ts";
+import type { NodeConfig } from "../vrrp/node.ts";
+import type { TrackerConfig } from "../vrrp/tracking.ts";
+import { familyName } from "./address.ts";
+import type { InstanceSection, VipdConfig } from "./schema.ts";
+
+/**
+ * The address an instance sends adverts from when the config names none: for IPv4 the interface's primary
+ * address, for IPv6 its link-local address (RFC 5798 requires it). null when the interface has none (yet).
+ */
+export type PrimaryAddressLookup = (ifname: string, family: IpFamily) => Uint8Array | null;
+
+export interface ToCoreError {
+  instance: string;
+  message: string;
+}
+
+export type ToCoreResult = { ok: true; node: NodeConfig } | { ok: false; errors: ToCoreError[] };
+
+export const trackerName = {
+  script: (name: string) => `script:${name}`,
+  interface: (name: string) => `interface:${name}`,
+  file: (name: string) => `file:${name}`,
+};
+
+export function toCore(config: VipdConfig, primaryAddress: PrimaryAddressLookup): ToCoreResult {
+  const instances: InstanceConfig[] = [];
+  const errors: ToCoreError[] = [];
+  for (const section of config.instances) {
+    const source = section.srcIp !== null ? parseIp(section.srcIp) : primaryAddress(section.interface, section.family);
+    if (!source) {
+      const what = `${familyName(section.family)} address to send adverts from`;
+      errors.push({ instance: section.name, message: `interface ${section.interface} has no ${what}; add one or set unicast_src_ip` });
+      continue;
+    }
+    instances.push(instanceConfig(config, section, source));
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, node: { instances, syncGroups: config.syncGroups.map((g) => ({ name: g.name, members: [...g.group] })) } };
+}
+
+function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: Uint8Array): InstanceConfig {
+  return {
+    name: s.name,
+    interface: s.interface,
+    family: s.family,
+    version: s.version,
+    vrid: s.virtualRouterId,
+    priority: s.priority,
+    advertIntervalCs: s.advertIntervalCs,
+    initialState: s.state,
+    preempt: !s.nopreempt,
+    preemptDelayMs: s.preemptDelayMs,
+    advertAddresses: s.virtualIpaddress.filter((v) => v.family === s.family).map((v) => v.bytes),
+    authType: s.authentication ? AUTH_PASS : AUTH_NONE,
+    authData: s.authentication ? passwordAuthData(s.authentication.password) : new Uint8Array(VRRP_AUTH_DATA_LENGTH),
+    checksumAsV2: s.v3ChecksumAsV2,
+    skipCheckAdvertAddresses: s.skipCheckAdvAddr,
+    primaryAddress,
+    unicastPeers: s.unicastPeers.map((p) => parseIp(p)!),
+    trackers: trackers(config, s),
+    garp: {
+      masterRepeat: s.garp.masterRepeat,
+      masterDelayMs: s.garp.masterDelayMs,
+      lowerPrioRepeat: s.garp.lowerPrioRepeat,
+      masterRefreshMs: s.garp.masterRefreshMs,
+      masterRefreshRepeat: s.garp.masterRefreshRepeat,
+    },
+  };
+}
+
+/** Track references resolved against their scripts and files: an unset weight or reverse takes theirs. */
+function trackers(config: VipdConfig, s: InstanceSection): TrackerConfig[] {
+  const out: TrackerConfig[] = [];
+  // Like keepalived, an instance whose own interface goes down is in FAULT.
+  if (!s.dontTrackPrimary) out.push({ name: trackerName.interface(s.interface), kind: "status", weight: 0, reverse: false });
+  for (const ref of s.trackInterface) {
+    out.push({ name: trackerName.interface(ref.name), kind: "status", weight: ref.weight ?? 0, reverse: ref.reverse ?? false });
+  }
+  for (const ref of s.trackScript) {
+    const script = config.scripts.find((x) => x.name === ref.name);
+    out.push({
+      name: trackerName.script(ref.name),
+      kind: "status",
+      weight: ref.weight ?? script?.weight ?? 0,
+      reverse: ref.reverse ?? script?.reverse ?? false,
+    });
+  }
+  for (const ref of s.trackFile) {
+    const file = config.trackFiles.find((x) => x.name === ref.name);
+    out.push({
+      name: trackerName.file(ref.name),
+      kind: "value",
+      weight: ref.weight ?? file?.weight ?? 1,
+      reverse: ref.reverse ?? file?.reverse ?? false,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,94 @@
+import { describe, expect, test } from "bun:test";
+import { scanKeyLines } from "../../src/config/key-lines.ts";
+import { formatKeyPath } from "../../src/config/key-path.ts";
+
+describe("formatKeyPath", () => {
+  test("bare keys, quoted keys, indices", () => {
+    expect(formatKeyPath(["instances", "VI_1", "virtual_ipaddress", 2])).toBe("instances.VI_1.virtual_ipaddress[2]");
+    expect(formatKeyPath(["instances", "odd name", "priority"])).toBe('instances."odd name".priority');
+    expect(formatKeyPath(["a.b"])).toBe('"a.b"');
+  });
+});
+
+describe("scanKeyLines", () => {
+  const text = `# comment [not.a.table]
+[global]
+router_id = "x # not a comment ] = {"   # trailing
+vrrp.version = 2
+
+[instances.VI_1]
+interface = "eth0"
+virtual_ipaddress = [
+  "192.0.2.10/24",   # first
+  # a comment line inside the array
+  { address = "192.0.2.11", dev = "eth1" },
+
+  """multi
+line""",
+  '192.0.2.13',
+]
+authentication = { auth_type = "PASS", auth_pass = 'p]}' }
+
+[instances."odd name"]
+priority = 5
+
+[[things]]
+a = 1
+[[things]]
+a = 2
+[things.sub]
+b = [[1, 2],
+  [3]]
+c = """
+one
+two"""
+d = 1
+`;
+  const lines = scanKeyLines(text);
+  const at = (...path: (string | number)[]) => lines.lineOf(path);
+
+  test("tables, dotted keys and values", () => {
+    expect(at("global")).toBe(2);
+    expect(at("global", "router_id")).toBe(3);
+    expect(at("global", "vrrp")).toBe(4);
+    expect(at("global", "vrrp", "version")).toBe(4);
+    expect(at("instances")).toBe(6);
+    expect(at("instances", "VI_1")).toBe(6);
+    expect(at("instances", "VI_1", "interface")).toBe(7);
+  });
+
+  test("array elements on their own lines, comments and blank lines between", () => {
+    expect(at("instances", "VI_1", "virtual_ipaddress")).toBe(8);
+    expect(at("instances", "VI_1", "virtual_ipaddress", 0)).toBe(9);
+    expect(at("instances", "VI_1", "virtual_ipaddress", 1)).toBe(11);
+    expect(at("instances", "VI_1", "virtual_ipaddress", 1, "dev")).toBe(11);
+    expect(at("instances", "VI_1", "virtual_ipaddress", 2)).toBe(13);
+    expect(at("instances", "VI_1", "virtual_ipaddress", 3)).toBe(15);
+  });
+
+  test("inline tables and strings holding brackets", () => {
+    expect(at("instances", "VI_1", "authentication", "auth_pass")).toBe(17);
+    expect(at("instances", "odd name")).toBe(19);
+    expect(at("instances", "odd name", "priority")).toBe(20);
+  });
+
+  test("arrays of tables count their elements", () => {
+    expect(at("things", 0, "a")).toBe(23);
+    expect(at("things", 1, "a")).toBe(25);
+    expect(at("things", 1, "sub")).toBe(26);
+    expect(at("things", 1, "sub", "b", 1, 0)).toBe(28);
+    expect(at("things", 1, "sub", "c")).toBe(29);
+    expect(at("things", 1, "sub", "d")).toBe(32);
+  });
+
+  test("unknown paths fall back to the nearest ancestor, then line 1", () => {
+    expect(at("instances", "VI_1", "priority")).toBe(6);
+    expect(at("instances", "VI_1", "virtual_ipaddress", 9)).toBe(8);
+    expect(at("nothing", "here")).toBe(1);
+  });
+
+  test("CRLF line ends", () => {
+    const crlf = scanKeyLines("[global]\r\nrouter_id = 'a'\r\n\r\n[instances.A]\r\npriority = 1\r\n");
+    expect(crlf.lineOf(["instances", "A", "priority"])).toBe(5);
+  });
+});
