@@ -2,6 +2,7 @@
 
 import { defineCommand } from "citty";
 import packageJson from "../../package.json" with { type: "json" };
+import { check } from "./check.ts";
 import { notImplemented } from "./not-implemented.ts";
 
 export const main = defineCommand({
@@ -12,7 +13,7 @@ export const main = defineCommand({
   },
   subCommands: {
     run: notImplemented("run", "run the daemon", "see the issue on `vipd run`"),
-    check: notImplemented("check", "validate a configuration file", "see the issue on `vipd run`"),
+    check,
     convert: notImplemented("convert", "convert keepalived.conf to vipd TOML", "see the issue on `vipd convert`"),
     status: notImplemented("status", "show the live state of a running daemon", "see the issue on `vipd run`"),
     lab: notImplemented("lab", "run the failover lab in network namespaces", "see the issue on the failover lab"),

@@ -1,7 +1,7 @@
 // The compiled executable, as a user runs it: built here from build.ts so the test proves the build too.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
@@ -43,7 +43,7 @@ test("--help lists every subcommand, in plain text when not on a terminal", () =
   expect(stdout).not.toContain("\u001b[");
 });
 
-for (const sub of ["run", "check", "convert", "status", "lab"]) {
+for (const sub of ["run", "convert", "status", "lab"]) {
   test(`vipd ${sub} says it is not implemented yet and fails`, () => {
     const { code, stderr } = run(sub);
     expect(code).toBe(2);
@@ -53,4 +53,27 @@ for (const sub of ["run", "check", "convert", "status", "lab"]) {
 
 test("an unknown subcommand fails", () => {
   expect(run("frobnicate").code).not.toBe(0);
+});
+
+test("vipd check accepts the documented example", () => {
+  const { code, stdout } = run("check", "--config", join(root, "config.toml.example"), "--skip-programs");
+  expect(code).toBe(0);
+  expect(stdout).toContain("config.toml.example: valid (2 instances, 1 sync group");
+});
+
+test("vipd check reports every problem as FILE:LINE: key.path: message and fails", () => {
+  const file = join(dir, "broken.toml");
+  writeFileSync(file, ["[instances.VI_1]", 'interface = "eth0"', "virtual_router_id = 300", "priorty = 100", 'virtual_ipaddress = ["192.0.2.10/24"]', ""].join("\n"));
+  const { code, stderr } = run("check", "--config", file);
+  expect(code).toBe(1);
+  const lines = stderr.trim().split("\n");
+  expect(lines).toContain(`${file}:3: instances.VI_1.virtual_router_id: must be an integer from 1 to 255, got 300`);
+  expect(lines.some((l) => l.startsWith(`${file}:4: instances.VI_1.priorty: unknown key`) && l.includes('did you mean "priority"?'))).toBe(true);
+  expect(lines.at(-1)).toBe(`${file}: 2 problems`);
+});
+
+test("vipd check on a missing file says so", () => {
+  const { code, stderr } = run("check", "--config", join(dir, "nope.toml"));
+  expect(code).toBe(1);
+  expect(stderr).toContain("nope.toml: cannot read the file (ENOENT)");
 });
