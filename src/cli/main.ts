@@ -4,6 +4,8 @@ import { defineCommand } from "citty";
 import packageJson from "../../package.json" with { type: "json" };
 import { check } from "./check.ts";
 import { notImplemented } from "./not-implemented.ts";
+import { run } from "./run.ts";
+import { status } from "./status.ts";
 
 export const main = defineCommand({
   meta: {
@@ -12,10 +14,10 @@ export const main = defineCommand({
     description: "Virtual-IP failover daemon (VRRPv2/v3), interoperable with keepalived",
   },
   subCommands: {
-    run: notImplemented("run", "run the daemon", "see the issue on `vipd run`"),
+    run,
     check,
     convert: notImplemented("convert", "convert keepalived.conf to vipd TOML", "see the issue on `vipd convert`"),
-    status: notImplemented("status", "show the live state of a running daemon", "see the issue on `vipd run`"),
+    status,
     lab: notImplemented("lab", "run the failover lab in network namespaces", "see the issue on the failover lab"),
   },
 });

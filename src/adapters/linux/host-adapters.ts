@@ -1,0 +1,15 @@
+// The Linux adapters of this network namespace, as the daemon uses them.
+
+import type { HostAdapters } from "../../daemon/daemon.ts";
+import { linuxNeighbourAnnouncer } from "./gratuitous.ts";
+import { LinuxAddressManager, linuxLinkMonitors } from "./netlink-adapter.ts";
+import { linuxVrrpTransports } from "./vrrp-socket.ts";
+
+export function linuxHostAdapters(): HostAdapters {
+  return {
+    addresses: LinuxAddressManager.open(),
+    links: linuxLinkMonitors(),
+    transports: linuxVrrpTransports,
+    announcer: linuxNeighbourAnnouncer(),
+  };
+}

@@ -1,0 +1,47 @@
+// `vipd run`: the daemon. SIGTERM/SIGINT stop it (a MASTER hands its VIPs over, or releases them at once with
+// --release-immediately); exit 0 once everything is released.
+
+import { defineCommand } from "citty";
+import { linuxHostAdapters } from "../adapters/linux/host-adapters.ts";
+import { DaemonStartError, startDaemon } from "../daemon/daemon.ts";
+import { consolaLogs } from "../daemon/log.ts";
+import { DEFAULT_CONFIG } from "./check.ts";
+
+export const DEFAULT_SOCKET = "/run/vipd/vipd.sock";
+
+export const run = defineCommand({
+  meta: { name: "run", description: "run the daemon" },
+  args: {
+    config: { type: "string", alias: "c", description: "the configuration file", default: DEFAULT_CONFIG },
+    socket: { type: "string", alias: "s", description: "the status socket", default: DEFAULT_SOCKET },
+    verbose: { type: "boolean", alias: "v", description: "debug logging", default: false },
+    "release-immediately": {
+      type: "boolean",
+      description: "on stop, release the VIPs at once as keepalived does (default: keep them until the new master speaks)",
+    },
+  },
+  async run({ args }) {
+    const logs = consolaLogs({ verbose: args.verbose });
+    const log = logs("vipd");
+    let daemon;
+    try {
+      daemon = await startDaemon(
+        { configPath: args.config, socketPath: args.socket, handover: args["release-immediately"] ? false : undefined },
+        { adapters: linuxHostAdapters, logs },
+      );
+    } catch (error) {
+      const problems = error instanceof DaemonStartError ? error.problems : [(error as Error).stack ?? String(error)];
+      for (const problem of problems) process.stderr.write(`${problem}\n`);
+      process.stderr.write("vipd: not started\n");
+      process.exit(1);
+    }
+    const running = daemon;
+    const shutdown = (signal: string) => {
+      log.info(`${signal} received`);
+      void running.stop().then(() => process.exit(0));
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGHUP", () => log.warn("SIGHUP: reloading is not implemented yet; still running on the configuration loaded at start"));
+  },
+});

@@ -1,0 +1,100 @@
+// The live status API: a Unix socket answering GET /status with JSON (instances, their state, priority,
+// master, counters and drop reasons, transports, timer lateness). `vipd status` reads it.
+
+import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import packageJson from "../../package.json" with { type: "json" };
+import type { VrrpNode } from "../vrrp/node.ts";
+import { REJECT_REASONS } from "../vrrp/reject-reason.ts";
+import type { Driver } from "./driver.ts";
+
+export interface StatusSnapshot {
+  version: string;
+  pid: number;
+  uptimeMs: number;
+  instances: {
+    name: string;
+    interface: string;
+    vrid: number;
+    version: number;
+    state: string;
+    stopping: boolean;
+    priority: number;
+    basePriority: number;
+    fault: string | null;
+    master: string | null;
+    advertIntervalCs: number;
+    masterDownIntervalMs: number;
+    advertsReceived: number;
+    advertsSent: number;
+    becameMaster: number;
+    drops: Record<string, number>;
+    lastDrop: string | null;
+  }[];
+  syncGroups: { name: string; state: string; members: string[] }[];
+  unattributedDrops: Record<string, number>;
+  transports: ReturnType<Driver["transportStats"]>;
+  timer: Driver["scheduler"]["stats"];
+}
+
+export function snapshot(node: VrrpNode, driver: Driver, startedAt: number, now: number): StatusSnapshot {
+  const nonZero = (counters: Record<string, number>) => Object.fromEntries(REJECT_REASONS.filter((r) => counters[r]! > 0).map((r) => [r, counters[r]!]));
+  return {
+    version: packageJson.version,
+    pid: process.pid,
+    uptimeMs: Math.round(now - startedAt),
+    instances: node.routers.map((r) => ({
+      name: r.name,
+      interface: r.config.interface,
+      vrid: r.config.vrid,
+      version: r.config.version,
+      state: r.state,
+      stopping: r.stopping,
+      priority: r.priority,
+      basePriority: r.config.priority,
+      fault: r.ownFault ?? r.groupFault,
+      master: r.masterAddressString(),
+      advertIntervalCs: r.masterAdvertIntervalCs,
+      masterDownIntervalMs: Math.round(r.masterDownIntervalMs * 1000) / 1000,
+      advertsReceived: r.stats.advertsReceived,
+      advertsSent: r.stats.advertsSent,
+      becameMaster: r.stats.becameMaster,
+      drops: nonZero(r.stats.rejects),
+      lastDrop: r.stats.lastReject,
+    })),
+    syncGroups: node.groups.map((g) => ({ name: g.name, state: g.state, members: g.members.map((m) => m.name) })),
+    unattributedDrops: nonZero(node.rejects),
+    transports: driver.transportStats(),
+    timer: { ...driver.scheduler.stats },
+  };
+}
+
+export class StatusServer {
+  private server: ReturnType<typeof Bun.serve> | null = null;
+
+  constructor(
+    private readonly socketPath: string,
+    private readonly read: () => StatusSnapshot,
+  ) {}
+
+  start(): void {
+    mkdirSync(dirname(this.socketPath), { recursive: true });
+    // A socket left by a crashed daemon would make the bind fail.
+    if (existsSync(this.socketPath)) rmSync(this.socketPath, { force: true });
+    this.server = Bun.serve({
+      unix: this.socketPath,
+      fetch: (request) => {
+        const url = new URL(request.url);
+        if (url.pathname === "/status") return Response.json(this.read());
+        return new Response("not found\n", { status: 404 });
+      },
+    });
+    chmodSync(this.socketPath, 0o660);
+  }
+
+  stop(): void {
+    this.server?.stop(true);
+    this.server = null;
+    rmSync(this.socketPath, { force: true });
+  }
+}
