@@ -26,6 +26,13 @@ export interface RouterStats {
   lastReject: RejectReason | null;
 }
 
+/**
+ * After a handover the leaving master keeps the VIPs this much longer than the new master's first advert:
+ * the new master's gratuitous ARPs travel with that advert, and a client's packet sent just before its ARP
+ * cache changed must still find the address here.
+ */
+export const HANDOVER_RELEASE_DELAY_MS = 50;
+
 /** keepalived logs a mismatch once and then stays quiet; we repeat it at most this often. */
 const REJECT_LOG_EVERY_MS = 60_000;
 
@@ -58,6 +65,7 @@ export class Router {
   /** The priority our last advert carried, to notice when trackers change it. */
   private announcedPriority = -1;
   private releaseAt = Infinity;
+  private releaseReason = "";
   private preemptDelayed = false;
   private lastHeard: LastHeard = "none";
   /** The source of the last accepted advert: the master we follow (length 0 when none). */
@@ -156,8 +164,10 @@ export class Router {
     // a backup can have (priority 1), which is also when a backup that missed the priority 0 takes over.
     // The priority 0 is not repeated: each one restarts the backups' skew timer and would delay the takeover.
     this.stopping = true;
+    this.masterAddressLength = 0;
     this.garpAt = Infinity;
     this.advertAt = Infinity;
+    this.releaseReason = "handover: no new master advertised in time, releasing the VIPs";
     this.releaseAt = nowMs + masterDownIntervalMs(this.config.version, 1, this.config.advertIntervalCs);
     out.push(this.log("info", "stopping: priority 0 sent, keeping the VIPs until the new master advertises"));
   }
@@ -198,7 +208,7 @@ export class Router {
     if (this.state === "BACKUP" && this.masterDownAt <= nowMs) this.masterDownExpired(nowMs, out);
     if (this.state !== "MASTER") return;
     if (this.releaseAt <= nowMs) {
-      this.changeState("STOP", "handover: no new master advertised in time, releasing the VIPs", nowMs, out);
+      this.changeState("STOP", this.releaseReason, nowMs, out);
       return;
     }
     if (this.advertAt <= nowMs) {
@@ -283,9 +293,12 @@ export class Router {
 
   private receiveAsMaster(advert: ReceivedAdvert, nowMs: number, out: Effect[]): void {
     if (this.stopping) {
-      if (advert.priority !== VRRP_PRIO_STOP) {
+      if (advert.priority !== VRRP_PRIO_STOP && this.masterAddressLength === 0) {
+        // The new master speaks. Its gratuitous ARPs left with its advert but may not have reached every
+        // client yet: keep answering for a moment so packets already on their way to us are not lost.
         this.rememberMaster(advert);
-        this.changeState("STOP", `handover complete: ${advert.srcString()} is advertising`, nowMs, out);
+        this.releaseReason = `handover complete: ${advert.srcString()} is advertising`;
+        this.releaseAt = Math.min(this.releaseAt, nowMs + HANDOVER_RELEASE_DELAY_MS);
       }
       return;
     }

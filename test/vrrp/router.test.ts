@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_GARP } from "../../src/vrrp/instance-config.ts";
+import { HANDOVER_RELEASE_DELAY_MS } from "../../src/vrrp/router.ts";
 import { Harness, types } from "./harness.ts";
 import { instance } from "./fixtures.ts";
 
@@ -215,7 +216,11 @@ describe("shutdown", () => {
     expect(h.state()).toBe("MASTER");
     h.advanceBy(600);
     expect(types(h.receive({ src: "192.0.2.9", priority: 0 }))).toEqual([]);
-    expect(types(h.receive({ src: "192.0.2.9", priority: 90 }))).toEqual(["DelVips", "Notify:VI_1:STOP"]);
+    expect(types(h.receive({ src: "192.0.2.9", priority: 90 }))).toEqual([]);
+    // The VIPs stay a little longer, for packets sent before the clients saw the new master's ARPs.
+    expect(types(h.advanceBy(HANDOVER_RELEASE_DELAY_MS - 1))).toEqual([]);
+    expect(types(h.advanceBy(1))).toEqual(["DelVips", "Notify:VI_1:STOP"]);
+    expect(h.effects.at(-1)).toMatchObject({ reason: "handover complete: 192.0.2.9 is advertising" });
   });
 
   test("handover: one priority 0 (a repeat would restart the backups' skew timer), and a bounded wait", () => {
