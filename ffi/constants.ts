@@ -63,6 +63,9 @@ export const IP_MULTICAST_LOOP = 34;
 export const IP_ADD_MEMBERSHIP = 35;
 export const IP_DROP_MEMBERSHIP = 36;
 export const IP_MULTICAST_ALL = 49;
+export const IP_MTU_DISCOVER = 10;
+/** IP_MTU_DISCOVER value: never set DF (keepalived's adverts leave DF clear). */
+export const IP_PMTUDISC_DONT = 0;
 
 // SOL_IPV6 options (bits/in.h).
 export const IPV6_CHECKSUM = 7;
@@ -78,11 +81,36 @@ export const IPV6_PKTINFO = 50;
 export const IPV6_RECVHOPLIMIT = 51;
 export const IPV6_HOPLIMIT = 52;
 export const IPV6_MULTICAST_ALL = 29;
+export const IPV6_TCLASS = 67;
 
 // SOL_PACKET options (linux/if_packet.h).
 export const PACKET_ADD_MEMBERSHIP = 1;
 export const PACKET_DROP_MEMBERSHIP = 2;
 export const PACKET_AUXDATA = 8;
+export const PACKET_MR_MULTICAST = 0;
+/** sll_pkttype of a frame this host sent (packet sockets see their own outgoing frames). */
+export const PACKET_OUTGOING = 4;
+
+// Classic BPF (linux/filter.h, linux/bpf_common.h) for SO_ATTACH_FILTER.
+export const BPF_LD = 0x00;
+export const BPF_LDX = 0x01;
+export const BPF_ALU = 0x04;
+export const BPF_JMP = 0x05;
+export const BPF_RET = 0x06;
+export const BPF_W = 0x00;
+export const BPF_H = 0x08;
+export const BPF_B = 0x10;
+export const BPF_ABS = 0x20;
+export const BPF_LEN = 0x80;
+export const BPF_ADD = 0x00;
+export const BPF_JEQ = 0x10;
+export const BPF_JGT = 0x20;
+export const BPF_K = 0x00;
+export const BPF_X = 0x08;
+export const BPF_A = 0x10;
+/** Negative offsets in a BPF load address packet metadata instead of bytes (SKF_AD_OFF + SKF_AD_PKTTYPE). */
+export const SKF_AD_OFF = -0x1000;
+export const SKF_AD_PKTTYPE = 4;
 
 // Ethernet protocol numbers (linux/if_ether.h), host order; sockaddr_ll wants them in network order.
 export const ETH_P_ALL = 0x0003;
@@ -167,6 +195,9 @@ export const RTM_GETADDR = 22;
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
+export const RTM_NEWRULE = 32;
+export const RTM_DELRULE = 33;
+export const RTM_GETRULE = 34;
 
 export const RTMGRP_LINK = 0x1;
 export const RTMGRP_IPV4_IFADDR = 0x10;
@@ -181,6 +212,34 @@ export const IFLA_IFNAME = 3;
 export const IFLA_MTU = 4;
 export const IFLA_LINK = 5;
 export const IFLA_OPERSTATE = 16;
+export const IFLA_CARRIER = 33;
+
+// Routes (linux/rtnetlink.h).
+export const RTA_DST = 1;
+export const RTA_SRC = 2;
+export const RTA_OIF = 4;
+export const RTA_GATEWAY = 5;
+export const RTA_PRIORITY = 6;
+export const RTA_PREFSRC = 7;
+export const RTA_TABLE = 15;
+export const RTN_UNICAST = 1;
+export const RTN_LOCAL = 2;
+export const RTN_BLACKHOLE = 6;
+export const RTN_UNREACHABLE = 7;
+export const RTN_PROHIBIT = 8;
+export const RTPROT_BOOT = 3;
+export const RTPROT_STATIC = 4;
+/** The protocol keepalived marks its virtual_routes with; vipd uses it too so either daemon recognises them. */
+export const RTPROT_KEEPALIVED = 18;
+export const RT_TABLE_UNSPEC = 0;
+export const RT_TABLE_MAIN = 254;
+
+// Policy rules (linux/fib_rules.h).
+export const FRA_DST = 1;
+export const FRA_SRC = 2;
+export const FRA_PRIORITY = 6;
+export const FRA_TABLE = 15;
+export const FR_ACT_TO_TBL = 1;
 
 export const IFA_ADDRESS = 1;
 export const IFA_LOCAL = 2;
@@ -192,8 +251,11 @@ export const IFA_F_NODAD = 0x02;
 export const IFA_F_PERMANENT = 0x80;
 
 export const RT_SCOPE_UNIVERSE = 0;
+export const RT_SCOPE_SITE = 200;
 export const RT_SCOPE_LINK = 253;
 export const RT_SCOPE_HOST = 254;
+/** In a route delete request: match any scope. */
+export const RT_SCOPE_NOWHERE = 255;
 
 /** Names above that no libc/kernel UAPI header defines; the header check skips them. */
 export const NOT_IN_LIBC_HEADERS: readonly string[] = ["IPPROTO_VRRP"];

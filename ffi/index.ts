@@ -4,6 +4,7 @@ export * from "./constants.ts";
 export { ERRNO, errnoName, SyscallError, type ErrnoCode } from "./errno.ts";
 export { LIBC_NAME } from "./libc.ts";
 export {
+  attachFilter,
   bindDevice,
   bindSocket,
   closeFd,

@@ -10,6 +10,8 @@ import * as ifreq from "./structs/ifreq.ts";
 import * as iovec from "./structs/iovec.ts";
 import * as msghdr from "./structs/msghdr.ts";
 import * as pollfd from "./structs/pollfd.ts";
+import * as sockFilter from "./structs/sock-filter.ts";
+import * as sockFprog from "./structs/sock-fprog.ts";
 
 /** sizeof(struct sockaddr_storage): large enough for any address the kernel returns. */
 export const SOCKADDR_STORAGE_SIZE = 128;
@@ -305,4 +307,18 @@ export function ioctlIfHwaddr(fd: number, name: string): { hatype: number; addr:
 
 export function getPid(): number {
   return libc.getpid();
+}
+
+/**
+ * SO_ATTACH_FILTER with a classic BPF program. The kernel copies the instructions during the call; the local
+ * buffers are referenced until it returns (the sock_fprog holds a raw pointer to them).
+ */
+export function attachFilter(fd: number, program: readonly sockFilter.Instruction[]): void {
+  if (program.length === 0 || program.length > 4096) throw new RangeError(`BPF program of ${program.length} instructions`);
+  const insns = stableBuffer(program.length * sockFilter.SIZE);
+  program.forEach((insn, i) => sockFilter.encode(insns, insn, i * sockFilter.SIZE));
+  const prog = stableBuffer(sockFprog.SIZE);
+  sockFprog.encode(prog, program.length, addressOf(insns));
+  setsockoptBytes(fd, C.SOL_SOCKET, C.SO_ATTACH_FILTER, prog);
+  if (insns.byteLength === 0) throw new Error("unreachable"); // keeps `insns` alive past the call
 }

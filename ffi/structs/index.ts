@@ -1,8 +1,11 @@
 // Every struct layout, for the header check in test/ffi/struct-layout.test.ts and for callers that want one import.
 export * as cmsghdr from "./cmsghdr.ts";
+export * as fibRuleHdr from "./fib-rule-hdr.ts";
 export * as ifaddrmsg from "./ifaddrmsg.ts";
 export * as ifinfomsg from "./ifinfomsg.ts";
 export * as ifreq from "./ifreq.ts";
+export * as inPktinfo from "./in-pktinfo.ts";
+export * as in6Pktinfo from "./in6-pktinfo.ts";
 export * as iovec from "./iovec.ts";
 export * as ipMreqn from "./ip-mreqn.ts";
 export * as ipv6Mreq from "./ipv6-mreq.ts";
@@ -12,6 +15,8 @@ export * as nlmsghdr from "./nlmsghdr.ts";
 export * as pollfd from "./pollfd.ts";
 export * as rtattr from "./rtattr.ts";
 export * as rtmsg from "./rtmsg.ts";
+export * as sockFilter from "./sock-filter.ts";
+export * as sockFprog from "./sock-fprog.ts";
 export * as sockaddrIn from "./sockaddr-in.ts";
 export * as sockaddrIn6 from "./sockaddr-in6.ts";
 export * as sockaddrLl from "./sockaddr-ll.ts";

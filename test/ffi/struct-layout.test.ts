@@ -34,6 +34,8 @@ const HEADERS = [
   "netpacket/packet.h",
   "linux/netlink.h",
   "linux/rtnetlink.h",
+  "linux/fib_rules.h",
+  "linux/filter.h",
 ];
 
 function numericConstants(): [string, number][] {

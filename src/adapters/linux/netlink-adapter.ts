@@ -1,0 +1,235 @@
+// rtnetlink behind the AddressManager and LinkMonitor interfaces. Commands go through one synchronous command
+// socket (the kernel answers inside sendto(), ARCHITECTURE §2); events come on a second socket subscribed to the
+// link and address groups and read through Bun's event loop. When the kernel drops events (ENOBUFS ends the
+// stream) the monitor reopens its socket and reports a resync carrying a full dump.
+import * as C from "../../../ffi/constants.ts";
+import { bindSocket, closeFd, openSocket, stableBuffer } from "../../../ffi/index.ts";
+import { RtnlSocket } from "../../../ffi/netlink.ts";
+import { ifaddrmsg, ifinfomsg, nlmsghdr, sockaddrNl } from "../../../ffi/structs/index.ts";
+import type { IpFamily } from "../../vrrp/ip-address.ts";
+import type {
+  AddressEntry,
+  AddressManager,
+  AddressSpec,
+  Link,
+  LinkEventHandler,
+  LinkMonitor,
+  LinkMonitorFactory,
+  RouteSpec,
+  RuleSpec,
+} from "../address-manager.ts";
+import { FdStream } from "./fd-stream.ts";
+import { decodeAddress, decodeLink, encodeAddress, encodeRoute, encodeRule } from "./rtnl-messages.ts";
+import { setReceiveBuffer } from "./vrrp-socket.ts";
+
+/**
+ * Netlink receive buffers sized for hundreds of instances from the start: keepalived lost events at ≈150
+ * instances with the default (ARCHITECTURE §2). Dumps and event bursts both land here.
+ */
+export const NETLINK_RCVBUF_BYTES = 4 << 20;
+
+function dumpLinks(sock: RtnlSocket): Link[] {
+  const out: Link[] = [];
+  const at = sock.begin(C.RTM_GETLINK, 0);
+  sock.tx.fill(0, at, at + ifinfomsg.SIZE);
+  sock.dump(at + ifinfomsg.SIZE, (type, b, payloadAt, end) => {
+    if (type !== C.RTM_NEWLINK) return;
+    const link = decodeLink(b, payloadAt, end);
+    if (link) out.push(link);
+  });
+  return out;
+}
+
+function dumpAddresses(sock: RtnlSocket, family: IpFamily, ifindex = 0): AddressEntry[] {
+  const out: AddressEntry[] = [];
+  const at = sock.begin(C.RTM_GETADDR, 0);
+  ifaddrmsg.encode(sock.tx, { family: family === 4 ? C.AF_INET : C.AF_INET6, prefixlen: 0, flags: 0, scope: 0, index: ifindex }, at);
+  sock.dump(at + ifaddrmsg.SIZE, (type, b, payloadAt, end) => {
+    if (type !== C.RTM_NEWADDR) return;
+    const a = decodeAddress(b, payloadAt, end);
+    if (a && (ifindex === 0 || a.ifindex === ifindex)) out.push(a);
+  });
+  return out;
+}
+
+export class LinuxAddressManager implements AddressManager {
+  private constructor(private readonly sock: RtnlSocket) {}
+
+  static open(): LinuxAddressManager {
+    const sock = RtnlSocket.open();
+    try {
+      setReceiveBuffer(sock.fd, NETLINK_RCVBUF_BYTES);
+    } catch (e) {
+      sock.close();
+      throw e;
+    }
+    return new LinuxAddressManager(sock);
+  }
+
+  links(): Link[] {
+    return dumpLinks(this.sock);
+  }
+
+  addresses(family: IpFamily, ifindex?: number): AddressEntry[] {
+    return dumpAddresses(this.sock, family, ifindex ?? 0);
+  }
+
+  /** EEXIST when the address is already there: the caller decides whether that is fine. */
+  addAddress(spec: AddressSpec): void {
+    this.sock.exec(encodeAddress(this.sock, C.RTM_NEWADDR, C.NLM_F_CREATE | C.NLM_F_EXCL, spec));
+  }
+
+  deleteAddress(spec: AddressSpec): void {
+    this.sock.exec(encodeAddress(this.sock, C.RTM_DELADDR, 0, spec));
+  }
+
+  addRoute(route: RouteSpec): void {
+    this.sock.exec(encodeRoute(this.sock, C.RTM_NEWROUTE, C.NLM_F_CREATE | C.NLM_F_EXCL, route));
+  }
+
+  deleteRoute(route: RouteSpec): void {
+    this.sock.exec(encodeRoute(this.sock, C.RTM_DELROUTE, 0, route));
+  }
+
+  addRule(rule: RuleSpec): void {
+    this.sock.exec(encodeRule(this.sock, C.RTM_NEWRULE, C.NLM_F_CREATE | C.NLM_F_EXCL, rule));
+  }
+
+  deleteRule(rule: RuleSpec): void {
+    this.sock.exec(encodeRule(this.sock, C.RTM_DELRULE, 0, rule));
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}
+
+export interface LinkMonitorOptions {
+  /** Event socket receive buffer; tests shrink it to provoke ENOBUFS. */
+  rcvbufBytes?: number;
+}
+
+const EVENT_GROUPS = C.RTMGRP_LINK | C.RTMGRP_IPV4_IFADDR | C.RTMGRP_IPV6_IFADDR;
+
+function openEventSocket(rcvbufBytes: number): number {
+  const fd = openSocket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, C.NETLINK_ROUTE);
+  try {
+    setReceiveBuffer(fd, rcvbufBytes);
+    const local = stableBuffer(sockaddrNl.SIZE);
+    sockaddrNl.encode(local, 0, EVENT_GROUPS);
+    bindSocket(fd, local);
+    return fd;
+  } catch (e) {
+    closeFd(fd);
+    throw e;
+  }
+}
+
+class LinuxLinkMonitor implements LinkMonitor {
+  resyncs = 0;
+  /** Messages that did not decode (counted, never thrown on). */
+  malformed = 0;
+  private fd: number;
+  private stream: FdStream;
+  private closed = false;
+  /** Names of known links, so a removal can say which interface went away. */
+  private readonly names = new Map<number, string>();
+
+  constructor(
+    private readonly onEvent: LinkEventHandler,
+    private readonly rcvbufBytes: number,
+  ) {
+    this.fd = openEventSocket(rcvbufBytes);
+    // Subscribed first, then dumped: a link that changes in between is reported as "changed", never missed.
+    try {
+      const sock = RtnlSocket.open();
+      try {
+        for (const l of dumpLinks(sock)) this.names.set(l.ifindex, l.name);
+      } finally {
+        sock.close();
+      }
+    } catch (e) {
+      closeFd(this.fd);
+      throw e;
+    }
+    this.stream = this.listen();
+  }
+
+  private listen(): FdStream {
+    return new FdStream(this.fd, (chunk) => this.consume(chunk), () => void this.resync());
+  }
+
+  private consume(chunk: Uint8Array): void {
+    // Datagrams are multiples of 4 bytes, so NLMSG_ALIGN steps across datagram boundaries within a chunk too.
+    for (let at = 0; at + nlmsghdr.SIZE <= chunk.length; ) {
+      const h = nlmsghdr.decode(chunk, at, chunk.length);
+      if (!h.ok) {
+        this.malformed++;
+        return;
+      }
+      const payloadAt = at + nlmsghdr.NLMSG_HDRLEN;
+      const end = at + h.len;
+      at += nlmsghdr.NLMSG_ALIGN(h.len);
+      switch (h.type) {
+        case C.RTM_NEWLINK: {
+          const link = decodeLink(chunk, payloadAt, end);
+          if (!link) break;
+          const known = this.names.has(link.ifindex);
+          this.names.set(link.ifindex, link.name);
+          this.onEvent({ type: "link", link, change: known ? "changed" : "new" });
+          continue;
+        }
+        case C.RTM_DELLINK: {
+          const link = decodeLink(chunk, payloadAt, end);
+          if (!link) break;
+          this.names.delete(link.ifindex);
+          this.onEvent({ type: "link-removed", ifindex: link.ifindex, name: link.name });
+          continue;
+        }
+        case C.RTM_NEWADDR:
+        case C.RTM_DELADDR: {
+          const address = decodeAddress(chunk, payloadAt, end);
+          if (!address) break;
+          this.onEvent({ type: h.type === C.RTM_NEWADDR ? "address-added" : "address-removed", address });
+          continue;
+        }
+        default:
+          continue;
+      }
+      this.malformed++;
+    }
+  }
+
+  /** The stream ended: events were lost (ENOBUFS). Reopen first, then dump, so nothing falls in between. */
+  private async resync(): Promise<void> {
+    if (this.closed) return;
+    await this.stream.cancel();
+    closeFd(this.fd);
+    this.fd = openEventSocket(this.rcvbufBytes);
+    this.stream = this.listen();
+    this.resyncs++;
+    const sock = RtnlSocket.open();
+    try {
+      const links = dumpLinks(sock);
+      this.names.clear();
+      for (const l of links) this.names.set(l.ifindex, l.name);
+      const addresses = [...dumpAddresses(sock, 4), ...dumpAddresses(sock, 6)];
+      this.onEvent({ type: "resync", links, addresses });
+    } finally {
+      sock.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stream.cancel();
+    closeFd(this.fd);
+  }
+}
+
+export function linuxLinkMonitors(options: LinkMonitorOptions = {}): LinkMonitorFactory {
+  return {
+    start: (onEvent) => new LinuxLinkMonitor(onEvent, options.rcvbufBytes ?? NETLINK_RCVBUF_BYTES),
+  };
+}

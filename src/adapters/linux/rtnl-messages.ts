@@ -1,0 +1,125 @@
+// rtnetlink message bodies for the address manager and the link monitor: decoders for RTM_NEWLINK / RTM_*ADDR
+// (shared by dumps and events; they return null on malformed input, never throw) and encoders for the address,
+// route and rule requests keepalived's virtual_ipaddress / virtual_routes / virtual_rules need.
+import * as C from "../../../ffi/constants.ts";
+import type { RtnlSocket } from "../../../ffi/netlink.ts";
+import { getU32 } from "../../../ffi/structs/bytes.ts";
+import { fibRuleHdr, ifaddrmsg, ifinfomsg, rtattr, rtmsg } from "../../../ffi/structs/index.ts";
+import type { AddressEntry, AddressSpec, Link, RouteSpec, RuleSpec } from "../address-manager.ts";
+
+const cursor = new rtattr.Cursor();
+
+export function decodeLink(b: Uint8Array, payloadAt: number, end: number): Link | null {
+  const info = ifinfomsg.decode(b, payloadAt, end);
+  if (!info.ok) return null;
+  const link: Link = {
+    ifindex: info.index,
+    name: "",
+    mac: new Uint8Array(0),
+    mtu: 0,
+    up: (info.flags & C.IFF_UP) !== 0,
+    carrier: (info.flags & C.IFF_LOWER_UP) !== 0,
+  };
+  const c = cursor.reset(b, payloadAt + ifinfomsg.SIZE, end);
+  while (c.next()) {
+    if (c.type === C.IFLA_IFNAME) link.name = c.string();
+    else if (c.type === C.IFLA_ADDRESS) link.mac = b.slice(c.payloadAt, c.payloadAt + c.payloadLen);
+    else if (c.type === C.IFLA_MTU && c.payloadLen >= 4) link.mtu = getU32(b, c.payloadAt);
+  }
+  return link;
+}
+
+export function decodeAddress(b: Uint8Array, payloadAt: number, end: number): AddressEntry | null {
+  const ifa = ifaddrmsg.decode(b, payloadAt, end);
+  if (!ifa.ok || (ifa.family !== C.AF_INET && ifa.family !== C.AF_INET6)) return null;
+  let local: Uint8Array | undefined;
+  let address: Uint8Array | undefined;
+  let label = "";
+  let flags = ifa.flags;
+  const c = cursor.reset(b, payloadAt + ifaddrmsg.SIZE, end);
+  while (c.next()) {
+    if (c.type === C.IFA_LOCAL) local = b.slice(c.payloadAt, c.payloadAt + c.payloadLen);
+    else if (c.type === C.IFA_ADDRESS) address = b.slice(c.payloadAt, c.payloadAt + c.payloadLen);
+    else if (c.type === C.IFA_LABEL) label = c.string();
+    else if (c.type === C.IFA_FLAGS && c.payloadLen >= 4) flags = getU32(b, c.payloadAt);
+  }
+  // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on point-to-point links.
+  const chosen = local ?? address;
+  const length = ifa.family === C.AF_INET ? 4 : 16;
+  if (!chosen || chosen.length !== length) return null;
+  return { family: ifa.family === C.AF_INET ? 4 : 6, ifindex: ifa.index, address: chosen, prefixlen: ifa.prefixlen, scope: ifa.scope, label, flags };
+}
+
+function familyOf(address: Uint8Array): number {
+  if (address.length === 4) return C.AF_INET;
+  if (address.length === 16) return C.AF_INET6;
+  throw new RangeError(`address must be 4 or 16 bytes, got ${address.length}`);
+}
+
+/** RTM_NEWADDR / RTM_DELADDR body into sock.tx; returns the message end. */
+export function encodeAddress(sock: RtnlSocket, type: number, flags: number, s: AddressSpec): number {
+  const family = familyOf(s.address);
+  const ifaFlags = s.nodad && family === C.AF_INET6 ? C.IFA_F_NODAD : 0;
+  const at = sock.begin(type, flags);
+  ifaddrmsg.encode(sock.tx, { family, prefixlen: s.prefixlen, flags: ifaFlags, scope: s.scope ?? C.RT_SCOPE_UNIVERSE, index: s.ifindex }, at);
+  let end = at + ifaddrmsg.SIZE;
+  end = rtattr.putBytes(sock.tx, end, C.IFA_LOCAL, s.address);
+  end = rtattr.putBytes(sock.tx, end, C.IFA_ADDRESS, s.address);
+  if (ifaFlags) end = rtattr.putU32Attr(sock.tx, end, C.IFA_FLAGS, ifaFlags);
+  if (s.broadcast && family === C.AF_INET) end = rtattr.putBytes(sock.tx, end, C.IFA_BROADCAST, s.broadcast);
+  if (s.label !== undefined && family === C.AF_INET) end = rtattr.putString(sock.tx, end, C.IFA_LABEL, s.label);
+  return end;
+}
+
+/** Table ids above 255 only fit the 32-bit RTA_TABLE / FRA_TABLE attribute; the 8-bit field then says UNSPEC. */
+function table8(table: number): number {
+  return table < 256 ? table : C.RT_TABLE_UNSPEC;
+}
+
+/** RTM_NEWROUTE / RTM_DELROUTE body; routes are tagged RTPROT_KEEPALIVED like keepalived's. */
+export function encodeRoute(sock: RtnlSocket, type: number, flags: number, r: RouteSpec): number {
+  const family = r.family === 4 ? C.AF_INET : C.AF_INET6;
+  const table = r.table ?? C.RT_TABLE_MAIN;
+  const scope = r.scope ?? (r.via || r.blackhole ? C.RT_SCOPE_UNIVERSE : C.RT_SCOPE_LINK);
+  const at = sock.begin(type, flags);
+  rtmsg.encode(
+    sock.tx,
+    {
+      family,
+      dstLen: r.prefixlen,
+      srcLen: 0,
+      tos: 0,
+      table: table8(table),
+      protocol: C.RTPROT_KEEPALIVED,
+      scope: type === C.RTM_DELROUTE && r.scope === undefined ? C.RT_SCOPE_NOWHERE : scope,
+      type: r.blackhole ? C.RTN_BLACKHOLE : C.RTN_UNICAST,
+      flags: 0,
+    },
+    at,
+  );
+  let end = at + rtmsg.SIZE;
+  if (r.prefixlen > 0) end = rtattr.putBytes(sock.tx, end, C.RTA_DST, r.dst);
+  end = rtattr.putU32Attr(sock.tx, end, C.RTA_TABLE, table);
+  if (r.via) end = rtattr.putBytes(sock.tx, end, C.RTA_GATEWAY, r.via);
+  if (r.ifindex) end = rtattr.putU32Attr(sock.tx, end, C.RTA_OIF, r.ifindex);
+  if (r.src) end = rtattr.putBytes(sock.tx, end, C.RTA_PREFSRC, r.src);
+  if (r.metric !== undefined) end = rtattr.putU32Attr(sock.tx, end, C.RTA_PRIORITY, r.metric);
+  return end;
+}
+
+/** RTM_NEWRULE / RTM_DELRULE body: from/to/table/priority, action "lookup table". */
+export function encodeRule(sock: RtnlSocket, type: number, flags: number, r: RuleSpec): number {
+  const family = r.family === 4 ? C.AF_INET : C.AF_INET6;
+  const at = sock.begin(type, flags);
+  fibRuleHdr.encode(
+    sock.tx,
+    { family, dstLen: r.to?.prefixlen ?? 0, srcLen: r.from?.prefixlen ?? 0, tos: 0, table: table8(r.table), action: C.FR_ACT_TO_TBL, flags: 0 },
+    at,
+  );
+  let end = at + fibRuleHdr.SIZE;
+  if (r.from) end = rtattr.putBytes(sock.tx, end, C.FRA_SRC, r.from.address);
+  if (r.to) end = rtattr.putBytes(sock.tx, end, C.FRA_DST, r.to.address);
+  end = rtattr.putU32Attr(sock.tx, end, C.FRA_TABLE, r.table);
+  if (r.priority !== undefined) end = rtattr.putU32Attr(sock.tx, end, C.FRA_PRIORITY, r.priority);
+  return end;
+}

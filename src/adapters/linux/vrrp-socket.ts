@@ -1,0 +1,235 @@
+// VRRP over raw sockets on Linux (ARCHITECTURE §2). Receiving goes through Bun's event loop (FdStream); sending is
+// a synchronous sendmsg whose source address is set per packet with IP_PKTINFO / IPV6_PKTINFO.
+//
+// IPv4: one raw IPPROTO_VRRP socket per interface does both. It is not bind()ed to the source address: a raw socket
+// bound to an address only receives datagrams addressed to it, which would drop every advert sent to the group.
+// IPv6: a raw socket sends (the kernel fills the checksum, IPV6_CHECKSUM=6); an AF_PACKET socket with a BPF filter
+// receives, because the hop limit is only visible in the IPv6 header (the stream cannot carry ancillary data).
+import * as C from "../../../ffi/constants.ts";
+import {
+  attachFilter,
+  bindDevice,
+  bindSocket,
+  closeFd,
+  ERRNO,
+  ifNameToIndex,
+  MsgBuffers,
+  openSocket,
+  sendMsg,
+  setsockoptBytes,
+  setsockoptInt,
+  stableBuffer,
+  SyscallError,
+} from "../../../ffi/index.ts";
+import { cmsghdr, in6Pktinfo, inPktinfo, ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6, sockaddrLl } from "../../../ffi/structs/index.ts";
+import { VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6 } from "../../vrrp/constants.ts";
+import { formatIp, parseIp, type IpFamily } from "../../vrrp/ip-address.ts";
+import type { PacketHandler, ReceivedPacket, TransportStats, VrrpTransport, VrrpTransportFactory, VrrpTransportOptions } from "../vrrp-transport.ts";
+import { DROP_ALL_FILTER, VRRP6_RECEIVE_FILTER } from "./bpf-vrrp6.ts";
+import { FdStream } from "./fd-stream.ts";
+import { defaultSourceAddress } from "./interface-address.ts";
+import { forEachIpv4Datagram, forEachIpv6Packet } from "./ip-datagrams.ts";
+
+/** RFC 5798 §5.1.1.3 / §5.1.2.3: sent with TTL / hop limit 255 so receivers can tell the advert stayed on-link. */
+export const VRRP_SEND_TTL = 255;
+/** DSCP CS6 (network control), as keepalived sends (seen in its captures: TOS 0xc0). */
+export const VRRP_TOS = 0xc0;
+/** Default receive buffer: ≥ 1 MiB so a burst from hundreds of instances is not dropped (ARCHITECTURE §2). */
+export const DEFAULT_RCVBUF_BYTES = 1 << 20;
+/** Largest VRRP message: 255 IPv6 addresses + header. */
+const MAX_VRRP_BYTES = 8 + 255 * 16;
+
+const GROUP_V4 = parseIp(VRRP_MCAST_GROUP_V4)!;
+const GROUP_V6 = parseIp(VRRP_MCAST_GROUP_V6)!;
+
+/** SO_RCVBUFFORCE ignores rmem_max but needs CAP_NET_ADMIN; without it fall back to what SO_RCVBUF allows. */
+export function setReceiveBuffer(fd: number, bytes: number): void {
+  try {
+    setsockoptInt(fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, bytes);
+  } catch (e) {
+    if (!(e instanceof SyscallError && e.errno === ERRNO.EPERM)) throw e;
+    setsockoptInt(fd, C.SOL_SOCKET, C.SO_RCVBUF, bytes);
+  }
+}
+
+function sourceFor(ifindex: number, options: VrrpTransportOptions): Uint8Array {
+  const length = options.family === 4 ? 4 : 16;
+  if (options.source) {
+    if (options.source.length !== length) throw new RangeError(`source ${formatIp(options.source)} is not IPv${options.family}`);
+    return options.source.slice();
+  }
+  const found = defaultSourceAddress(ifindex, options.family);
+  if (!found) {
+    const what = options.family === 4 ? "IPv4 address" : "IPv6 link-local address";
+    throw new SyscallError(`vrrp socket on ${options.ifname}`, ERRNO.EADDRNOTAVAIL, `no ${what} to send from`);
+  }
+  return found;
+}
+
+abstract class VrrpSocketBase implements VrrpTransport {
+  readonly stats: TransportStats = { received: 0, malformed: 0, sent: 0, sendErrors: 0 };
+  protected readonly msg = new MsgBuffers(MAX_VRRP_BYTES, 64);
+  protected controlLen = 0;
+  protected readonly received: ReceivedPacket;
+  protected stream: FdStream | null = null;
+  private closed = false;
+
+  constructor(
+    readonly family: IpFamily,
+    readonly ifname: string,
+    readonly ifindex: number,
+    readonly source: Uint8Array,
+    protected readonly sendFd: number,
+    protected readonly onPacket: PacketHandler,
+  ) {
+    const n = family === 4 ? 4 : 16;
+    this.received = { family, ifindex, src: new Uint8Array(n), dst: new Uint8Array(n), ttl: 0, packet: new Uint8Array(0), offset: 0, length: 0 };
+  }
+
+  protected abstract destination(dst: Uint8Array): Uint8Array;
+  protected abstract receiveFds(): number[];
+
+  send(packet: Uint8Array, length: number, dst: Uint8Array): void {
+    if (this.closed) throw new SyscallError("vrrp send", ERRNO.EBADF, "transport closed");
+    if (length > this.msg.data.length || length > packet.length) throw new RangeError(`advert of ${length} bytes`);
+    const data = this.msg.data;
+    for (let i = 0; i < length; i++) data[i] = packet[i]!; // subarray() would allocate per send
+    try {
+      sendMsg(this.sendFd, this.msg, length, this.destination(dst), this.controlLen);
+      this.stats.sent++;
+    } catch (e) {
+      this.stats.sendErrors++;
+      throw e;
+    }
+  }
+
+  protected readonly dispatch = (p: ReceivedPacket): void => {
+    this.stats.received++;
+    this.onPacket(p);
+  };
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stream?.cancel();
+    this.stream = null;
+    const fds = new Set([this.sendFd, ...this.receiveFds()]);
+    for (const fd of fds) closeFd(fd);
+  }
+}
+
+class Ipv4VrrpSocket extends VrrpSocketBase {
+  private readonly dstAddr = stableBuffer(sockaddrIn.SIZE);
+
+  constructor(ifname: string, ifindex: number, source: Uint8Array, fd: number, onPacket: PacketHandler) {
+    super(4, ifname, ifindex, source, fd, onPacket);
+    // The source travels with every packet (ipi_spec_dst), so one socket can both receive the group and send from
+    // a chosen address.
+    cmsghdr.encodeHeader(this.msg.control, C.SOL_IP, C.IP_PKTINFO, inPktinfo.SIZE);
+    inPktinfo.encode(this.msg.control, ifindex, source, cmsghdr.CMSG_DATA_OFFSET);
+    this.controlLen = cmsghdr.CMSG_SPACE(inPktinfo.SIZE);
+    this.stream = new FdStream(fd, (chunk) => forEachIpv4Datagram(chunk, this.received, this.stats, this.dispatch), () => undefined);
+  }
+
+  protected destination(dst: Uint8Array): Uint8Array {
+    sockaddrIn.encode(this.dstAddr, dst, 0);
+    return this.dstAddr;
+  }
+
+  protected receiveFds(): number[] {
+    return [];
+  }
+
+  static open(options: VrrpTransportOptions, onPacket: PacketHandler): Ipv4VrrpSocket {
+    const ifindex = ifNameToIndex(options.ifname);
+    const source = sourceFor(ifindex, options);
+    const group = options.group ?? GROUP_V4;
+    const fd = openSocket(C.AF_INET, C.SOCK_RAW | C.SOCK_CLOEXEC, C.IPPROTO_VRRP);
+    try {
+      bindDevice(fd, options.ifname);
+      setReceiveBuffer(fd, options.rcvbufBytes ?? DEFAULT_RCVBUF_BYTES);
+      const mreq = stableBuffer(ipMreqn.SIZE);
+      // Only the groups this socket joined, not every group any socket on the host joined.
+      setsockoptInt(fd, C.SOL_IP, C.IP_MULTICAST_ALL, 0);
+      ipMreqn.encode(mreq, group, ifindex);
+      setsockoptBytes(fd, C.SOL_IP, C.IP_ADD_MEMBERSHIP, mreq);
+      ipMreqn.encode(mreq, new Uint8Array(4), ifindex);
+      setsockoptBytes(fd, C.SOL_IP, C.IP_MULTICAST_IF, mreq);
+      setsockoptInt(fd, C.SOL_IP, C.IP_MULTICAST_TTL, VRRP_SEND_TTL);
+      setsockoptInt(fd, C.SOL_IP, C.IP_MULTICAST_LOOP, 0);
+      setsockoptInt(fd, C.SOL_IP, C.IP_TTL, VRRP_SEND_TTL);
+      setsockoptInt(fd, C.SOL_IP, C.IP_TOS, VRRP_TOS);
+      // keepalived's adverts leave DF clear.
+      setsockoptInt(fd, C.SOL_IP, C.IP_MTU_DISCOVER, C.IP_PMTUDISC_DONT);
+      return new Ipv4VrrpSocket(options.ifname, ifindex, source, fd, onPacket);
+    } catch (e) {
+      closeFd(fd);
+      throw e;
+    }
+  }
+}
+
+class Ipv6VrrpSocket extends VrrpSocketBase {
+  private readonly dstAddr = stableBuffer(sockaddrIn6.SIZE);
+
+  constructor(ifname: string, ifindex: number, source: Uint8Array, sendFd: number, private readonly packetFd: number, onPacket: PacketHandler) {
+    super(6, ifname, ifindex, source, sendFd, onPacket);
+    cmsghdr.encodeHeader(this.msg.control, C.SOL_IPV6, C.IPV6_PKTINFO, in6Pktinfo.SIZE);
+    in6Pktinfo.encode(this.msg.control, source, ifindex, cmsghdr.CMSG_DATA_OFFSET);
+    this.controlLen = cmsghdr.CMSG_SPACE(in6Pktinfo.SIZE);
+    this.stream = new FdStream(packetFd, (chunk) => forEachIpv6Packet(chunk, this.received, this.stats, this.dispatch), () => undefined);
+  }
+
+  protected destination(dst: Uint8Array): Uint8Array {
+    // Link-local and multicast destinations need the interface as scope id.
+    sockaddrIn6.encode(this.dstAddr, dst, 0, this.ifindex);
+    return this.dstAddr;
+  }
+
+  protected receiveFds(): number[] {
+    return [this.packetFd];
+  }
+
+  static open(options: VrrpTransportOptions, onPacket: PacketHandler): Ipv6VrrpSocket {
+    const ifindex = ifNameToIndex(options.ifname);
+    const source = sourceFor(ifindex, options);
+    const group = options.group ?? GROUP_V6;
+    const sendFd = openSocket(C.AF_INET6, C.SOCK_RAW | C.SOCK_CLOEXEC, C.IPPROTO_VRRP);
+    let packetFd = -1;
+    try {
+      // The raw socket would queue every incoming VRRP packet that nobody reads: it gets a drop-all filter.
+      attachFilter(sendFd, DROP_ALL_FILTER);
+      bindDevice(sendFd, options.ifname);
+      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_CHECKSUM, 6);
+      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_MULTICAST_IF, ifindex);
+      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_MULTICAST_HOPS, VRRP_SEND_TTL);
+      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_UNICAST_HOPS, VRRP_SEND_TTL);
+      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_MULTICAST_LOOP, 0);
+      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_TCLASS, VRRP_TOS);
+      // Joining makes the NIC accept the group's MAC (33:33:00:00:00:12) and MLD-snooping switches forward it.
+      const mreq = stableBuffer(ipv6Mreq.SIZE);
+      ipv6Mreq.encode(mreq, group, ifindex);
+      setsockoptBytes(sendFd, C.SOL_IPV6, C.IPV6_JOIN_GROUP, mreq);
+
+      // Protocol 0 until the filter is attached, so nothing unfiltered is queued in between.
+      packetFd = openSocket(C.AF_PACKET, C.SOCK_DGRAM | C.SOCK_CLOEXEC, 0);
+      attachFilter(packetFd, VRRP6_RECEIVE_FILTER);
+      setReceiveBuffer(packetFd, options.rcvbufBytes ?? DEFAULT_RCVBUF_BYTES);
+      const ll = stableBuffer(sockaddrLl.SIZE);
+      sockaddrLl.encode(ll, { protocol: C.ETH_P_IPV6, ifindex });
+      bindSocket(packetFd, ll);
+      return new Ipv6VrrpSocket(options.ifname, ifindex, source, sendFd, packetFd, onPacket);
+    } catch (e) {
+      if (packetFd >= 0) closeFd(packetFd);
+      closeFd(sendFd);
+      throw e;
+    }
+  }
+}
+
+/** Opens VRRP transports on Linux interfaces of the current network namespace. */
+export const linuxVrrpTransports: VrrpTransportFactory = {
+  open(options: VrrpTransportOptions, onPacket: PacketHandler): VrrpTransport {
+    return options.family === 4 ? Ipv4VrrpSocket.open(options, onPacket) : Ipv6VrrpSocket.open(options, onPacket);
+  },
+};

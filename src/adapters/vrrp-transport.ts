@@ -1,0 +1,61 @@
+// The VRRP packet transport at the level the driver thinks in: "send this advert to that address", "an advert
+// arrived from there with this TTL". One transport per (interface, family). The Linux implementation is
+// src/adapters/linux/vrrp-socket.ts; test/adapters/fake-vrrp-transport.ts is an in-memory LAN for driver tests.
+import type { IpFamily } from "../vrrp/ip-address.ts";
+
+/**
+ * One received VRRP message. Valid only during the callback: the buffers are reused for the next packet (the
+ * receive path allocates nothing). `packet[offset, offset+length)` is the VRRP message, without the IP header.
+ */
+export interface ReceivedPacket {
+  family: IpFamily;
+  ifindex: number;
+  src: Uint8Array;
+  dst: Uint8Array;
+  /** IPv4 TTL or IPv6 hop limit, read from the received IP header (RFC 5798 §5.1.1.3 wants 255). */
+  ttl: number;
+  packet: Uint8Array;
+  offset: number;
+  length: number;
+}
+
+export type PacketHandler = (p: ReceivedPacket) => void;
+
+export interface VrrpTransportOptions {
+  ifname: string;
+  family: IpFamily;
+  /** Multicast group to join and send to by default: 224.0.0.18 / ff02::12 unless configured otherwise. */
+  group?: Uint8Array;
+  /**
+   * Source address of everything sent (mcast_src_ip / unicast_src_ip). Default: the interface's primary IPv4
+   * address, or its IPv6 link-local address.
+   */
+  source?: Uint8Array;
+  /** Receive buffer in bytes; sized for hundreds of instances by default. */
+  rcvbufBytes?: number;
+}
+
+export interface TransportStats {
+  received: number;
+  /** Datagrams dropped before the callback: truncated or malformed IP headers, wrong protocol. */
+  malformed: number;
+  sent: number;
+  sendErrors: number;
+}
+
+export interface VrrpTransport {
+  readonly family: IpFamily;
+  readonly ifname: string;
+  readonly ifindex: number;
+  /** The source address adverts carry (needed by the caller for the v3 checksum). */
+  readonly source: Uint8Array;
+  readonly stats: TransportStats;
+  /** Sends packet[0, length) to `dst` (the group or a unicast peer). Throws SyscallError-like errors on failure. */
+  send(packet: Uint8Array, length: number, dst: Uint8Array): void;
+  /** Stops receiving and releases every descriptor. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface VrrpTransportFactory {
+  open(options: VrrpTransportOptions, onPacket: PacketHandler): VrrpTransport;
+}

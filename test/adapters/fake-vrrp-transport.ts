@@ -1,0 +1,81 @@
+// An in-memory LAN of VRRP transports for driver and simulation tests: what one transport sends to a group reaches
+// every other transport of the same family on the LAN; unicast reaches the transport whose source it names.
+// Delivery is synchronous unless `deliver` is replaced (e.g. to queue packets for a fake clock).
+import type { PacketHandler, ReceivedPacket, TransportStats, VrrpTransport, VrrpTransportFactory, VrrpTransportOptions } from "../../src/adapters/vrrp-transport.ts";
+import { sameAddress, type IpFamily } from "../../src/vrrp/ip-address.ts";
+
+const isMulticast = (a: Uint8Array): boolean => (a.length === 4 ? (a[0]! & 0xf0) === 0xe0 : a[0] === 0xff);
+
+class FakeTransport implements VrrpTransport {
+  readonly stats: TransportStats = { received: 0, malformed: 0, sent: 0, sendErrors: 0 };
+  closed = false;
+
+  constructor(
+    private readonly lan: FakeLan,
+    readonly family: IpFamily,
+    readonly ifname: string,
+    readonly ifindex: number,
+    readonly source: Uint8Array,
+    readonly onPacket: PacketHandler,
+  ) {}
+
+  send(packet: Uint8Array, length: number, dst: Uint8Array): void {
+    if (this.closed) throw Object.assign(new Error("vrrp send failed: EBADF"), { code: "EBADF" });
+    this.stats.sent++;
+    this.lan.transmit(this, packet.slice(0, length), dst);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.lan.detach(this);
+  }
+}
+
+export interface SentPacket {
+  from: string;
+  family: IpFamily;
+  src: Uint8Array;
+  dst: Uint8Array;
+  bytes: Uint8Array;
+}
+
+export class FakeLan {
+  private readonly members = new Set<FakeTransport>();
+  /** Everything sent, in order (for assertions). */
+  readonly log: SentPacket[] = [];
+  /** TTL the receivers see (tests set it to something else to check the TTL rule). */
+  ttl = 255;
+
+  /** A factory for one host: `sources` gives its address per family (its "primary address" / link-local). */
+  host(name: string, sources: { 4?: Uint8Array; 6?: Uint8Array }): VrrpTransportFactory {
+    let nextIndex = 2;
+    return {
+      open: (options: VrrpTransportOptions, onPacket: PacketHandler): VrrpTransport => {
+        const source = options.source ?? sources[options.family];
+        if (!source) throw Object.assign(new Error(`vrrp socket on ${options.ifname} failed: EADDRNOTAVAIL`), { code: "EADDRNOTAVAIL" });
+        const t = new FakeTransport(this, options.family, `${name}/${options.ifname}`, nextIndex++, source.slice(), onPacket);
+        this.members.add(t);
+        return t;
+      },
+    };
+  }
+
+  get openCount(): number {
+    return this.members.size;
+  }
+
+  detach(t: FakeTransport): void {
+    this.members.delete(t);
+  }
+
+  transmit(from: FakeTransport, bytes: Uint8Array, dst: Uint8Array): void {
+    this.log.push({ from: from.ifname, family: from.family, src: from.source, dst: dst.slice(), bytes });
+    for (const to of this.members) {
+      if (to === from || to.family !== from.family) continue;
+      if (!isMulticast(dst) && !sameAddress(to.source, 0, dst, 0, dst.length)) continue;
+      const p: ReceivedPacket = { family: to.family, ifindex: to.ifindex, src: from.source, dst, ttl: this.ttl, packet: bytes, offset: 0, length: bytes.length };
+      to.stats.received++;
+      to.onPacket(p);
+    }
+  }
+}
