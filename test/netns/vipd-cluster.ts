@@ -56,7 +56,9 @@ export class VipdCluster {
 
   /** Starts vipd on a host and waits until its status socket answers. */
   async start(host: string, extraArgs: string[] = []): Promise<LabProcess> {
-    const daemon = this.lab.spawn(host, [vipdBinary(), "run", "-c", this.configPath(host), "-s", this.socketPath(host), ...extraArgs]);
+    // stderr (warnings, errors) joins stdout so every log line is read: an unread pipe could also block the daemon.
+    const argv = [vipdBinary(), "run", "-c", this.configPath(host), "-s", this.socketPath(host), ...extraArgs];
+    const daemon = this.lab.spawn(host, ["/bin/sh", "-c", 'exec "$0" "$@" 2>&1', ...argv]);
     this.daemons.set(host, daemon);
     await daemon.waitLine((l) => l.includes("vipd started"), 10_000);
     return daemon;
