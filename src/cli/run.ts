@@ -42,6 +42,9 @@ export const run = defineCommand({
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
-    process.on("SIGHUP", () => log.warn("SIGHUP: reloading is not implemented yet; still running on the configuration loaded at start"));
+    process.on("SIGHUP", () => {
+      log.info(`SIGHUP received: reloading ${args.config}`);
+      running.reload();
+    });
   },
 });

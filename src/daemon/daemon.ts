@@ -4,7 +4,7 @@
 
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { AddressManager, Link, LinkMonitorFactory } from "../adapters/address-manager.ts";
+import type { AddressManager, LinkMonitor, LinkMonitorFactory } from "../adapters/address-manager.ts";
 import type { NeighbourAnnouncer } from "../adapters/neighbour-announcer.ts";
 import type { VrrpTransportFactory } from "../adapters/vrrp-transport.ts";
 import { realTimers, type Timers } from "../clock/timers.ts";
@@ -13,14 +13,15 @@ import { loadConfigFile } from "../config/load.ts";
 import type { VipdConfig } from "../config/schema.ts";
 import { toCore, trackerName } from "../config/to-core.ts";
 import { Notifier } from "../notify/notifier.ts";
-import { runCommand, type CommandRunner } from "../process/run-command.ts";
+import type { NotifyScripts } from "../notify/notify-plan.ts";
+import { runCommand, type CommandRunner, type RunResult } from "../process/run-command.ts";
 import { lookupIds, type Ids } from "../process/users.ts";
 import { FileTracker } from "../track/file-tracker.ts";
-import { ScriptTracker } from "../track/script-tracker.ts";
+import { type ScriptCheck, ScriptTracker } from "../track/script-tracker.ts";
 import { formatIp, sameAddress } from "../vrrp/ip-address.ts";
-import { VrrpNode } from "../vrrp/node.ts";
-import { Driver } from "./driver.ts";
-import type { LogFactory } from "./log.ts";
+import { type NodeConfig, VrrpNode } from "../vrrp/node.ts";
+import { Driver, type InstancePlan } from "./driver.ts";
+import type { Log, LogFactory } from "./log.ts";
 import { buildPlans, notifyScripts } from "./plan.ts";
 import { snapshot, StatusServer } from "./status.ts";
 
@@ -48,6 +49,8 @@ export interface DaemonDeps {
 export interface RunningDaemon {
   driver: Driver;
   node: VrrpNode;
+  /** Like SIGHUP: applies the file again; false (and still running on the old config) when it is not valid. */
+  reload(): boolean;
   /** Stops like SIGTERM does; resolves when every VIP is released and notify_stop scripts have run. */
   stop(): Promise<void>;
 }
@@ -63,15 +66,14 @@ export class DaemonStartError extends Error {
 
 export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Promise<RunningDaemon> {
   const log = deps.logs("vipd");
-  const timers = deps.timers ?? realTimers;
   const loaded = loadConfigFile(options.configPath);
   for (const warning of loaded.warnings) log.warn(formatConfigError(warning));
   if (!loaded.ok) throw new DaemonStartError(loaded.errors.map(formatConfigError));
-  const config = loaded.config;
-
   const adapters = deps.adapters();
   try {
-    return await assemble(config, options, deps, adapters, timers);
+    const daemon = new Daemon(options, deps, adapters);
+    daemon.start(loaded.config);
+    return daemon;
   } catch (error) {
     adapters.addresses.close();
     adapters.announcer.close();
@@ -79,118 +81,205 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
   }
 }
 
-async function assemble(config: VipdConfig, options: DaemonOptions, deps: DaemonDeps, adapters: HostAdapters, timers: Timers): Promise<RunningDaemon> {
-  const log = deps.logs("vipd");
-  const links = adapters.addresses.links();
-  const linkByName = new Map(links.map((l) => [l.name, l]));
-  const ifnameOf = (ifindex: number) => links.find((l) => l.ifindex === ifindex)?.name;
+/** The parts of a config the driver and the core run, derived from the config and the host's links. */
+interface Prepared {
+  node: NodeConfig;
+  plans: InstancePlan[];
+  groupNotify: Map<string, NotifyScripts>;
+  scriptIds: Ids | null;
+}
 
-  const core = toCore(config, (ifname, family) => {
-    const link = linkByName.get(ifname);
-    if (!link) return null;
-    const addresses = adapters.addresses.addresses(family, link.ifindex);
-    // IPv4: the primary (first) address; IPv6: the link-local one (RFC 5798 §5.1.2.1).
-    const pick = family === 4 ? addresses.find((a) => a.scope === 0 || a.scope === 253) : addresses.find((a) => a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80);
-    return pick?.address ?? null;
-  });
-  const plans = buildPlans(config, links);
-  const problems = [...(core.ok ? [] : core.errors.map((e) => `instance ${e.instance}: ${e.message}`)), ...(plans.ok ? [] : plans.errors)];
-  if (problems.length > 0 || !core.ok || !plans.ok) throw new DaemonStartError(problems);
+class Daemon implements RunningDaemon {
+  driver!: Driver;
+  node!: VrrpNode;
+  private config!: VipdConfig;
+  private notifier!: Notifier;
+  private scriptTrackers = new Map<string, { key: string; tracker: ScriptTracker }>();
+  private fileTrackers: FileTracker[] = [];
+  private monitor: LinkMonitor | null = null;
+  private status: StatusServer | null = null;
+  private stopping: Promise<void> | null = null;
+  private readonly linkNames = new Map<number, string>();
+  private readonly log: Log;
+  private readonly timers: Timers;
 
-  const scriptIds = resolveIds(config.global.scriptUser?.user ?? null, config.global.scriptUser?.group ?? null);
-  if (config.global.scriptUser && !scriptIds) throw new DaemonStartError([`global.script_user: no user ${config.global.scriptUser.user}`]);
-
-  removeStaleVips(adapters.addresses, plans.plans, deps.logs("netlink"), ifnameOf);
-
-  const node = new VrrpNode(core.node);
-  const notifier = new Notifier({
-    runner: deps.runner ?? runCommand,
-    log: deps.logs("notify"),
-    fifoPath: config.instances.find((i) => i.notifyFifo)?.notifyFifo ?? undefined,
-    ...(scriptIds ?? {}),
-  });
-  const groupNotify = new Map(config.syncGroups.map((g) => [g.name, notifyScripts(g.notify)]));
-  const driver = new Driver({
-    node,
-    instances: plans.plans,
-    groupNotify,
-    transports: adapters.transports,
-    addresses: adapters.addresses,
-    announcer: adapters.announcer,
-    notifier,
-    logs: deps.logs,
-    timers,
-  });
-
-  // The state of every tracker is known before the instances start, so nobody becomes MASTER on a dead link.
-  for (const link of links) driver.trackerChanged(trackerName.interface(link.name), linkIsUp(link));
-  for (const section of config.instances) {
-    if (!linkByName.has(section.interface)) driver.trackerChanged(trackerName.interface(section.interface), false);
+  constructor(
+    private readonly options: DaemonOptions,
+    private readonly deps: DaemonDeps,
+    private readonly adapters: HostAdapters,
+  ) {
+    this.log = deps.logs("vipd");
+    this.timers = deps.timers ?? realTimers;
   }
-  for (const script of config.scripts) if (script.initFail) driver.trackerChanged(trackerName.script(script.name), false);
 
-  const scriptTrackers = config.scripts.map((script) => {
-    const ids = script.script.runAs ? resolveIds(script.script.runAs.user, script.script.runAs.group) : scriptIds;
-    return new ScriptTracker(
-      {
-        name: script.name,
-        argv: script.script.argv,
-        intervalMs: script.intervalMs,
-        timeoutMs: script.timeoutMs ?? undefined,
-        rise: script.rise,
-        fall: script.fall,
-        initFail: script.initFail,
-        ...(ids ?? {}),
-      },
-      deps.runner ?? runCommand,
-      {
-        changed: (name, up, last) => {
-          const why = up ? "succeeded" : last.timedOut ? "timed out" : last.spawnError ? `could not start (${last.spawnError})` : `failed (exit ${last.exitCode ?? last.signal})`;
-          deps.logs("track").info(`script ${name} ${why}: now ${up ? "up" : "down"}`);
-          driver.trackerChanged(trackerName.script(name), up);
-        },
-      },
-      timers,
+  start(config: VipdConfig): void {
+    const prepared = this.prepare(config);
+    removeStaleVips(this.adapters.addresses, prepared.plans, this.deps.logs("netlink"), (i) => this.linkNames.get(i));
+    this.config = config;
+    this.node = new VrrpNode(prepared.node);
+    this.notifier = new Notifier({
+      runner: this.deps.runner ?? runCommand,
+      log: this.deps.logs("notify"),
+      fifoPath: config.instances.find((i) => i.notifyFifo)?.notifyFifo ?? undefined,
+      ...(prepared.scriptIds ?? {}),
+    });
+    this.driver = new Driver({
+      node: this.node,
+      instances: prepared.plans,
+      groupNotify: prepared.groupNotify,
+      transports: this.adapters.transports,
+      addresses: this.adapters.addresses,
+      announcer: this.adapters.announcer,
+      notifier: this.notifier,
+      logs: this.deps.logs,
+      timers: this.timers,
+    });
+    // Every tracker's state is known before the instances start, so nobody becomes MASTER on a dead link.
+    this.feedLinkStates(config);
+    this.syncTrackers(config, prepared.scriptIds);
+    this.driver.start();
+    this.monitor = this.adapters.links.start((event) => {
+      if (event.type === "link") this.linkNames.set(event.link.ifindex, event.link.name);
+      this.driver.onLinkEvent(event, (i) => this.linkNames.get(i));
+    });
+    const startedAt = this.timers.now();
+    this.status = new StatusServer(this.options.socketPath, () => snapshot(this.node, this.driver, startedAt, this.timers.now()));
+    this.status.start();
+    this.log.info(`vipd started: ${config.instances.length} instance(s), status on ${this.options.socketPath}`);
+  }
+
+  /**
+   * SIGHUP: load the file again and apply it. Kept instances (matched as keepalived matches them) keep their
+   * state and VIPs. Anything wrong, and the daemon goes on with what it had.
+   */
+  reload(): boolean {
+    if (this.stopping) return false;
+    const loaded = loadConfigFile(this.options.configPath);
+    for (const warning of loaded.warnings) this.log.warn(formatConfigError(warning));
+    if (!loaded.ok) {
+      for (const error of loaded.errors) this.log.error(formatConfigError(error));
+      this.log.error("reload aborted: still running on the previous configuration");
+      return false;
+    }
+    let summary;
+    try {
+      const prepared = this.prepare(loaded.config);
+      summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
+      this.config = loaded.config;
+      this.feedLinkStates(loaded.config);
+      this.syncTrackers(loaded.config, prepared.scriptIds);
+    } catch (error) {
+      const problems = error instanceof DaemonStartError ? error.problems : [(error as Error).message];
+      for (const problem of problems) this.log.error(problem);
+      this.log.error("reload aborted: still running on the previous configuration");
+      return false;
+    }
+    const renamed = summary.kept.filter((k) => k.from !== k.to).map((k) => `${k.from} → ${k.to}`);
+    this.log.info(
+      `reloaded: ${summary.kept.length} kept${renamed.length ? ` (renamed ${renamed.join(", ")})` : ""}, ${summary.added.length} added${summary.added.length ? ` (${summary.added.join(", ")})` : ""}, ${summary.removed.length} removed${summary.removed.length ? ` (${summary.removed.join(", ")})` : ""}`,
     );
-  });
-  for (const file of config.trackFiles) initTrackFile(file, deps.logs("track"));
-  const fileTrackers = config.trackFiles.map(
-    (file) =>
-      new FileTracker({ name: file.name, path: file.file }, (name, value) => {
-        if (value === null) deps.logs("track").warn(`track file ${name} (${file.file}) is missing or holds no number; counting it as 0`);
-        driver.trackerChanged(trackerName.file(name), true, value ?? 0);
-      }, timers),
-  );
+    return true;
+  }
 
-  driver.start();
-  const monitor = adapters.links.start((event) => driver.onLinkEvent(event, ifnameOf));
-  for (const tracker of scriptTrackers) tracker.start();
-  for (const tracker of fileTrackers) tracker.start();
-  const startedAt = timers.now();
-  const status = new StatusServer(options.socketPath, () => snapshot(node, driver, startedAt, timers.now()));
-  status.start();
-  log.info(`vipd started: ${config.instances.length} instance(s), status on ${options.socketPath}`);
-
-  const handover = options.handover ?? config.global.shutdownHandover;
-  let stopping: Promise<void> | null = null;
-  const stop = () => {
-    stopping ??= (async () => {
-      log.info(handover ? "stopping: handing the VIPs over to the next master" : "stopping: releasing the VIPs");
-      for (const tracker of scriptTrackers) tracker.stop();
-      for (const tracker of fileTrackers) tracker.stop();
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const handover = this.options.handover ?? this.config.global.shutdownHandover;
+      this.log.info(handover ? "stopping: handing the VIPs over to the next master" : "stopping: releasing the VIPs");
+      for (const { tracker } of this.scriptTrackers.values()) tracker.stop();
+      for (const tracker of this.fileTrackers) tracker.stop();
       // Handover waits at most the longest Master_Down_Interval of a backup (priority 1), with margin.
-      const longest = Math.max(0, ...node.routers.map((r) => 4 * r.config.advertIntervalCs * 10 + 1000));
-      await driver.stop(handover, longest);
-      await monitor.close();
-      status.stop();
-      await Promise.race([notifier.idle(), new Promise((resolve) => timers.setTimeout(() => resolve(undefined), NOTIFY_DRAIN_MS))]);
-      adapters.addresses.close();
-      adapters.announcer.close();
-      log.info("stopped");
+      const longest = Math.max(0, ...this.node.routers.map((r) => 4 * r.config.advertIntervalCs * 10 + 1000));
+      await this.driver.stop(handover, longest);
+      await this.monitor?.close();
+      this.status?.stop();
+      await Promise.race([this.notifier.idle(), new Promise((resolve) => this.timers.setTimeout(() => resolve(undefined), NOTIFY_DRAIN_MS))]);
+      this.adapters.addresses.close();
+      this.adapters.announcer.close();
+      this.log.info("stopped");
     })();
-    return stopping;
-  };
-  return { driver, node, stop };
+    return this.stopping;
+  }
+
+  /** Checks a config against the host and derives what the core and the driver run; throws DaemonStartError. */
+  private prepare(config: VipdConfig): Prepared {
+    const links = this.adapters.addresses.links();
+    for (const link of links) this.linkNames.set(link.ifindex, link.name);
+    const linkByName = new Map(links.map((l) => [l.name, l]));
+    const core = toCore(config, (ifname, family) => {
+      const link = linkByName.get(ifname);
+      if (!link) return null;
+      const addresses = this.adapters.addresses.addresses(family, link.ifindex);
+      // IPv4: the primary (first) address; IPv6: the link-local one (RFC 5798 §5.1.2.1).
+      const pick = family === 4 ? addresses.find((a) => a.scope === 0 || a.scope === 253) : addresses.find((a) => a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80);
+      return pick?.address ?? null;
+    });
+    const plans = buildPlans(config, links);
+    const problems = [...(core.ok ? [] : core.errors.map((e) => `instance ${e.instance}: ${e.message}`)), ...(plans.ok ? [] : plans.errors)];
+    const scriptIds = resolveIds(config.global.scriptUser?.user ?? null, config.global.scriptUser?.group ?? null);
+    if (config.global.scriptUser && !scriptIds) problems.push(`global.script_user: no user ${config.global.scriptUser.user}`);
+    if (problems.length > 0 || !core.ok || !plans.ok) throw new DaemonStartError(problems);
+    return { node: core.node, plans: plans.plans, groupNotify: new Map(config.syncGroups.map((g) => [g.name, notifyScripts(g.notify)])), scriptIds };
+  }
+
+  private feedLinkStates(config: VipdConfig): void {
+    const links = this.adapters.addresses.links();
+    for (const link of links) this.driver.trackerChanged(trackerName.interface(link.name), link.up && link.carrier);
+    const present = new Set(links.map((l) => l.name));
+    for (const section of config.instances) {
+      if (!present.has(section.interface)) this.driver.trackerChanged(trackerName.interface(section.interface), false);
+    }
+  }
+
+  /** Starts the script and file trackers of `config`; a script whose check is unchanged keeps running (and its state). */
+  private syncTrackers(config: VipdConfig, scriptIds: Ids | null): void {
+    const wanted = new Map(config.scripts.map((script) => [script.name, this.scriptCheck(script, scriptIds)]));
+    for (const [name, { key, tracker }] of this.scriptTrackers) {
+      if (wanted.has(name) && JSON.stringify(wanted.get(name)) === key) continue;
+      tracker.stop();
+      this.scriptTrackers.delete(name);
+    }
+    for (const [name, check] of wanted) {
+      if (this.scriptTrackers.has(name)) continue;
+      if (check.initFail) this.driver.trackerChanged(trackerName.script(name), false);
+      const tracker = new ScriptTracker(check, this.deps.runner ?? runCommand, { changed: (n, up, last) => this.scriptChanged(n, up, last) }, this.timers);
+      this.scriptTrackers.set(name, { key: JSON.stringify(check), tracker });
+      tracker.start();
+    }
+    for (const tracker of this.fileTrackers) tracker.stop();
+    for (const file of config.trackFiles) initTrackFile(file, this.deps.logs("track"));
+    this.fileTrackers = config.trackFiles.map(
+      (file) =>
+        new FileTracker(
+          { name: file.name, path: file.file },
+          (name, value) => {
+            if (value === null) this.deps.logs("track").warn(`track file ${name} (${file.file}) is missing or holds no number; counting it as 0`);
+            this.driver.trackerChanged(trackerName.file(name), true, value ?? 0);
+          },
+          this.timers,
+        ),
+    );
+    for (const tracker of this.fileTrackers) tracker.start();
+  }
+
+  private scriptCheck(script: VipdConfig["scripts"][number], scriptIds: Ids | null): ScriptCheck {
+    const ids = script.script.runAs ? resolveIds(script.script.runAs.user, script.script.runAs.group) : scriptIds;
+    return {
+      name: script.name,
+      argv: script.script.argv,
+      intervalMs: script.intervalMs,
+      timeoutMs: script.timeoutMs ?? undefined,
+      rise: script.rise,
+      fall: script.fall,
+      initFail: script.initFail,
+      ...(ids ?? {}),
+    };
+  }
+
+  private scriptChanged(name: string, up: boolean, last: RunResult): void {
+    const why = up ? "succeeded" : last.timedOut ? "timed out" : last.spawnError ? `could not start (${last.spawnError})` : `failed (exit ${last.exitCode ?? last.signal})`;
+    this.deps.logs("track").info(`script ${name} ${why}: now ${up ? "up" : "down"}`);
+    this.driver.trackerChanged(trackerName.script(name), up);
+  }
 }
 
 /** keepalived's init_file: write the value when the file is missing, or always with overwrite. */
@@ -202,10 +291,6 @@ function initTrackFile(file: VipdConfig["trackFiles"][number], log: ReturnType<L
   } catch (error) {
     log.error(`track file ${file.name}: cannot write ${file.file}: ${(error as Error).message}`);
   }
-}
-
-function linkIsUp(link: Link): boolean {
-  return link.up && link.carrier;
 }
 
 function resolveIds(user: string | null, group: string | null): Ids | null {

@@ -9,7 +9,7 @@ import type { NotifyKind, NotifyScripts, NotifyState } from "../notify/notify-pl
 import type { Effect } from "../vrrp/effects.ts";
 import type { AdvertReceivedEvent, VrrpEvent } from "../vrrp/events.ts";
 import { type IpFamily, sameAddress } from "../vrrp/ip-address.ts";
-import type { VrrpNode } from "../vrrp/node.ts";
+import { instanceKey, type NodeConfig, type ReconfigureSummary, type VrrpNode } from "../vrrp/node.ts";
 import type { Router } from "../vrrp/router.ts";
 import type { Log, LogFactory } from "./log.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -64,7 +64,7 @@ const ENOENT = 2;
 
 export class Driver {
   readonly scheduler: Scheduler;
-  private readonly bound = new Map<string, Bound>();
+  private bound = new Map<string, Bound>();
   private readonly transports = new Map<string, VrrpTransport>();
   private readonly out: Effect[] = [];
   private readonly log: Log;
@@ -90,7 +90,52 @@ export class Driver {
 
   /** Opens one transport per interface and family, then starts the instances. */
   start(): void {
-    for (const plan of this.deps.instances) {
+    this.bound = this.bind(this.deps.instances);
+    this.started = true;
+    this.dispatch({ type: "Startup" });
+  }
+
+  /**
+   * A reload (SIGHUP). Kept instances keep their state; for those that are MASTER, addresses, routes and rules
+   * they gain are added before the switch and those they lose are removed after it, so an address in both the
+   * old and the new config is never removed, not even for an instant. Throws, changing nothing, when the core
+   * refuses the new config.
+   */
+  reload(plans: InstancePlan[], config: NodeConfig, groupNotify: Map<string, NotifyScripts>): ReconfigureSummary {
+    const oldBound = this.bound;
+    const keyOf = new Map(config.instances.map((c) => [c.name, instanceKey(c)]));
+    const oldByKey = new Map([...oldBound.values()].map((b) => [instanceKey(b.router.config), b]));
+    const keptMasters = plans.flatMap((plan) => {
+      const old = oldByKey.get(keyOf.get(plan.name)!);
+      return old && old.router.state === "MASTER" ? [{ plan, old }] : [];
+    });
+    for (const { plan, old } of keptMasters) this.claim(minus(plan, old.plan), old.log);
+
+    this.out.length = 0;
+    let summary: ReconfigureSummary;
+    try {
+      summary = this.deps.node.reconfigure(config, this.deps.timers.now(), this.out);
+    } catch (error) {
+      for (const { plan, old } of keptMasters) this.release(minus(plan, old.plan), old.log);
+      throw error;
+    }
+    const next = this.bind(plans);
+    // The core's effects may name removed instances (their release) as well as new names: bind both meanwhile.
+    this.bound = new Map([...[...oldBound].filter(([name]) => summary.removed.includes(name)), ...next]);
+    this.deps.groupNotify = groupNotify;
+    for (let i = 0; i < this.out.length; i++) this.apply(this.out[i]!);
+    this.out.length = 0;
+    for (const { plan, old } of keptMasters) this.release(minus(old.plan, plan), old.log);
+    this.bound = next;
+    this.closeUnusedTransports();
+    this.scheduler.arm(this.deps.node.nextDeadline());
+    return summary;
+  }
+
+  /** Binds plans to core routers and transports (opening the transports that are missing). */
+  private bind(plans: InstancePlan[]): Map<string, Bound> {
+    const bound = new Map<string, Bound>();
+    for (const plan of plans) {
       const key = `${plan.ifname}|${plan.family}`;
       let transport = this.transports.get(key);
       if (!transport) {
@@ -103,10 +148,18 @@ export class Driver {
       }
       const router = this.deps.node.router(plan.name);
       if (!router) throw new Error(`no instance ${plan.name} in the core`);
-      this.bound.set(plan.name, { plan, router, transport, log: this.deps.logs(`vrrp:${plan.name}`) });
+      bound.set(plan.name, { plan, router, transport, log: this.deps.logs(`vrrp:${plan.name}`) });
     }
-    this.started = true;
-    this.dispatch({ type: "Startup" });
+    return bound;
+  }
+
+  private closeUnusedTransports(): void {
+    const used = new Set([...this.bound.values()].map((b) => b.transport));
+    for (const [key, transport] of this.transports) {
+      if (used.has(transport)) continue;
+      this.transports.delete(key);
+      void transport.close();
+    }
   }
 
   /** Feeds one event to the core, carries out its effects and re-arms the timer. */
@@ -226,12 +279,20 @@ export class Driver {
   }
 
   private claimAll(plan: InstancePlan, log: Log): void {
+    this.claim(plan, log);
+  }
+
+  private claim(plan: Pick<InstancePlan, "addresses" | "routes" | "rules">, log: Log): void {
     for (const spec of plan.addresses) this.addAddress(spec, log);
     for (const route of plan.routes) this.tryNetlink(() => this.deps.addresses.addRoute(route), [EEXIST], `add route`, log);
     for (const rule of plan.rules) this.tryNetlink(() => this.deps.addresses.addRule(rule), [EEXIST], `add rule`, log);
   }
 
   private releaseAll(plan: InstancePlan, log: Log): void {
+    this.release(plan, log);
+  }
+
+  private release(plan: Pick<InstancePlan, "addresses" | "routes" | "rules">, log: Log): void {
     for (const rule of plan.rules) this.tryNetlink(() => this.deps.addresses.deleteRule(rule), [ENOENT, ESRCH], `delete rule`, log);
     for (const route of plan.routes) this.tryNetlink(() => this.deps.addresses.deleteRoute(route), [ESRCH, ENOENT], `delete route`, log);
     for (const spec of plan.addresses) {
@@ -261,6 +322,20 @@ export class Driver {
         .catch((error) => b.log.warn(`gratuitous announcement on ${target.ifname} failed: ${describe(error)}`));
     }
   }
+}
+
+/** What `a` has that `b` has not: addresses by interface, address and prefix; routes and rules by content. */
+function minus(a: InstancePlan, b: InstancePlan): Pick<InstancePlan, "addresses" | "routes" | "rules"> {
+  const addressKey = (s: AddressSpec) => `${s.ifindex}|${s.address.join(".")}|${s.prefixlen}`;
+  const contentKey = (x: RouteSpec | RuleSpec) => JSON.stringify(x, (_k, v: unknown) => (v instanceof Uint8Array ? [...v].join(".") : v));
+  const inB = new Set(b.addresses.map(addressKey));
+  const routesInB = new Set(b.routes.map(contentKey));
+  const rulesInB = new Set(b.rules.map(contentKey));
+  return {
+    addresses: a.addresses.filter((s) => !inB.has(addressKey(s))),
+    routes: a.routes.filter((r) => !routesInB.has(contentKey(r))),
+    rules: a.rules.filter((r) => !rulesInB.has(contentKey(r))),
+  };
 }
 
 function formatSpec(spec: AddressSpec): string {

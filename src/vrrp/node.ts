@@ -38,23 +38,102 @@ interface InterfaceRouters {
   v6: (Router | undefined)[];
 }
 
+/** What a reload did: instances kept (possibly renamed), added and removed. */
+export interface ReconfigureSummary {
+  kept: { from: string; to: string }[];
+  added: string[];
+  removed: string[];
+}
+
+/**
+ * The identity of an instance across reloads, as keepalived matches them: interface, family, VRID and the
+ * unicast peers, not the name. A kept instance keeps its state and its VIPs.
+ */
+export function instanceKey(config: InstanceConfig): string {
+  const peers = config.unicastPeers.map((p) => p.join(".")).sort().join(",");
+  return `${config.interface}|${config.family}|${config.vrid}|${peers}`;
+}
+
 export class VrrpNode {
-  readonly routers: readonly Router[];
-  readonly groups: readonly SyncGroup[];
   /** Rejects that could not be attributed to an instance (unknown VRID, too short to carry one). */
   readonly rejects: RejectCounters = newRejectCounters();
-  private readonly byName = new Map<string, Router>();
-  private readonly byInterface = new Map<string, InterfaceRouters>();
-  private readonly groupOf = new Map<Router, SyncGroup>();
-  private readonly trackerUses = new Map<string, TrackerUse[]>();
+  private routerList: Router[] = [];
+  private groupList: SyncGroup[] = [];
+  private byName = new Map<string, Router>();
+  private byInterface = new Map<string, InterfaceRouters>();
+  private groupOf = new Map<Router, SyncGroup>();
+  private trackerUses = new Map<string, TrackerUse[]>();
   private readonly decoder = new AdvertDecoder();
 
   constructor(config: NodeConfig) {
-    const routers: Router[] = [];
-    for (const instance of config.instances) {
+    this.index(config.instances.map((instance) => new Router(instance)), config.syncGroups);
+  }
+
+  get routers(): readonly Router[] {
+    return this.routerList;
+  }
+
+  get groups(): readonly SyncGroup[] {
+    return this.groupList;
+  }
+
+  /**
+   * A reload: instances that match an old one by instanceKey() take the new settings and keep their state (a
+   * MASTER stays MASTER with its VIPs); old ones without a match stop (priority 0, VIPs released); new ones
+   * start. Throws, changing nothing, when the new config is inconsistent (the loader has checked it before).
+   */
+  reconfigure(config: NodeConfig, nowMs: number, out: Effect[]): ReconfigureSummary {
+    const unmatched = new Map<string, Router>(this.routerList.map((r) => [instanceKey(r.config), r]));
+    const summary: ReconfigureSummary = { kept: [], added: [], removed: [] };
+    const plan = config.instances.map((instance) => {
+      const key = instanceKey(instance);
+      const old = unmatched.get(key);
+      unmatched.delete(key);
+      return { instance, old };
+    });
+    const routers = plan.map(({ instance, old }) => (old ? old : new Router(instance)));
+    // Check the new indexes before touching any router, so a bad config leaves everything as it was.
+    const previous = this.snapshotIndexes();
+    try {
+      this.index(routers, config.syncGroups, plan.map(({ instance }) => instance));
+    } catch (error) {
+      this.restoreIndexes(previous);
+      throw error;
+    }
+    for (const router of unmatched.values()) {
+      summary.removed.push(router.name);
+      router.shutdown(false, nowMs, out);
+    }
+    for (let i = 0; i < plan.length; i++) {
+      const { instance, old } = plan[i]!;
+      if (old) {
+        summary.kept.push({ from: old.name, to: instance.name });
+        old.reconfigure(instance, nowMs);
+      } else {
+        summary.added.push(instance.name);
+      }
+    }
+    for (const group of this.groupList) this.settleGroupFaults(group);
+    for (const router of this.routerList) {
+      const before = router.state;
+      if (summary.added.includes(router.name)) router.startup(nowMs, out);
+      else router.reconcile(nowMs, out);
+      this.followed(router, before, nowMs, out);
+    }
+    this.notifyGroups(out);
+    return summary;
+  }
+
+  /** Builds the lookup tables; `configs` gives the names and keys to index under when routers are reused. */
+  private index(routers: Router[], syncGroups: readonly SyncGroupConfig[], configs: readonly InstanceConfig[] = routers.map((r) => r.config)): void {
+    this.routerList = routers;
+    this.byName = new Map();
+    this.byInterface = new Map();
+    this.groupOf = new Map();
+    this.trackerUses = new Map();
+    routers.forEach((router, i) => {
+      const instance = configs[i]!;
       if (this.byName.has(instance.name)) throw new Error(`duplicate instance name ${instance.name}`);
-      const router = new Router(instance);
-      routers.push(router);
       this.byName.set(instance.name, router);
       let slots = this.byInterface.get(instance.interface);
       if (!slots) {
@@ -71,21 +150,37 @@ export class VrrpNode {
         uses.push({ router, index });
         this.trackerUses.set(tracker.name, uses);
       });
-    }
-    this.routers = routers;
+    });
     const groups: SyncGroup[] = [];
-    for (const groupConfig of config.syncGroups) {
+    for (const groupConfig of syncGroups) {
       const members = groupConfig.members.map((name) => {
         const router = this.byName.get(name);
         if (!router) throw new Error(`sync group ${groupConfig.name}: no instance ${name}`);
         if (this.groupOf.has(router)) throw new Error(`instance ${name} is in two sync groups`);
         return router;
       });
+      const previous = this.groupList.find((g) => g.name === groupConfig.name);
       const group = new SyncGroup(groupConfig.name, members);
+      if (previous) group.state = previous.state;
       for (const member of members) this.groupOf.set(member, group);
       groups.push(group);
     }
-    this.groups = groups;
+    this.groupList = groups;
+  }
+
+  private snapshotIndexes() {
+    return {
+      routerList: this.routerList,
+      groupList: this.groupList,
+      byName: this.byName,
+      byInterface: this.byInterface,
+      groupOf: this.groupOf,
+      trackerUses: this.trackerUses,
+    };
+  }
+
+  private restoreIndexes(saved: ReturnType<VrrpNode["snapshotIndexes"]>): void {
+    Object.assign(this, saved);
   }
 
   router(name: string): Router | undefined {

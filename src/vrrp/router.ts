@@ -37,7 +37,7 @@ export const HANDOVER_RELEASE_DELAY_MS = 50;
 const REJECT_LOG_EVERY_MS = 60_000;
 
 export class Router {
-  readonly config: InstanceConfig;
+  private currentConfig: InstanceConfig;
   state: VrrpState = "INIT";
   /** Base priority plus tracker weights, clamped; 255 for the owner. */
   priority: number;
@@ -71,31 +71,51 @@ export class Router {
   /** The source of the last accepted advert: the master we follow (length 0 when none). */
   private readonly masterAddress = new Uint8Array(16);
   private masterAddressLength = 0;
-  private readonly trackerStates: TrackerState[];
+  private trackerStates: TrackerState[];
   private readonly computed: EffectivePriority = { priority: 0, faultBy: null };
   private readonly rejectLoggedAt = new Map<RejectReason, number>();
   // Preallocated: the steady state (a master sending, a backup receiving) allocates nothing.
   private readonly advertEffect: SendAdvertEffect;
   private readonly garpEffect: SendGratuitousEffect;
-  private readonly advertFields: AdvertFields;
+  private advertFields: AdvertFields;
 
   constructor(config: InstanceConfig) {
-    this.config = config;
+    this.currentConfig = config;
     this.priority = config.priority;
     this.masterAdverIntervalCs = config.advertIntervalCs;
     this.trackerStates = config.trackers.map(() => ({ up: true, value: 0 }));
     this.advertEffect = { type: "SendAdvert", instance: config.name, priority: config.priority };
     this.garpEffect = { type: "SendGratuitous", instance: config.name, repeat: 0 };
-    this.advertFields = {
-      version: config.version,
-      vrid: config.vrid,
-      priority: config.priority,
-      advertIntervalCs: config.advertIntervalCs,
-      addresses: config.advertAddresses,
-      authType: config.authType,
-      authData: config.authData,
-    };
+    this.advertFields = advertFieldsOf(config);
     this.recomputePriority();
+  }
+
+  get config(): InstanceConfig {
+    return this.currentConfig;
+  }
+
+  /**
+   * A reload matched this instance (same interface, family, VRID, peers): take the new settings and keep the
+   * state, the master we follow and the state of trackers that are still there. The caller then reconciles,
+   * which announces a changed priority or enters or leaves FAULT.
+   */
+  reconfigure(config: InstanceConfig, nowMs: number): void {
+    const old = this.currentConfig;
+    const statesByName = new Map(old.trackers.map((tracker, i) => [tracker.name, this.trackerStates[i]!]));
+    this.currentConfig = config;
+    this.trackerStates = config.trackers.map((tracker) => statesByName.get(tracker.name) ?? { up: true, value: 0 });
+    this.advertEffect.instance = config.name;
+    this.garpEffect.instance = config.name;
+    this.advertFields = advertFieldsOf(config);
+    this.recomputePriority();
+    if (config.advertIntervalCs === old.advertIntervalCs && config.version === old.version) return;
+    if (this.state === "MASTER" && !this.stopping) {
+      this.masterAdverIntervalCs = config.advertIntervalCs;
+      this.advertAt = nowMs + config.advertIntervalCs * 10;
+    } else if (this.state === "BACKUP") {
+      if (config.version === 2 || this.masterAddressLength === 0) this.masterAdverIntervalCs = config.advertIntervalCs;
+      this.masterDownAt = nowMs + this.masterDownIntervalMs;
+    }
   }
 
   get name(): string {
@@ -365,10 +385,11 @@ export class Router {
         this.masterAdverIntervalCs = this.config.advertIntervalCs;
         this.masterAddressLength = 0;
         this.secondBurstPending = this.config.garp.masterDelayMs > 0;
-        // VIPs first, then the advert that makes a preempted master step down, then the ARPs that move traffic.
+        // VIPs first; then the gratuitous ARPs that move the clients here; only then the advert that makes a
+        // preempted or leaving master drop the VIPs, so no client is left pointing at a host that no longer has them.
         out.push({ type: "AddVips", instance: this.name });
-        this.emitAdvert(this.priority, out);
         this.emitGratuitous(this.config.garp.masterRepeat, out);
+        this.emitAdvert(this.priority, out);
         this.advertAt = nowMs + this.config.advertIntervalCs * 10;
         const garp = this.config.garp;
         this.garpAt = garp.masterDelayMs > 0 ? nowMs + garp.masterDelayMs : garp.masterRefreshMs > 0 ? nowMs + garp.masterRefreshMs : Infinity;
@@ -426,6 +447,18 @@ export class Router {
   private log(level: "debug" | "info" | "warn", message: string): Effect {
     return { type: "Log", level, instance: this.name, message };
   }
+}
+
+function advertFieldsOf(config: InstanceConfig): AdvertFields {
+  return {
+    version: config.version,
+    vrid: config.vrid,
+    priority: config.priority,
+    advertIntervalCs: config.advertIntervalCs,
+    addresses: config.advertAddresses,
+    authType: config.authType,
+    authData: config.authData,
+  };
 }
 
 function describeReject(reason: RejectReason, advert: ReceivedAdvert | null, config: InstanceConfig): string {

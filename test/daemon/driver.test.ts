@@ -1,4 +1,4 @@
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { NotifyScripts } from "../../src/notify/notify-plan.ts";
 import { Driver, type InstancePlan, type NotifySink } from "../../src/daemon/driver.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
@@ -140,4 +140,69 @@ test("link events feed the interface tracker: down is FAULT, up is BACKUP again"
   expect(a.node.router("VI_1")!.state).toBe("BACKUP");
   timers.advance(2000);
   expect(a.node.router("VI_1")!.state).toBe("MASTER");
+});
+
+describe("reload", () => {
+  function planFor(vips: string[], name = "VI_1"): InstancePlan {
+    return {
+      name,
+      ifname: "eth0",
+      family: 4,
+      destinations: [GROUP],
+      addresses: vips.map((v) => ({ ifindex: 2, address: ip(v), prefixlen: 24 })),
+      announce: [{ ifname: "eth0", addresses: vips.map(ip) }],
+      announceIntervalMs: 0,
+      routes: [],
+      rules: [],
+      notify: {},
+    };
+  }
+  function configFor(vips: string[], priority = 150, name = "VI_1") {
+    return instance({
+      name,
+      version: 3,
+      advertIntervalCs: 10,
+      priority,
+      vips,
+      primaryAddress: ip("192.0.2.1"),
+      trackers: [{ name: "interface:eth0", kind: "status", weight: 0, reverse: false }],
+    });
+  }
+
+  test("adding a VIP and changing the priority: the kept VIP is never removed, the new one is added", () => {
+    const { a } = cluster();
+    a.addresses.log.length = 0;
+    const summary = a.driver.reload([planFor(["192.0.2.100", "192.0.2.101"])], { instances: [configFor(["192.0.2.100", "192.0.2.101"], 140)], syncGroups: [] }, new Map());
+    expect(summary.kept).toEqual([{ from: "VI_1", to: "VI_1" }]);
+    expect(a.addresses.log).toEqual(["add 192.0.2.101/24@2"]);
+    expect(a.node.router("VI_1")!.state).toBe("MASTER");
+    expect(a.node.router("VI_1")!.priority).toBe(140);
+  });
+
+  test("removing a VIP removes only that one", () => {
+    const { a } = cluster();
+    a.driver.reload([planFor(["192.0.2.100", "192.0.2.101"])], { instances: [configFor(["192.0.2.100", "192.0.2.101"])], syncGroups: [] }, new Map());
+    a.addresses.log.length = 0;
+    a.driver.reload([planFor(["192.0.2.101"])], { instances: [configFor(["192.0.2.101"])], syncGroups: [] }, new Map());
+    expect(a.addresses.log).toEqual(["del 192.0.2.100/24@2"]);
+    expect([...a.addresses.held]).toEqual(["192.0.2.101/24@2"]);
+  });
+
+  test("a config the core refuses changes nothing on the host", () => {
+    const { a } = cluster();
+    a.addresses.log.length = 0;
+    const bad = { instances: [configFor(["192.0.2.100", "192.0.2.102"]), configFor(["192.0.2.103"], 100, "VI_2")], syncGroups: [] };
+    expect(() => a.driver.reload([planFor(["192.0.2.100", "192.0.2.102"]), planFor(["192.0.2.103"], "VI_2")], bad, new Map())).toThrow("used twice");
+    expect([...a.addresses.held]).toEqual(["192.0.2.100/24@2"]);
+    expect(a.node.router("VI_1")!.state).toBe("MASTER");
+  });
+
+  test("a removed instance releases its VIPs and stops; the backup takes over", () => {
+    const { timers, a, b } = cluster();
+    a.driver.reload([planFor(["192.0.2.50"], "OTHER")], { instances: [{ ...configFor(["192.0.2.50"], 150, "OTHER"), vrid: 77 }], syncGroups: [] }, new Map());
+    expect(a.addresses.held.has("192.0.2.100/24@2")).toBe(false);
+    expect(a.notifications).toContain("INSTANCE VI_1 STOP 150");
+    timers.advance(1000);
+    expect(b.node.router("VI_1")!.state).toBe("MASTER");
+  });
 });

@@ -14,7 +14,7 @@ describe("election from BACKUP", () => {
     h.advanceTo(MDI_V2_100 - 0.001);
     expect(h.state()).toBe("BACKUP");
     const effects = h.advanceTo(MDI_V2_100);
-    expect(types(effects)).toEqual(["AddVips", "SendAdvert:100", "SendGratuitous", "Notify:VI_1:MASTER"]);
+    expect(types(effects)).toEqual(["AddVips", "SendGratuitous", "SendAdvert:100", "Notify:VI_1:MASTER"]);
     expect(h.state()).toBe("MASTER");
   });
 
@@ -28,7 +28,7 @@ describe("election from BACKUP", () => {
 
   test("the address owner (255) is MASTER at once", () => {
     const h = new Harness([instance({ priority: 255 })]);
-    expect(types(h.startup())).toEqual(["AddVips", "SendAdvert:255", "SendGratuitous", "Notify:VI_1:MASTER"]);
+    expect(types(h.startup())).toEqual(["AddVips", "SendGratuitous", "SendAdvert:255", "Notify:VI_1:MASTER"]);
   });
 
   test("adverts from a higher master keep resetting the timer", () => {
