@@ -3,6 +3,7 @@
 import { defineCommand } from "citty";
 import packageJson from "../../package.json" with { type: "json" };
 import { check } from "./check.ts";
+import { convert } from "./convert.ts";
 import { notImplemented } from "./not-implemented.ts";
 import { run } from "./run.ts";
 import { status } from "./status.ts";
@@ -16,7 +17,7 @@ export const main = defineCommand({
   subCommands: {
     run,
     check,
-    convert: notImplemented("convert", "convert keepalived.conf to vipd TOML", "see the issue on `vipd convert`"),
+    convert,
     status,
     lab: notImplemented("lab", "run the failover lab in network namespaces", "see the issue on the failover lab"),
   },

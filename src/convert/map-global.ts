@@ -1,0 +1,145 @@
+// global_defs → [global]. Some global keepalived settings are defaults of every instance (skip_check_adv_addr,
+// smtp_alert, the notify FIFO); they are collected here and written into the instances later.
+
+import type { ConvertContext } from "./convert-context.ts";
+import type { TomlSection } from "./toml-writer.ts";
+import type { ConfNode } from "./types.ts";
+import { GLOBAL_UNSUPPORTED } from "./unsupported-keywords.ts";
+import { addressArg, boolArg, decimalArg, firstArg, intArg, numberValue } from "./values.ts";
+import { walkBlock, type Handler } from "./walk-block.ts";
+
+export interface GlobalDefaults {
+  vrrpVersion: 2 | 3;
+  skipCheckAdvAddr: boolean;
+  smtpAlert: boolean | null;
+  /** vrrp_strict: lossy, but its accept rule can still be written out. */
+  strict: boolean;
+  /** notify_fifo / vrrp_notify_fifo, which keepalived writes for every instance. */
+  notifyFifo: { path: string; node: ConfNode } | null;
+}
+
+/** Longest garp delay or refresh vipd accepts, one day. */
+const MAX_GARP_SECONDS = 86400;
+const MAX_GARP_REPEAT = 1000;
+const SMTP_PORT = "25";
+
+/** keepalived's vrrp_garp_* spelling → vipd's key. */
+const GARP_KEYS: Record<string, { key: string; repeat: boolean }> = {
+  vrrp_garp_master_delay: { key: "garp_master_delay", repeat: false },
+  vrrp_garp_master_repeat: { key: "garp_master_repeat", repeat: true },
+  vrrp_garp_lower_prio_delay: { key: "garp_lower_prio_delay", repeat: false },
+  vrrp_garp_lower_prio_repeat: { key: "garp_lower_prio_repeat", repeat: true },
+  vrrp_garp_master_refresh: { key: "garp_master_refresh", repeat: false },
+  vrrp_garp_master_refresh_repeat: { key: "garp_master_refresh_repeat", repeat: true },
+};
+
+export function newGlobalDefaults(): GlobalDefaults {
+  return { vrrpVersion: 2, skipCheckAdvAddr: false, smtpAlert: null, strict: false, notifyFifo: null };
+}
+
+export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: ConfNode, defaults: GlobalDefaults): void {
+  const setString = (key: string) => (node: ConfNode) => {
+    const value = firstArg(ctx, node, "a word");
+    if (value !== null) section.set(key, node.args.join(" "));
+  };
+  const garp = (node: ConfNode) => {
+    const { key, repeat } = GARP_KEYS[node.keyword]!;
+    const value = repeat ? intArg(ctx, node, 1, MAX_GARP_REPEAT) : decimalArg(ctx, node, 0, MAX_GARP_SECONDS);
+    if (value !== null) section.set(key, numberValue(value));
+  };
+  const interval = (key: string) => (node: ConfNode) => {
+    const value = decimalArg(ctx, node, 0, 10);
+    if (value !== null) section.set(key, numberValue(value));
+  };
+  const fifo = (node: ConfNode) => {
+    const path = firstArg(ctx, node, "a FIFO path");
+    if (path === null) return;
+    if (defaults.notifyFifo !== null && defaults.notifyFifo.node.keyword !== node.keyword) {
+      const other = defaults.notifyFifo.node.keyword;
+      ctx.unsupported(section, node, `a second FIFO besides ${other}; vipd writes one FIFO per instance, ${other} is kept`, false);
+      return;
+    }
+    defaults.notifyFifo = { path, node };
+    if (node.args.length > 1) {
+      ctx.warn(section, node, `owner ${node.args.slice(1).join(" ")} of the FIFO: not supported by vipd (keepalived created the FIFO with this owner)`);
+    }
+  };
+  const handlers: Record<string, Handler> = {
+    router_id: setString("router_id"),
+    script_user: (node) => {
+      if (firstArg(ctx, node, "a user name") !== null) section.set("script_user", node.args.slice(0, 2).join(" "));
+    },
+    enable_script_security: () => section.set("enable_script_security", true),
+    vrrp_version: (node) => {
+      const version = intArg(ctx, node, 2, 3);
+      if (version === null) return;
+      defaults.vrrpVersion = version as 2 | 3;
+      section.set("vrrp_version", version);
+    },
+    vrrp_mcast_group4: (node) => {
+      if (addressArg(ctx, node) !== null) section.set("vrrp_mcast_group4", node.args[0]!);
+    },
+    vrrp_mcast_group6: (node) => {
+      if (addressArg(ctx, node) !== null) section.set("vrrp_mcast_group6", node.args[0]!);
+    },
+    ...Object.fromEntries(Object.keys(GARP_KEYS).map((k) => [k, garp])),
+    vrrp_garp_interval: interval("garp_interval"),
+    vrrp_gna_interval: interval("gna_interval"),
+    vrrp_min_garp: (node) => {
+      if (boolArg(ctx, node) !== true) return;
+      section.set("garp_master_repeat", 1, "from vrrp_min_garp: one message per burst");
+      section.set("garp_master_delay", 0, "from vrrp_min_garp: no second burst");
+    },
+    notification_email: (node) => {
+      const emails = (node.children ?? []).flatMap((c) => [c.keyword, ...c.args]);
+      section.set("notification_email", emails);
+    },
+    notification_email_from: setString("notification_email_from"),
+    smtp_server: (node) => {
+      const host = firstArg(ctx, node, "a host name or address");
+      if (host === null) return;
+      section.set("smtp_server", host);
+      const port = node.args[1];
+      if (port !== undefined && port !== SMTP_PORT) {
+        ctx.warn(section, node, `port ${port}: not supported by vipd (keepalived sent e-mail to port ${port}; vipd uses 25)`);
+      }
+    },
+    smtp_connect_timeout: (node) => {
+      const value = intArg(ctx, node, 1, 3600);
+      if (value !== null) section.set("smtp_connect_timeout", value);
+    },
+    smtp_alert: (node) => {
+      defaults.smtpAlert = boolArg(ctx, node);
+    },
+    smtp_alert_vrrp: (node) => {
+      defaults.smtpAlert = boolArg(ctx, node);
+    },
+    dynamic_interfaces: (node) => {
+      section.set("dynamic_interfaces", true);
+      if (node.args.includes("allow_if_changes")) {
+        ctx.warn(section, node, "allow_if_changes: not supported by vipd (keepalived accepted an interface recreated with another type)");
+      }
+    },
+    vrrp_skip_check_adv_addr: (node) => {
+      defaults.skipCheckAdvAddr = boolArg(ctx, node) ?? false;
+    },
+    notify_fifo: fifo,
+    vrrp_notify_fifo: fifo,
+    vrrp_strict: (node) => {
+      defaults.strict = true;
+      const known = GLOBAL_UNSUPPORTED.vrrp_strict!;
+      ctx.unsupported(section, node, known.did, known.lossy);
+    },
+  };
+  walkBlock(ctx, section, block.children ?? [], handlers, GLOBAL_UNSUPPORTED);
+}
+
+/**
+ * Where vipd deliberately behaves better than keepalived by default, the output says so, with the setting that
+ * gives keepalived's behaviour back. Handover changes no wire behaviour: keepalived backups take over from a
+ * vipd that hands over exactly as from a keepalived that releases at once.
+ */
+export function writeKeepalivedDefaults(section: TomlSection): void {
+  section.comment("On stop, a MASTER keeps its addresses until the new master advertises (no lost packet);");
+  section.comment("keepalived released them at once. shutdown_handover = false gives keepalived's behaviour.");
+}

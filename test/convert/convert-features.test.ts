@@ -1,0 +1,429 @@
+// One keepalived feature per test: a small keepalived.conf → the TOML fragment expected and what vipd's loader
+// makes of it, so each mapping decision is checked against the schema that will run it.
+
+import { describe, expect, test } from "bun:test";
+import { loadConfigText } from "../../src/config/load.ts";
+import { formatConfigError } from "../../src/config/config-error.ts";
+import type { VipdConfig } from "../../src/config/schema.ts";
+import { formatFinding } from "../../src/convert/convert-context.ts";
+import { convertKeepalived, type ConvertResult } from "../../src/convert/convert.ts";
+import { formatDiagnostic } from "../../src/convert/types.ts";
+import { memoryFs } from "./memory-fs.ts";
+
+const FILE = "/etc/keepalived/keepalived.conf";
+
+function convert(text: string, configIds: string[] = []): ConvertResult {
+  return convertKeepalived(FILE, { fs: memoryFs({ [FILE]: text }), configIds });
+}
+
+/** Converts, requires success, loads with vipd's loader and returns both. */
+function convertAndLoad(text: string, configIds: string[] = []): { result: ConvertResult; toml: string; config: VipdConfig; warnings: string[] } {
+  const result = convert(text, configIds);
+  expect(result.errors.map(formatDiagnostic)).toEqual([]);
+  const toml = result.toml!;
+  const loaded = loadConfigText(toml, "converted.toml", { checkPrograms: false });
+  if (!loaded.ok) throw new Error(`${loaded.errors.map(formatConfigError).join("\n")}\n--- TOML ---\n${toml}`);
+  return { result, toml, config: loaded.config, warnings: result.findings.map((f) => formatFinding(f, "")) };
+}
+
+/** A minimal instance around `body`. */
+function instance(body: string, name = "VI_1"): string {
+  return `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.10/24\n  }\n${body}\n}\n`;
+}
+
+describe("state", () => {
+  test('only "MASTER" is master: "master" runs as BACKUP, with a warning', () => {
+    const { toml, config, warnings, result } = convertAndLoad(instance("  state master"));
+    expect(toml).toContain('state = "BACKUP"');
+    expect(config.instances[0]!.state).toBe("BACKUP");
+    expect(config.instances[0]!.priority).toBe(100);
+    expect(warnings).toEqual([
+      `:7: state: 'master' is not "MASTER": keepalived is case-sensitive and runs it as BACKUP, written as "BACKUP" (write "MASTER" exactly to make it master)`,
+    ]);
+    expect(result.lossy).toBe(false);
+  });
+
+  test("MASTER without priority is written as priority 255, with the reason", () => {
+    const { toml, config } = convertAndLoad(instance("  state MASTER"));
+    expect(toml).toContain('state = "MASTER"\n');
+    expect(toml).toContain("priority = 255  # keepalived: state MASTER without a priority means 255 (address owner)");
+    expect(config.instances[0]!.priority).toBe(255);
+  });
+
+  test("MASTER clears nopreempt and preempt_delay, as keepalived does", () => {
+    const { toml, config, warnings } = convertAndLoad(instance("  state MASTER\n  priority 100\n  nopreempt\n  preempt_delay 5"));
+    expect(toml).not.toContain("nopreempt =");
+    expect(toml).not.toContain("preempt_delay =");
+    expect(config.instances[0]!.nopreempt).toBe(false);
+    expect(config.instances[0]!.preemptDelayMs).toBe(0);
+    expect(warnings).toEqual([
+      ':9: nopreempt: keepalived clears it with state MASTER ("nopreempt will not work"), left out',
+      ':10: preempt_delay: keepalived clears it with state MASTER ("preempt delay will not work"), left out',
+    ]);
+  });
+
+  test("BACKUP keeps nopreempt and preempt_delay; preempt is a silent no-op", () => {
+    const { config, warnings } = convertAndLoad(instance("  state BACKUP\n  priority 90\n  nopreempt\n  preempt\n  preempt_delay 2.5"));
+    expect(config.instances[0]!.nopreempt).toBe(true);
+    expect(config.instances[0]!.preemptDelayMs).toBe(2500);
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe("authentication", () => {
+  test("PASS is kept; a long password is cut to 8 characters like keepalived", () => {
+    const { toml, config, warnings } = convertAndLoad(
+      instance("  authentication {\n    auth_type PASS\n    auth_pass 123456789\n  }"),
+    );
+    expect(toml).toContain('authentication = { auth_type = "PASS", auth_pass = "12345678" }');
+    expect(config.instances[0]!.authentication).toEqual({ type: "PASS", password: "12345678" });
+    expect(warnings).toEqual([':9: auth_pass: longer than 8 characters: keepalived uses the first 8 ("12345678"), written that way']);
+  });
+
+  test("AH is lossy and left out", () => {
+    const { config, result } = convertAndLoad(instance("  authentication {\n    auth_type AH\n    auth_pass 1111\n  }"));
+    expect(config.instances[0]!.authentication).toBeNull();
+    expect(result.lossy).toBe(true);
+    expect(result.findings.map((f) => f.keyword)).toEqual(["auth_type AH"]);
+  });
+
+  test("VRRPv3 ignores authentication, as keepalived does", () => {
+    const { toml, warnings } = convertAndLoad(instance("  version 3\n  authentication {\n    auth_type PASS\n    auth_pass x\n  }"));
+    expect(toml).not.toContain("authentication =");
+    expect(warnings).toEqual([":8: authentication: VRRPv3 has no authentication: keepalived ignores it, left out"]);
+  });
+});
+
+describe("virtual addresses, routes and rules", () => {
+  test("dev, label, scope and brd are kept; other options are reported and the address stays", () => {
+    const text = `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  virtual_ipaddress {
+    192.0.2.10/24 dev eth1 label eth1:vip scope global brd 192.0.2.255
+    192.0.2.11/24 no_track
+    192.0.2.12
+  }
+  virtual_ipaddress_excluded {
+    2001:db8::10/64 dev eth0 preferred_lft forever
+  }
+}
+`;
+    const { toml, config, result, warnings } = convertAndLoad(text);
+    expect(toml).toContain('"192.0.2.10/24 dev eth1 label eth1:vip scope global brd 192.0.2.255"');
+    const vips = config.instances[0]!.virtualIpaddress;
+    expect(vips.map((v) => [v.address, v.prefixLength, v.dev, v.label, v.scope, v.brd])).toEqual([
+      ["192.0.2.10", 24, "eth1", "eth1:vip", "global", "192.0.2.255"],
+      ["192.0.2.11", 24, null, null, null, null],
+      ["192.0.2.12", 32, null, null, null, null],
+    ]);
+    expect(config.instances[0]!.virtualIpaddressExcluded.map((v) => [v.address, v.dev])).toEqual([["2001:db8::10", "eth0"]]);
+    expect(warnings).toEqual([
+      ":6: 192.0.2.11/24: not supported by vipd (no_track: left the instance MASTER when the address was deleted by someone else)",
+      ":10: 2001:db8::10/64: not supported by vipd (preferred_lft forever: set the preferred lifetime (0 deprecates the address as a source))",
+    ]);
+    expect(result.lossy).toBe(true);
+    expect(toml).toContain("# keepalived line 6: 192.0.2.11/24: not supported by vipd (no_track");
+  });
+
+  test("an invalid VIP is broken input", () => {
+    const result = convert(instance("").replace("192.0.2.10/24", "192.0.2./24"));
+    expect(result.toml).toBeNull();
+    expect(result.errors.map(formatDiagnostic)).toEqual([`${FILE}:5: invalid IP address '192.0.2./24'`]);
+  });
+
+  test("rules without a preference get keepalived's 16384, 16383, ... so their order stays", () => {
+    const { config } = convertAndLoad(
+      instance("  virtual_rules {\n    from 192.0.2.0/24 table 2\n    to 198.51.100.0/24 table 3 priority 100\n    to 203.0.113.0/24 table 4\n  }"),
+    );
+    expect(config.instances[0]!.virtualRules.map((r) => r.priority)).toEqual([16384, 100, 16383]);
+  });
+
+  test("routes pass through in ip route syntax", () => {
+    const { config } = convertAndLoad(instance("  virtual_routes {\n    198.51.100.0/24 via 192.0.2.1 dev eth0\n    blackhole 203.0.113.0/24\n  }"));
+    expect(config.instances[0]!.virtualRoutes.map((r) => [r.destination, r.via, r.type])).toEqual([
+      ["198.51.100.0/24", "192.0.2.1", null],
+      ["203.0.113.0/24", null, "blackhole"],
+    ]);
+  });
+});
+
+describe("tracking", () => {
+  test("track_interface / track_script / track_file weights and reverse", () => {
+    const text = `vrrp_script chk {
+  script "/usr/bin/pgrep -x haproxy"
+  interval 2
+  timeout 1
+  weight -20 reverse
+  rise 2
+  fall 3
+  user nobody nogroup
+  init_fail
+}
+track_file maint {
+  file "/run/maint"
+  weight -5
+  init_file 3 overwrite
+}
+${instance(`  track_interface {
+    eth1 weight -10
+    eth2 weight 5 reverse
+    eth3
+  }
+  track_script {
+    chk weight 7 noreverse
+  }
+  track_file {
+    maint weight 2 reverse
+  }`)}`;
+    const { config, warnings } = convertAndLoad(text);
+    const vi = config.instances[0]!;
+    expect(vi.trackInterface).toEqual([
+      { name: "eth1", weight: -10, reverse: null },
+      { name: "eth2", weight: 5, reverse: true },
+      { name: "eth3", weight: 0, reverse: null },
+    ]);
+    expect(vi.trackScript).toEqual([{ name: "chk", weight: 7, reverse: false }]);
+    expect(vi.trackFile).toEqual([{ name: "maint", weight: 2, reverse: true }]);
+    const script = config.scripts[0]!;
+    expect([script.script.argv, script.script.runAs, script.intervalMs, script.timeoutMs, script.weight, script.reverse]).toEqual([
+      ["/usr/bin/pgrep", "-x", "haproxy"],
+      { user: "nobody", group: "nogroup" },
+      2000,
+      1000,
+      -20,
+      true,
+    ]);
+    expect([script.rise, script.fall, script.initFail]).toEqual([2, 3, true]);
+    expect(config.trackFiles[0]).toEqual({ name: "maint", file: "/run/maint", weight: -5, reverse: false, initFile: { value: 3, overwrite: true } });
+    expect(warnings).toEqual([]);
+  });
+
+  test("a script without `script` is dropped with its references, as keepalived does", () => {
+    const { toml, warnings, config } = convertAndLoad(`vrrp_script chk {\n  interval 2\n}\n${instance("  track_script {\n    chk\n  }")}`);
+    expect(toml).not.toContain("[scripts.chk]");
+    expect(config.instances[0]!.trackScript).toEqual([]);
+    expect(warnings).toEqual([
+      ':1: vrrp_script: chk has no script: keepalived 2.2.7 removes it ("No script set"), so does the conversion',
+      ':11: track_script: chk: no such vrrp_script; keepalived 2.2.7 ignores the reference ("not found, ignoring"), left out',
+    ]);
+  });
+
+  test("vrrp_track_file is the deprecated spelling of track_file", () => {
+    const { config } = convertAndLoad(`vrrp_track_file f {\n  file /run/f\n}\n${instance("  track_file {\n    f\n  }")}`);
+    expect(config.trackFiles.map((f) => [f.name, f.weight])).toEqual([["f", 1]]);
+  });
+
+  test("a bare redirection script runs through /bin/sh, as keepalived ran it", () => {
+    const { config } = convertAndLoad(`vrrp_script chk {\n  script "</dev/tcp/127.0.0.1/80"\n}\n${instance("  track_script {\n    chk\n  }")}`);
+    expect(config.scripts[0]!.script.argv).toEqual(["/bin/sh", "-c", "</dev/tcp/127.0.0.1/80"]);
+  });
+});
+
+describe("notify", () => {
+  test("quoted commands with arguments; a user and group give {command, user, group}", () => {
+    const text = instance(`  notify_master "/usr/local/bin/notify.sh master VI_1"
+  notify_backup /usr/local/bin/backup.sh vrrp
+  notify_fault "/usr/local/bin/notify.sh fault" vrrp vrrpgroup
+  notify_stop /usr/local/bin/stop.sh
+  notify /usr/local/bin/any.sh`);
+    const { toml, config } = convertAndLoad(text);
+    expect(toml).toContain('notify_fault = { command = "/usr/local/bin/notify.sh fault", user = "vrrp", group = "vrrpgroup" }');
+    const n = config.instances[0]!.notify;
+    expect(n.master).toEqual({ raw: "/usr/local/bin/notify.sh master VI_1", argv: ["/usr/local/bin/notify.sh", "master", "VI_1"], runAs: null });
+    expect(n.backup!.runAs).toEqual({ user: "vrrp", group: null });
+    expect(n.fault!.runAs).toEqual({ user: "vrrp", group: "vrrpgroup" });
+    expect(n.stop!.argv).toEqual(["/usr/local/bin/stop.sh"]);
+    expect(n.any!.argv).toEqual(["/usr/local/bin/any.sh"]);
+  });
+});
+
+describe("sync groups", () => {
+  test("group { } members, notify and tracking weight", () => {
+    const text = `vrrp_sync_group G1 {
+  group {
+    VI_1
+    VI_2
+  }
+  notify_master "/bin/group.sh master"
+  smtp_alert
+  global_tracking
+}
+${instance("", "VI_1")}${instance("", "VI_2").replace("virtual_router_id 51", "virtual_router_id 52")}`;
+    const { config, warnings } = convertAndLoad(text);
+    expect(config.syncGroups).toEqual([
+      {
+        name: "G1",
+        group: ["VI_1", "VI_2"],
+        notify: { master: { raw: "/bin/group.sh master", argv: ["/bin/group.sh", "master"], runAs: null }, backup: null, fault: null, stop: null, any: null },
+        smtpAlert: true,
+        syncGroupTrackingWeight: true,
+      },
+    ]);
+    expect(warnings).toEqual([
+      ":8: global_tracking: deprecated in keepalived; it kept the members' tracking weights, as sync_group_tracking_weight does",
+    ]);
+  });
+
+  test("legacy members outside group { } are unknown keywords to keepalived; no members are invented", () => {
+    const { toml, warnings } = convertAndLoad(`vrrp_sync_group VG1 {\n  VI_1\n}\n${instance("")}`);
+    expect(toml).not.toContain("[sync_groups");
+    expect(warnings).toEqual([
+      ":1: vrrp_sync_group: VG1 has no group { } block: keepalived 2.2.7 has no members for it and drops it, so does the conversion",
+      ':2: VI_1: unknown keyword, ignored (keepalived 2.2.7 ignores it too: "Unknown keyword")',
+    ]);
+  });
+
+  test("members that are no instance are left out", () => {
+    const { config, warnings } = convertAndLoad(`vrrp_sync_group G {\n  group {\n    VI_1\n    VI_9\n  }\n}\n${instance("")}`);
+    expect(config.syncGroups[0]!.group).toEqual(["VI_1"]);
+    expect(warnings).toEqual([":4: group: VI_9: no such vrrp_instance; keepalived 2.2.7 leaves it out of the group, so does the conversion"]);
+  });
+});
+
+describe("unicast", () => {
+  test("unicast_src_ip and peers; TTL checks are lossy", () => {
+    const text = instance(`  unicast_src_ip 192.0.2.2
+  unicast_peer {
+    192.0.2.3
+    192.0.2.4 min_ttl 250
+  }
+  unicast_ttl 10`);
+    const { config, result, warnings } = convertAndLoad(text);
+    expect(config.instances[0]!.srcIp).toBe("192.0.2.2");
+    expect(config.instances[0]!.unicastPeers).toEqual(["192.0.2.3", "192.0.2.4"]);
+    expect(result.lossy).toBe(true);
+    expect(warnings).toEqual([
+      ":10: unicast_peer: not supported by vipd (min_ttl 250: checked the TTL of adverts from this peer)",
+      ":12: unicast_ttl: not supported by vipd (TTL of unicast adverts)",
+    ]);
+  });
+
+  test("an invalid peer is broken input", () => {
+    const result = convert(instance("  unicast_peer {\n    192.0.2.300\n  }"));
+    expect(result.errors.map(formatDiagnostic)).toEqual([`${FILE}:8: unicast_peer: invalid IP address '192.0.2.300'`]);
+  });
+});
+
+describe("global_defs", () => {
+  test("garp settings go to [global] and reach every instance; skip_check_adv_addr and smtp_alert are propagated", () => {
+    const text = `global_defs {
+  router_id lb-a
+  script_user vrrp vrrpgroup
+  enable_script_security
+  vrrp_version 3
+  vrrp_mcast_group4 224.0.0.19
+  vrrp_garp_master_delay 10
+  vrrp_garp_master_repeat 3
+  vrrp_garp_master_refresh 60
+  vrrp_garp_interval 0.001
+  vrrp_gna_interval 0.002
+  vrrp_skip_check_adv_addr
+  smtp_alert
+  notification_email {
+    noc@example.com
+    ops@example.com
+  }
+  notification_email_from vipd@example.com
+  smtp_server 192.0.2.25 2525
+  smtp_connect_timeout 20
+  dynamic_interfaces
+  vrrp_notify_fifo /run/vrrp.fifo
+}
+${instance("  garp_master_repeat 2")}${instance("  skip_check_adv_addr off\n  smtp_alert false", "VI_2").replace("virtual_router_id 51", "virtual_router_id 52")}`;
+    const { config, toml, warnings } = convertAndLoad(text);
+    const g = config.global;
+    expect([g.routerId, g.scriptUser, g.enableScriptSecurity, g.vrrpVersion, g.vrrpMcastGroup4]).toEqual([
+      "lb-a",
+      { user: "vrrp", group: "vrrpgroup" },
+      true,
+      3,
+      "224.0.0.19",
+    ]);
+    expect([g.garpIntervalMs, g.gnaIntervalMs, g.smtpServer, g.smtpConnectTimeoutMs, g.dynamicInterfaces, g.shutdownHandover]).toEqual([
+      1,
+      2,
+      "192.0.2.25",
+      20000,
+      true,
+      true, // vipd's handover on stop: no wire difference for keepalived peers, no lost packet
+    ]);
+    expect(g.notificationEmail).toEqual(["noc@example.com", "ops@example.com"]);
+    const [vi1, vi2] = config.instances;
+    expect(vi1!.garp).toEqual({ masterDelayMs: 10000, masterRepeat: 2, lowerPrioDelayMs: 10000, lowerPrioRepeat: 2, masterRefreshMs: 60000, masterRefreshRepeat: 1 });
+    expect(vi2!.garp.masterRepeat).toBe(3);
+    expect([vi1!.skipCheckAdvAddr, vi1!.smtpAlert, vi1!.notifyFifo, vi1!.version]).toEqual([true, true, "/run/vrrp.fifo", 3]);
+    expect([vi2!.skipCheckAdvAddr, vi2!.smtpAlert]).toEqual([false, false]);
+    expect(toml).toContain("skip_check_adv_addr = true  # from global_defs vrrp_skip_check_adv_addr");
+    expect(warnings).toEqual([":19: smtp_server: port 2525: not supported by vipd (keepalived sent e-mail to port 2525; vipd uses 25)"]);
+  });
+
+  test("vrrp_strict is lossy; its accept rule is written out", () => {
+    const { config, result } = convertAndLoad(`global_defs {\n  vrrp_strict\n}\n${instance("  priority 100")}`);
+    expect(config.instances[0]!.accept).toBe(false);
+    expect(result.lossy).toBe(true);
+  });
+
+  test("the TOML starts with a header naming the source and the vipd version", async () => {
+    const { toml } = convertAndLoad(instance(""));
+    const { version } = (await import("../../package.json", { with: { type: "json" } })).default;
+    expect(toml.split("\n")[0]).toBe(`# vipd configuration converted from ${FILE} by vipd convert (vipd ${version}).`);
+  });
+});
+
+describe("unsupported options", () => {
+  test("each gives a warning and a comment inside its section; lossy ones are flagged", () => {
+    const { toml, result } = convertAndLoad(instance("  use_vmac\n  track_process {\n    haproxy\n  }\n  debug 2\n  promote_secondaries"));
+    const lines = result.findings.map((f) => `${formatFinding(f, "")}${f.lossy ? " [lossy]" : ""}`);
+    expect(lines).toEqual([
+      ":7: use_vmac: not supported by vipd (moved the VIPs to a macvlan with the VRRP virtual MAC 00:00:5e:00:01:VRID) [lossy]",
+      ":8: track_process: not supported by vipd (tracked running processes (vrrp_track_process)) [lossy]",
+      ":11: debug: not supported by vipd (debug level (not implemented in keepalived either))",
+      ":12: promote_secondaries: not supported by vipd (set promote_secondaries so removing a VIP kept the other addresses of its subnet) [lossy]",
+    ]);
+    const section = toml.slice(toml.indexOf("[instances.VI_1]"));
+    expect(section).toContain("# keepalived line 7: use_vmac: not supported by vipd");
+  });
+
+  test("static addresses are not lossy and are listed for the OS configuration", () => {
+    const { toml, result } = convertAndLoad(`static_ipaddress {\n  192.0.2.5/24 dev eth0\n}\n${instance("")}`);
+    expect(result.lossy).toBe(false);
+    expect(toml).toContain("#   192.0.2.5/24 dev eth0");
+  });
+
+  test("every virtual_server block is one lossy warning", () => {
+    const text = `${instance("")}virtual_server 192.0.2.10 80 {\n  real_server 192.0.2.20 80 {\n    weight 1\n  }\n}\nvirtual_server_group G {\n  192.0.2.10 443\n}\n`;
+    const { result } = convertAndLoad(text);
+    expect(result.findings.map((f) => [f.line, f.keyword, f.lossy])).toEqual([
+      [9, "virtual_server", true],
+      [14, "virtual_server_group", true],
+    ]);
+  });
+
+  test("conditional lines follow the config ids (-i)", () => {
+    const text = `vrrp_script chk {\n@high  script /bin/high\n@low  script /bin/low\n}\n${instance("@high  priority 170\n@low  priority 85\n  track_script {\n    chk\n  }")}`;
+    const high = convertAndLoad(text, ["high"]);
+    expect([high.config.instances[0]!.priority, high.config.scripts[0]!.script.raw]).toEqual([170, "/bin/high"]);
+    const low = convertAndLoad(text, ["low"]);
+    expect([low.config.instances[0]!.priority, low.config.scripts[0]!.script.raw]).toEqual([85, "/bin/low"]);
+  });
+});
+
+describe("broken input", () => {
+  const cases: [string, string, string[]][] = [
+    ["unbalanced braces", "vrrp_instance VI_1 {\n  interface eth0\n", [`${FILE}:1: unbalanced '{': missing '}' before end of input`]],
+    ["a stray '}'", `${instance("")}}\n`, [`${FILE}:9: unbalanced '}'`]],
+    ["an unknown top-level block", "vrrp_instanse VI_1 {\n  interface eth0\n}\n", [`${FILE}:1: unknown top-level block 'vrrp_instanse'`]],
+    ["a bad number", instance("  priority abc"), [`${FILE}:7: priority: invalid number 'abc' (an integer from 1 to 255)`]],
+    ["an out-of-range number", instance("  priority 256"), [`${FILE}:7: priority: 256 is out of range (an integer from 1 to 255)`]],
+    ["an invalid source address", instance("  mcast_src_ip 1.2.3."), [`${FILE}:7: mcast_src_ip: invalid IP address '1.2.3.'`]],
+    ["a duplicate instance", instance("") + instance(""), [`${FILE}:9: vrrp_instance VI_1: already defined at ${FILE}:1`]],
+  ];
+  for (const [what, text, errors] of cases) {
+    test(`${what} → FILE:LINE: error, no TOML`, () => {
+      const result = convert(text);
+      expect(result.toml).toBeNull();
+      expect(result.errors.map(formatDiagnostic)).toEqual(errors);
+    });
+  }
+});
