@@ -42,6 +42,9 @@ export const run = defineCommand({
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
+    // Nothing may take the daemon down with the VIPs on it: a bug in a handler is logged, and the daemon goes on.
+    process.on("uncaughtException", (error) => log.error(`internal error (continuing): ${error.stack ?? error}`));
+    process.on("unhandledRejection", (reason) => log.error(`internal error (continuing): ${(reason as Error)?.stack ?? reason}`));
     process.on("SIGHUP", () => {
       log.info(`SIGHUP received: reloading ${args.config}`);
       running.reload();

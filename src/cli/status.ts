@@ -34,6 +34,7 @@ export const status = defineCommand({
       i.fault ?? "",
       Object.entries(i.drops).map(([reason, count]) => `${reason}×${count}`).join(" "),
     ]);
+    for (const w of snapshot.waiting ?? []) rows.push([w.instance, `${w.ifname}/-`, "", "FAULT", "", "-", `waiting for ${w.ifname}`, ""]);
     const header = ["INSTANCE", "IF/VRID", "VER", "STATE", "PRIORITY", "MASTER", "FAULT", "DROPPED"];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
     for (const row of [header, ...rows]) process.stdout.write(`${row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()}\n`);

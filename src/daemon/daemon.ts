@@ -4,7 +4,7 @@
 
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { AddressManager, LinkMonitor, LinkMonitorFactory } from "../adapters/address-manager.ts";
+import type { AddressManager, LinkEvent, LinkMonitor, LinkMonitorFactory } from "../adapters/address-manager.ts";
 import type { NeighbourAnnouncer } from "../adapters/neighbour-announcer.ts";
 import type { VrrpTransportFactory } from "../adapters/vrrp-transport.ts";
 import { realTimers, type Timers } from "../clock/timers.ts";
@@ -18,7 +18,7 @@ import { runCommand, type CommandRunner, type RunResult } from "../process/run-c
 import { lookupIds, type Ids } from "../process/users.ts";
 import { FileTracker } from "../track/file-tracker.ts";
 import { type ScriptCheck, ScriptTracker } from "../track/script-tracker.ts";
-import { formatIp, sameAddress } from "../vrrp/ip-address.ts";
+import { formatIp, type IpFamily, sameAddress } from "../vrrp/ip-address.ts";
 import { type NodeConfig, VrrpNode } from "../vrrp/node.ts";
 import { Driver, type InstancePlan } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
@@ -83,6 +83,8 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
 
 /** The parts of a config the driver and the core run, derived from the config and the host's links. */
 interface Prepared {
+  /** With dynamic_interfaces: instances left out until their interface exists, with the interface they need. */
+  waiting: { instance: string; ifname: string }[];
   node: NodeConfig;
   plans: InstancePlan[];
   groupNotify: Map<string, NotifyScripts>;
@@ -100,6 +102,7 @@ class Daemon implements RunningDaemon {
   private status: StatusServer | null = null;
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
+  private waiting: Prepared["waiting"] = [];
   private readonly log: Log;
   private readonly timers: Timers;
 
@@ -138,12 +141,11 @@ class Daemon implements RunningDaemon {
     this.feedLinkStates(config);
     this.syncTrackers(config, prepared.scriptIds);
     this.driver.start();
-    this.monitor = this.adapters.links.start((event) => {
-      if (event.type === "link") this.linkNames.set(event.link.ifindex, event.link.name);
-      this.driver.onLinkEvent(event, (i) => this.linkNames.get(i));
-    });
+    this.waiting = prepared.waiting;
+    for (const w of this.waiting) this.log.warn(`instance ${w.instance} waits for interface ${w.ifname} (dynamic_interfaces): FAULT until it exists`);
+    this.monitor = this.adapters.links.start((event) => this.onLinkEvent(event));
     const startedAt = this.timers.now();
-    this.status = new StatusServer(this.options.socketPath, () => snapshot(this.node, this.driver, startedAt, this.timers.now()));
+    this.status = new StatusServer(this.options.socketPath, () => ({ ...snapshot(this.node, this.driver, startedAt, this.timers.now()), waiting: this.waiting }));
     this.status.start();
     this.log.info(`vipd started: ${config.instances.length} instance(s), status on ${this.options.socketPath}`);
   }
@@ -181,6 +183,36 @@ class Daemon implements RunningDaemon {
     return true;
   }
 
+  /**
+   * Link events go to the core (interface trackers, restoring VIPs). An interface that disappears takes its
+   * sockets with it; when it (or one an instance waits for) appears, the instances are set up again from the
+   * config in memory, as a reload that keeps every instance's state.
+   */
+  private onLinkEvent(event: LinkEvent): void {
+    if (event.type === "link") this.linkNames.set(event.link.ifindex, event.link.name);
+    if (event.type === "link-removed") this.driver.dropTransports(event.name);
+    this.driver.onLinkEvent(event, (i) => this.linkNames.get(i));
+    if (this.stopping) return;
+    if (event.type === "link" && event.change === "new" && (this.waiting.some((w) => w.ifname === event.link.name) || this.driver.lacksTransport(event.link.name))) {
+      this.refresh(`interface ${event.link.name} appeared`);
+    } else if (event.type === "address-added" && this.waiting.some((w) => w.ifname === this.linkNames.get(event.address.ifindex))) {
+      this.refresh(`interface ${this.linkNames.get(event.address.ifindex)} has an address`);
+    }
+  }
+
+  private refresh(why: string): void {
+    try {
+      const prepared = this.prepare(this.config);
+      const summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
+      this.waiting = prepared.waiting;
+      this.feedLinkStates(this.config);
+      this.log.info(`${why}: ${summary.added.length ? `started ${summary.added.join(", ")}` : "sockets reopened"}`);
+    } catch (error) {
+      const problems = error instanceof DaemonStartError ? error.problems : [(error as Error).message];
+      for (const problem of problems) this.log.error(`${why}, but: ${problem}`);
+    }
+  }
+
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const handover = this.options.handover ?? this.config.global.shutdownHandover;
@@ -201,24 +233,31 @@ class Daemon implements RunningDaemon {
   }
 
   /** Checks a config against the host and derives what the core and the driver run; throws DaemonStartError. */
-  private prepare(config: VipdConfig): Prepared {
+  private prepare(fullConfig: VipdConfig): Prepared {
     const links = this.adapters.addresses.links();
     for (const link of links) this.linkNames.set(link.ifindex, link.name);
     const linkByName = new Map(links.map((l) => [l.name, l]));
-    const core = toCore(config, (ifname, family) => {
+    const primaryAddress = (ifname: string, family: IpFamily): Uint8Array | null => {
       const link = linkByName.get(ifname);
       if (!link) return null;
       const addresses = this.adapters.addresses.addresses(family, link.ifindex);
       // IPv4: the primary (first) address; IPv6: the link-local one (RFC 5798 §5.1.2.1).
       const pick = family === 4 ? addresses.find((a) => a.scope === 0 || a.scope === 253) : addresses.find((a) => a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80);
       return pick?.address ?? null;
-    });
+    };
+    const usable = (s: VipdConfig["instances"][number]): string | null => {
+      const missing = [s.interface, ...s.virtualIpaddress.map((v) => v.dev ?? s.interface)].find((n) => !linkByName.has(n));
+      if (missing) return missing;
+      return s.srcIp === null && !primaryAddress(s.interface, s.family) ? s.interface : null;
+    };
+    const { config, waiting } = fullConfig.global.dynamicInterfaces ? withoutMissingInterfaces(fullConfig, usable) : { config: fullConfig, waiting: [] };
+    const core = toCore(config, primaryAddress);
     const plans = buildPlans(config, links);
     const problems = [...(core.ok ? [] : core.errors.map((e) => `instance ${e.instance}: ${e.message}`)), ...(plans.ok ? [] : plans.errors)];
     const scriptIds = resolveIds(config.global.scriptUser?.user ?? null, config.global.scriptUser?.group ?? null);
     if (config.global.scriptUser && !scriptIds) problems.push(`global.script_user: no user ${config.global.scriptUser.user}`);
     if (problems.length > 0 || !core.ok || !plans.ok) throw new DaemonStartError(problems);
-    return { node: core.node, plans: plans.plans, groupNotify: new Map(config.syncGroups.map((g) => [g.name, notifyScripts(g.notify)])), scriptIds };
+    return { waiting, node: core.node, plans: plans.plans, groupNotify: new Map(config.syncGroups.map((g) => [g.name, notifyScripts(g.notify)])), scriptIds };
   }
 
   private feedLinkStates(config: VipdConfig): void {
@@ -280,6 +319,43 @@ class Daemon implements RunningDaemon {
     this.deps.logs("track").info(`script ${name} ${why}: now ${up ? "up" : "down"}`);
     this.driver.trackerChanged(trackerName.script(name), up);
   }
+}
+
+/**
+ * dynamic_interfaces: the instances whose interface (or a VIP's device) does not exist yet, or has no address to
+ * send adverts from, are left out, and so
+ * is every member of a sync group one of them belongs to (the group moves as one).
+ */
+function withoutMissingInterfaces(
+  config: VipdConfig,
+  missingOf: (s: VipdConfig["instances"][number]) => string | null,
+): { config: VipdConfig; waiting: Prepared["waiting"] } {
+  const waiting: Prepared["waiting"] = [];
+  const out = new Set<string>();
+  for (const s of config.instances) {
+    const missing = missingOf(s);
+    if (missing) {
+      waiting.push({ instance: s.name, ifname: missing });
+      out.add(s.name);
+    }
+  }
+  for (const group of config.syncGroups) {
+    const blocked = group.group.find((m) => out.has(m));
+    if (!blocked) continue;
+    for (const member of group.group) {
+      if (out.has(member)) continue;
+      out.add(member);
+      waiting.push({ instance: member, ifname: waiting.find((w) => w.instance === blocked)!.ifname });
+    }
+  }
+  return {
+    config: {
+      ...config,
+      instances: config.instances.filter((s) => !out.has(s.name)),
+      syncGroups: config.syncGroups.filter((g) => !g.group.some((m) => out.has(m))),
+    },
+    waiting,
+  };
 }
 
 /** keepalived's init_file: write the value when the file is missing, or always with overwrite. */

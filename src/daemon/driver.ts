@@ -153,6 +153,21 @@ export class Driver {
     return bound;
   }
 
+  /** The interface is gone and its sockets with it (they would stay silent): close them; a reload reopens. */
+  dropTransports(ifname: string): void {
+    for (const [key, transport] of this.transports) {
+      if (transport.ifname !== ifname) continue;
+      this.transports.delete(key);
+      void transport.close().catch(() => undefined);
+      this.log.info(`interface ${ifname} is gone: its VRRP sockets are closed until it returns`);
+    }
+  }
+
+  /** True when an instance on `ifname` has no open transport (after dropTransports). */
+  lacksTransport(ifname: string): boolean {
+    return [...this.bound.values()].some((b) => b.plan.ifname === ifname && ![...this.transports.values()].includes(b.transport));
+  }
+
   private closeUnusedTransports(): void {
     const used = new Set([...this.bound.values()].map((b) => b.transport));
     for (const [key, transport] of this.transports) {

@@ -32,6 +32,8 @@ export interface StatusSnapshot {
     lastDrop: string | null;
   }[];
   syncGroups: { name: string; state: string; members: string[] }[];
+  /** dynamic_interfaces: instances not running yet because their interface is missing or has no address. */
+  waiting?: { instance: string; ifname: string }[];
   unattributedDrops: Record<string, number>;
   transports: ReturnType<Driver["transportStats"]>;
   timer: Driver["scheduler"]["stats"];

@@ -203,3 +203,38 @@ test("a config error keeps the daemon from starting and names the file, line and
   expect(stderr).toContain(`${c.configPath("a")}:4: instances.VI_1.priority:`);
   expect(c.lab.addressList("a").some((a) => a.startsWith(VIP))).toBe(false);
 }, 30_000);
+
+test("a missing interface is a clear start-up error", async () => {
+  const c = await twoNodes([], [], false);
+  c.writeConfig("a", instanceToml({ priority: 150 }).replace('interface = "eth0"', 'interface = "eth7"'));
+  const daemon = c.lab.spawn("a", [vipdBinary(), "run", "-c", c.configPath("a"), "-s", c.socketPath("a")]);
+  await daemon.proc.exited;
+  expect(daemon.proc.exitCode).toBe(1);
+  expect(await new Response(daemon.proc.stderr).text()).toContain("instance VI_1: interface eth7 does not exist");
+}, 30_000);
+
+test("dynamic_interfaces: an instance waits in FAULT for its interface, starts when it appears, survives it going and coming back", async () => {
+  vipdBinary();
+  const c = await VipdCluster.create(["a", "b"], false);
+  cluster = c;
+  const config = `[global]\ndynamic_interfaces = true\n\n${instanceToml({ priority: 150, vip: "198.51.100.100" }).replace('interface = "eth0"', 'interface = "eth1"')}`;
+  c.writeConfig("a", config);
+  await c.start("a");
+  expect((await c.status("a")) as unknown).toMatchObject({ instances: [], waiting: [{ instance: "VI_1", ifname: "eth1" }] });
+  const addEth1 = () => {
+    c.lab.must("a", ["ip", "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p"]);
+    c.lab.must("a", ["ip", "addr", "add", "198.51.100.1/24", "dev", "eth1"]);
+    c.lab.must("a", ["ip", "link", "set", "eth1p", "up"]);
+    c.lab.must("a", ["ip", "link", "set", "eth1", "up"]);
+  };
+  addEth1();
+  await c.waitState("a", "MASTER", 3000);
+  expect(c.lab.addressList("a", "eth1")).toContain("198.51.100.100/24");
+  c.lab.must("a", ["ip", "link", "del", "eth1"]);
+  await c.waitState("a", "FAULT", 2000);
+  addEth1();
+  await c.waitState("a", "MASTER", 3000);
+  expect(c.lab.addressList("a", "eth1")).toContain("198.51.100.100/24");
+  const status = await c.status("a");
+  expect(status.transports.find((t) => t.ifname === "eth1")?.sent ?? 0).toBeGreaterThan(0);
+}, 30_000);

@@ -1,0 +1,104 @@
+// A process the lab started (always through `ip netns exec`, which execs the program, so the PID is the
+// program's own). Both output streams are read line by line as they arrive: an unread pipe would block the
+// program, and the lines are what the lab waits on and shows when something goes wrong.
+
+export class LabProcess {
+  readonly lines: string[] = [];
+  private waiters: Array<() => void> = [];
+  private pumps: Promise<void>;
+
+  private constructor(
+    readonly name: string,
+    readonly proc: Bun.Subprocess<"ignore", "pipe", "pipe">,
+    /** Called with every stdout line, as it arrives (the capture parses them live). */
+    onLine?: (line: string) => void,
+  ) {
+    this.pumps = Promise.all([this.pump(proc.stdout, onLine), this.pump(proc.stderr)]).then(() => undefined);
+  }
+
+  static spawn(name: string, argv: string[], onLine?: (line: string) => void): LabProcess {
+    const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    return new LabProcess(name, proc, onLine);
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  get exited(): boolean {
+    return this.proc.exitCode !== null || this.proc.signalCode !== null;
+  }
+
+  private async pump(stream: ReadableStream<Uint8Array>, onLine?: (line: string) => void): Promise<void> {
+    const decoder = new TextDecoder();
+    let partial = "";
+    const take = (line: string) => {
+      this.lines.push(line);
+      onLine?.(line);
+    };
+    try {
+      for await (const chunk of stream) {
+        partial += decoder.decode(chunk, { stream: true });
+        const parts = partial.split("\n");
+        partial = parts.pop() ?? "";
+        for (const line of parts) take(line);
+        this.wake();
+      }
+    } catch {
+      // The stream ends with the process; an error here only means there is nothing more to read.
+    }
+    if (partial) take(partial);
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** The first line (from index `from`) matching `pred`; null after `timeoutMs` or once the process has exited. */
+  async waitLine(pred: (line: string) => boolean, timeoutMs: number, from = 0): Promise<string | null> {
+    const deadline = performance.now() + timeoutMs;
+    for (let scanned = from; ; ) {
+      for (; scanned < this.lines.length; scanned++) if (pred(this.lines[scanned]!)) return this.lines[scanned]!;
+      const left = deadline - performance.now();
+      if (left <= 0) return null;
+      if (this.exited) {
+        await Promise.race([this.pumps, Bun.sleep(200)]);
+        if (scanned >= this.lines.length) return null;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 100));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (!this.exited) this.proc.kill(signal);
+  }
+
+  /** Waits (bounded) for the exit; true when it exited. */
+  async waitExit(timeoutMs: number): Promise<boolean> {
+    if (this.exited) return true;
+    await Promise.race([this.proc.exited, Bun.sleep(timeoutMs)]);
+    return this.exited;
+  }
+
+  /** `signal`, then SIGKILL after `graceMs`. Only this PID, never a name. */
+  async stop(graceMs: number, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    if (this.exited) return;
+    this.signal(signal);
+    if (await this.waitExit(graceMs)) return;
+    this.signal("SIGKILL");
+    await this.waitExit(1000);
+  }
+
+  /** The last lines of output, for error messages. */
+  tail(count = 15): string {
+    return this.lines.slice(-count).join("\n");
+  }
+}

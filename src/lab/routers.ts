@@ -1,0 +1,143 @@
+// Starting and stopping the routers' daemons: vipd (this very executable, re-executed, with the lab's
+// generated config) or, for `--peer keepalived`, the real keepalived. Every wait is bounded; stops go to the
+// PIDs the lab started.
+
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { nowMs } from "./clock.ts";
+import { keepalivedConf, vipdToml } from "./configs.ts";
+import type { LabProcess } from "./lab-process.ts";
+import type { LabNetwork } from "./namespaces.ts";
+import type { RouterPlan } from "./plan.ts";
+
+
+const START_TIMEOUT_MS = 15_000;
+
+/**
+ * The argv that runs vipd. Compiled by `bun build --compile`, the modules live in Bun's embedded file system
+ * and process.execPath is vipd itself; under `bun src/cli/entry.ts` it is bun, which needs the entry file.
+ */
+export function selfCommand(modulePath = import.meta.path, execPath = process.execPath): string[] {
+  if (modulePath.startsWith("/$bunfs/") || modulePath.startsWith("B:\\~BUN\\")) return [execPath];
+  return [execPath, join(import.meta.dir, "..", "cli", "entry.ts")];
+}
+
+export class RouterDaemon {
+  private proc: LabProcess | null = null;
+  /** epoch ms when the last start was asked for, and when the daemon said it runs (the capture's clock). */
+  startedAt = 0;
+  readyAt = 0;
+
+  constructor(
+    readonly router: RouterPlan,
+    private readonly net: LabNetwork,
+  ) {}
+
+  get healthFlag(): string {
+    return join(this.net.dir, `${this.router.name}.healthy`);
+  }
+
+  private path(suffix: string): string {
+    return join(this.net.dir, `${this.router.name}.${suffix}`);
+  }
+
+  get running(): boolean {
+    return this.proc !== null && !this.proc.exited;
+  }
+
+  get process(): LabProcess | null {
+    return this.proc;
+  }
+
+  /** Writes the config and the healthy flag; returns the config's path. */
+  prepare(): string {
+    writeFileSync(this.healthFlag, "");
+    if (this.router.daemon === "keepalived") {
+      writeFileSync(this.path("conf"), keepalivedConf(this.net.plan, this.router));
+      return this.path("conf");
+    }
+    writeFileSync(this.path("toml"), vipdToml(this.net.plan, this.router, this.healthFlag, Bun.which("test") ?? "/usr/bin/test"));
+    return this.path("toml");
+  }
+
+  /** Starts the daemon and waits (bounded) until it says it runs. */
+  async start(): Promise<void> {
+    const config = this.prepare();
+    this.startedAt = nowMs();
+    if (this.router.daemon === "keepalived") {
+      // -n foreground, -l log to the console, -G not to syslog, -P VRRP only; private pid files so that parallel
+      // labs never collide and the VRRP child can be found by its PID.
+      this.proc = this.net.spawn(this.router, `keepalived on ${this.router.name}`, [
+        "keepalived", "-n", "-l", "-G", "-P", "-f", config,
+        "-p", this.path("pid"), "-r", this.path("vrrp.pid"), "-c", this.path("checkers.pid"), "-b", this.path("bfd.pid"),
+      ]);
+      await this.expectLine(/Entering (BACKUP|MASTER|FAULT) STATE/);
+      return;
+    }
+    this.proc = this.net.spawn(this.router, `vipd on ${this.router.name}`, [...selfCommand(), "run", "-c", config, "-s", this.path("sock")]);
+    await this.expectLine(/vipd started/);
+  }
+
+  private async expectLine(pattern: RegExp): Promise<void> {
+    const proc = this.proc!;
+    if ((await proc.waitLine((l) => pattern.test(l), START_TIMEOUT_MS)) !== null) {
+      this.readyAt = nowMs();
+      return;
+    }
+    const why = proc.exited ? `exited (${proc.proc.exitCode ?? proc.proc.signalCode})` : `did not start within ${START_TIMEOUT_MS / 1000} s`;
+    throw new Error(`${proc.name} ${why}; its last output:\n${proc.tail()}`);
+  }
+
+  /** Asks for a graceful stop (SIGTERM) without waiting. */
+  requestStop(): void {
+    this.proc?.signal("SIGTERM");
+  }
+
+  /** Graceful stop (SIGTERM) and a bounded wait for the exit, SIGKILL after; true when it exited in time. */
+  async stop(timeoutMs: number): Promise<boolean> {
+    const proc = this.proc;
+    if (!proc) return true;
+    const vrrpChild = this.router.daemon === "keepalived" ? this.readPid("vrrp.pid") : 0;
+    proc.signal("SIGTERM");
+    const exited = await proc.waitExit(timeoutMs);
+    if (!exited) await proc.stop(0, "SIGKILL");
+    // keepalived's VRRP child exits with its parent; if not, it is stopped by the PID it recorded for this lab.
+    if (vrrpChild > 1 && isAlive(vrrpChild)) process.kill(vrrpChild, "SIGKILL");
+    return exited;
+  }
+
+  private readPid(suffix: string): number {
+    const file = this.path(suffix);
+    return existsSync(file) ? Number(readFileSync(file, "utf8").trim()) || 0 : 0;
+  }
+
+  /** The instance's state: vipd's status socket, keepalived's last "Entering ... STATE" line. */
+  async state(): Promise<string> {
+    if (!this.running) return "stopped";
+    if (this.router.daemon === "keepalived") {
+      const line = this.proc!.lines.findLast((l) => /Entering \w+ STATE/.test(l));
+      return line?.match(/Entering (\w+) STATE/)?.[1] ?? "unknown";
+    }
+    try {
+      const response = await fetch("http://vipd/status", { unix: this.path("sock"), signal: AbortSignal.timeout(2000) } as RequestInit);
+      const status = (await response.json()) as { instances: Array<{ name: string; state: string }> };
+      return status.instances[0]?.state ?? "unknown";
+    } catch {
+      return "unknown";
+    }
+  }
+
+  /** Makes the health script fail: the next run finds no flag file. */
+  failHealth(): void {
+    rmSync(this.healthFlag, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
