@@ -3,7 +3,7 @@
 // clean-up after a SIGKILL.
 
 import { afterEach, expect, test } from "bun:test";
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { instanceToml, VipdCluster, vipdBinary } from "./vipd-cluster.ts";
 
@@ -237,4 +237,24 @@ test("dynamic_interfaces: an instance waits in FAULT for its interface, starts w
   expect(c.lab.addressList("a", "eth1")).toContain("198.51.100.100/24");
   const status = await c.status("a");
   expect(status.transports.find((t) => t.ifname === "eth1")?.sent ?? 0).toBeGreaterThan(0);
+}, 30_000);
+
+test("notify scripts run with keepalived's conventions, in order, and notify_fifo gets one line per change", async () => {
+  const c = await twoNodes([], [], false);
+  const log = join(c.lab.dir, "notify.log");
+  const fifo = join(c.lab.dir, "notify.fifo");
+  writeFileSync(fifo, "");
+  const script = join(c.lab.dir, "notify.sh");
+  writeFileSync(script, `#!/bin/sh\necho "$*" >> ${log}\n`, { mode: 0o755 });
+  c.writeConfig(
+    "a",
+    instanceToml({ priority: 150, extra: [`notify_master = "${script} became-master"`, `notify = "${script} generic"`, `notify_fifo = "${fifo}"`] }),
+  );
+  await c.start("a");
+  await c.waitState("a", "MASTER", 3000);
+  await c.daemon("a").stop(5000);
+  const lines = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []);
+  for (let i = 0; i < 100 && lines().length < 4; i++) await Bun.sleep(20);
+  expect(lines()).toEqual(["generic INSTANCE VI_1 BACKUP 150", "became-master", "generic INSTANCE VI_1 MASTER 150", "generic INSTANCE VI_1 STOP 150"]);
+  expect(readFileSync(fifo, "utf8")).toBe('INSTANCE "VI_1" BACKUP 150\nINSTANCE "VI_1" MASTER 150\nINSTANCE "VI_1" STOP 150\n');
 }, 30_000);
