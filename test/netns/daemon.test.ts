@@ -258,3 +258,28 @@ test("notify scripts run with keepalived's conventions, in order, and notify_fif
   expect(lines()).toEqual(["generic INSTANCE VI_1 BACKUP 150", "became-master", "generic INSTANCE VI_1 MASTER 150", "generic INSTANCE VI_1 STOP 150"]);
   expect(readFileSync(fifo, "utf8")).toBe('INSTANCE "VI_1" BACKUP 150\nINSTANCE "VI_1" MASTER 150\nINSTANCE "VI_1" STOP 150\n');
 }, 30_000);
+
+test("a VIP deleted behind the daemon's back (ip addr del) is restored at once", async () => {
+  const c = await twoNodes([], [], false);
+  await c.start("a");
+  await c.waitState("a", "MASTER", 3000);
+  const from = c.daemon("a").lines.length;
+  c.lab.must("a", ["ip", "addr", "del", `${VIP}/24`, "dev", "eth0"]);
+  await c.daemon("a").waitLine((l) => l.includes(`VIP ${VIP}/24 on eth0 was removed by someone else while MASTER; restoring it`), 2000, from);
+  expect(c.holds("a", VIP)).toBe(true);
+}, 30_000);
+
+test("track_file: the number in the file times the weight moves the priority, and the VIP with it", async () => {
+  const c = await twoNodes();
+  const file = join(c.lab.dir, "weight");
+  writeFileSync(file, "0\n");
+  c.writeConfig("a", `[track_files.maint]\nfile = "${file}"\nweight = -10\n\n${instanceToml({ priority: 150, extra: [`track_file = ["maint"]`] })}`);
+  await c.start("a");
+  await c.start("b");
+  await c.waitState("a", "MASTER", 3000);
+  writeFileSync(file, "6\n"); // 150 - 60 = 90 < 100
+  await c.waitState("b", "MASTER", 5000);
+  expect((await c.status("a")).instances[0]).toMatchObject({ state: "BACKUP", priority: 90 });
+  writeFileSync(file, "0\n");
+  await c.waitState("a", "MASTER", 5000);
+}, 30_000);
