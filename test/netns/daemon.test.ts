@@ -283,3 +283,18 @@ test("track_file: the number in the file times the weight moves the priority, an
   writeFileSync(file, "0\n");
   await c.waitState("a", "MASTER", 5000);
 }, 30_000);
+
+test("virtual_routes and virtual_rules are added on MASTER and removed on leaving it", async () => {
+  const c = await twoNodes([`virtual_routes = ["203.0.113.0/24 via 192.0.2.254 dev eth0", "blackhole 198.51.100.0/24"]`, `virtual_rules = ["from 192.0.2.100/32 table 100 priority 1000"]`], [], false);
+  await c.start("a");
+  await c.waitState("a", "MASTER", 3000);
+  const routes = () => c.lab.must("a", ["ip", "route", "show"]);
+  const rules = () => c.lab.must("a", ["ip", "rule", "show"]);
+  expect(routes()).toContain("203.0.113.0/24 via 192.0.2.254 dev eth0");
+  expect(routes()).toContain("blackhole 198.51.100.0/24");
+  expect(rules()).toContain("1000:\tfrom 192.0.2.100 lookup 100");
+  await c.daemon("a").stop(5000);
+  expect(routes()).not.toContain("203.0.113.0/24");
+  expect(routes()).not.toContain("198.51.100.0/24");
+  expect(rules()).not.toContain("lookup 100");
+}, 30_000);
