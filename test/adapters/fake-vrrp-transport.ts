@@ -41,6 +41,9 @@ export interface SentPacket {
 
 export class FakeLan {
   private readonly members = new Set<FakeTransport>();
+
+  /** `schedule` delays each delivery (e.g. on a fake clock); without it delivery is synchronous. */
+  constructor(private readonly schedule: (deliver: () => void) => void = (deliver) => deliver()) {}
   /** Everything sent, in order (for assertions). */
   readonly log: SentPacket[] = [];
   /** TTL the receivers see (tests set it to something else to check the TTL rule). */
@@ -74,8 +77,11 @@ export class FakeLan {
       if (to === from || to.family !== from.family) continue;
       if (!isMulticast(dst) && !sameAddress(to.source, 0, dst, 0, dst.length)) continue;
       const p: ReceivedPacket = { family: to.family, ifindex: to.ifindex, src: from.source, dst, ttl: this.ttl, packet: bytes, offset: 0, length: bytes.length };
-      to.stats.received++;
-      to.onPacket(p);
+      this.schedule(() => {
+        if (!this.members.has(to)) return; // closed, or its link went down, while the packet was on its way
+        to.stats.received++;
+        to.onPacket(p);
+      });
     }
   }
 }

@@ -4,7 +4,26 @@ import { Driver, type InstancePlan, type NotifySink } from "../../src/daemon/dri
 import { memoryLogs } from "../../src/daemon/log.ts";
 import { VrrpNode } from "../../src/vrrp/node.ts";
 import { instance, ip } from "../vrrp/fixtures.ts";
-import { FakeAddresses, FakeAnnouncer, FakeLan, FakeTimers } from "./fakes.ts";
+import { FakeAnnouncer } from "../adapters/fake-announcer.ts";
+import { FakeNetlink } from "../adapters/fake-netlink.ts";
+import { FakeLan } from "../adapters/fake-vrrp-transport.ts";
+import { FakeTimers } from "../clock/fake-timers.ts";
+import { formatIp } from "../../src/vrrp/ip-address.ts";
+
+const LAN_DELAY_MS = 0.2;
+const ETH0 = { ifindex: 2, name: "eth0", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: true };
+
+/** The fake kernel of one host, with a log of the address changes the driver made. */
+function hostKernel() {
+  const netlink = new FakeNetlink([ETH0]);
+  const log: string[] = [];
+  netlink.start((event) => {
+    if (event.type === "address-added") log.push(`add ${formatIp(event.address.address)}/${event.address.prefixlen}`);
+    if (event.type === "address-removed") log.push(`del ${formatIp(event.address.address)}/${event.address.prefixlen}`);
+  });
+  const held = () => netlink.addresses(4, 2).map((a) => `${formatIp(a.address)}/${a.prefixlen}`);
+  return { netlink, log, held };
+}
 
 const VIP = ip("192.0.2.100");
 const GROUP = ip("224.0.0.18");
@@ -18,7 +37,7 @@ function host(lan: FakeLan, timers: FakeTimers, name: string, address: string, p
     trackers: [{ name: "interface:eth0", kind: "status", weight: 0, reverse: false }],
   });
   const node = new VrrpNode({ instances: [config], syncGroups: [] });
-  const addresses = new FakeAddresses();
+  const kernel = hostKernel();
   const announcer = new FakeAnnouncer();
   const notifications: string[] = [];
   const notifier: NotifySink = { notify: (kind, n, state, prio, _scripts: NotifyScripts) => notifications.push(`${kind} ${n} ${state} ${prio}`) };
@@ -39,19 +58,19 @@ function host(lan: FakeLan, timers: FakeTimers, name: string, address: string, p
     node,
     instances: [plan],
     groupNotify: new Map(),
-    transports: lan.factory(ip(address)),
-    addresses,
+    transports: lan.host(name, { 4: ip(address) }),
+    addresses: kernel.netlink,
     announcer,
     notifier,
     logs: memoryLogs(lines),
     timers,
   });
-  return { name, driver, node, addresses, announcer, notifications, lines, holds: () => addresses.held.size > 0 };
+  return { name, driver, node, kernel, announcer, notifications, lines, holds: () => kernel.held().length > 0 };
 }
 
 function cluster() {
   const timers = new FakeTimers();
-  const lan = new FakeLan(timers);
+  const lan = new FakeLan((deliver) => timers.setTimeout(deliver, LAN_DELAY_MS));
   const a = host(lan, timers, "a", "192.0.2.1", 150);
   const b = host(lan, timers, "b", "192.0.2.2", 100);
   a.driver.start();
@@ -77,15 +96,17 @@ test("election: the higher priority holds the VIP, announces it, and notifies", 
   expect(a.node.router("VI_1")!.state).toBe("MASTER");
   expect(b.node.router("VI_1")!.state).toBe("BACKUP");
   expect([a.holds(), b.holds()]).toEqual([true, false]);
-  expect(a.announcer.bursts).toEqual(["eth0 192.0.2.100 x5"]);
+  expect(a.announcer.announced.map((x) => `${x.ifname} ${x.addresses.map((b) => formatIp(b)).join(",")} x${x.options.repeat}`)).toEqual(["eth0 192.0.2.100 x5"]);
   expect(a.notifications).toEqual(["INSTANCE VI_1 BACKUP 150", "INSTANCE VI_1 MASTER 150"]);
   expect(b.notifications).toEqual(["INSTANCE VI_1 BACKUP 100"]);
   expect(a.lines.some((l) => l.includes("BACKUP -> MASTER (no advert within Master_Down_Interval)"))).toBe(true);
 });
 
 test("hard failure: the master's link goes down, the backup takes over within Master_Down_Interval", () => {
-  const { timers, lan, a, b } = cluster();
-  for (const t of lan.transports) if (t.source[3] === 1) t.linkUp = false;
+  const { timers, a, b } = cluster();
+  // The link is gone: a's sockets neither send nor receive, and its kernel reports the carrier loss.
+  a.driver.dropTransports("eth0");
+  a.kernel.netlink.setLink(2, { carrier: false });
   a.driver.trackerChanged("interface:eth0", false);
   expect(a.node.router("VI_1")!.state).toBe("FAULT");
   expect(a.holds()).toBe(false);
@@ -122,7 +143,7 @@ test("immediate release (keepalived's way) leaves a gap of about the backup's sk
 
 test("a VIP removed behind the daemon's back while MASTER is restored and logged", () => {
   const { a } = cluster();
-  a.addresses.held.clear();
+  a.kernel.netlink.deleteAddress({ ifindex: 2, address: VIP, prefixlen: 24 });
   a.driver.onLinkEvent(
     { type: "address-removed", address: { family: 4, ifindex: 2, address: VIP, prefixlen: 24, scope: 0, label: "", flags: 0 } },
     () => "eth0",
@@ -171,10 +192,10 @@ describe("reload", () => {
 
   test("adding a VIP and changing the priority: the kept VIP is never removed, the new one is added", () => {
     const { a } = cluster();
-    a.addresses.log.length = 0;
+    a.kernel.log.length = 0;
     const summary = a.driver.reload([planFor(["192.0.2.100", "192.0.2.101"])], { instances: [configFor(["192.0.2.100", "192.0.2.101"], 140)], syncGroups: [] }, new Map());
     expect(summary.kept).toEqual([{ from: "VI_1", to: "VI_1" }]);
-    expect(a.addresses.log).toEqual(["add 192.0.2.101/24@2"]);
+    expect(a.kernel.log).toEqual(["add 192.0.2.101/24"]);
     expect(a.node.router("VI_1")!.state).toBe("MASTER");
     expect(a.node.router("VI_1")!.priority).toBe(140);
   });
@@ -182,25 +203,25 @@ describe("reload", () => {
   test("removing a VIP removes only that one", () => {
     const { a } = cluster();
     a.driver.reload([planFor(["192.0.2.100", "192.0.2.101"])], { instances: [configFor(["192.0.2.100", "192.0.2.101"])], syncGroups: [] }, new Map());
-    a.addresses.log.length = 0;
+    a.kernel.log.length = 0;
     a.driver.reload([planFor(["192.0.2.101"])], { instances: [configFor(["192.0.2.101"])], syncGroups: [] }, new Map());
-    expect(a.addresses.log).toEqual(["del 192.0.2.100/24@2"]);
-    expect([...a.addresses.held]).toEqual(["192.0.2.101/24@2"]);
+    expect(a.kernel.log).toEqual(["del 192.0.2.100/24"]);
+    expect(a.kernel.held()).toEqual(["192.0.2.101/24"]);
   });
 
   test("a config the core refuses changes nothing on the host", () => {
     const { a } = cluster();
-    a.addresses.log.length = 0;
+    a.kernel.log.length = 0;
     const bad = { instances: [configFor(["192.0.2.100", "192.0.2.102"]), configFor(["192.0.2.103"], 100, "VI_2")], syncGroups: [] };
     expect(() => a.driver.reload([planFor(["192.0.2.100", "192.0.2.102"]), planFor(["192.0.2.103"], "VI_2")], bad, new Map())).toThrow("used twice");
-    expect([...a.addresses.held]).toEqual(["192.0.2.100/24@2"]);
+    expect(a.kernel.held()).toEqual(["192.0.2.100/24"]);
     expect(a.node.router("VI_1")!.state).toBe("MASTER");
   });
 
   test("a removed instance releases its VIPs and stops; the backup takes over", () => {
     const { timers, a, b } = cluster();
     a.driver.reload([planFor(["192.0.2.50"], "OTHER")], { instances: [{ ...configFor(["192.0.2.50"], 150, "OTHER"), vrid: 77 }], syncGroups: [] }, new Map());
-    expect(a.addresses.held.has("192.0.2.100/24@2")).toBe(false);
+    expect(a.kernel.held()).not.toContain("192.0.2.100/24");
     expect(a.notifications).toContain("INSTANCE VI_1 STOP 150");
     timers.advance(1000);
     expect(b.node.router("VI_1")!.state).toBe("MASTER");
