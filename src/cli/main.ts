@@ -4,7 +4,7 @@ import { defineCommand } from "citty";
 import packageJson from "../../package.json" with { type: "json" };
 import { check } from "./check.ts";
 import { convert } from "./convert.ts";
-import { notImplemented } from "./not-implemented.ts";
+import { lab } from "./lab.ts";
 import { run } from "./run.ts";
 import { status } from "./status.ts";
 
@@ -19,7 +19,7 @@ export const main = defineCommand({
     check,
     convert,
     status,
-    lab: notImplemented("lab", "run the failover lab in network namespaces", "see the issue on the failover lab"),
+    lab,
   },
 });
 

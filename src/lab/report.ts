@@ -81,10 +81,6 @@ export function formatHeader(style: Style, plan: LabPlan, info: HeaderInfo): str
   return lines.join("\n");
 }
 
-export function formatElection(style: Style, text: string[]): string {
-  return [bold(style, "election"), ...text.map((t) => `  ${t}`)].join("\n");
-}
-
 export function formatScenario(style: Style, result: ScenarioResult): string {
   const m = result.measure;
   const lines = [bold(style, `${result.index}. ${result.title}`)];

@@ -4,9 +4,9 @@
 
 import { nowMs } from "./clock.ts";
 import { LabNetwork } from "./namespaces.ts";
-import { labPrefix, makePlan, type LabOptions, type LabPlan } from "./plan.ts";
+import { labPrefix, makePlan, type LabOptions } from "./plan.ts";
 import { Capture, Pinger } from "./probe.ts";
-import { bold, formatElection, formatHeader, formatSummary, type ScenarioResult, type Style } from "./report.ts";
+import { bold, formatHeader, formatSummary, type ScenarioResult, type Style } from "./report.ts";
 import { RouterDaemon, selfCommand } from "./routers.ts";
 import { runElection, runScenarios, SCENARIO_COUNT, type LabContext } from "./scenarios.ts";
 
@@ -89,24 +89,22 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<number> {
     };
     io.out(formatHeader(io.style, plan, { command: selfCommand().join(" "), keepalivedVersion: options.peer === "keepalived" ? keepalivedVersion() : null }));
     await ctx.capture.start();
-    io.out(`\n${formatElection(io.style, [])}`);
+    io.out(`\n${bold(io.style, "election")}`);
     await runElection(ctx);
     await runScenarios(ctx, results);
     await ctx.pinger.stop();
     await ctx.capture.stop();
   } catch (error) {
-    if (interrupted) return new Promise(() => {}); // the signal handler finishes and exits
-    io.err(`\nvipd lab: ${(error as Error).message}`);
-  } finally {
-    if (!interrupted) await cleanup();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    process.off("exit", onExit);
+    // After a signal, errors are the lab being torn down under the scenario's feet: not worth a word.
+    if (!interrupted) io.err(`\nvipd lab: ${(error as Error).message}`);
   }
+  // The signal handler owns the end of an interrupted run: it removes the lab and exits.
+  if (interrupted) return new Promise<number>(() => {});
+  await cleanup();
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  process.off("exit", onExit);
   io.out(`\n${formatSummary(io.style, results, nowMs() - started, SCENARIO_COUNT)}`);
   const ok = results.length === SCENARIO_COUNT && results.every((r) => r.verdict.pass);
   return ok ? 0 : 1;
 }
-
-export type { LabOptions, LabPlan };
-export { bold };

@@ -98,8 +98,8 @@ export async function runElection(ctx: LabContext): Promise<void> {
   ctx.print(
     [
       `  ${states.join(", ")}`,
-      `  ${first!.name} became master ${formatMs(advert.t - daemon.readyAt)} after its daemon started (expected: every router starts as`,
-      `  BACKUP and the highest priority's Master_Down_Interval, ${formatMs(mdi)}, runs out first)`,
+      `  ${first!.name} became master ${formatMs(advert.t - daemon.readyAt)} after its daemon started; expected ${formatMs(mdi)}, its Master_Down_Interval`,
+      `  (every router starts as BACKUP; the highest priority's timer runs out first)`,
     ].join("\n"),
   );
 }

@@ -47,6 +47,8 @@ export interface ScenarioMeasure {
 
 /** A reply that comes later than this after its request is not a reply to it (ping's seq wraps at 65536). */
 const REPLY_WITHIN_MS = 2000;
+/** A longest gap below this is the ping's own rhythm and jitter, not an outage worth two timeline lines. */
+const GAP_EVENT_MIN_MS = 10;
 /** Requests this close to the window's end may still be answered: they are not counted at all. */
 const IN_FLIGHT_MS = 100;
 
@@ -75,10 +77,11 @@ export function buildTimeline(packets: readonly Packet[], w: ScenarioWindow): Sc
   const echoes = inWindow.filter((p): p is EchoPacket => (p.kind === "echo-request" && p.dst === w.vip) || (p.kind === "echo-reply" && p.src === w.vip));
   const replies = echoes.filter((p) => p.kind === "echo-reply");
   const gap = longestGap(replies, w);
-  if (gap.before) events.push({ at: rel(gap.before.t), text: `last reply before the longest gap (from ${nameOfMac(gap.before.srcMac)})` });
-  if (gap.after) events.push({ at: rel(gap.after.t), text: `first reply after the gap (from ${nameOfMac(gap.after.srcMac)})` });
+  const notable = gap.ms > GAP_EVENT_MIN_MS;
+  if (notable && gap.before) events.push({ at: rel(gap.before.t), text: `last reply before the longest gap (from ${nameOfMac(gap.before.srcMac)})` });
+  if (notable && gap.after) events.push({ at: rel(gap.after.t), text: `first reply after the gap (from ${nameOfMac(gap.after.srcMac)})` });
   const firstFromNew = replies.find((r) => r.srcMac === w.newMaster.mac && r.t >= w.t0);
-  if (firstFromNew && firstFromNew !== gap.after) events.push({ at: rel(firstFromNew.t), text: `first reply from ${w.newMaster.name}` });
+  if (firstFromNew && (!notable || firstFromNew !== gap.after)) events.push({ at: rel(firstFromNew.t), text: `first reply from ${w.newMaster.name}` });
 
   const { sent, lost } = countLoss(packets, echoes, w);
   events.sort((a, b) => a.at - b.at);

@@ -43,14 +43,6 @@ test("--help lists every subcommand, in plain text when not on a terminal", () =
   expect(stdout).not.toContain("\u001b[");
 });
 
-for (const sub of ["lab"]) {
-  test(`vipd ${sub} says it is not implemented yet and fails`, () => {
-    const { code, stderr } = run(sub);
-    expect(code).toBe(2);
-    expect(stderr).toContain(`vipd ${sub}: not implemented yet`);
-  });
-}
-
 test("an unknown subcommand fails", () => {
   expect(run("frobnicate").code).not.toBe(0);
 });
