@@ -20,31 +20,20 @@ export function firstArg(ctx: ConvertContext, node: ConfNode, what: string): str
 }
 
 export function intArg(ctx: ConvertContext, node: ConfNode, min: number, max: number, word = node.args[0]): number | null {
-  const range = `an integer from ${min} to ${max}`;
-  if (word === undefined) {
-    ctx.error(node, `${node.keyword}: missing value (${range})`);
-    return null;
-  }
-  if (!INTEGER.test(word)) {
-    ctx.error(node, `${node.keyword}: invalid number '${word}' (${range})`);
-    return null;
-  }
-  const n = Number(word);
-  if (n < min || n > max) {
-    ctx.error(node, `${node.keyword}: ${word} is out of range (${range})`);
-    return null;
-  }
-  return n;
+  return numberArg(ctx, node, min, max, word, INTEGER, `an integer from ${min} to ${max}`);
 }
 
 /** Seconds or other decimals; `max` bounds what vipd's schema accepts. */
 export function decimalArg(ctx: ConvertContext, node: ConfNode, min: number, max: number, word = node.args[0]): number | null {
-  const range = `a number from ${min} to ${max}`;
+  return numberArg(ctx, node, min, max, word, DECIMAL, `a number from ${min} to ${max}`);
+}
+
+function numberArg(ctx: ConvertContext, node: ConfNode, min: number, max: number, word: string | undefined, form: RegExp, range: string): number | null {
   if (word === undefined) {
     ctx.error(node, `${node.keyword}: missing value (${range})`);
     return null;
   }
-  if (!DECIMAL.test(word)) {
+  if (!form.test(word)) {
     ctx.error(node, `${node.keyword}: invalid number '${word}' (${range})`);
     return null;
   }
