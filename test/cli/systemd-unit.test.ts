@@ -1,0 +1,18 @@
+// The systemd unit must call the commands the way the CLI takes them, with the CLI's default paths.
+
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_CONFIG } from "../../src/cli/check.ts";
+import { DEFAULT_SOCKET } from "../../src/cli/run.ts";
+
+const unit = readFileSync(join(import.meta.dir, "..", "..", "packaging", "vipd.service"), "utf8");
+const value = (key: string) => unit.split("\n").find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1);
+
+test("the unit checks, runs and reloads vipd with the CLI's defaults", () => {
+  expect(value("ExecStartPre")).toBe(`/usr/local/sbin/vipd check --config ${DEFAULT_CONFIG}`);
+  expect(value("ExecStart")).toBe(`/usr/local/sbin/vipd run --config ${DEFAULT_CONFIG} --socket ${DEFAULT_SOCKET}`);
+  expect(value("ExecReload")).toBe("/bin/kill -HUP $MAINPID");
+  expect(value("RuntimeDirectory")).toBe(DEFAULT_SOCKET.split("/")[2]);
+  expect(value("Conflicts")).toBe("keepalived.service");
+});
