@@ -2,11 +2,6 @@
 
 import { defineCommand } from "citty";
 import packageJson from "../../package.json" with { type: "json" };
-import { check } from "./check.ts";
-import { convert } from "./convert.ts";
-import { lab } from "./lab.ts";
-import { run } from "./run.ts";
-import { status } from "./status.ts";
 
 export const main = defineCommand({
   meta: {
@@ -14,12 +9,13 @@ export const main = defineCommand({
     version: packageJson.version,
     description: "Virtual-IP failover daemon (VRRPv2/v3), interoperable with keepalived",
   },
+  // Loaded on demand: the daemon then carries neither the converter nor the lab in memory.
   subCommands: {
-    run,
-    check,
-    convert,
-    status,
-    lab,
+    run: () => import("./run.ts").then((m) => m.run),
+    check: () => import("./check.ts").then((m) => m.check),
+    convert: () => import("./convert.ts").then((m) => m.convert),
+    status: () => import("./status.ts").then((m) => m.status),
+    lab: () => import("./lab.ts").then((m) => m.lab),
   },
 });
 

@@ -1,7 +1,7 @@
 // The live status API: a Unix socket answering GET /status with JSON (instances, their state, priority,
 // master, counters and drop reasons, transports, timer lateness). `vipd status` reads it.
 
-import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import type { VrrpNode } from "../vrrp/node.ts";
@@ -73,6 +73,8 @@ export function snapshot(node: VrrpNode, driver: Driver, startedAt: number, now:
 
 export class StatusServer {
   private server: ReturnType<typeof Bun.serve> | null = null;
+  /** The socket file's inode, so stop() never removes a socket another daemon has created since. */
+  private inode = -1;
 
   constructor(
     private readonly socketPath: string,
@@ -92,11 +94,13 @@ export class StatusServer {
       },
     });
     chmodSync(this.socketPath, 0o660);
+    this.inode = statSync(this.socketPath).ino;
   }
 
   stop(): void {
     this.server?.stop(true);
     this.server = null;
-    rmSync(this.socketPath, { force: true });
+    const current = existsSync(this.socketPath) ? statSync(this.socketPath).ino : -1;
+    if (current === this.inode) rmSync(this.socketPath, { force: true });
   }
 }
