@@ -9,7 +9,6 @@ import {
   IPPROTO_VRRP,
   VRRP_AUTH_DATA_LENGTH,
   VRRP_HEADER_LENGTH,
-  VRRP_TTL,
   VRRP_TYPE_ADVERTISEMENT,
 } from "./constants.ts";
 import { addressLength, formatIp, type IpFamily } from "./ip-address.ts";
@@ -126,6 +125,8 @@ export class ReceivedAdvert {
   authDataOffset = 0;
   /** The IP source address, as the transport reported it. */
   src: Uint8Array = new Uint8Array(4);
+  /** IPv4 TTL or IPv6 hop limit as received; the instance checks it (multicast only). */
+  ttl = 0;
 
   /** Allocates: for logs and status only, never on the receive path. */
   addressStrings(): string[] {
@@ -175,8 +176,6 @@ export class AdvertDecoder {
     const version = packet[offset]! >> 4;
     if (version !== 2 && version !== 3) return reject("bad-version");
     if ((packet[offset]! & 0x0f) !== VRRP_TYPE_ADVERTISEMENT) return reject("bad-type");
-    // RFC 5798 §5.1.1.3: an advert that crossed a router is not from this link.
-    if (ttl !== VRRP_TTL) return reject("bad-ttl");
     const addressCount = packet[offset + 3]!;
     const needed = VRRP_HEADER_LENGTH + addressCount * addressLength(family) + (version === 2 ? VRRP_AUTH_DATA_LENGTH : 0);
     // keepalived sends nothing after the addresses (v3) or the auth data (v2); extra bytes are tolerated as
@@ -204,6 +203,7 @@ export class AdvertDecoder {
     a.length = length;
     a.addressOffset = offset + VRRP_HEADER_LENGTH;
     a.src = src;
+    a.ttl = ttl;
     if (version === 2) {
       a.authType = packet[offset + 4]!;
       a.advertIntervalCs = packet[offset + 5]! * 100;

@@ -3,7 +3,7 @@
 // must notice the same mismatches: otherwise each side ignores the other and both become MASTER.
 
 import type { ReceivedAdvert } from "./advert.ts";
-import { AUTH_NONE, VRRP_AUTH_DATA_LENGTH } from "./constants.ts";
+import { AUTH_NONE, VRRP_AUTH_DATA_LENGTH, VRRP_TTL } from "./constants.ts";
 import type { InstanceConfig } from "./instance-config.ts";
 import { addressLength, sameAddress } from "./ip-address.ts";
 import type { RejectReason } from "./reject-reason.ts";
@@ -14,6 +14,9 @@ export function validateAdvert(
   config: InstanceConfig,
   fromCurrentMaster: boolean,
 ): RejectReason | null {
+  // RFC 5798 §5.1.1.3: a multicast advert that crossed a router is not from this link. keepalived does not
+  // check unicast adverts (it sends IPv6 unicast ones with the kernel's default hop limit of 64).
+  if (config.unicastPeers.length === 0 && advert.ttl !== VRRP_TTL) return "bad-ttl";
   if (advert.version !== config.version) return "version-mismatch";
   const size = addressLength(advert.family);
   if (sameAddress(advert.src, 0, config.primaryAddress, 0, size)) return "own-advert";

@@ -30,6 +30,31 @@ export class Keepalived {
     return this.proc.waitLine((l) => pattern.test(l), timeoutMs, from);
   }
 
+  /** The PID of keepalived's VRRP child (from the pid file it writes), or 0 before it wrote one. */
+  vrrpChildPid(): number {
+    if (!existsSync(this.vrrpPidFile)) return 0;
+    const pid = Number(readFileSync(this.vrrpPidFile, "utf8").trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : 0;
+  }
+
+  /**
+   * A crash: the VRRP child dies by SIGKILL, sends no priority-0 advert and leaves its VIPs behind. Killing only the
+   * parent is not a crash: the child (PR_SET_PDEATHSIG) would shut down gracefully. The parent is stopped first
+   * (SIGSTOP) so it cannot respawn the child, then killed. Only these two PIDs, both started by this test.
+   */
+  async crash(): Promise<void> {
+    const child = this.vrrpChildPid();
+    if (!child) throw new Error("keepalived has not written its VRRP child's pid file yet");
+    this.proc.proc.kill("SIGSTOP");
+    try {
+      process.kill(child, "SIGKILL");
+    } finally {
+      this.proc.proc.kill("SIGKILL"); // never leave the parent stopped
+    }
+    await Promise.race([this.proc.proc.exited, Bun.sleep(2000)]);
+    if (!this.proc.exited) throw new Error(`keepalived (pid ${this.proc.pid}) did not exit after SIGKILL`);
+  }
+
   async stop(): Promise<void> {
     const child = existsSync(this.vrrpPidFile) ? Number(readFileSync(this.vrrpPidFile, "utf8").trim()) : 0;
     await this.proc.stop(3000);

@@ -95,7 +95,7 @@ else:
   test.each([
     ["4", "v4"],
     ["6", "v6"],
-  ] as const)("IPv%s: TTL / hop limit is read from the received header (1 → decoder rejects bad-ttl)", async (family, name) => {
+  ] as const)("IPv%s: TTL / hop limit is read from the received header (a multicast instance then rejects 1 as bad-ttl)", async (family, name) => {
     // The v2 checksum covers no IP addresses, so it can be computed here; the v6 one is filled by the kernel
     // (IPV6_CHECKSUM), so zeros are sent.
     const buf = new Uint8Array(64);
@@ -106,7 +106,6 @@ else:
     expect(r.stderr).toBe("");
     const e = await b.waitEvent("packet", (x) => x.transport === name, 2000, from);
     expect(e.ttl).toBe(1);
-    expect(e.decode).toEqual({ ok: false, reason: "bad-ttl" });
     if (family === "4") expect(e.src).toBe(lab.ipv4("c"));
   });
 

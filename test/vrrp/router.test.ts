@@ -317,6 +317,15 @@ describe("validation: keepalived's drops, counted and logged once", () => {
     expect(h.node.rejects["vrid-unknown"]).toBe(2);
   });
 
+  test("unicast: the TTL is not checked, as keepalived does not (its IPv6 unicast adverts carry hop limit 64)", () => {
+    const h = new Harness([instance({ unicastPeers: [new Uint8Array([192, 0, 2, 2])] })]);
+    h.startup();
+    h.receive({ src: "192.0.2.2", priority: 200, ttl: 64 });
+    expect(h.router().stats.rejects["bad-ttl"]).toBe(0);
+    h.advanceBy(MDI_V2_100 - 1);
+    expect(h.state()).toBe("BACKUP");
+  });
+
   test("unicast: adverts from a source that is not a peer are dropped", () => {
     const h = new Harness([instance({ unicastPeers: [new Uint8Array([192, 0, 2, 2])] })]);
     h.startup();

@@ -1,0 +1,5 @@
+// vipd and the real keepalived 2.2.7 as a VRRPv3 pair (IPv4 and IPv6, multicast and unicast): elections, priority-0
+// handover, preemption, nopreempt and crashes, both ways round. The matrix and the story are in interop-matrix.ts.
+import { CONFIGS, defineInteropMatrix } from "./interop-matrix.ts";
+
+defineInteropMatrix(CONFIGS.filter((c) => c.version === 3));
