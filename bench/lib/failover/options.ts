@@ -1,0 +1,37 @@
+// The command line of bench/failover.ts. Soak is opt-in: it holds a pair up for minutes per interval.
+
+export interface BenchOptions {
+  runs: number;
+  quick: boolean;
+  /** Minutes per soak interval, or null when the soak is skipped. */
+  soakMinutes: number | null;
+}
+
+export const USAGE = "usage: bun bench/failover.ts [--runs N] [--quick] [--soak] [--soak-minutes M]";
+const DEFAULT_RUNS = 5;
+const DEFAULT_SOAK_MINUTES = 10;
+/** --quick soaks each interval for 30 s: enough to see it work, not a proof. */
+const QUICK_SOAK_MINUTES = 0.5;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  let runs: number | null = null;
+  let quick = false;
+  let soak = false;
+  let soakMinutes: number | null = null;
+  const positive = (flag: string, text: string | undefined): number => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number, got ${text ?? "nothing"}\n${USAGE}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--quick") quick = true;
+    else if (arg === "--soak") soak = true;
+    else if (arg === "--runs") runs = Math.round(positive(arg, argv[++i]));
+    else if (arg === "--soak-minutes") soakMinutes = positive(arg, argv[++i]);
+    else if (arg === "--help" || arg === "-h") throw new Error(USAGE);
+    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  const minutes = soakMinutes ?? (soak ? (quick ? QUICK_SOAK_MINUTES : DEFAULT_SOAK_MINUTES) : null);
+  return { runs: runs ?? (quick ? 1 : DEFAULT_RUNS), quick, soakMinutes: minutes };
+}

@@ -1,0 +1,148 @@
+// The benchmark's report: one table per part, vipd and keepalived side by side, with the target and whether
+// vipd met it. Pure: every function returns text.
+
+import { OUTAGE_MARGIN_MS } from "../../../src/lab/expected.ts";
+import { padTable } from "../../../src/lab/report.ts";
+import { masterDownIntervalMs, skewTimeMs } from "../../../src/vrrp/timing.ts";
+import type { IdleResult } from "./idle.ts";
+import { massMoveFloorMs, MASS_INSTANCES, MASS_INTERVAL_CS, type MassMoveResult } from "./mass-move.ts";
+import { OUTAGE_SCENARIOS, runsOf, type OutageConfig, type OutageScenario, type OutageSeries } from "./outage.ts";
+import type { SoakResult } from "./soak.ts";
+import { fmtMs, fmtSummary, summarize } from "./stats.ts";
+
+/** The pair's backup, which takes over on a hard failure or graceful stop. */
+const BACKUP_PRIORITY = 140;
+const MASTER_PRIORITY = 150;
+const met = (ok: boolean | null) => (ok === null ? "n/a" : ok ? "met" : "NOT met");
+
+function floorOf(c: OutageConfig, kind: OutageScenario): string {
+  switch (kind) {
+    case "hard-failure": {
+      // Master_Down runs from the last advert heard, which left up to one interval before the cut.
+      const mdi = masterDownIntervalMs(c.version, BACKUP_PRIORITY, c.advertIntervalCs);
+      return `${(mdi - c.advertIntervalCs * 10).toFixed(1)}–${fmtMs(mdi)} (3×int+skew)`;
+    }
+    case "graceful-stop":
+      return `${fmtMs(skewTimeMs(c.version, BACKUP_PRIORITY, c.advertIntervalCs))} (skew)`;
+    case "preempt":
+      return "0 (GARP race)";
+  }
+}
+
+function targetOf(c: OutageConfig, kind: OutageScenario): string {
+  if (kind !== "hard-failure") return "0 lost";
+  return `≤ ${fmtMs(masterDownIntervalMs(c.version, BACKUP_PRIORITY, c.advertIntervalCs) + OUTAGE_MARGIN_MS)}`;
+}
+
+function pairOf(all: OutageSeries[], c: OutageConfig): { vipd?: OutageSeries; ka?: OutageSeries } {
+  const pick = (d: string) => all.find((s) => s.config === c && s.daemon === d);
+  return { vipd: pick("vipd"), ka: pick("keepalived") };
+}
+
+function outageCells(s: OutageSeries | undefined, kind: OutageScenario): [string, string] {
+  const runs = s ? runsOf(s, kind) : [];
+  const outage = summarize(runs.map((r) => r.measure.outageMs));
+  const lost = summarize(runs.map((r) => r.measure.lost));
+  return [fmtSummary(outage), lost ? `${lost.median} / ${lost.max}` : "-"];
+}
+
+export function part1Table(configs: OutageConfig[], all: OutageSeries[], runs: number): string {
+  const rows = [["config", "scenario", "RFC floor", "vipd target", "vipd outage ms (med/p90/max)", "lost (med/max)", "keepalived outage ms", "lost", "vipd"]];
+  const notes: string[] = [];
+  for (const c of configs) {
+    const { vipd, ka } = pairOf(all, c);
+    for (const kind of OUTAGE_SCENARIOS) {
+      const vr = vipd ? runsOf(vipd, kind) : [];
+      const ok = vr.length === runs && vr.every((r) => r.verdict.pass);
+      for (const r of vr.filter((r) => !r.verdict.pass)) notes.push(`  vipd ${c.label} ${kind}: ${r.verdict.reason}`);
+      rows.push([c.label, kind, floorOf(c, kind), targetOf(c, kind), ...outageCells(vipd, kind), ...outageCells(ka, kind), met(vr.length === 0 ? false : ok)]);
+    }
+    for (const s of [vipd, ka]) if (s?.error) notes.push(`  ${s.daemon} ${c.label}: stopped early: ${s.error.split("\n")[0]}`);
+  }
+  return [
+    `Part 1 — outage seen by the client (ping every 2 ms), ${runs} run(s) per cell; outage = longest gap between replies`,
+    ...padTable(rows),
+    `  hard failure target = Master_Down_Interval of the backup (priority ${BACKUP_PRIORITY}) + ${OUTAGE_MARGIN_MS} ms margin (the lab's)`,
+    ...notes,
+  ].join("\n");
+}
+
+export function part2Table(configs: OutageConfig[], all: OutageSeries[]): string {
+  const rows = [["config", "scenario", "vipd GARP − advert ms (med/p90/max)", "keepalived GARP − advert ms", "vipd target", "vipd"]];
+  const cell = (s: OutageSeries | undefined, kind: OutageScenario) => {
+    const values = (s ? runsOf(s, kind) : []).map((r) => r.garpMinusAdvertMs).filter((v): v is number => v !== null);
+    return { text: fmtSummary(summarize(values), "", 2), values };
+  };
+  for (const c of configs) {
+    const { vipd, ka } = pairOf(all, c);
+    for (const kind of OUTAGE_SCENARIOS) {
+      const v = cell(vipd, kind);
+      rows.push([c.label, kind, v.text, cell(ka, kind).text, "≤ 0 (GARP first)", met(v.values.length === 0 ? false : v.values.every((x) => x <= 0))]);
+    }
+  }
+  return [
+    "Part 2 — takeover on the wire: new master's first gratuitous ARP minus its first advert (negative = GARP first)",
+    ...padTable(rows),
+  ].join("\n");
+}
+
+export function part3Table(results: IdleResult[], windowMs: number, label: string): string {
+  const rows = [["instances", "vipd CPU % (stat / schedstat)", "vipd RSS MiB (anon)", "keepalived CPU %", "keepalived RSS MiB (anon)", "CPU ≤ keepalived + 0.1 (stat / sched)", "RSS ≤ 40 MiB"]];
+  const notes: string[] = [];
+  const counts = [...new Set(results.map((r) => r.instances))];
+  const pct = (r?: IdleResult) => (r && !r.error ? `${r.statCpuPct.toFixed(3)} / ${r.schedCpuPct.toFixed(3)}` : "-");
+  const mb = (r?: IdleResult) => (r && !r.error ? `${r.rssMb.toFixed(1)} (${r.rssAnonMb.toFixed(1)})` : "-");
+  for (const n of counts) {
+    const v = results.find((r) => r.instances === n && r.daemon === "vipd");
+    const k = results.find((r) => r.instances === n && r.daemon === "keepalived");
+    for (const r of [v, k]) if (r?.error) notes.push(`  ${r.daemon} ×${n}: ${r.error.split("\n")[0]}`);
+    const both = v && k && !v.error && !k.error;
+    const cpuOk = both ? `${met(v.statCpuPct <= k.statCpuPct + 0.1)} / ${met(v.schedCpuPct <= k.schedCpuPct + 0.1)}` : met(null);
+    const rssOk = v && !v.error ? v.rssMb <= 40 : null;
+    rows.push([String(n), pct(v), mb(v), pct(k), mb(k), cpuOk, n === 100 ? met(rssOk) : `(${met(rssOk)})`]);
+  }
+  return [
+    `Part 3 — idle cost, each daemon alone as MASTER (${label}), ${(windowMs / 1000).toFixed(0)} s window after the GARP bursts`,
+    ...padTable(rows),
+    "  CPU = % of one core; stat = utime+stime (tick-sampled: a task that runs briefly between ticks is often not charged),",
+    "  schedstat = ns run time summed over threads; keepalived = parent + VRRP child; RSS = peak VmRSS, (anon) its RssAnon",
+    ...notes,
+  ].join("\n");
+}
+
+export function part4Table(results: MassMoveResult[]): string {
+  const floor = massMoveFloorMs();
+  const limit = floor + OUTAGE_MARGIN_MS;
+  const rows = [["daemon", "runs", "first VIP ms (med/p90/max)", `all ${MASS_INSTANCES} VIPs ms (med/p90/max)`, "RFC floor (from the cut)", `target ≤ ${fmtMs(limit)}`]];
+  const notes: string[] = [];
+  for (const r of results) {
+    const all = summarize(r.allMs);
+    rows.push([r.daemon, String(r.allMs.length), fmtSummary(summarize(r.firstMs)), fmtSummary(all), `${(floor - MASS_INTERVAL_CS * 10).toFixed(1)}–${fmtMs(floor)}`, r.daemon === "vipd" ? met(all ? all.max <= limit && !r.error : false) : all && all.max <= limit ? "(within)" : "(over)"]);
+    if (r.error) notes.push(`  ${r.daemon}: ${r.error.split("\n")[0]}`);
+  }
+  return [
+    `Part 4 — ${MASS_INSTANCES} instances (VRRPv3, 100 ms) move after the master's cable is cut: time from the cut until the backup holds them (ip -j addr every 10 ms)`,
+    ...padTable(rows),
+    `  floor = the backup's Master_Down_Interval from the last advert heard (up to one interval before the cut); target = Master_Down + ${OUTAGE_MARGIN_MS} ms (the lab's margin); the poll adds up to ≈10–15 ms`,
+    ...notes,
+  ].join("\n");
+}
+
+export function part5Table(results: SoakResult[] | null, why: string): string {
+  if (!results) return `Part 5 — soak: skipped (${why})`;
+  const rows = [["interval", "soaked", "spurious transitions", "max timer lateness (since start)", "timers > 10 ms late", "backup's Master_Down", "result"]];
+  const notes: string[] = [];
+  for (const r of results) {
+    const ok = !r.error && r.spurious === 0;
+    rows.push([`${r.intervalCs * 10} ms`, `${(r.soakedMs / 1000).toFixed(0)} s`, String(r.spurious), fmtMs(r.maxLatenessMs), String(r.lateTimers), fmtMs(r.masterDownMs), ok ? "held" : "FAILED"]);
+    if (r.error) notes.push(`  ${r.intervalCs * 10} ms: ${r.error.split("\n")[0]}`);
+  }
+  const held = results.filter((r) => !r.error && r.spurious === 0).map((r) => r.intervalCs * 10);
+  const shortest = held.length ? `${Math.min(...held)} ms` : "none";
+  return [
+    `Part 5 — soak: a vipd pair (VRRPv3, priority ${MASTER_PRIORITY}/${BACKUP_PRIORITY}) per interval, ${why}`,
+    ...padTable(rows),
+    `  shortest interval held with zero spurious transitions: ${shortest}`,
+    ...notes,
+  ].join("\n");
+}
