@@ -77,6 +77,13 @@ export class LabProcess {
     }
   }
 
+  /** Waits (bounded) for a line matching `pattern`; throws, with the process's last output, when none comes. */
+  async expectLine(pattern: RegExp, timeoutMs: number): Promise<void> {
+    if ((await this.waitLine((l) => pattern.test(l), timeoutMs)) !== null) return;
+    const why = this.exited ? `exited (${this.proc.exitCode ?? this.proc.signalCode})` : `did not start within ${timeoutMs / 1000} s`;
+    throw new Error(`${this.name} ${why}; its last output:\n${this.tail()}`);
+  }
+
   signal(signal: NodeJS.Signals): void {
     if (!this.exited) this.proc.kill(signal);
   }
@@ -100,5 +107,15 @@ export class LabProcess {
   /** The last lines of output, for error messages. */
   tail(count = 15): string {
     return this.lines.slice(-count).join("\n");
+  }
+}
+
+/** Whether a PID we started is still alive (signal 0 only asks). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nowMs } from "./clock.ts";
 import { keepalivedConf, vipdToml } from "./configs.ts";
-import type { LabProcess } from "./lab-process.ts";
+import { isAlive, type LabProcess } from "./lab-process.ts";
 import type { LabNetwork } from "./namespaces.ts";
 import type { RouterPlan } from "./plan.ts";
 
@@ -79,13 +79,8 @@ export class RouterDaemon {
   }
 
   private async expectLine(pattern: RegExp): Promise<void> {
-    const proc = this.proc!;
-    if ((await proc.waitLine((l) => pattern.test(l), START_TIMEOUT_MS)) !== null) {
-      this.readyAt = nowMs();
-      return;
-    }
-    const why = proc.exited ? `exited (${proc.proc.exitCode ?? proc.proc.signalCode})` : `did not start within ${START_TIMEOUT_MS / 1000} s`;
-    throw new Error(`${proc.name} ${why}; its last output:\n${proc.tail()}`);
+    await this.proc!.expectLine(pattern, START_TIMEOUT_MS);
+    this.readyAt = nowMs();
   }
 
   /** Asks for a graceful stop (SIGTERM) without waiting. */
@@ -130,14 +125,5 @@ export class RouterDaemon {
   /** Makes the health script fail: the next run finds no flag file. */
   failHealth(): void {
     rmSync(this.healthFlag, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nowMs } from "../../../src/lab/clock.ts";
-import type { LabProcess } from "../../../src/lab/lab-process.ts";
+import { isAlive, type LabProcess } from "../../../src/lab/lab-process.ts";
 import type { LabNetwork } from "../../../src/lab/namespaces.ts";
 import type { HostPlan, PeerKind } from "../../../src/lab/plan.ts";
 import type { StatusSnapshot } from "../../../src/daemon/status.ts";
@@ -72,13 +72,8 @@ export class BenchDaemon {
   }
 
   private async expectLine(pattern: RegExp): Promise<void> {
-    const proc = this.proc!;
-    if ((await proc.waitLine((l) => pattern.test(l), START_TIMEOUT_MS)) !== null) {
-      this.readyAt = nowMs();
-      return;
-    }
-    const why = proc.exited ? `exited (${proc.proc.exitCode ?? proc.proc.signalCode})` : `did not start within ${START_TIMEOUT_MS / 1000} s`;
-    throw new Error(`${proc.name} ${why}; its last output:\n${proc.tail()}`);
+    await this.proc!.expectLine(pattern, START_TIMEOUT_MS);
+    this.readyAt = nowMs();
   }
 
   /** keepalived writes its VRRP child's PID file just after forking it; bounded wait. */
@@ -119,14 +114,5 @@ export class BenchDaemon {
     } catch {
       return null;
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

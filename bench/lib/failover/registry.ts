@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LabProcess } from "../../../src/lab/lab-process.ts";
+import { isAlive, type LabProcess } from "../../../src/lab/lab-process.ts";
 import { LabNetwork, namespacesWithPrefix } from "../../../src/lab/namespaces.ts";
 import type { HostPlan, LabPlan } from "../../../src/lab/plan.ts";
 
@@ -116,14 +116,5 @@ export class BenchRegistry {
       // `ip netns list` failing says nothing about what is left.
     }
     return [...namespaces.map((n) => `namespace ${n}`), ...[...this.started].filter(isAlive).map((pid) => `pid ${pid}`)];
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
