@@ -55,7 +55,7 @@ async function main(options: BenchOptions): Promise<number> {
   };
 
   // Quick: one run of the short-interval configurations; v2's 1 s adverts make each scenario take seconds.
-  const configs = options.quick ? CONFIGS.filter((c) => c.version === 3) : CONFIGS;
+  const configs = options.soakOnly ? [] : options.quick ? CONFIGS.filter((c) => c.version === 3) : CONFIGS;
   const series: OutageSeries[] = [];
   for (const c of configs) {
     for (const d of DAEMONS) {
@@ -64,32 +64,35 @@ async function main(options: BenchOptions): Promise<number> {
       series.push(await runOutageSeries(registry, vipd, c, d, options.runs));
     }
   }
-  show(part1Table(configs, series, options.runs));
-  show(part2Table(configs, series));
+  if (!options.soakOnly) {
+    show(part1Table(configs, series, options.runs));
+    show(part2Table(configs, series));
+  }
 
   const windowMs = options.quick ? 5000 : 30_000;
   const idle: IdleResult[] = [];
-  for (const n of [1, 100]) {
+  for (const n of options.soakOnly ? [] : [1, 100]) {
     for (const d of DAEMONS) {
       if (registry.stopping) break;
       progress(`part 3: ${d} alone as MASTER of ${n} instance(s), ${windowMs / 1000} s`);
       idle.push(await measureIdle(registry, vipd, d, n, windowMs));
     }
   }
-  show(part3Table(idle, windowMs, `VRRPv${IDLE_VERSION}, advert ${IDLE_INTERVAL_CS / 100} s`));
+  if (!options.soakOnly) show(part3Table(idle, windowMs, `VRRPv${IDLE_VERSION}, advert ${IDLE_INTERVAL_CS / 100} s`));
 
   const mass: MassMoveResult[] = [];
-  for (const d of DAEMONS) {
+  for (const d of options.soakOnly ? [] : DAEMONS) {
     if (registry.stopping) break;
     progress(`part 4: ${d} pair with 100 instances, ${options.runs} cut(s)`);
     mass.push(await measureMassMove(registry, vipd, d, options.runs));
   }
-  show(part4Table(mass));
+  if (!options.soakOnly) show(part4Table(mass));
 
   let soak: SoakResult[] | null = null;
   if (options.soakMinutes !== null) {
     soak = [];
-    for (const cs of SOAK_INTERVALS_CS) {
+    const intervals = options.soakIntervalsMs ? options.soakIntervalsMs.map((ms) => ms / 10) : SOAK_INTERVALS_CS;
+    for (const cs of intervals) {
       if (registry.stopping) break;
       progress(`part 5: soak at ${cs * 10} ms for ${options.soakMinutes} min`);
       soak.push(await soakInterval(registry, vipd, cs, options.soakMinutes * 60_000));
