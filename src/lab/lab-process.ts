@@ -9,16 +9,31 @@ export class LabProcess {
 
   private constructor(
     readonly name: string,
-    readonly proc: Bun.Subprocess<"ignore", "pipe", "pipe">,
+    readonly proc: Bun.Subprocess<"ignore" | "pipe", "pipe", "pipe">,
     /** Called with every stdout line, as it arrives (the capture parses them live). */
     onLine?: (line: string) => void,
   ) {
     this.pumps = Promise.all([this.pump(proc.stdout, onLine), this.pump(proc.stderr)]).then(() => undefined);
   }
 
-  static spawn(name: string, argv: string[], onLine?: (line: string) => void): LabProcess {
-    const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  /** `stdin: true` keeps a pipe to the program's input (write()); otherwise it reads nothing. */
+  static spawn(name: string, argv: string[], onLine?: (line: string) => void, options: { stdin?: boolean } = {}): LabProcess {
+    const proc = Bun.spawn(argv, { stdin: options.stdin ? "pipe" : "ignore", stdout: "pipe", stderr: "pipe" });
     return new LabProcess(name, proc, onLine);
+  }
+
+  /** Writes to the program's input (spawned with `stdin: true`). */
+  write(text: string): void {
+    const stdin = this.proc.stdin;
+    if (typeof stdin !== "object" || stdin === null) throw new Error(`${this.name} was started without an input pipe`);
+    stdin.write(text);
+    stdin.flush();
+  }
+
+  /** Closes the program's input: a program reading commands from it takes that as "stop". */
+  closeInput(): void {
+    const stdin = this.proc.stdin;
+    if (typeof stdin === "object" && stdin !== null) void stdin.end();
   }
 
   get pid(): number {
@@ -57,9 +72,14 @@ export class LabProcess {
 
   /** The first line (from index `from`) matching `pred`; null after `timeoutMs` or once the process has exited. */
   async waitLine(pred: (line: string) => boolean, timeoutMs: number, from = 0): Promise<string | null> {
+    return (await this.findLine(pred, timeoutMs, from))?.line ?? null;
+  }
+
+  /** Like waitLine, with the line's index (to wait for what comes after it). */
+  async findLine(pred: (line: string) => boolean, timeoutMs: number, from = 0): Promise<{ line: string; index: number } | null> {
     const deadline = performance.now() + timeoutMs;
     for (let scanned = from; ; ) {
-      for (; scanned < this.lines.length; scanned++) if (pred(this.lines[scanned]!)) return this.lines[scanned]!;
+      for (; scanned < this.lines.length; scanned++) if (pred(this.lines[scanned]!)) return { line: this.lines[scanned]!, index: scanned };
       const left = deadline - performance.now();
       if (left <= 0) return null;
       if (this.exited) {

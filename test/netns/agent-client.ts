@@ -57,7 +57,7 @@ export class Agent {
   async stop(): Promise<void> {
     if (this.proc.exited) return;
     try {
-      this.proc.proc.stdin.end();
+      this.proc.closeInput();
     } catch {
       // already closed
     }

@@ -7,6 +7,7 @@
 // namespace. destroy() kills every process started through the lab (by PID) and deletes the namespaces; it is
 // idempotent and also runs on process exit.
 import { mkdtempSync, rmSync } from "node:fs";
+import { LabProcess as BaseLabProcess } from "../../src/lab/lab-process.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -22,88 +23,51 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** A process started in a host namespace, with its stdout split into lines as they arrive. */
+/**
+ * A process started in a host namespace: the lab's own process reader (both output streams, line by line), with
+ * the test-friendly wait that throws, naming the program and its last output, instead of returning null.
+ */
 export class LabProcess {
-  readonly lines: string[] = [];
-  private waiters: Array<() => void> = [];
-  private readonly done: Promise<void>;
-
   constructor(
-    readonly proc: Bun.Subprocess<"pipe", "pipe", "pipe">,
+    private readonly inner: BaseLabProcess,
     readonly argv: string[],
-  ) {
-    this.done = this.pump();
+  ) {}
+
+  get proc() {
+    return this.inner.proc;
+  }
+
+  get lines(): string[] {
+    return this.inner.lines;
   }
 
   get pid(): number {
-    return this.proc.pid;
+    return this.inner.pid;
   }
 
   get exited(): boolean {
-    return this.proc.exitCode !== null || this.proc.signalCode !== null;
-  }
-
-  private async pump(): Promise<void> {
-    const decoder = new TextDecoder();
-    let partial = "";
-    for await (const chunk of this.proc.stdout) {
-      partial += decoder.decode(chunk, { stream: true });
-      const parts = partial.split("\n");
-      partial = parts.pop() ?? "";
-      for (const line of parts) this.lines.push(line);
-      this.wake();
-    }
-    if (partial) this.lines.push(partial);
-    this.wake();
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    return this.inner.exited;
   }
 
   /** Resolves with the first line (at index ≥ `from`) matching `pred`; rejects after `timeoutMs` or at exit. */
   async waitLine(pred: (line: string) => boolean, timeoutMs: number, from = 0): Promise<{ line: string; index: number }> {
-    const deadline = performance.now() + timeoutMs;
-    let scanned = from;
-    for (;;) {
-      for (; scanned < this.lines.length; scanned++) {
-        const line = this.lines[scanned]!;
-        if (pred(line)) return { line, index: scanned };
-      }
-      const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`timeout after ${timeoutMs} ms waiting for a line from ${this.argv.join(" ")}; got:\n${this.lines.slice(-20).join("\n")}`);
-      if (this.exited && scanned >= this.lines.length) {
-        await this.done;
-        if (scanned >= this.lines.length) {
-          const err = await new Response(this.proc.stderr).text().catch(() => "");
-          throw new Error(`${this.argv.join(" ")} exited (${this.proc.exitCode}) before the line came; stderr:\n${err}\nstdout:\n${this.lines.slice(-20).join("\n")}`);
-        }
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 100));
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    const found = await this.inner.findLine(pred, timeoutMs, from);
+    if (found) return found;
+    const why = this.exited ? `exited (${this.proc.exitCode ?? this.proc.signalCode}) before the line came` : `timeout after ${timeoutMs} ms waiting for a line`;
+    throw new Error(`${this.argv.join(" ")}: ${why}; last output:\n${this.inner.tail(20)}`);
   }
 
   write(text: string): void {
-    this.proc.stdin.write(text);
-    this.proc.stdin.flush();
+    this.inner.write(text);
+  }
+
+  closeInput(): void {
+    this.inner.closeInput();
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; bounded. Only this process (by its PID), never a name. */
-  async stop(graceMs = 2000): Promise<void> {
-    if (this.exited) return;
-    this.proc.kill("SIGTERM");
-    const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs));
-    if ((await Promise.race([this.proc.exited, timeout])) === "timeout" && !this.exited) {
-      this.proc.kill("SIGKILL");
-      await Promise.race([this.proc.exited, new Promise((r) => setTimeout(r, 1000))]);
-    }
+  stop(graceMs = 2000): Promise<void> {
+    return this.inner.stop(graceMs);
   }
 }
 
@@ -263,8 +227,7 @@ export class Lab {
   spawn(host: string, argv: string[]): LabProcess {
     if (this.destroyed) throw new Error("lab destroyed");
     const full = ["ip", "netns", "exec", this.ns(host), ...argv];
-    const proc = Bun.spawn(full, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-    const p = new LabProcess(proc, full);
+    const p = new LabProcess(BaseLabProcess.spawn(argv[0] ?? "process", full, undefined, { stdin: true }), full);
     this.processes.add(p);
     return p;
   }
