@@ -1,20 +1,32 @@
 // Real vipd daemons (the compiled executable) on a lab of network namespaces, with a client host that pings
 // the VIP: what the daemon tests and the failover measurements are made of.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StatusSnapshot } from "../../src/daemon/status.ts";
+import { isAlive } from "../../src/lab/lab-process.ts";
 import { Lab, type LabProcess } from "./harness.ts";
 
 const root = join(import.meta.dir, "..", "..");
 let binary: string | null = null;
 let binaryDir: string | null = null;
 
-/** Builds dist-like vipd once per test process, into a temp dir (so tests prove the compiled executable). */
+const BINARY_DIR_PREFIX = "vipd-test-bin-";
+
+/**
+ * Builds vipd once per test process (so tests prove the compiled executable) into a directory named after the
+ * process. bun test does not always run exit hooks, so each run also removes the directories of runs whose
+ * process is gone: at most one ≈ 110 MB binary stays behind, until the next run.
+ */
 export function vipdBinary(): string {
   if (binary) return binary;
-  binaryDir = mkdtempSync(join(tmpdir(), "vipd-bin-"));
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(name.slice(BINARY_DIR_PREFIX.length));
+    if (name.startsWith(BINARY_DIR_PREFIX) && pid !== process.pid && !isAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+  binaryDir = join(tmpdir(), `${BINARY_DIR_PREFIX}${process.pid}`);
+  mkdirSync(binaryDir, { recursive: true });
   const out = join(binaryDir, "vipd");
   const build = Bun.spawnSync([process.execPath, join(root, "build.ts"), "--outfile", out], { stdout: "pipe", stderr: "pipe" });
   if (build.exitCode !== 0) throw new Error(`build.ts failed: ${build.stderr.toString()}`);
