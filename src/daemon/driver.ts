@@ -202,6 +202,19 @@ export class Driver {
         log.warn(`VIP ${formatSpec(spec)} on ${ifnameOf(spec.ifindex) ?? spec.ifindex} was removed by someone else while MASTER; restoring it`);
         this.addAddress(spec, log);
       }
+    } else if (event.type === "resync") {
+      // Events were lost (the kernel's ENOBUFS): take every link's state afresh and check each MASTER's VIPs.
+      this.log.warn("netlink events were lost; resynchronising link states and VIPs from a full dump");
+      for (const link of event.links) this.trackerChanged(`interface:${link.name}`, link.up && link.carrier);
+      for (const { plan, router, log } of this.bound.values()) {
+        if (router.state !== "MASTER") continue;
+        for (const spec of plan.addresses) {
+          const present = event.addresses.some((a) => a.ifindex === spec.ifindex && a.address.length === spec.address.length && sameAddress(a.address, 0, spec.address, 0, spec.address.length));
+          if (present) continue;
+          log.warn(`VIP ${formatSpec(spec)} on ${ifnameOf(spec.ifindex) ?? spec.ifindex} went missing while events were lost; restoring it`);
+          this.addAddress(spec, log);
+        }
+      }
     }
   }
 

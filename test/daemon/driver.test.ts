@@ -152,6 +152,19 @@ test("a VIP removed behind the daemon's back while MASTER is restored and logged
   expect(a.lines.some((l) => l.startsWith("warn vrrp:VI_1: VIP 192.0.2.100/24 on eth0 was removed by someone else"))).toBe(true);
 });
 
+test("after lost netlink events (resync), link states are taken afresh and missing VIPs restored", () => {
+  const { a } = cluster();
+  a.kernel.netlink.deleteAddress({ ifindex: 2, address: VIP, prefixlen: 24 });
+  const down = { ...ETH0, carrier: false };
+  // The dump says: the VIP is gone (someone removed it while events were lost) and the link is fine.
+  a.driver.onLinkEvent({ type: "resync", links: [ETH0], addresses: [] }, () => "eth0");
+  expect(a.holds()).toBe(true);
+  expect(a.lines.some((l) => l.includes("went missing while events were lost; restoring it"))).toBe(true);
+  // And a link that went down meanwhile is FAULT now.
+  a.driver.onLinkEvent({ type: "resync", links: [down], addresses: a.kernel.netlink.addresses(4) }, () => "eth0");
+  expect(a.node.router("VI_1")!.state).toBe("FAULT");
+});
+
 test("link events feed the interface tracker: down is FAULT, up is BACKUP again", () => {
   const { timers, a } = cluster();
   const link = { ifindex: 2, name: "eth0", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: false };
