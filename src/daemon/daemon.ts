@@ -123,7 +123,11 @@ class Daemon implements RunningDaemon {
     this.notifier = new Notifier({
       runner: this.deps.runner ?? runCommand,
       log: this.deps.logs("notify"),
-      fifoPath: config.instances.find((i) => i.notifyFifo)?.notifyFifo ?? undefined,
+      // Each instance's own notify_fifo; a group's is that of its first member that has one.
+      fifoFor: (kind, name) => {
+        const members = kind === "INSTANCE" ? [name] : (this.config.syncGroups.find((g) => g.name === name)?.group ?? []);
+        return members.map((m) => this.config.instances.find((i) => i.name === m)?.notifyFifo).find((f) => f) ?? undefined;
+      },
       ...(prepared.scriptIds ?? {}),
     });
     this.driver = new Driver({

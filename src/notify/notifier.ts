@@ -16,6 +16,8 @@ export interface NotifierOptions {
   log: NotifierLog;
   /** notify_fifo: a FIFO (or file) that receives one line per state change. */
   fifoPath?: string;
+  /** The FIFO of one instance or group when they differ; falls back to fifoPath. */
+  fifoFor?: (kind: NotifyKind, name: string) => string | undefined;
   uid?: number;
   gid?: number;
 }
@@ -47,7 +49,7 @@ export class Notifier {
   }
 
   private writeFifo(kind: NotifyKind, name: string, state: NotifyState, priority: number): void {
-    const path = this.options.fifoPath;
+    const path = this.options.fifoFor?.(kind, name) ?? this.options.fifoPath;
     if (!path) return;
     let fd: number | null = null;
     try {

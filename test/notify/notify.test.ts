@@ -80,3 +80,20 @@ test("notify_fifo receives one line per change; a FIFO without a reader never bl
   blocking.notify("INSTANCE", "VI_1", "BACKUP", 90, {});
   expect(debug).toEqual([`notify_fifo ${fifo}: ENXIO`]);
 });
+
+test("each instance or group can have its own FIFO", () => {
+  const one = join(dir, "one.txt");
+  const two = join(dir, "two.txt");
+  writeFileSync(one, "");
+  writeFileSync(two, "");
+  const notifier = new Notifier({
+    runner: runCommand,
+    log: { warn: () => {}, debug: () => {} },
+    fifoFor: (kind, name) => (kind === "INSTANCE" && name === "VI_1" ? one : kind === "GROUP" ? two : undefined),
+  });
+  notifier.notify("INSTANCE", "VI_1", "MASTER", 100, {});
+  notifier.notify("INSTANCE", "VI_9", "MASTER", 100, {});
+  notifier.notify("GROUP", "G1", "BACKUP", 0, {});
+  expect(readFileSync(one, "utf8")).toBe('INSTANCE "VI_1" MASTER 100\n');
+  expect(readFileSync(two, "utf8")).toBe('GROUP "G1" BACKUP 0\n');
+});
