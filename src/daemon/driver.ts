@@ -228,7 +228,7 @@ export class Driver {
     }
     // Whatever the core did, nothing may be left behind.
     for (const { plan, router, log } of this.bound.values()) {
-      if (router.state !== "STOP") this.releaseAll(plan, log);
+      if (router.state !== "STOP") this.release(plan, log);
     }
     this.scheduler.disarm();
     for (const transport of this.transports.values()) await transport.close();
@@ -259,12 +259,12 @@ export class Driver {
         return;
       case "AddVips": {
         const b = this.bound.get(effect.instance);
-        if (b) this.claimAll(b.plan, b.log);
+        if (b) this.claim(b.plan, b.log);
         return;
       }
       case "DelVips": {
         const b = this.bound.get(effect.instance);
-        if (b) this.releaseAll(b.plan, b.log);
+        if (b) this.release(b.plan, b.log);
         return;
       }
       case "SendGratuitous": {
@@ -302,18 +302,10 @@ export class Driver {
     }
   }
 
-  private claimAll(plan: InstancePlan, log: Log): void {
-    this.claim(plan, log);
-  }
-
   private claim(plan: Pick<InstancePlan, "addresses" | "routes" | "rules">, log: Log): void {
     for (const spec of plan.addresses) this.addAddress(spec, log);
     for (const route of plan.routes) this.tryNetlink(() => this.deps.addresses.addRoute(route), ["EEXIST"], `add route`, log);
     for (const rule of plan.rules) this.tryNetlink(() => this.deps.addresses.addRule(rule), ["EEXIST"], `add rule`, log);
-  }
-
-  private releaseAll(plan: InstancePlan, log: Log): void {
-    this.release(plan, log);
   }
 
   private release(plan: Pick<InstancePlan, "addresses" | "routes" | "rules">, log: Log): void {

@@ -14,6 +14,8 @@ export class Scheduler {
   readonly stats: SchedulerStats = { fired: 0, late: 0, maxLatenessMs: 0 };
   private handle: unknown = null;
   private armedFor = Infinity;
+  // One callback for every arming: re-arming once per advert allocates no closure.
+  private readonly onTimer = () => this.fire(this.armedFor);
 
   constructor(
     private readonly timers: Timers,
@@ -26,7 +28,7 @@ export class Scheduler {
     this.disarm();
     if (deadline === Infinity) return;
     this.armedFor = deadline;
-    this.handle = this.timers.setTimeout(() => this.fire(deadline), deadline - this.timers.now());
+    this.handle = this.timers.setTimeout(this.onTimer, deadline - this.timers.now());
   }
 
   disarm(): void {

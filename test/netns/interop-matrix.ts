@@ -165,7 +165,6 @@ class Story {
   async crash(): Promise<void> {
     const { X, Y, pair } = this;
     await this.expectStates({ [X]: "MASTER", [Y]: "BACKUP" });
-    const started = performance.now();
     if (this.cfg.crash === "SIGKILL") await pair.router(X).kill();
     else pair.linkSet(X, "down");
     const took = await pair.waitState(Y, "MASTER", this.mdi(Y) + MDI_SLACK_MS + 2000);
