@@ -2,6 +2,7 @@
 // table (ffi/libc.ts) is deliberately not re-exported: every call goes through a wrapper that checks its result.
 export * from "./constants.ts";
 export { ERRNO, errnoName, SyscallError, type ErrnoCode } from "./errno.ts";
+export { execve } from "./exec.ts";
 export { LIBC_NAME } from "./libc.ts";
 export {
   attachFilter,

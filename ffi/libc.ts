@@ -27,6 +27,7 @@ const lib = dlopen(LIBC_NAME, {
   if_nametoindex: { args: ["cstring"], returns: "u32" },
   __errno_location: { args: [], returns: "ptr" },
   getpid: { args: [], returns: "i32" },
+  execve: { args: ["ptr", "ptr", "ptr"], returns: "i32" },
 });
 
 export const libc = lib.symbols;

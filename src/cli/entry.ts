@@ -1,9 +1,19 @@
 // The executable's entry point. Output is plain (no colours) when not on a terminal, for journald and pipes;
 // citty decides about colour once, when it is loaded, so the decision is made before importing it.
 
-export {};
+import { runtimeRestartEnv, subcommandOf } from "../daemon/runtime-env.ts";
 
 if (!process.stdout.isTTY && process.env.NO_COLOR === undefined) process.env.NO_COLOR = "1";
+
+// The daemon runs under runtime settings read only at process start (see runtime-env.ts): restart once with them.
+if (subcommandOf(process.argv.slice(2)) === "run") {
+  const env = runtimeRestartEnv(process.env);
+  if (env !== null) {
+    const { restartSelf } = await import("../adapters/linux/self-exec.ts");
+    const error = restartSelf(env);
+    process.stderr.write(`vipd: going on with Bun's default runtime settings (restart failed: ${error.message})\n`);
+  }
+}
 
 const { runMain } = await import("citty");
 const { main } = await import("./main.ts");

@@ -67,10 +67,12 @@ export class VipdCluster {
   }
 
   /** Starts vipd on a host and waits until its status socket answers. */
-  async start(host: string, extraArgs: string[] = []): Promise<LabProcess> {
+  async start(host: string, extraArgs: string[] = [], env: Record<string, string | null> = {}): Promise<LabProcess> {
     // stderr (warnings, errors) joins stdout so every log line is read: an unread pipe could also block the daemon.
+    // `env` (null: unset the variable) and `sh` both exec: the daemon keeps the spawned PID.
     const argv = [vipdBinary(), "run", "-c", this.configPath(host), "-s", this.socketPath(host), ...extraArgs];
-    const daemon = this.lab.spawn(host, ["/bin/sh", "-c", 'exec "$0" "$@" 2>&1', ...argv]);
+    const assignments = Object.entries(env).flatMap(([k, v]) => (v === null ? ["-u", k] : [`${k}=${v}`]));
+    const daemon = this.lab.spawn(host, ["/usr/bin/env", ...assignments, "/bin/sh", "-c", 'exec "$0" "$@" 2>&1', ...argv]);
     this.daemons.set(host, daemon);
     await daemon.waitLine((l) => l.includes("vipd started"), 10_000);
     return daemon;
