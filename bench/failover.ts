@@ -1,6 +1,7 @@
 // Proof on the wire: vipd pair vs keepalived pair, side by side, in private network namespaces (the lab's own
 // network, capture and timeline code). Five parts, one table each:
-//   1. the outage a pinging client sees on a hard failure, a graceful stop and a preemption, per configuration;
+//   1. the outage a pinging client sees on a hard failure, a graceful stop and a preemption, per configuration
+//      (1b: the hard failure without the cut's phase: last advert → first reply through the new master);
 //   2. the new master's first gratuitous ARP against its first advert, on the wire;
 //   3. idle CPU and RSS as MASTER of 1 and 100 instances;
 //   4. how long 100 instances take to move after a hard failure;
@@ -12,13 +13,13 @@
 
 import { join } from "node:path";
 import { preflight } from "../src/lab/run-lab.ts";
-import { measureIdle, IDLE_INTERVAL_CS, IDLE_VERSION, type IdleResult } from "./lib/failover/idle.ts";
+import { measureIdle, measureRuntimeFloor, IDLE_INTERVAL_CS, IDLE_VERSION, type IdleResult, type RuntimeFloor } from "./lib/failover/idle.ts";
 import { measureMassMove, type MassMoveResult } from "./lib/failover/mass-move.ts";
 import { parseOptions, type BenchOptions } from "./lib/failover/options.ts";
 import { runOutageSeries, type OutageConfig, type OutageSeries } from "./lib/failover/outage.ts";
 import { BenchRegistry } from "./lib/failover/registry.ts";
 import { soakInterval, SOAK_INTERVALS_CS, type SoakResult } from "./lib/failover/soak.ts";
-import { part1Table, part2Table, part3Table, part4Table, part5Table } from "./lib/failover/tables.ts";
+import { hardFailureTable, part1Table, part2Table, part3Table, part4Table, part5Table } from "./lib/failover/tables.ts";
 
 const DAEMONS = ["vipd", "keepalived"] as const;
 const CONFIGS: OutageConfig[] = [
@@ -66,6 +67,7 @@ async function main(options: BenchOptions): Promise<number> {
   }
   if (!options.soakOnly) {
     show(part1Table(configs, series, options.runs));
+    show(hardFailureTable(configs, series));
     show(part2Table(configs, series));
   }
 
@@ -78,7 +80,12 @@ async function main(options: BenchOptions): Promise<number> {
       idle.push(await measureIdle(registry, vipd, d, n, windowMs));
     }
   }
-  if (!options.soakOnly) show(part3Table(idle, windowMs, `VRRPv${IDLE_VERSION}, advert ${IDLE_INTERVAL_CS / 100} s`));
+  let floor: RuntimeFloor | null = null;
+  if (!options.soakOnly && !registry.stopping) {
+    progress(`part 3: the runtime's floor (an empty compiled program), ${windowMs / 1000} s`);
+    floor = await measureRuntimeFloor(registry, windowMs);
+  }
+  if (!options.soakOnly) show(part3Table(idle, windowMs, `VRRPv${IDLE_VERSION}, advert ${IDLE_INTERVAL_CS / 100} s`, floor));
 
   const mass: MassMoveResult[] = [];
   for (const d of options.soakOnly ? [] : DAEMONS) {

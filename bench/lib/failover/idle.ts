@@ -2,12 +2,15 @@
 // memory over a quiet window. The window opens after the second gratuitous ARP burst (garp_master_delay 5 s), so
 // only the steady state is counted.
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DAEMON_RUNTIME_ENV } from "../../../src/daemon/runtime-env.ts";
 import type { PeerKind } from "../../../src/lab/plan.ts";
 import type { VrrpVersion } from "../../../src/vrrp/advert.ts";
 import { waitHeld } from "./addresses.ts";
 import { manyInstances, singleInstance, vipOf } from "./configs.ts";
 import { BenchPair } from "./pair.ts";
-import { sample } from "./proc.ts";
+import { sample, ThreadCpuMeter } from "./proc.ts";
 import type { BenchRegistry } from "./registry.ts";
 
 export interface IdleResult {
@@ -27,6 +30,9 @@ export interface IdleResult {
 export const IDLE_VERSION: VrrpVersion = 2;
 export const IDLE_INTERVAL_CS = 100;
 const SETTLE_MS = 6000;
+/** Threads are polled this often (one that ends loses at most this much of its run time); RSS once a second. */
+const THREAD_POLL_MS = 100;
+const RSS_POLL_MS = 1000;
 const MASTER_TIMEOUT_MS = 20_000;
 
 export async function measureIdle(registry: BenchRegistry, vipdBinary: string, daemon: PeerKind, count: number, windowMs: number): Promise<IdleResult> {
@@ -48,17 +54,23 @@ export async function measureIdle(registry: BenchRegistry, vipdBinary: string, d
     await Bun.sleep(SETTLE_MS);
     const pids = pair.d1.pids;
     const first = sample(pids);
+    const threads = new ThreadCpuMeter(pids);
     const t0 = performance.now();
     let peak = first;
+    let nextRssAt = t0 + RSS_POLL_MS;
     while (performance.now() - t0 < windowMs && !registry.stopping) {
-      await Bun.sleep(Math.min(1000, windowMs - (performance.now() - t0)));
+      await Bun.sleep(Math.min(THREAD_POLL_MS, windowMs - (performance.now() - t0)));
+      threads.poll();
+      if (performance.now() < nextRssAt) continue;
+      nextRssAt += RSS_POLL_MS;
       const s = sample(pids);
       if (s.rssKb > peak.rssKb) peak = s;
     }
     const last = sample(pids);
+    threads.poll();
     const elapsed = performance.now() - t0;
     result.statCpuPct = ((last.statCpuMs - first.statCpuMs) / elapsed) * 100;
-    result.schedCpuPct = ((last.schedCpuMs - first.schedCpuMs) / elapsed) * 100;
+    result.schedCpuPct = (threads.runMs / elapsed) * 100;
     result.rssMb = peak.rssKb / 1024;
     result.rssAnonMb = peak.rssAnonKb / 1024;
     result.windowMs = elapsed;
@@ -66,6 +78,49 @@ export async function measureIdle(registry: BenchRegistry, vipdBinary: string, d
     result.error = registry.stopping ? "interrupted" : (error as Error).message;
   } finally {
     await pair.destroy();
+  }
+  return result;
+}
+
+export interface RuntimeFloor {
+  rssMb: number;
+  rssAnonMb: number;
+  cpuPct: number;
+  error: string | null;
+}
+
+/**
+ * The runtime's own floor, for scale: an empty program compiled as vipd is (one timer a second, the daemon's runtime
+ * settings), measured like the daemon. Most of vipd's RSS is this executable's mapped pages, not vipd's data.
+ */
+export async function measureRuntimeFloor(registry: BenchRegistry, windowMs: number): Promise<RuntimeFloor> {
+  const result: RuntimeFloor = { rssMb: NaN, rssAnonMb: NaN, cpuPct: NaN, error: null };
+  const source = join(registry.dir, "floor.ts");
+  const binary = join(registry.dir, "floor");
+  writeFileSync(source, "setInterval(() => {}, 1000);\n");
+  const build = Bun.spawnSync([process.execPath, "build", "--compile", "--compile-exec-argv=--smol", source, "--outfile", binary], { stdout: "pipe", stderr: "pipe", timeout: 120_000 });
+  if (build.exitCode !== 0) return { ...result, error: `bun build failed: ${build.stderr}` };
+  const proc = Bun.spawn([binary], { env: { ...process.env, ...DAEMON_RUNTIME_ENV }, stdout: "ignore", stderr: "ignore" });
+  registry.trackPid(proc.pid);
+  try {
+    await Bun.sleep(SETTLE_MS);
+    const threads = new ThreadCpuMeter([proc.pid]);
+    const t0 = performance.now();
+    let peak = sample([proc.pid]);
+    while (performance.now() - t0 < windowMs && !registry.stopping) {
+      await Bun.sleep(THREAD_POLL_MS);
+      threads.poll();
+      const s = sample([proc.pid]);
+      if (s.rssKb > peak.rssKb) peak = s;
+    }
+    result.cpuPct = (threads.runMs / (performance.now() - t0)) * 100;
+    result.rssMb = peak.rssKb / 1024;
+    result.rssAnonMb = peak.rssAnonKb / 1024;
+  } catch (error) {
+    result.error = (error as Error).message;
+  } finally {
+    proc.kill("SIGKILL");
+    await proc.exited;
   }
   return result;
 }

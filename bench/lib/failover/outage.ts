@@ -1,6 +1,12 @@
 // Parts 1 and 2: a pair and a pinging client; per run, the master's cable is cut (and restored), the master is
 // stopped with SIGTERM, then started again and preempts. Each scenario is measured from the client's capture
 // with the lab's own timeline (longest gap between replies, lost pings) and judged by the lab's expectations.
+//
+// The cable is cut at a random point of the advert cycle: the client's outage on a hard failure is Master_Down_Interval
+// minus the time from the master's last advert to the cut, so a cut that always fell just after an advert (the
+// polling loop before it can lock onto the adverts' rhythm) would charge one daemon a whole interval the other did
+// not pay. `advertToGarpMs` takes that time out: the old master's last advert before the fault → the new master's
+// first gratuitous ARP, the moment the client's path is back (timed on the wire, not by the ping's 10 ms backoff).
 
 import type { AdvertPacket, ArpPacket, Packet } from "../../../src/lab/capture.ts";
 import { nowMs } from "../../../src/lab/clock.ts";
@@ -27,6 +33,8 @@ export interface ScenarioRun {
   verdict: Verdict;
   /** First gratuitous ARP minus first advert of the new master, ms (negative: the GARP went first). */
   garpMinusAdvertMs: number | null;
+  /** The old master's last advert before the fault → the new master's first gratuitous ARP, ms. */
+  advertToGarpMs: number | null;
 }
 
 export interface OutageSeries {
@@ -43,6 +51,7 @@ interface Step {
   kind: OutageScenario;
   oldMaster: RouterPlan;
   newMaster: RouterPlan;
+  beforeInject?(intervalMs: number): Promise<void>;
   inject(): Promise<void>;
   settle?(): Promise<void>;
 }
@@ -51,6 +60,7 @@ async function measure(pair: BenchPair, step: Step): Promise<ScenarioRun> {
   const { plan, capture } = pair;
   const t = new LabTimeouts(plan);
   await waitStableMaster(pair.ctx, step.oldMaster, t.takeoverMs);
+  await step.beforeInject?.(t.intervalMs);
   const t0 = nowMs();
   await step.inject();
   const from = Math.max(0, capture.packets.findIndex((p) => p.t >= t0 - 50));
@@ -76,12 +86,14 @@ async function measure(pair: BenchPair, step: Step): Promise<ScenarioRun> {
   const inRun = capture.packets.filter((p) => p.t >= t0 && p.t <= end);
   const advert = inRun.find(isNewAdvert);
   const garp = inRun.find((p): p is ArpPacket => p.kind === "arp" && p.gratuitous && p.senderIp === plan.vip && p.srcMac === step.newMaster.mac);
+  const lastOldAdvert = capture.packets.findLast((p) => isAdvert(p) && p.src === step.oldMaster.ipv4 && p.priority > 0 && p.t < t0);
   const expectation = expectationFor(step.kind, plan, step.newMaster, step.oldMaster);
   return {
     kind: step.kind,
     measure: m,
     verdict: judge(expectation, m, step.newMaster.name),
     garpMinusAdvertMs: advert && garp ? garp.t - advert.t : null,
+    advertToGarpMs: lastOldAdvert && garp ? garp.t - lastOldAdvert.t : null,
   };
 }
 
@@ -96,7 +108,15 @@ export async function runOutageSeries(registry: BenchRegistry, vipdBinary: strin
     await waitStableMaster(pair.ctx, r1, t.takeoverMs, false);
     pair.pinger.start();
     for (let i = 0; i < runs && !registry.stopping; i++) {
-      series.runs.push(await measure(pair, { kind: "hard-failure", oldMaster: r1, newMaster: r2, inject: async () => pair.net.setPort(r1, "down") }));
+      series.runs.push(
+        await measure(pair, {
+          kind: "hard-failure",
+          oldMaster: r1,
+          newMaster: r2,
+          beforeInject: (intervalMs) => Bun.sleep(Math.random() * intervalMs),
+          inject: async () => pair.net.setPort(r1, "down"),
+        }),
+      );
       pair.net.setPort(r1, "up");
       series.runs.push(
         await measure(pair, {

@@ -8,8 +8,6 @@ const CLK_TCK = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().t
 export interface ProcSample {
   /** utime + stime, milliseconds. */
   statCpuMs: number;
-  /** Sum of the threads' schedstat run time, milliseconds. */
-  schedCpuMs: number;
   rssKb: number;
   /** The anonymous part of VmRSS (heap, stacks): VmRSS also counts the executable's mapped file pages. */
   rssAnonKb: number;
@@ -23,16 +21,48 @@ function statCpuMs(pid: number): number {
   return (ticks * 1000) / CLK_TCK;
 }
 
-function schedCpuMs(pid: number): number {
-  let ns = 0;
+/** Each live thread's run time, ns, by thread id. */
+function threadRunNs(pid: number): Map<string, number> {
+  const times = new Map<string, number>();
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+      times.set(`${pid}/${task}`, Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]));
     } catch {
-      // A thread that ended between the listing and the read: its time is lost to this figure only.
+      // A thread that ended between the listing and the read.
     }
   }
-  return ns / 1e6;
+  return times;
+}
+
+/**
+ * Run time over a window, summed over every thread seen, including threads that start or end inside it (the
+ * runtime's JIT workers come and go): a sum over the threads alive at the two ends would lose an ended thread's
+ * whole time. Poll often; a thread that ends loses only what it ran since the last poll.
+ */
+export class ThreadCpuMeter {
+  private readonly firstNs = new Map<string, number>();
+  private readonly lastNs = new Map<string, number>();
+
+  constructor(private readonly pids: readonly number[]) {
+    for (const pid of pids) for (const [tid, ns] of threadRunNs(pid)) this.firstNs.set(tid, ns);
+    for (const [tid, ns] of this.firstNs) this.lastNs.set(tid, ns);
+  }
+
+  poll(): void {
+    for (const pid of this.pids) {
+      for (const [tid, ns] of threadRunNs(pid)) {
+        // A thread born inside the window counts from zero.
+        if (!this.firstNs.has(tid)) this.firstNs.set(tid, 0);
+        this.lastNs.set(tid, ns);
+      }
+    }
+  }
+
+  get runMs(): number {
+    let ns = 0;
+    for (const [tid, last] of this.lastNs) ns += last - (this.firstNs.get(tid) ?? 0);
+    return ns / 1e6;
+  }
 }
 
 function statusKb(pid: number, key: string): number {
@@ -42,10 +72,9 @@ function statusKb(pid: number, key: string): number {
 
 /** The sum over `pids` (keepalived: parent + VRRP child). Throws if one has gone. */
 export function sample(pids: readonly number[]): ProcSample {
-  const s: ProcSample = { statCpuMs: 0, schedCpuMs: 0, rssKb: 0, rssAnonKb: 0 };
+  const s: ProcSample = { statCpuMs: 0, rssKb: 0, rssAnonKb: 0 };
   for (const pid of pids) {
     s.statCpuMs += statCpuMs(pid);
-    s.schedCpuMs += schedCpuMs(pid);
     s.rssKb += statusKb(pid, "VmRSS");
     s.rssAnonKb += statusKb(pid, "RssAnon");
   }

@@ -4,7 +4,7 @@
 import { OUTAGE_MARGIN_MS } from "../../../src/lab/expected.ts";
 import { padTable } from "../../../src/lab/report.ts";
 import { masterDownIntervalMs, skewTimeMs } from "../../../src/vrrp/timing.ts";
-import type { IdleResult } from "./idle.ts";
+import type { IdleResult, RuntimeFloor } from "./idle.ts";
 import { massMoveFloorMs, MASS_INSTANCES, MASS_INTERVAL_CS, type MassMoveResult } from "./mass-move.ts";
 import { OUTAGE_SCENARIOS, runsOf, type OutageConfig, type OutageScenario, type OutageSeries } from "./outage.ts";
 import type { SoakResult } from "./soak.ts";
@@ -67,6 +67,30 @@ export function part1Table(configs: OutageConfig[], all: OutageSeries[], runs: n
   ].join("\n");
 }
 
+/** Timer jitter allowed when comparing medians of a handful of runs. */
+const TAKEOVER_TOLERANCE_MS = 1;
+
+/**
+ * Part 1b: the hard failure with the cut's phase taken out (the old master's last advert → the new master's first
+ * gratuitous ARP), which is what the daemon controls: Master_Down_Interval plus its own takeover.
+ */
+export function hardFailureTable(configs: OutageConfig[], all: OutageSeries[]): string {
+  const rows = [["config", "Master_Down_Interval", "vipd ms (med/p90/max)", "keepalived ms (med/p90/max)", `vipd median ≤ keepalived's + ${TAKEOVER_TOLERANCE_MS} ms`]];
+  const values = (s: OutageSeries | undefined) =>
+    (s ? runsOf(s, "hard-failure") : []).map((r) => r.advertToGarpMs).filter((v): v is number => v !== null);
+  for (const c of configs) {
+    const { vipd, ka } = pairOf(all, c);
+    const v = summarize(values(vipd));
+    const k = summarize(values(ka));
+    rows.push([c.label, fmtMs(masterDownIntervalMs(c.version, BACKUP_PRIORITY, c.advertIntervalCs)), fmtSummary(v, "", 2), fmtSummary(k, "", 2), met(v && k ? v.median <= k.median + TAKEOVER_TOLERANCE_MS : null)]);
+  }
+  return [
+    "Part 1b — hard failure, phase taken out: the old master's last advert → the new master's first gratuitous ARP (on the wire)",
+    ...padTable(rows),
+    "  (the client's outage in part 1 also depends on where in the advert cycle the cable was cut: a random point, per run)",
+  ].join("\n");
+}
+
 export function part2Table(configs: OutageConfig[], all: OutageSeries[]): string {
   const rows = [["config", "scenario", "vipd GARP − advert ms (med/p90/max)", "keepalived GARP − advert ms", "vipd target", "vipd"]];
   const cell = (s: OutageSeries | undefined, kind: OutageScenario) => {
@@ -86,8 +110,11 @@ export function part2Table(configs: OutageConfig[], all: OutageSeries[]): string
   ].join("\n");
 }
 
-export function part3Table(results: IdleResult[], windowMs: number, label: string): string {
-  const rows = [["instances", "vipd CPU % (stat / schedstat)", "vipd RSS MiB (anon)", "keepalived CPU %", "keepalived RSS MiB (anon)", "CPU ≤ keepalived + 0.1 (stat / sched)", "RSS ≤ 40 MiB"]];
+/** The issue's memory target, in decimal megabytes as written; the tables show MiB. */
+const RSS_TARGET_MIB = 40e6 / 2 ** 20;
+
+export function part3Table(results: IdleResult[], windowMs: number, label: string, floor: RuntimeFloor | null): string {
+  const rows = [["instances", "vipd CPU % (stat / schedstat)", "vipd RSS MiB (anon)", "keepalived CPU %", "keepalived RSS MiB (anon)", "CPU ≤ keepalived + 0.1 (stat / sched)", `RSS ≤ 40 MB (${RSS_TARGET_MIB.toFixed(1)} MiB)`]];
   const notes: string[] = [];
   const counts = [...new Set(results.map((r) => r.instances))];
   const pct = (r?: IdleResult) => (r && !r.error ? `${r.statCpuPct.toFixed(3)} / ${r.schedCpuPct.toFixed(3)}` : "-");
@@ -98,14 +125,20 @@ export function part3Table(results: IdleResult[], windowMs: number, label: strin
     for (const r of [v, k]) if (r?.error) notes.push(`  ${r.daemon} ×${n}: ${r.error.split("\n")[0]}`);
     const both = v && k && !v.error && !k.error;
     const cpuOk = both ? `${met(v.statCpuPct <= k.statCpuPct + 0.1)} / ${met(v.schedCpuPct <= k.schedCpuPct + 0.1)}` : met(null);
-    const rssOk = v && !v.error ? v.rssMb <= 40 : null;
+    const rssOk = v && !v.error ? v.rssMb <= RSS_TARGET_MIB : null;
     rows.push([String(n), pct(v), mb(v), pct(k), mb(k), cpuOk, n === 100 ? met(rssOk) : `(${met(rssOk)})`]);
   }
   return [
     `Part 3 — idle cost, each daemon alone as MASTER (${label}), ${(windowMs / 1000).toFixed(0)} s window after the GARP bursts`,
     ...padTable(rows),
     "  CPU = % of one core; stat = utime+stime (tick-sampled: a task that runs briefly between ticks is often not charged),",
-    "  schedstat = ns run time summed over threads; keepalived = parent + VRRP child; RSS = peak VmRSS, (anon) its RssAnon",
+    "  schedstat = ns run time summed over every thread seen in the window; keepalived = parent + VRRP child;",
+    "  RSS = peak VmRSS, (anon) its RssAnon: the rest is mapped file pages (for vipd, mostly the Bun executable's code)",
+    ...(floor === null
+      ? []
+      : floor.error
+        ? [`  runtime floor: not measured (${floor.error.split("\n")[0]})`]
+        : [`  runtime floor (an empty compiled Bun program, 1 s timer, same settings): RSS ${floor.rssMb.toFixed(1)} MiB (anon ${floor.rssAnonMb.toFixed(1)}), CPU ${floor.cpuPct.toFixed(3)} %`]),
     ...notes,
   ].join("\n");
 }
