@@ -41,6 +41,8 @@ test("the daemon restarts in place with BUN_GC_TIMER_INTERVAL set, and still wor
   // The spawned PID is the daemon (env and sh exec), now running with the setting it did not start with.
   expect(environ(pid).get("BUN_GC_TIMER_INTERVAL")).toBe("60000");
   expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, 6)).toEqual([vipdBinary(), "run", "-c", c.configPath("a"), "-s", c.socketPath("a")]);
+  // It keeps its name (ps, pgrep vipd): the restart ran the binary by its path, not as /proc/self/exe.
+  expect(readFileSync(`/proc/${pid}/comm`, "utf8").trim()).toBe("vipd");
   // The first image's descriptors were closed on exec: one event loop (epoll) only.
   expect(descriptorTargets(pid).filter((t) => t === "anon_inode:[eventpoll]")).toHaveLength(1);
   await c.waitState("a", "MASTER", 3000);

@@ -1,7 +1,8 @@
 // Restarting this very process (same PID) with an amended environment: the exact original arguments come from
 // /proc/self/cmdline and the program from /proc/self/exe, so it works the same for the compiled executable and for
-// `bun src/cli/entry.ts`.
-import { readFileSync } from "node:fs";
+// `bun src/cli/entry.ts`. The program is named by its path, so the process keeps its name (`ps`, `pgrep vipd`);
+// /proc/self/exe itself is the fallback when that path is gone (the binary replaced while running).
+import { readFileSync, readlinkSync } from "node:fs";
 import { execve } from "../../../ffi/index.ts";
 import { splitCmdline } from "../../daemon/runtime-env.ts";
 
@@ -14,5 +15,12 @@ export function restartSelf(env: Readonly<Record<string, string>>): Error {
     return error as Error;
   }
   if (argv.length === 0) return new Error("/proc/self/cmdline is empty");
-  return execve("/proc/self/exe", argv, env);
+  let program = "/proc/self/exe";
+  try {
+    program = readlinkSync(program);
+  } catch {
+    // Keep /proc/self/exe.
+  }
+  const error = execve(program, argv, env);
+  return program === "/proc/self/exe" ? error : execve("/proc/self/exe", argv, env);
 }
