@@ -86,7 +86,9 @@ async function measure(pair: BenchPair, step: Step): Promise<ScenarioRun> {
   const inRun = capture.packets.filter((p) => p.t >= t0 && p.t <= end);
   const advert = inRun.find(isNewAdvert);
   const garp = inRun.find((p): p is ArpPacket => p.kind === "arp" && p.gratuitous && p.senderIp === plan.vip && p.srcMac === step.newMaster.mac);
-  const lastOldAdvert = capture.packets.findLast((p) => isAdvert(p) && p.src === step.oldMaster.ipv4 && p.priority > 0 && p.t < t0);
+  // The last advert of the old master on the wire before the takeover, not before t0: `ip link set` takes a few ms,
+  // and an advert sent meanwhile still reached the backup and restarted its Master_Down timer.
+  const lastOldAdvert = garp ? capture.packets.findLast((p) => isAdvert(p) && p.src === step.oldMaster.ipv4 && p.priority > 0 && p.t < garp.t) : undefined;
   const expectation = expectationFor(step.kind, plan, step.newMaster, step.oldMaster);
   return {
     kind: step.kind,
