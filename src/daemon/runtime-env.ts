@@ -26,10 +26,3 @@ export function runtimeRestartEnv(env: Readonly<Record<string, string | undefine
 export function subcommandOf(args: readonly string[]): string | undefined {
   return args.find((a) => !a.startsWith("-"));
 }
-
-/** /proc/PID/cmdline's text: the arguments, each ended by a NUL. */
-export function splitCmdline(raw: string): string[] {
-  const parts = raw.split("\0");
-  if (parts.at(-1) === "") parts.pop();
-  return parts;
-}

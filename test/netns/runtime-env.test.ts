@@ -2,7 +2,8 @@
 // (src/daemon/runtime-env.ts): same PID, same arguments, nothing of the first image left open.
 
 import { afterEach, expect, test } from "bun:test";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
 import { instanceToml, VipdCluster, vipdBinary } from "./vipd-cluster.ts";
 
 let cluster: VipdCluster | null = null;
@@ -36,11 +37,14 @@ async function oneNode(): Promise<VipdCluster> {
 
 test("the daemon restarts in place with BUN_GC_TIMER_INTERVAL set, and still works", async () => {
   const c = await oneNode();
-  const daemon = await c.start("a", [], { BUN_GC_TIMER_INTERVAL: null });
+  // The last -c wins: a copy of the config under a non-ASCII name, which must survive the restart byte for byte.
+  const accented = join(c.lab.dir, "configuración-a.toml");
+  copyFileSync(c.configPath("a"), accented);
+  const daemon = await c.start("a", ["-c", accented], { BUN_GC_TIMER_INTERVAL: null });
   const pid = daemon.pid;
   // The spawned PID is the daemon (env and sh exec), now running with the setting it did not start with.
   expect(environ(pid).get("BUN_GC_TIMER_INTERVAL")).toBe("60000");
-  expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, 6)).toEqual([vipdBinary(), "run", "-c", c.configPath("a"), "-s", c.socketPath("a")]);
+  expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, 8)).toEqual([vipdBinary(), "run", "-c", c.configPath("a"), "-s", c.socketPath("a"), "-c", accented]);
   // It keeps its name (ps, pgrep vipd): the restart ran the binary by its path, not as /proc/self/exe.
   expect(readFileSync(`/proc/${pid}/comm`, "utf8").trim()).toBe("vipd");
   // The first image's descriptors were closed on exec: one event loop (epoll) only.

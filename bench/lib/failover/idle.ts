@@ -35,6 +35,42 @@ const THREAD_POLL_MS = 100;
 const RSS_POLL_MS = 1000;
 const MASTER_TIMEOUT_MS = 20_000;
 
+interface QuietWindow {
+  statCpuPct: number;
+  schedCpuPct: number;
+  rssMb: number;
+  rssAnonMb: number;
+  windowMs: number;
+}
+
+/** CPU over the window (threads polled often, see ThreadCpuMeter) and the peak RSS (polled once a second). */
+async function watchQuiet(registry: BenchRegistry, pids: readonly number[], windowMs: number): Promise<QuietWindow> {
+  const first = sample(pids);
+  const threads = new ThreadCpuMeter(pids);
+  const t0 = performance.now();
+  let peak = first;
+  let nextRssAt = t0 + RSS_POLL_MS;
+  while (performance.now() - t0 < windowMs && !registry.stopping) {
+    await Bun.sleep(Math.min(THREAD_POLL_MS, windowMs - (performance.now() - t0)));
+    threads.poll();
+    if (performance.now() < nextRssAt) continue;
+    nextRssAt += RSS_POLL_MS;
+    const s = sample(pids);
+    if (s.rssKb > peak.rssKb) peak = s;
+  }
+  const last = sample(pids);
+  threads.poll();
+  if (last.rssKb > peak.rssKb) peak = last;
+  const elapsed = performance.now() - t0;
+  return {
+    statCpuPct: ((last.statCpuMs - first.statCpuMs) / elapsed) * 100,
+    schedCpuPct: (threads.runMs / elapsed) * 100,
+    rssMb: peak.rssKb / 1024,
+    rssAnonMb: peak.rssAnonKb / 1024,
+    windowMs: elapsed,
+  };
+}
+
 export async function measureIdle(registry: BenchRegistry, vipdBinary: string, daemon: PeerKind, count: number, windowMs: number): Promise<IdleResult> {
   const pair = new BenchPair(registry, vipdBinary, {
     daemon,
@@ -52,28 +88,7 @@ export async function measureIdle(registry: BenchRegistry, vipdBinary: string, d
       throw new Error(`${daemon} did not take all ${vips.length} VIPs within ${MASTER_TIMEOUT_MS / 1000} s`);
     }
     await Bun.sleep(SETTLE_MS);
-    const pids = pair.d1.pids;
-    const first = sample(pids);
-    const threads = new ThreadCpuMeter(pids);
-    const t0 = performance.now();
-    let peak = first;
-    let nextRssAt = t0 + RSS_POLL_MS;
-    while (performance.now() - t0 < windowMs && !registry.stopping) {
-      await Bun.sleep(Math.min(THREAD_POLL_MS, windowMs - (performance.now() - t0)));
-      threads.poll();
-      if (performance.now() < nextRssAt) continue;
-      nextRssAt += RSS_POLL_MS;
-      const s = sample(pids);
-      if (s.rssKb > peak.rssKb) peak = s;
-    }
-    const last = sample(pids);
-    threads.poll();
-    const elapsed = performance.now() - t0;
-    result.statCpuPct = ((last.statCpuMs - first.statCpuMs) / elapsed) * 100;
-    result.schedCpuPct = (threads.runMs / elapsed) * 100;
-    result.rssMb = peak.rssKb / 1024;
-    result.rssAnonMb = peak.rssAnonKb / 1024;
-    result.windowMs = elapsed;
+    Object.assign(result, await watchQuiet(registry, pair.d1.pids, windowMs));
   } catch (error) {
     result.error = registry.stopping ? "interrupted" : (error as Error).message;
   } finally {
@@ -104,18 +119,10 @@ export async function measureRuntimeFloor(registry: BenchRegistry, windowMs: num
   registry.trackPid(proc.pid);
   try {
     await Bun.sleep(SETTLE_MS);
-    const threads = new ThreadCpuMeter([proc.pid]);
-    const t0 = performance.now();
-    let peak = sample([proc.pid]);
-    while (performance.now() - t0 < windowMs && !registry.stopping) {
-      await Bun.sleep(THREAD_POLL_MS);
-      threads.poll();
-      const s = sample([proc.pid]);
-      if (s.rssKb > peak.rssKb) peak = s;
-    }
-    result.cpuPct = (threads.runMs / (performance.now() - t0)) * 100;
-    result.rssMb = peak.rssKb / 1024;
-    result.rssAnonMb = peak.rssAnonKb / 1024;
+    const w = await watchQuiet(registry, [proc.pid], windowMs);
+    result.cpuPct = w.schedCpuPct;
+    result.rssMb = w.rssMb;
+    result.rssAnonMb = w.rssAnonMb;
   } catch (error) {
     result.error = (error as Error).message;
   } finally {

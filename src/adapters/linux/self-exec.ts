@@ -4,13 +4,19 @@
 // /proc/self/exe itself is the fallback when that path is gone (the binary replaced while running).
 import { readFileSync, readlinkSync } from "node:fs";
 import { execve } from "../../../ffi/index.ts";
-import { splitCmdline } from "../../daemon/runtime-env.ts";
+
+/** /proc/PID/cmdline's text: the arguments, each ended by a NUL. */
+export function splitCmdline(raw: string): string[] {
+  const parts = raw.split("\0");
+  if (parts.at(-1) === "") parts.pop();
+  return parts;
+}
 
 /** Returns only when the restart could not be made, with the reason. */
 export function restartSelf(env: Readonly<Record<string, string>>): Error {
   let argv: string[];
   try {
-    argv = splitCmdline(readFileSync("/proc/self/cmdline", "latin1"));
+    argv = splitCmdline(readFileSync("/proc/self/cmdline", "utf8"));
   } catch (error) {
     return error as Error;
   }
