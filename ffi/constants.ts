@@ -257,5 +257,10 @@ export const RT_SCOPE_HOST = 254;
 /** In a route delete request: match any scope. */
 export const RT_SCOPE_NOWHERE = 255;
 
+// timerfd (sys/timerfd.h, time.h): the scheduler's alarm.
+export const CLOCK_MONOTONIC = 1;
+export const TFD_NONBLOCK = 0o4000;
+export const TFD_CLOEXEC = 0o2000000;
+
 /** Names above that no libc/kernel UAPI header defines; the header check skips them. */
 export const NOT_IN_LIBC_HEADERS: readonly string[] = ["IPPROTO_VRRP"];

@@ -33,3 +33,4 @@ export {
   stableBuffer,
 } from "./socket.ts";
 export * from "./structs/index.ts";
+export { armTimerFd, disarmTimerFd, openTimerFd } from "./timerfd.ts";

@@ -28,6 +28,8 @@ const lib = dlopen(LIBC_NAME, {
   __errno_location: { args: [], returns: "ptr" },
   getpid: { args: [], returns: "i32" },
   execve: { args: ["ptr", "ptr", "ptr"], returns: "i32" },
+  timerfd_create: { args: ["i32", "i32"], returns: "i32" },
+  timerfd_settime: { args: ["i32", "i32", "ptr", "ptr"], returns: "i32" },
 });
 
 export const libc = lib.symbols;

@@ -7,6 +7,7 @@ export * as ifreq from "./ifreq.ts";
 export * as inPktinfo from "./in-pktinfo.ts";
 export * as in6Pktinfo from "./in6-pktinfo.ts";
 export * as iovec from "./iovec.ts";
+export * as itimerspec from "./itimerspec.ts";
 export * as ipMreqn from "./ip-mreqn.ts";
 export * as ipv6Mreq from "./ipv6-mreq.ts";
 export * as msghdr from "./msghdr.ts";

@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import type { AddressManager, LinkEvent, LinkMonitor, LinkMonitorFactory } from "../adapters/address-manager.ts";
 import type { NeighbourAnnouncer } from "../adapters/neighbour-announcer.ts";
 import type { VrrpTransportFactory } from "../adapters/vrrp-transport.ts";
+import type { AlarmFactory } from "../clock/alarm.ts";
 import { realTimers, type Timers } from "../clock/timers.ts";
 import { formatConfigError } from "../config/config-error.ts";
 import { loadConfigFile } from "../config/load.ts";
@@ -37,6 +38,7 @@ export interface HostAdapters {
   links: LinkMonitorFactory;
   transports: VrrpTransportFactory;
   announcer: NeighbourAnnouncer;
+  alarms: AlarmFactory;
 }
 
 export interface DaemonDeps {
@@ -140,6 +142,7 @@ class Daemon implements RunningDaemon {
       notifier: this.notifier,
       logs: this.deps.logs,
       timers: this.timers,
+      alarms: this.adapters.alarms,
     });
     // Every tracker's state is known before the instances start, so nobody becomes MASTER on a dead link.
     this.feedLinkStates(config);

@@ -4,6 +4,7 @@
 import type { AddressManager, AddressSpec, LinkEvent, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
 import type { NeighbourAnnouncer } from "../adapters/neighbour-announcer.ts";
 import type { ReceivedPacket, VrrpTransport, VrrpTransportFactory } from "../adapters/vrrp-transport.ts";
+import { type AlarmFactory, timersAlarm } from "../clock/alarm.ts";
 import type { Timers } from "../clock/timers.ts";
 import type { NotifyKind, NotifyScripts, NotifyState } from "../notify/notify-plan.ts";
 import type { Effect } from "../vrrp/effects.ts";
@@ -48,6 +49,8 @@ export interface DriverDeps {
   notifier: NotifySink;
   logs: LogFactory;
   timers: Timers;
+  /** The scheduler's alarm; by default one over `timers`. */
+  alarms?: AlarmFactory;
 }
 
 interface Bound {
@@ -81,7 +84,7 @@ export class Driver {
 
   constructor(private readonly deps: DriverDeps) {
     this.log = deps.logs("vrrp");
-    this.scheduler = new Scheduler(deps.timers, () => this.dispatch({ type: "TimerFired" }));
+    this.scheduler = new Scheduler(deps.timers, deps.alarms ?? timersAlarm(deps.timers), () => this.dispatch({ type: "TimerFired" }));
   }
 
   /** Opens one transport per interface and family, then starts the instances. */
@@ -230,7 +233,7 @@ export class Driver {
     for (const { plan, router, log } of this.bound.values()) {
       if (router.state !== "STOP") this.release(plan, log);
     }
-    this.scheduler.disarm();
+    await this.scheduler.close();
     for (const transport of this.transports.values()) await transport.close();
     this.started = false;
   }

@@ -1,13 +1,11 @@
 // One timer for the whole daemon: armed for the core's earliest deadline, re-armed after every event. Lateness
 // is measured, because a late advert on a short interval is how spurious failovers start.
 //
-// A long wait is armed in two stages. Linux lets a timed epoll wait end up to 0.1 % of its length late (the
-// "slack" it grants non-real-time tasks so wakeups can be batched): Master_Down_Interval at 1 s adverts (≈ 3.45 s)
-// fired ≈ 4.7 ms late, where keepalived's timerfd fires within 0.3 ms. So a wait longer than LONG_WAIT_MS stops
-// short of the deadline by a guard larger than that slack, and the short remainder (slack ≈ 50 µs) ends on time.
-// Shorter waits keep their slack (≤ 1.1 ms): for a MASTER at 1 s adverts a second wakeup per advert would cost
-// more idle CPU than a millisecond on an advert is worth.
+// The daemon's alarm is a timerfd: setTimeout counts whole milliseconds and a timed epoll wait may end 0.1 % of
+// its length late (Master_Down_Interval at 1 s adverts fired ≈ 4.7 ms late), where keepalived's timerfd fires
+// within a fraction of a millisecond.
 
+import type { Alarm, AlarmFactory } from "../clock/alarm.ts";
 import type { Timers } from "../clock/timers.ts";
 
 export interface SchedulerStats {
@@ -17,57 +15,47 @@ export interface SchedulerStats {
   maxLatenessMs: number;
 }
 
-/** Waits up to this long are armed in one go (their slack is at most 1.1 ms). */
-export const LONG_WAIT_MS = 1100;
-
-/** How far before the deadline a long wait stops: twice its worst slack, plus the 1 ms rounding of setTimeout. */
-export function earlyStopMs(waitMs: number): number {
-  return waitMs / 500 + 2;
-}
-
 export class Scheduler {
   readonly stats: SchedulerStats = { fired: 0, late: 0, maxLatenessMs: 0 };
-  private handle: unknown = null;
+  private readonly alarm: Alarm;
   private armedFor = Infinity;
-  // One callback for every arming: re-arming once per advert allocates no closure.
-  private readonly onTimer = () => this.wake();
 
   constructor(
     private readonly timers: Timers,
+    alarms: AlarmFactory,
     private readonly onDeadline: (deadline: number) => void,
-  ) {}
+  ) {
+    this.alarm = alarms(() => this.wake());
+  }
 
   /** Arms the timer for `deadline` (absolute, on the timers' clock); Infinity disarms it. */
   arm(deadline: number): void {
     if (deadline === this.armedFor) return;
-    this.disarm();
-    if (deadline === Infinity) return;
+    if (deadline === Infinity) return this.disarm();
     this.armedFor = deadline;
-    this.setTimer(deadline);
-  }
-
-  private setTimer(deadline: number): void {
-    const wait = deadline - this.timers.now();
-    this.handle = this.timers.setTimeout(this.onTimer, wait > LONG_WAIT_MS ? wait - earlyStopMs(wait) : wait);
-  }
-
-  private wake(): void {
-    this.handle = null;
-    // The first stage of a long wait: arm the remainder.
-    if (this.timers.now() < this.armedFor) this.setTimer(this.armedFor);
-    else this.fire(this.armedFor);
+    this.alarm.set(deadline - this.timers.now());
   }
 
   disarm(): void {
-    if (this.handle !== null) this.timers.clearTimeout(this.handle);
-    this.handle = null;
+    this.alarm.cancel();
     this.armedFor = Infinity;
   }
 
-  private fire(deadline: number): void {
-    this.handle = null;
+  /** Disarms for good and releases the alarm. */
+  close(): Promise<void> {
+    this.disarm();
+    return this.alarm.close();
+  }
+
+  private wake(): void {
+    // An expiry already on its way when the alarm was cancelled or set again: only the current deadline counts.
+    if (this.armedFor === Infinity) return;
+    const now = this.timers.now();
+    // Early by our clock (the alarm's clock may differ by microseconds, or the expiry was a stale one): wait the rest.
+    if (now < this.armedFor) return this.alarm.set(this.armedFor - now);
+    const deadline = this.armedFor;
     this.armedFor = Infinity;
-    const lateness = this.timers.now() - deadline;
+    const lateness = now - deadline;
     this.stats.fired++;
     if (lateness > 10) this.stats.late++;
     if (lateness > this.stats.maxLatenessMs) this.stats.maxLatenessMs = lateness;

@@ -130,12 +130,16 @@ test("graceful stop with handover: some host holds the VIP at every millisecond"
 
 test("immediate release (keepalived's way) leaves a gap of about the backup's skew time", async () => {
   const { timers, a, b } = cluster();
-  let gapMs = 0;
-  await runWhile(timers, a.driver.stop(false, 5000), () => {});
-  for (let t = 0; t < 1000 && !b.holds(); t++) {
-    timers.advance(1);
-    gapMs++;
-  }
+  let releasedAt = NaN;
+  const watch = () => {
+    if (Number.isNaN(releasedAt) && !a.holds()) releasedAt = timers.now();
+  };
+  const stopping = a.driver.stop(false, 5000);
+  watch(); // without handover the VIP is released at once, before stop()'s first await
+  expect(releasedAt).toBe(timers.now());
+  await runWhile(timers, stopping, watch);
+  for (let t = 0; t < 1000 && !b.holds(); t++) timers.advance(1);
+  const gapMs = timers.now() - releasedAt;
   const skew = b.node.router("VI_1")!.skewTimeMs;
   expect(gapMs).toBeGreaterThanOrEqual(Math.floor(skew));
   expect(gapMs).toBeLessThanOrEqual(Math.ceil(skew) + 2);

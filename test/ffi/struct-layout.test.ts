@@ -36,6 +36,8 @@ const HEADERS = [
   "linux/rtnetlink.h",
   "linux/fib_rules.h",
   "linux/filter.h",
+  "time.h",
+  "sys/timerfd.h",
 ];
 
 function numericConstants(): [string, number][] {

@@ -5,6 +5,15 @@ import * as C from "../../ffi/constants.ts";
 import * as s from "../../ffi/structs/index.ts";
 
 describe("byte order", () => {
+  test("itimerspec: a one-shot wait keeps its nanoseconds, interval zero", () => {
+    const b = new Uint8Array(s.itimerspec.SIZE).fill(0xff);
+    s.itimerspec.encodeOneShot(b, 3_453_125_001);
+    const words = new BigInt64Array(b.buffer);
+    expect([...words]).toEqual([0n, 0n, 3n, 453_125_001n]);
+    s.itimerspec.encodeOneShot(b, 5_000_000_000 * 4);
+    expect([...words]).toEqual([0n, 0n, 20n, 0n]);
+  });
+
   test("sockaddr_in: family host order, port and address network order", () => {
     const b = new Uint8Array(s.sockaddrIn.SIZE).fill(0xff);
     s.sockaddrIn.encode(b, new Uint8Array([192, 0, 2, 1]), 0x1234);

@@ -3,6 +3,7 @@
 import type { HostAdapters } from "../../daemon/daemon.ts";
 import { linuxNeighbourAnnouncer } from "./gratuitous.ts";
 import { LinuxAddressManager, linuxLinkMonitors } from "./netlink-adapter.ts";
+import { timerFdAlarms } from "./timerfd-alarm.ts";
 import { linuxVrrpTransports } from "./vrrp-socket.ts";
 
 export function linuxHostAdapters(): HostAdapters {
@@ -11,5 +12,6 @@ export function linuxHostAdapters(): HostAdapters {
     links: linuxLinkMonitors(),
     transports: linuxVrrpTransports,
     announcer: linuxNeighbourAnnouncer(),
+    alarms: timerFdAlarms,
   };
 }
