@@ -2,7 +2,7 @@
 // the effects it returns (ARCHITECTURE §1). It makes no protocol decision of its own.
 
 import type { AddressManager, AddressSpec, LinkEvent, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
-import type { NeighbourAnnouncer } from "../adapters/neighbour-announcer.ts";
+import type { Announcement, NeighbourAnnouncer } from "../adapters/neighbour-announcer.ts";
 import type { ReceivedPacket, VrrpTransport, VrrpTransportFactory } from "../adapters/vrrp-transport.ts";
 import { type AlarmFactory, timersAlarm } from "../clock/alarm.ts";
 import type { Timers } from "../clock/timers.ts";
@@ -58,6 +58,8 @@ interface Bound {
   router: Router;
   transport: VrrpTransport;
   log: Log;
+  /** plan.announce, built ahead (one per interface). */
+  announcements: { ifname: string; announcement: Announcement }[];
 }
 
 
@@ -147,7 +149,8 @@ export class Driver {
       }
       const router = this.deps.node.router(plan.name);
       if (!router) throw new Error(`no instance ${plan.name} in the core`);
-      bound.set(plan.name, { plan, router, transport, log: this.deps.logs(`vrrp:${plan.name}`) });
+      const announcements = plan.announce.map((t) => ({ ifname: t.ifname, announcement: this.deps.announcer.prepare(t.ifname, t.addresses) }));
+      bound.set(plan.name, { plan, router, transport, log: this.deps.logs(`vrrp:${plan.name}`), announcements });
     }
     return bound;
   }
@@ -192,8 +195,10 @@ export class Driver {
   /** Link and address events: link state feeds `interface:NAME` trackers; a VIP removed behind our back returns. */
   onLinkEvent(event: LinkEvent, ifnameOf: (ifindex: number) => string | undefined): void {
     if (event.type === "link") {
+      this.refreshAnnouncements(event.link.name);
       this.trackerChanged(`interface:${event.link.name}`, event.link.up && event.link.carrier);
     } else if (event.type === "link-removed") {
+      this.refreshAnnouncements(event.name);
       this.trackerChanged(`interface:${event.name}`, false);
     } else if (event.type === "address-removed") {
       for (const { plan, router, log } of this.bound.values()) {
@@ -208,7 +213,10 @@ export class Driver {
     } else if (event.type === "resync") {
       // Events were lost (the kernel's ENOBUFS): take every link's state afresh and check each MASTER's VIPs.
       this.log.warn("netlink events were lost; resynchronising link states and VIPs from a full dump");
-      for (const link of event.links) this.trackerChanged(`interface:${link.name}`, link.up && link.carrier);
+      for (const link of event.links) {
+        this.refreshAnnouncements(link.name);
+        this.trackerChanged(`interface:${link.name}`, link.up && link.carrier);
+      }
       for (const { plan, router, log } of this.bound.values()) {
         if (router.state !== "MASTER") continue;
         for (const spec of plan.addresses) {
@@ -218,6 +226,13 @@ export class Driver {
           this.addAddress(spec, log);
         }
       }
+    }
+  }
+
+  /** A link's hardware address or index may have changed: rebuild the frames that announce VIPs on it. */
+  private refreshAnnouncements(ifname: string): void {
+    for (const b of this.bound.values()) {
+      for (const a of b.announcements) if (a.ifname === ifname) a.announcement.refresh();
     }
   }
 
@@ -335,10 +350,10 @@ export class Driver {
   }
 
   private announce(b: Bound, repeat: number): void {
-    for (const target of b.plan.announce) {
-      this.deps.announcer
-        .announce(target.ifname, target.addresses, { repeat, intervalMs: b.plan.announceIntervalMs })
-        .catch((error) => b.log.warn(`gratuitous announcement on ${target.ifname} failed: ${describe(error)}`));
+    for (const { ifname, announcement } of b.announcements) {
+      announcement
+        .send({ repeat, intervalMs: b.plan.announceIntervalMs })
+        .catch((error) => b.log.warn(`gratuitous announcement on ${ifname} failed: ${describe(error)}`));
     }
   }
 }

@@ -180,6 +180,17 @@ test("link events feed the interface tracker: down is FAULT, up is BACKUP again"
   expect(a.node.router("VI_1")!.state).toBe("MASTER");
 });
 
+test("a link event rebuilds the announcements on that interface (its MAC may have changed), and only those", () => {
+  const { a } = cluster();
+  const link = { ifindex: 3, name: "eth1", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: true };
+  a.driver.onLinkEvent({ type: "link", link, change: "changed" }, () => "eth1");
+  expect(a.announcer.refreshed).toEqual([]);
+  a.driver.onLinkEvent({ type: "link", link: { ...link, ifindex: 2, name: "eth0" }, change: "changed" }, () => "eth0");
+  a.driver.onLinkEvent({ type: "link-removed", ifindex: 2, name: "eth0" }, () => "eth0");
+  a.driver.onLinkEvent({ type: "resync", links: [{ ...link, ifindex: 2, name: "eth0" }], addresses: [] }, () => "eth0");
+  expect(a.announcer.refreshed).toEqual(["eth0", "eth0", "eth0"]);
+});
+
 describe("reload", () => {
   function planFor(vips: string[], name = "VI_1"): InstancePlan {
     return {

@@ -260,6 +260,27 @@ test("notify scripts run with keepalived's conventions, in order, and notify_fif
   expect(readFileSync(fifo, "utf8")).toBe('INSTANCE "VI_1" BACKUP 150\nINSTANCE "VI_1" MASTER 150\nINSTANCE "VI_1" STOP 150\n');
 }, 30_000);
 
+test("a backup whose MAC address changed announces the new one when it takes over: clients follow it", async () => {
+  const c = await twoNodes();
+  await c.start("a");
+  await c.waitState("a", "MASTER", 3000);
+  await c.start("b");
+  await c.waitState("b", "BACKUP", 3000);
+  // The client knows the VIP at a's MAC; from now on only a gratuitous ARP can change that entry.
+  c.lab.must("client", ["ping", "-c", "1", "-W", "1", VIP]);
+  expect(c.lab.must("client", ["ip", "neigh", "show", VIP])).toContain(c.lab.mac("a"));
+  const newMac = "00:00:5e:00:53:42"; // RFC 7042 documentation range
+  const from = c.daemon("b").lines.length;
+  c.lab.must("b", ["ip", "link", "set", "dev", "eth0", "address", newMac]);
+  await Bun.sleep(200); // the daemon hears of the change from rtnetlink
+  c.lab.linkSet("bridge", c.lab.bridgePort("a"), "down");
+  await c.waitState("b", "MASTER", MDI_MAX_MS + SLACK_MS);
+  let entry = "";
+  for (let i = 0; i < 100 && !entry.includes(newMac); i++, await Bun.sleep(20)) entry = c.lab.must("client", ["ip", "neigh", "show", VIP]);
+  expect(entry).toContain(newMac);
+  expect(c.daemon("b").lines.slice(from).filter((l) => l.includes("gratuitous announcement"))).toEqual([]);
+}, 30_000);
+
 test("a VIP deleted behind the daemon's back (ip addr del) is restored at once", async () => {
   const c = await twoNodes([], [], false);
   await c.start("a");
