@@ -27,6 +27,14 @@ async function twoNodes(aExtra: string[] = [], bExtra: string[] = [], client = t
   return c;
 }
 
+/** a (priority 150) becomes MASTER alone, then b joins as BACKUP. */
+async function startMasterThenBackup(c: VipdCluster): Promise<void> {
+  await c.start("a");
+  await c.waitState("a", "MASTER", 3000);
+  await c.start("b");
+  await c.waitState("b", "BACKUP", 3000);
+}
+
 test("election: three nodes, the highest priority holds the VIP, the others are BACKUP", async () => {
   vipdBinary();
   const c = await VipdCluster.create(["a", "b", "c"]);
@@ -47,10 +55,7 @@ test("election: three nodes, the highest priority holds the VIP, the others are 
 
 test("hard failure: the master's link goes down, the backup takes over within Master_Down_Interval", async () => {
   const c = await twoNodes();
-  await c.start("a");
-  await c.waitState("a", "MASTER", 3000);
-  await c.start("b");
-  await c.waitState("b", "BACKUP", 3000);
+  await startMasterThenBackup(c);
   await Bun.sleep(300);
   c.lab.linkSet("bridge", c.lab.bridgePort("a"), "down");
   const took = await c.waitState("b", "MASTER", MDI_MAX_MS + SLACK_MS);
@@ -66,10 +71,7 @@ test("hard failure: the master's link goes down, the backup takes over within Ma
 
 test("graceful stop: a client pinging the VIP every 2 ms loses nothing (handover)", async () => {
   const c = await twoNodes();
-  await c.start("a");
-  await c.waitState("a", "MASTER", 3000);
-  await c.start("b");
-  await c.waitState("b", "BACKUP", 3000);
+  await startMasterThenBackup(c);
   const ping = c.ping(VIP, 2);
   await Bun.sleep(500);
   await c.daemon("a").stop(5000);
@@ -262,10 +264,7 @@ test("notify scripts run with keepalived's conventions, in order, and notify_fif
 
 test("a backup whose MAC address changed announces the new one when it takes over: clients follow it", async () => {
   const c = await twoNodes();
-  await c.start("a");
-  await c.waitState("a", "MASTER", 3000);
-  await c.start("b");
-  await c.waitState("b", "BACKUP", 3000);
+  await startMasterThenBackup(c);
   // The client knows the VIP at a's MAC; from now on only a gratuitous ARP can change that entry.
   c.lab.must("client", ["ping", "-c", "1", "-W", "1", VIP]);
   expect(c.lab.must("client", ["ip", "neigh", "show", VIP])).toContain(c.lab.mac("a"));
