@@ -1,5 +1,6 @@
 // Compiles the whole program (daemon, CLI, converter) into one executable: dist/vipd.
-// Usage: bun build.ts [--outfile PATH]
+// Usage: bun build.ts [--outfile PATH] [--entry FILE]
+// (--entry compiles another program exactly as vipd is: the benchmark measures the runtime's floor with it.)
 
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -8,6 +9,8 @@ const args = process.argv.slice(2);
 const outIndex = args.indexOf("--outfile");
 const outfile = outIndex >= 0 && args[outIndex + 1] ? args[outIndex + 1]! : join(import.meta.dir, "dist", "vipd");
 mkdirSync(dirname(outfile), { recursive: true });
+const entryIndex = args.indexOf("--entry");
+const entry = entryIndex >= 0 && args[entryIndex + 1] ? args[entryIndex + 1]! : join(import.meta.dir, "src", "cli", "entry.ts");
 
 const result = Bun.spawnSync(
   [
@@ -20,7 +23,7 @@ const result = Bun.spawnSync(
     // ≈ 0.5 ms before the first gratuitous ARP (traced). Bun's bytecode needs the ESM output format.
     "--bytecode",
     "--format=esm",
-    join(import.meta.dir, "src", "cli", "entry.ts"),
+    entry,
     "--outfile",
     outfile,
   ],

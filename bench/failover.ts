@@ -1,7 +1,7 @@
 // Proof on the wire: vipd pair vs keepalived pair, side by side, in private network namespaces (the lab's own
 // network, capture and timeline code). Five parts, one table each:
 //   1. the outage a pinging client sees on a hard failure, a graceful stop and a preemption, per configuration
-//      (1b: the hard failure without the cut's phase: last advert → first reply through the new master);
+//      (1b: the hard failure without the cut's phase: the old master's last advert → the new master's first GARP);
 //   2. the new master's first gratuitous ARP against its first advert, on the wire;
 //   3. idle CPU and RSS as MASTER of 1 and 100 instances;
 //   4. how long 100 instances take to move after a hard failure;

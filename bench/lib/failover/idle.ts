@@ -113,8 +113,9 @@ export async function measureRuntimeFloor(registry: BenchRegistry, windowMs: num
   const source = join(registry.dir, "floor.ts");
   const binary = join(registry.dir, "floor");
   writeFileSync(source, "setInterval(() => {}, 1000);\n");
-  const build = Bun.spawnSync([process.execPath, "build", "--compile", "--compile-exec-argv=--smol", source, "--outfile", binary], { stdout: "pipe", stderr: "pipe", timeout: 120_000 });
-  if (build.exitCode !== 0) return { ...result, error: `bun build failed: ${build.stderr}` };
+  const buildScript = join(import.meta.dir, "..", "..", "..", "build.ts");
+  const build = Bun.spawnSync([process.execPath, buildScript, "--entry", source, "--outfile", binary], { stdout: "pipe", stderr: "pipe", timeout: 120_000 });
+  if (build.exitCode !== 0) return { ...result, error: `bun build.ts failed: ${build.stdout}${build.stderr}` };
   const proc = Bun.spawn([binary], { env: { ...process.env, ...DAEMON_RUNTIME_ENV }, stdout: "ignore", stderr: "ignore" });
   registry.trackPid(proc.pid);
   try {
