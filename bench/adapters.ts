@@ -34,7 +34,9 @@ const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
 async function main(): Promise<void> {
   requireLabPrerequisites(["keepalived", "pgrep"]);
   const started = performance.now();
-  console.log(`vipd adapter benchmark — Bun ${Bun.version}, kernel ${(await Bun.file("/proc/sys/kernel/osrelease").text()).trim()}, ${navigator.hardwareConcurrency} cores`);
+  console.log(
+    `vipd adapter benchmark — Bun ${Bun.version}, kernel ${(await Bun.file("/proc/sys/kernel/osrelease").text()).trim()}, ${navigator.hardwareConcurrency} cores`,
+  );
   console.log("building the daemon…");
   vipdBinary();
 
@@ -60,7 +62,13 @@ async function main(): Promise<void> {
     ],
     ["RSS, adapters alone (bun run)", mib(idle.adapters.rssKiB), "—", "—", ""],
     ["idle CPU, 1 instance, MASTER, 1 advert/s", cpu(idle.vipd), cpu(idle.keepalived), "(context)", ""],
-    [`RSS, 1 instance, MASTER (keepalived: sum of ${idle.keepalivedProcesses} processes)`, mib(idle.vipd.rssKiB), mib(idle.keepalived.rssKiB), "—", ""],
+    [
+      `RSS, 1 instance, MASTER (keepalived: sum of ${idle.keepalivedProcesses} processes)`,
+      mib(idle.vipd.rssKiB),
+      mib(idle.keepalived.rssKiB),
+      "—",
+      "",
+    ],
   ];
   for (const r of latency.results) {
     rows.push([
@@ -85,7 +93,9 @@ async function main(): Promise<void> {
   console.log(
     `- CPU: on-CPU time summed over every thread's /proc/PID/task/*/schedstat (ns); "stat" is utime+stime from /proc/PID/stat, in 10 ms ticks (one tick over ${IDLE_WINDOW_MS / 1000} s = ${pct(1 / (IDLE_WINDOW_MS / 1000))}).`,
   );
-  console.log(`- the idle adapters saw ${idle.adapterEvents} packets/link events in their whole life (0 = the window really had no traffic).`);
+  console.log(
+    `- the idle adapters saw ${idle.adapterEvents} packets/link events in their whole life (0 = the window really had no traffic).`,
+  );
   for (const r of latency.results) {
     console.log(
       `- IPv${r.family}: ${r.count} adverts ≈ ${GAP_MS} ms apart after ${WARMUP} warm-up, ${r.lost} lost; min ${us(r.minUs)} µs, max ${us(r.maxUs)} µs; ` +

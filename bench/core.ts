@@ -29,7 +29,12 @@ if (!process.env.BUN_JSC_logGC) {
     return (section.match(/START .*=> (Eden|Full)Collection/g) ?? []).length;
   };
   if (child.exitCode !== 0) {
-    console.error(log.split("\n").filter((l) => !l.startsWith("[GC") && !l.startsWith("GC END") && !l.startsWith("Requesting GC")).join("\n"));
+    console.error(
+      log
+        .split("\n")
+        .filter((l) => !l.startsWith("[GC") && !l.startsWith("GC END") && !l.startsWith("Requesting GC"))
+        .join("\n"),
+    );
     process.exit(child.exitCode ?? 1);
   }
   const receive = collectionsBetween("@@receive-start", "@@receive-end");
@@ -87,7 +92,15 @@ const src = ip("192.0.2.1");
 const dst = ip("224.0.0.18");
 const length = encodeAdvert(
   packet,
-  { version: 3, vrid: 51, priority: 200, advertIntervalCs: 100, addresses: masterConfig.advertAddresses, authType: 0, authData: masterConfig.authData },
+  {
+    version: 3,
+    vrid: 51,
+    priority: 200,
+    advertIntervalCs: 100,
+    addresses: masterConfig.advertAddresses,
+    authType: 0,
+    authData: masterConfig.authData,
+  },
   4,
   src,
   dst,

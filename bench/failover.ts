@@ -13,7 +13,14 @@
 
 import { join } from "node:path";
 import { preflight } from "../src/lab/run-lab.ts";
-import { measureIdle, measureRuntimeFloor, IDLE_INTERVAL_CS, IDLE_VERSION, type IdleResult, type RuntimeFloor } from "./lib/failover/idle.ts";
+import {
+  measureIdle,
+  measureRuntimeFloor,
+  IDLE_INTERVAL_CS,
+  IDLE_VERSION,
+  type IdleResult,
+  type RuntimeFloor,
+} from "./lib/failover/idle.ts";
 import { measureMassMove, type MassMoveResult } from "./lib/failover/mass-move.ts";
 import { parseOptions, type BenchOptions } from "./lib/failover/options.ts";
 import { runOutageSeries, type OutageConfig, type OutageSeries } from "./lib/failover/outage.ts";
@@ -34,7 +41,11 @@ const progress = (text: string) => process.stderr.write(`… ${text}\n`);
 /** The binary under test, built from this tree into the run's private directory (a concurrent rebuild of dist/ cannot change it mid-run). */
 function buildVipd(dir: string): string {
   const outfile = join(dir, "vipd");
-  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "..", "build.ts"), "--outfile", outfile], { stdout: "pipe", stderr: "pipe", timeout: 120_000 });
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "..", "build.ts"), "--outfile", outfile], {
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 120_000,
+  });
   if (r.exitCode !== 0) throw new Error(`bun build.ts failed:\n${r.stdout}${r.stderr}`);
   return outfile;
 }
@@ -105,12 +116,15 @@ async function main(options: BenchOptions): Promise<number> {
       soak.push(await soakInterval(registry, vipd, cs, options.soakMinutes * 60_000));
     }
   }
-  const why = options.soakMinutes === null ? "ask with --soak (10 min per interval) or --soak-minutes M" : `${options.soakMinutes} min per interval`;
+  const why =
+    options.soakMinutes === null ? "ask with --soak (10 min per interval) or --soak-minutes M" : `${options.soakMinutes} min per interval`;
   show(part5Table(soak, why));
 
   registry.destroyAllSync();
   const left = registry.leftovers();
-  out(`\n${((performance.now() - started) / 1000).toFixed(0)} s; left behind: ${left.join(", ") || "nothing (no namespace of this run, no process it started)"}`);
+  out(
+    `\n${((performance.now() - started) / 1000).toFixed(0)} s; left behind: ${left.join(", ") || "nothing (no namespace of this run, no process it started)"}`,
+  );
   return 0;
 }
 

@@ -316,7 +316,7 @@ export function getPid(): number {
 export function attachFilter(fd: number, program: readonly sockFilter.Instruction[]): void {
   if (program.length === 0 || program.length > 4096) throw new RangeError(`BPF program of ${program.length} instructions`);
   const insns = stableBuffer(program.length * sockFilter.SIZE);
-  program.forEach((insn, i) => sockFilter.encode(insns, insn, i * sockFilter.SIZE));
+  for (const [i, insn] of program.entries()) sockFilter.encode(insns, insn, i * sockFilter.SIZE);
   const prog = stableBuffer(sockFprog.SIZE);
   sockFprog.encode(prog, program.length, addressOf(insns));
   setsockoptBytes(fd, C.SOL_SOCKET, C.SO_ATTACH_FILTER, prog);

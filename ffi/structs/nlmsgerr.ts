@@ -13,9 +13,7 @@ export function encode(out: Uint8Array, error: number, request: nlmsghdr.Fields,
   nlmsghdr.encode(out, request, at + OFFSETS.msg);
 }
 
-export type Decoded =
-  | { ok: true; error: number; request: nlmsghdr.Fields; tlvAt: number }
-  | { ok: false; reason: string };
+export type Decoded = { ok: true; error: number; request: nlmsghdr.Fields; tlvAt: number } | { ok: false; reason: string };
 
 /**
  * Decodes the nlmsgerr body starting at `at` (just after the outer nlmsghdr) of a message ending at `end`.

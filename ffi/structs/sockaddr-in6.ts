@@ -16,9 +16,7 @@ export function encode(out: Uint8Array, addr: Uint8Array, port: number, scopeId 
   putU32(out, at + OFFSETS.sin6_scope_id, scopeId);
 }
 
-export type Decoded =
-  | { ok: true; port: number; addr: Uint8Array; scopeId: number }
-  | { ok: false; reason: string };
+export type Decoded = { ok: true; port: number; addr: Uint8Array; scopeId: number } | { ok: false; reason: string };
 
 export function decode(b: Uint8Array, len: number, at = 0): Decoded {
   if (len < SIZE || b.length < at + SIZE) return { ok: false, reason: `sockaddr_in6 too short: ${len}` };

@@ -60,9 +60,10 @@ export const convert = defineCommand({
     }
     if (!result.lossy) return;
     const lines = result.findings.filter((f) => f.lossy).map((f) => (f.line > 0 ? `${f.file}:${f.line}` : f.file));
-    const what = lines.length === 1
-      ? "1 option that changes failover or traffic behaviour could not be converted"
-      : `${lines.length} options that change failover or traffic behaviour could not be converted`;
+    const what =
+      lines.length === 1
+        ? "1 option that changes failover or traffic behaviour could not be converted"
+        : `${lines.length} options that change failover or traffic behaviour could not be converted`;
     if (args["allow-partial"]) {
       process.stderr.write(`vipd convert: ${what} (accepted with --allow-partial): ${lines.join(", ")}\n`);
       return;

@@ -10,7 +10,8 @@ import { runLab } from "../lab/run-lab.ts";
 export function parseLabArgs(args: { routers: string; version: string; peer: string }): LabOptions | string[] {
   const problems: string[] = [];
   const routers = Number(args.routers);
-  if (!Number.isInteger(routers) || routers < MIN_ROUTERS || routers > MAX_ROUTERS) problems.push(`--routers must be an integer from ${MIN_ROUTERS} to ${MAX_ROUTERS}, got ${args.routers}`);
+  if (!Number.isInteger(routers) || routers < MIN_ROUTERS || routers > MAX_ROUTERS)
+    problems.push(`--routers must be an integer from ${MIN_ROUTERS} to ${MAX_ROUTERS}, got ${args.routers}`);
   if (args.version !== "2" && args.version !== "3") problems.push(`--version must be 2 or 3, got ${args.version}`);
   if (args.peer !== "vipd" && args.peer !== "keepalived") problems.push(`--peer must be vipd or keepalived, got ${args.peer}`);
   if (problems.length > 0) return problems;

@@ -18,4 +18,3 @@ export const main = defineCommand({
     lab: () => import("./lab.ts").then((m) => m.lab),
   },
 });
-

@@ -23,7 +23,7 @@ export const run = defineCommand({
   async run({ args }) {
     const logs = consolaLogs({ verbose: args.verbose });
     const log = logs("vipd");
-    let daemon;
+    let daemon: Awaited<ReturnType<typeof startDaemon>>;
     try {
       daemon = await startDaemon(
         { configPath: args.config, socketPath: args.socket, handover: args["release-immediately"] ? false : undefined },

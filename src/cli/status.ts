@@ -32,11 +32,19 @@ export const status = defineCommand({
       `${i.priority}${i.priority !== i.basePriority ? ` (base ${i.basePriority})` : ""}`,
       i.master ?? "-",
       i.fault ?? "",
-      Object.entries(i.drops).map(([reason, count]) => `${reason}×${count}`).join(" "),
+      Object.entries(i.drops)
+        .map(([reason, count]) => `${reason}×${count}`)
+        .join(" "),
     ]);
     for (const w of snapshot.waiting ?? []) rows.push([w.instance, `${w.ifname}/-`, "", "FAULT", "", "-", `waiting for ${w.ifname}`, ""]);
     const header = ["INSTANCE", "IF/VRID", "VER", "STATE", "PRIORITY", "MASTER", "FAULT", "DROPPED"];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-    for (const row of [header, ...rows]) process.stdout.write(`${row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()}\n`);
+    for (const row of [header, ...rows])
+      process.stdout.write(
+        `${row
+          .map((cell, c) => cell.padEnd(widths[c]!))
+          .join("  ")
+          .trimEnd()}\n`,
+      );
   },
 });

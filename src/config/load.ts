@@ -79,7 +79,10 @@ function syntaxError(e: unknown, file: string): ConfigError {
 }
 
 function byLine(list: ConfigError[]): ConfigError[] {
-  return list.map((e, i) => ({ e, i })).sort((a, b) => a.e.line - b.e.line || a.i - b.i).map((x) => x.e);
+  return list
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.line - b.e.line || a.i - b.i)
+    .map((x) => x.e);
 }
 
 function validate(problems: Problems, root: TomlTable, options: LoadOptions): VipdConfig {

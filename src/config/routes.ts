@@ -9,13 +9,34 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 const ROUTE_TYPES = ["blackhole", "unreachable", "prohibit", "throw"];
 /** Route keywords followed by one value; of these vipd uses src, via/gw, dev and table. */
 const ROUTE_VALUE_WORDS = [
-  "src", "via", "gw", "dev", "table", "scope", "metric", "priority", "preference", "protocol", "proto", "mtu", "tos",
-  "realms", "advmss", "hoplimit", "initcwnd", "initrwnd", "weight", "or",
+  "src",
+  "via",
+  "gw",
+  "dev",
+  "table",
+  "scope",
+  "metric",
+  "priority",
+  "preference",
+  "protocol",
+  "proto",
+  "mtu",
+  "tos",
+  "realms",
+  "advmss",
+  "hoplimit",
+  "initcwnd",
+  "initrwnd",
+  "weight",
+  "or",
 ];
 const ROUTE_FLAGS = ["onlink", "no_track", "inet6", "append"];
 
 export function parseRoute(raw: string): Parsed<VirtualRoute> {
-  const words = raw.trim().split(/\s+/).filter((w) => w !== "");
+  const words = raw
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== "");
   const route: VirtualRoute = { raw: raw.trim(), destination: "", src: null, via: null, dev: null, table: null, type: null };
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
@@ -58,13 +79,35 @@ function destinationOf(word: string): string | null {
 }
 
 const RULE_VALUE_WORDS = [
-  "from", "to", "table", "lookup", "priority", "preference", "pref", "iif", "oif", "fwmark", "tos", "dsfield",
-  "goto", "realms", "uidrange", "ip_proto", "sport", "dport", "protocol", "suppress_prefixlength", "suppress_ifgroup",
+  "from",
+  "to",
+  "table",
+  "lookup",
+  "priority",
+  "preference",
+  "pref",
+  "iif",
+  "oif",
+  "fwmark",
+  "tos",
+  "dsfield",
+  "goto",
+  "realms",
+  "uidrange",
+  "ip_proto",
+  "sport",
+  "dport",
+  "protocol",
+  "suppress_prefixlength",
+  "suppress_ifgroup",
 ];
 const RULE_FLAGS = ["not", "l3mdev", "no_track", "inet6"];
 
 export function parseRule(raw: string): Parsed<VirtualRule> {
-  const words = raw.trim().split(/\s+/).filter((w) => w !== "");
+  const words = raw
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== "");
   const rule: VirtualRule = { raw: raw.trim(), from: null, to: null, table: null, priority: null };
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;

@@ -163,7 +163,9 @@ function dropMissingRefs(
   const missing = refs.filter((r) => !declared.has(r.name));
   if (missing.length === 0) return;
   const value = section.get(key);
-  const entries = Array.isArray(value) ? value.filter((v) => typeof v !== "string" || !missing.some((m) => v.split(" ")[0] === m.name)) : [];
+  const entries = Array.isArray(value)
+    ? value.filter((v) => typeof v !== "string" || !missing.some((m) => v.split(" ")[0] === m.name))
+    : [];
   if (entries.length > 0) section.set(key, entries);
   for (const ref of missing) {
     const message = `${ref.name}: no such ${what}; keepalived 2.2.7 ignores the reference ("not found, ignoring"), left out`;
@@ -182,7 +184,13 @@ function resolveGroupMembers(ctx: ConvertContext, doc: TomlDocument, groups: Syn
     if (missing.length === 0) continue;
     const kept = group.members.filter((m) => instances.has(m.name)).map((m) => m.name);
     for (const m of missing) {
-      ctx.warn(group.section, m.node, `${m.name}: no such vrrp_instance; keepalived 2.2.7 leaves it out of the group, so does the conversion`, false, "group");
+      ctx.warn(
+        group.section,
+        m.node,
+        `${m.name}: no such vrrp_instance; keepalived 2.2.7 leaves it out of the group, so does the conversion`,
+        false,
+        "group",
+      );
     }
     if (kept.length > 0) {
       group.section.set("group", kept);

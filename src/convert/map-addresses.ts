@@ -77,7 +77,13 @@ function rejectLine(ctx: ConvertContext, section: TomlSection, node: ConfNode, w
   const line = lineOf(node);
   const broken = [node.keyword, ...node.args].find(isBrokenAddress);
   if (broken !== undefined) {
-    ctx.warn(section, node, `"${line}": invalid address '${broken}'; keepalived 2.2.7 skips this ${what} too, so does the conversion`, false, what);
+    ctx.warn(
+      section,
+      node,
+      `"${line}": invalid address '${broken}'; keepalived 2.2.7 skips this ${what} too, so does the conversion`,
+      false,
+      what,
+    );
   } else {
     ctx.warn(section, node, `"${line}": not supported by vipd (${reason}); keepalived added this ${what}`, true, what);
   }
@@ -102,7 +108,13 @@ export function mapRuleLine(ctx: ConvertContext, section: TomlSection, node: Con
   }
   if (parsed.value.priority !== null) return line;
   const preference = preferences.take();
-  ctx.warn(section, node, `no preference: keepalived gives it ${preference}, written as "priority ${preference}" to keep the rule order`, false, "rule");
+  ctx.warn(
+    section,
+    node,
+    `no preference: keepalived gives it ${preference}, written as "priority ${preference}" to keep the rule order`,
+    false,
+    "rule",
+  );
   return `${line} priority ${preference}`;
 }
 

@@ -61,7 +61,11 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
     }
     defaults.notifyFifo = { path, node };
     if (node.args.length > 1) {
-      ctx.warn(section, node, `owner ${node.args.slice(1).join(" ")} of the FIFO: not supported by vipd (keepalived created the FIFO with this owner)`);
+      ctx.warn(
+        section,
+        node,
+        `owner ${node.args.slice(1).join(" ")} of the FIFO: not supported by vipd (keepalived created the FIFO with this owner)`,
+      );
     }
   };
   const handlers: Record<string, Handler> = {

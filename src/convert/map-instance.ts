@@ -86,7 +86,12 @@ export function mapInstance(
       else {
         section.set("state", "BACKUP");
         const hint = word.toUpperCase() === "MASTER" ? ' (write "MASTER" exactly to make it master)' : "";
-        ctx.warnAfter(section, "state", n, `'${word}' is not "MASTER": keepalived is case-sensitive and runs it as BACKUP, written as "BACKUP"${hint}`);
+        ctx.warnAfter(
+          section,
+          "state",
+          n,
+          `'${word}' is not "MASTER": keepalived is case-sensitive and runs it as BACKUP, written as "BACKUP"${hint}`,
+        );
       }
     },
     interface: (n) => {
@@ -145,7 +150,12 @@ export function mapInstance(
     dont_track_primary: () => section.set("dont_track_primary", true),
     v3_checksum_as_v2: (n) => {
       section.set("v3_checksum_as_v2", true);
-      ctx.warnAfter(section, "v3_checksum_as_v2", n, "keepalived 2.2.7 does not know this keyword and ignores it; newer keepalived and vipd honour it");
+      ctx.warnAfter(
+        section,
+        "v3_checksum_as_v2",
+        n,
+        "keepalived 2.2.7 does not know this keyword and ignores it; newer keepalived and vipd honour it",
+      );
     },
     old_unicast_checksum: (n) => {
       if (n.args[0] === "never") {
@@ -166,7 +176,8 @@ export function mapInstance(
     ...Object.fromEntries(NOTIFY_KEYWORDS.map((k) => [k, (n: ConfNode) => mapNotify(ctx, section, n)])),
   };
   walkBlock(ctx, section, node.children!, handlers, INSTANCE_UNSUPPORTED);
-  if (!section.has("interface")) ctx.error(node, `vrrp_instance ${name}: no interface; vipd needs one (keepalived allows none only with unicast)`);
+  if (!section.has("interface"))
+    ctx.error(node, `vrrp_instance ${name}: no interface; vipd needs one (keepalived allows none only with unicast)`);
   if (!section.has("virtual_router_id")) ctx.error(node, `vrrp_instance ${name}: missing virtual_router_id`);
   applyKeepalivedRules(ctx, section, nodes, defaults);
   return info;
@@ -204,7 +215,13 @@ function mapAuthentication(ctx: ConvertContext, section: TomlSection, node: Conf
   }
   const typeWord = type.args[0] ?? "";
   if (typeWord === "AH") {
-    ctx.unsupported(section, type, "IPsec AH authentication of adverts; peers expecting AH will reject vipd's adverts", true, "auth_type AH");
+    ctx.unsupported(
+      section,
+      type,
+      "IPsec AH authentication of adverts; peers expecting AH will reject vipd's adverts",
+      true,
+      "auth_type AH",
+    );
     return;
   }
   if (typeWord !== "PASS") {
@@ -220,7 +237,11 @@ function mapAuthentication(ctx: ConvertContext, section: TomlSection, node: Conf
   let written = password;
   if (bytes.length > PASSWORD_BYTES) {
     written = new TextDecoder().decode(bytes.slice(0, PASSWORD_BYTES));
-    ctx.warn(section, pass!, `longer than ${PASSWORD_BYTES} characters: keepalived uses the first ${PASSWORD_BYTES} ("${written}"), written that way`);
+    ctx.warn(
+      section,
+      pass!,
+      `longer than ${PASSWORD_BYTES} characters: keepalived uses the first ${PASSWORD_BYTES} ("${written}"), written that way`,
+    );
   }
   section.set("authentication", { auth_type: "PASS", auth_pass: written });
 }
@@ -232,16 +253,16 @@ function isIpv6Instance(section: TomlSection): boolean {
 }
 
 /** What keepalived 2.2.7 decides after reading the block, written out so vipd does the same. */
-function applyKeepalivedRules(
-  ctx: ConvertContext,
-  section: TomlSection,
-  nodes: Record<string, ConfNode>,
-  defaults: GlobalDefaults,
-): void {
+function applyKeepalivedRules(ctx: ConvertContext, section: TomlSection, nodes: Record<string, ConfNode>, defaults: GlobalDefaults): void {
   const master = section.get("state") === "MASTER";
   if (master && nodes.authentication && !section.has("authentication") && hasAh(nodes.authentication)) {
     section.set("state", "BACKUP");
-    ctx.warnAfter(section, "state", nodes.state!, 'keepalived clears state MASTER with AH authentication ("incompatible"), written as "BACKUP"');
+    ctx.warnAfter(
+      section,
+      "state",
+      nodes.state!,
+      'keepalived clears state MASTER with AH authentication ("incompatible"), written as "BACKUP"',
+    );
   }
   const isMaster = section.get("state") === "MASTER";
   if (isMaster && !section.has("priority")) {
@@ -276,7 +297,12 @@ function fixAdvertInt(ctx: ConvertContext, section: TomlSection, node: ConfNode 
   if (version === 2 && !Number.isInteger(value)) {
     const rounded = Math.max(1, Math.round(value));
     section.set("advert_int", rounded);
-    ctx.warnAfter(section, "advert_int", node, `${value} s: VRRPv2 intervals are whole seconds; keepalived rounds to ${rounded}, written that way`);
+    ctx.warnAfter(
+      section,
+      "advert_int",
+      node,
+      `${value} s: VRRPv2 intervals are whole seconds; keepalived rounds to ${rounded}, written that way`,
+    );
   } else if (version === 3 && (value > V3_MAX_ADVERT_INT || Math.abs(value * 100 - Math.round(value * 100)) > 1e-6)) {
     ctx.error(node, `advert_int: ${value} is not a VRRPv3 interval (0.01 to ${V3_MAX_ADVERT_INT} in steps of 0.01)`);
   }
@@ -285,11 +311,16 @@ function fixAdvertInt(ctx: ConvertContext, section: TomlSection, node: ConfNode 
 /** global_defs settings that are per-instance defaults in keepalived. */
 function applyGlobalDefaults(section: TomlSection, defaults: GlobalDefaults): void {
   const from = (what: string): string => `from global_defs ${what}`;
-  if (defaults.skipCheckAdvAddr && !section.has("skip_check_adv_addr")) section.set("skip_check_adv_addr", true, from("vrrp_skip_check_adv_addr"));
+  if (defaults.skipCheckAdvAddr && !section.has("skip_check_adv_addr"))
+    section.set("skip_check_adv_addr", true, from("vrrp_skip_check_adv_addr"));
   if (defaults.smtpAlert !== null && !section.has("smtp_alert")) section.set("smtp_alert", defaults.smtpAlert, from("smtp_alert"));
   if (defaults.notifyFifo !== null) section.set("notify_fifo", defaults.notifyFifo.path, from(defaults.notifyFifo.node.keyword));
   if (defaults.strict && !section.has("accept")) {
     const owner = section.get("priority") === 255;
-    section.set("accept", owner, `vrrp_strict: keepalived ${owner ? "sets" : "clears"} accept mode at priority ${owner ? "255" : "below 255"}`);
+    section.set(
+      "accept",
+      owner,
+      `vrrp_strict: keepalived ${owner ? "sets" : "clears"} accept mode at priority ${owner ? "255" : "below 255"}`,
+    );
   }
 }

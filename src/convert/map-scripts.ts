@@ -54,7 +54,12 @@ export function mapVrrpScript(ctx: ConvertContext, doc: TomlDocument, node: Conf
       }
       // keepalived 2.2.7 runs a bare redirection such as "</dev/tcp/HOST/PORT" through /bin/sh; vipd uses no shell.
       section.set("script", `/bin/sh -c '${command.replaceAll("'", "'\\''")}'`);
-      ctx.warnAfter(section, "script", n, "a shell redirection: keepalived 2.2.7 ran it with /bin/sh, written as /bin/sh -c (/dev/tcp needs bash)");
+      ctx.warnAfter(
+        section,
+        "script",
+        n,
+        "a shell redirection: keepalived 2.2.7 ran it with /bin/sh, written as /bin/sh -c (/dev/tcp needs bash)",
+      );
     },
     interval: (n) => {
       const value = decimalArg(ctx, n, 0.01, MAX_SECONDS);

@@ -29,7 +29,10 @@ export function mapSyncGroup(ctx: ConvertContext, doc: TomlDocument, node: ConfN
         info.members.push({ name: child.keyword, node: child });
         for (const extra of child.args) info.members.push({ name: extra, node: child });
       }
-      section.set("group", info.members.map((m) => m.name));
+      section.set(
+        "group",
+        info.members.map((m) => m.name),
+      );
     },
     smtp_alert: (n) => {
       const value = boolArg(ctx, n);
@@ -38,7 +41,12 @@ export function mapSyncGroup(ctx: ConvertContext, doc: TomlDocument, node: ConfN
     sync_group_tracking_weight: () => section.set("sync_group_tracking_weight", true),
     global_tracking: (n) => {
       section.set("sync_group_tracking_weight", true);
-      ctx.warnAfter(section, "sync_group_tracking_weight", n, "deprecated in keepalived; it kept the members' tracking weights, as sync_group_tracking_weight does");
+      ctx.warnAfter(
+        section,
+        "sync_group_tracking_weight",
+        n,
+        "deprecated in keepalived; it kept the members' tracking weights, as sync_group_tracking_weight does",
+      );
     },
     ...Object.fromEntries(NOTIFY_KEYWORDS.map((k) => [k, (n: ConfNode) => mapNotify(ctx, section, n)])),
   };

@@ -7,14 +7,7 @@ import { applyConditional } from "./conditional.ts";
 import { stripComment, tokenizeLine } from "./lexer.ts";
 import { continuation, MacroTable, parseDefinition } from "./macros.ts";
 import { parseLoops, type Loop } from "./sequence.ts";
-import {
-  nodeFileSystem,
-  parseInclude,
-  resolveInclude,
-  splitLines,
-  type FileSystem,
-  type IncludeDirective,
-} from "./source.ts";
+import { nodeFileSystem, parseInclude, resolveInclude, splitLines, type FileSystem, type IncludeDirective } from "./source.ts";
 import { Diagnostics, type Diagnostic, type Token } from "./types.ts";
 
 export interface ReadOptions {
@@ -152,7 +145,7 @@ class Reader {
       return;
     }
     for (const row of loop.rows) {
-      loop.vars.forEach((name, k) => this.macros.define(name, row[k]!));
+      for (const [k, name] of loop.vars.entries()) this.macros.define(name, row[k]!);
       this.expandLoops(inner, rest, loc, depth);
     }
   }

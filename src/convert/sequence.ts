@@ -78,7 +78,12 @@ function splitTopLevel(text: string): string[] {
 }
 
 function unbrace(item: string): string[] {
-  return item.startsWith("{") && item.endsWith("}") ? item.slice(1, -1).split(",").map((s) => s.trim()) : [item];
+  return item.startsWith("{") && item.endsWith("}")
+    ? item
+        .slice(1, -1)
+        .split(",")
+        .map((s) => s.trim())
+    : [item];
 }
 
 function parseList(body: string): Loop | string {

@@ -94,4 +94,3 @@ export function splitLines(text: string): string[] {
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-

@@ -28,7 +28,15 @@ export function decimalArg(ctx: ConvertContext, node: ConfNode, min: number, max
   return numberArg(ctx, node, min, max, word, DECIMAL, `a number from ${min} to ${max}`);
 }
 
-function numberArg(ctx: ConvertContext, node: ConfNode, min: number, max: number, word: string | undefined, form: RegExp, range: string): number | null {
+function numberArg(
+  ctx: ConvertContext,
+  node: ConfNode,
+  min: number,
+  max: number,
+  word: string | undefined,
+  form: RegExp,
+  range: string,
+): number | null {
   if (word === undefined) {
     ctx.error(node, `${node.keyword}: missing value (${range})`);
     return null;

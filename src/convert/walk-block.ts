@@ -28,5 +28,5 @@ export function walkBlock(
 }
 
 export function unknownKeyword(ctx: ConvertContext, section: TomlSection | null, node: ConfNode): void {
-  ctx.warn(section, node, "unknown keyword, ignored (keepalived 2.2.7 ignores it too: \"Unknown keyword\")");
+  ctx.warn(section, node, 'unknown keyword, ignored (keepalived 2.2.7 ignores it too: "Unknown keyword")');
 }

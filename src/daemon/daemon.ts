@@ -149,10 +149,14 @@ class Daemon implements RunningDaemon {
     this.syncTrackers(config, prepared.scriptIds);
     this.driver.start();
     this.waiting = prepared.waiting;
-    for (const w of this.waiting) this.log.warn(`instance ${w.instance} waits for interface ${w.ifname} (dynamic_interfaces): FAULT until it exists`);
+    for (const w of this.waiting)
+      this.log.warn(`instance ${w.instance} waits for interface ${w.ifname} (dynamic_interfaces): FAULT until it exists`);
     this.monitor = this.adapters.links.start((event) => this.onLinkEvent(event));
     const startedAt = this.timers.now();
-    this.status = new StatusServer(this.options.socketPath, () => ({ ...snapshot(this.node, this.driver, startedAt, this.timers.now()), waiting: this.waiting }));
+    this.status = new StatusServer(this.options.socketPath, () => ({
+      ...snapshot(this.node, this.driver, startedAt, this.timers.now()),
+      waiting: this.waiting,
+    }));
     this.status.start();
     this.log.info(`vipd started: ${config.instances.length} instance(s), status on ${this.options.socketPath}`);
   }
@@ -170,7 +174,7 @@ class Daemon implements RunningDaemon {
       this.log.error("reload aborted: still running on the previous configuration");
       return false;
     }
-    let summary;
+    let summary: ReturnType<Driver["reload"]>;
     try {
       const prepared = this.prepare(loaded.config);
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
@@ -200,7 +204,11 @@ class Daemon implements RunningDaemon {
     if (event.type === "link-removed") this.driver.dropTransports(event.name);
     this.driver.onLinkEvent(event, (i) => this.linkNames.get(i));
     if (this.stopping) return;
-    if (event.type === "link" && event.change === "new" && (this.waiting.some((w) => w.ifname === event.link.name) || this.driver.lacksTransport(event.link.name))) {
+    if (
+      event.type === "link" &&
+      event.change === "new" &&
+      (this.waiting.some((w) => w.ifname === event.link.name) || this.driver.lacksTransport(event.link.name))
+    ) {
       this.refresh(`interface ${event.link.name} appeared`);
     } else if (event.type === "address-added" && this.waiting.some((w) => w.ifname === this.linkNames.get(event.address.ifindex))) {
       this.refresh(`interface ${this.linkNames.get(event.address.ifindex)} has an address`);
@@ -231,7 +239,10 @@ class Daemon implements RunningDaemon {
       await this.driver.stop(handover, longest);
       await this.monitor?.close();
       this.status?.stop();
-      await Promise.race([this.notifier.idle(), new Promise((resolve) => this.timers.setTimeout(() => resolve(undefined), NOTIFY_DRAIN_MS))]);
+      await Promise.race([
+        this.notifier.idle(),
+        new Promise((resolve) => this.timers.setTimeout(() => resolve(undefined), NOTIFY_DRAIN_MS)),
+      ]);
       this.adapters.addresses.close();
       this.adapters.announcer.close();
       this.log.info("stopped");
@@ -249,7 +260,10 @@ class Daemon implements RunningDaemon {
       if (!link) return null;
       const addresses = this.adapters.addresses.addresses(family, link.ifindex);
       // IPv4: the primary (first) address; IPv6: the link-local one (RFC 5798 §5.1.2.1).
-      const pick = family === 4 ? addresses.find((a) => a.scope === 0 || a.scope === 253) : addresses.find((a) => a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80);
+      const pick =
+        family === 4
+          ? addresses.find((a) => a.scope === 0 || a.scope === 253)
+          : addresses.find((a) => a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80);
       return pick?.address ?? null;
     };
     const usable = (s: VipdConfig["instances"][number]): string | null => {
@@ -257,14 +271,25 @@ class Daemon implements RunningDaemon {
       if (missing) return missing;
       return s.srcIp === null && !primaryAddress(s.interface, s.family) ? s.interface : null;
     };
-    const { config, waiting } = fullConfig.global.dynamicInterfaces ? withoutMissingInterfaces(fullConfig, usable) : { config: fullConfig, waiting: [] };
+    const { config, waiting } = fullConfig.global.dynamicInterfaces
+      ? withoutMissingInterfaces(fullConfig, usable)
+      : { config: fullConfig, waiting: [] };
     const core = toCore(config, primaryAddress);
     const plans = buildPlans(config, links);
-    const problems = [...(core.ok ? [] : core.errors.map((e) => `instance ${e.instance}: ${e.message}`)), ...(plans.ok ? [] : plans.errors)];
+    const problems = [
+      ...(core.ok ? [] : core.errors.map((e) => `instance ${e.instance}: ${e.message}`)),
+      ...(plans.ok ? [] : plans.errors),
+    ];
     const scriptIds = resolveIds(config.global.scriptUser?.user ?? null, config.global.scriptUser?.group ?? null);
     if (config.global.scriptUser && !scriptIds) problems.push(`global.script_user: no user ${config.global.scriptUser.user}`);
     if (problems.length > 0 || !core.ok || !plans.ok) throw new DaemonStartError(problems);
-    return { waiting, node: core.node, plans: plans.plans, groupNotify: new Map(config.syncGroups.map((g) => [g.name, notifyScripts(g.notify)])), scriptIds };
+    return {
+      waiting,
+      node: core.node,
+      plans: plans.plans,
+      groupNotify: new Map(config.syncGroups.map((g) => [g.name, notifyScripts(g.notify)])),
+      scriptIds,
+    };
   }
 
   private feedLinkStates(config: VipdConfig): void {
@@ -287,7 +312,12 @@ class Daemon implements RunningDaemon {
     for (const [name, check] of wanted) {
       if (this.scriptTrackers.has(name)) continue;
       if (check.initFail) this.driver.trackerChanged(trackerName.script(name), false);
-      const tracker = new ScriptTracker(check, this.deps.runner ?? runCommand, { changed: (n, up, last) => this.scriptChanged(n, up, last) }, this.timers);
+      const tracker = new ScriptTracker(
+        check,
+        this.deps.runner ?? runCommand,
+        { changed: (n, up, last) => this.scriptChanged(n, up, last) },
+        this.timers,
+      );
       this.scriptTrackers.set(name, { key: JSON.stringify(check), tracker });
       tracker.start();
     }
@@ -298,7 +328,8 @@ class Daemon implements RunningDaemon {
         new FileTracker(
           { name: file.name, path: file.file },
           (name, value) => {
-            if (value === null) this.deps.logs("track").warn(`track file ${name} (${file.file}) is missing or holds no number; counting it as 0`);
+            if (value === null)
+              this.deps.logs("track").warn(`track file ${name} (${file.file}) is missing or holds no number; counting it as 0`);
             this.driver.trackerChanged(trackerName.file(name), true, value ?? 0);
           },
           this.timers,
@@ -322,7 +353,13 @@ class Daemon implements RunningDaemon {
   }
 
   private scriptChanged(name: string, up: boolean, last: RunResult): void {
-    const why = up ? "succeeded" : last.timedOut ? "timed out" : last.spawnError ? `could not start (${last.spawnError})` : `failed (exit ${last.exitCode ?? last.signal})`;
+    const why = up
+      ? "succeeded"
+      : last.timedOut
+        ? "timed out"
+        : last.spawnError
+          ? `could not start (${last.spawnError})`
+          : `failed (exit ${last.exitCode ?? last.signal})`;
     this.deps.logs("track").info(`script ${name} ${why}: now ${up ? "up" : "down"}`);
     this.driver.trackerChanged(trackerName.script(name), up);
   }
@@ -382,15 +419,27 @@ function resolveIds(user: string | null, group: string | null): Ids | null {
 }
 
 /** keepalived removes its instances' addresses left behind by an earlier run (a crash, a SIGKILL) at start-up. */
-function removeStaleVips(addresses: AddressManager, plans: { name: string; addresses: { ifindex: number; address: Uint8Array; prefixlen: number }[] }[], log: ReturnType<LogFactory>, ifnameOf: (i: number) => string | undefined): void {
+function removeStaleVips(
+  addresses: AddressManager,
+  plans: { name: string; addresses: { ifindex: number; address: Uint8Array; prefixlen: number }[] }[],
+  log: ReturnType<LogFactory>,
+  ifnameOf: (i: number) => string | undefined,
+): void {
   const present = [...addresses.addresses(4), ...addresses.addresses(6)];
   for (const plan of plans) {
     for (const spec of plan.addresses) {
-      const found = present.find((a) => a.ifindex === spec.ifindex && a.address.length === spec.address.length && sameAddress(a.address, 0, spec.address, 0, spec.address.length));
+      const found = present.find(
+        (a) =>
+          a.ifindex === spec.ifindex &&
+          a.address.length === spec.address.length &&
+          sameAddress(a.address, 0, spec.address, 0, spec.address.length),
+      );
       if (!found) continue;
       try {
         addresses.deleteAddress({ ...spec, prefixlen: found.prefixlen });
-        log.warn(`removed ${formatIp(spec.address)}/${found.prefixlen} from ${ifnameOf(spec.ifindex) ?? spec.ifindex}: left behind by an earlier run of ${plan.name}`);
+        log.warn(
+          `removed ${formatIp(spec.address)}/${found.prefixlen} from ${ifnameOf(spec.ifindex) ?? spec.ifindex}: left behind by an earlier run of ${plan.name}`,
+        );
       } catch (error) {
         log.error(`could not remove stale ${formatIp(spec.address)} of ${plan.name}: ${(error as Error).message}`);
       }

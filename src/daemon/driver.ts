@@ -62,7 +62,6 @@ interface Bound {
   announcements: { ifname: string; announcement: Announcement }[];
 }
 
-
 export class Driver {
   readonly scheduler: Scheduler;
   private bound = new Map<string, Bound>();
@@ -141,15 +140,17 @@ export class Driver {
       let transport = this.transports.get(key);
       if (!transport) {
         const ifname = plan.ifname;
-        transport = this.deps.transports.open(
-          { ifname, family: plan.family, group: plan.group, source: plan.source },
-          (packet) => this.onPacket(ifname, packet),
+        transport = this.deps.transports.open({ ifname, family: plan.family, group: plan.group, source: plan.source }, (packet) =>
+          this.onPacket(ifname, packet),
         );
         this.transports.set(key, transport);
       }
       const router = this.deps.node.router(plan.name);
       if (!router) throw new Error(`no instance ${plan.name} in the core`);
-      const announcements = plan.announce.map((t) => ({ ifname: t.ifname, announcement: this.deps.announcer.prepare(t.ifname, t.addresses) }));
+      const announcements = plan.announce.map((t) => ({
+        ifname: t.ifname,
+        announcement: this.deps.announcer.prepare(t.ifname, t.addresses),
+      }));
       bound.set(plan.name, { plan, router, transport, log: this.deps.logs(`vrrp:${plan.name}`), announcements });
     }
     return bound;
@@ -204,10 +205,15 @@ export class Driver {
       for (const { plan, router, log } of this.bound.values()) {
         if (router.state !== "MASTER") continue;
         const spec = plan.addresses.find(
-          (a) => a.ifindex === event.address.ifindex && a.address.length === event.address.address.length && sameAddress(a.address, 0, event.address.address, 0, a.address.length),
+          (a) =>
+            a.ifindex === event.address.ifindex &&
+            a.address.length === event.address.address.length &&
+            sameAddress(a.address, 0, event.address.address, 0, a.address.length),
         );
         if (!spec) continue;
-        log.warn(`VIP ${formatSpec(spec)} on ${ifnameOf(spec.ifindex) ?? spec.ifindex} was removed by someone else while MASTER; restoring it`);
+        log.warn(
+          `VIP ${formatSpec(spec)} on ${ifnameOf(spec.ifindex) ?? spec.ifindex} was removed by someone else while MASTER; restoring it`,
+        );
         this.addAddress(spec, log);
       }
     } else if (event.type === "resync") {
@@ -220,9 +226,16 @@ export class Driver {
       for (const { plan, router, log } of this.bound.values()) {
         if (router.state !== "MASTER") continue;
         for (const spec of plan.addresses) {
-          const present = event.addresses.some((a) => a.ifindex === spec.ifindex && a.address.length === spec.address.length && sameAddress(a.address, 0, spec.address, 0, spec.address.length));
+          const present = event.addresses.some(
+            (a) =>
+              a.ifindex === spec.ifindex &&
+              a.address.length === spec.address.length &&
+              sameAddress(a.address, 0, spec.address, 0, spec.address.length),
+          );
           if (present) continue;
-          log.warn(`VIP ${formatSpec(spec)} on ${ifnameOf(spec.ifindex) ?? spec.ifindex} went missing while events were lost; restoring it`);
+          log.warn(
+            `VIP ${formatSpec(spec)} on ${ifnameOf(spec.ifindex) ?? spec.ifindex} went missing while events were lost; restoring it`,
+          );
           this.addAddress(spec, log);
         }
       }
@@ -322,20 +335,54 @@ export class Driver {
 
   private claim(plan: Pick<InstancePlan, "addresses" | "routes" | "rules">, log: Log): void {
     for (const spec of plan.addresses) this.addAddress(spec, log);
-    for (const route of plan.routes) this.tryNetlink(() => this.deps.addresses.addRoute(route), ["EEXIST"], () => "add route", log);
-    for (const rule of plan.rules) this.tryNetlink(() => this.deps.addresses.addRule(rule), ["EEXIST"], () => "add rule", log);
+    for (const route of plan.routes)
+      this.tryNetlink(
+        () => this.deps.addresses.addRoute(route),
+        ["EEXIST"],
+        () => "add route",
+        log,
+      );
+    for (const rule of plan.rules)
+      this.tryNetlink(
+        () => this.deps.addresses.addRule(rule),
+        ["EEXIST"],
+        () => "add rule",
+        log,
+      );
   }
 
   private release(plan: Pick<InstancePlan, "addresses" | "routes" | "rules">, log: Log): void {
-    for (const rule of plan.rules) this.tryNetlink(() => this.deps.addresses.deleteRule(rule), ["ENOENT", "ESRCH"], () => "delete rule", log);
-    for (const route of plan.routes) this.tryNetlink(() => this.deps.addresses.deleteRoute(route), ["ESRCH", "ENOENT"], () => "delete route", log);
+    for (const rule of plan.rules)
+      this.tryNetlink(
+        () => this.deps.addresses.deleteRule(rule),
+        ["ENOENT", "ESRCH"],
+        () => "delete rule",
+        log,
+      );
+    for (const route of plan.routes)
+      this.tryNetlink(
+        () => this.deps.addresses.deleteRoute(route),
+        ["ESRCH", "ENOENT"],
+        () => "delete route",
+        log,
+      );
     for (const spec of plan.addresses) {
-      this.tryNetlink(() => this.deps.addresses.deleteAddress(spec), ["EADDRNOTAVAIL"], () => `delete ${formatSpec(spec)}`, log);
+      this.tryNetlink(
+        () => this.deps.addresses.deleteAddress(spec),
+        ["EADDRNOTAVAIL"],
+        () => `delete ${formatSpec(spec)}`,
+        log,
+      );
     }
   }
 
   private addAddress(spec: AddressSpec, log: Log): void {
-    this.tryNetlink(() => this.deps.addresses.addAddress(spec), ["EEXIST"], () => `add ${formatSpec(spec)}`, log);
+    this.tryNetlink(
+      () => this.deps.addresses.addAddress(spec),
+      ["EEXIST"],
+      () => `add ${formatSpec(spec)}`,
+      log,
+    );
   }
 
   /**

@@ -31,7 +31,10 @@ export class Scheduler {
   /** Arms the timer for `deadline` (absolute, on the timers' clock); Infinity disarms it. */
   arm(deadline: number): void {
     if (deadline === this.armedFor) return;
-    if (deadline === Infinity) return this.disarm();
+    if (deadline === Infinity) {
+      this.disarm();
+      return;
+    }
     this.armedFor = deadline;
     this.alarm.set(deadline - this.timers.now());
   }
@@ -52,7 +55,10 @@ export class Scheduler {
     if (this.armedFor === Infinity) return;
     const now = this.timers.now();
     // Early by our clock (the alarm's clock may differ by microseconds, or the expiry was a stale one): wait the rest.
-    if (now < this.armedFor) return this.alarm.set(this.armedFor - now);
+    if (now < this.armedFor) {
+      this.alarm.set(this.armedFor - now);
+      return;
+    }
     const deadline = this.armedFor;
     this.armedFor = Infinity;
     const lateness = now - deadline;

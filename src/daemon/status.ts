@@ -40,7 +40,8 @@ export interface StatusSnapshot {
 }
 
 export function snapshot(node: VrrpNode, driver: Driver, startedAt: number, now: number): StatusSnapshot {
-  const nonZero = (counters: Record<string, number>) => Object.fromEntries(REJECT_REASONS.filter((r) => counters[r]! > 0).map((r) => [r, counters[r]!]));
+  const nonZero = (counters: Record<string, number>) =>
+    Object.fromEntries(REJECT_REASONS.filter((r) => counters[r]! > 0).map((r) => [r, counters[r]!]));
   return {
     version: packageJson.version,
     pid: process.pid,

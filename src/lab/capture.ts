@@ -70,9 +70,18 @@ export function parseTcpdumpLine(line: string): Packet | null {
   const vrrp = VRRP.exec(body);
   if (vrrp) {
     const interval = vrrp[4] === undefined ? null : Number(vrrp[4]) * (vrrp[5] === "s" ? 100 : 1);
-    return { ...base, kind: "advert", src, version: Number(vrrp[1]), vrid: Number(vrrp[2]), priority: Number(vrrp[3]), intervalCs: interval };
+    return {
+      ...base,
+      kind: "advert",
+      src,
+      version: Number(vrrp[1]),
+      vrid: Number(vrrp[2]),
+      priority: Number(vrrp[3]),
+      intervalCs: interval,
+    };
   }
   const echo = ECHO.exec(body);
-  if (echo) return { ...base, kind: echo[1] === "request" ? "echo-request" : "echo-reply", src, dst, id: Number(echo[2]), seq: Number(echo[3]) };
+  if (echo)
+    return { ...base, kind: echo[1] === "request" ? "echo-request" : "echo-reply", src, dst, id: Number(echo[2]), seq: Number(echo[3]) };
   return null;
 }

@@ -30,7 +30,12 @@ export interface Verdict {
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
-export function expectationFor(kind: ScenarioKind, plan: LabPlan, newMaster: { name: string; priority: number }, oldMaster: { name: string }): Expectation {
+export function expectationFor(
+  kind: ScenarioKind,
+  plan: LabPlan,
+  newMaster: { name: string; priority: number },
+  oldMaster: { name: string },
+): Expectation {
   const intervalMs = plan.advertIntervalCs * 10;
   const skew = skewTimeMs(plan.version, newMaster.priority, plan.advertIntervalCs);
   const mdi = masterDownIntervalMs(plan.version, newMaster.priority, plan.advertIntervalCs);
@@ -64,7 +69,11 @@ export function expectationFor(kind: ScenarioKind, plan: LabPlan, newMaster: { n
 
 export function judge(expectation: Expectation, measure: ScenarioMeasure, newMaster: string): Verdict {
   if (measure.takeoverAt === null) return { pass: false, reason: `${newMaster} never advertised` };
-  if (measure.masterAtEnd !== newMaster) return { pass: false, reason: `at the end the master was ${measure.masterAtEnd ?? "unclear (none or several advertising)"}, not ${newMaster}` };
+  if (measure.masterAtEnd !== newMaster)
+    return {
+      pass: false,
+      reason: `at the end the master was ${measure.masterAtEnd ?? "unclear (none or several advertising)"}, not ${newMaster}`,
+    };
   if (measure.ongoing) return { pass: false, reason: "the client got no reply by the end of the scenario" };
   if (measure.sent === 0) return { pass: false, reason: "the client sent no ping" };
   if (expectation.maxOutageMs === null) {

@@ -22,7 +22,20 @@ export class Capture {
     this.proc = this.net.spawn(
       this.net.plan.client,
       "tcpdump",
-      ["tcpdump", "-i", "eth0", "-n", "-l", "-e", "-tt", "--time-stamp-precision=micro", "--immediate-mode", "-B", "8192", "vrrp or arp or icmp"],
+      [
+        "tcpdump",
+        "-i",
+        "eth0",
+        "-n",
+        "-l",
+        "-e",
+        "-tt",
+        "--time-stamp-precision=micro",
+        "--immediate-mode",
+        "-B",
+        "8192",
+        "vrrp or arp or icmp",
+      ],
       (line) => {
         const packet = parseTcpdumpLine(line);
         if (packet) this.packets.push(packet);

@@ -43,7 +43,9 @@ export function formatOffset(ms: number): string {
 
 export function padTable(rows: string[][], rightAligned: ReadonlySet<number> = new Set()): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell));
+  }
   return rows.map((row) =>
     row
       .map((cell, i) => {
@@ -57,6 +59,7 @@ export function padTable(rows: string[][], rightAligned: ReadonlySet<number> = n
 }
 
 function visibleLength(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
   return text.replace(/\u001b\[[0-9;]*m/g, "").length;
 }
 
@@ -84,7 +87,12 @@ export function formatHeader(style: Style, plan: LabPlan, info: HeaderInfo): str
 export function formatScenario(style: Style, result: ScenarioResult): string {
   const m = result.measure;
   const lines = [bold(style, `${result.index}. ${result.title}`)];
-  lines.push(...padTable(m.events.map((e) => [`  ${formatOffset(e.at)}`, e.text]), new Set([0])));
+  lines.push(
+    ...padTable(
+      m.events.map((e) => [`  ${formatOffset(e.at)}`, e.text]),
+      new Set([0]),
+    ),
+  );
   const outage = `${formatMs(m.outageMs)}${m.ongoing ? " (still no reply at the end)" : ""}`;
   lines.push(`  outage (longest gap between replies): ${outage}; ${m.lost} of ${m.sent} pings lost`);
   lines.push(`  expected: ${result.expectation.text}`);
@@ -96,7 +104,13 @@ export function formatScenario(style: Style, result: ScenarioResult): string {
 export function formatSummary(style: Style, results: ScenarioResult[], elapsedMs: number, plannedCount: number): string {
   const rows = [
     ["  scenario", "expected", "outage", "lost", "verdict"],
-    ...results.map((r) => [`  ${r.index}. ${shortTitle(r.kind)}`, r.expectation.short, formatMs(r.measure.outageMs), String(r.measure.lost), verdictWord(style, r.verdict)]),
+    ...results.map((r) => [
+      `  ${r.index}. ${shortTitle(r.kind)}`,
+      r.expectation.short,
+      formatMs(r.measure.outageMs),
+      String(r.measure.lost),
+      verdictWord(style, r.verdict),
+    ]),
   ];
   const passed = results.filter((r) => r.verdict.pass).length;
   const all = passed === plannedCount && results.length === plannedCount;

@@ -10,7 +10,6 @@ import { isAlive, type LabProcess } from "./lab-process.ts";
 import type { LabNetwork } from "./namespaces.ts";
 import type { RouterPlan } from "./plan.ts";
 
-
 const START_TIMEOUT_MS = 15_000;
 
 /**
@@ -68,13 +67,33 @@ export class RouterDaemon {
       // -n foreground, -l log to the console, -G not to syslog, -P VRRP only; private pid files so that parallel
       // labs never collide and the VRRP child can be found by its PID.
       this.proc = this.net.spawn(this.router, `keepalived on ${this.router.name}`, [
-        "keepalived", "-n", "-l", "-G", "-P", "-f", config,
-        "-p", this.path("pid"), "-r", this.path("vrrp.pid"), "-c", this.path("checkers.pid"), "-b", this.path("bfd.pid"),
+        "keepalived",
+        "-n",
+        "-l",
+        "-G",
+        "-P",
+        "-f",
+        config,
+        "-p",
+        this.path("pid"),
+        "-r",
+        this.path("vrrp.pid"),
+        "-c",
+        this.path("checkers.pid"),
+        "-b",
+        this.path("bfd.pid"),
       ]);
       await this.expectLine(/Entering (BACKUP|MASTER|FAULT) STATE/);
       return;
     }
-    this.proc = this.net.spawn(this.router, `vipd on ${this.router.name}`, [...selfCommand(), "run", "-c", config, "-s", this.path("sock")]);
+    this.proc = this.net.spawn(this.router, `vipd on ${this.router.name}`, [
+      ...selfCommand(),
+      "run",
+      "-c",
+      config,
+      "-s",
+      this.path("sock"),
+    ]);
     await this.expectLine(/vipd started/);
   }
 

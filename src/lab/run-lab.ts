@@ -30,7 +30,8 @@ export function preflight(options: LabOptions, uid: number | undefined = process
   ];
   if (options.peer === "keepalived") tools.push(["keepalived", "keepalived"]);
   for (const [tool, pkg] of tools) {
-    if (!Bun.which(tool)) problems.push(`vipd lab needs \`${tool}\`, which is not on PATH (apt-get install ${pkg}, or scripts/install-deps.sh)`);
+    if (!Bun.which(tool))
+      problems.push(`vipd lab needs \`${tool}\`, which is not on PATH (apt-get install ${pkg}, or scripts/install-deps.sh)`);
   }
   if (options.peer === "keepalived" && Bun.which("keepalived") && keepalivedVersion() === null) {
     problems.push("`keepalived --version` did not run: keepalived is needed for --peer keepalived");
@@ -87,7 +88,12 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<number> {
       style: io.style,
       print: io.out,
     };
-    io.out(formatHeader(io.style, plan, { command: selfCommand().join(" "), keepalivedVersion: options.peer === "keepalived" ? keepalivedVersion() : null }));
+    io.out(
+      formatHeader(io.style, plan, {
+        command: selfCommand().join(" "),
+        keepalivedVersion: options.peer === "keepalived" ? keepalivedVersion() : null,
+      }),
+    );
     await ctx.capture.start();
     io.out(`\n${bold(io.style, "election")}`);
     await runElection(ctx);

@@ -76,7 +76,9 @@ export async function waitStableMaster(ctx: LabContext, router: RouterPlan, time
     if (advertising && (!needReplies || lastReplyMac === router.mac)) return;
     if (performance.now() > deadline) {
       const who = [...sources].join(", ") || "nobody";
-      throw new Error(`${router.name} did not become the stable master within ${formatMs(timeoutMs)} (advertising lately: ${who}; last reply from ${lastReplyMac ?? "nobody"})`);
+      throw new Error(
+        `${router.name} did not become the stable master within ${formatMs(timeoutMs)} (advertising lately: ${who}; last reply from ${lastReplyMac ?? "nobody"})`,
+      );
     }
     await Bun.sleep(10);
   }
@@ -110,7 +112,11 @@ async function runScenario(ctx: LabContext, index: number, spec: ScenarioSpec): 
   const t0 = nowMs();
   const marks = await spec.inject();
   const from = ctx.capture.packets.findIndex((p) => p.t >= t0 - 50);
-  const taken = await ctx.capture.waitFor((p) => isAdvert(p) && p.src === spec.newMaster.ipv4 && p.priority > 0 && p.t >= t0, t.takeoverMs, Math.max(0, from));
+  const taken = await ctx.capture.waitFor(
+    (p) => isAdvert(p) && p.src === spec.newMaster.ipv4 && p.priority > 0 && p.t >= t0,
+    t.takeoverMs,
+    Math.max(0, from),
+  );
   const notes: string[] = [];
   if (taken) {
     try {
@@ -137,7 +143,15 @@ async function runScenario(ctx: LabContext, index: number, spec: ScenarioSpec): 
     faultText: spec.faultText,
   });
   const expectation = expectationFor(spec.kind, ctx.plan, spec.newMaster, spec.oldMaster);
-  return { index, kind: spec.kind, title: spec.title, expectation, measure, verdict: judge(expectation, measure, spec.newMaster.name), notes };
+  return {
+    index,
+    kind: spec.kind,
+    title: spec.title,
+    expectation,
+    measure,
+    verdict: judge(expectation, measure, spec.newMaster.name),
+    notes,
+  };
 }
 
 /** Runs the four scenarios in order, appending each result to `results` as soon as it is known. */
@@ -167,7 +181,9 @@ export async function runScenarios(ctx: LabContext, results: ScenarioResult[]): 
   const restoreAt = nowMs();
   ctx.net.setPort(r1, "up");
   await waitStableMaster(ctx, r1, t.takeoverMs);
-  ctx.print(`  then: ${r1.port} up again; ${r1.name} (FAULT, then BACKUP) preempted ${r2.name} and holds the VIP again (${formatMs(nowMs() - restoreAt)})`);
+  ctx.print(
+    `  then: ${r1.port} up again; ${r1.name} (FAULT, then BACKUP) preempted ${r2.name} and holds the VIP again (${formatMs(nowMs() - restoreAt)})`,
+  );
 
   show(
     await runScenario(ctx, 2, {
@@ -184,7 +200,11 @@ export async function runScenarios(ctx: LabContext, results: ScenarioResult[]): 
         const asked = nowMs();
         const exited = await d1.stop(t.takeoverMs);
         const code = d1.process?.proc.exitCode;
-        return [exited ? `${r1.name}'s vipd exited with status ${code} (${formatMs(nowMs() - asked)} after the new master was stable)` : `${r1.name}'s vipd did not exit in time and was killed`];
+        return [
+          exited
+            ? `${r1.name}'s vipd exited with status ${code} (${formatMs(nowMs() - asked)} after the new master was stable)`
+            : `${r1.name}'s vipd did not exit in time and was killed`,
+        ];
       },
     }),
   );

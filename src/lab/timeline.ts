@@ -67,21 +67,28 @@ export function buildTimeline(packets: readonly Packet[], w: ScenarioWindow): Sc
   if (resign) events.push({ at: rel(resign.t), text: `${w.oldMaster.name} sends priority 0 (leaving the master role)` });
 
   const firstNew = adverts.find((a) => a.src === w.newMaster.ipv4 && a.t >= w.t0 && a.priority > 0);
-  if (firstNew) events.push({ at: rel(firstNew.t), text: `first advert from ${w.newMaster.name} (priority ${firstNew.priority}): new master` });
+  if (firstNew)
+    events.push({ at: rel(firstNew.t), text: `first advert from ${w.newMaster.name} (priority ${firstNew.priority}): new master` });
   else events.push({ at: rel(w.end), text: `${w.newMaster.name} never advertised` });
 
   // The GARP may leave just before the advert (the same transition), so look from the fault, not the advert.
-  const garp = inWindow.find((p) => p.kind === "arp" && p.gratuitous && p.senderIp === w.vip && p.srcMac === w.newMaster.mac && p.t >= w.t0);
+  const garp = inWindow.find(
+    (p) => p.kind === "arp" && p.gratuitous && p.senderIp === w.vip && p.srcMac === w.newMaster.mac && p.t >= w.t0,
+  );
   if (garp) events.push({ at: rel(garp.t), text: `first gratuitous ARP for ${w.vip} (from ${w.newMaster.name})` });
 
-  const echoes = inWindow.filter((p): p is EchoPacket => (p.kind === "echo-request" && p.dst === w.vip) || (p.kind === "echo-reply" && p.src === w.vip));
+  const echoes = inWindow.filter(
+    (p): p is EchoPacket => (p.kind === "echo-request" && p.dst === w.vip) || (p.kind === "echo-reply" && p.src === w.vip),
+  );
   const replies = echoes.filter((p) => p.kind === "echo-reply");
   const gap = longestGap(replies, w);
   const notable = gap.ms > GAP_EVENT_MIN_MS;
-  if (notable && gap.before) events.push({ at: rel(gap.before.t), text: `last reply before the longest gap (from ${nameOfMac(gap.before.srcMac)})` });
+  if (notable && gap.before)
+    events.push({ at: rel(gap.before.t), text: `last reply before the longest gap (from ${nameOfMac(gap.before.srcMac)})` });
   if (notable && gap.after) events.push({ at: rel(gap.after.t), text: `first reply after the gap (from ${nameOfMac(gap.after.srcMac)})` });
   const firstFromNew = replies.find((r) => r.srcMac === w.newMaster.mac && r.t >= w.t0);
-  if (firstFromNew && (!notable || firstFromNew !== gap.after)) events.push({ at: rel(firstFromNew.t), text: `first reply from ${w.newMaster.name}` });
+  if (firstFromNew && (!notable || firstFromNew !== gap.after))
+    events.push({ at: rel(firstFromNew.t), text: `first reply from ${w.newMaster.name}` });
 
   const { sent, lost } = countLoss(packets, echoes, w);
   events.sort((a, b) => a.at - b.at);

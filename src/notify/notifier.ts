@@ -36,7 +36,9 @@ export class Notifier {
         const result = await this.options.runner({ argv, uid: this.options.uid, gid: this.options.gid });
         if (result.exitCode !== 0) {
           const why = result.spawnError ?? (result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`);
-          this.options.log.warn(`notify ${argv.join(" ")} for ${kind} ${name} ${state} failed: ${why}${result.stderr ? `: ${result.stderr.trim()}` : ""}`);
+          this.options.log.warn(
+            `notify ${argv.join(" ")} for ${kind} ${name} ${state} failed: ${why}${result.stderr ? `: ${result.stderr.trim()}` : ""}`,
+          );
         }
       }
     });

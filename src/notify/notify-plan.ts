@@ -24,13 +24,7 @@ const SPECIFIC: Record<NotifyState, keyof NotifyScripts | null> = {
 };
 
 /** The argv lists to run, in order. A line that cannot be split is left out (the config check reports it). */
-export function notifyCommands(
-  scripts: NotifyScripts,
-  kind: NotifyKind,
-  name: string,
-  state: NotifyState,
-  priority: number,
-): string[][] {
+export function notifyCommands(scripts: NotifyScripts, kind: NotifyKind, name: string, state: NotifyState, priority: number): string[][] {
   const commands: string[][] = [];
   const specificKey = SPECIFIC[state];
   const specific = specificKey ? scripts[specificKey] : undefined;

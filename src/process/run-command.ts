@@ -48,7 +48,7 @@ export function runCommand(options: RunOptions): Promise<RunResult> {
       finish({ exitCode: null, signal: null, spawnError: "empty command", pid: null });
       return;
     }
-    let child;
+    let child: ReturnType<typeof spawn>;
     try {
       child = spawn(program, args, {
         stdio: ["ignore", "ignore", "pipe"],
@@ -65,7 +65,9 @@ export function runCommand(options: RunOptions): Promise<RunResult> {
     child.stderr?.on("data", (chunk: Buffer) => {
       if (stderr.length < STDERR_KEPT) stderr += chunk.toString("utf8").slice(0, STDERR_KEPT - stderr.length);
     });
-    child.on("error", (error: NodeJS.ErrnoException) => finish({ exitCode: null, signal: null, spawnError: error.code ?? error.message, pid }));
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      finish({ exitCode: null, signal: null, spawnError: error.code ?? error.message, pid }),
+    );
     child.on("exit", (code, signal) => finish({ exitCode: code, signal, spawnError: null, pid }));
     if (options.timeoutMs !== undefined && pid !== null) {
       timer = setTimeout(() => {

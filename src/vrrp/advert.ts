@@ -4,13 +4,7 @@
 // are shared constant objects. A decoded advert is valid until the next decode on the same decoder.
 
 import { addWords, finishChecksum, pseudoHeaderSumV4, pseudoHeaderSumV6 } from "./checksum.ts";
-import {
-  AUTH_NONE,
-  IPPROTO_VRRP,
-  VRRP_AUTH_DATA_LENGTH,
-  VRRP_HEADER_LENGTH,
-  VRRP_TYPE_ADVERTISEMENT,
-} from "./constants.ts";
+import { AUTH_NONE, IPPROTO_VRRP, VRRP_AUTH_DATA_LENGTH, VRRP_HEADER_LENGTH, VRRP_TYPE_ADVERTISEMENT } from "./constants.ts";
 import { addressLength, formatIp, type IpFamily } from "./ip-address.ts";
 import type { RejectReason } from "./reject-reason.ts";
 
@@ -185,8 +179,7 @@ export class AdvertDecoder {
 
     let checksumForm: ChecksumForm = "pseudo-header";
     if (computeChecksum(packet, offset, length, version, family, src, dst, "pseudo-header") !== 0) {
-      const otherFormFits =
-        version === 3 && family === 4 && computeChecksum(packet, offset, length, 3, 4, src, dst, "as-v2") === 0;
+      const otherFormFits = version === 3 && family === 4 && computeChecksum(packet, offset, length, 3, 4, src, dst, "as-v2") === 0;
       if (!otherFormFits) return reject("bad-checksum");
       checksumForm = "as-v2";
     }

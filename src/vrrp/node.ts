@@ -50,7 +50,10 @@ export interface ReconfigureSummary {
  * unicast peers, not the name. A kept instance keeps its state and its VIPs.
  */
 export function instanceKey(config: InstanceConfig): string {
-  const peers = config.unicastPeers.map((p) => p.join(".")).sort().join(",");
+  const peers = config.unicastPeers
+    .map((p) => p.join("."))
+    .sort()
+    .join(",");
   return `${config.interface}|${config.family}|${config.vrid}|${peers}`;
 }
 
@@ -66,7 +69,10 @@ export class VrrpNode {
   private readonly decoder = new AdvertDecoder();
 
   constructor(config: NodeConfig) {
-    this.index(config.instances.map((instance) => new Router(instance)), config.syncGroups);
+    this.index(
+      config.instances.map((instance) => new Router(instance)),
+      config.syncGroups,
+    );
   }
 
   get routers(): readonly Router[] {
@@ -95,7 +101,11 @@ export class VrrpNode {
     // Check the new indexes before touching any router, so a bad config leaves everything as it was.
     const previous = this.snapshotIndexes();
     try {
-      this.index(routers, config.syncGroups, plan.map(({ instance }) => instance));
+      this.index(
+        routers,
+        config.syncGroups,
+        plan.map(({ instance }) => instance),
+      );
     } catch (error) {
       this.restoreIndexes(previous);
       throw error;
@@ -125,7 +135,11 @@ export class VrrpNode {
   }
 
   /** Builds the lookup tables; `configs` gives the names and keys to index under when routers are reused. */
-  private index(routers: Router[], syncGroups: readonly SyncGroupConfig[], configs: readonly InstanceConfig[] = routers.map((r) => r.config)): void {
+  private index(
+    routers: Router[],
+    syncGroups: readonly SyncGroupConfig[],
+    configs: readonly InstanceConfig[] = routers.map((r) => r.config),
+  ): void {
     this.routerList = routers;
     this.byName = new Map();
     this.byInterface = new Map();

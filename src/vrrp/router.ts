@@ -203,7 +203,7 @@ export class Router {
     }
     switch (this.state) {
       case "BACKUP":
-        this.receiveAsBackup(advert, nowMs, out);
+        this.receiveAsBackup(advert, nowMs);
         return;
       case "MASTER":
         this.receiveAsMaster(advert, nowMs, out);
@@ -291,7 +291,7 @@ export class Router {
 
   // ---- the state machine --------------------------------------------------------------------------------
 
-  private receiveAsBackup(advert: ReceivedAdvert, nowMs: number, out: Effect[]): void {
+  private receiveAsBackup(advert: ReceivedAdvert, nowMs: number): void {
     if (advert.priority === VRRP_PRIO_STOP) {
       // The master is leaving: take over after Skew_Time only (RFC 5798 §6.4.2).
       this.lastHeard = "resign";
@@ -331,8 +331,7 @@ export class Router {
     const size = addressLength(this.config.family);
     const higher =
       advert.priority > this.priority ||
-      (advert.priority === this.priority &&
-        compareAddressBytes(advert.src, 0, this.config.primaryAddress, 0, size) > 0);
+      (advert.priority === this.priority && compareAddressBytes(advert.src, 0, this.config.primaryAddress, 0, size) > 0);
     if (higher) {
       this.rememberMaster(advert);
       this.lastHeard = "accepted";
@@ -392,7 +391,8 @@ export class Router {
         this.emitAdvert(this.priority, out);
         this.advertAt = nowMs + this.config.advertIntervalCs * 10;
         const garp = this.config.garp;
-        this.garpAt = garp.masterDelayMs > 0 ? nowMs + garp.masterDelayMs : garp.masterRefreshMs > 0 ? nowMs + garp.masterRefreshMs : Infinity;
+        this.garpAt =
+          garp.masterDelayMs > 0 ? nowMs + garp.masterDelayMs : garp.masterRefreshMs > 0 ? nowMs + garp.masterRefreshMs : Infinity;
         break;
       }
       case "BACKUP":

@@ -9,11 +9,7 @@ import { addressLength, sameAddress } from "./ip-address.ts";
 import type { RejectReason } from "./reject-reason.ts";
 
 /** Returns the reason to drop the advert, or null when it is acceptable. Allocates nothing. */
-export function validateAdvert(
-  advert: ReceivedAdvert,
-  config: InstanceConfig,
-  fromCurrentMaster: boolean,
-): RejectReason | null {
+export function validateAdvert(advert: ReceivedAdvert, config: InstanceConfig, fromCurrentMaster: boolean): RejectReason | null {
   // RFC 5798 §5.1.1.3: a multicast advert that crossed a router is not from this link. keepalived does not
   // check unicast adverts (it sends IPv6 unicast ones with the kernel's default hop limit of 64).
   if (config.unicastPeers.length === 0 && advert.ttl !== VRRP_TTL) return "bad-ttl";

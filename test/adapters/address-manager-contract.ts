@@ -20,7 +20,8 @@ export async function addressManagerContract(m: AddressManager, ifname: string):
   };
   const link = m.links().find((l) => l.name === ifname);
   if (!link) return [`no link ${ifname}`];
-  const has = (text: string) => [...m.addresses(4, link.ifindex), ...m.addresses(6, link.ifindex)].some((a) => `${formatIp(a.address)}/${a.prefixlen}` === text);
+  const has = (text: string) =>
+    [...m.addresses(4, link.ifindex), ...m.addresses(6, link.ifindex)].some((a) => `${formatIp(a.address)}/${a.prefixlen}` === text);
   const v4 = { ifindex: link.ifindex, address: parseIp("203.0.113.77")!, prefixlen: 32 };
   const v6 = { ifindex: link.ifindex, address: parseIp("2001:db8:77::1")!, prefixlen: 128, nodad: true };
 

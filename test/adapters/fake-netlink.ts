@@ -18,7 +18,8 @@ function refusal(code: string, what: string): Error {
   return Object.assign(new Error(`${what} failed: ${code}`), { code });
 }
 
-const routeKey = (r: RouteSpec) => `${r.family} ${formatIp(r.dst)}/${r.prefixlen} table ${r.table ?? 254}${r.blackhole ? " blackhole" : ""}`;
+const routeKey = (r: RouteSpec) =>
+  `${r.family} ${formatIp(r.dst)}/${r.prefixlen} table ${r.table ?? 254}${r.blackhole ? " blackhole" : ""}`;
 const ruleKey = (r: RuleSpec) =>
   `${r.family} from ${r.from ? `${formatIp(r.from.address)}/${r.from.prefixlen}` : "all"} to ${r.to ? `${formatIp(r.to.address)}/${r.to.prefixlen}` : "all"} table ${r.table} prio ${r.priority ?? -1}`;
 
@@ -61,7 +62,8 @@ export class FakeNetlink implements AddressManager, LinkMonitorFactory {
 
   /** Events were lost: every monitor gets a resync with the full state, as after ENOBUFS. */
   overflow(): void {
-    for (const m of this.monitors) m.onEvent({ type: "resync", links: this.links(), addresses: [...this.addresses(4), ...this.addresses(6)] });
+    for (const m of this.monitors)
+      m.onEvent({ type: "resync", links: this.links(), addresses: [...this.addresses(4), ...this.addresses(6)] });
   }
 
   links(): Link[] {
@@ -73,7 +75,9 @@ export class FakeNetlink implements AddressManager, LinkMonitorFactory {
   }
 
   private find(s: AddressSpec): number {
-    return this.addressTable.findIndex((a) => a.ifindex === s.ifindex && a.prefixlen === s.prefixlen && formatIp(a.address) === formatIp(s.address));
+    return this.addressTable.findIndex(
+      (a) => a.ifindex === s.ifindex && a.prefixlen === s.prefixlen && formatIp(a.address) === formatIp(s.address),
+    );
   }
 
   addAddress(s: AddressSpec): void {

@@ -1,7 +1,14 @@
 // An in-memory LAN of VRRP transports for driver and simulation tests: what one transport sends to a group reaches
 // every other transport of the same family on the LAN; unicast reaches the transport whose source it names.
 // Delivery is synchronous unless `deliver` is replaced (e.g. to queue packets for a fake clock).
-import type { PacketHandler, ReceivedPacket, TransportStats, VrrpTransport, VrrpTransportFactory, VrrpTransportOptions } from "../../src/adapters/vrrp-transport.ts";
+import type {
+  PacketHandler,
+  ReceivedPacket,
+  TransportStats,
+  VrrpTransport,
+  VrrpTransportFactory,
+  VrrpTransportOptions,
+} from "../../src/adapters/vrrp-transport.ts";
 import { sameAddress, type IpFamily } from "../../src/vrrp/ip-address.ts";
 
 const isMulticast = (a: Uint8Array): boolean => (a.length === 4 ? (a[0]! & 0xf0) === 0xe0 : a[0] === 0xff);
@@ -76,7 +83,16 @@ export class FakeLan {
     for (const to of this.members) {
       if (to === from || to.family !== from.family) continue;
       if (!isMulticast(dst) && !sameAddress(to.source, 0, dst, 0, dst.length)) continue;
-      const p: ReceivedPacket = { family: to.family, ifindex: to.ifindex, src: from.source, dst, ttl: this.ttl, packet: bytes, offset: 0, length: bytes.length };
+      const p: ReceivedPacket = {
+        family: to.family,
+        ifindex: to.ifindex,
+        src: from.source,
+        dst,
+        ttl: this.ttl,
+        packet: bytes,
+        offset: 0,
+        length: bytes.length,
+      };
       this.schedule(() => {
         if (!this.members.has(to)) return; // closed, or its link went down, while the packet was on its way
         to.stats.received++;

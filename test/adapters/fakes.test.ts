@@ -41,7 +41,15 @@ describe("FakeLan", () => {
     lan.host("b", { 4: parseIp("192.0.2.2")! }).open({ ifname: "eth0", family: 4 }, rec("b"));
     lan.host("c", { 4: parseIp("192.0.2.3")! }).open({ ifname: "eth0", family: 4 }, rec("c"));
     const buf = new Uint8Array(64);
-    const fields = { version: 3 as const, vrid: 1, priority: 100, advertIntervalCs: 100, addresses: [parseIp("192.0.2.100")!], authType: 0, authData: new Uint8Array(8) };
+    const fields = {
+      version: 3 as const,
+      vrid: 1,
+      priority: 100,
+      advertIntervalCs: 100,
+      addresses: [parseIp("192.0.2.100")!],
+      authType: 0,
+      authData: new Uint8Array(8),
+    };
     const group = parseIp("224.0.0.18")!;
     a.send(buf, encodeAdvert(buf, fields, 4, a.source, group), group);
     expect(got).toEqual([

@@ -21,17 +21,32 @@ function ipv6(hop: number, payload: number[]): number[] {
 
 function collect(kind: 4 | 6, chunk: number[]) {
   const n = kind === 4 ? 4 : 16;
-  const out: ReceivedPacket = { family: kind, ifindex: 2, src: new Uint8Array(n), dst: new Uint8Array(n), ttl: 0, packet: new Uint8Array(0), offset: 0, length: 0 };
+  const out: ReceivedPacket = {
+    family: kind,
+    ifindex: 2,
+    src: new Uint8Array(n),
+    dst: new Uint8Array(n),
+    ttl: 0,
+    packet: new Uint8Array(0),
+    offset: 0,
+    length: 0,
+  };
   const counters = { malformed: 0 };
   const seen: Array<{ src: string; ttl: number; payload: number[] }> = [];
   const fn = kind === 4 ? forEachIpv4Datagram : forEachIpv6Packet;
-  fn(new Uint8Array(chunk), out, counters, (p) => seen.push({ src: formatIp(p.src), ttl: p.ttl, payload: [...p.packet.subarray(p.offset, p.offset + p.length)] }));
+  fn(new Uint8Array(chunk), out, counters, (p) =>
+    seen.push({ src: formatIp(p.src), ttl: p.ttl, payload: [...p.packet.subarray(p.offset, p.offset + p.length)] }),
+  );
   return { seen, malformed: counters.malformed };
 }
 
 describe("chunk splitting", () => {
   test("IPv4: several datagrams in one chunk, each with its own TTL and source; other protocols counted", () => {
-    const r = collect(4, [...ipv4("192.0.2.1", 255, 112, [1, 2, 3, 4]), ...ipv4("192.0.2.2", 1, 112, [5, 6]), ...ipv4("192.0.2.3", 255, 17, [9])]);
+    const r = collect(4, [
+      ...ipv4("192.0.2.1", 255, 112, [1, 2, 3, 4]),
+      ...ipv4("192.0.2.2", 1, 112, [5, 6]),
+      ...ipv4("192.0.2.3", 255, 17, [9]),
+    ]);
     expect(r.seen).toEqual([
       { src: "192.0.2.1", ttl: 255, payload: [1, 2, 3, 4] },
       { src: "192.0.2.2", ttl: 1, payload: [5, 6] },

@@ -55,12 +55,24 @@ test("vipd check accepts the documented example", () => {
 
 test("vipd check reports every problem as FILE:LINE: key.path: message and fails", () => {
   const file = join(dir, "broken.toml");
-  writeFileSync(file, ["[instances.VI_1]", 'interface = "eth0"', "virtual_router_id = 300", "priorty = 100", 'virtual_ipaddress = ["192.0.2.10/24"]', ""].join("\n"));
+  writeFileSync(
+    file,
+    [
+      "[instances.VI_1]",
+      'interface = "eth0"',
+      "virtual_router_id = 300",
+      "priorty = 100",
+      'virtual_ipaddress = ["192.0.2.10/24"]',
+      "",
+    ].join("\n"),
+  );
   const { code, stderr } = run("check", "--config", file);
   expect(code).toBe(1);
   const lines = stderr.trim().split("\n");
   expect(lines).toContain(`${file}:3: instances.VI_1.virtual_router_id: must be an integer from 1 to 255, got 300`);
-  expect(lines.some((l) => l.startsWith(`${file}:4: instances.VI_1.priorty: unknown key`) && l.includes('did you mean "priority"?'))).toBe(true);
+  expect(lines.some((l) => l.startsWith(`${file}:4: instances.VI_1.priorty: unknown key`) && l.includes('did you mean "priority"?'))).toBe(
+    true,
+  );
   expect(lines.at(-1)).toBe(`${file}: 2 problems`);
 });
 

@@ -7,7 +7,11 @@ import { DEFAULT_CONFIG } from "../../src/cli/check.ts";
 import { DEFAULT_SOCKET } from "../../src/cli/run.ts";
 
 const unit = readFileSync(join(import.meta.dir, "..", "..", "packaging", "vipd.service"), "utf8");
-const value = (key: string) => unit.split("\n").find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1);
+const value = (key: string) =>
+  unit
+    .split("\n")
+    .find((l) => l.startsWith(`${key}=`))
+    ?.slice(key.length + 1);
 
 test("the unit checks, runs and reloads vipd with the CLI's defaults", () => {
   expect(value("ExecStartPre")).toBe(`/usr/local/sbin/vipd check --config ${DEFAULT_CONFIG}`);

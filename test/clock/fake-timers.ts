@@ -26,7 +26,8 @@ export class FakeTimers implements Timers {
     const until = this.time + ms;
     for (let guard = 0; guard < 1_000_000; guard++) {
       let next: { id: number; at: number; seq: number } | null = null;
-      for (const [id, t] of this.pending) if (t.at <= until && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = { id, at: t.at, seq: t.seq };
+      for (const [id, t] of this.pending)
+        if (t.at <= until && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = { id, at: t.at, seq: t.seq };
       if (!next) break;
       const entry = this.pending.get(next.id)!;
       this.pending.delete(next.id);

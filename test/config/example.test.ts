@@ -33,7 +33,15 @@ describe("config.toml.example", () => {
 
   test("documents every key", () => {
     const text = readFileSync(EXAMPLE, "utf8");
-    const keys = new Set([...GLOBAL_KEYS, ...INSTANCE_KEYS, ...SCRIPT_KEYS, ...TRACK_FILE_KEYS, ...SYNC_GROUP_KEYS, "auth_type", "auth_pass"]);
+    const keys = new Set([
+      ...GLOBAL_KEYS,
+      ...INSTANCE_KEYS,
+      ...SCRIPT_KEYS,
+      ...TRACK_FILE_KEYS,
+      ...SYNC_GROUP_KEYS,
+      "auth_type",
+      "auth_pass",
+    ]);
     const missing = [...keys].filter((key) => !new RegExp(`(^|[^a-z_0-9])${key}([^a-z_0-9]|$)`, "m").test(text));
     expect(missing).toEqual([]);
   });

@@ -35,7 +35,10 @@ describe("TOML syntax", () => {
       writeFileSync(path, instance("VI_1", "priority = 0\n"));
       const result = loadConfigFile(path);
       expect(result.ok).toBe(false);
-      if (!result.ok) expect(result.errors.map(formatConfigError)).toEqual([`${path}:5: instances.VI_1.priority: must be an integer from 1 to 255, got 0`]);
+      if (!result.ok)
+        expect(result.errors.map(formatConfigError)).toEqual([
+          `${path}:5: instances.VI_1.priority: must be an integer from 1 to 255, got 0`,
+        ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -55,7 +58,7 @@ describe("keys and types", () => {
     expect(errorsOf(`[instance.VI_1]\nx = 1\n${instance("VI_2")}`)).toEqual([
       `${F}:1: instance: unknown section (did you mean "instances"?); allowed: global, instances, sync_groups, scripts, track_files`,
     ]);
-    expect(errorsOf(instance("VI_1", "authentication = { auth_type = \"PASS\", password = \"x\" }\n"))).toEqual([
+    expect(errorsOf(instance("VI_1", 'authentication = { auth_type = "PASS", password = "x" }\n'))).toEqual([
       `${F}:5: instances.VI_1.authentication.password: unknown key; allowed here: auth_pass, auth_type`,
       `${F}:5: instances.VI_1.authentication.auth_pass: missing; required: a password of 1 to 8 characters`,
     ]);
@@ -95,7 +98,7 @@ unicast_peer = "192.0.2.3"
   });
 
   test("missing required keys point at the table header", () => {
-    expect(errorsOf("[instances.VI_1]\nstate = \"BACKUP\"\n")).toEqual([
+    expect(errorsOf('[instances.VI_1]\nstate = "BACKUP"\n')).toEqual([
       `${F}:1: instances.VI_1.interface: missing; required: an interface name`,
       `${F}:1: instances.VI_1.virtual_router_id: missing; required: an integer from 1 to 255`,
     ]);

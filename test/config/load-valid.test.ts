@@ -183,10 +183,34 @@ virtual_rules = ["from 192.0.2.0/24 table 2 priority 100", "to 198.51.100.0/24 l
       ),
     ).instances[0]!;
     expect(vi.virtualRoutes).toEqual([
-      { raw: "src 192.0.2.1 198.51.100.0/24 via 192.0.2.254 dev eth1", destination: "198.51.100.0/24", src: "192.0.2.1", via: "192.0.2.254", dev: "eth1", table: null, type: null },
+      {
+        raw: "src 192.0.2.1 198.51.100.0/24 via 192.0.2.254 dev eth1",
+        destination: "198.51.100.0/24",
+        src: "192.0.2.1",
+        via: "192.0.2.254",
+        dev: "eth1",
+        table: null,
+        type: null,
+      },
       { raw: "blackhole 203.0.113.1/32", destination: "203.0.113.1/32", src: null, via: null, dev: null, table: null, type: "blackhole" },
-      { raw: "0.0.0.0/0 gw 192.0.2.1 table 100", destination: "0.0.0.0/0", src: null, via: "192.0.2.1", dev: null, table: "100", type: null },
-      { raw: "203.0.113.0/24 via 192.0.2.252 or 192.0.2.253", destination: "203.0.113.0/24", src: null, via: "192.0.2.252", dev: null, table: null, type: null },
+      {
+        raw: "0.0.0.0/0 gw 192.0.2.1 table 100",
+        destination: "0.0.0.0/0",
+        src: null,
+        via: "192.0.2.1",
+        dev: null,
+        table: "100",
+        type: null,
+      },
+      {
+        raw: "203.0.113.0/24 via 192.0.2.252 or 192.0.2.253",
+        destination: "203.0.113.0/24",
+        src: null,
+        via: "192.0.2.252",
+        dev: null,
+        table: null,
+        type: null,
+      },
     ]);
     expect(vi.virtualRules).toEqual([
       { raw: "from 192.0.2.0/24 table 2 priority 100", from: "192.0.2.0/24", to: null, table: "2", priority: 100 },
@@ -333,7 +357,13 @@ ${instance("B", "", 2)}`);
       {
         name: "G1",
         group: ["A", "B"],
-        notify: { master: null, backup: { raw: "/usr/bin/backup.sh", argv: ["/usr/bin/backup.sh"], runAs: null }, fault: null, stop: null, any: null },
+        notify: {
+          master: null,
+          backup: { raw: "/usr/bin/backup.sh", argv: ["/usr/bin/backup.sh"], runAs: null },
+          fault: null,
+          stop: null,
+          any: null,
+        },
         smtpAlert: true,
         syncGroupTrackingWeight: false,
       },

@@ -7,7 +7,10 @@ import { parseVip } from "../../src/config/vip.ts";
 describe("splitCommandLine", () => {
   test("words, quotes and escapes", () => {
     expect(splitCommandLine("/bin/check  a   b")).toEqual({ ok: true, argv: ["/bin/check", "a", "b"] });
-    expect(splitCommandLine(`/bin/sh -c 'kill -0 $(cat /run/x.pid)'`)).toEqual({ ok: true, argv: ["/bin/sh", "-c", "kill -0 $(cat /run/x.pid)"] });
+    expect(splitCommandLine(`/bin/sh -c 'kill -0 $(cat /run/x.pid)'`)).toEqual({
+      ok: true,
+      argv: ["/bin/sh", "-c", "kill -0 $(cat /run/x.pid)"],
+    });
     expect(splitCommandLine(`a "b \\"c\\" \\d" e\\ f ''`)).toEqual({ ok: true, argv: ["a", 'b "c" \\d', "e f", ""] });
   });
 
@@ -25,9 +28,15 @@ describe("parseVip", () => {
     expect(vip.ok && vip.vip.brd).toBe("-");
     const v6 = parseVip("2001:DB8:0:0::1/64 dev eth0 scope link");
     expect(v6.ok && [v6.vip.address, v6.vip.prefixLength, v6.vip.scope]).toEqual(["2001:db8::1", 64, "link"]);
-    expect(parseVip("192.0.2.5 brd 2001:db8::1")).toEqual({ ok: false, reason: 'brd must be an IPv4 address, "-" or "+", got "2001:db8::1"' });
+    expect(parseVip("192.0.2.5 brd 2001:db8::1")).toEqual({
+      ok: false,
+      reason: 'brd must be an IPv4 address, "-" or "+", got "2001:db8::1"',
+    });
     expect(parseVip({ dev: "eth0" })).toEqual({ ok: false, reason: 'address is required: a string like "192.0.2.10/24"' });
-    expect(parseVip("192.0.2.5 label averyveryverylonglabel")).toEqual({ ok: false, reason: 'label "averyveryverylonglabel" is longer than 15 characters' });
+    expect(parseVip("192.0.2.5 label averyveryverylonglabel")).toEqual({
+      ok: false,
+      reason: 'label "averyveryverylonglabel" is longer than 15 characters',
+    });
   });
 });
 

@@ -133,7 +133,9 @@ describe("toCore", () => {
   });
 
   test("an interface without an address of the family is an error per instance", () => {
-    const config = loadOk(`${instance("A", "", 1)}[instances.B]\ninterface = "eth9"\nvirtual_router_id = 2\nvirtual_ipaddress = ["2001:db8::1"]\n`);
+    const config = loadOk(
+      `${instance("A", "", 1)}[instances.B]\ninterface = "eth9"\nvirtual_router_id = 2\nvirtual_ipaddress = ["2001:db8::1"]\n`,
+    );
     expect(toCore(config, () => null)).toEqual({
       ok: false,
       errors: [

@@ -42,7 +42,9 @@ describe("keepalived sample corpus", () => {
       expect(result.errors).toEqual([]);
       const toml = result.toml!;
       // `LINE: keyword: message`, the file name left out; 0 is the file as a whole.
-      const warnings = result.findings.map((f) => `${f.line}: ${f.keyword === "" ? "" : `${f.keyword}: `}${f.message}${f.lossy ? " [lossy]" : ""}`);
+      const warnings = result.findings.map(
+        (f) => `${f.line}: ${f.keyword === "" ? "" : `${f.keyword}: `}${f.message}${f.lossy ? " [lossy]" : ""}`,
+      );
       golden(`${sample}.warnings.txt`, warnings.map((w) => `${w}\n`).join(""));
       golden(`${sample}.toml`, normalize(toml));
 

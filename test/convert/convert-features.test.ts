@@ -17,7 +17,10 @@ function convert(text: string, configIds: string[] = []): ConvertResult {
 }
 
 /** Converts, requires success, loads with vipd's loader and returns both. */
-function convertAndLoad(text: string, configIds: string[] = []): { result: ConvertResult; toml: string; config: VipdConfig; warnings: string[] } {
+function convertAndLoad(
+  text: string,
+  configIds: string[] = [],
+): { result: ConvertResult; toml: string; config: VipdConfig; warnings: string[] } {
   const result = convert(text, configIds);
   expect(result.errors.map(formatDiagnostic)).toEqual([]);
   const toml = result.toml!;
@@ -72,9 +75,7 @@ describe("state", () => {
 
 describe("authentication", () => {
   test("PASS is kept; a long password is cut to 8 characters like keepalived", () => {
-    const { toml, config, warnings } = convertAndLoad(
-      instance("  authentication {\n    auth_type PASS\n    auth_pass 123456789\n  }"),
-    );
+    const { toml, config, warnings } = convertAndLoad(instance("  authentication {\n    auth_type PASS\n    auth_pass 123456789\n  }"));
     expect(toml).toContain('authentication = { auth_type = "PASS", auth_pass = "12345678" }');
     expect(config.instances[0]!.authentication).toEqual({ type: "PASS", password: "12345678" });
     expect(warnings).toEqual([':9: auth_pass: longer than 8 characters: keepalived uses the first 8 ("12345678"), written that way']);
@@ -134,13 +135,17 @@ describe("virtual addresses, routes and rules", () => {
 
   test("rules without a preference get keepalived's 16384, 16383, ... so their order stays", () => {
     const { config } = convertAndLoad(
-      instance("  virtual_rules {\n    from 192.0.2.0/24 table 2\n    to 198.51.100.0/24 table 3 priority 100\n    to 203.0.113.0/24 table 4\n  }"),
+      instance(
+        "  virtual_rules {\n    from 192.0.2.0/24 table 2\n    to 198.51.100.0/24 table 3 priority 100\n    to 203.0.113.0/24 table 4\n  }",
+      ),
     );
     expect(config.instances[0]!.virtualRules.map((r) => r.priority)).toEqual([16384, 100, 16383]);
   });
 
   test("routes pass through in ip route syntax", () => {
-    const { config } = convertAndLoad(instance("  virtual_routes {\n    198.51.100.0/24 via 192.0.2.1 dev eth0\n    blackhole 203.0.113.0/24\n  }"));
+    const { config } = convertAndLoad(
+      instance("  virtual_routes {\n    198.51.100.0/24 via 192.0.2.1 dev eth0\n    blackhole 203.0.113.0/24\n  }"),
+    );
     expect(config.instances[0]!.virtualRoutes.map((r) => [r.destination, r.via, r.type])).toEqual([
       ["198.51.100.0/24", "192.0.2.1", null],
       ["203.0.113.0/24", null, "blackhole"],
@@ -195,7 +200,13 @@ ${instance(`  track_interface {
       true,
     ]);
     expect([script.rise, script.fall, script.initFail]).toEqual([2, 3, true]);
-    expect(config.trackFiles[0]).toEqual({ name: "maint", file: "/run/maint", weight: -5, reverse: false, initFile: { value: 3, overwrite: true } });
+    expect(config.trackFiles[0]).toEqual({
+      name: "maint",
+      file: "/run/maint",
+      weight: -5,
+      reverse: false,
+      initFile: { value: 3, overwrite: true },
+    });
     expect(warnings).toEqual([]);
   });
 
@@ -215,7 +226,9 @@ ${instance(`  track_interface {
   });
 
   test("a bare redirection script runs through /bin/sh, as keepalived ran it", () => {
-    const { config } = convertAndLoad(`vrrp_script chk {\n  script "</dev/tcp/127.0.0.1/80"\n}\n${instance("  track_script {\n    chk\n  }")}`);
+    const { config } = convertAndLoad(
+      `vrrp_script chk {\n  script "</dev/tcp/127.0.0.1/80"\n}\n${instance("  track_script {\n    chk\n  }")}`,
+    );
     expect(config.scripts[0]!.script.argv).toEqual(["/bin/sh", "-c", "</dev/tcp/127.0.0.1/80"]);
   });
 });
@@ -230,7 +243,11 @@ describe("notify", () => {
     const { toml, config } = convertAndLoad(text);
     expect(toml).toContain('notify_fault = { command = "/usr/local/bin/notify.sh fault", user = "vrrp", group = "vrrpgroup" }');
     const n = config.instances[0]!.notify;
-    expect(n.master).toEqual({ raw: "/usr/local/bin/notify.sh master VI_1", argv: ["/usr/local/bin/notify.sh", "master", "VI_1"], runAs: null });
+    expect(n.master).toEqual({
+      raw: "/usr/local/bin/notify.sh master VI_1",
+      argv: ["/usr/local/bin/notify.sh", "master", "VI_1"],
+      runAs: null,
+    });
     expect(n.backup!.runAs).toEqual({ user: "vrrp", group: null });
     expect(n.fault!.runAs).toEqual({ user: "vrrp", group: "vrrpgroup" });
     expect(n.stop!.argv).toEqual(["/usr/local/bin/stop.sh"]);
@@ -255,7 +272,13 @@ ${instance("", "VI_1")}${instance("", "VI_2").replace("virtual_router_id 51", "v
       {
         name: "G1",
         group: ["VI_1", "VI_2"],
-        notify: { master: { raw: "/bin/group.sh master", argv: ["/bin/group.sh", "master"], runAs: null }, backup: null, fault: null, stop: null, any: null },
+        notify: {
+          master: { raw: "/bin/group.sh master", argv: ["/bin/group.sh", "master"], runAs: null },
+          backup: null,
+          fault: null,
+          stop: null,
+          any: null,
+        },
         smtpAlert: true,
         syncGroupTrackingWeight: true,
       },
@@ -277,7 +300,9 @@ ${instance("", "VI_1")}${instance("", "VI_2").replace("virtual_router_id 51", "v
   test("members that are no instance are left out", () => {
     const { config, warnings } = convertAndLoad(`vrrp_sync_group G {\n  group {\n    VI_1\n    VI_9\n  }\n}\n${instance("")}`);
     expect(config.syncGroups[0]!.group).toEqual(["VI_1"]);
-    expect(warnings).toEqual([":4: group: VI_9: no such vrrp_instance; keepalived 2.2.7 leaves it out of the group, so does the conversion"]);
+    expect(warnings).toEqual([
+      ":4: group: VI_9: no such vrrp_instance; keepalived 2.2.7 leaves it out of the group, so does the conversion",
+    ]);
   });
 });
 
@@ -350,7 +375,14 @@ ${instance("  garp_master_repeat 2")}${instance("  skip_check_adv_addr off\n  sm
     ]);
     expect(g.notificationEmail).toEqual(["noc@example.com", "ops@example.com"]);
     const [vi1, vi2] = config.instances;
-    expect(vi1!.garp).toEqual({ masterDelayMs: 10000, masterRepeat: 2, lowerPrioDelayMs: 10000, lowerPrioRepeat: 2, masterRefreshMs: 60000, masterRefreshRepeat: 1 });
+    expect(vi1!.garp).toEqual({
+      masterDelayMs: 10000,
+      masterRepeat: 2,
+      lowerPrioDelayMs: 10000,
+      lowerPrioRepeat: 2,
+      masterRefreshMs: 60000,
+      masterRefreshRepeat: 1,
+    });
     expect(vi2!.garp.masterRepeat).toBe(3);
     expect([vi1!.skipCheckAdvAddr, vi1!.smtpAlert, vi1!.notifyFifo, vi1!.version]).toEqual([true, true, "/run/vrrp.fifo", 3]);
     expect([vi2!.skipCheckAdvAddr, vi2!.smtpAlert]).toEqual([false, false]);

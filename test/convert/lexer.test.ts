@@ -134,7 +134,10 @@ describe("~SEQ and ~LST", () => {
   test("~LST with single and grouped variables, nested prefixes", () => {
     const r = parseLoops("~LST({IP, IP1}, {10,1},{20,4}) ~SEQ(N, 1, 2) 192.${IP}.${IP1}.$N");
     expect(r.ok && r.loops.map((l) => l.vars)).toEqual([["IP", "IP1"], ["N"]]);
-    expect(r.ok && r.loops[0]!.rows).toEqual([["10", "1"], ["20", "4"]]);
+    expect(r.ok && r.loops[0]!.rows).toEqual([
+      ["10", "1"],
+      ["20", "4"],
+    ]);
     expect(r.ok && r.rest).toBe(" 192.${IP}.${IP1}.$N");
   });
   test("bad specs are reported", () => {

@@ -34,7 +34,9 @@ function child(node: ConfNode | undefined, keyword: string): ConfNode {
 }
 
 describe("keepalived sample corpus", () => {
-  const samples = readdirSync(CORPUS).filter((f) => f.startsWith("keepalived.conf.")).sort();
+  const samples = readdirSync(CORPUS)
+    .filter((f) => f.startsWith("keepalived.conf."))
+    .sort();
 
   test("the corpus is there", () => {
     expect(samples.length).toBe(25);
@@ -89,10 +91,7 @@ describe("keepalived sample corpus", () => {
     expect(script.args).toEqual(["/etc/keepalived/scripts/check_high_VI_0.sh"]);
     expect(script.line).toBe(7);
     expect(high[2]!.children!.filter((c) => c.keyword === "priority").map((c) => c.args)).toEqual([["170"]]);
-    expect(child(high[2], "track_interface").children!.map((c) => [c.keyword, ...c.args])).toEqual([
-      ["eth3"],
-      ["eth2", "weight", "20"],
-    ]);
+    expect(child(high[2], "track_interface").children!.map((c) => [c.keyword, ...c.args])).toEqual([["eth3"], ["eth2", "weight", "20"]]);
   });
 
   test("keepalived.conf.vrrp.rules keeps its typos as plain words", () => {
@@ -237,9 +236,7 @@ describe("parameters, conditions and loops in the tree", () => {
   test("an undefined parameter is kept as written, with a warning", () => {
     const r = parseText('vrrp_script s {\n  script "kill -0 $PID ok"\n}\n');
     expect(shape(nodesOf(r))).toEqual([{ "vrrp_script s": ["script kill -0 $PID ok"] }]);
-    expect(r.warnings.map(formatDiagnostic)).toEqual([
-      `${MAIN}:2: parameter 'PID' is not defined; '$PID' is left as written`,
-    ]);
+    expect(r.warnings.map(formatDiagnostic)).toEqual([`${MAIN}:2: parameter 'PID' is not defined; '$PID' is left as written`]);
   });
 
   test("${_HASH} and ${_PWD} built-ins", () => {
@@ -278,13 +275,12 @@ describe("parameters, conditions and loops in the tree", () => {
 describe("syntax", () => {
   test("comments with # and ! in the middle of lines, quoted strings with spaces and #", () => {
     const text = 'global_defs { # main\n  router_id lb1! note\n  notify "/bin/n.sh #1 a b" root ! x\n}\n';
-    expect(shape(nodesOf(parseText(text)))).toEqual([
-      { global_defs: ["router_id lb1", "notify /bin/n.sh #1 a b root"] },
-    ]);
+    expect(shape(nodesOf(parseText(text)))).toEqual([{ global_defs: ["router_id lb1", "notify /bin/n.sh #1 a b root"] }]);
   });
 
   test("one-line blocks and glued braces", () => {
-    const text = "vrrp_instance VI_1{\n  authentication { auth_type PASS }\n  virtual_ipaddress {192.0.2.1/24 dev eth0 label eth0:1}\n  track_interface {\n    eth0 }}\n";
+    const text =
+      "vrrp_instance VI_1{\n  authentication { auth_type PASS }\n  virtual_ipaddress {192.0.2.1/24 dev eth0 label eth0:1}\n  track_interface {\n    eth0 }}\n";
     expect(shape(nodesOf(parseText(text)))).toEqual([
       {
         "vrrp_instance VI_1": [
@@ -303,9 +299,7 @@ describe("syntax", () => {
   });
 
   test("'{' alone on the next line opens the block", () => {
-    expect(shape(nodesOf(parseText("vrrp_instance X\n{\n  state BACKUP\n}\n")))).toEqual([
-      { "vrrp_instance X": ["state BACKUP"] },
-    ]);
+    expect(shape(nodesOf(parseText("vrrp_instance X\n{\n  state BACKUP\n}\n")))).toEqual([{ "vrrp_instance X": ["state BACKUP"] }]);
   });
 
   test("a quoted brace is a word", () => {
@@ -327,9 +321,7 @@ describe("errors", () => {
 
   test("a missing '}' names the unclosed '{'", () => {
     const r = parseText("a {\n  b {\n    c\n  }\n");
-    expect(!r.ok && r.errors.map(formatDiagnostic)).toEqual([
-      `${MAIN}:1: unbalanced '{': missing '}' before end of input`,
-    ]);
+    expect(!r.ok && r.errors.map(formatDiagnostic)).toEqual([`${MAIN}:1: unbalanced '{': missing '}' before end of input`]);
   });
 
   test("errors in an included file name that file", () => {

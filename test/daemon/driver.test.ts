@@ -40,7 +40,9 @@ function host(lan: FakeLan, timers: FakeTimers, name: string, address: string, p
   const kernel = hostKernel();
   const announcer = new FakeAnnouncer();
   const notifications: string[] = [];
-  const notifier: NotifySink = { notify: (kind, n, state, prio, _scripts: NotifyScripts) => notifications.push(`${kind} ${n} ${state} ${prio}`) };
+  const notifier: NotifySink = {
+    notify: (kind, n, state, prio, _scripts: NotifyScripts) => notifications.push(`${kind} ${n} ${state} ${prio}`),
+  };
   const lines: string[] = [];
   const plan: InstancePlan = {
     name: "VI_1",
@@ -96,7 +98,9 @@ test("election: the higher priority holds the VIP, announces it, and notifies", 
   expect(a.node.router("VI_1")!.state).toBe("MASTER");
   expect(b.node.router("VI_1")!.state).toBe("BACKUP");
   expect([a.holds(), b.holds()]).toEqual([true, false]);
-  expect(a.announcer.announced.map((x) => `${x.ifname} ${x.addresses.map((b) => formatIp(b)).join(",")} x${x.options.repeat}`)).toEqual(["eth0 192.0.2.100 x5"]);
+  expect(a.announcer.announced.map((x) => `${x.ifname} ${x.addresses.map((b) => formatIp(b)).join(",")} x${x.options.repeat}`)).toEqual([
+    "eth0 192.0.2.100 x5",
+  ]);
   expect(a.notifications).toEqual(["INSTANCE VI_1 BACKUP 150", "INSTANCE VI_1 MASTER 150"]);
   expect(b.notifications).toEqual(["INSTANCE VI_1 BACKUP 100"]);
   expect(a.lines.some((l) => l.includes("BACKUP -> MASTER (no advert within Master_Down_Interval)"))).toBe(true);
@@ -221,7 +225,11 @@ describe("reload", () => {
   test("adding a VIP and changing the priority: the kept VIP is never removed, the new one is added", () => {
     const { a } = cluster();
     a.kernel.log.length = 0;
-    const summary = a.driver.reload([planFor(["192.0.2.100", "192.0.2.101"])], { instances: [configFor(["192.0.2.100", "192.0.2.101"], 140)], syncGroups: [] }, new Map());
+    const summary = a.driver.reload(
+      [planFor(["192.0.2.100", "192.0.2.101"])],
+      { instances: [configFor(["192.0.2.100", "192.0.2.101"], 140)], syncGroups: [] },
+      new Map(),
+    );
     expect(summary.kept).toEqual([{ from: "VI_1", to: "VI_1" }]);
     expect(a.kernel.log).toEqual(["add 192.0.2.101/24"]);
     expect(a.node.router("VI_1")!.state).toBe("MASTER");
@@ -230,7 +238,11 @@ describe("reload", () => {
 
   test("removing a VIP removes only that one", () => {
     const { a } = cluster();
-    a.driver.reload([planFor(["192.0.2.100", "192.0.2.101"])], { instances: [configFor(["192.0.2.100", "192.0.2.101"])], syncGroups: [] }, new Map());
+    a.driver.reload(
+      [planFor(["192.0.2.100", "192.0.2.101"])],
+      { instances: [configFor(["192.0.2.100", "192.0.2.101"])], syncGroups: [] },
+      new Map(),
+    );
     a.kernel.log.length = 0;
     a.driver.reload([planFor(["192.0.2.101"])], { instances: [configFor(["192.0.2.101"])], syncGroups: [] }, new Map());
     expect(a.kernel.log).toEqual(["del 192.0.2.100/24"]);
@@ -241,14 +253,20 @@ describe("reload", () => {
     const { a } = cluster();
     a.kernel.log.length = 0;
     const bad = { instances: [configFor(["192.0.2.100", "192.0.2.102"]), configFor(["192.0.2.103"], 100, "VI_2")], syncGroups: [] };
-    expect(() => a.driver.reload([planFor(["192.0.2.100", "192.0.2.102"]), planFor(["192.0.2.103"], "VI_2")], bad, new Map())).toThrow("used twice");
+    expect(() => a.driver.reload([planFor(["192.0.2.100", "192.0.2.102"]), planFor(["192.0.2.103"], "VI_2")], bad, new Map())).toThrow(
+      "used twice",
+    );
     expect(a.kernel.held()).toEqual(["192.0.2.100/24"]);
     expect(a.node.router("VI_1")!.state).toBe("MASTER");
   });
 
   test("a removed instance releases its VIPs and stops; the backup takes over", () => {
     const { timers, a, b } = cluster();
-    a.driver.reload([planFor(["192.0.2.50"], "OTHER")], { instances: [{ ...configFor(["192.0.2.50"], 150, "OTHER"), vrid: 77 }], syncGroups: [] }, new Map());
+    a.driver.reload(
+      [planFor(["192.0.2.50"], "OTHER")],
+      { instances: [{ ...configFor(["192.0.2.50"], 150, "OTHER"), vrid: 77 }], syncGroups: [] },
+      new Map(),
+    );
     expect(a.kernel.held()).not.toContain("192.0.2.100/24");
     expect(a.notifications).toContain("INSTANCE VI_1 STOP 150");
     timers.advance(1000);

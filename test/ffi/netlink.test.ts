@@ -57,7 +57,7 @@ describe("in the current namespace (read-only)", () => {
 });
 
 describe(`inside namespace ${NS}`, () => {
-  let result: Record<string, any>;
+  let result: { links: { name: string }[]; addSecond: { extack: string } } & Record<string, unknown>;
 
   beforeAll(() => {
     const r = run(["ip", "netns", "exec", NS, process.execPath, CHILD, IFNAME], 30_000);
@@ -66,7 +66,7 @@ describe(`inside namespace ${NS}`, () => {
   });
 
   test("a link dump (RTM_GETLINK, NLM_F_DUMP) finds lo and the veth", () => {
-    const names = result.links.map((l: { name: string }) => l.name);
+    const names = result.links.map((l) => l.name);
     expect(names).toContain("lo");
     expect(names).toContain(IFNAME);
   });

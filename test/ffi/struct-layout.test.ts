@@ -42,9 +42,7 @@ const HEADERS = [
 
 function numericConstants(): [string, number][] {
   const entries: [string, unknown][] = Object.entries(constants);
-  return entries.filter(
-    (e): e is [string, number] => typeof e[1] === "number" && !constants.NOT_IN_LIBC_HEADERS.includes(e[0]),
-  );
+  return entries.filter((e): e is [string, number] => typeof e[1] === "number" && !constants.NOT_IN_LIBC_HEADERS.includes(e[0]));
 }
 
 /** The values the TS side claims, keyed like the C program's output lines. */

@@ -73,7 +73,10 @@ describe("byte order", () => {
 describe("decoders never throw on malformed input", () => {
   test("random bytes through nlmsghdr, nlmsgerr, rtattr and cmsghdr walkers", () => {
     let seed = 12345;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed & 0xff;
+    };
     const cursor = new s.rtattr.Cursor();
     for (let i = 0; i < 2000; i++) {
       const b = Uint8Array.from({ length: i % 80 }, rnd);

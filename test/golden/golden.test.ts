@@ -70,7 +70,13 @@ for (const v of vectors) {
       expect(result.ok).toBe(true);
       if (!result.ok) return;
       const a = result.advert;
-      expect([a.version, a.vrid, a.priority, a.advertIntervalCs, a.authType]).toEqual([s.version, s.vrid, s.priority, s.advertIntervalCs, s.authType]);
+      expect([a.version, a.vrid, a.priority, a.advertIntervalCs, a.authType]).toEqual([
+        s.version,
+        s.vrid,
+        s.priority,
+        s.advertIntervalCs,
+        s.authType,
+      ]);
       expect(a.addressStrings()).toEqual(s.vips);
       const config = instance({
         family: v.family,

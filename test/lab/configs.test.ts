@@ -30,7 +30,14 @@ test("the generated vipd TOML passes the daemon's own loader, as v3 and as v2", 
     const loaded = loadConfigText(toml, "r1.toml", { checkPrograms: false });
     if (!loaded.ok) throw new Error(loaded.errors.map((e) => `${e.line}: ${e.keyPath}: ${e.message}`).join("\n"));
     const instance = loaded.config.instances[0]!;
-    expect(instance).toMatchObject({ name: "VI_1", interface: "eth0", virtualRouterId: 51, priority: 150, version, advertIntervalCs: version === 3 ? 10 : 100 });
+    expect(instance).toMatchObject({
+      name: "VI_1",
+      interface: "eth0",
+      virtualRouterId: 51,
+      priority: 150,
+      version,
+      advertIntervalCs: version === 3 ? 10 : 100,
+    });
     expect(instance.virtualIpaddress.map((v) => `${v.address}/${v.prefixLength}`)).toEqual(["192.0.2.100/24"]);
     expect(instance.trackScript.map((t) => t.name)).toEqual(["chk_service"]);
     const script = loaded.config.scripts[0]!;
@@ -41,7 +48,16 @@ test("the generated vipd TOML passes the daemon's own loader, as v3 and as v2", 
 
 test("the keepalived.conf says the same: VRID, priority, version, interval, VIP", () => {
   const conf = keepalivedConf(plan, plan.routers[1]!);
-  for (const line of ["vrrp_instance VI_1 {", "state BACKUP", "interface eth0", "virtual_router_id 51", "priority 140", "version 3", "advert_int 0.1", "192.0.2.100/24"]) {
+  for (const line of [
+    "vrrp_instance VI_1 {",
+    "state BACKUP",
+    "interface eth0",
+    "virtual_router_id 51",
+    "priority 140",
+    "version 3",
+    "advert_int 0.1",
+    "192.0.2.100/24",
+  ]) {
     expect(conf).toContain(line);
   }
   expect((conf.match(/{/g) ?? []).length).toBe((conf.match(/}/g) ?? []).length);

@@ -15,7 +15,8 @@ const binary = join(dir, "vipd");
 
 beforeAll(() => {
   if (process.getuid?.() !== 0) throw new Error("the lab tests need root (the lab creates network namespaces)");
-  for (const tool of ["ip", "tcpdump", "ping"]) if (!Bun.which(tool)) throw new Error(`the lab tests need ${tool} (scripts/install-deps.sh)`);
+  for (const tool of ["ip", "tcpdump", "ping"])
+    if (!Bun.which(tool)) throw new Error(`the lab tests need ${tool} (scripts/install-deps.sh)`);
   const build = Bun.spawnSync([process.execPath, join(root, "build.ts"), "--outfile", binary], { stdout: "pipe", stderr: "pipe" });
   if (build.exitCode !== 0) throw new Error(`build.ts failed: ${build.stderr.toString()}`);
 }, 60_000);
@@ -64,7 +65,9 @@ test("SIGINT in the middle: the lab stops its processes, removes its namespaces 
   expect(stdout).toContain("\n1. hard failure");
   const namespaces = namespacesWithPrefix(`${prefix}-`);
   expect(namespaces.length).toBe(5); // bridge, three routers, client
-  const pids = namespaces.flatMap((ns) => Bun.spawnSync(["ip", "netns", "pids", ns]).stdout.toString().split("\n").filter(Boolean).map(Number));
+  const pids = namespaces.flatMap((ns) =>
+    Bun.spawnSync(["ip", "netns", "pids", ns]).stdout.toString().split("\n").filter(Boolean).map(Number),
+  );
   expect(pids.length).toBeGreaterThanOrEqual(5); // three daemons, tcpdump, ping
   proc.kill("SIGINT");
   const exited = await Promise.race([proc.exited, Bun.sleep(15_000).then(() => "timeout" as const)]);

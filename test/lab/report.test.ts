@@ -25,7 +25,15 @@ const measure = (over: Partial<ScenarioMeasure> = {}): ScenarioMeasure => ({
 
 function result(kind: ScenarioResult["kind"], m: ScenarioMeasure, index = 1): ScenarioResult {
   const expectation = expectationFor(kind, plan, r2, r1);
-  return { index, kind, title: "hard failure: r1's cable is cut", expectation, measure: m, verdict: judge(expectation, m, "r2"), notes: [] };
+  return {
+    index,
+    kind,
+    title: "hard failure: r1's cable is cut",
+    expectation,
+    measure: m,
+    verdict: judge(expectation, m, "r2"),
+    notes: [],
+  };
 }
 
 test("expected figures come from the RFC timers: Master_Down_Interval and Skew_Time of the new master", () => {
@@ -85,6 +93,19 @@ test("the header names the namespaces, the parameters and every router", () => {
 });
 
 test("offsets and tables", () => {
-  expect([formatOffset(-1.25), formatOffset(0), formatOffset(0.04), formatOffset(12)]).toEqual(["-1.3 ms", " 0.0 ms", " 0.0 ms", "+12.0 ms"]);
-  expect(padTable([["a", "1", "x"], ["bbb", "22", "y"]], new Set([1]))).toEqual(["a     1  x", "bbb  22  y"]);
+  expect([formatOffset(-1.25), formatOffset(0), formatOffset(0.04), formatOffset(12)]).toEqual([
+    "-1.3 ms",
+    " 0.0 ms",
+    " 0.0 ms",
+    "+12.0 ms",
+  ]);
+  expect(
+    padTable(
+      [
+        ["a", "1", "x"],
+        ["bbb", "22", "y"],
+      ],
+      new Set([1]),
+    ),
+  ).toEqual(["a     1  x", "bbb  22  y"]);
 });

@@ -53,19 +53,62 @@ test("silence up to the end of the window is an outage that has not ended", () =
 
 test("a priority-0 advert from the old master is its own event; several advertisers leave the master unclear", () => {
   const extra: Packet[] = [
-    { kind: "advert", t: 1_000_010, srcMac: r1.mac, dstMac: "01:00:5e:00:00:12", src: r1.ipv4, version: 3, vrid: 51, priority: 0, intervalCs: 10 },
-    { kind: "advert", t: 1_000_600, srcMac: r1.mac, dstMac: "01:00:5e:00:00:12", src: r1.ipv4, version: 3, vrid: 51, priority: 150, intervalCs: 10 },
+    {
+      kind: "advert",
+      t: 1_000_010,
+      srcMac: r1.mac,
+      dstMac: "01:00:5e:00:00:12",
+      src: r1.ipv4,
+      version: 3,
+      vrid: 51,
+      priority: 0,
+      intervalCs: 10,
+    },
+    {
+      kind: "advert",
+      t: 1_000_600,
+      srcMac: r1.mac,
+      dstMac: "01:00:5e:00:00:12",
+      src: r1.ipv4,
+      version: 3,
+      vrid: 51,
+      priority: 150,
+      intervalCs: 10,
+    },
   ];
   const all = [...packets, ...extra].sort((a, b) => a.t - b.t);
   const m = buildTimeline(all, window);
   expect(m.events.some((e) => e.text.startsWith("r1 sends priority 0"))).toBe(false); // a later 150 supersedes it
   expect(m.masterAtEnd).toBeNull();
-  const resign = buildTimeline([...packets, extra[0]!].sort((a, b) => a.t - b.t), window);
+  const resign = buildTimeline(
+    [...packets, extra[0]!].sort((a, b) => a.t - b.t),
+    window,
+  );
   expect(resign.events.find((e) => e.text.startsWith("r1 sends priority 0"))?.at).toBeCloseTo(10, 3);
 });
 
 test("adverts of another VRID and packets outside the window are ignored", () => {
-  const other: Packet = { kind: "advert", t: 1_000_650, srcMac: r1.mac, dstMac: "x", src: r1.ipv4, version: 3, vrid: 52, priority: 200, intervalCs: 10 };
-  const late: Packet = { kind: "advert", t: 1_000_900, srcMac: r1.mac, dstMac: "x", src: r1.ipv4, version: 3, vrid: 51, priority: 200, intervalCs: 10 };
+  const other: Packet = {
+    kind: "advert",
+    t: 1_000_650,
+    srcMac: r1.mac,
+    dstMac: "x",
+    src: r1.ipv4,
+    version: 3,
+    vrid: 52,
+    priority: 200,
+    intervalCs: 10,
+  };
+  const late: Packet = {
+    kind: "advert",
+    t: 1_000_900,
+    srcMac: r1.mac,
+    dstMac: "x",
+    src: r1.ipv4,
+    version: 3,
+    vrid: 51,
+    priority: 200,
+    intervalCs: 10,
+  };
   expect(buildTimeline([...packets, other, late], window).masterAtEnd).toBe("r2");
 });

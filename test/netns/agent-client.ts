@@ -4,6 +4,7 @@ import type { Lab, LabProcess } from "./harness.ts";
 
 const AGENT = join(import.meta.dir, "fixtures", "agent.ts");
 
+// biome-ignore lint/suspicious/noExplicitAny: answers are the agent's JSON, shaped by each op
 export type Json = Record<string, any>;
 
 export class Agent {
@@ -17,6 +18,7 @@ export class Agent {
   }
 
   /** Sends one command and waits (bounded) for its answer; a refusal throws with the adapter's message. */
+  // biome-ignore lint/suspicious/noExplicitAny: answers are the agent's JSON, shaped by each op
   async call(op: string, args: Json = {}, timeoutMs = 10_000): Promise<any> {
     const id = this.nextId++;
     const from = this.proc.lines.length;

@@ -59,7 +59,10 @@ function convertAndCheck(c: VipdCluster, host: string, conf: string): void {
   const convert = Bun.spawnSync([vipdBinary(), "convert", source, "-o", c.configPath(host)], { stdout: "pipe", stderr: "pipe" });
   expect({ code: convert.exitCode, stderr: convert.stderr.toString() }).toEqual({ code: 0, stderr: expect.any(String) });
   const check = Bun.spawnSync([vipdBinary(), "check", "-c", c.configPath(host)], { stdout: "pipe", stderr: "pipe" });
-  expect({ code: check.exitCode, stdout: check.stdout.toString().trim() }).toEqual({ code: 0, stdout: `${c.configPath(host)}: valid (1 instance, 0 sync groups, 1 script)` });
+  expect({ code: check.exitCode, stdout: check.stdout.toString().trim() }).toEqual({
+    code: 0,
+    stdout: `${c.configPath(host)}: valid (1 instance, 0 sync groups, 1 script)`,
+  });
 }
 
 test("keepalived MASTER with the original, vipd BACKUP with the converted file: one master, no drops, takeover on stop", async () => {
@@ -80,7 +83,12 @@ test("keepalived MASTER with the original, vipd BACKUP with the converted file: 
   keepalived = null;
   await c.waitState("vipd", "MASTER", 2000);
   expect(c.holders(VIP)).toEqual(["vipd"]);
-  expect(c.lab.addrs("vipd").flatMap((l) => l.addr_info).find((a) => a.local === VIP)?.label).toBe("eth0:vip");
+  expect(
+    c.lab
+      .addrs("vipd")
+      .flatMap((l) => l.addr_info)
+      .find((a) => a.local === VIP)?.label,
+  ).toBe("eth0:vip");
 }, 60_000);
 
 test("vipd MASTER with the converted file, keepalived BACKUP with the original: keepalived follows vipd", async () => {

@@ -251,14 +251,22 @@ test("notify scripts run with keepalived's conventions, in order, and notify_fif
   writeFileSync(script, `#!/bin/sh\necho "$*" >> ${log}\n`, { mode: 0o755 });
   c.writeConfig(
     "a",
-    instanceToml({ priority: 150, extra: [`notify_master = "${script} became-master"`, `notify = "${script} generic"`, `notify_fifo = "${fifo}"`] }),
+    instanceToml({
+      priority: 150,
+      extra: [`notify_master = "${script} became-master"`, `notify = "${script} generic"`, `notify_fifo = "${fifo}"`],
+    }),
   );
   await c.start("a");
   await c.waitState("a", "MASTER", 3000);
   await c.daemon("a").stop(5000);
   const lines = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []);
   for (let i = 0; i < 100 && lines().length < 4; i++) await Bun.sleep(20);
-  expect(lines()).toEqual(["generic INSTANCE VI_1 BACKUP 150", "became-master", "generic INSTANCE VI_1 MASTER 150", "generic INSTANCE VI_1 STOP 150"]);
+  expect(lines()).toEqual([
+    "generic INSTANCE VI_1 BACKUP 150",
+    "became-master",
+    "generic INSTANCE VI_1 MASTER 150",
+    "generic INSTANCE VI_1 STOP 150",
+  ]);
   expect(readFileSync(fifo, "utf8")).toBe('INSTANCE "VI_1" BACKUP 150\nINSTANCE "VI_1" MASTER 150\nINSTANCE "VI_1" STOP 150\n');
 }, 30_000);
 
@@ -277,7 +285,12 @@ test("a backup whose MAC address changed announces the new one when it takes ove
   let entry = "";
   for (let i = 0; i < 100 && !entry.includes(newMac); i++, await Bun.sleep(20)) entry = c.lab.must("client", ["ip", "neigh", "show", VIP]);
   expect(entry).toContain(newMac);
-  expect(c.daemon("b").lines.slice(from).filter((l) => l.includes("gratuitous announcement"))).toEqual([]);
+  expect(
+    c
+      .daemon("b")
+      .lines.slice(from)
+      .filter((l) => l.includes("gratuitous announcement")),
+  ).toEqual([]);
 }, 30_000);
 
 test("a VIP deleted behind the daemon's back (ip addr del) is restored at once", async () => {
@@ -286,7 +299,9 @@ test("a VIP deleted behind the daemon's back (ip addr del) is restored at once",
   await c.waitState("a", "MASTER", 3000);
   const from = c.daemon("a").lines.length;
   c.lab.must("a", ["ip", "addr", "del", `${VIP}/24`, "dev", "eth0"]);
-  await c.daemon("a").waitLine((l) => l.includes(`VIP ${VIP}/24 on eth0 was removed by someone else while MASTER; restoring it`), 2000, from);
+  await c
+    .daemon("a")
+    .waitLine((l) => l.includes(`VIP ${VIP}/24 on eth0 was removed by someone else while MASTER; restoring it`), 2000, from);
   expect(c.holds("a", VIP)).toBe(true);
 }, 30_000);
 
@@ -294,7 +309,10 @@ test("track_file: the number in the file times the weight moves the priority, an
   const c = await twoNodes();
   const file = join(c.lab.dir, "weight");
   writeFileSync(file, "0\n");
-  c.writeConfig("a", `[track_files.maint]\nfile = "${file}"\nweight = -10\n\n${instanceToml({ priority: 150, extra: [`track_file = ["maint"]`] })}`);
+  c.writeConfig(
+    "a",
+    `[track_files.maint]\nfile = "${file}"\nweight = -10\n\n${instanceToml({ priority: 150, extra: [`track_file = ["maint"]`] })}`,
+  );
   await c.start("a");
   await c.start("b");
   await c.waitState("a", "MASTER", 3000);
@@ -306,7 +324,14 @@ test("track_file: the number in the file times the weight moves the priority, an
 }, 30_000);
 
 test("virtual_routes and virtual_rules are added on MASTER and removed on leaving it", async () => {
-  const c = await twoNodes([`virtual_routes = ["203.0.113.0/24 via 192.0.2.254 dev eth0", "blackhole 198.51.100.0/24"]`, `virtual_rules = ["from 192.0.2.100/32 table 100 priority 1000"]`], [], false);
+  const c = await twoNodes(
+    [
+      `virtual_routes = ["203.0.113.0/24 via 192.0.2.254 dev eth0", "blackhole 198.51.100.0/24"]`,
+      `virtual_rules = ["from 192.0.2.100/32 table 100 priority 1000"]`,
+    ],
+    [],
+    false,
+  );
   await c.start("a");
   await c.waitState("a", "MASTER", 3000);
   const routes = () => c.lab.must("a", ["ip", "route", "show"]);

@@ -88,7 +88,7 @@ test("vipd's gratuitous ARP: broadcast request, sender = target = VIP, interface
   const mac = lab.mac("a").replaceAll(":", "");
   const vip = "c00002c8";
   // dst broadcast | src MAC | 0806 | ether/ipv4 6/4 request | sha spa | tha ff.. tpa
-  expect(garps[0]!.hex).toBe(`ffffffffffff${mac}0806` + `000108000604` + `0001` + `${mac}${vip}` + `ffffffffffff${vip}`);
+  expect(garps[0]!.hex).toBe(`ffffffffffff${mac}08060001080006040001${mac}${vip}ffffffffffff${vip}`);
   expect(garps[0]!.summary).toContain(`Request who-has ${VIP4} (ff:ff:ff:ff:ff:ff) tell ${VIP4}`);
   const theirs = keepalivedFrames.find((f) => f.summary.includes("ARP"))!;
   for (const f of garps) expect(f.hex).toBe(theirs.hex);

@@ -53,7 +53,9 @@ export class LabProcess {
   async waitLine(pred: (line: string) => boolean, timeoutMs: number, from = 0): Promise<{ line: string; index: number }> {
     const found = await this.inner.findLine(pred, timeoutMs, from);
     if (found) return found;
-    const why = this.exited ? `exited (${this.proc.exitCode ?? this.proc.signalCode}) before the line came` : `timeout after ${timeoutMs} ms waiting for a line`;
+    const why = this.exited
+      ? `exited (${this.proc.exitCode ?? this.proc.signalCode}) before the line came`
+      : `timeout after ${timeoutMs} ms waiting for a line`;
     throw new Error(`${this.argv.join(" ")}: ${why}; last output:\n${this.inner.tail(20)}`);
   }
 
@@ -135,7 +137,8 @@ export class Lab {
   static async create(options: LabOptions): Promise<Lab> {
     requireLabPrerequisites();
     const bridge = options.bridge ?? true;
-    if (new Set(options.hosts).size !== options.hosts.length || options.hosts.length === 0) throw new Error("hosts must be distinct and non-empty");
+    if (new Set(options.hosts).size !== options.hosts.length || options.hosts.length === 0)
+      throw new Error("hosts must be distinct and non-empty");
     if (!bridge && options.hosts.length !== 2) throw new Error("a lab without a bridge joins exactly two hosts");
     const lab = new Lab(options.hosts, bridge);
     liveLabs.add(lab);
@@ -183,7 +186,17 @@ export class Lab {
     this.namespaces.push(name);
     // DAD off before any link exists so addresses (and link-local sources) are usable at once; flow labels off so
     // captured IPv6 headers match keepalived's (the kernel would otherwise hash one in).
-    must(["ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0", "net.ipv6.auto_flowlabels=0"]);
+    must([
+      "ip",
+      "netns",
+      "exec",
+      name,
+      "sysctl",
+      "-qw",
+      "net.ipv6.conf.all.accept_dad=0",
+      "net.ipv6.conf.default.accept_dad=0",
+      "net.ipv6.auto_flowlabels=0",
+    ]);
     must(["ip", "-n", name, "link", "set", "lo", "up"]);
   }
 
@@ -197,13 +210,47 @@ export class Lab {
       must(["ip", "-n", br, "link", "set", "br0", "up"]);
       for (const host of this.hosts) {
         const port = this.bridgePort(host);
-        must(["ip", "-n", br, "link", "add", port, "type", "veth", "peer", "name", "eth0", "address", this.mac(host), "netns", this.ns(host)]);
+        must([
+          "ip",
+          "-n",
+          br,
+          "link",
+          "add",
+          port,
+          "type",
+          "veth",
+          "peer",
+          "name",
+          "eth0",
+          "address",
+          this.mac(host),
+          "netns",
+          this.ns(host),
+        ]);
         must(["ip", "-n", br, "link", "set", port, "master", "br0"]);
         must(["ip", "-n", br, "link", "set", port, "up"]);
       }
     } else {
       const [a, b] = this.hosts as [string, string];
-      must(["ip", "-n", this.ns(a), "link", "add", "eth0", "address", this.mac(a), "type", "veth", "peer", "name", "eth0", "address", this.mac(b), "netns", this.ns(b)]);
+      must([
+        "ip",
+        "-n",
+        this.ns(a),
+        "link",
+        "add",
+        "eth0",
+        "address",
+        this.mac(a),
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "address",
+        this.mac(b),
+        "netns",
+        this.ns(b),
+      ]);
     }
     for (const host of this.hosts) {
       const ns = this.ns(host);

@@ -71,7 +71,8 @@ class Story {
   skewBound(impl: Impl): number {
     const bound = this.pair.skewTimeMs(this.priorityOf(impl)) + Math.min(500, 2 * this.intervalMs - 150);
     const earliestMdiTakeover = this.mdi(impl) - this.intervalMs;
-    if (bound >= earliestMdiTakeover) throw new Error(`test constants: skew bound ${bound} ms ≥ earliest MDI takeover ${earliestMdiTakeover} ms`);
+    if (bound >= earliestMdiTakeover)
+      throw new Error(`test constants: skew bound ${bound} ms ≥ earliest MDI takeover ${earliestMdiTakeover} ms`);
     return bound;
   }
 
@@ -114,11 +115,15 @@ class Story {
     const m = this.pair.router(master);
     m.terminate();
     const took = await this.pair.waitState(backup, "MASTER", bound + 2000);
-    this.note(`SIGTERM of ${master} → ${backup} MASTER`, took, `Skew_Time ${this.pair.skewTimeMs(this.priorityOf(backup)).toFixed(0)} ms, bound ${bound.toFixed(0)}, MDI ${this.mdi(backup).toFixed(0)}`);
+    this.note(
+      `SIGTERM of ${master} → ${backup} MASTER`,
+      took,
+      `Skew_Time ${this.pair.skewTimeMs(this.priorityOf(backup)).toFixed(0)} ms, bound ${bound.toFixed(0)}, MDI ${this.mdi(backup).toFixed(0)}`,
+    );
     expect(took).toBeLessThan(bound);
     // vipd keeps the VIPs until the new master advertises; neither may outlive a priority-1 Master_Down_Interval.
     await m.waitExit(this.pair.masterDownIntervalMs(1) + 3000);
-    const sentZero = master === "keepalived" ? new RegExp(`\\(VI_1\\) sent 0 priority`) : /priority 0 sent/;
+    const sentZero = master === "keepalived" ? /\(VI_1\) sent 0 priority/ : /priority 0 sent/;
     expect(m.log().some((l) => sentZero.test(l))).toBe(true);
     await this.waitHolders([backup], 1000);
     await this.expectNoRejections();
@@ -168,7 +173,11 @@ class Story {
     if (this.cfg.crash === "SIGKILL") await pair.router(X).kill();
     else pair.linkSet(X, "down");
     const took = await pair.waitState(Y, "MASTER", this.mdi(Y) + MDI_SLACK_MS + 2000);
-    this.note(`${this.cfg.crash} of ${X} → ${Y} MASTER`, took, `MDI ${this.mdi(Y).toFixed(0)} ms, earliest ${(this.mdi(Y) - this.intervalMs).toFixed(0)}`);
+    this.note(
+      `${this.cfg.crash} of ${X} → ${Y} MASTER`,
+      took,
+      `MDI ${this.mdi(Y).toFixed(0)} ms, earliest ${(this.mdi(Y) - this.intervalMs).toFixed(0)}`,
+    );
     // The backup waited for the master's silence (not a priority 0), and no longer than its Master_Down_Interval.
     expect(took).toBeGreaterThan(this.mdi(Y) - this.intervalMs - 100);
     expect(took).toBeLessThan(this.mdi(Y) + MDI_SLACK_MS);
@@ -229,7 +238,8 @@ export const STEPS: Step[] = [
     run: (s) => s.election(),
   },
   {
-    title: ({ X, Y }) => `${X} MASTER, ${Y} BACKUP: SIGTERM of ${X} (priority 0) → ${Y} takes over within Skew_Time, long before Master_Down_Interval`,
+    title: ({ X, Y }) =>
+      `${X} MASTER, ${Y} BACKUP: SIGTERM of ${X} (priority 0) → ${Y} takes over within Skew_Time, long before Master_Down_Interval`,
     run: (s) => s.stopHigh(),
   },
   {

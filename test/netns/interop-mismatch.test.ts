@@ -98,11 +98,15 @@ describe("mismatched settings between keepalived (150, MASTER) and vipd (100)", 
     const addrs = (impl: "keepalived" | "vipd", c: Case) =>
       c.cfg.family === 4 ? { self: pair.lab.ipv4(impl), peer: "" } : { self: pair.lab.ipv6(impl), peer: "" };
     await pair.keepalived.startConfig(
-      CASES.map((c) => keepalivedConf(c.cfg, { name: c.name, vrid: c.vrid, priority: 150, ...c.keepalived }, addrs("keepalived", c))).join(""),
+      CASES.map((c) => keepalivedConf(c.cfg, { name: c.name, vrid: c.vrid, priority: 150, ...c.keepalived }, addrs("keepalived", c))).join(
+        "",
+      ),
       CASES.map((c) => c.name),
     );
     for (const c of CASES) await pair.waitState("keepalived", "MASTER", 5000, c.name);
-    await pair.vipd.startConfig(CASES.map((c) => vipdToml(c.cfg, { name: c.name, vrid: c.vrid, priority: 100, ...c.vipd }, addrs("vipd", c))).join("\n"));
+    await pair.vipd.startConfig(
+      CASES.map((c) => vipdToml(c.cfg, { name: c.name, vrid: c.vrid, priority: 100, ...c.vipd }, addrs("vipd", c))).join("\n"),
+    );
     // Every mismatched instance has judged at least one advert (v2 adverts come every second).
     const until = performance.now() + 4000;
     for (let n = 0; n < 1000; n++) {

@@ -17,7 +17,26 @@ export class Keepalived {
     const pid = (what: string) => join(lab.dir, `${name}.${what}.pid`);
     // -n foreground, -l log to the console (stderr, folded into stdout; `exec` keeps keepalived's own PID),
     // -D detailed; private pid files so parallel runs never collide.
-    const proc = lab.spawn(host, ["sh", "-c", 'exec "$0" "$@" 2>&1', "keepalived", "-n", "-l", "-D", "-P", "-f", conf, "-p", pid("main"), "-r", pid("vrrp"), "-c", pid("checkers"), "-b", pid("bfd")]);
+    const proc = lab.spawn(host, [
+      "sh",
+      "-c",
+      'exec "$0" "$@" 2>&1',
+      "keepalived",
+      "-n",
+      "-l",
+      "-D",
+      "-P",
+      "-f",
+      conf,
+      "-p",
+      pid("main"),
+      "-r",
+      pid("vrrp"),
+      "-c",
+      pid("checkers"),
+      "-b",
+      pid("bfd"),
+    ]);
     return new Keepalived(proc, pid("vrrp"));
   }
 

@@ -26,7 +26,12 @@ const ip = (...args: string[]) => lab.must("a", ["ip", ...args]);
 describe("commands", () => {
   test("link dump: eth0 with its MAC, MTU, up and carrier; lo", async () => {
     const links = (await agent.call("links")) as Json[];
-    expect(links.find((l) => l.name === "eth0")).toMatchObject({ mac: lab.mac("a").replaceAll(":", ""), mtu: 1500, up: true, carrier: true });
+    expect(links.find((l) => l.name === "eth0")).toMatchObject({
+      mac: lab.mac("a").replaceAll(":", ""),
+      mtu: 1500,
+      up: true,
+      carrier: true,
+    });
     expect(links.find((l) => l.name === "lo")).toMatchObject({ ifindex: 1, up: true });
   });
 
@@ -42,7 +47,12 @@ describe("commands", () => {
     await agent.call("addr-add", { ifindex: eth0, prefix: "203.0.113.5/32", scope: 254 });
     await agent.call("addr-add", { ifindex: eth0, prefix: "2001:db8::100/64", nodad: true });
     const info = lab.addrs("a")[0]!.addr_info;
-    expect(info.find((x) => x.local === "192.0.2.100")).toMatchObject({ prefixlen: 24, label: "eth0:vip", broadcast: "192.0.2.255", scope: "global" });
+    expect(info.find((x) => x.local === "192.0.2.100")).toMatchObject({
+      prefixlen: 24,
+      label: "eth0:vip",
+      broadcast: "192.0.2.255",
+      scope: "global",
+    });
     expect(info.find((x) => x.local === "203.0.113.5")).toMatchObject({ prefixlen: 32, scope: "host" });
     const v6 = info.find((x) => x.local === "2001:db8::100") as Json;
     expect(v6).toMatchObject({ prefixlen: 64 });
@@ -122,10 +132,14 @@ describe("events", () => {
       admin.push(await timed(["ip", "link", "set", "eth0", "down"], (e) => e.type === "link" && e.name === "eth0" && !e.up));
       admin.push(await timed(["ip", "link", "set", "eth0", "up"], (e) => e.type === "link" && e.name === "eth0" && e.up));
       // Taking the bridge-side end down leaves eth0 administratively up but without carrier.
-      carrier.push(await timed(["ip", "-n", br, "link", "set", port, "down"], (e) => e.type === "link" && e.name === "eth0" && e.up && !e.carrier));
+      carrier.push(
+        await timed(["ip", "-n", br, "link", "set", port, "down"], (e) => e.type === "link" && e.name === "eth0" && e.up && !e.carrier),
+      );
       carrier.push(await timed(["ip", "-n", br, "link", "set", port, "up"], (e) => e.type === "link" && e.name === "eth0" && e.carrier));
     }
-    console.log(`link event latency (from spawning ip, so an upper bound) ms: admin p50 ${median(admin).toFixed(2)} max ${Math.max(...admin).toFixed(2)}; carrier p50 ${median(carrier).toFixed(2)} max ${Math.max(...carrier).toFixed(2)}`);
+    console.log(
+      `link event latency (from spawning ip, so an upper bound) ms: admin p50 ${median(admin).toFixed(2)} max ${Math.max(...admin).toFixed(2)}; carrier p50 ${median(carrier).toFixed(2)} max ${Math.max(...carrier).toFixed(2)}`,
+    );
     expect(median(admin)).toBeLessThan(10);
     expect(median(carrier)).toBeLessThan(10);
   }, 20_000);

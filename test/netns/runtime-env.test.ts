@@ -13,7 +13,9 @@ afterEach(async () => {
 });
 
 function environ(pid: number): Map<string, string> {
-  const entries = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter((e) => e.includes("="));
+  const entries = readFileSync(`/proc/${pid}/environ`, "utf8")
+    .split("\0")
+    .filter((e) => e.includes("="));
   return new Map(entries.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 }
 
@@ -44,7 +46,16 @@ test("the daemon restarts in place with BUN_GC_TIMER_INTERVAL set, and still wor
   const pid = daemon.pid;
   // The spawned PID is the daemon (env and sh exec), now running with the setting it did not start with.
   expect(environ(pid).get("BUN_GC_TIMER_INTERVAL")).toBe("60000");
-  expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, 8)).toEqual([vipdBinary(), "run", "-c", c.configPath("a"), "-s", c.socketPath("a"), "-c", accented]);
+  expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, 8)).toEqual([
+    vipdBinary(),
+    "run",
+    "-c",
+    c.configPath("a"),
+    "-s",
+    c.socketPath("a"),
+    "-c",
+    accented,
+  ]);
   // It keeps its name (ps, pgrep vipd): the restart ran the binary by its path, not as /proc/self/exe.
   expect(readFileSync(`/proc/${pid}/comm`, "utf8").trim()).toBe("vipd");
   // The first image's descriptors were closed on exec: one event loop (epoll) only.

@@ -23,7 +23,8 @@ export function vipdBinary(): string {
   if (binary) return binary;
   for (const name of readdirSync(tmpdir())) {
     const pid = Number(name.slice(BINARY_DIR_PREFIX.length));
-    if (name.startsWith(BINARY_DIR_PREFIX) && pid !== process.pid && !isAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    if (name.startsWith(BINARY_DIR_PREFIX) && pid !== process.pid && !isAlive(pid))
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
   binaryDir = join(tmpdir(), `${BINARY_DIR_PREFIX}${process.pid}`);
   mkdirSync(binaryDir, { recursive: true });
@@ -118,7 +119,18 @@ export class VipdCluster {
 
   /** Starts pinging `address` from the client every `intervalMs`; `finish()` stops it and returns the counts. */
   ping(address: string, intervalMs = 2, maxSeconds = 60): { finish(): Promise<{ sent: number; received: number; lost: number }> } {
-    const proc = this.lab.spawn("client", ["ping", "-n", "-q", "-i", String(intervalMs / 1000), "-W", "1", "-w", String(maxSeconds), address]);
+    const proc = this.lab.spawn("client", [
+      "ping",
+      "-n",
+      "-q",
+      "-i",
+      String(intervalMs / 1000),
+      "-W",
+      "1",
+      "-w",
+      String(maxSeconds),
+      address,
+    ]);
     return {
       finish: async () => {
         proc.proc.kill("SIGINT"); // ping prints its summary on SIGINT
@@ -126,7 +138,10 @@ export class VipdCluster {
         await Bun.sleep(20);
         const summary = proc.lines.find((l) => l.includes("packets transmitted"));
         if (!summary) throw new Error(`no ping summary: ${proc.lines.join("\n")}`);
-        const [sent, received] = [/(\d+) packets transmitted/, /(\d+) received/].map((re) => Number(summary.match(re)?.[1] ?? NaN)) as [number, number];
+        const [sent, received] = [/(\d+) packets transmitted/, /(\d+) received/].map((re) => Number(summary.match(re)?.[1] ?? NaN)) as [
+          number,
+          number,
+        ];
         return { sent, received, lost: sent - received };
       },
     };

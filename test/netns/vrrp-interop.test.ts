@@ -60,7 +60,16 @@ beforeAll(async () => {
     if (i.family === 6) linkLocalA = opened.source;
   }
   // -v prints tos/ttl (IPv4) and class/hlim (IPv6) per packet; only what host a sends.
-  tcpdump = lab.spawn("b", ["tcpdump", "-i", "eth0", "-n", "-l", "-U", "-v", "(ip proto 112 and src 192.0.2.10) or (ip6 proto 112 and src " + linkLocalA + ")"]);
+  tcpdump = lab.spawn("b", [
+    "tcpdump",
+    "-i",
+    "eth0",
+    "-n",
+    "-l",
+    "-U",
+    "-v",
+    `(ip proto 112 and src 192.0.2.10) or (ip6 proto 112 and src ${linkLocalA})`,
+  ]);
   await Bun.sleep(300); // tcpdump attaches (its "listening" line goes to stderr)
   keepalived = Keepalived.start(lab, "b", "backup", KEEPALIVED_CONF);
   await keepalived.waitLog(/Startup complete/, 5000);
@@ -126,10 +135,16 @@ describe("keepalived → vipd", () => {
     await sendAll(0); // vipd leaves: backups take over after skew time
     const deadline = performance.now() + 5000;
     for (const i of INSTANCES) {
-      await agent.waitEvent("packet", (e) => e.transport === i.name && e.decode.ok && e.decode.vrid === i.vrid, Math.max(1, deadline - performance.now()), from);
+      await agent.waitEvent(
+        "packet",
+        (e) => e.transport === i.name && e.decode.ok && e.decode.vrid === i.vrid,
+        Math.max(1, deadline - performance.now()),
+        from,
+      );
     }
     // Its log line can trail its first advert through the pipe; wait for it too (bounded).
-    for (const i of INSTANCES) await keepalived.waitLog(new RegExp(`\\(${i.name}\\) Entering MASTER STATE`), Math.max(1, deadline + 1000 - performance.now()));
+    for (const i of INSTANCES)
+      await keepalived.waitLog(new RegExp(`\\(${i.name}\\) Entering MASTER STATE`), Math.max(1, deadline + 1000 - performance.now()));
     adverts = agent.events("packet", from);
   }, 10_000);
 

@@ -61,7 +61,9 @@ describe.each([
       latencies.push(got.wall - sent.wall);
       await Bun.sleep(10);
     }
-    console.log(`${name} receive latency ms: p50 ${percentile(latencies, 0.5).toFixed(3)} p90 ${percentile(latencies, 0.9).toFixed(3)} max ${Math.max(...latencies).toFixed(3)}`);
+    console.log(
+      `${name} receive latency ms: p50 ${percentile(latencies, 0.5).toFixed(3)} p90 ${percentile(latencies, 0.9).toFixed(3)} max ${Math.max(...latencies).toFixed(3)}`,
+    );
     expect(percentile(latencies, 0.5)).toBeLessThan(5);
   }, 10_000);
 
@@ -95,19 +97,32 @@ else:
   test.each([
     ["4", "v4"],
     ["6", "v6"],
-  ] as const)("IPv%s: TTL / hop limit is read from the received header (a multicast instance then rejects 1 as bad-ttl)", async (family, name) => {
-    // The v2 checksum covers no IP addresses, so it can be computed here; the v6 one is filled by the kernel
-    // (IPV6_CHECKSUM), so zeros are sent.
-    const buf = new Uint8Array(64);
-    const len = family === "4" ? encodeAdvert(buf, { ...V2, addresses: [parseIp("192.0.2.100")!], authData: new Uint8Array(8) }, 4, new Uint8Array(4), new Uint8Array(4)) : 0;
-    const pkt = family === "4" ? Buffer.from(buf.subarray(0, len)).toString("hex") : "3108960100640000" + "20010db8000000000000000000000100";
-    const from = b.lineCount;
-    const r = lab.exec("c", ["python3", "-c", PY, family, pkt, lab.ipv4("c")]);
-    expect(r.stderr).toBe("");
-    const e = await b.waitEvent("packet", (x) => x.transport === name, 2000, from);
-    expect(e.ttl).toBe(1);
-    if (family === "4") expect(e.src).toBe(lab.ipv4("c"));
-  });
+  ] as const)(
+    "IPv%s: TTL / hop limit is read from the received header (a multicast instance then rejects 1 as bad-ttl)",
+    async (family, name) => {
+      // The v2 checksum covers no IP addresses, so it can be computed here; the v6 one is filled by the kernel
+      // (IPV6_CHECKSUM), so zeros are sent.
+      const buf = new Uint8Array(64);
+      const len =
+        family === "4"
+          ? encodeAdvert(
+              buf,
+              { ...V2, addresses: [parseIp("192.0.2.100")!], authData: new Uint8Array(8) },
+              4,
+              new Uint8Array(4),
+              new Uint8Array(4),
+            )
+          : 0;
+      const pkt =
+        family === "4" ? Buffer.from(buf.subarray(0, len)).toString("hex") : "3108960100640000" + "20010db8000000000000000000000100";
+      const from = b.lineCount;
+      const r = lab.exec("c", ["python3", "-c", PY, family, pkt, lab.ipv4("c")]);
+      expect(r.stderr).toBe("");
+      const e = await b.waitEvent("packet", (x) => x.transport === name, 2000, from);
+      expect(e.ttl).toBe(1);
+      if (family === "4") expect(e.src).toBe(lab.ipv4("c"));
+    },
+  );
 
   test("unicast to a peer (IPv4 and IPv6) carries the unicast destination and TTL 255", async () => {
     const from = b.lineCount;

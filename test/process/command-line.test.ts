@@ -3,7 +3,10 @@ import { splitCommandLine } from "../../src/process/command-line.ts";
 
 test("splits on blanks and groups quoted words, as keepalived users write script lines", () => {
   expect(splitCommandLine("/path/fault.sh VG_1")).toEqual({ ok: true, argv: ["/path/fault.sh", "VG_1"] });
-  expect(splitCommandLine(`  /bin/echo "two words" 'and more'  x`)).toEqual({ ok: true, argv: ["/bin/echo", "two words", "and more", "x"] });
+  expect(splitCommandLine(`  /bin/echo "two words" 'and more'  x`)).toEqual({
+    ok: true,
+    argv: ["/bin/echo", "two words", "and more", "x"],
+  });
   expect(splitCommandLine(`/bin/echo ""`)).toEqual({ ok: true, argv: ["/bin/echo", ""] });
   expect(splitCommandLine(`/bin/echo a"b c"d`)).toEqual({ ok: true, argv: ["/bin/echo", "ab cd"] });
 });

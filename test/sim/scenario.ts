@@ -108,7 +108,11 @@ function disturb(world: World, random: Prng, action: string, clean: boolean, fai
         world.crash(master);
         // RFC: a backup takes over within Master_Down_Interval of the last advert it heard (+ its preempt delay).
         if (clean && backups.length > 0) {
-          const bound = Math.min(...backups.map((b) => masterDownIntervalMs(world.spec.version, b.priority(instance), world.spec.intervalCs) + b.spec.preemptDelayMs));
+          const bound = Math.min(
+            ...backups.map(
+              (b) => masterDownIntervalMs(world.spec.version, b.priority(instance), world.spec.intervalCs) + b.spec.preemptDelayMs,
+            ),
+          );
           checks.push(() => expectNewMaster(world, instance, master, t0, t0 + world.spec.maxDelayMs + bound + EPSILON_MS, fail, "crash"));
         }
       } else {
@@ -117,7 +121,9 @@ function disturb(world: World, random: Prng, action: string, clean: boolean, fai
         // Priority 0: the best backup takes over after its skew time, not Master_Down_Interval.
         if (clean && backups.length > 0) {
           const bound = Math.min(...backups.map((b) => skewTimeMs(world.spec.version, b.priority(instance), world.spec.intervalCs)));
-          checks.push(() => expectNewMaster(world, instance, master, t0, t0 + world.spec.maxDelayMs + bound + EPSILON_MS, fail, "priority-0"));
+          checks.push(() =>
+            expectNewMaster(world, instance, master, t0, t0 + world.spec.maxDelayMs + bound + EPSILON_MS, fail, "priority-0"),
+          );
           if (handover) checks.push(() => expectNoVipGap(world, instance, t0, fail));
         }
       }
@@ -130,10 +136,13 @@ function disturb(world: World, random: Prng, action: string, clean: boolean, fai
       world.log(`restart ${host.name}`);
       world.start(host);
       // nopreempt: a returning higher-priority host leaves a live master alone.
-      if (clean && master && master.running && !host.spec.preempt && host.spec.priority < 255) {
+      if (clean && master?.running && !host.spec.preempt && host.spec.priority < 255) {
         checks.push(() => {
-          const took = world.transitions.find((tr) => tr.at >= t0 && tr.host === host.name && tr.to === "MASTER" && !tr.reason.startsWith("sync group"));
-          const masterStillUp = master.running && world.transitions.every((tr) => !(tr.at >= t0 && tr.host === master.name && tr.from === "MASTER"));
+          const took = world.transitions.find(
+            (tr) => tr.at >= t0 && tr.host === host.name && tr.to === "MASTER" && !tr.reason.startsWith("sync group"),
+          );
+          const masterStillUp =
+            master.running && world.transitions.every((tr) => !(tr.at >= t0 && tr.host === master.name && tr.from === "MASTER"));
           if (took && masterStillUp) fail(`nopreempt ${host.name} took over from live master ${master.name}: ${took.reason}`);
         });
       }
@@ -171,14 +180,27 @@ function isSettled(world: World): boolean {
   return world.instanceNames.every((instance) => {
     const running = world.hosts.filter((h) => h.running);
     const masters = running.filter((h) => h.state(instance) === "MASTER");
-    return masters.length === 1 && !masters[0]!.node!.router(instance)!.stopping && running.every((h) => ["MASTER", "BACKUP", "FAULT"].includes(h.state(instance)));
+    return (
+      masters.length === 1 &&
+      !masters[0]!.node!.router(instance)!.stopping &&
+      running.every((h) => ["MASTER", "BACKUP", "FAULT"].includes(h.state(instance)))
+    );
   });
 }
 
-function expectNewMaster(world: World, instance: string, old: SimHost, t0: number, by: number, fail: (why: string) => void, what: string): void {
+function expectNewMaster(
+  world: World,
+  instance: string,
+  old: SimHost,
+  t0: number,
+  by: number,
+  fail: (why: string) => void,
+  what: string,
+): void {
   const first = world.transitions.find((tr) => tr.at >= t0 && tr.instance === instance && tr.to === "MASTER" && tr.host !== old.name);
   if (!first) fail(`${what} of ${old.name} at ${t0.toFixed(3)}: no new master at all`);
-  else if (first.at > by) fail(`${what} of ${old.name} at ${t0.toFixed(3)}: new master ${first.host} only at ${first.at.toFixed(3)}, bound ${by.toFixed(3)}`);
+  else if (first.at > by)
+    fail(`${what} of ${old.name} at ${t0.toFixed(3)}: new master ${first.host} only at ${first.at.toFixed(3)}, bound ${by.toFixed(3)}`);
 }
 
 /** With handover, some host holds the VIPs at every moment from the stop until the new master has them. */
@@ -204,18 +226,24 @@ function checkConverged(world: World, fail: (why: string) => void, when: string)
     const holders = world.hosts.filter((h) => h.vipsHeld.has(instance));
     const expected = eligible.length > 0 ? 1 : 0;
     if (masters.length !== expected) {
-      fail(`${when}: ${instance} has ${masters.length} masters (${masters.map((m) => m.name).join(",")}), expected ${expected}; states ${running.map((h) => `${h.name}=${h.state(instance)}`).join(" ")}`);
+      fail(
+        `${when}: ${instance} has ${masters.length} masters (${masters.map((m) => m.name).join(",")}), expected ${expected}; states ${running.map((h) => `${h.name}=${h.state(instance)}`).join(" ")}`,
+      );
       continue;
     }
     if (holders.length !== masters.length || (masters[0] && !masters[0].vipsHeld.has(instance))) {
-      fail(`${when}: ${instance} VIPs held by ${holders.map((h) => h.name).join(",") || "nobody"}, masters ${masters.map((m) => m.name).join(",")}`);
+      fail(
+        `${when}: ${instance} VIPs held by ${holders.map((h) => h.name).join(",") || "nobody"}, masters ${masters.map((m) => m.name).join(",")}`,
+      );
     }
     // When everybody preempts, the master has the highest priority (equal priorities may keep either).
     const master = masters[0];
     if (master && eligible.every((h) => h.spec.preempt)) {
       const best = Math.max(...eligible.map((h) => h.priority(instance)));
       if (master.priority(instance) !== best) {
-        fail(`${when}: ${instance} master ${master.name} has priority ${master.priority(instance)}, but ${best} is available and everybody preempts`);
+        fail(
+          `${when}: ${instance} master ${master.name} has priority ${master.priority(instance)}, but ${best} is available and everybody preempts`,
+        );
       }
     }
   }

@@ -28,7 +28,7 @@ test(`${ONLY ? `seed ${ONLY}` : `${RUNS} seeded runs`}: one master, takeover in 
 test("the simulator catches a broken core: a router that never answers adverts gives two masters", async () => {
   const { Router } = await import("../../src/vrrp/router.ts");
   const original = Router.prototype.receive;
-  Router.prototype.receive = function () {};
+  Router.prototype.receive = () => {};
   try {
     const broken = Array.from({ length: 50 }, (_, i) => runScenario(5000 + i)).filter((r) => r.violations.length > 0);
     expect(broken.length).toBeGreaterThan(40);

@@ -194,7 +194,9 @@ export class World {
 
   /** Hosts in the same component hear each other; a partition splits them into two. */
   partition(groups: SimHost[][]): void {
-    groups.forEach((group, index) => group.forEach((h) => (h.component = index)));
+    for (const [index, group] of groups.entries()) {
+      for (const h of group) h.component = index;
+    }
     this.log(`partition ${groups.map((g) => g.map((h) => h.name).join(",")).join(" | ")}`);
   }
 
@@ -232,7 +234,7 @@ export class World {
           break;
       }
     }
-    if (host.node && host.node.routers.every((r) => r.state === "STOP")) host.running = false;
+    if (host.node?.routers.every((r) => r.state === "STOP")) host.running = false;
   }
 
   private send(host: SimHost, instance: string, priority: number): void {
@@ -303,7 +305,10 @@ export class World {
     if (from === "MASTER" && to === "BACKUP" && !bySyncGroup) {
       const d = host.delivering;
       const own = host.priority(instance);
-      const wins = d !== null && d.instance === instance && (d.priority > own || (d.priority === own && compareAddressBytes(d.src, 0, host.address, 0, 4) > 0));
+      const wins =
+        d !== null &&
+        d.instance === instance &&
+        (d.priority > own || (d.priority === own && compareAddressBytes(d.src, 0, host.address, 0, 4) > 0));
       if (!wins) fail("left MASTER without hearing a better advert");
     }
     if (to === "STOP" && !reason.includes("shutdown") && !reason.includes("handover")) fail("STOP without a shutdown");

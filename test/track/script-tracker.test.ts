@@ -9,10 +9,21 @@ import { waitFor } from "../wait-for.ts";
 const dir = mkdtempSync(join(tmpdir(), "vipd-track-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function tracker(argv: string[], options: { rise?: number; fall?: number; initFail?: boolean; timeoutMs?: number; intervalMs?: number } = {}) {
+function tracker(
+  argv: string[],
+  options: { rise?: number; fall?: number; initFail?: boolean; timeoutMs?: number; intervalMs?: number } = {},
+) {
   const changes: boolean[] = [];
   const t = new ScriptTracker(
-    { name: "chk", argv, intervalMs: options.intervalMs ?? 20, timeoutMs: options.timeoutMs, rise: options.rise ?? 1, fall: options.fall ?? 1, initFail: options.initFail ?? false },
+    {
+      name: "chk",
+      argv,
+      intervalMs: options.intervalMs ?? 20,
+      timeoutMs: options.timeoutMs,
+      rise: options.rise ?? 1,
+      fall: options.fall ?? 1,
+      initFail: options.initFail ?? false,
+    },
     runCommand,
     { changed: (_name, up) => changes.push(up) },
   );

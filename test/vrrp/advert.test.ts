@@ -137,7 +137,10 @@ describe("decoding", () => {
 
   test("garbage of every length never throws", () => {
     let seed = 1;
-    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
     for (let n = 0; n < 5000; n++) {
       const bytes = Uint8Array.from({ length: Math.floor(random() * 80) }, () => Math.floor(random() * 256));
       if (bytes.length > 0 && random() < 0.5) bytes[0] = random() < 0.5 ? 0x21 : 0x31;

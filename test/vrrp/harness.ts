@@ -89,7 +89,17 @@ export class Harness {
     const length = encodeAdvert(packet, fields, family, src, dst, peer.checksumAsV2 ? "as-v2" : "pseudo-header");
     return this.run(() =>
       this.node.handle(
-        { type: "AdvertReceived", interface: peer.iface ?? own.interface, family, packet, offset: 0, length, src, dst, ttl: peer.ttl ?? 255 },
+        {
+          type: "AdvertReceived",
+          interface: peer.iface ?? own.interface,
+          family,
+          packet,
+          offset: 0,
+          length,
+          src,
+          dst,
+          ttl: peer.ttl ?? 255,
+        },
         this.now,
         this.effects,
       ),
@@ -105,5 +115,7 @@ export class Harness {
 }
 
 export function types(effects: Effect[]): string[] {
-  return effects.map((e) => (e.type === "Notify" ? `Notify:${e.name}:${e.to}` : e.type === "SendAdvert" ? `SendAdvert:${e.priority}` : e.type));
+  return effects.map((e) =>
+    e.type === "Notify" ? `Notify:${e.name}:${e.to}` : e.type === "SendAdvert" ? `SendAdvert:${e.priority}` : e.type,
+  );
 }

@@ -19,9 +19,11 @@ function sourceFiles(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g)].map(
-    (m) => m[1] ?? m[2] ?? m[3] ?? "",
-  );
+  return [
+    ...text.matchAll(
+      /(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g,
+    ),
+  ].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
 }
 
 test("src/vrrp imports only src/vrrp", () => {
@@ -35,7 +37,8 @@ test("src/vrrp imports only src/vrrp", () => {
 });
 
 test("src/vrrp never touches clocks, timers, processes or globals of the runtime", () => {
-  const forbidden = /\b(Date\.now|new Date|performance\.now|setTimeout|setInterval|setImmediate|queueMicrotask|process\.|Bun\.|require\(|globalThis|Math\.random)\b/;
+  const forbidden =
+    /\b(Date\.now|new Date|performance\.now|setTimeout|setInterval|setImmediate|queueMicrotask|process\.|Bun\.|require\(|globalThis|Math\.random)\b/;
   for (const file of sourceFiles(join(root, "src", "vrrp"))) {
     const code = readFileSync(file, "utf8")
       .split("\n")
@@ -47,7 +50,11 @@ test("src/vrrp never touches clocks, timers, processes or globals of the runtime
 });
 
 test("only ffi/ imports bun:ffi, and only src/adapters imports ffi/", () => {
-  const all = [...sourceFiles(join(root, "src")), ...sourceFiles(join(root, "ffi")), ...sourceFiles(join(root, "test")).filter((f) => !f.endsWith("purity.test.ts"))];
+  const all = [
+    ...sourceFiles(join(root, "src")),
+    ...sourceFiles(join(root, "ffi")),
+    ...sourceFiles(join(root, "test")).filter((f) => !f.endsWith("purity.test.ts")),
+  ];
   for (const file of all) {
     const rel = relative(root, file);
     for (const spec of imports(file)) {

@@ -75,7 +75,9 @@ test("tracker states survive a reload: a failing tracker still counts afterwards
 
 test("a bad new config (duplicate VRID) throws and leaves the node as it was", () => {
   const h = masterHarness();
-  expect(() => reconfigure(h, [instance({ version: 2 }), instance({ version: 2, name: "other", vips: ["192.0.2.7"] })])).toThrow("VRID 51 is used twice");
+  expect(() => reconfigure(h, [instance({ version: 2 }), instance({ version: 2, name: "other", vips: ["192.0.2.7"] })])).toThrow(
+    "VRID 51 is used twice",
+  );
   expect(h.node.router("VI_1")!.state).toBe("MASTER");
   expect(h.node.routers.length).toBe(1);
   expect(types(h.advanceBy(1000))).toEqual(["SendAdvert:100"]);

@@ -155,7 +155,7 @@ describe("as MASTER", () => {
       if (h.advanceTo(t).some((e) => e.type === "SendAdvert")) sent.push(h.now);
     }
     expect(sent.length).toBe(10);
-    sent.forEach((at, k) => expect(at).toBeCloseTo(MDI_V2_100 + 1000 * (k + 1), 6));
+    for (const [k, at] of sent.entries()) expect(at).toBeCloseTo(MDI_V2_100 + 1000 * (k + 1), 6);
   });
 
   test("a second burst of gratuitous ARPs follows after garp_master_delay (5 s), then none without refresh", () => {
@@ -281,8 +281,18 @@ describe("validation: keepalived's drops, counted and logged once", () => {
     ["v2 interval", { version: 2 }, { src: "192.0.2.9", priority: 200, advertIntervalCs: 200 }, "interval-mismatch"],
     ["VIP count", {}, { src: "192.0.2.9", priority: 200, vips: ["192.0.2.100", "192.0.2.101"] }, "address-count-mismatch"],
     ["VIP list", {}, { src: "192.0.2.9", priority: 200, vips: ["192.0.2.99"] }, "address-list-mismatch"],
-    ["auth type", { version: 2, authType: 1, authData: new TextEncoder().encode("pw\0\0\0\0\0\0") }, { src: "192.0.2.9", priority: 200 }, "auth-type-mismatch"],
-    ["password", { version: 2, authType: 1, authData: new TextEncoder().encode("pw\0\0\0\0\0\0") }, { src: "192.0.2.9", priority: 200, password: "other" }, "auth-mismatch"],
+    [
+      "auth type",
+      { version: 2, authType: 1, authData: new TextEncoder().encode("pw\0\0\0\0\0\0") },
+      { src: "192.0.2.9", priority: 200 },
+      "auth-type-mismatch",
+    ],
+    [
+      "password",
+      { version: 2, authType: 1, authData: new TextEncoder().encode("pw\0\0\0\0\0\0") },
+      { src: "192.0.2.9", priority: 200, password: "other" },
+      "auth-mismatch",
+    ],
     ["version", { version: 3 }, { src: "192.0.2.9", priority: 200, version: 2 }, "version-mismatch"],
     ["checksum form", { version: 3 }, { src: "192.0.2.9", priority: 200, checksumAsV2: true }, "checksum-form-mismatch"],
     ["TTL", {}, { src: "192.0.2.9", priority: 200, ttl: 64 }, "bad-ttl"],

@@ -8,9 +8,24 @@ const calc = (base: number, trackers: TrackerConfig[], states: TrackerState[]) =
 
 test("a positive weight is added while up, a negative one while down", () => {
   const trackers = [status("a", 10), status("b", -30)];
-  expect(calc(100, trackers, [{ up: true, value: 0 }, { up: true, value: 0 }]).priority).toBe(110);
-  expect(calc(100, trackers, [{ up: false, value: 0 }, { up: true, value: 0 }]).priority).toBe(100);
-  expect(calc(100, trackers, [{ up: true, value: 0 }, { up: false, value: 0 }]).priority).toBe(80);
+  expect(
+    calc(100, trackers, [
+      { up: true, value: 0 },
+      { up: true, value: 0 },
+    ]).priority,
+  ).toBe(110);
+  expect(
+    calc(100, trackers, [
+      { up: false, value: 0 },
+      { up: true, value: 0 },
+    ]).priority,
+  ).toBe(100);
+  expect(
+    calc(100, trackers, [
+      { up: true, value: 0 },
+      { up: false, value: 0 },
+    ]).priority,
+  ).toBe(80);
 });
 
 test("weight 0 down is a fault, and reverse swaps up and down", () => {

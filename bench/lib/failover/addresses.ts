@@ -7,7 +7,11 @@ interface IpAddrJson {
 }
 
 export function addressesOn(ns: string): Set<string> {
-  const p = Bun.spawnSync(["ip", "-n", ns, "-j", "addr", "show", "dev", "eth0"], { stdout: "pipe", stderr: "pipe", timeout: IP_TIMEOUT_MS });
+  const p = Bun.spawnSync(["ip", "-n", ns, "-j", "addr", "show", "dev", "eth0"], {
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: IP_TIMEOUT_MS,
+  });
   if (p.exitCode !== 0) throw new Error(`ip -n ${ns} -j addr failed: ${p.stderr.toString().trim()}`);
   const links = JSON.parse(p.stdout.toString() || "[]") as IpAddrJson[];
   return new Set(links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? "")));
@@ -19,7 +23,13 @@ export function countHeld(ns: string, vips: readonly string[]): number {
 }
 
 /** Polls every `everyMs` until `pred(count)` holds; the elapsed ms, or null after `timeoutMs`. */
-export async function waitHeld(ns: string, vips: readonly string[], pred: (count: number) => boolean, timeoutMs: number, everyMs = 10): Promise<number | null> {
+export async function waitHeld(
+  ns: string,
+  vips: readonly string[],
+  pred: (count: number) => boolean,
+  timeoutMs: number,
+  everyMs = 10,
+): Promise<number | null> {
   const start = performance.now();
   for (;;) {
     if (pred(countHeld(ns, vips))) return performance.now() - start;

@@ -57,8 +57,21 @@ export class BenchDaemon {
       writeFileSync(conf, keepalivedConf(this.config));
       // -n foreground, -l console log, -G no syslog, -P VRRP only; private pid files (parallel runs, child PID).
       this.proc = this.net.spawn(this.host, `keepalived on ${this.host.name}`, [
-        "keepalived", "-n", "-l", "-G", "-P", "-f", conf,
-        "-p", this.path("pid"), "-r", this.path("vrrp.pid"), "-c", this.path("checkers.pid"), "-b", this.path("bfd.pid"),
+        "keepalived",
+        "-n",
+        "-l",
+        "-G",
+        "-P",
+        "-f",
+        conf,
+        "-p",
+        this.path("pid"),
+        "-r",
+        this.path("vrrp.pid"),
+        "-c",
+        this.path("checkers.pid"),
+        "-b",
+        this.path("bfd.pid"),
       ]);
       await this.expectLine(/Entering (BACKUP|MASTER|FAULT) STATE/);
       this.vrrpChild = await this.readChildPid();

@@ -71,7 +71,13 @@ async function watchQuiet(registry: BenchRegistry, pids: readonly number[], wind
   };
 }
 
-export async function measureIdle(registry: BenchRegistry, vipdBinary: string, daemon: PeerKind, count: number, windowMs: number): Promise<IdleResult> {
+export async function measureIdle(
+  registry: BenchRegistry,
+  vipdBinary: string,
+  daemon: PeerKind,
+  count: number,
+  windowMs: number,
+): Promise<IdleResult> {
   const pair = new BenchPair(registry, vipdBinary, {
     daemon,
     version: IDLE_VERSION,
@@ -79,7 +85,16 @@ export async function measureIdle(registry: BenchRegistry, vipdBinary: string, d
     probe: false,
     instances: (plan) => (count === 1 ? singleInstance(plan.vip, plan.prefixLength, plan.vrid) : manyInstances(count)),
   });
-  const result: IdleResult = { daemon, instances: count, statCpuPct: NaN, schedCpuPct: NaN, rssMb: NaN, rssAnonMb: NaN, windowMs, error: null };
+  const result: IdleResult = {
+    daemon,
+    instances: count,
+    statCpuPct: NaN,
+    schedCpuPct: NaN,
+    rssMb: NaN,
+    rssAnonMb: NaN,
+    windowMs,
+    error: null,
+  };
   try {
     await pair.build();
     await pair.d1.start();
@@ -114,7 +129,11 @@ export async function measureRuntimeFloor(registry: BenchRegistry, windowMs: num
   const binary = join(registry.dir, "floor");
   writeFileSync(source, "setInterval(() => {}, 1000);\n");
   const buildScript = join(import.meta.dir, "..", "..", "..", "build.ts");
-  const build = Bun.spawnSync([process.execPath, buildScript, "--entry", source, "--outfile", binary], { stdout: "pipe", stderr: "pipe", timeout: 120_000 });
+  const build = Bun.spawnSync([process.execPath, buildScript, "--entry", source, "--outfile", binary], {
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 120_000,
+  });
   if (build.exitCode !== 0) return { ...result, error: `bun build.ts failed: ${build.stdout}${build.stderr}` };
   const proc = Bun.spawn([binary], { env: { ...process.env, ...DAEMON_RUNTIME_ENV }, stdout: "ignore", stderr: "ignore" });
   registry.trackPid(proc.pid);

@@ -28,7 +28,12 @@ export function massMoveFloorMs(): number {
   return masterDownIntervalMs(MASS_VERSION, 140, MASS_INTERVAL_CS);
 }
 
-export async function measureMassMove(registry: BenchRegistry, vipdBinary: string, daemon: PeerKind, runs: number): Promise<MassMoveResult> {
+export async function measureMassMove(
+  registry: BenchRegistry,
+  vipdBinary: string,
+  daemon: PeerKind,
+  runs: number,
+): Promise<MassMoveResult> {
   const pair = new BenchPair(registry, vipdBinary, {
     daemon,
     version: MASS_VERSION,
@@ -44,8 +49,10 @@ export async function measureMassMove(registry: BenchRegistry, vipdBinary: strin
     await Promise.all([pair.d1.start(), pair.d2.start()]);
     for (let i = 0; i < runs && !registry.stopping; i++) {
       // r1 holds everything and r2 nothing, for a while: a settled pair (r1 preempted back after the last run).
-      if ((await waitHeld(pair.r1.ns, vips, all, SETTLE_TIMEOUT_MS, 50)) === null) throw new Error(`r1 did not hold all ${vips.length} VIPs`);
-      if ((await waitHeld(pair.r2.ns, vips, (n) => n === 0, SETTLE_TIMEOUT_MS, 50)) === null) throw new Error("r2 kept VIPs while r1 is master");
+      if ((await waitHeld(pair.r1.ns, vips, all, SETTLE_TIMEOUT_MS, 50)) === null)
+        throw new Error(`r1 did not hold all ${vips.length} VIPs`);
+      if ((await waitHeld(pair.r2.ns, vips, (n) => n === 0, SETTLE_TIMEOUT_MS, 50)) === null)
+        throw new Error("r2 kept VIPs while r1 is master");
       await Bun.sleep(1000);
       const start = performance.now();
       pair.net.setPort(pair.r1, "down");

@@ -63,7 +63,10 @@ async function measure(pair: BenchPair, step: Step): Promise<ScenarioRun> {
   await step.beforeInject?.(t.intervalMs);
   const t0 = nowMs();
   await step.inject();
-  const from = Math.max(0, capture.packets.findIndex((p) => p.t >= t0 - 50));
+  const from = Math.max(
+    0,
+    capture.packets.findIndex((p) => p.t >= t0 - 50),
+  );
   const isNewAdvert = (p: Packet) => isAdvert(p) && p.src === step.newMaster.ipv4 && p.priority > 0 && p.t >= t0;
   if (!(await capture.waitFor(isNewAdvert, t.takeoverMs, from))) throw new Error(`${step.kind}: ${step.newMaster.name} never advertised`);
   await waitStableMaster(pair.ctx, step.newMaster, t.takeoverMs);
@@ -85,10 +88,14 @@ async function measure(pair: BenchPair, step: Step): Promise<ScenarioRun> {
   });
   const inRun = capture.packets.filter((p) => p.t >= t0 && p.t <= end);
   const advert = inRun.find(isNewAdvert);
-  const garp = inRun.find((p): p is ArpPacket => p.kind === "arp" && p.gratuitous && p.senderIp === plan.vip && p.srcMac === step.newMaster.mac);
+  const garp = inRun.find(
+    (p): p is ArpPacket => p.kind === "arp" && p.gratuitous && p.senderIp === plan.vip && p.srcMac === step.newMaster.mac,
+  );
   // The last advert of the old master on the wire before the takeover, not before t0: `ip link set` takes a few ms,
   // and an advert sent meanwhile still reached the backup and restarted its Master_Down timer.
-  const lastOldAdvert = garp ? capture.packets.findLast((p) => isAdvert(p) && p.src === step.oldMaster.ipv4 && p.priority > 0 && p.t < garp.t) : undefined;
+  const lastOldAdvert = garp
+    ? capture.packets.findLast((p) => isAdvert(p) && p.src === step.oldMaster.ipv4 && p.priority > 0 && p.t < garp.t)
+    : undefined;
   const expectation = expectationFor(step.kind, plan, step.newMaster, step.oldMaster);
   return {
     kind: step.kind,
@@ -99,8 +106,19 @@ async function measure(pair: BenchPair, step: Step): Promise<ScenarioRun> {
   };
 }
 
-export async function runOutageSeries(registry: BenchRegistry, vipdBinary: string, config: OutageConfig, daemon: PeerKind, runs: number): Promise<OutageSeries> {
-  const pair = new BenchPair(registry, vipdBinary, { daemon, version: config.version, advertIntervalCs: config.advertIntervalCs, probe: true });
+export async function runOutageSeries(
+  registry: BenchRegistry,
+  vipdBinary: string,
+  config: OutageConfig,
+  daemon: PeerKind,
+  runs: number,
+): Promise<OutageSeries> {
+  const pair = new BenchPair(registry, vipdBinary, {
+    daemon,
+    version: config.version,
+    advertIntervalCs: config.advertIntervalCs,
+    probe: true,
+  });
   const series: OutageSeries = { config, daemon, runs: [], error: null };
   const { r1, r2, d1, d2 } = pair;
   const t = new LabTimeouts(pair.plan);

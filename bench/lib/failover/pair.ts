@@ -37,12 +37,31 @@ export class BenchPair {
     readonly options: PairOptions,
   ) {
     const base = makePlan({ routers: 2, version: options.version, peer: options.daemon }, registry.nextPrefix());
-    this.plan = { ...base, advertIntervalCs: options.advertIntervalCs, routers: base.routers.map((r) => ({ ...r, daemon: options.daemon })) };
+    this.plan = {
+      ...base,
+      advertIntervalCs: options.advertIntervalCs,
+      routers: base.routers.map((r) => ({ ...r, daemon: options.daemon })),
+    };
     [this.r1, this.r2] = this.plan.routers as [RouterPlan, RouterPlan];
-    this.instances = options.instances?.(this.plan) ?? [{ name: "VI_1", vrid: this.plan.vrid, vip: `${this.plan.vip}/${this.plan.prefixLength}` }];
+    this.instances = options.instances?.(this.plan) ?? [
+      { name: "VI_1", vrid: this.plan.vrid, vip: `${this.plan.vip}/${this.plan.prefixLength}` },
+    ];
     this.net = registry.newLab(this.plan);
     const daemon = (r: RouterPlan) =>
-      new BenchDaemon(options.daemon, r, { routerName: r.name, priority: r.priority, version: options.version, advertIntervalCs: options.advertIntervalCs, instances: this.instances }, this.net, registry, vipdBinary);
+      new BenchDaemon(
+        options.daemon,
+        r,
+        {
+          routerName: r.name,
+          priority: r.priority,
+          version: options.version,
+          advertIntervalCs: options.advertIntervalCs,
+          instances: this.instances,
+        },
+        this.net,
+        registry,
+        vipdBinary,
+      );
     this.d1 = daemon(this.r1);
     this.d2 = daemon(this.r2);
     this.capture = new Capture(this.net);
@@ -57,7 +76,15 @@ export class BenchPair {
 
   /** The lab's scenario helpers want a LabContext; they read only its plan and capture. */
   get ctx(): LabContext {
-    return { plan: this.plan, net: this.net, capture: this.capture, pinger: this.pinger, daemons: [], style: { colour: false }, print: () => {} };
+    return {
+      plan: this.plan,
+      net: this.net,
+      capture: this.capture,
+      pinger: this.pinger,
+      daemons: [],
+      style: { colour: false },
+      print: () => {},
+    };
   }
 
   async destroy(): Promise<void> {

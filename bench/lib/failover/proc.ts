@@ -66,7 +66,9 @@ export class ThreadCpuMeter {
 }
 
 function statusKb(pid: number, key: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${key}:`));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${key}:`));
   return Number(line?.match(/(\d+)/)?.[1] ?? 0);
 }
 

@@ -34,20 +34,32 @@ function becameMaster(s: StatusSnapshot | null): number | null {
 
 async function mustStatus(d: BenchDaemon): Promise<StatusSnapshot> {
   const s = await d.status();
-  if (!s) throw new Error(`${d.host.name}'s vipd ${d.running ? "does not answer on its status socket" : "has exited"}:\n${d.process?.tail() ?? ""}`);
+  if (!s)
+    throw new Error(
+      `${d.host.name}'s vipd ${d.running ? "does not answer on its status socket" : "has exited"}:\n${d.process?.tail() ?? ""}`,
+    );
   return s;
 }
 
 export async function soakInterval(registry: BenchRegistry, vipdBinary: string, intervalCs: number, soakMs: number): Promise<SoakResult> {
   const pair = new BenchPair(registry, vipdBinary, { daemon: "vipd", version: 3, advertIntervalCs: intervalCs, probe: false });
-  const result: SoakResult = { intervalCs, soakedMs: 0, spurious: 0, maxLatenessMs: 0, lateTimers: 0, masterDownMs: masterDownIntervalMs(3, pair.r2.priority, intervalCs), error: null };
+  const result: SoakResult = {
+    intervalCs,
+    soakedMs: 0,
+    spurious: 0,
+    maxLatenessMs: 0,
+    lateTimers: 0,
+    masterDownMs: masterDownIntervalMs(3, pair.r2.priority, intervalCs),
+    error: null,
+  };
   try {
     await pair.build();
     // r1 first: started together, the two Master_Down timers differ by a few ms only, so whichever daemon came up
     // first would win the election and be preempted, a transition that is not the soak's business.
     await pair.d1.start();
     const vips = pair.instances.map(vipOf);
-    if ((await waitHeld(pair.r1.ns, vips, (n) => n === vips.length, ELECTION_TIMEOUT_MS, 50)) === null) throw new Error("r1 never became master");
+    if ((await waitHeld(pair.r1.ns, vips, (n) => n === vips.length, ELECTION_TIMEOUT_MS, 50)) === null)
+      throw new Error("r1 never became master");
     await pair.d2.start();
     await Bun.sleep(Math.max(500, 10 * intervalCs * 10));
     const [b1, b2] = [await mustStatus(pair.d1), await mustStatus(pair.d2)];

@@ -47,7 +47,19 @@ function outageCells(s: OutageSeries | undefined, kind: OutageScenario): [string
 }
 
 export function part1Table(configs: OutageConfig[], all: OutageSeries[], runs: number): string {
-  const rows = [["config", "scenario", "RFC floor", "vipd target", "vipd outage ms (med/p90/max)", "lost (med/max)", "keepalived outage ms", "lost", "vipd"]];
+  const rows = [
+    [
+      "config",
+      "scenario",
+      "RFC floor",
+      "vipd target",
+      "vipd outage ms (med/p90/max)",
+      "lost (med/max)",
+      "keepalived outage ms",
+      "lost",
+      "vipd",
+    ],
+  ];
   const notes: string[] = [];
   for (const c of configs) {
     const { vipd, ka } = pairOf(all, c);
@@ -55,7 +67,15 @@ export function part1Table(configs: OutageConfig[], all: OutageSeries[], runs: n
       const vr = vipd ? runsOf(vipd, kind) : [];
       const ok = vr.length === runs && vr.every((r) => r.verdict.pass);
       for (const r of vr.filter((r) => !r.verdict.pass)) notes.push(`  vipd ${c.label} ${kind}: ${r.verdict.reason}`);
-      rows.push([c.label, kind, floorOf(c, kind), targetOf(c, kind), ...outageCells(vipd, kind), ...outageCells(ka, kind), met(vr.length === 0 ? false : ok)]);
+      rows.push([
+        c.label,
+        kind,
+        floorOf(c, kind),
+        targetOf(c, kind),
+        ...outageCells(vipd, kind),
+        ...outageCells(ka, kind),
+        met(vr.length === 0 ? false : ok),
+      ]);
     }
     for (const s of [vipd, ka]) if (s?.error) notes.push(`  ${s.daemon} ${c.label}: stopped early: ${s.error.split("\n")[0]}`);
   }
@@ -76,7 +96,14 @@ const TAKEOVER_TOLERANCE_MS = 1;
  */
 export function hardFailureTable(configs: OutageConfig[], all: OutageSeries[]): string {
   const rows = [
-    ["config", "Master_Down_Interval", "vipd ms (med/p90/max)", "keepalived ms (med/p90/max)", "first takeover: vipd / keepalived", `vipd median ≤ keepalived's + ${TAKEOVER_TOLERANCE_MS} ms`],
+    [
+      "config",
+      "Master_Down_Interval",
+      "vipd ms (med/p90/max)",
+      "keepalived ms (med/p90/max)",
+      "first takeover: vipd / keepalived",
+      `vipd median ≤ keepalived's + ${TAKEOVER_TOLERANCE_MS} ms`,
+    ],
   ];
   const values = (s: OutageSeries | undefined) => (s ? runsOf(s, "hard-failure") : []).map((r) => r.advertToGarpMs);
   const known = (v: (number | null)[]) => v.filter((x): x is number => x !== null);
@@ -85,7 +112,14 @@ export function hardFailureTable(configs: OutageConfig[], all: OutageSeries[]): 
     const v = summarize(known(values(vipd)));
     const k = summarize(known(values(ka)));
     const first = `${fmtMs(values(vipd)[0], 2)} / ${fmtMs(values(ka)[0], 2)}`;
-    rows.push([c.label, fmtMs(masterDownIntervalMs(c.version, BACKUP_PRIORITY, c.advertIntervalCs)), fmtSummary(v, "", 2), fmtSummary(k, "", 2), first, met(v && k ? v.median <= k.median + TAKEOVER_TOLERANCE_MS : null)]);
+    rows.push([
+      c.label,
+      fmtMs(masterDownIntervalMs(c.version, BACKUP_PRIORITY, c.advertIntervalCs)),
+      fmtSummary(v, "", 2),
+      fmtSummary(k, "", 2),
+      first,
+      met(v && k ? v.median <= k.median + TAKEOVER_TOLERANCE_MS : null),
+    ]);
   }
   return [
     "Part 1b — hard failure, phase taken out: the old master's last advert → the new master's first gratuitous ARP (on the wire)",
@@ -105,7 +139,14 @@ export function part2Table(configs: OutageConfig[], all: OutageSeries[]): string
     const { vipd, ka } = pairOf(all, c);
     for (const kind of OUTAGE_SCENARIOS) {
       const v = cell(vipd, kind);
-      rows.push([c.label, kind, v.text, cell(ka, kind).text, "≤ 0 (GARP first)", met(v.values.length === 0 ? false : v.values.every((x) => x <= 0))]);
+      rows.push([
+        c.label,
+        kind,
+        v.text,
+        cell(ka, kind).text,
+        "≤ 0 (GARP first)",
+        met(v.values.length === 0 ? false : v.values.every((x) => x <= 0)),
+      ]);
     }
   }
   return [
@@ -118,7 +159,17 @@ export function part2Table(configs: OutageConfig[], all: OutageSeries[]): string
 const RSS_TARGET_MIB = 40e6 / 2 ** 20;
 
 export function part3Table(results: IdleResult[], windowMs: number, label: string, floor: RuntimeFloor | null): string {
-  const rows = [["instances", "vipd CPU % (stat / schedstat)", "vipd RSS MiB (anon)", "keepalived CPU %", "keepalived RSS MiB (anon)", "CPU ≤ keepalived + 0.1 (stat / sched)", `RSS ≤ 40 MB (${RSS_TARGET_MIB.toFixed(1)} MiB)`]];
+  const rows = [
+    [
+      "instances",
+      "vipd CPU % (stat / schedstat)",
+      "vipd RSS MiB (anon)",
+      "keepalived CPU %",
+      "keepalived RSS MiB (anon)",
+      "CPU ≤ keepalived + 0.1 (stat / sched)",
+      `RSS ≤ 40 MB (${RSS_TARGET_MIB.toFixed(1)} MiB)`,
+    ],
+  ];
   const notes: string[] = [];
   const counts = [...new Set(results.map((r) => r.instances))];
   const pct = (r?: IdleResult) => (r && !r.error ? `${r.statCpuPct.toFixed(3)} / ${r.schedCpuPct.toFixed(3)}` : "-");
@@ -142,7 +193,9 @@ export function part3Table(results: IdleResult[], windowMs: number, label: strin
       ? []
       : floor.error
         ? [`  runtime floor: not measured (${floor.error.split("\n")[0]})`]
-        : [`  runtime floor (an empty compiled Bun program, 1 s timer, same settings): RSS ${floor.rssMb.toFixed(1)} MiB (anon ${floor.rssAnonMb.toFixed(1)}), CPU ${floor.cpuPct.toFixed(3)} %`]),
+        : [
+            `  runtime floor (an empty compiled Bun program, 1 s timer, same settings): RSS ${floor.rssMb.toFixed(1)} MiB (anon ${floor.rssAnonMb.toFixed(1)}), CPU ${floor.cpuPct.toFixed(3)} %`,
+          ]),
     ...notes,
   ].join("\n");
 }
@@ -150,11 +203,27 @@ export function part3Table(results: IdleResult[], windowMs: number, label: strin
 export function part4Table(results: MassMoveResult[]): string {
   const floor = massMoveFloorMs();
   const limit = floor + OUTAGE_MARGIN_MS;
-  const rows = [["daemon", "runs", "first VIP ms (med/p90/max)", `all ${MASS_INSTANCES} VIPs ms (med/p90/max)`, "RFC floor (from the cut)", `target ≤ ${fmtMs(limit)}`]];
+  const rows = [
+    [
+      "daemon",
+      "runs",
+      "first VIP ms (med/p90/max)",
+      `all ${MASS_INSTANCES} VIPs ms (med/p90/max)`,
+      "RFC floor (from the cut)",
+      `target ≤ ${fmtMs(limit)}`,
+    ],
+  ];
   const notes: string[] = [];
   for (const r of results) {
     const all = summarize(r.allMs);
-    rows.push([r.daemon, String(r.allMs.length), fmtSummary(summarize(r.firstMs)), fmtSummary(all), `${(floor - MASS_INTERVAL_CS * 10).toFixed(1)}–${fmtMs(floor)}`, r.daemon === "vipd" ? met(all ? all.max <= limit && !r.error : false) : all && all.max <= limit ? "(within)" : "(over)"]);
+    rows.push([
+      r.daemon,
+      String(r.allMs.length),
+      fmtSummary(summarize(r.firstMs)),
+      fmtSummary(all),
+      `${(floor - MASS_INTERVAL_CS * 10).toFixed(1)}–${fmtMs(floor)}`,
+      r.daemon === "vipd" ? met(all ? all.max <= limit && !r.error : false) : all && all.max <= limit ? "(within)" : "(over)",
+    ]);
     if (r.error) notes.push(`  ${r.daemon}: ${r.error.split("\n")[0]}`);
   }
   return [
@@ -167,11 +236,29 @@ export function part4Table(results: MassMoveResult[]): string {
 
 export function part5Table(results: SoakResult[] | null, why: string): string {
   if (!results) return `Part 5 — soak: skipped (${why})`;
-  const rows = [["interval", "soaked", "spurious transitions", "max timer lateness (since start)", "timers > 10 ms late", "backup's Master_Down", "result"]];
+  const rows = [
+    [
+      "interval",
+      "soaked",
+      "spurious transitions",
+      "max timer lateness (since start)",
+      "timers > 10 ms late",
+      "backup's Master_Down",
+      "result",
+    ],
+  ];
   const notes: string[] = [];
   for (const r of results) {
     const ok = !r.error && r.spurious === 0;
-    rows.push([`${r.intervalCs * 10} ms`, `${(r.soakedMs / 1000).toFixed(0)} s`, String(r.spurious), fmtMs(r.maxLatenessMs), String(r.lateTimers), fmtMs(r.masterDownMs), ok ? "held" : "FAILED"]);
+    rows.push([
+      `${r.intervalCs * 10} ms`,
+      `${(r.soakedMs / 1000).toFixed(0)} s`,
+      String(r.spurious),
+      fmtMs(r.maxLatenessMs),
+      String(r.lateTimers),
+      fmtMs(r.masterDownMs),
+      ok ? "held" : "FAILED",
+    ]);
     if (r.error) notes.push(`  ${r.intervalCs * 10} ms: ${r.error.split("\n")[0]}`);
   }
   const held = results.filter((r) => !r.error && r.spurious === 0).map((r) => r.intervalCs * 10);

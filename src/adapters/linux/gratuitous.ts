@@ -49,7 +49,8 @@ class LinuxAnnouncement implements Announcement {
     const fd = this.socket();
     const ifindex = ioctlIfIndex(fd, this.ifname);
     const { hatype, addr: mac } = ioctlIfHwaddr(fd, this.ifname);
-    if (hatype !== C.ARPHRD_ETHER) throw new SyscallError(`announce on ${this.ifname}`, ERRNO.EOPNOTSUPP, `link type ${hatype} is not Ethernet`);
+    if (hatype !== C.ARPHRD_ETHER)
+      throw new SyscallError(`announce on ${this.ifname}`, ERRNO.EOPNOTSUPP, `link type ${hatype} is not Ethernet`);
     const router = this.addresses.some((a) => a.length === 16) && ipv6Forwarding(this.ifname);
     const arpDestination = new Uint8Array(sockaddrLl.SIZE);
     sockaddrLl.encode(arpDestination, { protocol: C.ETH_P_ARP, ifindex, hatype: C.ARPHRD_ETHER, addr: BROADCAST_MAC });
@@ -64,7 +65,8 @@ class LinuxAnnouncement implements Announcement {
   }
 
   async send(options: AnnounceOptions = KEEPALIVED_ANNOUNCE_DEFAULTS): Promise<number> {
-    const { frames, destinations } = this.built ?? (this.built = this.build());
+    this.built ??= this.build();
+    const { frames, destinations } = this.built;
     const fd = this.socket();
     let sent = 0;
     for (let round = 0; round < options.repeat; round++) {

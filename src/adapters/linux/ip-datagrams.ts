@@ -19,7 +19,12 @@ export interface SplitCounters {
  * Raw IPv4 sockets deliver whole datagrams, header included, with tot_len as received. Anything inconsistent ends
  * the walk of this chunk (its boundaries can no longer be trusted) and is counted, never thrown.
  */
-export function forEachIpv4Datagram(chunk: Uint8Array, out: ReceivedPacket, counters: SplitCounters, handle: (p: ReceivedPacket) => void): void {
+export function forEachIpv4Datagram(
+  chunk: Uint8Array,
+  out: ReceivedPacket,
+  counters: SplitCounters,
+  handle: (p: ReceivedPacket) => void,
+): void {
   let at = 0;
   while (at < chunk.length) {
     if (chunk.length - at < IPV4_MIN_HEADER || chunk[at]! >> 4 !== 4) {
@@ -51,7 +56,12 @@ export function forEachIpv4Datagram(chunk: Uint8Array, out: ReceivedPacket, coun
  * AF_PACKET/SOCK_DGRAM delivers IPv6 packets from the network header on; the socket's BPF filter already trimmed
  * each to 40 + payload length and passed only next-header 112, so packets sit back to back.
  */
-export function forEachIpv6Packet(chunk: Uint8Array, out: ReceivedPacket, counters: SplitCounters, handle: (p: ReceivedPacket) => void): void {
+export function forEachIpv6Packet(
+  chunk: Uint8Array,
+  out: ReceivedPacket,
+  counters: SplitCounters,
+  handle: (p: ReceivedPacket) => void,
+): void {
   let at = 0;
   while (at < chunk.length) {
     if (chunk.length - at < IPV6_HEADER || chunk[at]! >> 4 !== 6) {

@@ -156,7 +156,11 @@ class LinuxLinkMonitor implements LinkMonitor {
   }
 
   private listen(): FdStream {
-    return new FdStream(this.fd, (chunk) => this.consume(chunk), () => void this.resync());
+    return new FdStream(
+      this.fd,
+      (chunk) => this.consume(chunk),
+      () => void this.resync(),
+    );
   }
 
   private consume(chunk: Uint8Array): void {

@@ -47,7 +47,15 @@ export function decodeAddress(b: Uint8Array, payloadAt: number, end: number): Ad
   const chosen = local ?? address;
   const length = ifa.family === C.AF_INET ? 4 : 16;
   if (!chosen || chosen.length !== length) return null;
-  return { family: ifa.family === C.AF_INET ? 4 : 6, ifindex: ifa.index, address: chosen, prefixlen: ifa.prefixlen, scope: ifa.scope, label, flags };
+  return {
+    family: ifa.family === C.AF_INET ? 4 : 6,
+    ifindex: ifa.index,
+    address: chosen,
+    prefixlen: ifa.prefixlen,
+    scope: ifa.scope,
+    label,
+    flags,
+  };
 }
 
 function familyOf(address: Uint8Array): number {
@@ -61,7 +69,11 @@ export function encodeAddress(sock: RtnlSocket, type: number, flags: number, s: 
   const family = familyOf(s.address);
   const ifaFlags = s.nodad && family === C.AF_INET6 ? C.IFA_F_NODAD : 0;
   const at = sock.begin(type, flags);
-  ifaddrmsg.encode(sock.tx, { family, prefixlen: s.prefixlen, flags: ifaFlags, scope: s.scope ?? C.RT_SCOPE_UNIVERSE, index: s.ifindex }, at);
+  ifaddrmsg.encode(
+    sock.tx,
+    { family, prefixlen: s.prefixlen, flags: ifaFlags, scope: s.scope ?? C.RT_SCOPE_UNIVERSE, index: s.ifindex },
+    at,
+  );
   let end = at + ifaddrmsg.SIZE;
   end = rtattr.putBytes(sock.tx, end, C.IFA_LOCAL, s.address);
   end = rtattr.putBytes(sock.tx, end, C.IFA_ADDRESS, s.address);
@@ -113,7 +125,15 @@ export function encodeRule(sock: RtnlSocket, type: number, flags: number, r: Rul
   const at = sock.begin(type, flags);
   fibRuleHdr.encode(
     sock.tx,
-    { family, dstLen: r.to?.prefixlen ?? 0, srcLen: r.from?.prefixlen ?? 0, tos: 0, table: table8(r.table), action: C.FR_ACT_TO_TBL, flags: 0 },
+    {
+      family,
+      dstLen: r.to?.prefixlen ?? 0,
+      srcLen: r.from?.prefixlen ?? 0,
+      tos: 0,
+      table: table8(r.table),
+      action: C.FR_ACT_TO_TBL,
+      flags: 0,
+    },
     at,
   );
   let end = at + fibRuleHdr.SIZE;

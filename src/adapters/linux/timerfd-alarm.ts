@@ -12,9 +12,13 @@ class TimerFdAlarm implements Alarm {
   constructor(onAlarm: () => void) {
     // Each read is one expiry (its 8-byte count). One that Bun had read before a cancel or a new setting still
     // arrives: the scheduler checks its deadline on every ring.
-    this.stream = new FdStream(this.fd, () => onAlarm(), (error) => {
-      throw new Error(`the scheduler's timerfd stopped delivering expiries: ${String(error)}`);
-    });
+    this.stream = new FdStream(
+      this.fd,
+      () => onAlarm(),
+      (error) => {
+        throw new Error(`the scheduler's timerfd stopped delivering expiries: ${String(error)}`);
+      },
+    );
   }
 
   set(waitMs: number): void {

@@ -24,7 +24,14 @@ import {
 import { cmsghdr, in6Pktinfo, inPktinfo, ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6, sockaddrLl } from "../../../ffi/structs/index.ts";
 import { VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6 } from "../../vrrp/constants.ts";
 import { formatIp, parseIp, type IpFamily } from "../../vrrp/ip-address.ts";
-import type { PacketHandler, ReceivedPacket, TransportStats, VrrpTransport, VrrpTransportFactory, VrrpTransportOptions } from "../vrrp-transport.ts";
+import type {
+  PacketHandler,
+  ReceivedPacket,
+  TransportStats,
+  VrrpTransport,
+  VrrpTransportFactory,
+  VrrpTransportOptions,
+} from "../vrrp-transport.ts";
 import { DROP_ALL_FILTER, VRRP6_RECEIVE_FILTER } from "./bpf-vrrp6.ts";
 import { FdStream } from "./fd-stream.ts";
 import { defaultSourceAddress } from "./interface-address.ts";
@@ -83,7 +90,16 @@ abstract class VrrpSocketBase implements VrrpTransport {
     protected readonly onPacket: PacketHandler,
   ) {
     const n = family === 4 ? 4 : 16;
-    this.received = { family, ifindex, src: new Uint8Array(n), dst: new Uint8Array(n), ttl: 0, packet: new Uint8Array(0), offset: 0, length: 0 };
+    this.received = {
+      family,
+      ifindex,
+      src: new Uint8Array(n),
+      dst: new Uint8Array(n),
+      ttl: 0,
+      packet: new Uint8Array(0),
+      offset: 0,
+      length: 0,
+    };
   }
 
   protected abstract destination(dst: Uint8Array): Uint8Array;
@@ -128,7 +144,11 @@ class Ipv4VrrpSocket extends VrrpSocketBase {
     cmsghdr.encodeHeader(this.msg.control, C.SOL_IP, C.IP_PKTINFO, inPktinfo.SIZE);
     inPktinfo.encode(this.msg.control, ifindex, source, cmsghdr.CMSG_DATA_OFFSET);
     this.controlLen = cmsghdr.CMSG_SPACE(inPktinfo.SIZE);
-    this.stream = new FdStream(fd, (chunk) => forEachIpv4Datagram(chunk, this.received, this.stats, this.dispatch), () => undefined);
+    this.stream = new FdStream(
+      fd,
+      (chunk) => forEachIpv4Datagram(chunk, this.received, this.stats, this.dispatch),
+      () => undefined,
+    );
   }
 
   protected destination(dst: Uint8Array): Uint8Array {
@@ -172,12 +192,23 @@ class Ipv4VrrpSocket extends VrrpSocketBase {
 class Ipv6VrrpSocket extends VrrpSocketBase {
   private readonly dstAddr = stableBuffer(sockaddrIn6.SIZE);
 
-  constructor(ifname: string, ifindex: number, source: Uint8Array, sendFd: number, private readonly packetFd: number, onPacket: PacketHandler) {
+  constructor(
+    ifname: string,
+    ifindex: number,
+    source: Uint8Array,
+    sendFd: number,
+    private readonly packetFd: number,
+    onPacket: PacketHandler,
+  ) {
     super(6, ifname, ifindex, source, sendFd, onPacket);
     cmsghdr.encodeHeader(this.msg.control, C.SOL_IPV6, C.IPV6_PKTINFO, in6Pktinfo.SIZE);
     in6Pktinfo.encode(this.msg.control, source, ifindex, cmsghdr.CMSG_DATA_OFFSET);
     this.controlLen = cmsghdr.CMSG_SPACE(in6Pktinfo.SIZE);
-    this.stream = new FdStream(packetFd, (chunk) => forEachIpv6Packet(chunk, this.received, this.stats, this.dispatch), () => undefined);
+    this.stream = new FdStream(
+      packetFd,
+      (chunk) => forEachIpv6Packet(chunk, this.received, this.stats, this.dispatch),
+      () => undefined,
+    );
   }
 
   protected destination(dst: Uint8Array): Uint8Array {
