@@ -1,6 +1,10 @@
 // Outputs of the core, as data. The driver carries them out in order.
 
+/** The states notify scripts and sync groups know (keepalived's). */
 export type VrrpState = "INIT" | "BACKUP" | "MASTER" | "FAULT" | "STOP";
+
+/** A router's own states: keepalived's, plus STOPPING (a MASTER handing over on shutdown, still holding the VIPs). */
+export type RouterState = VrrpState | "STOPPING";
 
 export interface SendAdvertEffect {
   type: "SendAdvert";
@@ -43,4 +47,9 @@ export interface LogEffect {
   message: string;
 }
 
-export type Effect = SendAdvertEffect | AddVipsEffect | DelVipsEffect | SendGratuitousEffect | NotifyEffect | LogEffect;
+/** After a Shutdown: every instance has reached STOP (its VIPs released). Emitted once. */
+export interface StoppedEffect {
+  type: "Stopped";
+}
+
+export type Effect = SendAdvertEffect | AddVipsEffect | DelVipsEffect | SendGratuitousEffect | NotifyEffect | LogEffect | StoppedEffect;

@@ -2,7 +2,7 @@
 // event here with the current time and carries out the effects; nextDeadline() says when to call back.
 
 import { AdvertDecoder } from "./advert.ts";
-import type { Effect, VrrpState } from "./effects.ts";
+import type { Effect, RouterState, VrrpState } from "./effects.ts";
 import type { AdvertReceivedEvent, VrrpEvent } from "./events.ts";
 import type { InstanceConfig } from "./instance-config.ts";
 import { newRejectCounters, type RejectCounters } from "./reject-reason.ts";
@@ -67,6 +67,8 @@ export class VrrpNode {
   private groupOf = new Map<Router, SyncGroup>();
   private trackerUses = new Map<string, TrackerUse[]>();
   private readonly decoder = new AdvertDecoder();
+  /** After a Shutdown event: "requested", then "stopped" once the Stopped effect went out. */
+  private shutdown: "running" | "requested" | "stopped" = "running";
 
   constructor(config: NodeConfig) {
     this.index(
@@ -222,6 +224,7 @@ export class VrrpNode {
         }
         break;
       case "Shutdown":
+        if (this.shutdown === "running") this.shutdown = "requested";
         for (const router of this.routers) router.shutdown(event.handover, nowMs, out);
         break;
       case "TimerFired":
@@ -240,6 +243,10 @@ export class VrrpNode {
         break;
     }
     this.notifyGroups(out);
+    if (this.shutdown === "requested" && this.routers.every((router) => router.state === "STOP")) {
+      this.shutdown = "stopped";
+      out.push({ type: "Stopped" });
+    }
   }
 
   private advertReceived(event: AdvertReceivedEvent, nowMs: number, out: Effect[]): void {
@@ -293,7 +300,7 @@ export class VrrpNode {
   }
 
   /** After a router's own step: if it changed state, moves the rest of its sync group along. */
-  private followed(router: Router, before: VrrpState, nowMs: number, out: Effect[]): void {
+  private followed(router: Router, before: RouterState, nowMs: number, out: Effect[]): void {
     const after = router.state;
     if (before === after) return;
     const group = this.groupOf.get(router);
@@ -307,9 +314,9 @@ export class VrrpNode {
   /** A GROUP notification when all members of a group have reached the same new state. */
   private notifyGroups(out: Effect[]): void {
     for (const group of this.groups) {
-      const state = group.members[0]?.state;
+      const state = group.members[0]?.notifyState;
       if (!state || state === group.state) continue;
-      if (!group.members.every((member) => member.state === state)) continue;
+      if (!group.members.every((member) => member.notifyState === state)) continue;
       const from = group.state;
       group.state = state;
       out.push({

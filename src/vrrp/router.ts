@@ -7,7 +7,7 @@
 
 import { type AdvertFields, encodeAdvert, type ReceivedAdvert } from "./advert.ts";
 import { VRRP_PRIO_OWNER, VRRP_PRIO_STOP } from "./constants.ts";
-import type { Effect, SendAdvertEffect, SendGratuitousEffect, VrrpState } from "./effects.ts";
+import type { Effect, RouterState, SendAdvertEffect, SendGratuitousEffect, VrrpState } from "./effects.ts";
 import type { InstanceConfig } from "./instance-config.ts";
 import { addressLength, compareAddressBytes, formatIp } from "./ip-address.ts";
 import { newRejectCounters, type RejectCounters, type RejectReason } from "./reject-reason.ts";
@@ -38,15 +38,13 @@ const REJECT_LOG_EVERY_MS = 60_000;
 
 export class Router {
   private currentConfig: InstanceConfig;
-  state: VrrpState = "INIT";
+  #state: RouterState = "INIT";
   /** Base priority plus tracker weights, clamped; 255 for the owner. */
-  priority: number;
+  #priority: number;
   /** The tracker that puts this instance in FAULT, or null. */
-  ownFault: string | null = null;
+  #ownFault: string | null = null;
   /** Set by the sync group while another member is in FAULT. */
-  groupFault: string | null = null;
-  /** True between a handover shutdown and the release of the VIPs. */
-  stopping = false;
+  #groupFault: string | null = null;
   readonly stats: RouterStats = {
     advertsReceived: 0,
     advertsSent: 0,
@@ -55,8 +53,8 @@ export class Router {
     lastReject: null,
   };
 
-  /** v3 backups adopt the master's interval (RFC 5798 §6.4.2); v2 and masters use their own. */
-  private masterAdverIntervalCs: number;
+  /** Master_Adver_Interval: v3 backups adopt the master's interval (RFC 5798 §6.4.2); v2 and masters use their own. */
+  #masterAdverIntervalCs: number;
   private advertAt = Infinity;
   private masterDownAt = Infinity;
   private garpAt = Infinity;
@@ -81,8 +79,8 @@ export class Router {
 
   constructor(config: InstanceConfig) {
     this.currentConfig = config;
-    this.priority = config.priority;
-    this.masterAdverIntervalCs = config.advertIntervalCs;
+    this.#priority = config.priority;
+    this.#masterAdverIntervalCs = config.advertIntervalCs;
     this.trackerStates = config.trackers.map(() => ({ up: true, value: 0 }));
     this.advertEffect = { type: "SendAdvert", instance: config.name, priority: config.priority };
     this.garpEffect = { type: "SendGratuitous", instance: config.name, repeat: 0 };
@@ -92,6 +90,31 @@ export class Router {
 
   get config(): InstanceConfig {
     return this.currentConfig;
+  }
+
+  /** INIT, BACKUP, MASTER, FAULT, STOPPING (a MASTER handing over on shutdown, VIPs kept) or STOP. */
+  get state(): RouterState {
+    return this.#state;
+  }
+
+  /** The state notify scripts and sync groups see: a STOPPING router still holds the VIPs, so it is MASTER. */
+  get notifyState(): VrrpState {
+    return this.#state === "STOPPING" ? "MASTER" : this.#state;
+  }
+
+  /** Base priority plus tracker weights, clamped; 255 for the owner. */
+  get priority(): number {
+    return this.#priority;
+  }
+
+  /** The tracker that puts this instance in FAULT, or null. */
+  get ownFault(): string | null {
+    return this.#ownFault;
+  }
+
+  /** Set by the sync group while another member is in FAULT. */
+  get groupFault(): string | null {
+    return this.#groupFault;
   }
 
   /**
@@ -109,11 +132,11 @@ export class Router {
     this.advertFields = advertFieldsOf(config);
     this.recomputePriority();
     if (config.advertIntervalCs === old.advertIntervalCs && config.version === old.version) return;
-    if (this.state === "MASTER" && !this.stopping) {
-      this.masterAdverIntervalCs = config.advertIntervalCs;
+    if (this.state === "MASTER") {
+      this.#masterAdverIntervalCs = config.advertIntervalCs;
       this.advertAt = nowMs + config.advertIntervalCs * 10;
     } else if (this.state === "BACKUP") {
-      if (config.version === 2 || this.masterAddressLength === 0) this.masterAdverIntervalCs = config.advertIntervalCs;
+      if (config.version === 2 || this.masterAddressLength === 0) this.#masterAdverIntervalCs = config.advertIntervalCs;
       this.masterDownAt = nowMs + this.masterDownIntervalMs;
     }
   }
@@ -127,25 +150,25 @@ export class Router {
   }
 
   get faulted(): boolean {
-    return this.ownFault !== null || this.groupFault !== null;
+    return this.#ownFault !== null || this.#groupFault !== null;
   }
 
-  /** The interval the master we follow announced (ours while MASTER). */
-  get masterAdvertIntervalCs(): number {
-    return this.masterAdverIntervalCs;
+  /** Master_Adver_Interval: the interval the master we follow announced (ours while MASTER). */
+  get masterAdverIntervalCs(): number {
+    return this.#masterAdverIntervalCs;
   }
 
   get skewTimeMs(): number {
-    return skewTimeMs(this.config.version, this.priority, this.masterAdverIntervalCs);
+    return skewTimeMs(this.config.version, this.priority, this.#masterAdverIntervalCs);
   }
 
   get masterDownIntervalMs(): number {
-    return masterDownIntervalMs(this.config.version, this.priority, this.masterAdverIntervalCs);
+    return masterDownIntervalMs(this.config.version, this.priority, this.#masterAdverIntervalCs);
   }
 
   /** The current master's address as text, or null (allocates: for status and logs). */
   masterAddressString(): string | null {
-    if (this.state === "MASTER") return formatIp(this.config.primaryAddress);
+    if (this.state === "MASTER" || this.state === "STOPPING") return formatIp(this.config.primaryAddress);
     return this.masterAddressLength === 0 ? null : formatIp(this.masterAddress, 0, this.masterAddressLength);
   }
 
@@ -170,7 +193,7 @@ export class Router {
   }
 
   shutdown(handover: boolean, nowMs: number, out: Effect[]): void {
-    if (this.state === "STOP" || this.stopping) return;
+    if (this.state === "STOP" || this.state === "STOPPING") return;
     if (this.state !== "MASTER") {
       this.changeState("STOP", "shutdown", nowMs, out);
       return;
@@ -183,13 +206,7 @@ export class Router {
     // Keep serving the VIPs until the new master speaks; the wait is bounded by the longest Master_Down_Interval
     // a backup can have (priority 1), which is also when a backup that missed the priority 0 takes over.
     // The priority 0 is not repeated: each one restarts the backups' skew timer and would delay the takeover.
-    this.stopping = true;
-    this.masterAddressLength = 0;
-    this.garpAt = Infinity;
-    this.advertAt = Infinity;
-    this.releaseReason = "handover: no new master advertised in time, releasing the VIPs";
-    this.releaseAt = nowMs + masterDownIntervalMs(this.config.version, 1, this.config.advertIntervalCs);
-    out.push(this.log("info", "stopping: priority 0 sent, keeping the VIPs until the new master advertises"));
+    this.changeState("STOPPING", "shutdown with handover", nowMs, out);
   }
 
   /** A decoded advert for this instance's VRID: validated here, then stepped through the state machine. */
@@ -207,6 +224,9 @@ export class Router {
         return;
       case "MASTER":
         this.receiveAsMaster(advert, nowMs, out);
+        return;
+      case "STOPPING":
+        this.receiveAsStopping(advert, nowMs);
         return;
       default:
         return; // INIT, FAULT, STOP: adverts change nothing
@@ -226,11 +246,8 @@ export class Router {
 
   onTimer(nowMs: number, out: Effect[]): void {
     if (this.state === "BACKUP" && this.masterDownAt <= nowMs) this.masterDownExpired(nowMs, out);
+    if (this.state === "STOPPING" && this.releaseAt <= nowMs) this.changeState("STOP", this.releaseReason, nowMs, out);
     if (this.state !== "MASTER") return;
-    if (this.releaseAt <= nowMs) {
-      this.changeState("STOP", this.releaseReason, nowMs, out);
-      return;
-    }
     if (this.advertAt <= nowMs) {
       const intervalMs = this.config.advertIntervalCs * 10;
       this.emitAdvert(this.priority, out);
@@ -256,12 +273,12 @@ export class Router {
   }
 
   setGroupFault(cause: string | null): void {
-    this.groupFault = cause;
+    this.#groupFault = cause;
   }
 
   /** Brings the state in line with faults and priority after trackers or the sync group changed. */
   reconcile(nowMs: number, out: Effect[]): void {
-    if (this.state === "INIT" || this.state === "STOP" || this.stopping) return;
+    if (this.state === "INIT" || this.state === "STOP" || this.state === "STOPPING") return;
     if (this.faulted) {
       if (this.state !== "FAULT") {
         if (this.state === "MASTER") this.emitAdvert(VRRP_PRIO_STOP, out);
@@ -284,7 +301,7 @@ export class Router {
 
   /** A sync group moves this member along with another one (keepalived's vrrp_sync_group). */
   followGroup(to: "MASTER" | "BACKUP", reason: string, nowMs: number, out: Effect[]): void {
-    if (this.stopping || this.faulted) return;
+    if (this.state === "STOPPING" || this.faulted) return;
     if (to === "MASTER" && this.state === "BACKUP") this.changeState("MASTER", reason, nowMs, out);
     else if (to === "BACKUP" && this.state === "MASTER") this.changeState("BACKUP", reason, nowMs, out);
   }
@@ -303,7 +320,7 @@ export class Router {
       this.lastHeard = "accepted";
       this.preemptDelayed = false;
       this.rememberMaster(advert);
-      if (this.config.version === 3) this.masterAdverIntervalCs = advert.advertIntervalCs;
+      if (this.config.version === 3) this.#masterAdverIntervalCs = advert.advertIntervalCs;
       this.masterDownAt = nowMs + this.masterDownIntervalMs;
       return;
     }
@@ -311,17 +328,16 @@ export class Router {
     this.lastHeard = "lower";
   }
 
+  private receiveAsStopping(advert: ReceivedAdvert, nowMs: number): void {
+    if (advert.priority === VRRP_PRIO_STOP || this.masterAddressLength !== 0) return;
+    // The new master speaks. Its gratuitous ARPs left with its advert but may not have reached every
+    // client yet: keep answering for a moment so packets already on their way to us are not lost.
+    this.rememberMaster(advert);
+    this.releaseReason = `handover complete: ${advert.srcString()} is advertising`;
+    this.releaseAt = Math.min(this.releaseAt, nowMs + HANDOVER_RELEASE_DELAY_MS);
+  }
+
   private receiveAsMaster(advert: ReceivedAdvert, nowMs: number, out: Effect[]): void {
-    if (this.stopping) {
-      if (advert.priority !== VRRP_PRIO_STOP && this.masterAddressLength === 0) {
-        // The new master speaks. Its gratuitous ARPs left with its advert but may not have reached every
-        // client yet: keep answering for a moment so packets already on their way to us are not lost.
-        this.rememberMaster(advert);
-        this.releaseReason = `handover complete: ${advert.srcString()} is advertising`;
-        this.releaseAt = Math.min(this.releaseAt, nowMs + HANDOVER_RELEASE_DELAY_MS);
-      }
-      return;
-    }
     if (advert.priority === VRRP_PRIO_STOP) {
       // Another master is leaving; answer at once so its backups know we are here.
       this.emitAdvert(this.priority, out);
@@ -335,7 +351,7 @@ export class Router {
     if (higher) {
       this.rememberMaster(advert);
       this.lastHeard = "accepted";
-      if (this.config.version === 3) this.masterAdverIntervalCs = advert.advertIntervalCs;
+      if (this.config.version === 3) this.#masterAdverIntervalCs = advert.advertIntervalCs;
       const reason =
         advert.priority > this.priority
           ? `higher priority advert from ${advert.srcString()} (${advert.priority} > ${this.priority})`
@@ -365,23 +381,29 @@ export class Router {
     this.changeState("MASTER", reason, nowMs, out);
   }
 
-  /** The only place the state changes: exit actions of the old state, entry actions of the new one, Notify. */
-  private changeState(to: VrrpState, reason: string, nowMs: number, out: Effect[]): void {
+  /**
+   * The only place the state changes: exit actions of the old state, entry actions of the new one, Notify.
+   * MASTER → STOPPING keeps the VIPs and notifies nothing: scripts see MASTER until the VIPs are released.
+   */
+  private changeState(to: RouterState, reason: string, nowMs: number, out: Effect[]): void {
     const from = this.state;
     if (from === to) return;
-    if (from === "MASTER") {
+    const fromNotified = this.notifyState;
+    if ((from === "MASTER" && to !== "STOPPING") || from === "STOPPING") {
       out.push({ type: "DelVips", instance: this.name });
+      this.releaseAt = Infinity;
+    }
+    if (from === "MASTER") {
       this.advertAt = Infinity;
       this.garpAt = Infinity;
-      this.releaseAt = Infinity;
     }
     this.masterDownAt = Infinity;
     this.preemptDelayed = false;
-    this.state = to;
+    this.#state = to;
     switch (to) {
       case "MASTER": {
         this.stats.becameMaster++;
-        this.masterAdverIntervalCs = this.config.advertIntervalCs;
+        this.#masterAdverIntervalCs = this.config.advertIntervalCs;
         this.masterAddressLength = 0;
         this.secondBurstPending = this.config.garp.masterDelayMs > 0;
         // VIPs first; then the gratuitous ARPs that move the clients here; only then the advert that makes a
@@ -398,13 +420,19 @@ export class Router {
       case "BACKUP":
         this.masterDownAt = nowMs + this.masterDownIntervalMs;
         break;
-      case "STOP":
-        this.stopping = false;
-        break;
+      case "STOPPING":
+        // Keep serving the VIPs until the new master speaks; the wait is bounded by the longest Master_Down_Interval
+        // a backup can have (priority 1), which is also when a backup that missed the priority 0 takes over.
+        // The priority 0 is not repeated: each one restarts the backups' skew timer and would delay the takeover.
+        this.masterAddressLength = 0;
+        this.releaseReason = "handover: no new master advertised in time, releasing the VIPs";
+        this.releaseAt = nowMs + masterDownIntervalMs(this.config.version, 1, this.config.advertIntervalCs);
+        out.push(this.log("info", "stopping: priority 0 sent, keeping the VIPs until the new master advertises"));
+        return;
       default:
         break;
     }
-    out.push({ type: "Notify", kind: "INSTANCE", name: this.name, from, to, priority: this.priority, reason });
+    out.push({ type: "Notify", kind: "INSTANCE", name: this.name, from: fromNotified, to: this.notifyState, priority: this.priority, reason });
   }
 
   // ---- helpers ------------------------------------------------------------------------------------------
@@ -424,13 +452,13 @@ export class Router {
 
   private recomputePriority(): void {
     effectivePriority(this.config.priority, this.config.trackers, this.trackerStates, this.computed);
-    this.priority = this.computed.priority;
-    this.ownFault = this.computed.faultBy;
+    this.#priority = this.computed.priority;
+    this.#ownFault = this.computed.faultBy;
   }
 
   private faultReason(): string {
-    if (this.ownFault !== null) return `tracker ${this.ownFault} is down`;
-    return this.groupFault ?? "fault";
+    if (this.#ownFault !== null) return `tracker ${this.#ownFault} is down`;
+    return this.#groupFault ?? "fault";
   }
 
   private rememberMaster(advert: ReceivedAdvert): void {

@@ -182,7 +182,7 @@ function isSettled(world: World): boolean {
     const masters = running.filter((h) => h.state(instance) === "MASTER");
     return (
       masters.length === 1 &&
-      !masters[0]!.node!.router(instance)!.stopping &&
+      masters[0]!.node!.router(instance)!.state !== "STOPPING" &&
       running.every((h) => ["MASTER", "BACKUP", "FAULT"].includes(h.state(instance)))
     );
   });

@@ -100,7 +100,7 @@ export class SimHost {
 
   state(instance: string): VrrpState | "DOWN" {
     if (!this.running || !this.node) return "DOWN";
-    return this.node.router(instance)!.state;
+    return this.node.router(instance)!.notifyState;
   }
 
   priority(instance: string): number {

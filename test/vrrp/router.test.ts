@@ -102,7 +102,7 @@ describe("election from BACKUP", () => {
     expect(h.state()).toBe("BACKUP");
     h.advanceTo(100 + mdi);
     expect(h.state()).toBe("MASTER");
-    expect(h.router().masterAdvertIntervalCs).toBe(100);
+    expect(h.router().masterAdverIntervalCs).toBe(100);
   });
 });
 
@@ -204,23 +204,25 @@ describe("shutdown", () => {
     return h;
   }
 
-  test("immediate release: priority 0, VIPs removed, STOP", () => {
+  test("immediate release: priority 0, VIPs removed, STOP, and the node says it has stopped", () => {
     const h = master();
-    expect(types(h.shutdown(false))).toEqual(["SendAdvert:0", "DelVips", "Notify:VI_1:STOP"]);
+    expect(types(h.shutdown(false))).toEqual(["SendAdvert:0", "DelVips", "Notify:VI_1:STOP", "Stopped"]);
     expect(h.node.nextDeadline()).toBe(Infinity);
   });
 
   test("handover: the VIPs stay until the new master's first advert", () => {
     const h = master();
     expect(types(h.shutdown(true))).toEqual(["SendAdvert:0", "Log"]);
-    expect(h.state()).toBe("MASTER");
+    // STOPPING is its own state, but notify scripts and sync groups still see a MASTER: it holds the VIPs.
+    expect(h.state()).toBe("STOPPING");
+    expect(h.router().notifyState).toBe("MASTER");
     h.advanceBy(600);
     expect(types(h.receive({ src: "192.0.2.9", priority: 0 }))).toEqual([]);
     expect(types(h.receive({ src: "192.0.2.9", priority: 90 }))).toEqual([]);
     // The VIPs stay a little longer, for packets sent before the clients saw the new master's ARPs.
     expect(types(h.advanceBy(HANDOVER_RELEASE_DELAY_MS - 1))).toEqual([]);
-    expect(types(h.advanceBy(1))).toEqual(["DelVips", "Notify:VI_1:STOP"]);
-    expect(h.effects.at(-1)).toMatchObject({ reason: "handover complete: 192.0.2.9 is advertising" });
+    expect(types(h.advanceBy(1))).toEqual(["DelVips", "Notify:VI_1:STOP", "Stopped"]);
+    expect(h.effects.at(-2)).toMatchObject({ from: "MASTER", reason: "handover complete: 192.0.2.9 is advertising" });
   });
 
   test("handover: one priority 0 (a repeat would restart the backups' skew timer), and a bounded wait", () => {
@@ -230,14 +232,28 @@ describe("shutdown", () => {
     // Bounded by the longest Master_Down_Interval of a backup: priority 1, 3 s + 255/256 s.
     const bound = 3000 + (255 / 256) * 1000;
     expect(types(h.advanceTo(start + bound - 0.01))).toEqual([]);
-    expect(types(h.advanceTo(start + bound))).toEqual(["DelVips", "Notify:VI_1:STOP"]);
+    expect(types(h.advanceTo(start + bound))).toEqual(["DelVips", "Notify:VI_1:STOP", "Stopped"]);
     expect(h.router().state).toBe("STOP");
   });
 
   test("a backup just stops", () => {
     const h = new Harness([instance({ version: 2 })]);
     h.startup();
-    expect(types(h.shutdown(true))).toEqual(["Notify:VI_1:STOP"]);
+    expect(types(h.shutdown(true))).toEqual(["Notify:VI_1:STOP", "Stopped"]);
+  });
+
+  test("Stopped waits for the last instance, and is said once", () => {
+    const h = new Harness([instance({ version: 2 }), instance({ version: 2, name: "VI_2", vrid: 52, priority: 90 })]);
+    h.startup();
+    h.advanceTo(MDI_V2_100);
+    // VI_1 is MASTER and hands over (nobody answers: it releases at its bound); VI_2, still BACKUP, stops at once.
+    const out = types(h.shutdown(true));
+    expect(out.filter((t) => t === "Stopped")).toEqual([]);
+    const later = types(h.advanceBy(5000));
+    expect(later.filter((t) => t === "Stopped")).toEqual(["Stopped"]);
+    expect(later.at(-1)).toBe("Stopped");
+    expect(types(h.advanceBy(5000))).toEqual([]);
+    expect(types(h.shutdown(true))).toEqual([]);
   });
 });
 
