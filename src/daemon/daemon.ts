@@ -1,30 +1,24 @@
-// `vipd run`: loads the config, opens the Linux adapters, builds the core and the driver, starts trackers,
-// the status socket and the signal handlers. Everything that can be wrong with the config or the host is
-// reported before anything is changed on the host.
+// `vipd run`: the composition root. Loads the config, opens the host's adapters, builds the core, the driver
+// and the trackers, the status socket; applies reloads and link changes. Everything that can be wrong with the
+// config or the host is reported before anything is changed on the host.
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import type { AddressManager, LinkEvent, LinkMonitor, LinkMonitorFactory } from "../adapters/address-manager.ts";
-import type { NeighbourAnnouncer } from "../adapters/neighbour-announcer.ts";
-import type { VrrpTransportFactory } from "../adapters/vrrp-transport.ts";
-import type { AlarmFactory } from "../clock/alarm.ts";
+import type { LinkEvent, LinkMonitor } from "../adapters/address-manager.ts";
+import type { HostAdapters } from "../adapters/host-adapters.ts";
 import { realTimers, type Timers } from "../clock/timers.ts";
 import { formatConfigError } from "../config/config-error.ts";
 import { loadConfigFile } from "../config/load.ts";
 import type { VipdConfig } from "../config/schema.ts";
-import { toCore, trackerName } from "../config/to-core.ts";
+import { trackerName } from "../config/to-core.ts";
 import { Notifier } from "../notify/notifier.ts";
-import type { NotifyScripts } from "../notify/notify-plan.ts";
-import { runCommand, type CommandRunner, type RunResult } from "../process/run-command.ts";
-import { lookupIds, type Ids } from "../process/users.ts";
-import { FileTracker } from "../track/file-tracker.ts";
-import { type ScriptCheck, ScriptTracker } from "../track/script-tracker.ts";
-import { formatIp, type IpFamily, sameAddress } from "../vrrp/ip-address.ts";
-import { type NodeConfig, VrrpNode } from "../vrrp/node.ts";
-import { Driver, type InstancePlan } from "./driver.ts";
+import { type CommandRunner, runCommand } from "../process/run-command.ts";
+import { lookupIds } from "../process/users.ts";
+import { TrackerSet } from "../track/tracker-set.ts";
+import { VrrpNode } from "../vrrp/node.ts";
+import { Driver } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
-import { buildPlans, notifyScripts } from "./plan.ts";
-import { snapshot, StatusServer } from "./status.ts";
+import { type Prepared, prepare, type UserLookup, type WaitingInstance } from "./plan.ts";
+import { removeStaleVips } from "./stale-vips.ts";
+import { StatusServer, snapshot } from "./status.ts";
 
 export interface DaemonOptions {
   configPath: string;
@@ -33,19 +27,13 @@ export interface DaemonOptions {
   handover?: boolean;
 }
 
-export interface HostAdapters {
-  addresses: AddressManager;
-  links: LinkMonitorFactory;
-  transports: VrrpTransportFactory;
-  announcer: NeighbourAnnouncer;
-  alarms: AlarmFactory;
-}
-
 export interface DaemonDeps {
   adapters: () => HostAdapters;
   logs: LogFactory;
   timers?: Timers;
   runner?: CommandRunner;
+  /** User and group names to ids; default: the system's databases. */
+  lookupUser?: UserLookup;
 }
 
 export interface RunningDaemon {
@@ -83,30 +71,20 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
   }
 }
 
-/** The parts of a config the driver and the core run, derived from the config and the host's links. */
-interface Prepared {
-  /** With dynamic_interfaces: instances left out until their interface exists, with the interface they need. */
-  waiting: { instance: string; ifname: string }[];
-  node: NodeConfig;
-  plans: InstancePlan[];
-  groupNotify: Map<string, NotifyScripts>;
-  scriptIds: Ids | null;
-}
-
 class Daemon implements RunningDaemon {
   driver!: Driver;
   node!: VrrpNode;
   private config!: VipdConfig;
   private notifier!: Notifier;
-  private scriptTrackers = new Map<string, { key: string; tracker: ScriptTracker }>();
-  private fileTrackers: FileTracker[] = [];
+  private trackers!: TrackerSet;
   private monitor: LinkMonitor | null = null;
   private status: StatusServer | null = null;
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
-  private waiting: Prepared["waiting"] = [];
+  private waiting: WaitingInstance[] = [];
   private readonly log: Log;
   private readonly timers: Timers;
+  private readonly lookupUser: UserLookup;
 
   constructor(
     private readonly options: DaemonOptions,
@@ -115,6 +93,7 @@ class Daemon implements RunningDaemon {
   ) {
     this.log = deps.logs("vipd");
     this.timers = deps.timers ?? realTimers;
+    this.lookupUser = deps.lookupUser ?? lookupIds;
   }
 
   start(config: VipdConfig): void {
@@ -132,6 +111,10 @@ class Daemon implements RunningDaemon {
       },
       ...(prepared.scriptIds ?? {}),
     });
+    this.trackers = new TrackerSet(
+      { runner: this.deps.runner ?? runCommand, timers: this.timers, log: this.deps.logs("track"), lookupUser: this.lookupUser },
+      (tracker, up, value) => this.driver.trackerChanged(tracker, up, value),
+    );
     this.driver = new Driver({
       node: this.node,
       instances: prepared.plans,
@@ -146,7 +129,7 @@ class Daemon implements RunningDaemon {
     });
     // Every tracker's state is known before the instances start, so nobody becomes MASTER on a dead link.
     this.feedLinkStates(config);
-    this.syncTrackers(config, prepared.scriptIds);
+    this.trackers.sync(config, prepared.scriptIds);
     this.driver.start();
     this.waiting = prepared.waiting;
     for (const w of this.waiting)
@@ -180,7 +163,7 @@ class Daemon implements RunningDaemon {
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
       this.config = loaded.config;
       this.feedLinkStates(loaded.config);
-      this.syncTrackers(loaded.config, prepared.scriptIds);
+      this.trackers.sync(loaded.config, prepared.scriptIds);
     } catch (error) {
       const problems = error instanceof DaemonStartError ? error.problems : [(error as Error).message];
       for (const problem of problems) this.log.error(problem);
@@ -232,8 +215,7 @@ class Daemon implements RunningDaemon {
     this.stopping ??= (async () => {
       const handover = this.options.handover ?? this.config.global.shutdownHandover;
       this.log.info(handover ? "stopping: handing the VIPs over to the next master" : "stopping: releasing the VIPs");
-      for (const { tracker } of this.scriptTrackers.values()) tracker.stop();
-      for (const tracker of this.fileTrackers) tracker.stop();
+      this.trackers.stop();
       // Handover waits at most the longest Master_Down_Interval of a backup (priority 1), with margin.
       const longest = Math.max(0, ...this.node.routers.map((r) => 4 * r.config.advertIntervalCs * 10 + 1000));
       await this.driver.stop(handover, longest);
@@ -251,45 +233,13 @@ class Daemon implements RunningDaemon {
   }
 
   /** Checks a config against the host and derives what the core and the driver run; throws DaemonStartError. */
-  private prepare(fullConfig: VipdConfig): Prepared {
+  private prepare(config: VipdConfig): Prepared {
     const links = this.adapters.addresses.links();
     for (const link of links) this.linkNames.set(link.ifindex, link.name);
-    const linkByName = new Map(links.map((l) => [l.name, l]));
-    const primaryAddress = (ifname: string, family: IpFamily): Uint8Array | null => {
-      const link = linkByName.get(ifname);
-      if (!link) return null;
-      const addresses = this.adapters.addresses.addresses(family, link.ifindex);
-      // IPv4: the primary (first) address; IPv6: the link-local one (RFC 5798 §5.1.2.1).
-      const pick =
-        family === 4
-          ? addresses.find((a) => a.scope === 0 || a.scope === 253)
-          : addresses.find((a) => a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80);
-      return pick?.address ?? null;
-    };
-    const usable = (s: VipdConfig["instances"][number]): string | null => {
-      const missing = [s.interface, ...s.virtualIpaddress.map((v) => v.dev ?? s.interface)].find((n) => !linkByName.has(n));
-      if (missing) return missing;
-      return s.srcIp === null && !primaryAddress(s.interface, s.family) ? s.interface : null;
-    };
-    const { config, waiting } = fullConfig.global.dynamicInterfaces
-      ? withoutMissingInterfaces(fullConfig, usable)
-      : { config: fullConfig, waiting: [] };
-    const core = toCore(config, primaryAddress);
-    const plans = buildPlans(config, links);
-    const problems = [
-      ...(core.ok ? [] : core.errors.map((e) => `instance ${e.instance}: ${e.message}`)),
-      ...(plans.ok ? [] : plans.errors),
-    ];
-    const scriptIds = resolveIds(config.global.scriptUser?.user ?? null, config.global.scriptUser?.group ?? null);
-    if (config.global.scriptUser && !scriptIds) problems.push(`global.script_user: no user ${config.global.scriptUser.user}`);
-    if (problems.length > 0 || !core.ok || !plans.ok) throw new DaemonStartError(problems);
-    return {
-      waiting,
-      node: core.node,
-      plans: plans.plans,
-      groupNotify: new Map(config.syncGroups.map((g) => [g.name, notifyScripts(g.notify)])),
-      scriptIds,
-    };
+    const addresses = [...this.adapters.addresses.addresses(4), ...this.adapters.addresses.addresses(6)];
+    const result = prepare(config, { links, addresses }, this.lookupUser);
+    if (!result.ok) throw new DaemonStartError(result.problems);
+    return result.prepared;
   }
 
   private feedLinkStates(config: VipdConfig): void {
@@ -298,151 +248,6 @@ class Daemon implements RunningDaemon {
     const present = new Set(links.map((l) => l.name));
     for (const section of config.instances) {
       if (!present.has(section.interface)) this.driver.trackerChanged(trackerName.interface(section.interface), false);
-    }
-  }
-
-  /** Starts the script and file trackers of `config`; a script whose check is unchanged keeps running (and its state). */
-  private syncTrackers(config: VipdConfig, scriptIds: Ids | null): void {
-    const wanted = new Map(config.scripts.map((script) => [script.name, this.scriptCheck(script, scriptIds)]));
-    for (const [name, { key, tracker }] of this.scriptTrackers) {
-      if (wanted.has(name) && JSON.stringify(wanted.get(name)) === key) continue;
-      tracker.stop();
-      this.scriptTrackers.delete(name);
-    }
-    for (const [name, check] of wanted) {
-      if (this.scriptTrackers.has(name)) continue;
-      if (check.initFail) this.driver.trackerChanged(trackerName.script(name), false);
-      const tracker = new ScriptTracker(
-        check,
-        this.deps.runner ?? runCommand,
-        { changed: (n, up, last) => this.scriptChanged(n, up, last) },
-        this.timers,
-      );
-      this.scriptTrackers.set(name, { key: JSON.stringify(check), tracker });
-      tracker.start();
-    }
-    for (const tracker of this.fileTrackers) tracker.stop();
-    for (const file of config.trackFiles) initTrackFile(file, this.deps.logs("track"));
-    this.fileTrackers = config.trackFiles.map(
-      (file) =>
-        new FileTracker(
-          { name: file.name, path: file.file },
-          (name, value) => {
-            if (value === null)
-              this.deps.logs("track").warn(`track file ${name} (${file.file}) is missing or holds no number; counting it as 0`);
-            this.driver.trackerChanged(trackerName.file(name), true, value ?? 0);
-          },
-          this.timers,
-        ),
-    );
-    for (const tracker of this.fileTrackers) tracker.start();
-  }
-
-  private scriptCheck(script: VipdConfig["scripts"][number], scriptIds: Ids | null): ScriptCheck {
-    const ids = script.script.runAs ? resolveIds(script.script.runAs.user, script.script.runAs.group) : scriptIds;
-    return {
-      name: script.name,
-      argv: script.script.argv,
-      intervalMs: script.intervalMs,
-      timeoutMs: script.timeoutMs ?? undefined,
-      rise: script.rise,
-      fall: script.fall,
-      initFail: script.initFail,
-      ...(ids ?? {}),
-    };
-  }
-
-  private scriptChanged(name: string, up: boolean, last: RunResult): void {
-    const why = up
-      ? "succeeded"
-      : last.timedOut
-        ? "timed out"
-        : last.spawnError
-          ? `could not start (${last.spawnError})`
-          : `failed (exit ${last.exitCode ?? last.signal})`;
-    this.deps.logs("track").info(`script ${name} ${why}: now ${up ? "up" : "down"}`);
-    this.driver.trackerChanged(trackerName.script(name), up);
-  }
-}
-
-/**
- * dynamic_interfaces: the instances whose interface (or a VIP's device) does not exist yet, or has no address to
- * send adverts from, are left out, and so
- * is every member of a sync group one of them belongs to (the group moves as one).
- */
-function withoutMissingInterfaces(
-  config: VipdConfig,
-  missingOf: (s: VipdConfig["instances"][number]) => string | null,
-): { config: VipdConfig; waiting: Prepared["waiting"] } {
-  const waiting: Prepared["waiting"] = [];
-  const out = new Set<string>();
-  for (const s of config.instances) {
-    const missing = missingOf(s);
-    if (missing) {
-      waiting.push({ instance: s.name, ifname: missing });
-      out.add(s.name);
-    }
-  }
-  for (const group of config.syncGroups) {
-    const blocked = group.group.find((m) => out.has(m));
-    if (!blocked) continue;
-    for (const member of group.group) {
-      if (out.has(member)) continue;
-      out.add(member);
-      waiting.push({ instance: member, ifname: waiting.find((w) => w.instance === blocked)!.ifname });
-    }
-  }
-  return {
-    config: {
-      ...config,
-      instances: config.instances.filter((s) => !out.has(s.name)),
-      syncGroups: config.syncGroups.filter((g) => !g.group.some((m) => out.has(m))),
-    },
-    waiting,
-  };
-}
-
-/** keepalived's init_file: write the value when the file is missing, or always with overwrite. */
-function initTrackFile(file: VipdConfig["trackFiles"][number], log: ReturnType<LogFactory>): void {
-  if (!file.initFile || (existsSync(file.file) && !file.initFile.overwrite)) return;
-  try {
-    mkdirSync(dirname(file.file), { recursive: true });
-    writeFileSync(file.file, `${file.initFile.value}\n`);
-  } catch (error) {
-    log.error(`track file ${file.name}: cannot write ${file.file}: ${(error as Error).message}`);
-  }
-}
-
-function resolveIds(user: string | null, group: string | null): Ids | null {
-  if (user === null) return null;
-  return lookupIds(user, group);
-}
-
-/** keepalived removes its instances' addresses left behind by an earlier run (a crash, a SIGKILL) at start-up. */
-function removeStaleVips(
-  addresses: AddressManager,
-  plans: { name: string; addresses: { ifindex: number; address: Uint8Array; prefixlen: number }[] }[],
-  log: ReturnType<LogFactory>,
-  ifnameOf: (i: number) => string | undefined,
-): void {
-  const present = [...addresses.addresses(4), ...addresses.addresses(6)];
-  for (const plan of plans) {
-    for (const spec of plan.addresses) {
-      const found = present.find(
-        (a) =>
-          a.ifindex === spec.ifindex &&
-          a.address.length === spec.address.length &&
-          sameAddress(a.address, 0, spec.address, 0, spec.address.length),
-      );
-      if (!found) continue;
-      try {
-        addresses.deleteAddress({ ...spec, prefixlen: found.prefixlen });
-        log.warn(
-          `removed ${formatIp(spec.address)}/${found.prefixlen} from ${ifnameOf(spec.ifindex) ?? spec.ifindex}: left behind by an earlier run of ${plan.name}`,
-        );
-      } catch (error) {
-        log.error(`could not remove stale ${formatIp(spec.address)} of ${plan.name}: ${(error as Error).message}`);
-      }
     }
   }
 }

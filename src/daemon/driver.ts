@@ -1,39 +1,23 @@
 // The driver: owns the clock, the one timer and the sockets; feeds events to the protocol core and carries out
 // the effects it returns (ARCHITECTURE §1). It makes no protocol decision of its own.
 
-import type { AddressManager, AddressSpec, LinkEvent, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
+import type { AddressManager, LinkEvent } from "../adapters/address-manager.ts";
 import type { Announcement, NeighbourAnnouncer } from "../adapters/neighbour-announcer.ts";
 import type { ReceivedPacket, VrrpTransport, VrrpTransportFactory } from "../adapters/vrrp-transport.ts";
 import { type AlarmFactory, timersAlarm } from "../clock/alarm.ts";
 import type { Timers } from "../clock/timers.ts";
+import { trackerName } from "../config/to-core.ts";
 import type { NotifyKind, NotifyScripts, NotifyState } from "../notify/notify-plan.ts";
 import type { Effect } from "../vrrp/effects.ts";
 import type { AdvertReceivedEvent, VrrpEvent } from "../vrrp/events.ts";
-import { type IpFamily, sameAddress } from "../vrrp/ip-address.ts";
-import { instanceKey, type NodeConfig, type ReconfigureSummary, type VrrpNode } from "../vrrp/node.ts";
+import { sameAddress } from "../vrrp/ip-address.ts";
+import type { NodeConfig, ReconfigureSummary, VrrpNode } from "../vrrp/node.ts";
 import type { Router } from "../vrrp/router.ts";
+import { AddressClaims, describe, formatAddressSpec, holdingsMinus } from "./address-claims.ts";
 import type { Log, LogFactory } from "./log.ts";
+import type { InstancePlan } from "./plan.ts";
 import { Scheduler } from "./scheduler.ts";
-
-/** Everything the driver needs to know about one instance beyond the core's InstanceConfig. */
-export interface InstancePlan {
-  name: string;
-  ifname: string;
-  family: IpFamily;
-  /** Where adverts go: the multicast group, or every unicast peer. */
-  destinations: Uint8Array[];
-  /** Source address when configured (mcast_src_ip / unicast_src_ip); else the transport's default. */
-  source?: Uint8Array;
-  group?: Uint8Array;
-  /** VIPs and excluded addresses, added on MASTER and removed on leaving it. */
-  addresses: AddressSpec[];
-  /** Addresses to announce with gratuitous ARP / unsolicited NA, per interface. */
-  announce: { ifname: string; addresses: Uint8Array[] }[];
-  announceIntervalMs: number;
-  routes: RouteSpec[];
-  rules: RuleSpec[];
-  notify: NotifyScripts;
-}
+import { TransportPool } from "./transport-pool.ts";
 
 export interface NotifySink {
   notify(kind: NotifyKind, name: string, state: NotifyState, priority: number, scripts: NotifyScripts): void;
@@ -65,7 +49,8 @@ interface Bound {
 export class Driver {
   readonly scheduler: Scheduler;
   private bound = new Map<string, Bound>();
-  private readonly transports = new Map<string, VrrpTransport>();
+  private readonly transports: TransportPool;
+  private readonly claims: AddressClaims;
   private readonly out: Effect[] = [];
   private readonly log: Log;
   // Reused for every received packet: the receive path allocates nothing.
@@ -82,9 +67,13 @@ export class Driver {
   };
   private readonly sendBuffer = new Uint8Array(1500);
   private started = false;
+  /** Resolves stop()'s wait when the core says every instance has stopped. */
+  private onStopped: (() => void) | null = null;
 
   constructor(private readonly deps: DriverDeps) {
     this.log = deps.logs("vrrp");
+    this.transports = new TransportPool(deps.transports, this.log);
+    this.claims = new AddressClaims(deps.addresses);
     this.scheduler = new Scheduler(deps.timers, deps.alarms ?? timersAlarm(deps.timers), () => this.dispatch({ type: "TimerFired" }));
   }
 
@@ -103,31 +92,30 @@ export class Driver {
    */
   reload(plans: InstancePlan[], config: NodeConfig, groupNotify: Map<string, NotifyScripts>): ReconfigureSummary {
     const oldBound = this.bound;
-    const keyOf = new Map(config.instances.map((c) => [c.name, instanceKey(c)]));
-    const oldByKey = new Map([...oldBound.values()].map((b) => [instanceKey(b.router.config), b]));
+    const boundByRouter = new Map([...oldBound.values()].map((b) => [b.router, b]));
+    const kept = this.deps.node.keptRouters(config);
     const keptMasters = plans.flatMap((plan) => {
-      const old = oldByKey.get(keyOf.get(plan.name)!);
+      const old = boundByRouter.get(kept.get(plan.name)!);
       return old && old.router.state === "MASTER" ? [{ plan, old }] : [];
     });
-    for (const { plan, old } of keptMasters) this.claim(minus(plan, old.plan), old.log);
+    for (const { plan, old } of keptMasters) this.claims.claim(holdingsMinus(plan, old.plan), old.log);
 
     this.out.length = 0;
     let summary: ReconfigureSummary;
     try {
       summary = this.deps.node.reconfigure(config, this.deps.timers.now(), this.out);
     } catch (error) {
-      for (const { plan, old } of keptMasters) this.release(minus(plan, old.plan), old.log);
+      for (const { plan, old } of keptMasters) this.claims.release(holdingsMinus(plan, old.plan), old.log);
       throw error;
     }
     const next = this.bind(plans);
     // The core's effects may name removed instances (their release) as well as new names: bind both meanwhile.
     this.bound = new Map([...[...oldBound].filter(([name]) => summary.removed.includes(name)), ...next]);
     this.deps.groupNotify = groupNotify;
-    for (let i = 0; i < this.out.length; i++) this.apply(this.out[i]!);
-    this.out.length = 0;
-    for (const { plan, old } of keptMasters) this.release(minus(old.plan, plan), old.log);
+    this.applyAll();
+    for (const { plan, old } of keptMasters) this.claims.release(holdingsMinus(old.plan, plan), old.log);
     this.bound = next;
-    this.closeUnusedTransports();
+    this.transports.closeUnused(new Set([...this.bound.values()].map((b) => b.transport)));
     this.scheduler.arm(this.deps.node.nextDeadline());
     return summary;
   }
@@ -136,15 +124,10 @@ export class Driver {
   private bind(plans: InstancePlan[]): Map<string, Bound> {
     const bound = new Map<string, Bound>();
     for (const plan of plans) {
-      const key = `${plan.ifname}|${plan.family}`;
-      let transport = this.transports.get(key);
-      if (!transport) {
-        const ifname = plan.ifname;
-        transport = this.deps.transports.open({ ifname, family: plan.family, group: plan.group, source: plan.source }, (packet) =>
-          this.onPacket(ifname, packet),
-        );
-        this.transports.set(key, transport);
-      }
+      const ifname = plan.ifname;
+      const transport = this.transports.get({ ifname, family: plan.family, group: plan.group, source: plan.source }, (packet) =>
+        this.onPacket(ifname, packet),
+      );
       const router = this.deps.node.router(plan.name);
       if (!router) throw new Error(`no instance ${plan.name} in the core`);
       const announcements = plan.announce.map((t) => ({
@@ -158,34 +141,19 @@ export class Driver {
 
   /** The interface is gone and its sockets with it (they would stay silent): close them; a reload reopens. */
   dropTransports(ifname: string): void {
-    for (const [key, transport] of this.transports) {
-      if (transport.ifname !== ifname) continue;
-      this.transports.delete(key);
-      void transport.close().catch(() => undefined);
-      this.log.info(`interface ${ifname} is gone: its VRRP sockets are closed until it returns`);
-    }
+    this.transports.dropInterface(ifname);
   }
 
   /** True when an instance on `ifname` has no open transport (after dropTransports). */
   lacksTransport(ifname: string): boolean {
-    return [...this.bound.values()].some((b) => b.plan.ifname === ifname && ![...this.transports.values()].includes(b.transport));
-  }
-
-  private closeUnusedTransports(): void {
-    const used = new Set([...this.bound.values()].map((b) => b.transport));
-    for (const [key, transport] of this.transports) {
-      if (used.has(transport)) continue;
-      this.transports.delete(key);
-      void transport.close();
-    }
+    return [...this.bound.values()].some((b) => b.plan.ifname === ifname && !this.transports.has(b.transport));
   }
 
   /** Feeds one event to the core, carries out its effects and re-arms the timer. */
   dispatch(event: VrrpEvent): void {
     this.out.length = 0;
     this.deps.node.handle(event, this.deps.timers.now(), this.out);
-    for (let i = 0; i < this.out.length; i++) this.apply(this.out[i]!);
-    this.out.length = 0;
+    this.applyAll();
     this.scheduler.arm(this.deps.node.nextDeadline());
   }
 
@@ -197,10 +165,10 @@ export class Driver {
   onLinkEvent(event: LinkEvent, ifnameOf: (ifindex: number) => string | undefined): void {
     if (event.type === "link") {
       this.refreshAnnouncements(event.link.name);
-      this.trackerChanged(`interface:${event.link.name}`, event.link.up && event.link.carrier);
+      this.trackerChanged(trackerName.interface(event.link.name), event.link.up && event.link.carrier);
     } else if (event.type === "link-removed") {
       this.refreshAnnouncements(event.name);
-      this.trackerChanged(`interface:${event.name}`, false);
+      this.trackerChanged(trackerName.interface(event.name), false);
     } else if (event.type === "address-removed") {
       for (const { plan, router, log } of this.bound.values()) {
         if (router.state !== "MASTER") continue;
@@ -212,16 +180,16 @@ export class Driver {
         );
         if (!spec) continue;
         log.warn(
-          `VIP ${formatSpec(spec)} on ${ifnameOf(spec.ifindex) ?? spec.ifindex} was removed by someone else while MASTER; restoring it`,
+          `VIP ${formatAddressSpec(spec)} on ${ifnameOf(spec.ifindex) ?? spec.ifindex} was removed by someone else while MASTER; restoring it`,
         );
-        this.addAddress(spec, log);
+        this.claims.restore(spec, log);
       }
     } else if (event.type === "resync") {
       // Events were lost (the kernel's ENOBUFS): take every link's state afresh and check each MASTER's VIPs.
       this.log.warn("netlink events were lost; resynchronising link states and VIPs from a full dump");
       for (const link of event.links) {
         this.refreshAnnouncements(link.name);
-        this.trackerChanged(`interface:${link.name}`, link.up && link.carrier);
+        this.trackerChanged(trackerName.interface(link.name), link.up && link.carrier);
       }
       for (const { plan, router, log } of this.bound.values()) {
         if (router.state !== "MASTER") continue;
@@ -234,9 +202,9 @@ export class Driver {
           );
           if (present) continue;
           log.warn(
-            `VIP ${formatSpec(spec)} on ${ifnameOf(spec.ifindex) ?? spec.ifindex} went missing while events were lost; restoring it`,
+            `VIP ${formatAddressSpec(spec)} on ${ifnameOf(spec.ifindex) ?? spec.ifindex} went missing while events were lost; restoring it`,
           );
-          this.addAddress(spec, log);
+          this.claims.restore(spec, log);
         }
       }
     }
@@ -249,25 +217,34 @@ export class Driver {
     }
   }
 
-  /** Shuts every instance down; resolves when no instance holds VIPs any more (handover is bounded by the core). */
+  /**
+   * Shuts every instance down and resolves when the core says all have stopped (a handover ends when the new
+   * master speaks, bounded by the core), or after `maxWaitMs` at worst, releasing whatever is still held.
+   */
   async stop(handover: boolean, maxWaitMs: number): Promise<void> {
     if (!this.started) return;
+    let timer: unknown = null;
+    const stopped = new Promise<void>((resolve) => {
+      this.onStopped = resolve;
+      timer = this.deps.timers.setTimeout(resolve, maxWaitMs);
+    });
     this.dispatch({ type: "Shutdown", handover });
-    const deadline = this.deps.timers.now() + maxWaitMs;
-    while ([...this.bound.values()].some((b) => b.router.state !== "STOP") && this.deps.timers.now() < deadline) {
-      await new Promise<void>((resolve) => this.deps.timers.setTimeout(resolve, 5));
-    }
+    await stopped;
+    this.deps.timers.clearTimeout(timer);
+    this.onStopped = null;
     // Whatever the core did, nothing may be left behind.
     for (const { plan, router, log } of this.bound.values()) {
-      if (router.state !== "STOP") this.release(plan, log);
+      if (router.state === "STOP") continue;
+      log.warn(`still ${router.state} ${maxWaitMs} ms after the shutdown began: releasing its addresses now`);
+      this.claims.release(plan, log);
     }
     await this.scheduler.close();
-    for (const transport of this.transports.values()) await transport.close();
+    await this.transports.closeAll();
     this.started = false;
   }
 
   transportStats() {
-    return [...this.transports.values()].map((t) => ({ ifname: t.ifname, family: t.family, ...t.stats }));
+    return this.transports.stats();
   }
 
   private onPacket(ifname: string, packet: ReceivedPacket): void {
@@ -283,6 +260,11 @@ export class Driver {
     this.dispatch(event);
   }
 
+  private applyAll(): void {
+    for (let i = 0; i < this.out.length; i++) this.apply(this.out[i]!);
+    this.out.length = 0;
+  }
+
   private apply(effect: Effect): void {
     switch (effect.type) {
       case "SendAdvert":
@@ -290,12 +272,12 @@ export class Driver {
         return;
       case "AddVips": {
         const b = this.bound.get(effect.instance);
-        if (b) this.claim(b.plan, b.log);
+        if (b) this.claims.claim(b.plan, b.log);
         return;
       }
       case "DelVips": {
         const b = this.bound.get(effect.instance);
-        if (b) this.release(b.plan, b.log);
+        if (b) this.claims.release(b.plan, b.log);
         return;
       }
       case "SendGratuitous": {
@@ -316,6 +298,9 @@ export class Driver {
         log[effect.level](effect.message);
         return;
       }
+      case "Stopped":
+        this.onStopped?.();
+        return;
     }
   }
 
@@ -333,72 +318,6 @@ export class Driver {
     }
   }
 
-  private claim(plan: Pick<InstancePlan, "addresses" | "routes" | "rules">, log: Log): void {
-    for (const spec of plan.addresses) this.addAddress(spec, log);
-    for (const route of plan.routes)
-      this.tryNetlink(
-        () => this.deps.addresses.addRoute(route),
-        ["EEXIST"],
-        () => "add route",
-        log,
-      );
-    for (const rule of plan.rules)
-      this.tryNetlink(
-        () => this.deps.addresses.addRule(rule),
-        ["EEXIST"],
-        () => "add rule",
-        log,
-      );
-  }
-
-  private release(plan: Pick<InstancePlan, "addresses" | "routes" | "rules">, log: Log): void {
-    for (const rule of plan.rules)
-      this.tryNetlink(
-        () => this.deps.addresses.deleteRule(rule),
-        ["ENOENT", "ESRCH"],
-        () => "delete rule",
-        log,
-      );
-    for (const route of plan.routes)
-      this.tryNetlink(
-        () => this.deps.addresses.deleteRoute(route),
-        ["ESRCH", "ENOENT"],
-        () => "delete route",
-        log,
-      );
-    for (const spec of plan.addresses) {
-      this.tryNetlink(
-        () => this.deps.addresses.deleteAddress(spec),
-        ["EADDRNOTAVAIL"],
-        () => `delete ${formatSpec(spec)}`,
-        log,
-      );
-    }
-  }
-
-  private addAddress(spec: AddressSpec, log: Log): void {
-    this.tryNetlink(
-      () => this.deps.addresses.addAddress(spec),
-      ["EEXIST"],
-      () => `add ${formatSpec(spec)}`,
-      log,
-    );
-  }
-
-  /**
-   * Runs a netlink operation; the errno codes listed mean "already as wanted" and are not errors. `what` is
-   * formatted only for an error: formatting every VIP on the takeover path cost 0.3 ms there.
-   */
-  private tryNetlink(operation: () => void, fine: string[], what: () => string, log: Log): void {
-    try {
-      operation();
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== undefined && fine.includes(code)) return;
-      log.error(`${what()} failed: ${describe(error)}`);
-    }
-  }
-
   private announce(b: Bound, repeat: number): void {
     for (const { ifname, announcement } of b.announcements) {
       announcement
@@ -406,32 +325,4 @@ export class Driver {
         .catch((error) => b.log.warn(`gratuitous announcement on ${ifname} failed: ${describe(error)}`));
     }
   }
-}
-
-/** What `a` has that `b` has not: addresses by interface, address and prefix; routes and rules by content. */
-function minus(a: InstancePlan, b: InstancePlan): Pick<InstancePlan, "addresses" | "routes" | "rules"> {
-  const addressKey = (s: AddressSpec) => `${s.ifindex}|${s.address.join(".")}|${s.prefixlen}`;
-  const contentKey = (x: RouteSpec | RuleSpec) => JSON.stringify(x, (_k, v: unknown) => (v instanceof Uint8Array ? [...v].join(".") : v));
-  const inB = new Set(b.addresses.map(addressKey));
-  const routesInB = new Set(b.routes.map(contentKey));
-  const rulesInB = new Set(b.rules.map(contentKey));
-  return {
-    addresses: a.addresses.filter((s) => !inB.has(addressKey(s))),
-    routes: a.routes.filter((r) => !routesInB.has(contentKey(r))),
-    rules: a.rules.filter((r) => !rulesInB.has(contentKey(r))),
-  };
-}
-
-function formatSpec(spec: AddressSpec): string {
-  const bytes = spec.address;
-  const text =
-    bytes.length === 4
-      ? [...bytes].join(".")
-      : Array.from({ length: 8 }, (_, i) => ((bytes[i * 2]! << 8) | bytes[i * 2 + 1]!).toString(16)).join(":");
-  return `${text}/${spec.prefixlen}`;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

@@ -1,11 +1,127 @@
-// From the validated config and the host's links to what the driver needs per instance: where adverts go,
-// which addresses, routes and rules to add on MASTER, what to announce, which notify scripts to run.
+// From the validated config and a snapshot of the host's links and addresses to what the core and the driver
+// run: the core's NodeConfig, and per instance where adverts go, which addresses, routes and rules to add on
+// MASTER, what to announce, which notify scripts to run. Pure: the host comes in as data.
 
-import type { AddressSpec, Link, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
-import type { NotifyScripts } from "../notify/notify-plan.ts";
+import type { AddressEntry, AddressSpec, Link, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
+import { primaryAddress } from "../adapters/primary-address.ts";
 import type { InstanceSection, NotifyCommands, VipdConfig, VirtualRoute, VirtualRule, Vip } from "../config/schema.ts";
-import { parseIp, type IpFamily } from "../vrrp/ip-address.ts";
-import type { InstancePlan } from "./driver.ts";
+import { toCore } from "../config/to-core.ts";
+import type { NotifyScripts } from "../notify/notify-plan.ts";
+import type { Ids } from "../process/users.ts";
+import { type IpFamily, parseIp } from "../vrrp/ip-address.ts";
+import type { NodeConfig } from "../vrrp/node.ts";
+
+/** Everything the driver needs to know about one instance beyond the core's InstanceConfig. */
+export interface InstancePlan {
+  name: string;
+  ifname: string;
+  family: IpFamily;
+  /** Where adverts go: the multicast group, or every unicast peer. */
+  destinations: Uint8Array[];
+  /** Source address when configured (mcast_src_ip / unicast_src_ip); else the transport's default. */
+  source?: Uint8Array;
+  group?: Uint8Array;
+  /** VIPs and excluded addresses, added on MASTER and removed on leaving it. */
+  addresses: AddressSpec[];
+  /** Addresses to announce with gratuitous ARP / unsolicited NA, per interface. */
+  announce: { ifname: string; addresses: Uint8Array[] }[];
+  announceIntervalMs: number;
+  routes: RouteSpec[];
+  rules: RuleSpec[];
+  notify: NotifyScripts;
+}
+
+/** The host as prepare() sees it: its links and every address on them (both families). */
+export interface HostSnapshot {
+  links: readonly Link[];
+  addresses: readonly AddressEntry[];
+}
+
+/** Resolves a user (and group) name to ids; null when either does not exist. */
+export type UserLookup = (user: string, group: string | null) => Ids | null;
+
+/** An instance left out until its interface can carry it (dynamic_interfaces), and the interface it waits for. */
+export interface WaitingInstance {
+  instance: string;
+  ifname: string;
+}
+
+export interface Prepared {
+  /** With dynamic_interfaces: instances left out until their interface exists and has an address. */
+  waiting: WaitingInstance[];
+  node: NodeConfig;
+  plans: InstancePlan[];
+  groupNotify: Map<string, NotifyScripts>;
+  /** global.script_user's ids, or null (scripts run as the daemon's user). */
+  scriptIds: Ids | null;
+}
+
+export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; problems: string[] };
+
+/** Checks `config` against the host and derives what the core and the driver run. Changes nothing. */
+export function prepare(fullConfig: VipdConfig, host: HostSnapshot, lookupUser: UserLookup): PrepareResult {
+  const linkByName = new Map(host.links.map((l) => [l.name, l]));
+  const sourceOf = (ifname: string, family: IpFamily): Uint8Array | null => {
+    const link = linkByName.get(ifname);
+    if (!link) return null;
+    const own = host.addresses.filter((a) => a.ifindex === link.ifindex && a.family === family);
+    return primaryAddress(family, own)?.address ?? null;
+  };
+  const missingOf = (s: InstanceSection): string | null => {
+    const missing = [s.interface, ...s.virtualIpaddress.map((v) => v.dev ?? s.interface)].find((n) => !linkByName.has(n));
+    if (missing) return missing;
+    return s.srcIp === null && !sourceOf(s.interface, s.family) ? s.interface : null;
+  };
+  const { config, waiting } = fullConfig.global.dynamicInterfaces
+    ? withoutMissingInterfaces(fullConfig, missingOf)
+    : { config: fullConfig, waiting: [] };
+  const core = toCore(config, sourceOf);
+  const plans = buildPlans(config, host.links);
+  const problems = [...(core.ok ? [] : core.errors.map((e) => `instance ${e.instance}: ${e.message}`)), ...(plans.ok ? [] : plans.errors)];
+  const scriptUser = config.global.scriptUser;
+  const scriptIds = scriptUser ? lookupUser(scriptUser.user, scriptUser.group) : null;
+  if (scriptUser && !scriptIds) problems.push(`global.script_user: no user ${scriptUser.user}`);
+  if (problems.length > 0 || !core.ok || !plans.ok) return { ok: false, problems };
+  const groupNotify = new Map(config.syncGroups.map((g) => [g.name, notifyScripts(g.notify)]));
+  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds } };
+}
+
+/**
+ * dynamic_interfaces: the instances whose interface (or a VIP's device) does not exist yet, or has no address to
+ * send adverts from, are left out, and so is every member of a sync group one of them belongs to (the group moves
+ * as one).
+ */
+function withoutMissingInterfaces(
+  config: VipdConfig,
+  missingOf: (s: InstanceSection) => string | null,
+): { config: VipdConfig; waiting: WaitingInstance[] } {
+  const waiting: WaitingInstance[] = [];
+  const out = new Set<string>();
+  for (const s of config.instances) {
+    const missing = missingOf(s);
+    if (missing) {
+      waiting.push({ instance: s.name, ifname: missing });
+      out.add(s.name);
+    }
+  }
+  for (const group of config.syncGroups) {
+    const blocked = group.group.find((m) => out.has(m));
+    if (!blocked) continue;
+    for (const member of group.group) {
+      if (out.has(member)) continue;
+      out.add(member);
+      waiting.push({ instance: member, ifname: waiting.find((w) => w.instance === blocked)!.ifname });
+    }
+  }
+  return {
+    config: {
+      ...config,
+      instances: config.instances.filter((s) => !out.has(s.name)),
+      syncGroups: config.syncGroups.filter((g) => !g.group.some((m) => out.has(m))),
+    },
+    waiting,
+  };
+}
 
 export type PlanResult = { ok: true; plans: InstancePlan[] } | { ok: false; errors: string[] };
 

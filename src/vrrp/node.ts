@@ -91,14 +91,11 @@ export class VrrpNode {
    * start. Throws, changing nothing, when the new config is inconsistent (the loader has checked it before).
    */
   reconfigure(config: NodeConfig, nowMs: number, out: Effect[]): ReconfigureSummary {
-    const unmatched = new Map<string, Router>(this.routerList.map((r) => [instanceKey(r.config), r]));
+    const kept = this.keptRouters(config);
+    const keptSet = new Set(kept.values());
+    const unmatched = this.routerList.filter((r) => !keptSet.has(r));
     const summary: ReconfigureSummary = { kept: [], added: [], removed: [] };
-    const plan = config.instances.map((instance) => {
-      const key = instanceKey(instance);
-      const old = unmatched.get(key);
-      unmatched.delete(key);
-      return { instance, old };
-    });
+    const plan = config.instances.map((instance) => ({ instance, old: kept.get(instance.name) }));
     const routers = plan.map(({ instance, old }) => (old ? old : new Router(instance)));
     // Check the new indexes before touching any router, so a bad config leaves everything as it was.
     const previous = this.snapshotIndexes();
@@ -112,7 +109,7 @@ export class VrrpNode {
       this.restoreIndexes(previous);
       throw error;
     }
-    for (const router of unmatched.values()) {
+    for (const router of unmatched) {
       summary.removed.push(router.name);
       router.shutdown(false, nowMs, out);
     }
@@ -134,6 +131,20 @@ export class VrrpNode {
     }
     this.notifyGroups(out);
     return summary;
+  }
+
+  /** Which running router each instance of `config` would keep (by instanceKey), by the new instance's name. */
+  keptRouters(config: NodeConfig): Map<string, Router> {
+    const byKey = new Map<string, Router>(this.routerList.map((r) => [instanceKey(r.config), r]));
+    const kept = new Map<string, Router>();
+    for (const instance of config.instances) {
+      const key = instanceKey(instance);
+      const old = byKey.get(key);
+      if (!old) continue;
+      byKey.delete(key);
+      kept.set(instance.name, old);
+    }
+    return kept;
   }
 
   /** Builds the lookup tables; `configs` gives the names and keys to index under when routers are reused. */

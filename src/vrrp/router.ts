@@ -432,7 +432,15 @@ export class Router {
       default:
         break;
     }
-    out.push({ type: "Notify", kind: "INSTANCE", name: this.name, from: fromNotified, to: this.notifyState, priority: this.priority, reason });
+    out.push({
+      type: "Notify",
+      kind: "INSTANCE",
+      name: this.name,
+      from: fromNotified,
+      to: this.notifyState,
+      priority: this.priority,
+      reason,
+    });
   }
 
   // ---- helpers ------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { NotifyScripts } from "../../src/notify/notify-plan.ts";
-import { Driver, type InstancePlan, type NotifySink } from "../../src/daemon/driver.ts";
+import { Driver, type NotifySink } from "../../src/daemon/driver.ts";
+import type { InstancePlan } from "../../src/daemon/plan.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
 import { VrrpNode } from "../../src/vrrp/node.ts";
 import { instance, ip } from "../vrrp/fixtures.ts";

@@ -1,6 +1,6 @@
 // The Linux adapters of this network namespace, as the daemon uses them.
 
-import type { HostAdapters } from "../../daemon/daemon.ts";
+import type { HostAdapters } from "../host-adapters.ts";
 import { linuxNeighbourAnnouncer } from "./gratuitous.ts";
 import { LinuxAddressManager, linuxLinkMonitors } from "./netlink-adapter.ts";
 import { timerFdAlarms } from "./timerfd-alarm.ts";

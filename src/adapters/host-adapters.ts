@@ -1,0 +1,15 @@
+// The ports the daemon runs on, as one bundle: everything it does to the host goes through these. The Linux
+// bundle is src/adapters/linux/host-adapters.ts; tests build one from the fakes in test/adapters/.
+
+import type { AlarmFactory } from "../clock/alarm.ts";
+import type { AddressManager, LinkMonitorFactory } from "./address-manager.ts";
+import type { NeighbourAnnouncer } from "./neighbour-announcer.ts";
+import type { VrrpTransportFactory } from "./vrrp-transport.ts";
+
+export interface HostAdapters {
+  addresses: AddressManager;
+  links: LinkMonitorFactory;
+  transports: VrrpTransportFactory;
+  announcer: NeighbourAnnouncer;
+  alarms: AlarmFactory;
+}

@@ -1,0 +1,105 @@
+// What a MASTER holds on the host: its VIPs (and excluded addresses), virtual routes and rules. Claimed on
+// becoming MASTER, released on leaving it; an error is logged and the rest carries on, so one refused address
+// never keeps the others from the clients.
+
+import type { AddressManager, AddressSpec, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
+import { formatIp } from "../vrrp/ip-address.ts";
+import type { Log } from "./log.ts";
+import type { InstancePlan } from "./plan.ts";
+
+export type Holdings = Pick<InstancePlan, "addresses" | "routes" | "rules">;
+
+export class AddressClaims {
+  constructor(private readonly addresses: AddressManager) {}
+
+  claim(holdings: Holdings, log: Log): void {
+    for (const spec of holdings.addresses) this.restore(spec, log);
+    for (const route of holdings.routes)
+      this.attempt(
+        () => this.addresses.addRoute(route),
+        ["EEXIST"],
+        () => "add route",
+        log,
+      );
+    for (const rule of holdings.rules)
+      this.attempt(
+        () => this.addresses.addRule(rule),
+        ["EEXIST"],
+        () => "add rule",
+        log,
+      );
+  }
+
+  release(holdings: Holdings, log: Log): void {
+    for (const rule of holdings.rules)
+      this.attempt(
+        () => this.addresses.deleteRule(rule),
+        ["ENOENT", "ESRCH"],
+        () => "delete rule",
+        log,
+      );
+    for (const route of holdings.routes) {
+      this.attempt(
+        () => this.addresses.deleteRoute(route),
+        ["ESRCH", "ENOENT"],
+        () => "delete route",
+        log,
+      );
+    }
+    for (const spec of holdings.addresses) {
+      this.attempt(
+        () => this.addresses.deleteAddress(spec),
+        ["EADDRNOTAVAIL"],
+        () => `delete ${formatAddressSpec(spec)}`,
+        log,
+      );
+    }
+  }
+
+  /** Adds one address (again); already present is fine. */
+  restore(spec: AddressSpec, log: Log): void {
+    this.attempt(
+      () => this.addresses.addAddress(spec),
+      ["EEXIST"],
+      () => `add ${formatAddressSpec(spec)}`,
+      log,
+    );
+  }
+
+  /**
+   * Runs a netlink operation; the errno names listed mean "already as wanted" and are not errors. `what` is
+   * formatted only for an error: formatting every VIP on the takeover path cost 0.3 ms there.
+   */
+  private attempt(operation: () => void, fine: readonly string[], what: () => string, log: Log): void {
+    try {
+      operation();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== undefined && fine.includes(code)) return;
+      log.error(`${what()} failed: ${describe(error)}`);
+    }
+  }
+}
+
+/** What `a` holds that `b` does not: addresses by interface, address and prefix; routes and rules by content. */
+export function holdingsMinus(a: Holdings, b: Holdings): Holdings {
+  const addressKey = (s: AddressSpec) => `${s.ifindex}|${s.address.join(".")}|${s.prefixlen}`;
+  const contentKey = (x: RouteSpec | RuleSpec) => JSON.stringify(x, (_k, v: unknown) => (v instanceof Uint8Array ? [...v].join(".") : v));
+  const inB = new Set(b.addresses.map(addressKey));
+  const routesInB = new Set(b.routes.map(contentKey));
+  const rulesInB = new Set(b.rules.map(contentKey));
+  return {
+    addresses: a.addresses.filter((s) => !inB.has(addressKey(s))),
+    routes: a.routes.filter((r) => !routesInB.has(contentKey(r))),
+    rules: a.rules.filter((r) => !rulesInB.has(contentKey(r))),
+  };
+}
+
+export function formatAddressSpec(spec: AddressSpec): string {
+  return `${formatIp(spec.address)}/${spec.prefixlen}`;
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,65 @@
+// The driver's VRRP transports: one per (interface, family), shared by every instance on it, opened when an
+// instance first needs it and closed when none does, or when its interface disappears (its sockets would
+// stay silent).
+
+import type { PacketHandler, VrrpTransport, VrrpTransportFactory, VrrpTransportOptions } from "../adapters/vrrp-transport.ts";
+import type { Log } from "./log.ts";
+
+export class TransportPool {
+  private readonly open = new Map<string, VrrpTransport>();
+
+  constructor(
+    private readonly factory: VrrpTransportFactory,
+    private readonly log: Log,
+  ) {}
+
+  /** The transport of `options.ifname` and family, opened now when there is none; `onPacket` gets its adverts. */
+  get(options: VrrpTransportOptions, onPacket: PacketHandler): VrrpTransport {
+    const key = `${options.ifname}|${options.family}`;
+    let transport = this.open.get(key);
+    if (!transport) {
+      transport = this.factory.open(options, onPacket);
+      this.open.set(key, transport);
+    }
+    return transport;
+  }
+
+  /** True while `transport` is open in this pool. */
+  has(transport: VrrpTransport): boolean {
+    for (const t of this.open.values()) if (t === transport) return true;
+    return false;
+  }
+
+  /** The interface is gone and its sockets with it: close them; the next get() for it opens new ones. */
+  dropInterface(ifname: string): void {
+    for (const [key, transport] of this.open) {
+      if (transport.ifname !== ifname) continue;
+      this.open.delete(key);
+      this.close(transport);
+      this.log.info(`interface ${ifname} is gone: its VRRP sockets are closed until it returns`);
+    }
+  }
+
+  /** Closes every transport not in `used`. */
+  closeUnused(used: ReadonlySet<VrrpTransport>): void {
+    for (const [key, transport] of this.open) {
+      if (used.has(transport)) continue;
+      this.open.delete(key);
+      this.close(transport);
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(all.map((t) => t.close()));
+  }
+
+  stats() {
+    return [...this.open.values()].map((t) => ({ ifname: t.ifname, family: t.family, ...t.stats }));
+  }
+
+  private close(transport: VrrpTransport): void {
+    transport.close().catch((error) => this.log.warn(`closing the VRRP socket of ${transport.ifname} failed: ${(error as Error).message}`));
+  }
+}
