@@ -1,0 +1,163 @@
+// startDaemon end to end on the fake adapters: the real config loader, core, driver, trackers and status socket,
+// with the host's kernel, LAN and clock in memory. No root, no build.
+
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Link } from "../../src/adapters/address-manager.ts";
+import type { HostAdapters } from "../../src/adapters/host-adapters.ts";
+import { timersAlarm } from "../../src/clock/alarm.ts";
+import { DaemonStartError, type RunningDaemon, startDaemon } from "../../src/daemon/daemon.ts";
+import { memoryLogs } from "../../src/daemon/log.ts";
+import type { CommandRunner } from "../../src/process/run-command.ts";
+import { formatIp } from "../../src/vrrp/ip-address.ts";
+import { FakeAnnouncer } from "../adapters/fake-announcer.ts";
+import { FakeNetlink } from "../adapters/fake-netlink.ts";
+import { FakeLan } from "../adapters/fake-vrrp-transport.ts";
+import { FakeTimers } from "../clock/fake-timers.ts";
+import { ip } from "../vrrp/fixtures.ts";
+
+const ETH0: Link = { ifindex: 2, name: "eth0", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: true };
+const ETH1: Link = { ...ETH0, ifindex: 3, name: "eth1" };
+/** VRRPv2, 1 s adverts, priority 100: Master_Down_Interval 3 s + 156/256 s. */
+const MASTER_DOWN_MS = 3000 + (156 / 256) * 1000;
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "vipd-start-"));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function instance(name: string, vrid: number, vip: string, ifname = "eth0"): string {
+  return `[instances.${name}]\ninterface = "${ifname}"\nvirtual_router_id = ${vrid}\npriority = 100\nvirtual_ipaddress = ["${vip}/24"]\n`;
+}
+
+/** One host: a fake kernel with eth0 (192.0.2.1), a LAN with nobody else on it, a fake clock. */
+function fakeHost() {
+  const timers = new FakeTimers();
+  const netlink = new FakeNetlink([ETH0]);
+  netlink.addAddress({ ifindex: 2, address: ip("192.0.2.1"), prefixlen: 24 });
+  const lan = new FakeLan((deliver) => timers.setTimeout(deliver, 0.2));
+  const announcer = new FakeAnnouncer();
+  const events: string[] = [];
+  netlink.start((event) => {
+    if (event.type === "address-added") events.push(`add ${formatIp(event.address.address)}`);
+    if (event.type === "address-removed") events.push(`del ${formatIp(event.address.address)}`);
+  });
+  const adapters: HostAdapters = {
+    addresses: netlink,
+    links: netlink,
+    transports: lan.host("a", { 4: ip("192.0.2.1") }),
+    announcer,
+    alarms: timersAlarm(timers),
+  };
+  const held = () => [...netlink.addresses(4)].map((a) => formatIp(a.address)).filter((a) => a !== "192.0.2.1" && a !== "198.51.100.1");
+  return { timers, netlink, lan, announcer, events, adapters, held };
+}
+
+const noScripts: CommandRunner = () => {
+  throw new Error("no script is configured in these tests");
+};
+
+async function start(host: ReturnType<typeof fakeHost>, config: string, lines: string[] = []) {
+  const configPath = join(dir, "config.toml");
+  writeFileSync(configPath, config);
+  const daemon = await startDaemon(
+    { configPath, socketPath: join(dir, "status.sock") },
+    { adapters: () => host.adapters, logs: memoryLogs(lines), timers: host.timers, runner: noScripts },
+  );
+  return { daemon, configPath, lines };
+}
+
+async function stop(daemon: RunningDaemon, host: ReturnType<typeof fakeHost>): Promise<void> {
+  const stopped = daemon.stop();
+  // The daemon waits for notify scripts with a bounded timer on the fake clock: move it on.
+  for (let i = 0; i < 100 && !(await Promise.race([stopped.then(() => true), Bun.sleep(1).then(() => false)])); i++)
+    host.timers.advance(100);
+  await stopped;
+}
+
+describe("startDaemon on fake adapters", () => {
+  test("a VIP left behind by an earlier run is removed before anything starts; then MASTER after Master_Down_Interval", async () => {
+    const host = fakeHost();
+    host.netlink.addAddress({ ifindex: 2, address: ip("192.0.2.10"), prefixlen: 24 });
+    const { daemon, lines } = await start(host, instance("VI_1", 51, "192.0.2.10"));
+    expect(host.held()).toEqual([]);
+    expect(lines.join("\n")).toContain("removed 192.0.2.10/24 from eth0: left behind by an earlier run of VI_1");
+    expect(daemon.node.router("VI_1")!.state).toBe("BACKUP");
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
+    expect(host.held()).toEqual(["192.0.2.10"]);
+    expect(host.announcer.announced.map((a) => `${a.ifname} ${a.addresses.map((x) => formatIp(x))} x${a.options.repeat}`)).toEqual([
+      "eth0 192.0.2.10 x5",
+    ]);
+    await stop(daemon, host);
+    expect(host.held()).toEqual([]);
+  });
+
+  test("a reload keeps a MASTER's VIP without a gap, adds the new instance, and a broken file changes nothing", async () => {
+    const host = fakeHost();
+    const { daemon, configPath, lines } = await start(host, instance("VI_1", 51, "192.0.2.10"));
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    host.events.length = 0;
+    writeFileSync(configPath, `${instance("VI_1", 51, "192.0.2.10")}\n${instance("VI_2", 52, "192.0.2.11")}`);
+    expect(daemon.reload()).toBe(true);
+    expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
+    expect(daemon.node.router("VI_2")!.state).toBe("BACKUP");
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(host.held().sort()).toEqual(["192.0.2.10", "192.0.2.11"]);
+    expect(host.events).toEqual(["add 192.0.2.11"]);
+    expect(lines.join("\n")).toContain("reloaded: 1 kept, 1 added (VI_2), 0 removed");
+
+    writeFileSync(configPath, "[instances.VI_1]\ninterface = eth0\n");
+    expect(daemon.reload()).toBe(false);
+    expect(lines.join("\n")).toContain("reload aborted: still running on the previous configuration");
+    expect(daemon.node.routers.map((r) => `${r.name} ${r.state}`)).toEqual(["VI_1 MASTER", "VI_2 MASTER"]);
+    await stop(daemon, host);
+  });
+
+  test("dynamic_interfaces: an instance waits for its interface and its address, then starts", async () => {
+    const host = fakeHost();
+    const config = `[global]\ndynamic_interfaces = true\n${instance("VI_1", 51, "192.0.2.10")}\n${instance("VI_2", 52, "198.51.100.10", "eth1")}`;
+    const { daemon, lines } = await start(host, config);
+    expect(daemon.node.routers.map((r) => r.name)).toEqual(["VI_1"]);
+    expect(lines.join("\n")).toContain("instance VI_2 waits for interface eth1 (dynamic_interfaces)");
+    host.netlink.addLink(ETH1);
+    expect(daemon.node.router("VI_2")).toBeUndefined();
+    host.netlink.addAddress({ ifindex: 3, address: ip("198.51.100.1"), prefixlen: 24 });
+    expect(daemon.node.router("VI_2")!.state).toBe("BACKUP");
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(host.held().sort()).toEqual(["192.0.2.10", "198.51.100.10"]);
+    await stop(daemon, host);
+    expect(host.held()).toEqual([]);
+  });
+
+  test("without dynamic_interfaces a missing interface stops the start with the reason, and nothing is changed", async () => {
+    const host = fakeHost();
+    host.netlink.addAddress({ ifindex: 2, address: ip("192.0.2.10"), prefixlen: 24 });
+    const started = start(host, instance("VI_2", 52, "198.51.100.10", "eth1"));
+    await expect(started).rejects.toBeInstanceOf(DaemonStartError);
+    await expect(started).rejects.toThrow("interface eth1 does not exist");
+    expect(host.held()).toEqual(["192.0.2.10"]);
+  });
+
+  test("stop with handover keeps the VIPs until the core says it has stopped, bounded when no backup speaks", async () => {
+    const host = fakeHost();
+    const { daemon } = await start(host, instance("VI_1", 51, "192.0.2.10"));
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    const stopped = daemon.stop();
+    host.timers.advance(1000);
+    expect(host.held()).toEqual(["192.0.2.10"]);
+    expect(daemon.node.router("VI_1")!.state).toBe("STOPPING");
+    // Nobody takes over: the core releases at the longest Master_Down_Interval of a backup (priority 1).
+    host.timers.advance(3000);
+    await Bun.sleep(1);
+    expect(daemon.node.router("VI_1")!.state).toBe("STOP");
+    expect(host.held()).toEqual([]);
+    host.timers.advance(20_000);
+    await stopped;
+  });
+});
