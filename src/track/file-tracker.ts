@@ -28,6 +28,7 @@ export class FileTracker {
   value: number | null = null;
   private watcher: FSWatcher | null = null;
   private timer: unknown = null;
+  private reported = false;
 
   constructor(
     readonly file: TrackedFile,
@@ -61,7 +62,9 @@ export class FileTracker {
 
   private read(): void {
     const value = readTrackValue(this.file.path);
-    if (value === this.value) return;
+    // The first read is always reported: a file missing from the start must be said, not assumed to be 0.
+    if (value === this.value && this.reported) return;
+    this.reported = true;
     this.value = value;
     this.onValue(this.file.name, value);
   }
