@@ -66,6 +66,7 @@ function instance(priority: number, primary: string): InstanceConfig {
     checksumAsV2: false,
     skipCheckAdvertAddresses: false,
     primaryAddress: ip(primary),
+    multicastGroup: parseIp("224.0.0.18")!,
     unicastPeers: [],
     trackers: [{ name: "script:chk", kind: "status", weight: -10, reverse: false }],
     garp: DEFAULT_GARP,

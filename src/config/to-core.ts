@@ -63,6 +63,7 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
     checksumAsV2: s.v3ChecksumAsV2,
     skipCheckAdvertAddresses: s.skipCheckAdvAddr,
     primaryAddress,
+    multicastGroup: parseIp(s.family === 4 ? config.global.vrrpMcastGroup4 : config.global.vrrpMcastGroup6)!,
     unicastPeers: s.unicastPeers.map((p) => parseIp(p)!),
     trackers: trackers(config, s),
     garp: {

@@ -119,6 +119,8 @@ export class ReceivedAdvert {
   authDataOffset = 0;
   /** The IP source address, as the transport reported it. */
   src: Uint8Array = new Uint8Array(4);
+  /** The IP destination address: the group, or ours for a unicast advert. */
+  dst: Uint8Array = new Uint8Array(4);
   /** IPv4 TTL or IPv6 hop limit as received; the instance checks it (multicast only). */
   ttl = 0;
 
@@ -196,6 +198,7 @@ export class AdvertDecoder {
     a.length = length;
     a.addressOffset = offset + VRRP_HEADER_LENGTH;
     a.src = src;
+    a.dst = dst;
     a.ttl = ttl;
     if (version === 2) {
       a.authType = packet[offset + 4]!;

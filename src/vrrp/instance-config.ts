@@ -51,6 +51,8 @@ export interface InstanceConfig {
   skipCheckAdvertAddresses: boolean;
   /** Our address on the interface, the advert source: it breaks ties between equal priorities. */
   primaryAddress: Uint8Array;
+  /** The multicast group adverts go to (224.0.0.18 / ff02::12 unless configured): only these are accepted. */
+  multicastGroup: Uint8Array;
   /** Unicast peers; empty means multicast. Adverts from other sources are rejected when set. */
   unicastPeers: readonly Uint8Array[];
   trackers: readonly TrackerConfig[];

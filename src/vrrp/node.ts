@@ -268,7 +268,7 @@ export class VrrpNode {
       // Attribute the reject to the instance its VRID byte names, when there is one, so status shows it there.
       const vrid = event.length >= 2 ? event.packet[event.offset + 1]! : -1;
       const router = vrid >= 0 ? table?.[vrid] : undefined;
-      if (router) router.countReject(result.reason, null, nowMs, out);
+      if (router) router.countReject(result.reason, null, nowMs, out, event.src);
       else this.rejects[result.reason]++;
       return;
     }

@@ -15,8 +15,10 @@ export const REJECT_REASONS = [
   "auth-type-mismatch",
   "auth-mismatch", // wrong simple password
   "interval-mismatch", // v2 only: the advert interval must equal ours
+  "bad-interval", // v3 with an interval of 0: adopting it would make Master_Down_Interval 0
   "unknown-unicast-peer", // unicast instance and the source is none of its peers
   "own-advert", // our own advert looped back
+  "not-to-group", // a multicast instance got an advert sent to another address (keepalived drops these too)
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

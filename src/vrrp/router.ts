@@ -22,6 +22,10 @@ export interface RouterStats {
   advertsReceived: number;
   advertsSent: number;
   becameMaster: number;
+  /** MASTER periods in which a lower-priority router advertised as MASTER too (a split brain, or its end). */
+  otherMastersSeen: number;
+  /** Answers to lower-priority masters left out by the rate limit (one per advert interval). */
+  lowerPriorityAnswersLimited: number;
   rejects: RejectCounters;
   lastReject: RejectReason | null;
 }
@@ -49,6 +53,8 @@ export class Router {
     advertsReceived: 0,
     advertsSent: 0,
     becameMaster: 0,
+    otherMastersSeen: 0,
+    lowerPriorityAnswersLimited: 0,
     rejects: newRejectCounters(),
     lastReject: null,
   };
@@ -65,6 +71,10 @@ export class Router {
   private releaseAt = Infinity;
   private releaseReason = "";
   private preemptDelayed = false;
+  /** When we last answered a lower-priority master (the answer is rate-limited: a flood must not amplify). */
+  private lowerPriorityAnsweredAt = -Infinity;
+  /** True while another master's adverts reach us during this MASTER period: logged and counted once. */
+  private otherMasterEpisode = false;
   private lastHeard: LastHeard = "none";
   /** The source of the last accepted advert: the master we follow (length 0 when none). */
   private readonly masterAddress = new Uint8Array(16);
@@ -220,7 +230,7 @@ export class Router {
     }
     switch (this.state) {
       case "BACKUP":
-        this.receiveAsBackup(advert, nowMs);
+        this.receiveAsBackup(advert, nowMs, out);
         return;
       case "MASTER":
         this.receiveAsMaster(advert, nowMs, out);
@@ -233,14 +243,23 @@ export class Router {
     }
   }
 
-  /** Counts a reject found before the advert could be decoded (bad checksum, TTL...), attributed by VRID. */
-  countReject(reason: RejectReason, advert: ReceivedAdvert | null, nowMs: number, out: Effect[]): void {
+  /**
+   * Counts a reject, attributed to this instance (by VRID when the advert could not be decoded); `src` is the
+   * sender as the transport saw it, for the log line.
+   */
+  countReject(
+    reason: RejectReason,
+    advert: ReceivedAdvert | null,
+    nowMs: number,
+    out: Effect[],
+    src: Uint8Array | null = advert?.src ?? null,
+  ): void {
     this.stats.rejects[reason]++;
     this.stats.lastReject = reason;
     const loggedAt = this.rejectLoggedAt.get(reason);
     if (loggedAt !== undefined && nowMs - loggedAt < REJECT_LOG_EVERY_MS) return;
     this.rejectLoggedAt.set(reason, nowMs);
-    const from = advert ? ` from ${advert.srcString()}` : "";
+    const from = src ? ` from ${formatIp(src, 0, addressLength(this.config.family))}` : "";
     out.push(this.log("warn", `advert${from} dropped: ${describeReject(reason, advert, this.config)}`));
   }
 
@@ -308,7 +327,7 @@ export class Router {
 
   // ---- the state machine --------------------------------------------------------------------------------
 
-  private receiveAsBackup(advert: ReceivedAdvert, nowMs: number): void {
+  private receiveAsBackup(advert: ReceivedAdvert, nowMs: number, out: Effect[]): void {
     if (advert.priority === VRRP_PRIO_STOP) {
       // The master is leaving: take over after Skew_Time only (RFC 5798 §6.4.2).
       this.lastHeard = "resign";
@@ -320,7 +339,7 @@ export class Router {
       this.lastHeard = "accepted";
       this.preemptDelayed = false;
       this.rememberMaster(advert);
-      if (this.config.version === 3) this.#masterAdverIntervalCs = advert.advertIntervalCs;
+      if (this.config.version === 3) this.adoptInterval(advert, out);
       this.masterDownAt = nowMs + this.masterDownIntervalMs;
       return;
     }
@@ -349,9 +368,12 @@ export class Router {
       advert.priority > this.priority ||
       (advert.priority === this.priority && compareAddressBytes(advert.src, 0, this.config.primaryAddress, 0, size) > 0);
     if (higher) {
+      // Tell the winner we were MASTER too before stepping down (keepalived's vrrp_higher_prio_send_advert): after
+      // a partition heals, it answers with gratuitous ARPs, and clients that still point here move over at once.
+      this.emitAdvert(this.priority, out);
       this.rememberMaster(advert);
       this.lastHeard = "accepted";
-      if (this.config.version === 3) this.#masterAdverIntervalCs = advert.advertIntervalCs;
+      if (this.config.version === 3) this.adoptInterval(advert, out);
       const reason =
         advert.priority > this.priority
           ? `higher priority advert from ${advert.srcString()} (${advert.priority} > ${this.priority})`
@@ -359,10 +381,46 @@ export class Router {
       this.changeState("BACKUP", reason, nowMs, out);
       return;
     }
+    // A lower-priority router that believes it is MASTER: a split brain (or a heal).
+    this.otherMasterSeen(advert, out);
     // keepalived answers a lower-priority master with an advert and gratuitous ARPs, so that the other side
-    // steps down and the switches learn where the VIPs are.
+    // steps down and the switches learn where the VIPs are. Once per advert interval: a flood of forged
+    // lower-priority adverts must not turn into a flood of our own frames.
+    if (nowMs - this.lowerPriorityAnsweredAt < this.config.advertIntervalCs * 10) {
+      this.stats.lowerPriorityAnswersLimited++;
+      return;
+    }
+    this.lowerPriorityAnsweredAt = nowMs;
     this.emitAdvert(this.priority, out);
     this.emitGratuitous(this.config.garp.lowerPrioRepeat, out);
+  }
+
+  /** A lower-priority router advertises while we are MASTER: said once per MASTER period, with both addresses. */
+  private otherMasterSeen(advert: ReceivedAdvert, out: Effect[]): void {
+    if (this.otherMasterEpisode) return;
+    this.otherMasterEpisode = true;
+    this.stats.otherMastersSeen++;
+    const us = `${formatIp(this.config.primaryAddress)}, priority ${this.priority}`;
+    out.push(
+      this.log(
+        "warn",
+        `another master: ${advert.srcString()} (priority ${advert.priority}) advertises while we are MASTER (${us}); answering so that it steps down`,
+      ),
+    );
+  }
+
+  /** v3 backups take the master's interval (RFC 5798 §6.4.2); one that differs from ours is said once. */
+  private adoptInterval(advert: ReceivedAdvert, out: Effect[]): void {
+    const interval = advert.advertIntervalCs;
+    if (interval === this.#masterAdverIntervalCs) return;
+    this.#masterAdverIntervalCs = interval;
+    if (interval === this.config.advertIntervalCs) return;
+    out.push(
+      this.log(
+        "info",
+        `adopting the master's advert interval of ${interval / 100} s (${advert.srcString()}; ours is ${this.config.advertIntervalCs / 100} s)`,
+      ),
+    );
   }
 
   private masterDownExpired(nowMs: number, out: Effect[]): void {
@@ -399,6 +457,7 @@ export class Router {
     }
     this.masterDownAt = Infinity;
     this.preemptDelayed = false;
+    this.otherMasterEpisode = false;
     this.#state = to;
     switch (to) {
       case "MASTER": {

@@ -19,6 +19,10 @@ export function validateAdvert(advert: ReceivedAdvert, config: InstanceConfig, f
   if (config.unicastPeers.length > 0 && !containsAddress(config.unicastPeers, advert.src, 0, size)) {
     return "unknown-unicast-peer";
   }
+  // A stranger's advert sent straight to us must not steer a multicast instance (its priority 0 would make us
+  // take over): only what went to the group counts.
+  if (config.unicastPeers.length === 0 && !sameAddress(advert.dst, 0, config.multicastGroup, 0, size)) return "not-to-group";
+  if (advert.version === 3 && advert.advertIntervalCs === 0) return "bad-interval";
   if (advert.version === 3 && advert.family === 4) {
     const expected = config.checksumAsV2 ? "as-v2" : "pseudo-header";
     if (advert.checksumForm !== expected) return "checksum-form-mismatch";

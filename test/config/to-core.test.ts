@@ -89,6 +89,7 @@ describe("toCore", () => {
       checksumAsV2: false,
       skipCheckAdvertAddresses: false,
       primaryAddress: ip("192.0.2.2"),
+      multicastGroup: ip("224.0.0.18"),
       unicastPeers: [],
       trackers: [
         { name: "interface:eth0", kind: "status", weight: 0, reverse: false },

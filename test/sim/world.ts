@@ -92,6 +92,7 @@ export class SimHost {
       checksumAsV2: false,
       skipCheckAdvertAddresses: false,
       primaryAddress: this.address,
+      multicastGroup: parseIp("224.0.0.18")!,
       unicastPeers: [],
       trackers,
       garp: DEFAULT_GARP,

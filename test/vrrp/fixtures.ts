@@ -30,6 +30,7 @@ export function instance(overrides: Partial<InstanceConfig> & { vips?: string[] 
     checksumAsV2: false,
     skipCheckAdvertAddresses: false,
     primaryAddress: ip(family === 4 ? "192.0.2.1" : "fe80::1"),
+    multicastGroup: ip(family === 4 ? "224.0.0.18" : "ff02::12"),
     unicastPeers: [],
     trackers: [],
     garp: DEFAULT_GARP,

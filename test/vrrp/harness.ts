@@ -17,6 +17,8 @@ export interface PeerAdvert {
   ttl?: number;
   checksumAsV2?: boolean;
   iface?: string;
+  /** Destination address; default the multicast group. */
+  dst?: string;
 }
 
 export class Harness {
@@ -84,7 +86,7 @@ export class Harness {
       authData: passwordAuthData(peer.password ?? ""),
     };
     const src = ip(peer.src);
-    const dst = ip(family === 4 ? "224.0.0.18" : "ff02::12");
+    const dst = ip(peer.dst ?? (family === 4 ? "224.0.0.18" : "ff02::12"));
     const packet = new Uint8Array(1500);
     const length = encodeAdvert(packet, fields, family, src, dst, peer.checksumAsV2 ? "as-v2" : "pseudo-header");
     return this.run(() =>

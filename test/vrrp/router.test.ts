@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { DEFAULT_GARP } from "../../src/vrrp/instance-config.ts";
 import { HANDOVER_RELEASE_DELAY_MS } from "../../src/vrrp/router.ts";
 import { Harness, types } from "./harness.ts";
-import { instance } from "./fixtures.ts";
+import { instance, ip } from "./fixtures.ts";
 
 // v2 at priority 100: Master_Down_Interval = 3 s + 156/256 s.
 const MDI_V2_100 = 3000 + 609.375;
@@ -104,6 +104,70 @@ describe("election from BACKUP", () => {
     expect(h.state()).toBe("MASTER");
     expect(h.router().masterAdverIntervalCs).toBe(100);
   });
+
+  test("adopting an interval other than ours is said once, not with every advert", () => {
+    const h = new Harness([instance({ version: 3, advertIntervalCs: 100 })]);
+    h.startup();
+    const first = h.receive({ src: "192.0.2.9", priority: 200, advertIntervalCs: 10 });
+    expect(first).toMatchObject([{ type: "Log", message: "adopting the master's advert interval of 0.1 s (192.0.2.9; ours is 1 s)" }]);
+    h.advanceBy(50);
+    expect(h.receive({ src: "192.0.2.9", priority: 200, advertIntervalCs: 10 })).toEqual([]);
+    // Back to ours: nothing to say.
+    expect(h.receive({ src: "192.0.2.9", priority: 200, advertIntervalCs: 100 })).toEqual([]);
+  });
+});
+
+describe("hostile input", () => {
+  test("a v3 advert with interval 0 is dropped and counted: adopting it would make Master_Down_Interval 0", () => {
+    const h = new Harness([instance({ version: 3 })]);
+    h.startup();
+    for (let i = 0; i < 1000; i++) h.receive({ src: "192.0.2.9", priority: 200, advertIntervalCs: 0 });
+    expect(h.router().stats.rejects["bad-interval"]).toBe(1000);
+    expect(h.router().masterAdverIntervalCs).toBe(100);
+    // Still the configured 1 s: Master_Down_Interval 3 s + 156/256 s.
+    expect(types(h.advanceTo(3000 + (156 / 256) * 1000 - 1))).toEqual([]);
+    expect(h.state()).toBe("BACKUP");
+  });
+
+  test("a multicast instance drops adverts not sent to its group (a stranger's unicast priority 0 cannot make it take over)", () => {
+    const h = new Harness([instance({ version: 3 })]);
+    h.startup();
+    h.receive({ src: "192.0.2.9", priority: 200 });
+    h.advanceBy(500);
+    expect(types(h.receive({ src: "192.0.2.9", priority: 0, dst: "192.0.2.1" }))).toEqual(["Log"]);
+    expect(h.effects[0]).toMatchObject({ message: expect.stringContaining("advert from 192.0.2.9 dropped") });
+    expect(h.router().stats.rejects["not-to-group"]).toBe(1);
+    // Still following the real master: no takeover at skew time.
+    expect(types(h.advanceBy(1000))).toEqual([]);
+    expect(h.state()).toBe("BACKUP");
+  });
+
+  test("an advert that cannot be decoded is logged with its sender", () => {
+    const h = new Harness([instance({ version: 3 })]);
+    h.startup();
+    const packet = new Uint8Array(40);
+    packet.set([0x31, 51, 200, 1, 0, 100, 0xde, 0xad]);
+    h.node.handle(
+      {
+        type: "AdvertReceived",
+        interface: "eth0",
+        family: 4,
+        packet,
+        offset: 0,
+        length: 12,
+        src: ip("198.51.100.66"),
+        dst: ip("224.0.0.18"),
+        ttl: 255,
+      },
+      h.now,
+      h.effects,
+    );
+    expect(h.router().stats.rejects["bad-checksum"]).toBe(1);
+    expect(h.effects.at(-1)).toMatchObject({
+      type: "Log",
+      message: expect.stringContaining("advert from 198.51.100.66 dropped: bad-checksum"),
+    });
+  });
 });
 
 describe("preempt_delay", () => {
@@ -173,21 +237,45 @@ describe("as MASTER", () => {
   test("a higher-priority advert makes it BACKUP and releases the VIPs", () => {
     const h = master();
     const effects = h.receive({ src: "192.0.2.9", priority: 150 });
-    expect(types(effects)).toEqual(["DelVips", "Notify:VI_1:BACKUP"]);
+    // One advert of our own first, so that the winner answers with gratuitous ARPs (a heal after a partition).
+    expect(types(effects)).toEqual(["SendAdvert:100", "DelVips", "Notify:VI_1:BACKUP"]);
   });
 
   test("equal priority: the higher primary address wins", () => {
     const higher = master();
-    expect(types(higher.receive({ src: "192.0.2.200", priority: 100 }))).toEqual(["DelVips", "Notify:VI_1:BACKUP"]);
+    expect(types(higher.receive({ src: "192.0.2.200", priority: 100 }))).toEqual(["SendAdvert:100", "DelVips", "Notify:VI_1:BACKUP"]);
     const lower = master();
-    expect(types(lower.receive({ src: "192.0.2.0", priority: 100 }))).toEqual(["SendAdvert:100", "SendGratuitous"]);
+    expect(types(lower.receive({ src: "192.0.2.0", priority: 100 }))).toEqual(["Log", "SendAdvert:100", "SendGratuitous"]);
     expect(lower.state()).toBe("MASTER");
   });
 
-  test("a lower-priority advert is answered with an advert and gratuitous ARPs", () => {
+  test("a lower-priority advert is answered with an advert and gratuitous ARPs, and the other master is said once", () => {
     const h = master();
-    expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual(["SendAdvert:100", "SendGratuitous"]);
+    expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual(["Log", "SendAdvert:100", "SendGratuitous"]);
+    expect(h.effects[0]).toMatchObject({
+      level: "warn",
+      message:
+        "another master: 192.0.2.9 (priority 50) advertises while we are MASTER (192.0.2.1, priority 100); answering so that it steps down",
+    });
     expect(h.state()).toBe("MASTER");
+    expect(h.router().stats.otherMastersSeen).toBe(1);
+  });
+
+  test("answers to lower-priority adverts are limited to one per advert interval: a flood is not amplified", () => {
+    const h = master();
+    h.receive({ src: "192.0.2.9", priority: 50 });
+    let sent = 0;
+    for (let i = 0; i < 1000; i++) {
+      h.advanceBy(0.5);
+      sent += h.receive({ src: "192.0.2.9", priority: 50 }).filter((e) => e.type === "SendGratuitous").length;
+    }
+    // 500 ms of flood at 1 s adverts: no further answer; the next interval allows one again.
+    expect(sent).toBe(0);
+    expect(h.router().stats.lowerPriorityAnswersLimited).toBe(1000);
+    h.advanceBy(600);
+    expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual(["SendAdvert:100", "SendGratuitous"]);
+    // Still the same episode: said and counted once.
+    expect(h.router().stats.otherMastersSeen).toBe(1);
   });
 
   test("another master's priority 0 is answered at once", () => {
