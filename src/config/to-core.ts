@@ -27,6 +27,8 @@ export const trackerName = {
   script: (name: string) => `script:${name}`,
   interface: (name: string) => `interface:${name}`,
   file: (name: string) => `file:${name}`,
+  /** The instance's VRRP socket: down while none is open, so an instance that cannot speak is never MASTER. */
+  socket: (ifname: string, family: IpFamily) => `socket:${ifname}/IPv${family}`,
 };
 
 export function toCore(config: VipdConfig, primaryAddress: PrimaryAddressLookup): ToCoreResult {
@@ -79,6 +81,7 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
 /** Track references resolved against their scripts and files: an unset weight or reverse takes theirs. */
 function trackers(config: VipdConfig, s: InstanceSection): TrackerConfig[] {
   const out: TrackerConfig[] = [];
+  out.push({ name: trackerName.socket(s.interface, s.family), kind: "status", weight: 0, reverse: false });
   // Like keepalived, an instance whose own interface goes down is in FAULT.
   if (!s.dontTrackPrimary) out.push({ name: trackerName.interface(s.interface), kind: "status", weight: 0, reverse: false });
   for (const ref of s.trackInterface) {

@@ -193,8 +193,12 @@ class Daemon implements RunningDaemon {
       (this.waiting.some((w) => w.ifname === event.link.name) || this.driver.lacksTransport(event.link.name))
     ) {
       this.refresh(`interface ${event.link.name} appeared`);
-    } else if (event.type === "address-added" && this.waiting.some((w) => w.ifname === this.linkNames.get(event.address.ifindex))) {
-      this.refresh(`interface ${this.linkNames.get(event.address.ifindex)} has an address`);
+    } else if (event.type === "address-added") {
+      const ifname = this.linkNames.get(event.address.ifindex);
+      // An interface recreated without an address could not be set up when it appeared: retry now it has one.
+      if (ifname !== undefined && (this.waiting.some((w) => w.ifname === ifname) || this.driver.lacksTransport(ifname))) {
+        this.refresh(`interface ${ifname} has an address`);
+      }
     }
   }
 

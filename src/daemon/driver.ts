@@ -40,7 +40,8 @@ export interface DriverDeps {
 interface Bound {
   plan: InstancePlan;
   router: Router;
-  transport: VrrpTransport;
+  /** null while it cannot be opened (the instance is then FAULT through its socket tracker). */
+  transport: VrrpTransport | null;
   log: Log;
   /** plan.announce, built ahead (one per interface). */
   announcements: { ifname: string; announcement: Announcement }[];
@@ -81,6 +82,8 @@ export class Driver {
   start(): void {
     this.bound = this.bind(this.deps.instances);
     this.started = true;
+    // Before Startup, so that an instance without a socket starts in FAULT rather than as BACKUP.
+    this.reportSockets();
     this.dispatch({ type: "Startup" });
   }
 
@@ -115,38 +118,66 @@ export class Driver {
     this.applyAll();
     for (const { plan, old } of keptMasters) this.claims.release(holdingsMinus(old.plan, plan), old.log);
     this.bound = next;
-    this.transports.closeUnused(new Set([...this.bound.values()].map((b) => b.transport)));
+    this.transports.closeUnused(new Set([...this.bound.values()].flatMap((b) => (b.transport ? [b.transport] : []))));
+    this.reportSockets();
     this.scheduler.arm(this.deps.node.nextDeadline());
     return summary;
   }
 
-  /** Binds plans to core routers and transports (opening the transports that are missing). */
+  /**
+   * Binds plans to core routers and transports, opening the transports that are missing. A transport that cannot
+   * be opened is logged and left out: its instances are FAULT (reportSockets) until a refresh opens it.
+   */
   private bind(plans: InstancePlan[]): Map<string, Bound> {
     const bound = new Map<string, Bound>();
     for (const plan of plans) {
       const ifname = plan.ifname;
-      const transport = this.transports.get({ ifname, family: plan.family, group: plan.group, source: plan.source }, (packet) =>
-        this.onPacket(ifname, packet),
-      );
+      const log = this.deps.logs(`vrrp:${plan.name}`);
+      let transport: VrrpTransport | null = null;
+      try {
+        transport = this.transports.get({ ifname, family: plan.family, group: plan.group, source: plan.source }, (packet) =>
+          this.onPacket(ifname, packet),
+        );
+      } catch (error) {
+        log.error(`cannot open the VRRP socket on ${ifname} (IPv${plan.family}): ${describe(error)}; FAULT until it can be opened`);
+      }
       const router = this.deps.node.router(plan.name);
       if (!router) throw new Error(`no instance ${plan.name} in the core`);
       const announcements = plan.announce.map((t) => ({
         ifname: t.ifname,
         announcement: this.deps.announcer.prepare(t.ifname, t.addresses),
       }));
-      bound.set(plan.name, { plan, router, transport, log: this.deps.logs(`vrrp:${plan.name}`), announcements });
+      bound.set(plan.name, { plan, router, transport, log, announcements });
     }
     return bound;
   }
 
-  /** The interface is gone and its sockets with it (they would stay silent): close them; a reload reopens. */
-  dropTransports(ifname: string): void {
-    this.transports.dropInterface(ifname);
+  /** Tells the core which instances have a socket to speak through (trackerName.socket): none, no MASTER. */
+  private reportSockets(): void {
+    const seen = new Set<string>();
+    for (const b of this.bound.values()) {
+      const name = trackerName.socket(b.plan.ifname, b.plan.family);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      this.trackerChanged(name, b.transport !== null && this.transports.has(b.transport));
+    }
   }
 
-  /** True when an instance on `ifname` has no open transport (after dropTransports). */
+  /**
+   * The interface is gone and its sockets with it (they would stay silent): close them, and the instances on it
+   * are FAULT until a refresh opens new ones (not merely until the link is back).
+   */
+  dropTransports(ifname: string): void {
+    this.transports.dropInterface(ifname);
+    for (const b of this.bound.values()) {
+      if (b.plan.ifname === ifname) b.transport = null;
+    }
+    this.reportSockets();
+  }
+
+  /** True when an instance on `ifname` has no open transport (after dropTransports, or a failed open). */
   lacksTransport(ifname: string): boolean {
-    return [...this.bound.values()].some((b) => b.plan.ifname === ifname && !this.transports.has(b.transport));
+    return [...this.bound.values()].some((b) => b.plan.ifname === ifname && (b.transport === null || !this.transports.has(b.transport)));
   }
 
   /** Feeds one event to the core, carries out its effects and re-arms the timer. */
@@ -306,11 +337,12 @@ export class Driver {
 
   private sendAdvert(instance: string, priority: number): void {
     const b = this.bound.get(instance);
-    if (!b) return;
+    const transport = b?.transport;
+    if (!b || !transport) return;
     for (const dst of b.plan.destinations) {
-      const length = b.router.writeAdvert(this.sendBuffer, priority, b.transport.source, dst);
+      const length = b.router.writeAdvert(this.sendBuffer, priority, transport.source, dst);
       try {
-        b.transport.send(this.sendBuffer, length, dst);
+        transport.send(this.sendBuffer, length, dst);
       } catch (error) {
         // A send can fail while the link is down; the core learns about the link from its tracker.
         b.log.debug(`advert not sent: ${describe(error)}`);

@@ -40,6 +40,11 @@ export class TransportPool {
     }
   }
 
+  /** The transport of `ifname` and `family` when one is open. */
+  find(ifname: string, family: number): VrrpTransport | undefined {
+    return this.open.get(`${ifname}|${family}`);
+  }
+
   /** Closes every transport not in `used`. */
   closeUnused(used: ReadonlySet<VrrpTransport>): void {
     for (const [key, transport] of this.open) {

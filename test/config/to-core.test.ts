@@ -92,6 +92,8 @@ describe("toCore", () => {
       multicastGroup: ip("224.0.0.18"),
       unicastPeers: [],
       trackers: [
+        // Always first: no socket, no MASTER.
+        { name: "socket:eth0/IPv4", kind: "status", weight: 0, reverse: false },
         { name: "interface:eth0", kind: "status", weight: 0, reverse: false },
         { name: "interface:eth1", kind: "status", weight: -20, reverse: false },
         { name: "interface:eth2", kind: "status", weight: 0, reverse: false },
@@ -104,7 +106,7 @@ describe("toCore", () => {
     });
   });
 
-  test("an IPv6 instance: v3, link-local source, peers, no primary tracker, no auth", () => {
+  test("an IPv6 instance: v3, link-local source, peers, no primary tracker (only its socket's), no auth", () => {
     expect(vi6).toMatchObject({
       name: "VI_6",
       family: 6,
@@ -119,7 +121,7 @@ describe("toCore", () => {
       skipCheckAdvertAddresses: true,
       primaryAddress: ip("fe80::2"),
       unicastPeers: [ip("2001:db8::3")],
-      trackers: [],
+      trackers: [{ name: "socket:eth0/IPv6", kind: "status", weight: 0, reverse: false }],
     });
   });
 

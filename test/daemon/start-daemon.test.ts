@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Link } from "../../src/adapters/address-manager.ts";
 import type { HostAdapters } from "../../src/adapters/host-adapters.ts";
+import type { VrrpTransportFactory } from "../../src/adapters/vrrp-transport.ts";
 import { timersAlarm } from "../../src/clock/alarm.ts";
 import { DaemonStartError, type RunningDaemon, startDaemon } from "../../src/daemon/daemon.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
@@ -133,6 +134,30 @@ describe("startDaemon on fake adapters", () => {
     expect(host.held().sort()).toEqual(["192.0.2.10", "198.51.100.10"]);
     await stop(daemon, host);
     expect(host.held()).toEqual([]);
+  });
+
+  test("an interface recreated without an address: FAULT (never a MASTER without a socket) until the address comes", async () => {
+    const host = fakeHost();
+    const { daemon, lines } = await start(host, instance("VI_1", 51, "192.0.2.10"));
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
+    host.netlink.removeLink(2);
+    expect(daemon.node.router("VI_1")!.state).toBe("FAULT");
+    // Rebuilt by a network manager under a new index, up, but with no address yet.
+    host.netlink.addLink({ ...ETH0, ifindex: 4 });
+    host.timers.advance(MASTER_DOWN_MS * 2);
+    expect(daemon.node.router("VI_1")!.state).toBe("FAULT");
+    expect(daemon.node.router("VI_1")!.ownFault).toBe("socket:eth0/IPv4");
+    expect(host.held()).toEqual([]);
+    expect(lines.join("\n")).toContain(
+      "interface eth0 appeared, but: instance VI_1: interface eth0 has no IPv4 address to send adverts from",
+    );
+    host.netlink.addAddress({ ifindex: 4, address: ip("192.0.2.1"), prefixlen: 24 });
+    expect(daemon.node.router("VI_1")!.state).toBe("BACKUP");
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
+    expect(host.netlink.addresses(4, 4).map((a) => formatIp(a.address))).toEqual(["192.0.2.1", "192.0.2.10"]);
+    await stop(daemon, host);
   });
 
   test("without dynamic_interfaces a missing interface stops the start with the reason, and nothing is changed", async () => {
