@@ -26,7 +26,13 @@ export const run = defineCommand({
     let daemon: Awaited<ReturnType<typeof startDaemon>>;
     try {
       daemon = await startDaemon(
-        { configPath: args.config, socketPath: args.socket, handover: args["release-immediately"] ? false : undefined },
+        {
+          configPath: args.config,
+          socketPath: args.socket,
+          handover: args["release-immediately"] ? false : undefined,
+          // EX_SOFTWARE: the supervisor restarts a daemon that gave up on an internal error.
+          onFatal: () => process.exit(70),
+        },
         { adapters: linuxHostAdapters, logs },
       );
     } catch (error) {
@@ -42,9 +48,14 @@ export const run = defineCommand({
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
-    // Nothing may take the daemon down with the VIPs on it: a bug in a handler is logged, and the daemon goes on.
-    process.on("uncaughtException", (error) => log.error(`internal error (continuing): ${error.stack ?? error}`));
-    process.on("unhandledRejection", (reason) => log.error(`internal error (continuing): ${(reason as Error)?.stack ?? reason}`));
+    // A bug that escaped every handler leaves the daemon in a state nobody checked: it never goes on as if
+    // nothing happened. It sends priority 0, releases its VIPs and exits non-zero; the supervisor restarts it.
+    const fatal = (error: unknown) => {
+      log.error(`internal error: ${(error as Error)?.stack ?? error}`);
+      void running.fail(error);
+    };
+    process.on("uncaughtException", fatal);
+    process.on("unhandledRejection", fatal);
     process.on("SIGHUP", () => {
       log.info(`SIGHUP received: reloading ${args.config}`);
       running.reload();

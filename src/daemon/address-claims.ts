@@ -4,6 +4,7 @@
 
 import type { AddressManager, AddressSpec, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
 import { formatIp } from "../vrrp/ip-address.ts";
+import { describe } from "./describe-error.ts";
 import type { Log } from "./log.ts";
 import type { InstancePlan } from "./plan.ts";
 
@@ -97,9 +98,4 @@ export function holdingsMinus(a: Holdings, b: Holdings): Holdings {
 
 export function formatAddressSpec(spec: AddressSpec): string {
   return `${formatIp(spec.address)}/${spec.prefixlen}`;
-}
-
-export function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

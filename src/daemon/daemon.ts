@@ -25,6 +25,11 @@ export interface DaemonOptions {
   socketPath: string;
   /** Override global.shutdown_handover. */
   handover?: boolean;
+  /**
+   * Called once the daemon has given up after an internal error it cannot recover from (priority 0 sent, VIPs
+   * released, everything closed): the process should exit non-zero so the supervisor restarts it.
+   */
+  onFatal?: (error: unknown) => void;
 }
 
 export interface DaemonDeps {
@@ -43,6 +48,8 @@ export interface RunningDaemon {
   reload(): boolean;
   /** Stops like SIGTERM does; resolves when every VIP is released and notify_stop scripts have run. */
   stop(): Promise<void>;
+  /** After an internal error the daemon cannot recover from: priority 0, VIPs released, all closed; then onFatal. */
+  fail(error: unknown): Promise<void>;
 }
 
 /** Longest wait for notify scripts at shutdown: a hung notify_stop must not keep the host from rebooting. */
@@ -126,6 +133,7 @@ class Daemon implements RunningDaemon {
       logs: this.deps.logs,
       timers: this.timers,
       alarms: this.adapters.alarms,
+      onFatal: (error) => void this.fail(error),
     });
     // Every tracker's state is known before the instances start, so nobody becomes MASTER on a dead link.
     this.feedLinkStates(config);
@@ -232,6 +240,20 @@ class Daemon implements RunningDaemon {
       this.adapters.addresses.close();
       this.adapters.announcer.close();
       this.log.info("stopped");
+    })();
+    return this.stopping;
+  }
+
+  fail(error: unknown): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.error("vipd cannot keep its promises any more: sending priority 0, releasing every VIP and exiting");
+      this.trackers.stop();
+      await this.driver.abandon();
+      await this.monitor?.close();
+      this.status?.stop();
+      this.adapters.addresses.close();
+      this.adapters.announcer.close();
+      this.options.onFatal?.(error);
     })();
     return this.stopping;
   }

@@ -13,7 +13,8 @@ import type { AdvertReceivedEvent, VrrpEvent } from "../vrrp/events.ts";
 import { sameAddress } from "../vrrp/ip-address.ts";
 import type { NodeConfig, ReconfigureSummary, VrrpNode } from "../vrrp/node.ts";
 import type { Router } from "../vrrp/router.ts";
-import { AddressClaims, describe, formatAddressSpec, holdingsMinus } from "./address-claims.ts";
+import { AddressClaims, formatAddressSpec, holdingsMinus } from "./address-claims.ts";
+import { describe, describeStack } from "./describe-error.ts";
 import type { Log, LogFactory } from "./log.ts";
 import type { InstancePlan } from "./plan.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -35,6 +36,11 @@ export interface DriverDeps {
   timers: Timers;
   /** The scheduler's alarm; by default one over `timers`. */
   alarms?: AlarmFactory;
+  /**
+   * The core itself threw: its state can no longer be trusted, so the daemon must stop (priority 0, VIPs
+   * released) and exit non-zero for the supervisor to restart it. Default: rethrow.
+   */
+  onFatal?: (error: unknown) => void;
 }
 
 interface Bound {
@@ -70,6 +76,9 @@ export class Driver {
   private started = false;
   /** Resolves stop()'s wait when the core says every instance has stopped. */
   private onStopped: (() => void) | null = null;
+  /** Instances whose effects threw while the current event's effects were carried out: FAULT them next. */
+  private readonly failed: { instance: string; reason: string }[] = [];
+  private fatal = false;
 
   constructor(private readonly deps: DriverDeps) {
     this.log = deps.logs("vrrp");
@@ -121,6 +130,7 @@ export class Driver {
     this.transports.closeUnused(new Set([...this.bound.values()].flatMap((b) => (b.transport ? [b.transport] : []))));
     this.reportSockets();
     this.scheduler.arm(this.deps.node.nextDeadline());
+    this.failPending();
     return summary;
   }
 
@@ -180,12 +190,37 @@ export class Driver {
     return [...this.bound.values()].some((b) => b.plan.ifname === ifname && (b.transport === null || !this.transports.has(b.transport)));
   }
 
-  /** Feeds one event to the core, carries out its effects and re-arms the timer. */
+  /**
+   * Feeds one event to the core, carries out its effects and re-arms the timer. Nothing thrown here may stop the
+   * scheduler or the other instances: each effect is carried out on its own, an instance whose effect threw goes
+   * to FAULT with the reason, and the timer is re-armed whatever happened.
+   */
   dispatch(event: VrrpEvent): void {
+    if (this.fatal) return;
     this.out.length = 0;
-    this.deps.node.handle(event, this.deps.timers.now(), this.out);
-    this.applyAll();
-    this.scheduler.arm(this.deps.node.nextDeadline());
+    try {
+      this.deps.node.handle(event, this.deps.timers.now(), this.out);
+      this.applyAll();
+    } catch (error) {
+      this.fatal = true;
+      this.out.length = 0;
+      this.log.error(`internal error in the protocol core handling ${event.type}: ${describeStack(error)}`);
+      if (!this.deps.onFatal) throw error;
+      this.deps.onFatal(error);
+      return;
+    } finally {
+      if (!this.fatal) this.scheduler.arm(this.deps.node.nextDeadline());
+    }
+    this.failPending();
+  }
+
+  /** FAULTs the instances whose effects threw (each once per event: a failing FAULT entry cannot loop). */
+  private failPending(): void {
+    const failures = this.failed.splice(0);
+    for (const { instance, reason } of failures) {
+      if (this.deps.node.router(instance)?.driverFault) continue;
+      this.dispatch({ type: "InstanceFailed", instance, reason });
+    }
   }
 
   trackerChanged(tracker: string, up: boolean, value = 0): void {
@@ -274,6 +309,25 @@ export class Driver {
     this.started = false;
   }
 
+  /**
+   * The core can no longer be trusted (onFatal): without asking it, every instance that may hold VIPs sends
+   * priority 0 so a backup takes over at once, and releases what it holds. The process is about to exit.
+   */
+  async abandon(): Promise<void> {
+    for (const b of this.bound.values()) {
+      if (b.router.state !== "MASTER" && b.router.state !== "STOPPING") continue;
+      try {
+        this.sendAdvert(b.plan.name, 0);
+      } catch (error) {
+        b.log.error(`priority 0 not sent: ${describe(error)}`);
+      }
+      this.claims.release(b.plan, b.log);
+    }
+    await this.scheduler.close();
+    await this.transports.closeAll();
+    this.started = false;
+  }
+
   transportStats() {
     return this.transports.stats();
   }
@@ -292,7 +346,18 @@ export class Driver {
   }
 
   private applyAll(): void {
-    for (let i = 0; i < this.out.length; i++) this.apply(this.out[i]!);
+    for (let i = 0; i < this.out.length; i++) {
+      const effect = this.out[i]!;
+      try {
+        this.apply(effect);
+      } catch (error) {
+        const instance =
+          "instance" in effect ? effect.instance : effect.type === "Notify" && effect.kind === "INSTANCE" ? effect.name : null;
+        const what = `internal error carrying out ${effect.type}${instance ? ` for ${instance}` : ""}`;
+        this.log.error(`${what}: ${describeStack(error)}`);
+        if (instance) this.failed.push({ instance, reason: `${what}: ${describe(error)}` });
+      }
+    }
     this.out.length = 0;
   }
 

@@ -3,7 +3,7 @@
 
 import type { AddressManager } from "../adapters/address-manager.ts";
 import { formatIp, sameAddress } from "../vrrp/ip-address.ts";
-import { describe } from "./address-claims.ts";
+import { describe } from "./describe-error.ts";
 import type { Log } from "./log.ts";
 import type { InstancePlan } from "./plan.ts";
 

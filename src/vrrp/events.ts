@@ -39,4 +39,14 @@ export interface TrackerChangedEvent {
   value: number;
 }
 
-export type VrrpEvent = StartupEvent | ShutdownEvent | AdvertReceivedEvent | TimerFiredEvent | TrackerChangedEvent;
+/**
+ * The driver could not carry out what an instance needs (an internal error): the instance goes to FAULT with
+ * the reason, so it never holds a role it cannot keep. `reason: null` clears it (a reload that rebuilt it).
+ */
+export interface InstanceFailedEvent {
+  type: "InstanceFailed";
+  instance: string;
+  reason: string | null;
+}
+
+export type VrrpEvent = StartupEvent | ShutdownEvent | AdvertReceivedEvent | TimerFiredEvent | TrackerChangedEvent | InstanceFailedEvent;

@@ -252,6 +252,15 @@ export class VrrpNode {
       case "AdvertReceived":
         this.advertReceived(event, nowMs, out);
         break;
+      case "InstanceFailed": {
+        const router = this.byName.get(event.instance);
+        if (!router) break;
+        router.setDriverFault(event.reason);
+        const before = router.state;
+        router.reconcile(nowMs, out);
+        this.followed(router, before, nowMs, out);
+        break;
+      }
     }
     this.notifyGroups(out);
     if (this.shutdown === "requested" && this.routers.every((router) => router.state === "STOP")) {
@@ -304,7 +313,7 @@ export class VrrpNode {
 
   /** keepalived: one member in FAULT puts the whole group in FAULT until its own fault clears. */
   private settleGroupFaults(group: SyncGroup): void {
-    const faulty = group.members.find((member) => member.ownFault !== null);
+    const faulty = group.members.find((member) => member.ownFault !== null || member.driverFault !== null);
     for (const member of group.members) {
       member.setGroupFault(faulty && faulty !== member ? `sync group ${group.name}: ${faulty.name} is in FAULT` : null);
     }

@@ -49,6 +49,8 @@ export class Router {
   #ownFault: string | null = null;
   /** Set by the sync group while another member is in FAULT. */
   #groupFault: string | null = null;
+  /** Set by the driver when it could not carry out this instance's effects. */
+  #driverFault: string | null = null;
   readonly stats: RouterStats = {
     advertsReceived: 0,
     advertsSent: 0,
@@ -160,7 +162,12 @@ export class Router {
   }
 
   get faulted(): boolean {
-    return this.#ownFault !== null || this.#groupFault !== null;
+    return this.#ownFault !== null || this.#groupFault !== null || this.#driverFault !== null;
+  }
+
+  /** Why the driver put this instance in FAULT, or null. */
+  get driverFault(): string | null {
+    return this.#driverFault;
   }
 
   /** Master_Adver_Interval: the interval the master we follow announced (ours while MASTER). */
@@ -293,6 +300,11 @@ export class Router {
 
   setGroupFault(cause: string | null): void {
     this.#groupFault = cause;
+  }
+
+  /** The driver failed this instance (or, with null, it recovered); the caller then calls reconcile(). */
+  setDriverFault(cause: string | null): void {
+    this.#driverFault = cause;
   }
 
   /** Brings the state in line with faults and priority after trackers or the sync group changed. */
@@ -524,6 +536,7 @@ export class Router {
   }
 
   private faultReason(): string {
+    if (this.#driverFault !== null) return this.#driverFault;
     if (this.#ownFault !== null) return `tracker ${this.#ownFault} is down`;
     return this.#groupFault ?? "fault";
   }
