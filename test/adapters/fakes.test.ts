@@ -4,8 +4,11 @@ import { describe, expect, test } from "bun:test";
 import type { LinkEvent } from "../../src/adapters/address-manager.ts";
 import type { ReceivedPacket } from "../../src/adapters/vrrp-transport.ts";
 import { AdvertDecoder, encodeAdvert } from "../../src/vrrp/advert.ts";
+import { timersAlarm } from "../../src/clock/alarm.ts";
 import { formatIp, parseIp } from "../../src/vrrp/ip-address.ts";
+import { FakeTimers } from "../clock/fake-timers.ts";
 import { addressManagerContract } from "./address-manager-contract.ts";
+import { alarmContract } from "./alarm-contract.ts";
 import { FakeAnnouncer } from "./fake-announcer.ts";
 import { FakeNetlink } from "./fake-netlink.ts";
 import { FakeLan } from "./fake-vrrp-transport.ts";
@@ -79,4 +82,9 @@ test("FakeAnnouncer records announcements with keepalived's defaults", async () 
   const a = new FakeAnnouncer();
   expect(await a.announce("eth0", [parseIp("192.0.2.100")!, parseIp("2001:db8::100")!])).toBe(10);
   expect(a.announced[0]!.options).toEqual({ repeat: 5, intervalMs: 0 });
+});
+
+test("the alarm over the fake clock passes the AlarmFactory contract", async () => {
+  const timers = new FakeTimers();
+  expect(await alarmContract(timersAlarm(timers), { now: () => timers.now(), pass: async (ms) => timers.advance(ms) })).toEqual([]);
 });
