@@ -53,6 +53,7 @@ function fakeLinkWorld(nl: FakeNetlink): LinkWorld {
     deleteAddress: async (name, prefix) => nl.deleteAddress(spec(name, prefix)),
     removeLink: async (name) => nl.removeLink(ifindex(name)),
     deliveryMs: 0,
+    quietMs: 0,
   };
 }
 
@@ -86,7 +87,7 @@ describe("FakeLan", () => {
     const lan = new FakeLan();
     const a = lan.host("a", { 4: parseIp("192.0.2.10")!, 6: parseIp("fe80::a")! });
     const b = lan.host("b", { 4: parseIp("192.0.2.11")!, 6: parseIp("fe80::b")! });
-    const link = { a: localTransportHost(a), b: localTransportHost(b), ifname: "eth0", deliveryMs: 0 };
+    const link = { a: localTransportHost(a), b: localTransportHost(b), ifname: "eth0", deliveryMs: 0, quietMs: 0 };
     expect(await vrrpTransportContract(link, family)).toEqual([]);
     expect(lan.openCount).toBe(0);
   });

@@ -20,8 +20,10 @@ export interface LinkWorld {
   addAddress(name: string, prefix: string): Promise<void>;
   deleteAddress(name: string, prefix: string): Promise<void>;
   removeLink(name: string): Promise<void>;
-  /** How long an event may take to arrive; also how long the contract waits before deciding that none will. */
+  /** How long an event may take to arrive. */
   deliveryMs: number;
+  /** How long the contract waits before deciding that no (further) event will arrive. */
+  quietMs: number;
 }
 
 const LINK = "ct0";
@@ -106,7 +108,7 @@ export async function linkMonitorContract(monitors: LinkMonitorFactory, world: L
     await world.addLink(AFTER_CLOSE);
     await world.setUp(AFTER_CLOSE, true);
     await world.removeLink(AFTER_CLOSE);
-    await Bun.sleep(world.deliveryMs);
+    await Bun.sleep(world.quietMs);
     check(events.length === from, `after close() no more events (got ${events.slice(from).map((e) => e.type)})`);
   } catch (e) {
     failures.push((e as Error).message);

@@ -42,8 +42,10 @@ export interface TransportLink {
   b: TransportHost;
   /** The interface's name, the same on both hosts. */
   ifname: string;
-  /** How long a packet may take to arrive; also how long the contract waits before deciding that none will. */
+  /** How long a packet may take to arrive. */
   deliveryMs: number;
+  /** How long the contract waits before deciding that no (further) packet will arrive. */
+  quietMs: number;
 }
 
 export const hexOf = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -95,10 +97,12 @@ export async function vrrpTransportContract(link: TransportLink, family: IpFamil
   };
   const group = parseIp(family === 4 ? VRRP_MCAST_GROUP_V4 : VRRP_MCAST_GROUP_V6)!;
   const options = { ifname: link.ifname, family };
-  const a = await link.a.open(options);
-  const b = await link.b.open(options);
-  const ends = [a, b];
+  const ends: TransportEnd[] = [];
   try {
+    const a = await link.a.open(options);
+    ends.push(a);
+    const b = await link.b.open(options);
+    ends.push(b);
     for (const [name, end] of [
       ["a", a],
       ["b", b],
@@ -153,7 +157,7 @@ export async function vrrpTransportContract(link: TransportLink, family: IpFamil
       check(uni.src === formatIp(a.source) && uni.dst === formatIp(b.source), `unicast arrives ${uni.src} → ${uni.dst}`);
       check(uni.hex === hexOf(toPeer), "unicast VRRP bytes arrive intact");
     }
-    await Bun.sleep(link.deliveryMs);
+    await Bun.sleep(link.quietMs);
     check(b.received().length === 2, `one packet per send (got ${b.received().length} for 2)`);
     check(a.received().length === 0, "a transport never receives what it sent itself");
 
@@ -167,7 +171,7 @@ export async function vrrpTransportContract(link: TransportLink, family: IpFamil
     await b.close();
     await b.close();
     await a.send(advert(group, 102), group);
-    await Bun.sleep(link.deliveryMs);
+    await Bun.sleep(link.quietMs);
     check(b.received().length === 2, "a closed transport receives nothing");
     const afterClose = await rejection(() => b.send(toGroup, group));
     check(afterClose === "EBADF", `send() after close() fails with EBADF (got ${afterClose ?? "success"})`);
