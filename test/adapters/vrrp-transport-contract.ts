@@ -148,7 +148,6 @@ export async function vrrpTransportContract(link: TransportLink, family: IpFamil
       check(got.hex === hexOf(toGroup), "the VRRP bytes arrive intact");
     }
 
-    // Unicast TTL is not part of the contract: keepalived sends IPv6 unicast with hop limit 64 (AGENTS.md).
     const toPeer = advert(b.source, 101);
     await a.send(toPeer, b.source);
     check(await waitFor(() => b.received().length >= 2, link.deliveryMs), "unicast to the peer's source reaches it");
@@ -156,6 +155,8 @@ export async function vrrpTransportContract(link: TransportLink, family: IpFamil
     if (uni) {
       check(uni.src === formatIp(a.source) && uni.dst === formatIp(b.source), `unicast arrives ${uni.src} → ${uni.dst}`);
       check(uni.hex === hexOf(toPeer), "unicast VRRP bytes arrive intact");
+      // RFC 5798 §5.1.1.3 sets 255 for every advert; only receivers of unicast do not insist on it.
+      check(uni.ttl === 255, `unicast TTL / hop limit ${uni.ttl}, want 255`);
     }
     await Bun.sleep(link.quietMs);
     check(b.received().length === 2, `one packet per send (got ${b.received().length} for 2)`);
