@@ -6,7 +6,7 @@ import type { TransportStats } from "../../src/adapters/vrrp-transport.ts";
 import { formatIp, type IpFamily, parseIp } from "../../src/vrrp/ip-address.ts";
 import { hexOf, type PacketCopy, type TransportHost, vrrpTransportContract } from "../adapters/vrrp-transport-contract.ts";
 import { Agent, type Json } from "./agent-client.ts";
-import { Lab } from "./harness.ts";
+import { Lab, requireLabPrerequisites } from "./harness.ts";
 import { waitFor } from "../wait-for.ts";
 
 let lab: Lab;
@@ -14,6 +14,7 @@ let a: Agent;
 let b: Agent;
 
 beforeAll(async () => {
+  requireLabPrerequisites(["tcpdump", "timeout"]);
   lab = await Lab.create({ hosts: ["a", "b"], bridge: false });
   [a, b] = await Promise.all([Agent.start(lab, "a"), Agent.start(lab, "b")]);
   // The kernel adds the link-local address (IPv6 transports' default source) once it has seen the carrier, which
