@@ -19,6 +19,8 @@ class FakeTransport implements VrrpTransport {
 
   constructor(
     private readonly lan: FakeLan,
+    /** The host it belongs to (what the log names as the sender). */
+    readonly host: string,
     readonly family: IpFamily,
     readonly ifname: string,
     readonly ifindex: number,
@@ -39,6 +41,7 @@ class FakeTransport implements VrrpTransport {
 }
 
 export interface SentPacket {
+  /** `host/ifname` of the sender. */
   from: string;
   family: IpFamily;
   src: Uint8Array;
@@ -58,12 +61,15 @@ export class FakeLan {
 
   /** A factory for one host: `sources` gives its address per family (its "primary address" / link-local). */
   host(name: string, sources: { 4?: Uint8Array; 6?: Uint8Array }): VrrpTransportFactory {
-    let nextIndex = 2;
+    // Like the kernel's: one index per interface name, the first after lo's.
+    const ifindexes = new Map<string, number>();
     return {
       open: (options: VrrpTransportOptions, onPacket: PacketHandler): VrrpTransport => {
         const source = options.source ?? sources[options.family];
         if (!source) throw Object.assign(new Error(`vrrp socket on ${options.ifname} failed: EADDRNOTAVAIL`), { code: "EADDRNOTAVAIL" });
-        const t = new FakeTransport(this, options.family, `${name}/${options.ifname}`, nextIndex++, source.slice(), onPacket);
+        if (!ifindexes.has(options.ifname)) ifindexes.set(options.ifname, ifindexes.size + 2);
+        const ifindex = ifindexes.get(options.ifname)!;
+        const t = new FakeTransport(this, name, options.family, options.ifname, ifindex, source.slice(), onPacket);
         this.members.add(t);
         return t;
       },
@@ -79,7 +85,7 @@ export class FakeLan {
   }
 
   transmit(from: FakeTransport, bytes: Uint8Array, dst: Uint8Array): void {
-    this.log.push({ from: from.ifname, family: from.family, src: from.source, dst: dst.slice(), bytes });
+    this.log.push({ from: `${from.host}/${from.ifname}`, family: from.family, src: from.source, dst: dst.slice(), bytes });
     for (const to of this.members) {
       if (to === from || to.family !== from.family) continue;
       if (!isMulticast(dst) && !sameAddress(to.source, 0, dst, 0, dst.length)) continue;

@@ -4,6 +4,7 @@
 import { expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { timerFdAlarms } from "../../src/adapters/linux/timerfd-alarm.ts";
+import { alarmContract } from "./alarm-contract.ts";
 
 const openFds = () => readdirSync("/proc/self/fd").length;
 
@@ -69,4 +70,8 @@ test("close releases the descriptors (ours and Bun's copy); afterwards set() doe
   await Bun.sleep(50);
   expect(rings).toHaveLength(0);
   expect(openFds()).toBeLessThanOrEqual(before); // an earlier test's copy may close meanwhile
+});
+
+test("passes the AlarmFactory contract (shared with the alarm over the fake clock) on the real clock", async () => {
+  expect(await alarmContract(timerFdAlarms, { now: () => performance.now(), pass: (ms) => Bun.sleep(ms) })).toEqual([]);
 });

@@ -1,0 +1,185 @@
+// What every VrrpTransportFactory must do, written once and run on two hosts joined by one link: two FakeLan hosts
+// (test/adapters/fakes.test.ts) and the raw sockets in two namespaces joined by a veth, one agent in each
+// (test/netns/port-contracts.test.ts). The two ends may live in other processes, so the contract sees them through
+// an async view (TransportHost); localTransportHost() gives that view of a factory in this process.
+// Returns the failures, [] when it holds.
+import type { PacketHandler, TransportStats, VrrpTransportFactory, VrrpTransportOptions } from "../../src/adapters/vrrp-transport.ts";
+import { VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6 } from "../../src/vrrp/constants.ts";
+import { encodeAdvert } from "../../src/vrrp/advert.ts";
+import { formatIp, type IpFamily, parseIp } from "../../src/vrrp/ip-address.ts";
+import { waitFor } from "../wait-for.ts";
+
+/** A received packet copied out of the callback (the transport reuses its buffers), addresses and bytes as text. */
+export interface PacketCopy {
+  family: IpFamily;
+  ifindex: number;
+  src: string;
+  dst: string;
+  ttl: number;
+  hex: string;
+}
+
+/** One open transport as the contract sees it. */
+export interface TransportEnd {
+  readonly family: IpFamily;
+  readonly ifname: string;
+  readonly ifindex: number;
+  readonly source: Uint8Array;
+  /** Rejects with the transport's error (its `code` kept) when send() throws. */
+  send(bytes: Uint8Array, dst: Uint8Array): Promise<void>;
+  stats(): Promise<TransportStats>;
+  /** Every packet delivered to the callback so far, in order. */
+  received(): PacketCopy[];
+  close(): Promise<void>;
+}
+
+export interface TransportHost {
+  open(options: VrrpTransportOptions): Promise<TransportEnd>;
+}
+
+export interface TransportLink {
+  a: TransportHost;
+  b: TransportHost;
+  /** The interface's name, the same on both hosts. */
+  ifname: string;
+  /** How long a packet may take to arrive. */
+  deliveryMs: number;
+  /** How long the contract waits before deciding that no (further) packet will arrive. */
+  quietMs: number;
+}
+
+export const hexOf = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
+/** The contract's view of a transport factory in this process. */
+export function localTransportHost(factory: VrrpTransportFactory): TransportHost {
+  return {
+    async open(options) {
+      const received: PacketCopy[] = [];
+      const onPacket: PacketHandler = (p) =>
+        received.push({
+          family: p.family,
+          ifindex: p.ifindex,
+          src: formatIp(p.src),
+          dst: formatIp(p.dst),
+          ttl: p.ttl,
+          hex: hexOf(p.packet.subarray(p.offset, p.offset + p.length)),
+        });
+      const t = factory.open(options, onPacket);
+      return {
+        family: t.family,
+        ifname: t.ifname,
+        ifindex: t.ifindex,
+        source: t.source,
+        send: async (bytes, dst) => t.send(bytes, bytes.length, dst),
+        stats: async () => ({ ...t.stats }),
+        received: () => received,
+        close: () => t.close(),
+      };
+    },
+  };
+}
+
+const isLinkLocal = (a: Uint8Array): boolean => a.length === 16 && a[0] === 0xfe && (a[1]! & 0xc0) === 0x80;
+
+async function rejection(action: () => Promise<void>): Promise<string | null> {
+  try {
+    await action();
+  } catch (e) {
+    return (e as { code?: string }).code ?? String(e);
+  }
+  return null;
+}
+
+export async function vrrpTransportContract(link: TransportLink, family: IpFamily): Promise<string[]> {
+  const failures: string[] = [];
+  const check = (ok: boolean, what: string) => {
+    if (!ok) failures.push(`IPv${family}: ${what}`);
+  };
+  const group = parseIp(family === 4 ? VRRP_MCAST_GROUP_V4 : VRRP_MCAST_GROUP_V6)!;
+  const options = { ifname: link.ifname, family };
+  const ends: TransportEnd[] = [];
+  try {
+    const a = await link.a.open(options);
+    ends.push(a);
+    const b = await link.b.open(options);
+    ends.push(b);
+    for (const [name, end] of [
+      ["a", a],
+      ["b", b],
+    ] as const) {
+      check(end.family === family && end.ifname === link.ifname, `${name} reports the family and interface name it was opened with`);
+      check(end.source.length === (family === 4 ? 4 : 16), `${name}'s source is an IPv${family} address`);
+      // RFC 5798 §5.1.2.1: IPv6 adverts come from the interface's link-local address.
+      if (family === 6) check(isLinkLocal(end.source), `${name}'s default source ${formatIp(end.source)} is link-local`);
+    }
+    const other = await link.a.open({ ifname: link.ifname, family: family === 4 ? 6 : 4 });
+    ends.push(other);
+    check(other.ifindex === a.ifindex, "both families' transports on one interface report the same ifindex");
+    await other.close();
+
+    // A real advert: the IPv6 socket has the kernel fill the checksum (IPV6_CHECKSUM), which leaves a right one as is.
+    const buf = new Uint8Array(64);
+    const advert = (dst: Uint8Array, priority: number) => {
+      const fields = {
+        version: 3 as const,
+        vrid: 42,
+        priority,
+        advertIntervalCs: 100,
+        addresses: [a.source],
+        authType: 0,
+        authData: new Uint8Array(8),
+      };
+      return buf.slice(0, encodeAdvert(buf, fields, family, a.source, dst));
+    };
+    const [aStats0, bStats0] = [await a.stats(), await b.stats()];
+
+    const toGroup = advert(group, 100);
+    await a.send(toGroup, group);
+    check(await waitFor(() => b.received().length >= 1, link.deliveryMs), "multicast to the group reaches the other end");
+    const got = b.received()[0];
+    if (got) {
+      check(
+        got.family === family && got.ifindex === b.ifindex,
+        `delivered as IPv${got.family} on ifindex ${got.ifindex}, want ${b.ifindex}`,
+      );
+      check(got.src === formatIp(a.source), `multicast src ${got.src}, want the sender's source ${formatIp(a.source)}`);
+      check(got.dst === formatIp(group), `multicast dst ${got.dst}, want the group`);
+      check(got.ttl === 255, `multicast TTL / hop limit ${got.ttl}, want 255`);
+      check(got.hex === hexOf(toGroup), "the VRRP bytes arrive intact");
+    }
+
+    const toPeer = advert(b.source, 101);
+    await a.send(toPeer, b.source);
+    check(await waitFor(() => b.received().length >= 2, link.deliveryMs), "unicast to the peer's source reaches it");
+    const uni = b.received()[1];
+    if (uni) {
+      check(uni.src === formatIp(a.source) && uni.dst === formatIp(b.source), `unicast arrives ${uni.src} → ${uni.dst}`);
+      check(uni.hex === hexOf(toPeer), "unicast VRRP bytes arrive intact");
+      // RFC 5798 §5.1.1.3 sets 255 for every advert; only receivers of unicast do not insist on it.
+      check(uni.ttl === 255, `unicast TTL / hop limit ${uni.ttl}, want 255`);
+    }
+    await Bun.sleep(link.quietMs);
+    check(b.received().length === 2, `one packet per send (got ${b.received().length} for 2)`);
+    check(a.received().length === 0, "a transport never receives what it sent itself");
+
+    const [aStats, bStats] = [await a.stats(), await b.stats()];
+    check(aStats.sent - aStats0.sent === 2 && aStats.sendErrors === aStats0.sendErrors, "stats.sent counts the sender's packets");
+    check(
+      bStats.received - bStats0.received === 2 && bStats.malformed === bStats0.malformed,
+      "stats.received counts the receiver's packets",
+    );
+
+    await b.close();
+    await b.close();
+    await a.send(advert(group, 102), group);
+    await Bun.sleep(link.quietMs);
+    check(b.received().length === 2, "a closed transport receives nothing");
+    const afterClose = await rejection(() => b.send(toGroup, group));
+    check(afterClose === "EBADF", `send() after close() fails with EBADF (got ${afterClose ?? "success"})`);
+  } catch (e) {
+    failures.push(`IPv${family}: ${(e as Error).message}`);
+  } finally {
+    for (const end of ends) await end.close().catch((e) => failures.push(`IPv${family}: close(): ${(e as Error).message}`));
+  }
+  return failures;
+}

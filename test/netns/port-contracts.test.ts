@@ -1,0 +1,71 @@
+// The port contracts (test/adapters/*-contract.ts, shared with the fakes) on the real kernel: two namespaces joined
+// by one veth, an agent in each. The link monitor and announcer contracts run inside agent a on veth pairs it
+// creates in its namespace; the transport contract runs here, driving one transport in each agent.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { TransportStats } from "../../src/adapters/vrrp-transport.ts";
+import { formatIp, type IpFamily, parseIp } from "../../src/vrrp/ip-address.ts";
+import { hexOf, type PacketCopy, type TransportHost, vrrpTransportContract } from "../adapters/vrrp-transport-contract.ts";
+import { Agent, type Json } from "./agent-client.ts";
+import { Lab, requireLabPrerequisites } from "./harness.ts";
+import { waitFor } from "../wait-for.ts";
+
+let lab: Lab;
+let a: Agent;
+let b: Agent;
+
+beforeAll(async () => {
+  requireLabPrerequisites(["tcpdump", "timeout"]);
+  lab = await Lab.create({ hosts: ["a", "b"], bridge: false });
+  [a, b] = await Promise.all([Agent.start(lab, "a"), Agent.start(lab, "b")]);
+  // The kernel adds the link-local address (IPv6 transports' default source) once it has seen the carrier, which
+  // its link watcher may report up to a second after the link came up.
+  for (const host of lab.hosts) {
+    const ready = await waitFor(() => lab.addressList(host).some((x) => x.startsWith("fe80:")), 3000, 50);
+    if (!ready) throw new Error(`host ${host} got no IPv6 link-local address on eth0 within 3 s`);
+  }
+}, 20_000);
+
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await lab?.destroy();
+});
+
+let transportCount = 0;
+
+/** The contract's view of the raw-socket transports in an agent: one agent op per call, packets from its events. */
+function agentTransportHost(agent: Agent): TransportHost {
+  return {
+    async open(options) {
+      const name = `contract${transportCount++}`;
+      const from = agent.lineCount;
+      const opened = await agent.call("open", { name, ifname: options.ifname, family: options.family });
+      return {
+        family: opened.family as IpFamily,
+        ifname: opened.ifname as string,
+        ifindex: opened.ifindex as number,
+        source: parseIp(opened.source)!,
+        send: (bytes, dst) => agent.call("send-bytes", { name, hex: hexOf(bytes), dst: formatIp(dst) }),
+        stats: async () => (await agent.call("stats", { name })) as TransportStats,
+        received: () =>
+          agent
+            .events("packet", from)
+            .filter((e) => e.transport === name)
+            .map((e: Json): PacketCopy => ({ family: e.family, ifindex: e.ifindex, src: e.src, dst: e.dst, ttl: e.ttl, hex: e.hex })),
+        close: () => agent.call("close", { name }),
+      };
+    },
+  };
+}
+
+test.each([4, 6] as const)("the raw-socket transports pass the VrrpTransportFactory contract over IPv%d", async (family) => {
+  const link = { a: agentTransportHost(a), b: agentTransportHost(b), ifname: "eth0", deliveryMs: 2000, quietMs: 200 };
+  expect(await vrrpTransportContract(link, family)).toEqual([]);
+});
+
+test("the rtnetlink monitor passes the LinkMonitorFactory contract", async () => {
+  expect(await a.call("link-monitor-contract", {}, 20_000)).toEqual([]);
+}, 25_000);
+
+test("the AF_PACKET announcer passes the NeighbourAnnouncer contract, seen by tcpdump", async () => {
+  expect(await a.call("announcer-contract", { ifname: "ga0" }, 20_000)).toEqual([]);
+}, 25_000);
