@@ -20,17 +20,16 @@ test("one transport per interface and family, shared by every instance on it", (
   const other = p.get({ ifname: "eth1", family: 4 }, ignore);
   expect(new Set([a, v6, other]).size).toBe(3);
   expect(lan.openCount).toBe(3);
-  expect(p.stats().map((s) => `${s.ifname}/${s.family}`)).toEqual(["a/eth0/4", "a/eth0/6", "a/eth1/4"]);
+  expect(p.stats().map((s) => `${s.ifname}/${s.family}`)).toEqual(["eth0/4", "eth0/6", "eth1/4"]);
 });
 
 test("an interface that is gone loses its transports (logged); the next get opens a new one", async () => {
   const { lan, lines, pool: p } = pool();
   const old = p.get({ ifname: "eth0", family: 4 }, ignore);
   p.get({ ifname: "eth1", family: 4 }, ignore);
-  // The fake names its transports host/ifname: drop by that name.
-  p.dropInterface("a/eth0");
+  p.dropInterface("eth0");
   expect(p.has(old)).toBe(false);
-  expect(lines.join("\n")).toContain("interface a/eth0 is gone: its VRRP sockets are closed until it returns");
+  expect(lines.join("\n")).toContain("interface eth0 is gone: its VRRP sockets are closed until it returns");
   await Bun.sleep(0);
   expect(lan.openCount).toBe(1);
   const fresh = p.get({ ifname: "eth0", family: 4 }, ignore);
