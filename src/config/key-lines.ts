@@ -2,19 +2,30 @@
 // text once more, understanding only structure: table headers, arrays of tables, dotted keys, inline tables,
 // arrays and strings (so a "#" or "]" inside a string does not confuse it). It runs only on text the TOML parser
 // has accepted, and on anything it does not understand it skips to the next line rather than failing.
+//
+// Linear in the text: every path is built from its parent's (never re-formatted from the root), and values nested
+// deeper than MAX_DEPTH are skipped without recording (their errors point at the nearest recorded ancestor), so a
+// hostile file of deeply nested arrays neither takes quadratic time nor the stack.
 
-import { formatKeyPath, type PathSegment } from "./key-path.ts";
+import { extendKeyPath, formatKeyPath, type PathSegment } from "./key-path.ts";
 
 export class KeyLines {
   constructor(private readonly lines: ReadonlyMap<string, number>) {}
 
-  /** The line of the path, else of its nearest ancestor that was written down (a table header), else 1. */
+  /**
+   * The line of the path, else of its nearest ancestor that was written down (a table header), else 1. Every
+   * recorded path has its prefixes recorded too, so the walk from the root stops at the first one missing.
+   */
   lineOf(segments: readonly PathSegment[]): number {
-    for (let n = segments.length; n > 0; n--) {
-      const line = this.lines.get(formatKeyPath(segments.slice(0, n)));
-      if (line !== undefined) return line;
+    let id = "";
+    let line = 1;
+    for (const segment of segments) {
+      id = extendKeyPath(id, segment);
+      const found = this.lines.get(id);
+      if (found === undefined) break;
+      line = found;
     }
-    return 1;
+    return line;
   }
 
   has(segments: readonly PathSegment[]): boolean {
@@ -27,6 +38,8 @@ export function scanKeyLines(text: string): KeyLines {
 }
 
 const BARE = /[A-Za-z0-9_-]/;
+/** Nesting of arrays and inline tables below which paths are still recorded. No real config comes near it. */
+const MAX_DEPTH = 32;
 
 class Scanner {
   private pos = 0;
@@ -55,10 +68,9 @@ class Scanner {
         this.skipBlank(false);
         if (keys && this.text[this.pos] === "=") {
           this.pos++;
-          const path = [...table, ...keys];
-          this.record(path);
+          const id = this.record([...table, ...keys]);
           this.skipBlank(false);
-          this.readValue(path);
+          this.readValue(id, 0);
         }
       }
       this.skipToLineEnd();
@@ -90,16 +102,30 @@ class Scanner {
     return path;
   }
 
-  /** Records the path and its prefixes: `[a.b.c]` and `a.b = 1` also define `a` and `a.b` where not yet seen. */
-  private record(path: readonly PathSegment[]): void {
-    for (let n = 1; n <= path.length; n++) {
-      const id = formatKeyPath(path.slice(0, n));
-      if (!this.found.has(id)) this.found.set(id, this.line);
+  /**
+   * Records the path and its prefixes (`[a.b.c]` and `a.b = 1` also define `a` and `a.b` where not yet seen);
+   * returns the path's id.
+   */
+  private record(path: readonly PathSegment[]): string {
+    let id = "";
+    for (const segment of path) {
+      id = extendKeyPath(id, segment);
+      this.recordId(id);
     }
+    return id;
   }
 
-  private readValue(path: PathSegment[]): void {
+  private recordId(id: string): void {
+    if (!this.found.has(id)) this.found.set(id, this.line);
+  }
+
+  /** Reads the value of the path `id`, `depth` arrays and inline tables deep. */
+  private readValue(id: string, depth: number): void {
     const ch = this.text[this.pos];
+    if ((ch === "{" || ch === "[") && depth >= MAX_DEPTH) {
+      this.skipNested();
+      return;
+    }
     if (ch === "{") {
       this.pos++;
       for (let guard = 0; guard < this.text.length; guard++) {
@@ -118,10 +144,13 @@ class Scanner {
         this.skipBlank(false);
         if (!keys || this.text[this.pos] !== "=") return;
         this.pos++;
-        const inner = [...path, ...keys];
-        this.record(inner);
+        let inner = id;
+        for (const key of keys) {
+          inner = extendKeyPath(inner, key);
+          this.recordId(inner);
+        }
         this.skipBlank(false);
-        this.readValue(inner);
+        this.readValue(inner, depth + 1);
       }
     } else if (ch === "[") {
       this.pos++;
@@ -138,16 +167,39 @@ class Scanner {
           this.pos++;
           continue;
         }
-        const element = [...path, index++];
-        this.record(element);
+        const element = extendKeyPath(id, index++);
+        this.recordId(element);
         const before = this.pos;
-        this.readValue(element);
+        this.readValue(element, depth + 1);
         if (this.pos === before) return;
       }
     } else if (ch === '"' || ch === "'") {
       this.readString();
     } else {
       while (this.pos < this.text.length && !/[,\]}\n#]/.test(this.text[this.pos]!)) this.pos++;
+    }
+  }
+
+  /** Skips one array or inline table, however deep, without recursion (strings and comments understood). */
+  private skipNested(): void {
+    let open = 0;
+    while (this.pos < this.text.length) {
+      const c = this.text[this.pos]!;
+      if (c === '"' || c === "'") {
+        if (this.readString() === null) return;
+        continue;
+      }
+      if (c === "#") this.skipComment();
+      else if (c === "\n") this.line++;
+      else if (c === "[" || c === "{") open++;
+      else if (c === "]" || c === "}") {
+        open--;
+        if (open === 0) {
+          this.pos++;
+          return;
+        }
+      }
+      this.pos++;
     }
   }
 
@@ -158,7 +210,7 @@ class Scanner {
       this.skipBlank(false);
       const ch = this.text[this.pos];
       if (ch === '"' || ch === "'") {
-        const key = this.readString();
+        const key = this.readString(true);
         if (key === null) return null;
         keys.push(key);
       } else {
@@ -173,8 +225,11 @@ class Scanner {
     }
   }
 
-  /** Reads any of the four string forms and returns its content (escapes decoded only as far as keys need). */
-  private readString(): string | null {
+  /**
+   * Reads any of the four string forms and returns its content (escapes decoded only as far as keys need), or
+   * skips it (`keep` false: values, whose content is never needed) and returns "". null when unterminated.
+   */
+  private readString(keep = false): string | null {
     const quote = this.text[this.pos]!;
     const triple = this.text.startsWith(quote.repeat(3), this.pos);
     const close = triple ? quote.repeat(3) : quote;
@@ -195,11 +250,11 @@ class Scanner {
       if (c === "\\" && quote === '"') {
         const next = this.text[this.pos + 1] ?? "";
         if (next === "\n") this.line++;
-        out += next === '"' || next === "\\" ? next : c + next;
+        if (keep) out += next === '"' || next === "\\" ? next : c + next;
         this.pos += 2;
         continue;
       }
-      out += c;
+      if (keep) out += c;
       this.pos++;
     }
     return null;

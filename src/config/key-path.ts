@@ -7,13 +7,13 @@ const BARE_KEY = /^[A-Za-z0-9_-]+$/;
 
 export function formatKeyPath(segments: readonly PathSegment[]): string {
   let out = "";
-  for (const segment of segments) {
-    if (typeof segment === "number") {
-      out += `[${segment}]`;
-      continue;
-    }
-    const key = BARE_KEY.test(segment) ? segment : JSON.stringify(segment);
-    out += out === "" ? key : `.${key}`;
-  }
+  for (const segment of segments) out = extendKeyPath(out, segment);
   return out;
+}
+
+/** The path `prefix` (as formatKeyPath wrote it) one segment deeper. */
+export function extendKeyPath(prefix: string, segment: PathSegment): string {
+  if (typeof segment === "number") return `${prefix}[${segment}]`;
+  const key = BARE_KEY.test(segment) ? segment : JSON.stringify(segment);
+  return prefix === "" ? key : `${prefix}.${key}`;
 }

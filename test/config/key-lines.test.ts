@@ -92,3 +92,31 @@ d = 1
     expect(crlf.lineOf(["instances", "A", "priority"])).toBe(5);
   });
 });
+
+// Not a speed test (speed is for bench/): the bounds are 10–100× what a linear scan takes here, and far below what
+// the old quadratic-to-cubic scan took (3.1 s at 700 levels, never finishing at 20,000), so only a regression fails.
+describe("hostile nesting: loading stays linear (a reload must never stall the daemon)", () => {
+  const nested = (depth: number) => `x = ${"[".repeat(depth)}1${"]".repeat(depth)}\n[global]\nrouter_id = "after"\n`;
+
+  test("700 levels (once 3.1 s) and 20,000 levels are scanned at once, lines still right after them", () => {
+    for (const depth of [700, 20_000]) {
+      const started = performance.now();
+      const lines = scanKeyLines(nested(depth));
+      const took = performance.now() - started;
+      expect(took).toBeLessThan(1000);
+      expect(lines.lineOf(["global", "router_id"])).toBe(3);
+      // Deep elements are not recorded: they point at their nearest recorded ancestor, on line 1.
+      expect(lines.lineOf(["x", ...Array<number>(depth).fill(0)])).toBe(1);
+    }
+  });
+
+  test("a 1 MB file of keys and nested inline tables is scanned at once", () => {
+    const rows = Array.from({ length: 12_000 }, (_, i) => `k${i} = { a = [1, 2, { b = "${"v".repeat(40)}" }] }`);
+    const text = `[t]\n${rows.join("\n")}\n`;
+    expect(text.length).toBeGreaterThan(700_000);
+    const started = performance.now();
+    const lines = scanKeyLines(text);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(lines.lineOf(["t", "k11999", "a", 2, "b"])).toBe(12_001);
+  });
+});
