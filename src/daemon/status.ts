@@ -28,6 +28,10 @@ export interface StatusSnapshot {
     advertsReceived: number;
     advertsSent: number;
     becameMaster: number;
+    /** MASTER periods in which a lower-priority router advertised as MASTER too (split brain). */
+    otherMastersSeen: number;
+    /** Answers to lower-priority masters left out by the rate limit. */
+    lowerPriorityAnswersLimited: number;
     drops: Record<string, number>;
     lastDrop: string | null;
   }[];
@@ -55,13 +59,15 @@ export function snapshot(node: VrrpNode, driver: Driver, startedAt: number, now:
       stopping: r.state === "STOPPING",
       priority: r.priority,
       basePriority: r.config.priority,
-      fault: r.ownFault ?? r.groupFault,
+      fault: r.driverFault ?? (r.ownFault !== null ? `tracker ${r.ownFault} is down` : r.groupFault),
       master: r.masterAddressString(),
       advertIntervalCs: r.masterAdverIntervalCs,
       masterDownIntervalMs: Math.round(r.masterDownIntervalMs * 1000) / 1000,
       advertsReceived: r.stats.advertsReceived,
       advertsSent: r.stats.advertsSent,
       becameMaster: r.stats.becameMaster,
+      otherMastersSeen: r.stats.otherMastersSeen,
+      lowerPriorityAnswersLimited: r.stats.lowerPriorityAnswersLimited,
       drops: nonZero(r.stats.rejects),
       lastDrop: r.stats.lastReject,
     })),

@@ -11,6 +11,7 @@ import type { VrrpTransportFactory } from "../../src/adapters/vrrp-transport.ts"
 import { timersAlarm } from "../../src/clock/alarm.ts";
 import { DaemonStartError, type RunningDaemon, startDaemon } from "../../src/daemon/daemon.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
+import type { StatusSnapshot } from "../../src/daemon/status.ts";
 import type { CommandRunner } from "../../src/process/run-command.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
 import { FakeAnnouncer } from "../adapters/fake-announcer.ts";
@@ -148,6 +149,13 @@ describe("startDaemon on fake adapters", () => {
     host.timers.advance(MASTER_DOWN_MS * 2);
     expect(daemon.node.router("VI_1")!.state).toBe("FAULT");
     expect(daemon.node.router("VI_1")!.ownFault).toBe("socket:eth0/IPv4");
+    const status = (await (await fetch("http://localhost/status", { unix: join(dir, "status.sock") })).json()) as StatusSnapshot;
+    expect(status.instances[0]).toMatchObject({
+      name: "VI_1",
+      state: "FAULT",
+      fault: "tracker socket:eth0/IPv4 is down",
+      otherMastersSeen: 0,
+    });
     expect(host.held()).toEqual([]);
     expect(lines.join("\n")).toContain(
       "interface eth0 appeared, but: instance VI_1: interface eth0 has no IPv4 address to send adverts from",
