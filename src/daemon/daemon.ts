@@ -14,6 +14,7 @@ import { type CommandRunner, runCommand } from "../process/run-command.ts";
 import { lookupIds } from "../process/users.ts";
 import { TrackerSet } from "../track/tracker-set.ts";
 import { VrrpNode } from "../vrrp/node.ts";
+import { handoverWaitMs } from "../vrrp/router.ts";
 import { Driver } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
 import { type Prepared, prepare, type UserLookup, type WaitingInstance } from "./plan.ts";
@@ -228,8 +229,8 @@ class Daemon implements RunningDaemon {
       const handover = this.options.handover ?? this.config.global.shutdownHandover;
       this.log.info(handover ? "stopping: handing the VIPs over to the next master" : "stopping: releasing the VIPs");
       this.trackers.stop();
-      // Handover waits at most the longest Master_Down_Interval of a backup (priority 1), with margin.
-      const longest = Math.max(0, ...this.node.routers.map((r) => 4 * r.config.advertIntervalCs * 10 + 1000));
+      // The core bounds each handover (handoverWaitMs); this is only the driver's safety net, with margin.
+      const longest = Math.max(0, ...this.node.routers.map((r) => handoverWaitMs(r.config.version, r.config.advertIntervalCs) + 1000));
       await this.driver.stop(handover, longest);
       await this.monitor?.close();
       this.status?.stop();

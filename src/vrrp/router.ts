@@ -492,12 +492,13 @@ export class Router {
         this.masterDownAt = nowMs + this.masterDownIntervalMs;
         break;
       case "STOPPING":
-        // Keep serving the VIPs until the new master speaks; the wait is bounded by the longest Master_Down_Interval
-        // a backup can have (priority 1), which is also when a backup that missed the priority 0 takes over.
+        // Keep serving the VIPs until the new master speaks. A backup that heard the priority 0 takes over after
+        // its Skew_Time, at most that of priority 1; one advert interval more covers its delivery and scheduling.
+        // Heard by nobody (a lone MASTER, or a backup that missed it): release then, as keepalived does at once.
         // The priority 0 is not repeated: each one restarts the backups' skew timer and would delay the takeover.
         this.masterAddressLength = 0;
         this.releaseReason = "handover: no new master advertised in time, releasing the VIPs";
-        this.releaseAt = nowMs + masterDownIntervalMs(this.config.version, 1, this.config.advertIntervalCs);
+        this.releaseAt = nowMs + handoverWaitMs(this.config.version, this.config.advertIntervalCs);
         out.push(this.log("info", "stopping: priority 0 sent, keeping the VIPs until the new master advertises"));
         return;
       default:
@@ -555,6 +556,11 @@ export class Router {
   private log(level: "debug" | "info" | "warn", message: string): Effect {
     return { type: "Log", level, instance: this.name, message };
   }
+}
+
+/** The longest a STOPPING master waits for its successor: Skew_Time of priority 1 plus one advert interval. */
+export function handoverWaitMs(version: InstanceConfig["version"], advertIntervalCs: number): number {
+  return skewTimeMs(version, 1, advertIntervalCs) + advertIntervalCs * 10;
 }
 
 function advertFieldsOf(config: InstanceConfig): AdvertFields {
