@@ -29,6 +29,8 @@ export interface RunResult {
 export type CommandRunner = (options: RunOptions) => Promise<RunResult>;
 
 const STDERR_KEPT = 1024;
+/** How long after the script's exit its stderr may still deliver its last lines. */
+const STDERR_GRACE_MS = 50;
 
 export function runCommand(options: RunOptions): Promise<RunResult> {
   const started = performance.now();
@@ -68,7 +70,22 @@ export function runCommand(options: RunOptions): Promise<RunResult> {
     child.on("error", (error: NodeJS.ErrnoException) =>
       finish({ exitCode: null, signal: null, spawnError: error.code ?? error.message, pid }),
     );
-    child.on("exit", (code, signal) => finish({ exitCode: code, signal, spawnError: null, pid }));
+    // The script's stderr may outlive it (a child it left running inherits it): once the script has exited, wait
+    // only briefly for the last lines, then close our end, or every such run would leak a descriptor for good.
+    child.on("exit", (code, signal) => {
+      const done = () => {
+        child.stderr?.destroy();
+        finish({ exitCode: code, signal, spawnError: null, pid });
+      };
+      if (!child.stderr || child.stderr.closed) done();
+      else {
+        const grace = setTimeout(done, STDERR_GRACE_MS);
+        child.stderr.once("close", () => {
+          clearTimeout(grace);
+          done();
+        });
+      }
+    });
     if (options.timeoutMs !== undefined && pid !== null) {
       timer = setTimeout(() => {
         timedOut = true;

@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCommand } from "../../src/process/run-command.ts";
@@ -48,4 +48,34 @@ test("runs as another user when asked", async () => {
 test("keeps the start of stderr for the log", async () => {
   const result = await runCommand({ argv: ["/bin/sh", "-c", "echo broken >&2; exit 3"] });
   expect([result.exitCode, result.stderr.trim()]).toEqual([3, "broken"]);
+});
+
+test("a script whose child keeps its stderr open leaks no descriptor: 30 runs, the fd count stays flat", async () => {
+  const fds = () => readdirSync("/proc/self/fd").length;
+  const children: number[] = [];
+  const run = async () => {
+    const pidFile = join(dir, `bg-${children.length}.pid`);
+    // The background sleep inherits stderr and outlives the script.
+    const result = await runCommand({ argv: ["/bin/sh", "-c", `echo last words >&2; sleep 30 & echo $! > ${pidFile}; exit 0`] });
+    children.push(Number(readFileSync(pidFile, "utf8")));
+    return result;
+  };
+  try {
+    const first = await run();
+    expect(first.exitCode).toBe(0);
+    expect(first.stderr.trim()).toBe("last words");
+    await Bun.sleep(20);
+    const before = fds();
+    for (let i = 0; i < 30; i++) await run();
+    await Bun.sleep(20);
+    expect(fds() - before).toBeLessThanOrEqual(2);
+  } finally {
+    for (const pid of children) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
 });
