@@ -4,6 +4,7 @@ export * from "./constants.ts";
 export { ERRNO, errnoName, SyscallError, type ErrnoCode } from "./errno.ts";
 export { execve } from "./exec.ts";
 export { LIBC_NAME } from "./libc.ts";
+export { getGroupId, getPasswdEntry, type PasswdEntry } from "./nss.ts";
 export {
   attachFilter,
   bindDevice,

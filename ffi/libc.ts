@@ -30,6 +30,9 @@ const lib = dlopen(LIBC_NAME, {
   execve: { args: ["ptr", "ptr", "ptr"], returns: "i32" },
   timerfd_create: { args: ["i32", "i32"], returns: "i32" },
   timerfd_settime: { args: ["i32", "i32", "ptr", "ptr"], returns: "i32" },
+  // The reentrant NSS lookups: they return the error number instead of setting errno.
+  getpwnam_r: { args: ["ptr", "ptr", "ptr", "u64", "ptr"], returns: "i32" },
+  getgrnam_r: { args: ["ptr", "ptr", "ptr", "u64", "ptr"], returns: "i32" },
 });
 
 export const libc = lib.symbols;

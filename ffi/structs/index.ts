@@ -1,6 +1,7 @@
 // Every struct layout, for the header check in test/ffi/struct-layout.test.ts and for callers that want one import.
 export * as cmsghdr from "./cmsghdr.ts";
 export * as fibRuleHdr from "./fib-rule-hdr.ts";
+export * as group from "./group.ts";
 export * as ifaddrmsg from "./ifaddrmsg.ts";
 export * as ifinfomsg from "./ifinfomsg.ts";
 export * as ifreq from "./ifreq.ts";
@@ -13,6 +14,7 @@ export * as ipv6Mreq from "./ipv6-mreq.ts";
 export * as msghdr from "./msghdr.ts";
 export * as nlmsgerr from "./nlmsgerr.ts";
 export * as nlmsghdr from "./nlmsghdr.ts";
+export * as passwd from "./passwd.ts";
 export * as pollfd from "./pollfd.ts";
 export * as rtattr from "./rtattr.ts";
 export * as rtmsg from "./rtmsg.ts";

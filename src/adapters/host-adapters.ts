@@ -4,6 +4,7 @@
 import type { AlarmFactory } from "../clock/alarm.ts";
 import type { AddressManager, LinkMonitorFactory } from "./address-manager.ts";
 import type { NeighbourAnnouncer } from "./neighbour-announcer.ts";
+import type { UserLookup } from "./user-lookup.ts";
 import type { VrrpTransportFactory } from "./vrrp-transport.ts";
 
 export interface HostAdapters {
@@ -12,4 +13,5 @@ export interface HostAdapters {
   transports: VrrpTransportFactory;
   announcer: NeighbourAnnouncer;
   alarms: AlarmFactory;
+  users: UserLookup;
 }

@@ -11,13 +11,12 @@ import type { VipdConfig } from "../config/schema.ts";
 import { trackerName } from "../config/to-core.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { type CommandRunner, runCommand } from "../process/run-command.ts";
-import { lookupIds } from "../process/users.ts";
 import { TrackerSet } from "../track/tracker-set.ts";
 import { VrrpNode } from "../vrrp/node.ts";
 import { handoverWaitMs } from "../vrrp/router.ts";
 import { Driver } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
-import { type Prepared, prepare, type UserLookup, type WaitingInstance } from "./plan.ts";
+import { type Prepared, prepare, type WaitingInstance } from "./plan.ts";
 import { removeStaleVips } from "./stale-vips.ts";
 import { StatusServer, snapshot } from "./status.ts";
 
@@ -38,8 +37,6 @@ export interface DaemonDeps {
   logs: LogFactory;
   timers?: Timers;
   runner?: CommandRunner;
-  /** User and group names to ids; default: the system's databases. */
-  lookupUser?: UserLookup;
 }
 
 export interface RunningDaemon {
@@ -92,7 +89,6 @@ class Daemon implements RunningDaemon {
   private waiting: WaitingInstance[] = [];
   private readonly log: Log;
   private readonly timers: Timers;
-  private readonly lookupUser: UserLookup;
 
   constructor(
     private readonly options: DaemonOptions,
@@ -101,7 +97,6 @@ class Daemon implements RunningDaemon {
   ) {
     this.log = deps.logs("vipd");
     this.timers = deps.timers ?? realTimers;
-    this.lookupUser = deps.lookupUser ?? lookupIds;
   }
 
   start(config: VipdConfig): void {
@@ -120,7 +115,7 @@ class Daemon implements RunningDaemon {
       ...(prepared.scriptIds ?? {}),
     });
     this.trackers = new TrackerSet(
-      { runner: this.deps.runner ?? runCommand, timers: this.timers, log: this.deps.logs("track"), lookupUser: this.lookupUser },
+      { runner: this.deps.runner ?? runCommand, timers: this.timers, log: this.deps.logs("track"), lookupUser: this.adapters.users },
       (tracker, up, value) => this.driver.trackerChanged(tracker, up, value),
     );
     this.driver = new Driver({
@@ -264,7 +259,7 @@ class Daemon implements RunningDaemon {
     const links = this.adapters.addresses.links();
     for (const link of links) this.linkNames.set(link.ifindex, link.name);
     const addresses = [...this.adapters.addresses.addresses(4), ...this.adapters.addresses.addresses(6)];
-    const result = prepare(config, { links, addresses }, this.lookupUser);
+    const result = prepare(config, { links, addresses }, this.adapters.users);
     if (!result.ok) throw new DaemonStartError(result.problems);
     return result.prepared;
   }

@@ -7,7 +7,7 @@ import { primaryAddress } from "../adapters/primary-address.ts";
 import type { InstanceSection, NotifyCommands, VipdConfig, VirtualRoute, VirtualRule, Vip } from "../config/schema.ts";
 import { toCore } from "../config/to-core.ts";
 import type { NotifyScripts } from "../notify/notify-plan.ts";
-import type { Ids } from "../process/users.ts";
+import type { Ids, UserLookup } from "../adapters/user-lookup.ts";
 import { type IpFamily, parseIp } from "../vrrp/ip-address.ts";
 import type { NodeConfig } from "../vrrp/node.ts";
 
@@ -36,9 +36,6 @@ export interface HostSnapshot {
   links: readonly Link[];
   addresses: readonly AddressEntry[];
 }
-
-/** Resolves a user (and group) name to ids; null when either does not exist. */
-export type UserLookup = (user: string, group: string | null) => Ids | null;
 
 /** An instance left out until its interface can carry it (dynamic_interfaces), and the interface it waits for. */
 export interface WaitingInstance {

@@ -9,7 +9,7 @@ import type { ScriptSection, TrackFileSection, VipdConfig } from "../config/sche
 import { trackerName } from "../config/to-core.ts";
 import type { Log } from "../daemon/log.ts";
 import type { CommandRunner, RunResult } from "../process/run-command.ts";
-import type { Ids } from "../process/users.ts";
+import type { Ids, UserLookup } from "../adapters/user-lookup.ts";
 import { FileTracker } from "./file-tracker.ts";
 import { type ScriptCheck, ScriptTracker } from "./script-tracker.ts";
 
@@ -21,7 +21,7 @@ export interface TrackerSetDeps {
   timers: Timers;
   log: Log;
   /** A script's own `user`/`group` to ids; null when they do not resolve. */
-  lookupUser: (user: string, group: string | null) => Ids | null;
+  lookupUser: UserLookup;
 }
 
 export class TrackerSet {

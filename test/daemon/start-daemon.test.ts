@@ -49,13 +49,19 @@ function fakeHost() {
     if (event.type === "address-added") events.push(`add ${formatIp(event.address.address)}`);
     if (event.type === "address-removed") events.push(`del ${formatIp(event.address.address)}`);
   });
-  const adapters: HostAdapters = {
-    addresses: netlink,
-    links: netlink,
-    transports: lan.host("a", { 4: ip("192.0.2.1") }),
-    announcer,
-    alarms: timersAlarm(timers),
+  const lanPort = lan.host("a", { 4: ip("192.0.2.1") });
+  // As the kernel does: a VRRP socket needs its interface, with an address to send from.
+  const transports: VrrpTransportFactory = {
+    open: (options, onPacket) => {
+      const link = netlink.links().find((l) => l.name === options.ifname);
+      if (!link || netlink.addresses(4, link.ifindex).length === 0) {
+        throw Object.assign(new Error(`no address on ${options.ifname}`), { code: "EADDRNOTAVAIL" });
+      }
+      return lanPort.open(options, onPacket);
+    },
   };
+  const users = (user: string) => (user === "nobody" ? { uid: 65534, gid: 65534 } : null);
+  const adapters: HostAdapters = { addresses: netlink, links: netlink, transports, announcer, alarms: timersAlarm(timers), users };
   const held = () => [...netlink.addresses(4)].map((a) => formatIp(a.address)).filter((a) => a !== "192.0.2.1" && a !== "198.51.100.1");
   return { timers, netlink, lan, announcer, events, adapters, held };
 }

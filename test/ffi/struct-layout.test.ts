@@ -38,6 +38,8 @@ const HEADERS = [
   "linux/filter.h",
   "time.h",
   "sys/timerfd.h",
+  "pwd.h",
+  "grp.h",
 ];
 
 function numericConstants(): [string, number][] {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { memoryLogs } from "../../src/daemon/log.ts";
-import type { UserLookup } from "../../src/daemon/plan.ts";
+import type { UserLookup } from "../../src/adapters/user-lookup.ts";
 import type { RunOptions, RunResult } from "../../src/process/run-command.ts";
 import { TrackerSet } from "../../src/track/tracker-set.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";

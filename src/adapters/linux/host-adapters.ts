@@ -4,6 +4,7 @@ import type { HostAdapters } from "../host-adapters.ts";
 import { linuxNeighbourAnnouncer } from "./gratuitous.ts";
 import { LinuxAddressManager, linuxLinkMonitors } from "./netlink-adapter.ts";
 import { timerFdAlarms } from "./timerfd-alarm.ts";
+import { nssUsers } from "./nss-users.ts";
 import { linuxVrrpTransports } from "./vrrp-socket.ts";
 
 export function linuxHostAdapters(): HostAdapters {
@@ -13,5 +14,6 @@ export function linuxHostAdapters(): HostAdapters {
     transports: linuxVrrpTransports,
     announcer: linuxNeighbourAnnouncer(),
     alarms: timerFdAlarms,
+    users: nssUsers,
   };
 }
