@@ -4,9 +4,9 @@
 
 import type { AddressEntry, AddressSpec, Link, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
 import { primaryAddress } from "../adapters/primary-address.ts";
-import type { InstanceSection, NotifyCommands, VipdConfig, VirtualRoute, VirtualRule, Vip } from "../config/schema.ts";
+import type { Command, InstanceSection, NotifyCommands, VipdConfig, VirtualRoute, VirtualRule, Vip } from "../config/schema.ts";
 import { toCore } from "../config/to-core.ts";
-import type { NotifyScripts } from "../notify/notify-plan.ts";
+import type { NotifyScript, NotifyScripts } from "../notify/notify-plan.ts";
 import type { Ids, UserLookup } from "../adapters/user-lookup.ts";
 import { type IpFamily, parseIp } from "../vrrp/ip-address.ts";
 import type { NodeConfig } from "../vrrp/node.ts";
@@ -51,6 +51,8 @@ export interface Prepared {
   groupNotify: Map<string, NotifyScripts>;
   /** global.script_user's ids, or null (scripts run as the daemon's user). */
   scriptIds: Ids | null;
+  /** What runs but deserves a word: scripts that will run as the daemon's own user (root). */
+  warnings: string[];
 }
 
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; problems: string[] };
@@ -73,14 +75,34 @@ export function prepare(fullConfig: VipdConfig, host: HostSnapshot, lookupUser: 
     ? withoutMissingInterfaces(fullConfig, missingOf)
     : { config: fullConfig, waiting: [] };
   const core = toCore(config, sourceOf);
-  const plans = buildPlans(config, host.links);
+  const plans = buildPlans(config, host.links, lookupUser);
   const problems = [...(core.ok ? [] : core.errors.map((e) => `instance ${e.instance}: ${e.message}`)), ...(plans.ok ? [] : plans.errors)];
   const scriptUser = config.global.scriptUser;
   const scriptIds = scriptUser ? lookupUser(scriptUser.user, scriptUser.group) : null;
   if (scriptUser && !scriptIds) problems.push(`global.script_user: no user ${scriptUser.user}`);
+  const groupNotify = new Map(
+    config.syncGroups.map((g) => [g.name, notifyScripts(g.notify, lookupUser, `sync_groups.${g.name}`, problems)]),
+  );
   if (problems.length > 0 || !core.ok || !plans.ok) return { ok: false, problems };
-  const groupNotify = new Map(config.syncGroups.map((g) => [g.name, notifyScripts(g.notify)]));
-  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds } };
+  const warnings = scriptIds ? [] : asDaemonUser(config, plans.plans, groupNotify);
+  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds, warnings } };
+}
+
+/** Without global.script_user, the scripts that name no user of their own run as the daemon: as root. */
+function asDaemonUser(config: VipdConfig, plans: readonly InstancePlan[], groupNotify: ReadonlyMap<string, NotifyScripts>): string[] {
+  const names = [
+    ...config.scripts.filter((s) => !s.script.runAs).map((s) => `scripts.${s.name}`),
+    ...plans.flatMap((p) => notifyWithoutUser(`instances.${p.name}`, p.notify)),
+    ...[...groupNotify].flatMap(([name, scripts]) => notifyWithoutUser(`sync_groups.${name}`, scripts)),
+  ];
+  if (names.length === 0) return [];
+  return [`${names.join(", ")} will run as the daemon's own user (root): set global.script_user, or a user on each`];
+}
+
+function notifyWithoutUser(where: string, scripts: NotifyScripts): string[] {
+  return Object.entries(scripts)
+    .filter(([, script]) => script && !script.runAs)
+    .map(([key]) => `${where}.${key}`);
 }
 
 /**
@@ -125,7 +147,7 @@ export type PlanResult = { ok: true; plans: InstancePlan[] } | { ok: false; erro
 const SCOPES: Record<string, number> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
 const TABLES: Record<string, number> = { default: 253, main: 254, local: 255 };
 
-export function buildPlans(config: VipdConfig, links: readonly Link[]): PlanResult {
+export function buildPlans(config: VipdConfig, links: readonly Link[], lookupUser: UserLookup): PlanResult {
   const byName = new Map(links.map((l) => [l.name, l]));
   const errors: string[] = [];
   const plans: InstancePlan[] = [];
@@ -151,6 +173,7 @@ export function buildPlans(config: VipdConfig, links: readonly Link[]): PlanResu
     }
     const routes = s.virtualRoutes.map((r) => routeSpec(r, s, ifindexOf, problems));
     const rules = s.virtualRules.map((r) => ruleSpec(r, (r.from ?? r.to ?? "").includes(":") ? 6 : s.family, problems));
+    const notify = notifyScripts(s.notify, lookupUser, `instances.${s.name}`, problems);
     if (problems.length > 0) {
       errors.push(...problems);
       continue;
@@ -167,19 +190,33 @@ export function buildPlans(config: VipdConfig, links: readonly Link[]): PlanResu
       announceIntervalMs: s.family === 4 ? config.global.garpIntervalMs : config.global.gnaIntervalMs,
       routes: routes.filter((r): r is RouteSpec => r !== null),
       rules: rules.filter((r): r is RuleSpec => r !== null),
-      notify: notifyScripts(s.notify),
+      notify,
     });
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, plans };
 }
 
-export function notifyScripts(commands: NotifyCommands): NotifyScripts {
+/**
+ * The notify commands with their own users resolved; a user or group that does not resolve is a problem (it
+ * must never quietly run as root instead).
+ */
+export function notifyScripts(commands: NotifyCommands, lookupUser: UserLookup, where: string, problems: string[]): NotifyScripts {
   const scripts: NotifyScripts = {};
-  if (commands.master) scripts.notify_master = commands.master.raw;
-  if (commands.backup) scripts.notify_backup = commands.backup.raw;
-  if (commands.fault) scripts.notify_fault = commands.fault.raw;
-  if (commands.stop) scripts.notify_stop = commands.stop.raw;
-  if (commands.any) scripts.notify = commands.any.raw;
+  const script = (key: keyof NotifyScripts, command: Command | null) => {
+    if (!command) return;
+    const entry: NotifyScript = { line: command.raw };
+    if (command.runAs) {
+      const ids = lookupUser(command.runAs.user, command.runAs.group);
+      if (ids) entry.runAs = ids;
+      else problems.push(`${where}.${key}: no user ${command.runAs.user}${command.runAs.group ? ` or group ${command.runAs.group}` : ""}`);
+    }
+    scripts[key] = entry;
+  };
+  script("notify_master", commands.master);
+  script("notify_backup", commands.backup);
+  script("notify_fault", commands.fault);
+  script("notify_stop", commands.stop);
+  script("notify", commands.any);
   return scripts;
 }
 

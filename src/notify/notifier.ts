@@ -25,15 +25,25 @@ export interface NotifierOptions {
 export class Notifier {
   private readonly queue = new SerialQueue();
 
-  constructor(private readonly options: NotifierOptions) {}
+  private defaultIds: { uid?: number; gid?: number };
+
+  constructor(private readonly options: NotifierOptions) {
+    this.defaultIds = { uid: options.uid, gid: options.gid };
+  }
+
+  /** The user commands without one of their own run as (global.script_user; null: the daemon's own). */
+  runAs(ids: { uid: number; gid: number } | null): void {
+    this.defaultIds = ids ?? {};
+  }
 
   notify(kind: NotifyKind, name: string, state: NotifyState, priority: number, scripts: NotifyScripts): void {
     this.writeFifo(kind, name, state, priority);
     const commands = notifyCommands(scripts, kind, name, state, priority);
     if (commands.length === 0) return;
     const queued = this.queue.enqueue(`${kind}:${name}`, async () => {
-      for (const argv of commands) {
-        const result = await this.options.runner({ argv, uid: this.options.uid, gid: this.options.gid });
+      for (const { argv, runAs } of commands) {
+        const ids = runAs ?? this.defaultIds;
+        const result = await this.options.runner({ argv, uid: ids.uid, gid: ids.gid });
         if (result.exitCode !== 0) {
           const why = result.spawnError ?? (result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`);
           this.options.log.warn(

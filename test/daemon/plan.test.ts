@@ -41,7 +41,7 @@ describe("prepare(config, host): pure, from the config and a snapshot of the hos
     const plan = result.prepared.plans[0]!;
     expect(plan.addresses.map((a) => [a.ifindex, formatIp(a.address), a.prefixlen])).toEqual([[2, "192.0.2.10", 24]]);
     expect(plan.destinations.map((d) => formatIp(d))).toEqual(["224.0.0.18"]);
-    expect(plan.notify).toEqual({ notify_master: "/bin/true master" });
+    expect(plan.notify).toEqual({ notify_master: { line: "/bin/true master" } });
     expect(result.prepared.waiting).toEqual([]);
   });
 
@@ -78,6 +78,21 @@ describe("prepare(config, host): pure, from the config and a snapshot of the hos
     expect(ready.prepared.waiting).toEqual([]);
     expect(ready.prepared.plans.map((p) => p.name)).toEqual(["VI_1", "VI_2", "VI_3"]);
     expect(ready.prepared.node.syncGroups).toEqual([{ name: "G", members: ["VI_1", "VI_2"] }]);
+  });
+
+  test("a notify command's own user is resolved; an unknown one is a problem naming the key, never root instead", () => {
+    const config = loadOk(
+      `[sync_groups.G]\ngroup = ["VI_1"]\nnotify_master = { command = "/bin/true g", user = "nobody" }\n${instance("VI_1", 'notify_backup = { command = "/bin/true b", user = "ghost", group = "nogroup" }\nnotify_master = { command = "/bin/true m", user = "www-data" }\n')}`,
+    );
+    const snapshot = host([ETH0], [address(2, "192.0.2.1")]);
+    const users = (user: string, group: string | null) =>
+      user === "ghost" ? null : { uid: user === "nobody" ? 65534 : 33, gid: group === null ? 33 : 65534 };
+    const result = prepare(config, snapshot, users);
+    expect(result.ok ? [] : result.problems).toEqual(["instances.VI_1.notify_backup: no user ghost or group nogroup"]);
+    const fixed = prepare(config, snapshot, (user) => ({ uid: user === "nobody" ? 65534 : 33, gid: 33 }));
+    if (!fixed.ok) throw new Error(fixed.problems.join("\n"));
+    expect(fixed.prepared.plans[0]!.notify.notify_master).toEqual({ line: "/bin/true m", runAs: { uid: 33, gid: 33 } });
+    expect(fixed.prepared.groupNotify.get("G")!.notify_master).toEqual({ line: "/bin/true g", runAs: { uid: 65534, gid: 33 } });
   });
 
   test("global.script_user is resolved through the lookup given; an unknown user is a problem", () => {

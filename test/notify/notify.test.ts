@@ -11,12 +11,16 @@ const dir = mkdtempSync(join(tmpdir(), "vipd-notify-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("keepalived's conventions: notify_<state> as written, then notify with INSTANCE|GROUP name STATE priority", () => {
-  const scripts = { notify_master: `/etc/vipd/master.sh "arg one"`, notify_backup: "/etc/vipd/backup.sh", notify: "/etc/vipd/all.sh x" };
+  const scripts = {
+    notify_master: { line: `/etc/vipd/master.sh "arg one"`, runAs: { uid: 33, gid: 33 } },
+    notify_backup: { line: "/etc/vipd/backup.sh" },
+    notify: { line: "/etc/vipd/all.sh x" },
+  };
   expect(notifyCommands(scripts, "INSTANCE", "VI_1", "MASTER", 100)).toEqual([
-    ["/etc/vipd/master.sh", "arg one"],
-    ["/etc/vipd/all.sh", "x", "INSTANCE", "VI_1", "MASTER", "100"],
+    { argv: ["/etc/vipd/master.sh", "arg one"], runAs: { uid: 33, gid: 33 } },
+    { argv: ["/etc/vipd/all.sh", "x", "INSTANCE", "VI_1", "MASTER", "100"] },
   ]);
-  expect(notifyCommands(scripts, "GROUP", "G1", "FAULT", 0)).toEqual([["/etc/vipd/all.sh", "x", "GROUP", "G1", "FAULT", "0"]]);
+  expect(notifyCommands(scripts, "GROUP", "G1", "FAULT", 0)).toEqual([{ argv: ["/etc/vipd/all.sh", "x", "GROUP", "G1", "FAULT", "0"] }]);
   expect(notifyCommands({}, "INSTANCE", "VI_1", "STOP", 0)).toEqual([]);
 });
 
@@ -48,8 +52,8 @@ test("a slow MASTER script finishes before the BACKUP script starts (keepalived 
   chmodSync(script, 0o755);
   const warnings: string[] = [];
   const notifier = new Notifier({ runner: runCommand, log: { warn: (m) => warnings.push(m), debug: () => {} } });
-  notifier.notify("INSTANCE", "VI_1", "MASTER", 100, { notify: script });
-  notifier.notify("INSTANCE", "VI_1", "BACKUP", 100, { notify: script });
+  notifier.notify("INSTANCE", "VI_1", "MASTER", 100, { notify: { line: script } });
+  notifier.notify("INSTANCE", "VI_1", "BACKUP", 100, { notify: { line: script } });
   await notifier.idle();
   expect(readFileSync(log, "utf8")).toBe("INSTANCE VI_1 MASTER 100\nINSTANCE VI_1 BACKUP 100\n");
   expect(warnings).toEqual([]);
@@ -59,7 +63,10 @@ test("a failing script is logged and does not stop the next one", async () => {
   const warnings: string[] = [];
   const notifier = new Notifier({ runner: runCommand, log: { warn: (m) => warnings.push(m), debug: () => {} } });
   const marker = join(dir, "after-failure");
-  notifier.notify("INSTANCE", "VI_2", "MASTER", 100, { notify_master: "/nonexistent/x.sh", notify: `/bin/sh -c 'touch ${marker}'` });
+  notifier.notify("INSTANCE", "VI_2", "MASTER", 100, {
+    notify_master: { line: "/nonexistent/x.sh" },
+    notify: { line: `/bin/sh -c 'touch ${marker}'` },
+  });
   await notifier.idle();
   expect(warnings.length).toBe(1);
   expect(warnings[0]).toContain("/nonexistent/x.sh for INSTANCE VI_2 MASTER failed: ENOENT");
@@ -96,4 +103,22 @@ test("each instance or group can have its own FIFO", () => {
   notifier.notify("GROUP", "G1", "BACKUP", 0, {});
   expect(readFileSync(one, "utf8")).toBe('INSTANCE "VI_1" MASTER 100\n');
   expect(readFileSync(two, "utf8")).toBe('GROUP "G1" BACKUP 0\n');
+});
+
+test("a command's own user wins over the daemon-wide one; others run as the daemon-wide user", async () => {
+  const ran: { argv: readonly string[]; uid?: number; gid?: number }[] = [];
+  const runner = async (options: { argv: readonly string[]; uid?: number; gid?: number }) => {
+    ran.push({ argv: options.argv, uid: options.uid, gid: options.gid });
+    return { exitCode: 0, signal: null, timedOut: false, spawnError: null, durationMs: 0, stderr: "", pid: 1 };
+  };
+  const notifier = new Notifier({ runner, log: { warn: () => {}, debug: () => {} }, uid: 999, gid: 998 });
+  notifier.notify("INSTANCE", "VI_1", "MASTER", 100, {
+    notify_master: { line: "/bin/true own", runAs: { uid: 33, gid: 34 } },
+    notify: { line: "/bin/true any" },
+  });
+  await notifier.idle();
+  expect(ran).toEqual([
+    { argv: ["/bin/true", "own"], uid: 33, gid: 34 },
+    { argv: ["/bin/true", "any", "INSTANCE", "VI_1", "MASTER", "100"], uid: 999, gid: 998 },
+  ]);
 });
