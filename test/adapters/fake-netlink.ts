@@ -12,10 +12,12 @@ import type {
   RouteSpec,
   RuleSpec,
 } from "../../src/adapters/address-manager.ts";
+import type { ErrnoCode } from "../../ffi/errno.ts";
+import { AdapterError } from "../../src/adapters/adapter-error.ts";
 import { formatIp, type IpFamily } from "../../src/vrrp/ip-address.ts";
 
-function refusal(code: string, what: string): Error {
-  return Object.assign(new Error(`${what} failed: ${code}`), { code });
+function refusal(code: ErrnoCode, what: string): AdapterError {
+  return AdapterError.refused(what, code);
 }
 
 const routeKey = (r: RouteSpec) =>

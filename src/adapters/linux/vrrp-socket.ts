@@ -24,6 +24,7 @@ import {
 import { cmsghdr, in6Pktinfo, inPktinfo, ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6, sockaddrLl } from "../../../ffi/structs/index.ts";
 import { VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6 } from "../../vrrp/constants.ts";
 import { formatIp, parseIp, type IpFamily } from "../../vrrp/ip-address.ts";
+import { AdapterError, adapterCall, toAdapterError } from "../adapter-error.ts";
 import type {
   PacketHandler,
   ReceivedPacket,
@@ -59,6 +60,10 @@ export function setReceiveBuffer(fd: number, bytes: number): void {
   }
 }
 
+function openingOf(options: VrrpTransportOptions): string {
+  return `open IPv${options.family} vrrp socket on ${options.ifname}`;
+}
+
 function sourceFor(ifindex: number, options: VrrpTransportOptions): Uint8Array {
   const length = options.family === 4 ? 4 : 16;
   if (options.source) {
@@ -68,7 +73,7 @@ function sourceFor(ifindex: number, options: VrrpTransportOptions): Uint8Array {
   const found = defaultSourceAddress(ifindex, options.family);
   if (!found) {
     const what = options.family === 4 ? "IPv4 address" : "IPv6 link-local address";
-    throw new SyscallError(`vrrp socket on ${options.ifname}`, ERRNO.EADDRNOTAVAIL, `no ${what} to send from`);
+    throw AdapterError.refused(openingOf(options), "EADDRNOTAVAIL", `no ${what} to send from`);
   }
   return found;
 }
@@ -80,6 +85,8 @@ abstract class VrrpSocketBase implements VrrpTransport {
   protected readonly received: ReceivedPacket;
   protected stream: FdStream | null = null;
   private closed = false;
+  /** Named once: a failed send must not cost a string on the sending path. */
+  private readonly sending: string;
 
   constructor(
     readonly family: IpFamily,
@@ -89,6 +96,7 @@ abstract class VrrpSocketBase implements VrrpTransport {
     protected readonly sendFd: number,
     protected readonly onPacket: PacketHandler,
   ) {
+    this.sending = `send vrrp advert on ${ifname}`;
     const n = family === 4 ? 4 : 16;
     this.received = {
       family,
@@ -106,7 +114,7 @@ abstract class VrrpSocketBase implements VrrpTransport {
   protected abstract receiveFds(): number[];
 
   send(packet: Uint8Array, length: number, dst: Uint8Array): void {
-    if (this.closed) throw new SyscallError("vrrp send", ERRNO.EBADF, "transport closed");
+    if (this.closed) throw AdapterError.refused(this.sending, "EBADF", "transport closed");
     if (length > this.msg.data.length || length > packet.length) throw new RangeError(`advert of ${length} bytes`);
     const data = this.msg.data;
     for (let i = 0; i < length; i++) data[i] = packet[i]!; // subarray() would allocate per send
@@ -115,7 +123,7 @@ abstract class VrrpSocketBase implements VrrpTransport {
       this.stats.sent++;
     } catch (e) {
       this.stats.sendErrors++;
-      throw e;
+      throw toAdapterError(this.sending, e);
     }
   }
 
@@ -130,7 +138,9 @@ abstract class VrrpSocketBase implements VrrpTransport {
     await this.stream?.cancel();
     this.stream = null;
     const fds = new Set([this.sendFd, ...this.receiveFds()]);
-    for (const fd of fds) closeFd(fd);
+    adapterCall(`close vrrp socket on ${this.ifname}`, () => {
+      for (const fd of fds) closeFd(fd);
+    });
   }
 }
 
@@ -261,6 +271,8 @@ class Ipv6VrrpSocket extends VrrpSocketBase {
 /** Opens VRRP transports on Linux interfaces of the current network namespace. */
 export const linuxVrrpTransports: VrrpTransportFactory = {
   open(options: VrrpTransportOptions, onPacket: PacketHandler): VrrpTransport {
-    return options.family === 4 ? Ipv4VrrpSocket.open(options, onPacket) : Ipv6VrrpSocket.open(options, onPacket);
+    return adapterCall(openingOf(options), () =>
+      options.family === 4 ? Ipv4VrrpSocket.open(options, onPacket) : Ipv6VrrpSocket.open(options, onPacket),
+    );
   },
 };
