@@ -5,7 +5,7 @@
 import * as C from "../../../ffi/constants.ts";
 import { bindSocket, closeFd, openSocket, stableBuffer } from "../../../ffi/index.ts";
 import { RtnlSocket } from "../../../ffi/netlink.ts";
-import { ifaddrmsg, ifinfomsg, nlmsghdr, sockaddrNl } from "../../../ffi/structs/index.ts";
+import { nlmsghdr, sockaddrNl } from "../../../ffi/structs/index.ts";
 import { formatIp, type IpFamily } from "../../vrrp/ip-address.ts";
 import { adapterCall, toAdapterError } from "../adapter-error.ts";
 import type {
@@ -20,7 +20,7 @@ import type {
   RuleSpec,
 } from "../address-manager.ts";
 import { FdStream } from "./fd-stream.ts";
-import { decodeAddress, decodeLink, encodeAddress, encodeRoute, encodeRule } from "./rtnl-messages.ts";
+import { decodeAddress, decodeLink, dumpAddresses, dumpLinks, encodeAddress, encodeRoute, encodeRule } from "./rtnl-messages.ts";
 import { setReceiveBuffer } from "./vrrp-socket.ts";
 
 /**
@@ -28,30 +28,6 @@ import { setReceiveBuffer } from "./vrrp-socket.ts";
  * instances with the default (ARCHITECTURE §2). Dumps and event bursts both land here.
  */
 export const NETLINK_RCVBUF_BYTES = 4 << 20;
-
-function dumpLinks(sock: RtnlSocket): Link[] {
-  const out: Link[] = [];
-  const at = sock.begin(C.RTM_GETLINK, 0);
-  sock.tx.fill(0, at, at + ifinfomsg.SIZE);
-  sock.dump(at + ifinfomsg.SIZE, (type, b, payloadAt, end) => {
-    if (type !== C.RTM_NEWLINK) return;
-    const link = decodeLink(b, payloadAt, end);
-    if (link) out.push(link);
-  });
-  return out;
-}
-
-function dumpAddresses(sock: RtnlSocket, family: IpFamily, ifindex = 0): AddressEntry[] {
-  const out: AddressEntry[] = [];
-  const at = sock.begin(C.RTM_GETADDR, 0);
-  ifaddrmsg.encode(sock.tx, { family: family === 4 ? C.AF_INET : C.AF_INET6, prefixlen: 0, flags: 0, scope: 0, index: ifindex }, at);
-  sock.dump(at + ifaddrmsg.SIZE, (type, b, payloadAt, end) => {
-    if (type !== C.RTM_NEWADDR) return;
-    const a = decodeAddress(b, payloadAt, end);
-    if (a && (ifindex === 0 || a.ifindex === ifindex)) out.push(a);
-  });
-  return out;
-}
 
 /** A dump on a socket of its own (the link monitor has no command socket). */
 function dumpLinksOnce(): Link[] {
