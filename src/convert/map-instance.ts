@@ -2,6 +2,7 @@
 // case-sensitive, MASTER without priority means 255, MASTER clears nopreempt and preempt_delay.
 
 import { parseAddress, parsePrefix } from "../config/address.ts";
+import { VRRP_AUTH_DATA_LENGTH } from "../vrrp/constants.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import type { GlobalDefaults } from "./map-global.ts";
 import { mapRouteLine, mapRuleLine, mapVipLine, type RulePreferences } from "./map-addresses.ts";
@@ -35,7 +36,6 @@ const GARP_KEYS: Record<string, boolean> = {
   garp_master_refresh: false,
   garp_master_refresh_repeat: true,
 };
-const PASSWORD_BYTES = 8;
 const V3_MAX_ADVERT_INT = 40.95;
 const V2_MAX_ADVERT_INT = 255;
 
@@ -235,12 +235,12 @@ function mapAuthentication(ctx: ConvertContext, section: TomlSection, node: Conf
   }
   const bytes = new TextEncoder().encode(password);
   let written = password;
-  if (bytes.length > PASSWORD_BYTES) {
-    written = new TextDecoder().decode(bytes.slice(0, PASSWORD_BYTES));
+  if (bytes.length > VRRP_AUTH_DATA_LENGTH) {
+    written = new TextDecoder().decode(bytes.slice(0, VRRP_AUTH_DATA_LENGTH));
     ctx.warn(
       section,
       pass!,
-      `longer than ${PASSWORD_BYTES} characters: keepalived uses the first ${PASSWORD_BYTES} ("${written}"), written that way`,
+      `longer than ${VRRP_AUTH_DATA_LENGTH} characters: keepalived uses the first ${VRRP_AUTH_DATA_LENGTH} ("${written}"), written that way`,
     );
   }
   section.set("authentication", { auth_type: "PASS", auth_pass: written });

@@ -1,13 +1,12 @@
 // vrrp_script → [scripts.NAME] and track_file / vrrp_track_file → [track_files.NAME].
 
+import { MAX_SCRIPT_COUNT, MAX_SCRIPT_SECONDS } from "../config/script-section.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import type { TomlDocument, TomlSection } from "./toml-writer.ts";
 import type { ConfNode } from "./types.ts";
 import { decimalArg, firstArg, intArg, numberValue } from "./values.ts";
 import { walkBlock, type Handler } from "./walk-block.ts";
 
-const MAX_SECONDS = 86400;
-const MAX_COUNT = 1000;
 const MAX_SCRIPT_WEIGHT = 253;
 const MAX_FILE_WEIGHT = 254;
 /** keepalived reads the file as a signed 32-bit number. */
@@ -62,20 +61,20 @@ export function mapVrrpScript(ctx: ConvertContext, doc: TomlDocument, node: Conf
       );
     },
     interval: (n) => {
-      const value = decimalArg(ctx, n, 0.01, MAX_SECONDS);
+      const value = decimalArg(ctx, n, 0.01, MAX_SCRIPT_SECONDS);
       if (value !== null) section.set("interval", numberValue(value));
     },
     timeout: (n) => {
-      const value = decimalArg(ctx, n, 0.01, MAX_SECONDS);
+      const value = decimalArg(ctx, n, 0.01, MAX_SCRIPT_SECONDS);
       if (value !== null) section.set("timeout", numberValue(value));
     },
     weight: (n) => weightLine(ctx, section, n, MAX_SCRIPT_WEIGHT),
     rise: (n) => {
-      const value = intArg(ctx, n, 1, MAX_COUNT);
+      const value = intArg(ctx, n, 1, MAX_SCRIPT_COUNT);
       if (value !== null) section.set("rise", value);
     },
     fall: (n) => {
-      const value = intArg(ctx, n, 1, MAX_COUNT);
+      const value = intArg(ctx, n, 1, MAX_SCRIPT_COUNT);
       if (value !== null) section.set("fall", value);
     },
     user: (n) => {

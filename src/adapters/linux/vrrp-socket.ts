@@ -22,7 +22,7 @@ import {
   SyscallError,
 } from "../../../ffi/index.ts";
 import { cmsghdr, in6Pktinfo, inPktinfo, ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6, sockaddrLl } from "../../../ffi/structs/index.ts";
-import { VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6 } from "../../vrrp/constants.ts";
+import { IPPROTO_VRRP, VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6, VRRP_TTL } from "../../vrrp/constants.ts";
 import { formatIp, parseIp, type IpFamily } from "../../vrrp/ip-address.ts";
 import { AdapterError, adapterCall, toAdapterError } from "../adapter-error.ts";
 import type {
@@ -38,8 +38,6 @@ import { FdStream } from "./fd-stream.ts";
 import { defaultSourceAddress } from "./interface-address.ts";
 import { forEachIpv4Datagram, forEachIpv6Packet } from "./ip-datagrams.ts";
 
-/** RFC 5798 §5.1.1.3 / §5.1.2.3: sent with TTL / hop limit 255 so receivers can tell the advert stayed on-link. */
-export const VRRP_SEND_TTL = 255;
 /** DSCP CS6 (network control), as keepalived sends (seen in its captures: TOS 0xc0). */
 export const VRRP_TOS = 0xc0;
 /** Default receive buffer: ≥ 1 MiB so a burst from hundreds of instances is not dropped (ARCHITECTURE §2). */
@@ -174,7 +172,7 @@ class Ipv4VrrpSocket extends VrrpSocketBase {
     const ifindex = ifNameToIndex(options.ifname);
     const source = sourceFor(ifindex, options);
     const group = options.group ?? GROUP_V4;
-    const fd = openSocket(C.AF_INET, C.SOCK_RAW | C.SOCK_CLOEXEC, C.IPPROTO_VRRP);
+    const fd = openSocket(C.AF_INET, C.SOCK_RAW | C.SOCK_CLOEXEC, IPPROTO_VRRP);
     try {
       bindDevice(fd, options.ifname);
       setReceiveBuffer(fd, options.rcvbufBytes ?? DEFAULT_RCVBUF_BYTES);
@@ -185,9 +183,9 @@ class Ipv4VrrpSocket extends VrrpSocketBase {
       setsockoptBytes(fd, C.SOL_IP, C.IP_ADD_MEMBERSHIP, mreq);
       ipMreqn.encode(mreq, new Uint8Array(4), ifindex);
       setsockoptBytes(fd, C.SOL_IP, C.IP_MULTICAST_IF, mreq);
-      setsockoptInt(fd, C.SOL_IP, C.IP_MULTICAST_TTL, VRRP_SEND_TTL);
+      setsockoptInt(fd, C.SOL_IP, C.IP_MULTICAST_TTL, VRRP_TTL);
       setsockoptInt(fd, C.SOL_IP, C.IP_MULTICAST_LOOP, 0);
-      setsockoptInt(fd, C.SOL_IP, C.IP_TTL, VRRP_SEND_TTL);
+      setsockoptInt(fd, C.SOL_IP, C.IP_TTL, VRRP_TTL);
       setsockoptInt(fd, C.SOL_IP, C.IP_TOS, VRRP_TOS);
       // keepalived's adverts leave DF clear.
       setsockoptInt(fd, C.SOL_IP, C.IP_MTU_DISCOVER, C.IP_PMTUDISC_DONT);
@@ -235,7 +233,7 @@ class Ipv6VrrpSocket extends VrrpSocketBase {
     const ifindex = ifNameToIndex(options.ifname);
     const source = sourceFor(ifindex, options);
     const group = options.group ?? GROUP_V6;
-    const sendFd = openSocket(C.AF_INET6, C.SOCK_RAW | C.SOCK_CLOEXEC, C.IPPROTO_VRRP);
+    const sendFd = openSocket(C.AF_INET6, C.SOCK_RAW | C.SOCK_CLOEXEC, IPPROTO_VRRP);
     let packetFd = -1;
     try {
       // The raw socket would queue every incoming VRRP packet that nobody reads: it gets a drop-all filter.
@@ -243,8 +241,8 @@ class Ipv6VrrpSocket extends VrrpSocketBase {
       bindDevice(sendFd, options.ifname);
       setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_CHECKSUM, 6);
       setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_MULTICAST_IF, ifindex);
-      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_MULTICAST_HOPS, VRRP_SEND_TTL);
-      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_UNICAST_HOPS, VRRP_SEND_TTL);
+      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_MULTICAST_HOPS, VRRP_TTL);
+      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_UNICAST_HOPS, VRRP_TTL);
       setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_MULTICAST_LOOP, 0);
       setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_TCLASS, VRRP_TOS);
       // Joining makes the NIC accept the group's MAC (33:33:00:00:00:12) and MLD-snooping switches forward it.
