@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { RtnlSocket } from "../../ffi/netlink.ts";
 import { dumpAddresses, dumpLinks } from "../../src/adapters/linux/rtnl-messages.ts";
+import { formatIp } from "../../src/vrrp/ip-address.ts";
 
 const NS = `vf${process.pid}-nl`;
 const IFNAME = "vf0";
@@ -45,7 +46,7 @@ describe("in the current namespace (read-only)", () => {
       const lo = links.find((l) => l.name === "lo");
       expect(lo?.ifindex).toBe(1);
       const addrs = dumpAddresses(sock, 4, 1);
-      expect(addrs.map((a) => [...a.address].join("."))).toContain("127.0.0.1");
+      expect(addrs.map((a) => formatIp(a.address))).toContain("127.0.0.1");
       // Many requests on one socket: sequence numbers and buffers are reused correctly.
       for (let i = 0; i < 200; i++) {
         if (i % 50 === 0) Bun.gc(true);
