@@ -5,7 +5,7 @@
 import { splitCommandLine } from "../process/command-line.ts";
 
 export type NotifyKind = "INSTANCE" | "GROUP";
-export type NotifyState = "MASTER" | "BACKUP" | "FAULT" | "STOP" | "DELETED";
+export type NotifyState = "MASTER" | "BACKUP" | "FAULT" | "STOP";
 
 export interface NotifyScripts {
   notify_master?: string;
@@ -15,19 +15,17 @@ export interface NotifyScripts {
   notify?: string;
 }
 
-const SPECIFIC: Record<NotifyState, keyof NotifyScripts | null> = {
+const SPECIFIC: Record<NotifyState, keyof NotifyScripts> = {
   MASTER: "notify_master",
   BACKUP: "notify_backup",
   FAULT: "notify_fault",
   STOP: "notify_stop",
-  DELETED: null,
 };
 
 /** The argv lists to run, in order. A line that cannot be split is left out (the config check reports it). */
 export function notifyCommands(scripts: NotifyScripts, kind: NotifyKind, name: string, state: NotifyState, priority: number): string[][] {
   const commands: string[][] = [];
-  const specificKey = SPECIFIC[state];
-  const specific = specificKey ? scripts[specificKey] : undefined;
+  const specific = scripts[SPECIFIC[state]];
   if (specific) {
     const split = splitCommandLine(specific);
     if (split.ok) commands.push(split.argv);
