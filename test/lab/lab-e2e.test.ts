@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { namespacesWithPrefix } from "../../src/lab/namespaces.ts";
+import { namespacesWithPrefix } from "../../src/lab/netns-lab.ts";
 import { labPrefix } from "../../src/lab/plan.ts";
 
 const root = join(import.meta.dir, "..", "..");

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isAlive, type LabProcess } from "../../../src/lab/lab-process.ts";
-import { LabNetwork, namespacesWithPrefix } from "../../../src/lab/namespaces.ts";
+import { LabNetwork } from "../../../src/lab/namespaces.ts";
+import { namespacesWithPrefix } from "../../../src/lab/netns-lab.ts";
 import type { HostPlan, LabPlan } from "../../../src/lab/plan.ts";
 
 /** The lab's network, noting every PID it starts so the end of the run can prove none survived. */
