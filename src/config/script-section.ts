@@ -4,6 +4,7 @@ import { readCommand, readRunAs } from "./commands.ts";
 import type { Problems } from "./config-error.ts";
 import type { ScriptSection } from "./schema.ts";
 import { TableReader, type TomlTable } from "./table-reader.ts";
+import { TRACK_SCRIPT } from "./track-refs.ts";
 
 export const SCRIPT_KEYS = ["script", "interval", "timeout", "weight", "reverse", "rise", "fall", "user", "init_fail"];
 /** Longest interval or timeout accepted: one day. */
@@ -22,7 +23,7 @@ export function readScript(problems: Problems, name: string, table: TomlTable): 
     script: command ? { ...command, runAs: runAs ?? command.runAs } : { raw: "", argv: [], runAs: null },
     intervalMs,
     timeoutMs: r.optSeconds("timeout", 0.01, MAX_SCRIPT_SECONDS),
-    weight: r.int("weight", -253, 253, 0),
+    weight: r.int("weight", -TRACK_SCRIPT.maxWeight, TRACK_SCRIPT.maxWeight, 0),
     reverse: r.bool("reverse", false),
     rise: r.int("rise", 1, MAX_SCRIPT_COUNT, 1),
     fall: r.int("fall", 1, MAX_SCRIPT_COUNT, 1),

@@ -12,6 +12,7 @@ import type {
   RouteSpec,
   RuleSpec,
 } from "../../src/adapters/address-manager.ts";
+import { RT_TABLE_MAIN } from "../../ffi/constants.ts";
 import type { ErrnoCode } from "../../ffi/errno.ts";
 import { AdapterError } from "../../src/adapters/adapter-error.ts";
 import { formatIp, type IpFamily } from "../../src/vrrp/ip-address.ts";
@@ -21,7 +22,7 @@ function refusal(code: ErrnoCode, what: string): AdapterError {
 }
 
 const routeKey = (r: RouteSpec) =>
-  `${r.family} ${formatIp(r.dst)}/${r.prefixlen} table ${r.table ?? 254}${r.blackhole ? " blackhole" : ""}`;
+  `${r.family} ${formatIp(r.dst)}/${r.prefixlen} table ${r.table ?? RT_TABLE_MAIN}${r.blackhole ? " blackhole" : ""}`;
 const ruleKey = (r: RuleSpec) =>
   `${r.family} from ${r.from ? `${formatIp(r.from.address)}/${r.from.prefixlen}` : "all"} to ${r.to ? `${formatIp(r.to.address)}/${r.to.prefixlen}` : "all"} table ${r.table} prio ${r.priority ?? -1}`;
 
