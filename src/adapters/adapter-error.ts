@@ -37,6 +37,8 @@ export class AdapterError extends Error {
  * `error` as the adapters' error type: an ffi SyscallError (NetlinkError included) becomes an AdapterError for
  * `operation`; an AdapterError or any other error (a RangeError for a malformed argument) is returned as it is.
  */
+export function toAdapterError(operation: string, error: Error): Error;
+export function toAdapterError(operation: string, error: unknown): unknown;
 export function toAdapterError(operation: string, error: unknown): unknown {
   if (error instanceof AdapterError || !(error instanceof SyscallError)) return error;
   return new AdapterError(operation, error.syscall, error.errno, error.detail, { cause: error });

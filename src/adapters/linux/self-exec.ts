@@ -30,5 +30,5 @@ export function restartSelf(env: Readonly<Record<string, string>>): Error {
   }
   const error = execve(program, argv, env);
   const last = program === "/proc/self/exe" ? error : execve("/proc/self/exe", argv, env);
-  return toAdapterError("restart in place", last) as Error;
+  return toAdapterError("restart in place", last);
 }
