@@ -1,5 +1,6 @@
 // Linux (x86_64 / aarch64) constants with their C spelling. Every value here is checked against the system
-// headers by test/ffi/struct-layout.test.ts, except the few in NOT_IN_LIBC_HEADERS (no header defines them).
+// headers by test/ffi/struct-layout.test.ts, so only header-defined values belong here: protocol numbers no header
+// defines (IPPROTO_VRRP) live with their protocol (src/vrrp/constants.ts).
 
 // Address families (sys/socket.h).
 export const AF_UNSPEC = 0;
@@ -23,8 +24,6 @@ export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_ICMPV6 = 58;
 export const IPPROTO_RAW = 255;
-/** VRRP (RFC 3768 / RFC 5798); IANA protocol 112, not defined by glibc. */
-export const IPPROTO_VRRP = 112;
 
 // Socket option levels.
 export const SOL_SOCKET = 1;
@@ -261,6 +260,3 @@ export const RT_SCOPE_NOWHERE = 255;
 export const CLOCK_MONOTONIC = 1;
 export const TFD_NONBLOCK = 0o4000;
 export const TFD_CLOEXEC = 0o2000000;
-
-/** Names above that no libc/kernel UAPI header defines; the header check skips them. */
-export const NOT_IN_LIBC_HEADERS: readonly string[] = ["IPPROTO_VRRP"];

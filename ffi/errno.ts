@@ -87,6 +87,8 @@ export class SyscallError extends Error {
   readonly syscall: string;
   readonly errno: number;
   readonly code: string;
+  /** Why, beyond the errno, when known: the kernel's extended ack, the path or name the call was given. */
+  readonly detail: string | undefined;
 
   constructor(syscall: string, errno: number, detail?: string) {
     const code = errnoName(errno);
@@ -95,5 +97,6 @@ export class SyscallError extends Error {
     this.syscall = syscall;
     this.errno = errno;
     this.code = code;
+    this.detail = detail;
   }
 }

@@ -1,12 +1,12 @@
 // A synchronous rtnetlink command socket. The kernel handles a request inside sendto() and queues its answer, so a
 // request is: build into `tx`, send, then read with MSG_DONTWAIT (falling back to a bounded poll) until the ack or
 // NLMSG_DONE. Errors carry the kernel's extended-ack message ("ipv4: Address already assigned", ...).
+// Only the transport lives here; what goes inside the messages (links, addresses, routes, rules) is the codec in
+// src/adapters/linux/rtnl-messages.ts.
 import * as C from "./constants.ts";
 import { ERRNO, SyscallError } from "./errno.ts";
 import { bindSocket, closeFd, getSockName, openSocket, pollOne, recvFrom, sendTo, setsockoptInt, stableBuffer } from "./socket.ts";
 import { getI32, getU32, putU16 } from "./structs/bytes.ts";
-import * as ifaddrmsg from "./structs/ifaddrmsg.ts";
-import * as ifinfomsg from "./structs/ifinfomsg.ts";
 import * as nlmsgerr from "./structs/nlmsgerr.ts";
 import * as nlmsghdr from "./structs/nlmsghdr.ts";
 import * as rtattr from "./structs/rtattr.ts";
@@ -233,102 +233,4 @@ export class RtnlSocket {
     }
     throw this.fail(errno, message, offset);
   }
-}
-
-// Operations used by the adapters and tests. They allocate (results, attributes): they run at setup and on state
-// changes, not per packet.
-
-export interface LinkInfo {
-  index: number;
-  name: string;
-  flags: number;
-  type: number;
-}
-
-/** RTM_GETLINK dump: every link of the socket's namespace. Malformed entries are skipped, not thrown on. */
-export function dumpLinks(sock: RtnlSocket): LinkInfo[] {
-  const links: LinkInfo[] = [];
-  const at = sock.begin(C.RTM_GETLINK, 0);
-  sock.tx.fill(0, at, at + ifinfomsg.SIZE);
-  const cursor = new rtattr.Cursor();
-  sock.dump(at + ifinfomsg.SIZE, (type, b, payloadAt, end) => {
-    if (type !== C.RTM_NEWLINK) return;
-    const info = ifinfomsg.decode(b, payloadAt, end);
-    if (!info.ok) return;
-    let name = "";
-    const c = cursor.reset(b, payloadAt + ifinfomsg.SIZE, end);
-    while (c.next()) if (c.type === C.IFLA_IFNAME) name = c.string();
-    links.push({ index: info.index, name, flags: info.flags, type: info.type });
-  });
-  return links;
-}
-
-export interface AddressInfo {
-  family: number;
-  index: number;
-  prefixlen: number;
-  scope: number;
-  /** IFA_LOCAL when present (the interface's own address), else IFA_ADDRESS. Network order bytes. */
-  address: Uint8Array;
-  label: string;
-}
-
-/** RTM_GETADDR dump for one family (AF_INET / AF_INET6), optionally one interface (strict check filters it). */
-export function dumpAddresses(sock: RtnlSocket, family: number, ifindex = 0): AddressInfo[] {
-  const out: AddressInfo[] = [];
-  const at = sock.begin(C.RTM_GETADDR, 0);
-  ifaddrmsg.encode(sock.tx, { family, prefixlen: 0, flags: 0, scope: 0, index: ifindex }, at);
-  const cursor = new rtattr.Cursor();
-  sock.dump(at + ifaddrmsg.SIZE, (type, b, payloadAt, end) => {
-    if (type !== C.RTM_NEWADDR) return;
-    const ifa = ifaddrmsg.decode(b, payloadAt, end);
-    if (!ifa.ok || (ifindex !== 0 && ifa.index !== ifindex)) return;
-    let local: Uint8Array | undefined;
-    let address: Uint8Array | undefined;
-    let label = "";
-    const c = cursor.reset(b, payloadAt + ifaddrmsg.SIZE, end);
-    while (c.next()) {
-      if (c.type === C.IFA_LOCAL) local = b.slice(c.payloadAt, c.payloadAt + c.payloadLen);
-      else if (c.type === C.IFA_ADDRESS) address = b.slice(c.payloadAt, c.payloadAt + c.payloadLen);
-      else if (c.type === C.IFA_LABEL) label = c.string();
-    }
-    const chosen = local ?? address;
-    if (!chosen) return;
-    out.push({ family: ifa.family, index: ifa.index, prefixlen: ifa.prefixlen, scope: ifa.scope, address: chosen, label });
-  });
-  return out;
-}
-
-export interface AddressRequest {
-  ifindex: number;
-  /** 4 (IPv4) or 16 (IPv6) bytes, network order. */
-  address: Uint8Array;
-  prefixlen: number;
-  /** IFA_F_* (e.g. IFA_F_NODAD for a VIP on IPv6); sent as the 32-bit IFA_FLAGS attribute. */
-  flags?: number;
-  scope?: number;
-  label?: string;
-}
-
-function addressMessage(sock: RtnlSocket, type: number, flags: number, r: AddressRequest): number {
-  const family = r.address.length === 4 ? C.AF_INET : r.address.length === 16 ? C.AF_INET6 : -1;
-  if (family < 0) throw new RangeError(`address must be 4 or 16 bytes, got ${r.address.length}`);
-  const at = sock.begin(type, flags);
-  ifaddrmsg.encode(sock.tx, { family, prefixlen: r.prefixlen, flags: (r.flags ?? 0) & 0xff, scope: r.scope ?? 0, index: r.ifindex }, at);
-  let end = at + ifaddrmsg.SIZE;
-  end = rtattr.putBytes(sock.tx, end, C.IFA_LOCAL, r.address);
-  end = rtattr.putBytes(sock.tx, end, C.IFA_ADDRESS, r.address);
-  if (r.flags) end = rtattr.putU32Attr(sock.tx, end, C.IFA_FLAGS, r.flags);
-  if (r.label !== undefined) end = rtattr.putString(sock.tx, end, C.IFA_LABEL, r.label);
-  return end;
-}
-
-/** RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL: an address that already exists is an error (EEXIST), never a no-op. */
-export function addAddress(sock: RtnlSocket, r: AddressRequest): void {
-  sock.exec(addressMessage(sock, C.RTM_NEWADDR, C.NLM_F_CREATE | C.NLM_F_EXCL, r));
-}
-
-/** RTM_DELADDR; EADDRNOTAVAIL when the address is not there. */
-export function deleteAddress(sock: RtnlSocket, r: AddressRequest): void {
-  sock.exec(addressMessage(sock, C.RTM_DELADDR, 0, r));
 }

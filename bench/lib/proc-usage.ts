@@ -2,6 +2,7 @@
 // /proc/PID/stat (what the brief and `top` use, but in 10 ms ticks: over 30 s one tick is already 0.033 %, too coarse
 // for a 0.05 % target) and the sum of every thread's /proc/PID/task/TID/schedstat (nanoseconds of on-CPU time).
 import { readdirSync, readFileSync } from "node:fs";
+import { statFields } from "../../src/lab/process-identity.ts";
 
 let ticksPerSecond = 0;
 
@@ -15,10 +16,9 @@ function clockTicks(): number {
 
 /** utime+stime (including exited threads) in seconds. */
 export function statCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name may hold spaces and parentheses: fields start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  const fields = statFields(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  if (!fields) throw new Error(`/proc/${pid}/stat does not parse`);
+  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / clockTicks(); // utime, stime
 }
 
 /** On-CPU time of the live threads in seconds, nanosecond resolution. */

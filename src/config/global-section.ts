@@ -36,8 +36,8 @@ export const GLOBAL_KEYS = [
 ];
 
 /** Longest delay or refresh accepted, one day (keepalived's limit for garp_extra_if). */
-const MAX_GARP_SECONDS = 86400;
-const MAX_GARP_REPEAT = 1000;
+export const MAX_GARP_SECONDS = 86400;
+export const MAX_GARP_REPEAT = 1000;
 
 export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
   const r = new TableReader(problems, ["global"], table, GLOBAL_KEYS);

@@ -1,6 +1,6 @@
 // [instances.NAME]: one VRRP instance (keepalived's vrrp_instance), with keepalived's defaults and rules.
 
-import { VRRP_V2_MAX_INTERVAL_S, VRRP_V3_MAX_INTERVAL_CS } from "../vrrp/constants.ts";
+import { VRRP_AUTH_DATA_LENGTH, VRRP_V2_MAX_INTERVAL_S, VRRP_V3_MAX_INTERVAL_CS } from "../vrrp/constants.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
 import { familyName, parseAddress } from "./address.ts";
 import { NOTIFY_KEYS, readNotify } from "./commands.ts";
@@ -57,7 +57,6 @@ export interface InstanceRead {
 /** More addresses do not fit the advert's 8-bit count. */
 const MAX_ADVERT_ADDRESSES = 255;
 const IFNAME = /^[^\s/:]{1,15}$/;
-const PASSWORD_BYTES = 8;
 
 export function readInstance(
   problems: Problems,
@@ -275,9 +274,9 @@ function readAuthentication(r: TableReader, version: 2 | 3): InstanceSection["au
     r.problems.warn(r.at("authentication"), "ignored: VRRPv3 has no authentication (keepalived ignores it too)");
     return null;
   }
-  if (new TextEncoder().encode(password).length > PASSWORD_BYTES) {
-    r.problems.warn(a.at("auth_pass"), `only the first ${PASSWORD_BYTES} characters are used, as keepalived does`);
-    return { type, password: password.slice(0, PASSWORD_BYTES) };
+  if (new TextEncoder().encode(password).length > VRRP_AUTH_DATA_LENGTH) {
+    r.problems.warn(a.at("auth_pass"), `only the first ${VRRP_AUTH_DATA_LENGTH} characters are used, as keepalived does`);
+    return { type, password: password.slice(0, VRRP_AUTH_DATA_LENGTH) };
   }
   return { type, password };
 }

@@ -3,7 +3,8 @@
 
 export type PathSegment = string | number;
 
-const BARE_KEY = /^[A-Za-z0-9_-]+$/;
+/** A TOML key that needs no quotes. */
+export const BARE_KEY = /^[A-Za-z0-9_-]+$/;
 
 export function formatKeyPath(segments: readonly PathSegment[]): string {
   let out = "";

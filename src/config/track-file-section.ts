@@ -3,6 +3,7 @@
 import type { Problems } from "./config-error.ts";
 import type { TrackFileSection } from "./schema.ts";
 import { describeValue, isTable, TableReader, type TomlTable } from "./table-reader.ts";
+import { TRACK_FILE } from "./track-refs.ts";
 
 export const TRACK_FILE_KEYS = ["file", "weight", "reverse", "init_file"];
 /** keepalived reads the file as a signed 32-bit number. */
@@ -15,7 +16,7 @@ export function readTrackFile(problems: Problems, name: string, table: TomlTable
   const section: TrackFileSection = {
     name,
     file: file ?? "",
-    weight: r.int("weight", -254, 254, 1),
+    weight: r.int("weight", -TRACK_FILE.maxWeight, TRACK_FILE.maxWeight, 1),
     reverse: r.bool("reverse", false),
     initFile: readInitFile(r),
   };

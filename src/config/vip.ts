@@ -3,7 +3,7 @@
 // than silently dropped.
 
 import type { Vip } from "./schema.ts";
-import { familyName, parseAddress, parsePrefix } from "./address.ts";
+import { parseAddress, parsePrefix } from "./address.ts";
 import { describeValue, isTable } from "./table-reader.ts";
 
 export type VipResult = { ok: true; vip: Vip } | { ok: false; reason: string };
@@ -84,8 +84,4 @@ function build(addressText: string, options: Partial<Record<VipOption, string>>)
       brd: brd === null || brd === "-" || brd === "+" ? brd : parseAddress(brd)!.text,
     },
   };
-}
-
-export function vipText(vip: Vip): string {
-  return `${vip.address}/${vip.prefixLength} (${familyName(vip.family)})`;
 }

@@ -1,6 +1,7 @@
 // global_defs → [global]. Some global keepalived settings are defaults of every instance (skip_check_adv_addr,
 // smtp_alert, the notify FIFO); they are collected here and written into the instances later.
 
+import { MAX_GARP_REPEAT, MAX_GARP_SECONDS } from "../config/global-section.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import type { TomlSection } from "./toml-writer.ts";
 import type { ConfNode } from "./types.ts";
@@ -19,8 +20,6 @@ export interface GlobalDefaults {
 }
 
 /** Longest garp delay or refresh vipd accepts, one day. */
-const MAX_GARP_SECONDS = 86400;
-const MAX_GARP_REPEAT = 1000;
 const SMTP_PORT = "25";
 
 /** keepalived's vrrp_garp_* spelling → vipd's key. */

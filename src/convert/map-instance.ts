@@ -2,6 +2,9 @@
 // case-sensitive, MASTER without priority means 255, MASTER clears nopreempt and preempt_delay.
 
 import { parseAddress, parsePrefix } from "../config/address.ts";
+import { MAX_GARP_REPEAT, MAX_GARP_SECONDS } from "../config/global-section.ts";
+import { TRACK_FILE, TRACK_INTERFACE, TRACK_SCRIPT } from "../config/track-refs.ts";
+import { VRRP_AUTH_DATA_LENGTH } from "../vrrp/constants.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import type { GlobalDefaults } from "./map-global.ts";
 import { mapRouteLine, mapRuleLine, mapVipLine, type RulePreferences } from "./map-addresses.ts";
@@ -35,7 +38,6 @@ const GARP_KEYS: Record<string, boolean> = {
   garp_master_refresh: false,
   garp_master_refresh_repeat: true,
 };
-const PASSWORD_BYTES = 8;
 const V3_MAX_ADVERT_INT = 40.95;
 const V2_MAX_ADVERT_INT = 255;
 
@@ -142,9 +144,9 @@ export function mapInstance(
     virtual_ipaddress_excluded: list("virtual_ipaddress_excluded", (child) => mapVipLine(ctx, section, child)),
     virtual_routes: list("virtual_routes", (child) => mapRouteLine(ctx, section, child)),
     virtual_rules: list("virtual_rules", (child) => mapRuleLine(ctx, section, child, preferences)),
-    track_interface: track("track_interface", 253, null),
-    track_script: track("track_script", 253, info.trackScripts),
-    track_file: track("track_file", 254, info.trackFiles),
+    track_interface: track("track_interface", TRACK_INTERFACE.maxWeight, null),
+    track_script: track("track_script", TRACK_SCRIPT.maxWeight, info.trackScripts),
+    track_file: track("track_file", TRACK_FILE.maxWeight, info.trackFiles),
     smtp_alert: setBool("smtp_alert"),
     skip_check_adv_addr: setBool("skip_check_adv_addr"),
     dont_track_primary: () => section.set("dont_track_primary", true),
@@ -168,7 +170,7 @@ export function mapInstance(
       Object.entries(GARP_KEYS).map(([key, repeat]) => [
         key,
         (n: ConfNode) => {
-          const value = repeat ? intArg(ctx, n, 1, 1000) : decimalArg(ctx, n, 0, 86400);
+          const value = repeat ? intArg(ctx, n, 1, MAX_GARP_REPEAT) : decimalArg(ctx, n, 0, MAX_GARP_SECONDS);
           if (value !== null) section.set(key, numberValue(value));
         },
       ]),
@@ -235,12 +237,12 @@ function mapAuthentication(ctx: ConvertContext, section: TomlSection, node: Conf
   }
   const bytes = new TextEncoder().encode(password);
   let written = password;
-  if (bytes.length > PASSWORD_BYTES) {
-    written = new TextDecoder().decode(bytes.slice(0, PASSWORD_BYTES));
+  if (bytes.length > VRRP_AUTH_DATA_LENGTH) {
+    written = new TextDecoder().decode(bytes.slice(0, VRRP_AUTH_DATA_LENGTH));
     ctx.warn(
       section,
       pass!,
-      `longer than ${PASSWORD_BYTES} characters: keepalived uses the first ${PASSWORD_BYTES} ("${written}"), written that way`,
+      `longer than ${VRRP_AUTH_DATA_LENGTH} characters: keepalived uses the first ${VRRP_AUTH_DATA_LENGTH} ("${written}"), written that way`,
     );
   }
   section.set("authentication", { auth_type: "PASS", auth_pass: written });

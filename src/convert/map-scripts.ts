@@ -1,15 +1,13 @@
 // vrrp_script → [scripts.NAME] and track_file / vrrp_track_file → [track_files.NAME].
 
+import { MAX_SCRIPT_COUNT, MAX_SCRIPT_SECONDS } from "../config/script-section.ts";
+import { TRACK_FILE, TRACK_SCRIPT } from "../config/track-refs.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import type { TomlDocument, TomlSection } from "./toml-writer.ts";
 import type { ConfNode } from "./types.ts";
 import { decimalArg, firstArg, intArg, numberValue } from "./values.ts";
 import { walkBlock, type Handler } from "./walk-block.ts";
 
-const MAX_SECONDS = 86400;
-const MAX_COUNT = 1000;
-const MAX_SCRIPT_WEIGHT = 253;
-const MAX_FILE_WEIGHT = 254;
 /** keepalived reads the file as a signed 32-bit number. */
 const MAX_FILE_VALUE = 2147483647;
 
@@ -62,20 +60,20 @@ export function mapVrrpScript(ctx: ConvertContext, doc: TomlDocument, node: Conf
       );
     },
     interval: (n) => {
-      const value = decimalArg(ctx, n, 0.01, MAX_SECONDS);
+      const value = decimalArg(ctx, n, 0.01, MAX_SCRIPT_SECONDS);
       if (value !== null) section.set("interval", numberValue(value));
     },
     timeout: (n) => {
-      const value = decimalArg(ctx, n, 0.01, MAX_SECONDS);
+      const value = decimalArg(ctx, n, 0.01, MAX_SCRIPT_SECONDS);
       if (value !== null) section.set("timeout", numberValue(value));
     },
-    weight: (n) => weightLine(ctx, section, n, MAX_SCRIPT_WEIGHT),
+    weight: (n) => weightLine(ctx, section, n, TRACK_SCRIPT.maxWeight),
     rise: (n) => {
-      const value = intArg(ctx, n, 1, MAX_COUNT);
+      const value = intArg(ctx, n, 1, MAX_SCRIPT_COUNT);
       if (value !== null) section.set("rise", value);
     },
     fall: (n) => {
-      const value = intArg(ctx, n, 1, MAX_COUNT);
+      const value = intArg(ctx, n, 1, MAX_SCRIPT_COUNT);
       if (value !== null) section.set("fall", value);
     },
     user: (n) => {
@@ -105,14 +103,14 @@ export function mapTrackFile(ctx: ConvertContext, doc: TomlDocument, node: ConfN
     weight: (n) => {
       const word = n.args[0];
       const value = word !== undefined && /^[+-]?\d+$/.test(word) ? Number(word) : null;
-      if (value !== null && Math.abs(value) > MAX_FILE_WEIGHT && Math.abs(value) <= MAX_FILE_VALUE) {
-        const clamped = Math.sign(value) * MAX_FILE_WEIGHT;
-        ctx.warn(section, n, `weight ${value} is beyond vipd's range (±${MAX_FILE_WEIGHT}); written as ${clamped}`, true);
+      if (value !== null && Math.abs(value) > TRACK_FILE.maxWeight && Math.abs(value) <= MAX_FILE_VALUE) {
+        const clamped = Math.sign(value) * TRACK_FILE.maxWeight;
+        ctx.warn(section, n, `weight ${value} is beyond vipd's range (±${TRACK_FILE.maxWeight}); written as ${clamped}`, true);
         section.set("weight", clamped);
         if (n.args[1] === "reverse") section.set("reverse", true);
         return;
       }
-      weightLine(ctx, section, n, MAX_FILE_WEIGHT);
+      weightLine(ctx, section, n, TRACK_FILE.maxWeight);
     },
     init_file: (n) => {
       const words = [...n.args];

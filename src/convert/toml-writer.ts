@@ -2,12 +2,11 @@
 // emit comments. Values are formatted by @iarna/toml, so quoting and escaping stay its job.
 
 import TOML from "@iarna/toml";
+import { BARE_KEY } from "../config/key-path.ts";
 
 export type TomlValue = string | number | boolean | TomlValue[] | { [key: string]: TomlValue };
 
 type Item = { kind: "key"; key: string; value: TomlValue; comment: string | null } | { kind: "comment"; text: string };
-
-const BARE_KEY = /^[A-Za-z0-9_-]+$/;
 
 /** A key as TOML wants it: bare when it can be, quoted otherwise. */
 export function formatKey(key: string): string {

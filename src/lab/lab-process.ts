@@ -1,9 +1,13 @@
 // A process the lab started (always through `ip netns exec`, which execs the program, so the PID is the
-// program's own). Both output streams are read line by line as they arrive: an unread pipe would block the
+// program's own, and so is its start time: `identity` names it for checks after it may have been reaped). Both output streams are read line by line as they arrive: an unread pipe would block the
 // program, and the lines are what the lab waits on and shows when something goes wrong.
+
+import { identifyProcess, type ProcessIdentity } from "./process-identity.ts";
 
 export class LabProcess {
   readonly lines: string[] = [];
+  /** PID and start time, read at spawn; null if the program was already gone by then. */
+  readonly identity: ProcessIdentity | null;
   private waiters: Array<() => void> = [];
   private pumps: Promise<void>;
 
@@ -13,6 +17,7 @@ export class LabProcess {
     /** Called with every stdout line, as it arrives (the capture parses them live). */
     onLine?: (line: string) => void,
   ) {
+    this.identity = identifyProcess(proc.pid);
     this.pumps = Promise.all([this.pump(proc.stdout, onLine), this.pump(proc.stderr)]).then(() => undefined);
   }
 
@@ -127,15 +132,5 @@ export class LabProcess {
   /** The last lines of output, for error messages. */
   tail(count = 15): string {
     return this.lines.slice(-count).join("\n");
-  }
-}
-
-/** Whether a PID we started is still alive (signal 0 only asks). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

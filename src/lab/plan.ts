@@ -89,11 +89,3 @@ export function makePlan(options: LabOptions, prefix: string): LabPlan {
     scriptIntervalMs: 100,
   };
 }
-
-export function routerByIp(plan: LabPlan, ip: string): RouterPlan | undefined {
-  return plan.routers.find((r) => r.ipv4 === ip);
-}
-
-export function routerByMac(plan: LabPlan, mac: string): RouterPlan | undefined {
-  return plan.routers.find((r) => r.mac === mac.toLowerCase());
-}

@@ -6,7 +6,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nowMs } from "./clock.ts";
 import { keepalivedConf, vipdToml } from "./configs.ts";
-import { isAlive, type LabProcess } from "./lab-process.ts";
+import type { LabProcess } from "./lab-process.ts";
+import { identifyProcess, type ProcessIdentity, signalProcess } from "./process-identity.ts";
 import type { LabNetwork } from "./namespaces.ts";
 import type { RouterPlan } from "./plan.ts";
 
@@ -111,18 +112,20 @@ export class RouterDaemon {
   async stop(timeoutMs: number): Promise<boolean> {
     const proc = this.proc;
     if (!proc) return true;
-    const vrrpChild = this.router.daemon === "keepalived" ? this.readPid("vrrp.pid") : 0;
+    // Identified before the stop: afterwards its PID may already name another process.
+    const vrrpChild = this.router.daemon === "keepalived" ? this.identifyFromPidFile("vrrp.pid") : null;
     proc.signal("SIGTERM");
     const exited = await proc.waitExit(timeoutMs);
     if (!exited) await proc.stop(0, "SIGKILL");
     // keepalived's VRRP child exits with its parent; if not, it is stopped by the PID it recorded for this lab.
-    if (vrrpChild > 1 && isAlive(vrrpChild)) process.kill(vrrpChild, "SIGKILL");
+    if (vrrpChild) signalProcess(vrrpChild, "SIGKILL");
     return exited;
   }
 
-  private readPid(suffix: string): number {
+  /** The process whose PID a daemon wrote to its pid file, if that process still runs. */
+  private identifyFromPidFile(suffix: string): ProcessIdentity | null {
     const file = this.path(suffix);
-    return existsSync(file) ? Number(readFileSync(file, "utf8").trim()) || 0 : 0;
+    return existsSync(file) ? identifyProcess(Number(readFileSync(file, "utf8").trim())) : null;
   }
 
   /** The instance's state: vipd's status socket, keepalived's last "Entering ... STATE" line. */

@@ -1,6 +1,6 @@
 // `vipd lab` from start to end: checks that it can run before touching anything, builds the network, runs the
 // election and the scenarios, prints the summary, and always removes what it made: on success, on error, on
-// SIGINT/SIGTERM (then exits 130/143) and, as a last resort, at process exit.
+// SIGINT/SIGTERM (then exits 130/143) and, as a last resort, at process exit (the lab builder's own exit hook).
 
 import { nowMs } from "./clock.ts";
 import { LabNetwork } from "./namespaces.ts";
@@ -57,7 +57,6 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<number> {
   const net = new LabNetwork(plan);
   let cleaning: Promise<void> | null = null;
   const cleanup = () => (cleaning ??= net.destroy());
-  const onExit = () => net.destroySync();
   let interrupted: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) {
@@ -74,7 +73,6 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  process.on("exit", onExit);
 
   const results: ScenarioResult[] = [];
   try {
@@ -109,7 +107,6 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<number> {
   await cleanup();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  process.off("exit", onExit);
   io.out(`\n${formatSummary(io.style, results, nowMs() - started, SCENARIO_COUNT)}`);
   const ok = results.length === SCENARIO_COUNT && results.every((r) => r.verdict.pass);
   return ok ? 0 : 1;

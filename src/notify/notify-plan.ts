@@ -6,7 +6,7 @@ import type { Ids } from "../adapters/user-lookup.ts";
 import { splitCommandLine } from "../process/command-line.ts";
 
 export type NotifyKind = "INSTANCE" | "GROUP";
-export type NotifyState = "MASTER" | "BACKUP" | "FAULT" | "STOP" | "DELETED";
+export type NotifyState = "MASTER" | "BACKUP" | "FAULT" | "STOP";
 
 /** One notify command line, and whom it runs as when it names its own user (else the global script_user). */
 export interface NotifyScript {
@@ -27,12 +27,11 @@ export interface NotifyCommand {
   runAs?: Ids;
 }
 
-const SPECIFIC: Record<NotifyState, keyof NotifyScripts | null> = {
+const SPECIFIC: Record<NotifyState, keyof NotifyScripts> = {
   MASTER: "notify_master",
   BACKUP: "notify_backup",
   FAULT: "notify_fault",
   STOP: "notify_stop",
-  DELETED: null,
 };
 
 /** The commands to run, in order. A line that cannot be split is left out (the config check reports it). */
@@ -45,7 +44,7 @@ export function notifyCommands(
 ): NotifyCommand[] {
   const commands: NotifyCommand[] = [];
   const specificKey = SPECIFIC[state];
-  const specific = specificKey ? scripts[specificKey] : undefined;
+  const specific = scripts[specificKey];
   if (specific) {
     const split = splitCommandLine(specific.line);
     if (split.ok) commands.push(withRunAs({ argv: split.argv }, specific));

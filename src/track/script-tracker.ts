@@ -22,8 +22,6 @@ export interface ScriptCheck {
 export interface ScriptTrackerEvents {
   /** The tracked state changed. */
   changed(name: string, up: boolean, last: RunResult): void;
-  /** Every run, for status and logs. */
-  ran?(name: string, result: RunResult, ok: boolean): void;
 }
 
 export class ScriptTracker {
@@ -91,7 +89,6 @@ export class ScriptTracker {
   private record(result: RunResult): void {
     this.runs++;
     const ok = result.exitCode === 0 && !result.timedOut;
-    this.events.ran?.(this.check.name, result, ok);
     if (ok) {
       this.failures = 0;
       this.successes++;

@@ -2,6 +2,7 @@
 
 export const IPPROTO_VRRP = 112;
 export const VRRP_TYPE_ADVERTISEMENT = 1;
+/** RFC 5798 §5.1.1.3 / §5.1.2.3: sent with TTL / hop limit 255 so receivers can tell the advert stayed on-link. */
 export const VRRP_TTL = 255;
 export const VRRP_MCAST_GROUP_V4 = "224.0.0.18";
 export const VRRP_MCAST_GROUP_V6 = "ff02::12";

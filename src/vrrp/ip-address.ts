@@ -73,32 +73,52 @@ export function familyOf(address: Uint8Array): IpFamily {
   return address.length === 4 ? 4 : 6;
 }
 
-/** Formats `length` bytes (4 or 16) at `offset`; IPv6 in the RFC 5952 canonical form. */
+/**
+ * Formats `length` bytes (4 or 16) at `offset`. IPv6 in RFC 5952 text: lower-case hex without leading zeros, the
+ * longest run of two or more zero groups shortened to "::" (the leftmost on a tie, a single zero group never), and
+ * IPv4-mapped addresses in mixed notation (::ffff:192.0.2.1, §5).
+ */
 export function formatIp(bytes: Uint8Array, offset = 0, length: number = bytes.length - offset): string {
-  if (length === 4) {
-    return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
-  }
-  const words: number[] = [];
-  for (let i = 0; i < 8; i++) words.push((bytes[offset + i * 2]! << 8) | bytes[offset + i * 2 + 1]!);
-  // The longest run of two or more zero words is shortened to "::" (the first one on a tie).
-  let bestStart = -1;
-  let bestLength = 1;
+  if (length === 4) return formatIPv4(bytes, offset);
+  if (length !== 16) throw new RangeError(`an IP address is 4 or 16 bytes, not ${length}`);
+  if (isIPv4Mapped(bytes, offset)) return `::ffff:${formatIPv4(bytes, offset + 12)}`;
+  const group = (i: number): number => (bytes[offset + i * 2]! << 8) | bytes[offset + i * 2 + 1]!;
+  let runStart = -1;
+  let runLength = 1; // a run must beat this: two zero groups at least
   for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
+    if (group(i) !== 0) {
       i++;
       continue;
     }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
+    let end = i + 1;
+    while (end < 8 && group(end) === 0) end++;
+    if (end - i > runLength) {
+      runStart = i;
+      runLength = end - i;
     }
-    i = j;
+    i = end;
   }
-  const hex = words.map((w) => w.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
+  let text = "";
+  for (let i = 0; i < 8; i++) {
+    if (i === runStart) {
+      text += "::";
+      i += runLength - 1;
+      continue;
+    }
+    if (text !== "" && !text.endsWith(":")) text += ":";
+    text += group(i).toString(16);
+  }
+  return text;
+}
+
+function formatIPv4(bytes: Uint8Array, offset: number): string {
+  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+}
+
+/** ::ffff:0:0/96: eighty zero bits, then sixteen one bits. */
+function isIPv4Mapped(bytes: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[offset + i] !== 0) return false;
+  return bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff;
 }
 
 /** Unsigned comparison of two addresses in network order: negative, zero or positive. */

@@ -12,14 +12,17 @@ import type {
   RouteSpec,
   RuleSpec,
 } from "../../src/adapters/address-manager.ts";
+import { RT_TABLE_MAIN } from "../../ffi/constants.ts";
+import type { ErrnoCode } from "../../ffi/errno.ts";
+import { AdapterError } from "../../src/adapters/adapter-error.ts";
 import { formatIp, type IpFamily } from "../../src/vrrp/ip-address.ts";
 
-function refusal(code: string, what: string): Error {
-  return Object.assign(new Error(`${what} failed: ${code}`), { code });
+function refusal(code: ErrnoCode, what: string): AdapterError {
+  return AdapterError.refused(what, code);
 }
 
 const routeKey = (r: RouteSpec) =>
-  `${r.family} ${formatIp(r.dst)}/${r.prefixlen} table ${r.table ?? 254}${r.blackhole ? " blackhole" : ""}`;
+  `${r.family} ${formatIp(r.dst)}/${r.prefixlen} table ${r.table ?? RT_TABLE_MAIN}${r.blackhole ? " blackhole" : ""}`;
 const ruleKey = (r: RuleSpec) =>
   `${r.family} from ${r.from ? `${formatIp(r.from.address)}/${r.from.prefixlen}` : "all"} to ${r.to ? `${formatIp(r.to.address)}/${r.to.prefixlen}` : "all"} table ${r.table} prio ${r.priority ?? -1}`;
 

@@ -1,6 +1,7 @@
 // An in-memory LAN of VRRP transports for driver and simulation tests: what one transport sends to a group reaches
 // every other transport of the same family on the LAN; unicast reaches the transport whose source it names.
 // Delivery is synchronous unless `deliver` is replaced (e.g. to queue packets for a fake clock).
+import { AdapterError } from "../../src/adapters/adapter-error.ts";
 import type {
   PacketHandler,
   ReceivedPacket,
@@ -29,7 +30,7 @@ class FakeTransport implements VrrpTransport {
   ) {}
 
   send(packet: Uint8Array, length: number, dst: Uint8Array): void {
-    if (this.closed) throw Object.assign(new Error("vrrp send failed: EBADF"), { code: "EBADF" });
+    if (this.closed) throw AdapterError.refused("send vrrp advert", "EBADF", "transport closed");
     this.stats.sent++;
     this.lan.transmit(this, packet.slice(0, length), dst);
   }
@@ -66,7 +67,7 @@ export class FakeLan {
     return {
       open: (options: VrrpTransportOptions, onPacket: PacketHandler): VrrpTransport => {
         const source = options.source ?? sources[options.family];
-        if (!source) throw Object.assign(new Error(`vrrp socket on ${options.ifname} failed: EADDRNOTAVAIL`), { code: "EADDRNOTAVAIL" });
+        if (!source) throw AdapterError.refused(`open vrrp socket on ${options.ifname}`, "EADDRNOTAVAIL", "no address to send from");
         if (!ifindexes.has(options.ifname)) ifindexes.set(options.ifname, ifindexes.size + 2);
         const ifindex = ifindexes.get(options.ifname)!;
         const t = new FakeTransport(this, name, options.family, options.ifname, ifindex, source.slice(), onPacket);

@@ -1,5 +1,5 @@
 // The in-memory fakes behave like the Linux adapters they stand in for (the address manager through the same
-// contract suite the rtnetlink adapter passes in test/netns/netlink-adapter.test.ts).
+// contract suite the rtnetlink adapter passes in test/netns/netlink-adapter.root.test.ts).
 import { describe, expect, test } from "bun:test";
 import type { AddressSpec, LinkEvent } from "../../src/adapters/address-manager.ts";
 import type { ReceivedPacket } from "../../src/adapters/vrrp-transport.ts";

@@ -1,4 +1,4 @@
-// Reading /proc/self/cmdline for the in-place restart (the restart itself: test/netns/runtime-env.test.ts).
+// Reading /proc/self/cmdline for the in-place restart (the restart itself: test/netns/runtime-env.root.test.ts).
 
 import { expect, test } from "bun:test";
 import { splitCmdline } from "../../src/adapters/linux/self-exec.ts";

@@ -1,15 +1,14 @@
-// A lab of network namespaces for real-network tests: one namespace per host, joined by veth pairs to a bridge that
-// lives in its own namespace (or, without a bridge and with two hosts, by one veth pair). Nothing is ever created in
-// the namespace the test runs in. Names carry a per-run prefix (`vt<pid>x<n>-`) so parallel runs never collide.
+// A lab of network namespaces for real-network tests, built by the lab's own builder (src/lab/netns-lab.ts): one
+// namespace per host, joined by veth pairs to a bridge that lives in its own namespace (or, without a bridge and
+// with two hosts, by one veth pair). Nothing is ever created in the namespace the test runs in. Names carry a
+// per-run prefix (`vt<pid>x<n>-`) so parallel runs never collide.
 //
 // Every host gets `eth0` with 192.0.2.(10+i)/24 and 2001:db8::(10+i)/64 (nodad) and a fixed MAC 02:00:5e:10:00:(10+i),
 // so link-local addresses and checksums are reproducible. IPv6 DAD and automatic flow labels are off inside every
-// namespace. destroy() kills every process started through the lab (by PID) and deletes the namespaces; it is
-// idempotent and also runs on process exit.
-import { mkdtempSync, rmSync } from "node:fs";
-import { LabProcess as BaseLabProcess } from "../../src/lab/lab-process.ts";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// namespace. destroy() kills every process started through the lab and deletes the namespaces; it is idempotent
+// and also runs on process exit.
+import type { LabProcess as BaseLabProcess } from "../../src/lab/lab-process.ts";
+import { type CommandResult, mustRun, NetnsLab } from "../../src/lab/netns-lab.ts";
 
 export interface LabOptions {
   hosts: string[];
@@ -17,11 +16,7 @@ export interface LabOptions {
   bridge?: boolean;
 }
 
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type ExecResult = CommandResult;
 
 /**
  * A process started in a host namespace: the lab's own process reader (both output streams, line by line), with
@@ -74,19 +69,6 @@ export class LabProcess {
 }
 
 let labCounter = 0;
-const liveLabs = new Set<Lab>();
-let exitHookInstalled = false;
-
-function run(argv: string[], timeoutMs = 10_000): ExecResult {
-  const p = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe", timeout: timeoutMs });
-  return { code: p.exitCode ?? -1, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
-}
-
-function must(argv: string[], timeoutMs?: number): string {
-  const r = run(argv, timeoutMs);
-  if (r.code !== 0) throw new Error(`${argv.join(" ")} failed (${r.code}): ${r.stderr.trim()}`);
-  return r.stdout;
-}
 
 /** Fails loudly (never skips) when the lab cannot be built: root and iproute2 are required. */
 export function requireLabPrerequisites(extraTools: string[] = []): void {
@@ -117,21 +99,27 @@ export interface LinkInfoJson {
   addr_info: LinkAddr[];
 }
 
-export class Lab {
+export class Lab extends NetnsLab {
   readonly prefix: string;
   readonly hosts: string[];
   readonly bridgeNs: string | undefined;
-  /** A private temp directory (keepalived configs, pid files, captures), removed by destroy(). */
-  readonly dir: string;
-  private readonly namespaces: string[] = [];
-  private readonly processes = new Set<LabProcess>();
-  private destroyed = false;
 
-  private constructor(hosts: string[], bridge: boolean) {
-    this.prefix = `vt${process.pid}x${labCounter++}-`;
+  private constructor(prefix: string, hosts: string[], bridge: boolean) {
+    const bridgeNs = bridge ? `${prefix}br` : undefined;
+    super({
+      dirPrefix: `vipd-${prefix}`,
+      bridgeNs,
+      ipv6: "static",
+      hosts: hosts.map((host, i) => ({
+        ns: `${prefix}${host}`,
+        mac: macOf(i),
+        port: Lab.portName(host),
+        addresses: [`${Lab.ipv4Of(i)}/24`, `${Lab.ipv6Of(i)}/64`],
+      })),
+    });
+    this.prefix = prefix;
     this.hosts = hosts;
-    this.bridgeNs = bridge ? `${this.prefix}br` : undefined;
-    this.dir = mkdtempSync(join(tmpdir(), `vipd-${this.prefix}`));
+    this.bridgeNs = bridgeNs;
   }
 
   static async create(options: LabOptions): Promise<Lab> {
@@ -140,9 +128,7 @@ export class Lab {
     if (new Set(options.hosts).size !== options.hosts.length || options.hosts.length === 0)
       throw new Error("hosts must be distinct and non-empty");
     if (!bridge && options.hosts.length !== 2) throw new Error("a lab without a bridge joins exactly two hosts");
-    const lab = new Lab(options.hosts, bridge);
-    liveLabs.add(lab);
-    installExitHook();
+    const lab = new Lab(`vt${process.pid}x${labCounter++}-`, options.hosts, bridge);
     try {
       lab.build();
     } catch (e) {
@@ -150,6 +136,18 @@ export class Lab {
       throw e;
     }
     return lab;
+  }
+
+  private static ipv4Of(index: number): string {
+    return `192.0.2.${10 + index}`;
+  }
+
+  private static ipv6Of(index: number): string {
+    return `2001:db8::${(10 + index).toString(16)}`;
+  }
+
+  private static portName(host: string): string {
+    return `p-${host}`.slice(0, 15);
   }
 
   /** The namespace name of a host. */
@@ -165,123 +163,41 @@ export class Lab {
   }
 
   ipv4(host: string): string {
-    return `192.0.2.${10 + this.index(host)}`;
+    return Lab.ipv4Of(this.index(host));
   }
 
   ipv6(host: string): string {
-    return `2001:db8::${(10 + this.index(host)).toString(16)}`;
+    return Lab.ipv6Of(this.index(host));
   }
 
   mac(host: string): string {
     return macOf(this.index(host));
   }
 
-  /** The bridge-side end of a host's veth (in the bridge namespace), or in the peer host without a bridge. */
+  /** The bridge-side end of a host's veth (in the bridge namespace). */
   bridgePort(host: string): string {
-    return `p-${host}`.slice(0, 15);
-  }
-
-  private addNamespace(name: string): void {
-    must(["ip", "netns", "add", name]);
-    this.namespaces.push(name);
-    // DAD off before any link exists so addresses (and link-local sources) are usable at once; flow labels off so
-    // captured IPv6 headers match keepalived's (the kernel would otherwise hash one in).
-    must([
-      "ip",
-      "netns",
-      "exec",
-      name,
-      "sysctl",
-      "-qw",
-      "net.ipv6.conf.all.accept_dad=0",
-      "net.ipv6.conf.default.accept_dad=0",
-      "net.ipv6.auto_flowlabels=0",
-    ]);
-    must(["ip", "-n", name, "link", "set", "lo", "up"]);
-  }
-
-  private build(): void {
-    for (const host of this.hosts) this.addNamespace(this.ns(host));
-    if (this.bridgeNs) {
-      this.addNamespace(this.bridgeNs);
-      const br = this.bridgeNs;
-      // No STP and no multicast snooping: ports forward at once and VRRP/ND multicast is flooded to every port.
-      must(["ip", "-n", br, "link", "add", "br0", "type", "bridge", "stp_state", "0", "mcast_snooping", "0", "forward_delay", "0"]);
-      must(["ip", "-n", br, "link", "set", "br0", "up"]);
-      for (const host of this.hosts) {
-        const port = this.bridgePort(host);
-        must([
-          "ip",
-          "-n",
-          br,
-          "link",
-          "add",
-          port,
-          "type",
-          "veth",
-          "peer",
-          "name",
-          "eth0",
-          "address",
-          this.mac(host),
-          "netns",
-          this.ns(host),
-        ]);
-        must(["ip", "-n", br, "link", "set", port, "master", "br0"]);
-        must(["ip", "-n", br, "link", "set", port, "up"]);
-      }
-    } else {
-      const [a, b] = this.hosts as [string, string];
-      must([
-        "ip",
-        "-n",
-        this.ns(a),
-        "link",
-        "add",
-        "eth0",
-        "address",
-        this.mac(a),
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "address",
-        this.mac(b),
-        "netns",
-        this.ns(b),
-      ]);
-    }
-    for (const host of this.hosts) {
-      const ns = this.ns(host);
-      must(["ip", "-n", ns, "addr", "add", `${this.ipv4(host)}/24`, "dev", "eth0"]);
-      must(["ip", "-n", ns, "addr", "add", `${this.ipv6(host)}/64`, "dev", "eth0", "nodad"]);
-      must(["ip", "-n", ns, "link", "set", "eth0", "up"]);
-    }
+    return Lab.portName(host);
   }
 
   /** Runs argv inside a host namespace and waits (bounded) for it. */
   exec(host: string, argv: string[], timeoutMs = 10_000): ExecResult {
-    return run(["ip", "netns", "exec", this.ns(host), ...argv], timeoutMs);
+    return this.execIn(this.ns(host), argv, timeoutMs);
   }
 
   /** Like exec, but throws on a non-zero exit. */
   must(host: string, argv: string[], timeoutMs = 10_000): string {
-    return must(["ip", "netns", "exec", this.ns(host), ...argv], timeoutMs);
+    return this.mustIn(this.ns(host), argv, timeoutMs);
   }
 
   /** Starts argv inside a host namespace (`ip netns exec` execs it, so the PID is the program's own). */
   spawn(host: string, argv: string[]): LabProcess {
-    if (this.destroyed) throw new Error("lab destroyed");
     const full = ["ip", "netns", "exec", this.ns(host), ...argv];
-    const p = new LabProcess(BaseLabProcess.spawn(argv[0] ?? "process", full, undefined, { stdin: true }), full);
-    this.processes.add(p);
-    return p;
+    return new LabProcess(this.spawnIn(this.ns(host), argv[0] ?? "process", argv, { stdin: true }), full);
   }
 
   /** `ip -j addr show` of a host, parsed. */
   addrs(host: string, ifname = "eth0"): LinkInfoJson[] {
-    return JSON.parse(must(["ip", "-n", this.ns(host), "-j", "addr", "show", "dev", ifname])) as LinkInfoJson[];
+    return JSON.parse(mustRun(["ip", "-n", this.ns(host), "-j", "addr", "show", "dev", ifname])) as LinkInfoJson[];
   }
 
   /** Address strings (`192.0.2.10/24`) on a host's interface. */
@@ -293,40 +209,6 @@ export class Lab {
   linkSet(host: string, ifname: string, state: "up" | "down"): void {
     const ns = host === "bridge" ? this.bridgeNs : this.ns(host);
     if (!ns) throw new Error("this lab has no bridge");
-    must(["ip", "-n", ns, "link", "set", ifname, state]);
+    this.setLink(ns, ifname, state);
   }
-
-  /** Kills the lab's processes (by PID), deletes its namespaces and temp dir. Idempotent. */
-  async destroy(): Promise<void> {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    await Promise.all([...this.processes].map((p) => p.stop(1500)));
-    this.processes.clear();
-    this.destroySync();
-  }
-
-  /** The synchronous part, also used from the exit hook (where nothing can be awaited). */
-  destroySync(): void {
-    this.destroyed = true;
-    for (const p of this.processes) if (!p.exited) p.proc.kill("SIGKILL");
-    for (const ns of this.namespaces.splice(0).reverse()) run(["ip", "netns", "del", ns]);
-    rmSync(this.dir, { recursive: true, force: true });
-    liveLabs.delete(this);
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const lab of [...liveLabs]) lab.destroySync();
-  });
-}
-
-/** Namespaces whose name starts with `prefix` (for leak checks). */
-export function namespacesWithPrefix(prefix: string): string[] {
-  return must(["ip", "netns", "list"])
-    .split("\n")
-    .map((l) => l.split(" ")[0] ?? "")
-    .filter((n) => n.startsWith(prefix));
 }

@@ -1,7 +1,8 @@
 // Runs the real keepalived (2.2.7) in a lab host with private pid files, its log on stdout (-l), and stops it
-// (and its VRRP child, by the PID it wrote) on request.
+// (and its VRRP child, identified by the PID it wrote and its start time) on request.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { identifyProcess, type ProcessIdentity, signalProcess } from "../../src/lab/process-identity.ts";
 import type { Lab, LabProcess } from "./harness.ts";
 
 export class Keepalived {
@@ -49,11 +50,10 @@ export class Keepalived {
     return this.proc.waitLine((l) => pattern.test(l), timeoutMs, from);
   }
 
-  /** The PID of keepalived's VRRP child (from the pid file it writes), or 0 before it wrote one. */
-  vrrpChildPid(): number {
-    if (!existsSync(this.vrrpPidFile)) return 0;
-    const pid = Number(readFileSync(this.vrrpPidFile, "utf8").trim());
-    return Number.isInteger(pid) && pid > 1 ? pid : 0;
+  /** keepalived's VRRP child (by the PID it wrote to its pid file), or null before it wrote one or once it exited. */
+  vrrpChild(): ProcessIdentity | null {
+    if (!existsSync(this.vrrpPidFile)) return null;
+    return identifyProcess(Number(readFileSync(this.vrrpPidFile, "utf8").trim()));
   }
 
   /**
@@ -62,11 +62,11 @@ export class Keepalived {
    * (SIGSTOP) so it cannot respawn the child, then killed. Only these two PIDs, both started by this test.
    */
   async crash(): Promise<void> {
-    const child = this.vrrpChildPid();
-    if (!child) throw new Error("keepalived has not written its VRRP child's pid file yet");
+    const child = this.vrrpChild();
+    if (!child) throw new Error("keepalived's VRRP child is not running (no pid file yet, or it exited)");
     this.proc.proc.kill("SIGSTOP");
     try {
-      process.kill(child, "SIGKILL");
+      if (!signalProcess(child, "SIGKILL")) throw new Error(`keepalived's VRRP child (pid ${child.pid}) exited before the crash`);
     } finally {
       this.proc.proc.kill("SIGKILL"); // never leave the parent stopped
     }
@@ -75,15 +75,9 @@ export class Keepalived {
   }
 
   async stop(): Promise<void> {
-    const child = existsSync(this.vrrpPidFile) ? Number(readFileSync(this.vrrpPidFile, "utf8").trim()) : 0;
+    const child = this.vrrpChild();
     await this.proc.stop(3000);
-    // The VRRP child exits with its parent; if it did not, stop it by the PID it recorded.
-    if (child > 1) {
-      try {
-        process.kill(child, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    // The VRRP child exits with its parent; if it did not, stop it (if that PID is still the same process).
+    if (child) signalProcess(child, "SIGKILL");
   }
 }

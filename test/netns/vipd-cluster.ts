@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StatusSnapshot } from "../../src/daemon/status.ts";
-import { isAlive } from "../../src/lab/lab-process.ts";
+import { identifyProcess, isRunning } from "../../src/lab/process-identity.ts";
 import { Lab, type LabProcess } from "./harness.ts";
 
 const root = join(import.meta.dir, "..", "..");
@@ -16,17 +16,22 @@ const BINARY_DIR_PREFIX = "vipd-test-bin-";
 
 /**
  * Builds vipd once per test process (so tests prove the compiled executable) into a directory named after the
- * process. bun test does not always run exit hooks, so each run also removes the directories of runs whose
- * process is gone: at most one ≈ 110 MB binary stays behind, until the next run.
+ * process (PID and start time). bun test does not always run exit hooks, so each run also removes the directories
+ * of runs whose process is gone: at most one ≈ 110 MB binary stays behind, until the next run.
  */
 export function vipdBinary(): string {
   if (binary) return binary;
+  const me = identifyProcess(process.pid);
+  if (!me) throw new Error("cannot read this process's own /proc/self/stat");
   for (const name of readdirSync(tmpdir())) {
-    const pid = Number(name.slice(BINARY_DIR_PREFIX.length));
-    if (name.startsWith(BINARY_DIR_PREFIX) && pid !== process.pid && !isAlive(pid))
-      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    const owner = /^(\d+)(?:-(\d+))?$/.exec(name.slice(BINARY_DIR_PREFIX.length));
+    if (!name.startsWith(BINARY_DIR_PREFIX) || !owner) continue;
+    const pid = Number(owner[1]);
+    // Directories named by PID alone (before start times were added) go only once no process has that PID.
+    const gone = owner[2] === undefined ? identifyProcess(pid) === null : !isRunning({ pid, startTicks: Number(owner[2]) });
+    if (gone) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
-  binaryDir = join(tmpdir(), `${BINARY_DIR_PREFIX}${process.pid}`);
+  binaryDir = join(tmpdir(), `${BINARY_DIR_PREFIX}${me.pid}-${me.startTicks}`);
   mkdirSync(binaryDir, { recursive: true });
   const out = join(binaryDir, "vipd");
   const build = Bun.spawnSync([process.execPath, join(root, "build.ts"), "--outfile", out], { stdout: "pipe", stderr: "pipe" });

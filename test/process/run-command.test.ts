@@ -1,19 +1,13 @@
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { identifyProcess, isRunning } from "../../src/lab/process-identity.ts";
 import { runCommand } from "../../src/process/run-command.ts";
 import { waitFor } from "../wait-for.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "vipd-run-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function alive(pid: number): boolean {
-  // A killed child may linger as a zombie until its parent (init) reaps it: that is not alive.
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return false;
-  return !/^\d+ \(.*\) Z/.test(readFileSync(stat, "utf8"));
-}
 
 test("reports exit codes without a shell", async () => {
   expect((await runCommand({ argv: ["/bin/true"] })).exitCode).toBe(0);
@@ -36,8 +30,9 @@ test("a timeout kills the script and every process it started", async () => {
   expect(result.timedOut).toBe(true);
   expect(result.signal).toBe("SIGKILL");
   expect(performance.now() - started).toBeLessThan(5000);
-  const grandchild = Number(readFileSync(pidFile, "utf8"));
-  expect(await waitFor(() => !alive(grandchild), 2000)).toBe(true);
+  // A killed grandchild may linger as a zombie until init reaps it: that is not running.
+  const grandchild = identifyProcess(Number(readFileSync(pidFile, "utf8")));
+  expect(await waitFor(() => grandchild === null || !isRunning(grandchild), 2000)).toBe(true);
 });
 
 test("runs as another user when asked", async () => {

@@ -4,9 +4,10 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nowMs } from "../../../src/lab/clock.ts";
-import { isAlive, type LabProcess } from "../../../src/lab/lab-process.ts";
+import type { LabProcess } from "../../../src/lab/lab-process.ts";
 import type { LabNetwork } from "../../../src/lab/namespaces.ts";
 import type { HostPlan, PeerKind } from "../../../src/lab/plan.ts";
+import { identifyProcess, type ProcessIdentity, signalProcess } from "../../../src/lab/process-identity.ts";
 import type { StatusSnapshot } from "../../../src/daemon/status.ts";
 import { keepalivedConf, vipdToml, type RouterConfig } from "./configs.ts";
 import type { BenchRegistry } from "./registry.ts";
@@ -16,7 +17,7 @@ const STOP_TIMEOUT_MS = 10_000;
 
 export class BenchDaemon {
   private proc: LabProcess | null = null;
-  private vrrpChild = 0;
+  private vrrpChild: ProcessIdentity | null = null;
   /** epoch ms when the daemon said it runs. */
   readyAt = 0;
 
@@ -48,7 +49,7 @@ export class BenchDaemon {
   /** The PIDs whose CPU and memory are the daemon's: vipd's one, keepalived's parent and VRRP child. */
   get pids(): number[] {
     if (!this.proc) return [];
-    return this.kind === "keepalived" ? [this.proc.pid, this.vrrpChild].filter((p) => p > 1) : [this.proc.pid];
+    return this.vrrpChild ? [this.proc.pid, this.vrrpChild.pid] : [this.proc.pid];
   }
 
   async start(): Promise<void> {
@@ -74,8 +75,9 @@ export class BenchDaemon {
         this.path("bfd.pid"),
       ]);
       await this.expectLine(/Entering (BACKUP|MASTER|FAULT) STATE/);
-      this.vrrpChild = await this.readChildPid();
-      this.registry.trackPid(this.vrrpChild);
+      this.vrrpChild = identifyProcess(await this.readChildPid());
+      if (!this.vrrpChild) throw new Error(`keepalived's VRRP child on ${this.host.name} exited as soon as it started`);
+      this.registry.track(this.vrrpChild);
       return;
     }
     const toml = this.path("toml");
@@ -114,7 +116,7 @@ export class BenchDaemon {
     proc.signal("SIGTERM");
     const exited = await proc.waitExit(timeoutMs);
     if (!exited) await proc.stop(0, "SIGKILL");
-    if (this.vrrpChild > 1 && isAlive(this.vrrpChild)) process.kill(this.vrrpChild, "SIGKILL");
+    if (this.vrrpChild) signalProcess(this.vrrpChild, "SIGKILL");
     return exited;
   }
 

@@ -12,6 +12,7 @@ import { manyInstances, singleInstance, vipOf } from "./configs.ts";
 import { BenchPair } from "./pair.ts";
 import { sample, ThreadCpuMeter } from "./proc.ts";
 import type { BenchRegistry } from "./registry.ts";
+import { identifyProcess } from "../../../src/lab/process-identity.ts";
 
 export interface IdleResult {
   daemon: PeerKind;
@@ -136,7 +137,8 @@ export async function measureRuntimeFloor(registry: BenchRegistry, windowMs: num
   });
   if (build.exitCode !== 0) return { ...result, error: `bun build.ts failed: ${build.stdout}${build.stderr}` };
   const proc = Bun.spawn([binary], { env: { ...process.env, ...DAEMON_RUNTIME_ENV }, stdout: "ignore", stderr: "ignore" });
-  registry.trackPid(proc.pid);
+  const identity = identifyProcess(proc.pid);
+  if (identity) registry.track(identity);
   try {
     await Bun.sleep(SETTLE_MS);
     const w = await watchQuiet(registry, [proc.pid], windowMs);

@@ -2,6 +2,7 @@
 // nanosecond run time summed over /proc/PID/task/*/schedstat (finer than ticks for a nearly idle daemon), VmRSS.
 
 import { readdirSync, readFileSync } from "node:fs";
+import { statFields } from "../../../src/lab/process-identity.ts";
 
 const CLK_TCK = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
 
@@ -14,10 +15,9 @@ export interface ProcSample {
 }
 
 function statCpuMs(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name may hold spaces and parentheses: fields count from the last ')'.
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  const fields = statFields(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  if (!fields) throw new Error(`/proc/${pid}/stat does not parse`);
+  const ticks = Number(fields[14 - 3]) + Number(fields[15 - 3]); // utime, stime
   return (ticks * 1000) / CLK_TCK;
 }
 

@@ -1,25 +1,28 @@
 // Everything the benchmark creates, so that it can all be removed: on success, on error, on Ctrl-C/SIGTERM and at
-// exit. Namespaces carry a per-run prefix; processes are stopped by the PIDs this run started, never by name.
+// exit. Namespaces carry a per-run prefix; processes are stopped by the identities (PID and start time) of those
+// this run started, never by name.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isAlive, type LabProcess } from "../../../src/lab/lab-process.ts";
-import { LabNetwork, namespacesWithPrefix } from "../../../src/lab/namespaces.ts";
+import type { LabProcess } from "../../../src/lab/lab-process.ts";
+import { LabNetwork } from "../../../src/lab/namespaces.ts";
+import { namespacesWithPrefix } from "../../../src/lab/netns-lab.ts";
 import type { HostPlan, LabPlan } from "../../../src/lab/plan.ts";
+import { isRunning, type ProcessIdentity, signalProcess } from "../../../src/lab/process-identity.ts";
 
 /** The lab's network, noting every PID it starts so the end of the run can prove none survived. */
 class TrackedNetwork extends LabNetwork {
   constructor(
     plan: LabPlan,
-    private readonly started: Set<number>,
+    private readonly started: Set<ProcessIdentity>,
   ) {
     super(plan);
   }
 
   override spawn(host: HostPlan, name: string, argv: string[], onLine?: (line: string) => void): LabProcess {
     const p = super.spawn(host, name, argv, onLine);
-    this.started.add(p.pid);
+    if (p.identity) this.started.add(p.identity);
     return p;
   }
 }
@@ -30,10 +33,10 @@ export class BenchRegistry {
   /** A private directory (the vipd binary under test lives here). */
   readonly dir = mkdtempSync(join(tmpdir(), `${this.prefix}-`));
   private readonly labs = new Set<LabNetwork>();
-  /** PIDs started indirectly (keepalived's VRRP child), killed by PID if still alive at the end. */
-  private readonly extraPids = new Set<number>();
-  /** Every PID this run started (daemons, ping, tcpdump), for the leftover check. */
-  private readonly started = new Set<number>();
+  /** Processes started indirectly (keepalived's VRRP child), killed at the end if still running. */
+  private readonly extras = new Set<ProcessIdentity>();
+  /** Every process this run started (daemons, ping, tcpdump), for the leftover check. */
+  private readonly started = new Set<ProcessIdentity>();
   private labCount = 0;
   private interrupted: NodeJS.Signals | null = null;
 
@@ -53,11 +56,10 @@ export class BenchRegistry {
     return net;
   }
 
-  trackPid(pid: number): void {
-    if (pid > 1) {
-      this.extraPids.add(pid);
-      this.started.add(pid);
-    }
+  /** A process this run started indirectly: stopped at the end if it still runs, and counted as a leftover. */
+  track(id: ProcessIdentity): void {
+    this.extras.add(id);
+    this.started.add(id);
   }
 
   /** Stops a lab's processes (TERM, then KILL) and removes its namespaces. */
@@ -68,14 +70,8 @@ export class BenchRegistry {
   }
 
   private killExtras(): void {
-    for (const pid of this.extraPids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone: what we want.
-      }
-    }
-    this.extraPids.clear();
+    for (const id of this.extras) signalProcess(id, "SIGKILL");
+    this.extras.clear();
   }
 
   /** No waiting possible (exit hook, second Ctrl-C): SIGKILL by PID, delete namespaces and files. */
@@ -115,6 +111,6 @@ export class BenchRegistry {
     } catch {
       // `ip netns list` failing says nothing about what is left.
     }
-    return [...namespaces.map((n) => `namespace ${n}`), ...[...this.started].filter(isAlive).map((pid) => `pid ${pid}`)];
+    return [...namespaces.map((n) => `namespace ${n}`), ...[...this.started].filter(isRunning).map((id) => `pid ${id.pid}`)];
   }
 }

@@ -2,13 +2,14 @@
 // offset 0, so the hop limit reaches user space through Bun's stream (which cannot carry ancillary data).
 import * as C from "../../../ffi/constants.ts";
 import type { sockFilter } from "../../../ffi/structs/index.ts";
+import { IPPROTO_VRRP } from "../../vrrp/constants.ts";
+import { IPV6_HEADER_LENGTH } from "./ip-datagrams.ts";
 
 type Insn = sockFilter.Instruction;
 
 const stmt = (code: number, k: number): Insn => ({ code, jt: 0, jf: 0, k });
 const jump = (code: number, k: number, jt: number, jf: number): Insn => ({ code, jt, jf, k });
 
-const IPV6_HEADER = 40;
 const IPV6_NEXT_HEADER_OFFSET = 6;
 const IPV6_PAYLOAD_LENGTH_OFFSET = 4;
 
@@ -21,10 +22,10 @@ export const VRRP6_RECEIVE_FILTER: readonly Insn[] = [
   /* 0 */ stmt(C.BPF_LD | C.BPF_W | C.BPF_ABS, C.SKF_AD_OFF + C.SKF_AD_PKTTYPE),
   /* 1 */ jump(C.BPF_JMP | C.BPF_JEQ | C.BPF_K, C.PACKET_OUTGOING, 7, 0),
   /* 2 */ stmt(C.BPF_LD | C.BPF_B | C.BPF_ABS, IPV6_NEXT_HEADER_OFFSET),
-  /* 3 */ jump(C.BPF_JMP | C.BPF_JEQ | C.BPF_K, C.IPPROTO_VRRP, 0, 5),
+  /* 3 */ jump(C.BPF_JMP | C.BPF_JEQ | C.BPF_K, IPPROTO_VRRP, 0, 5),
   /* 4 */ stmt(C.BPF_LDX | C.BPF_W | C.BPF_LEN, 0),
   /* 5 */ stmt(C.BPF_LD | C.BPF_H | C.BPF_ABS, IPV6_PAYLOAD_LENGTH_OFFSET),
-  /* 6 */ stmt(C.BPF_ALU | C.BPF_ADD | C.BPF_K, IPV6_HEADER),
+  /* 6 */ stmt(C.BPF_ALU | C.BPF_ADD | C.BPF_K, IPV6_HEADER_LENGTH),
   /* 7 */ jump(C.BPF_JMP | C.BPF_JGT | C.BPF_X, 0, 1, 0),
   /* 8 */ stmt(C.BPF_RET | C.BPF_A, 0),
   /* 9 */ stmt(C.BPF_RET | C.BPF_K, 0),

@@ -4,8 +4,9 @@
 // prepared and again when its interface changes, so a takeover spends no time on ioctls or encoding.
 import { readFileSync } from "node:fs";
 import * as C from "../../../ffi/constants.ts";
-import { closeFd, ERRNO, ioctlIfHwaddr, ioctlIfIndex, openSocket, sendTo, SyscallError } from "../../../ffi/index.ts";
+import { closeFd, ioctlIfHwaddr, ioctlIfIndex, openSocket, sendTo } from "../../../ffi/index.ts";
 import { sockaddrLl } from "../../../ffi/structs/index.ts";
+import { AdapterError, adapterCall, toAdapterError } from "../adapter-error.ts";
 import { type Announcement, KEEPALIVED_ANNOUNCE_DEFAULTS, type AnnounceOptions, type NeighbourAnnouncer } from "../neighbour-announcer.ts";
 import { ALL_NODES_MAC, BROADCAST_MAC, encodeGratuitousArp, encodeUnsolicitedNa, NA_FRAME_LENGTH } from "./neighbour-frames.ts";
 
@@ -50,7 +51,7 @@ class LinuxAnnouncement implements Announcement {
     const ifindex = ioctlIfIndex(fd, this.ifname);
     const { hatype, addr: mac } = ioctlIfHwaddr(fd, this.ifname);
     if (hatype !== C.ARPHRD_ETHER)
-      throw new SyscallError(`announce on ${this.ifname}`, ERRNO.EOPNOTSUPP, `link type ${hatype} is not Ethernet`);
+      throw AdapterError.refused(`announce on ${this.ifname}`, "EOPNOTSUPP", `link type ${hatype} is not Ethernet`);
     const router = this.addresses.some((a) => a.length === 16) && ipv6Forwarding(this.ifname);
     const arpDestination = new Uint8Array(sockaddrLl.SIZE);
     sockaddrLl.encode(arpDestination, { protocol: C.ETH_P_ARP, ifindex, hatype: C.ARPHRD_ETHER, addr: BROADCAST_MAC });
@@ -65,16 +66,20 @@ class LinuxAnnouncement implements Announcement {
   }
 
   async send(options: AnnounceOptions = KEEPALIVED_ANNOUNCE_DEFAULTS): Promise<number> {
-    this.built ??= this.build();
-    const { frames, destinations } = this.built;
-    const fd = this.socket();
     let sent = 0;
-    for (let round = 0; round < options.repeat; round++) {
-      for (let i = 0; i < frames.length; i++) {
-        if (sent > 0 && options.intervalMs > 0) await Bun.sleep(options.intervalMs);
-        sendTo(fd, frames[i]!, frames[i]!.length, destinations[i]!);
-        sent++;
+    try {
+      this.built ??= this.build();
+      const { frames, destinations } = this.built;
+      const fd = this.socket();
+      for (let round = 0; round < options.repeat; round++) {
+        for (let i = 0; i < frames.length; i++) {
+          if (sent > 0 && options.intervalMs > 0) await Bun.sleep(options.intervalMs);
+          sendTo(fd, frames[i]!, frames[i]!.length, destinations[i]!);
+          sent++;
+        }
       }
+    } catch (error) {
+      throw toAdapterError(`announce on ${this.ifname} (after ${sent} frames)`, error);
     }
     return sent;
   }
@@ -96,8 +101,9 @@ class LinuxNeighbourAnnouncer implements NeighbourAnnouncer {
   }
 
   close(): void {
-    if (this.fd >= 0) closeFd(this.fd);
+    const fd = this.fd;
     this.fd = -1;
+    if (fd >= 0) adapterCall("close the announcer's packet socket", () => closeFd(fd));
   }
 }
 

@@ -1,10 +1,11 @@
 // Splitting a stream chunk into the IP datagrams it holds (a chunk from Bun.file(fd).stream() may carry several)
 // and filling the reused ReceivedPacket of each. Pure: no I/O, no allocation per datagram.
+import { IPPROTO_VRRP } from "../../vrrp/constants.ts";
 import type { ReceivedPacket } from "../vrrp-transport.ts";
 
-const IPV4_MIN_HEADER = 20;
-const IPV6_HEADER = 40;
-const IPPROTO_VRRP = 112;
+const IPV4_MIN_HEADER_LENGTH = 20;
+/** The fixed IPv6 header (RFC 8200 §3); extension headers would follow it, VRRP packets carry none. */
+export const IPV6_HEADER_LENGTH = 40;
 
 /** subarray() would allocate a view per packet; a plain loop does not. */
 function copyBytes(to: Uint8Array, from: Uint8Array, at: number, n: number): void {
@@ -27,13 +28,13 @@ export function forEachIpv4Datagram(
 ): void {
   let at = 0;
   while (at < chunk.length) {
-    if (chunk.length - at < IPV4_MIN_HEADER || chunk[at]! >> 4 !== 4) {
+    if (chunk.length - at < IPV4_MIN_HEADER_LENGTH || chunk[at]! >> 4 !== 4) {
       counters.malformed++;
       return;
     }
     const ihl = (chunk[at]! & 0x0f) * 4;
     const total = (chunk[at + 2]! << 8) | chunk[at + 3]!;
-    if (ihl < IPV4_MIN_HEADER || total < ihl || at + total > chunk.length) {
+    if (ihl < IPV4_MIN_HEADER_LENGTH || total < ihl || at + total > chunk.length) {
       counters.malformed++;
       return;
     }
@@ -64,12 +65,12 @@ export function forEachIpv6Packet(
 ): void {
   let at = 0;
   while (at < chunk.length) {
-    if (chunk.length - at < IPV6_HEADER || chunk[at]! >> 4 !== 6) {
+    if (chunk.length - at < IPV6_HEADER_LENGTH || chunk[at]! >> 4 !== 6) {
       counters.malformed++;
       return;
     }
     const payload = (chunk[at + 4]! << 8) | chunk[at + 5]!;
-    if (at + IPV6_HEADER + payload > chunk.length) {
+    if (at + IPV6_HEADER_LENGTH + payload > chunk.length) {
       counters.malformed++;
       return;
     }
@@ -78,12 +79,12 @@ export function forEachIpv6Packet(
       copyBytes(out.src, chunk, at + 8, 16);
       copyBytes(out.dst, chunk, at + 24, 16);
       out.packet = chunk;
-      out.offset = at + IPV6_HEADER;
+      out.offset = at + IPV6_HEADER_LENGTH;
       out.length = payload;
       handle(out);
     } else {
       counters.malformed++;
     }
-    at += IPV6_HEADER + payload;
+    at += IPV6_HEADER_LENGTH + payload;
   }
 }

@@ -1,16 +1,15 @@
 // The Ethernet frames that announce a VIP, byte for byte as keepalived 2.2.7 sends them (checked against its
 // captures in test/netns): no Ethernet padding, IPv6 traffic class and flow label 0. Pure; no allocation.
+import { ARPHRD_ETHER, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, IPPROTO_ICMPV6 } from "../../../ffi/constants.ts";
 import { addWords, finishChecksum, pseudoHeaderSumV6 } from "../../vrrp/checksum.ts";
+import { IPV6_HEADER_LENGTH } from "./ip-datagrams.ts";
 
 export const ETH_HEADER_LENGTH = 14;
 export const GARP_FRAME_LENGTH = ETH_HEADER_LENGTH + 28;
 /** IPv6 header + NA (24) + target link-layer address option (8). */
-export const NA_FRAME_LENGTH = ETH_HEADER_LENGTH + 40 + 32;
+export const NA_FRAME_LENGTH = ETH_HEADER_LENGTH + IPV6_HEADER_LENGTH + 32;
 
-const ETHERTYPE_ARP = 0x0806;
-const ETHERTYPE_IPV6 = 0x86dd;
 const ARPOP_REQUEST = 1;
-const IPPROTO_ICMPV6 = 58;
 const ND_NEIGHBOR_ADVERT = 136;
 const ND_NA_FLAG_ROUTER = 0x80;
 const ND_NA_FLAG_OVERRIDE = 0x20;
@@ -40,10 +39,10 @@ function ethernet(out: Uint8Array, dst: Uint8Array, src: Uint8Array, type: numbe
  */
 export function encodeGratuitousArp(out: Uint8Array, mac: Uint8Array, vip: Uint8Array): number {
   if (mac.length !== 6 || vip.length !== 4) throw new RangeError("GARP needs a 6-byte MAC and an IPv4 address");
-  ethernet(out, BROADCAST_MAC, mac, ETHERTYPE_ARP);
+  ethernet(out, BROADCAST_MAC, mac, ETH_P_ARP);
   const a = ETH_HEADER_LENGTH;
-  put16(out, a, 1); // ARPHRD_ETHER
-  put16(out, a + 2, 0x0800);
+  put16(out, a, ARPHRD_ETHER);
+  put16(out, a + 2, ETH_P_IP);
   out[a + 4] = 6;
   out[a + 5] = 4;
   put16(out, a + 6, ARPOP_REQUEST);
@@ -60,7 +59,7 @@ export function encodeGratuitousArp(out: Uint8Array, mac: Uint8Array, vip: Uint8
  */
 export function encodeUnsolicitedNa(out: Uint8Array, mac: Uint8Array, vip: Uint8Array, router: boolean): number {
   if (mac.length !== 6 || vip.length !== 16) throw new RangeError("NA needs a 6-byte MAC and an IPv6 address");
-  ethernet(out, ALL_NODES_MAC, mac, ETHERTYPE_IPV6);
+  ethernet(out, ALL_NODES_MAC, mac, ETH_P_IPV6);
   const ip = ETH_HEADER_LENGTH;
   out.fill(0, ip, NA_FRAME_LENGTH);
   out[ip] = 0x60; // version 6, traffic class 0, flow label 0
@@ -69,7 +68,7 @@ export function encodeUnsolicitedNa(out: Uint8Array, mac: Uint8Array, vip: Uint8
   out[ip + 7] = ND_HOP_LIMIT;
   out.set(vip, ip + 8);
   out.set(ALL_NODES, ip + 24);
-  const icmp = ip + 40;
+  const icmp = ip + IPV6_HEADER_LENGTH;
   out[icmp] = ND_NEIGHBOR_ADVERT;
   out[icmp + 4] = ND_NA_FLAG_OVERRIDE | (router ? ND_NA_FLAG_ROUTER : 0);
   out.set(vip, icmp + 8);

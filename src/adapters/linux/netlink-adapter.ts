@@ -5,8 +5,9 @@
 import * as C from "../../../ffi/constants.ts";
 import { bindSocket, closeFd, openSocket, stableBuffer } from "../../../ffi/index.ts";
 import { RtnlSocket } from "../../../ffi/netlink.ts";
-import { ifaddrmsg, ifinfomsg, nlmsghdr, sockaddrNl } from "../../../ffi/structs/index.ts";
-import type { IpFamily } from "../../vrrp/ip-address.ts";
+import { nlmsghdr, sockaddrNl } from "../../../ffi/structs/index.ts";
+import { formatIp, type IpFamily } from "../../vrrp/ip-address.ts";
+import { adapterCall, toAdapterError } from "../adapter-error.ts";
 import type {
   AddressEntry,
   AddressManager,
@@ -19,7 +20,7 @@ import type {
   RuleSpec,
 } from "../address-manager.ts";
 import { FdStream } from "./fd-stream.ts";
-import { decodeAddress, decodeLink, encodeAddress, encodeRoute, encodeRule } from "./rtnl-messages.ts";
+import { decodeAddress, decodeLink, dumpAddresses, dumpLinks, encodeAddress, encodeRoute, encodeRule } from "./rtnl-messages.ts";
 import { setReceiveBuffer } from "./vrrp-socket.ts";
 
 /**
@@ -28,80 +29,89 @@ import { setReceiveBuffer } from "./vrrp-socket.ts";
  */
 export const NETLINK_RCVBUF_BYTES = 4 << 20;
 
-function dumpLinks(sock: RtnlSocket): Link[] {
-  const out: Link[] = [];
-  const at = sock.begin(C.RTM_GETLINK, 0);
-  sock.tx.fill(0, at, at + ifinfomsg.SIZE);
-  sock.dump(at + ifinfomsg.SIZE, (type, b, payloadAt, end) => {
-    if (type !== C.RTM_NEWLINK) return;
-    const link = decodeLink(b, payloadAt, end);
-    if (link) out.push(link);
-  });
-  return out;
-}
-
-function dumpAddresses(sock: RtnlSocket, family: IpFamily, ifindex = 0): AddressEntry[] {
-  const out: AddressEntry[] = [];
-  const at = sock.begin(C.RTM_GETADDR, 0);
-  ifaddrmsg.encode(sock.tx, { family: family === 4 ? C.AF_INET : C.AF_INET6, prefixlen: 0, flags: 0, scope: 0, index: ifindex }, at);
-  sock.dump(at + ifaddrmsg.SIZE, (type, b, payloadAt, end) => {
-    if (type !== C.RTM_NEWADDR) return;
-    const a = decodeAddress(b, payloadAt, end);
-    if (a && (ifindex === 0 || a.ifindex === ifindex)) out.push(a);
-  });
-  return out;
+/** A dump on a socket of its own (the link monitor has no command socket). */
+function dumpLinksOnce(): Link[] {
+  const sock = RtnlSocket.open();
+  try {
+    return dumpLinks(sock);
+  } finally {
+    sock.close();
+  }
 }
 
 export class LinuxAddressManager implements AddressManager {
   private constructor(private readonly sock: RtnlSocket) {}
 
   static open(): LinuxAddressManager {
-    const sock = RtnlSocket.open();
-    try {
-      setReceiveBuffer(sock.fd, NETLINK_RCVBUF_BYTES);
-    } catch (e) {
-      sock.close();
-      throw e;
-    }
-    return new LinuxAddressManager(sock);
+    return adapterCall("open the rtnetlink command socket", () => {
+      const sock = RtnlSocket.open();
+      try {
+        setReceiveBuffer(sock.fd, NETLINK_RCVBUF_BYTES);
+      } catch (e) {
+        sock.close();
+        throw e;
+      }
+      return new LinuxAddressManager(sock);
+    });
   }
 
   links(): Link[] {
-    return dumpLinks(this.sock);
+    return adapterCall("list links", () => dumpLinks(this.sock));
   }
 
   addresses(family: IpFamily, ifindex?: number): AddressEntry[] {
-    return dumpAddresses(this.sock, family, ifindex ?? 0);
+    return adapterCall(`list IPv${family} addresses`, () => dumpAddresses(this.sock, family, ifindex ?? 0));
   }
 
   /** EEXIST when the address is already there: the caller decides whether that is fine. */
   addAddress(spec: AddressSpec): void {
-    this.sock.exec(encodeAddress(this.sock, C.RTM_NEWADDR, C.NLM_F_CREATE | C.NLM_F_EXCL, spec));
+    this.request(encodeAddress(this.sock, C.RTM_NEWADDR, C.NLM_F_CREATE | C.NLM_F_EXCL, spec), "add address", spec);
   }
 
   deleteAddress(spec: AddressSpec): void {
-    this.sock.exec(encodeAddress(this.sock, C.RTM_DELADDR, 0, spec));
+    this.request(encodeAddress(this.sock, C.RTM_DELADDR, 0, spec), "delete address", spec);
   }
 
   addRoute(route: RouteSpec): void {
-    this.sock.exec(encodeRoute(this.sock, C.RTM_NEWROUTE, C.NLM_F_CREATE | C.NLM_F_EXCL, route));
+    this.request(encodeRoute(this.sock, C.RTM_NEWROUTE, C.NLM_F_CREATE | C.NLM_F_EXCL, route), "add route", route);
   }
 
   deleteRoute(route: RouteSpec): void {
-    this.sock.exec(encodeRoute(this.sock, C.RTM_DELROUTE, 0, route));
+    this.request(encodeRoute(this.sock, C.RTM_DELROUTE, 0, route), "delete route", route);
   }
 
   addRule(rule: RuleSpec): void {
-    this.sock.exec(encodeRule(this.sock, C.RTM_NEWRULE, C.NLM_F_CREATE | C.NLM_F_EXCL, rule));
+    this.request(encodeRule(this.sock, C.RTM_NEWRULE, C.NLM_F_CREATE | C.NLM_F_EXCL, rule), "add rule", rule);
   }
 
   deleteRule(rule: RuleSpec): void {
-    this.sock.exec(encodeRule(this.sock, C.RTM_DELRULE, 0, rule));
+    this.request(encodeRule(this.sock, C.RTM_DELRULE, 0, rule), "delete rule", rule);
   }
 
   close(): void {
-    this.sock.close();
+    adapterCall("close the rtnetlink command socket", () => this.sock.close());
   }
+
+  /** Sends the request encoded in the socket's buffer; the subject is formatted only when the kernel refuses. */
+  private request(end: number, verb: string, subject: AddressSpec | RouteSpec | RuleSpec): void {
+    try {
+      this.sock.exec(end);
+    } catch (error) {
+      throw toAdapterError(`${verb} ${describeSubject(subject)}`, error);
+    }
+  }
+}
+
+/** An address, route or rule as a log line names it. */
+function describeSubject(subject: AddressSpec | RouteSpec | RuleSpec): string {
+  if ("address" in subject) return `${formatIp(subject.address)}/${subject.prefixlen} on ifindex ${subject.ifindex}`;
+  if ("dst" in subject) {
+    const via = subject.via ? ` via ${formatIp(subject.via)}` : "";
+    return `${formatIp(subject.dst)}/${subject.prefixlen}${via} table ${subject.table ?? C.RT_TABLE_MAIN}`;
+  }
+  const from = subject.from ? ` from ${formatIp(subject.from.address)}/${subject.from.prefixlen}` : "";
+  const to = subject.to ? ` to ${formatIp(subject.to.address)}/${subject.to.prefixlen}` : "";
+  return `${from}${to} lookup table ${subject.table}`.trimStart();
 }
 
 export interface LinkMonitorOptions {
@@ -139,15 +149,10 @@ class LinuxLinkMonitor implements LinkMonitor {
     private readonly onEvent: LinkEventHandler,
     private readonly rcvbufBytes: number,
   ) {
-    this.fd = openEventSocket(rcvbufBytes);
+    this.fd = adapterCall("open the link monitor's event socket", () => openEventSocket(rcvbufBytes));
     // Subscribed first, then dumped: a link that changes in between is reported as "changed", never missed.
     try {
-      const sock = RtnlSocket.open();
-      try {
-        for (const l of dumpLinks(sock)) this.names.set(l.ifindex, l.name);
-      } finally {
-        sock.close();
-      }
+      for (const l of adapterCall("list links", dumpLinksOnce)) this.names.set(l.ifindex, l.name);
     } catch (e) {
       closeFd(this.fd);
       throw e;
@@ -208,27 +213,28 @@ class LinuxLinkMonitor implements LinkMonitor {
   private async resync(): Promise<void> {
     if (this.closed) return;
     await this.stream.cancel();
-    closeFd(this.fd);
-    this.fd = openEventSocket(this.rcvbufBytes);
-    this.stream = this.listen();
-    this.resyncs++;
-    const sock = RtnlSocket.open();
-    try {
-      const links = dumpLinks(sock);
-      this.names.clear();
-      for (const l of links) this.names.set(l.ifindex, l.name);
-      const addresses = [...dumpAddresses(sock, 4), ...dumpAddresses(sock, 6)];
-      this.onEvent({ type: "resync", links, addresses });
-    } finally {
-      sock.close();
-    }
+    const { links, addresses } = adapterCall("resynchronise the link monitor after lost events", () => {
+      closeFd(this.fd);
+      this.fd = openEventSocket(this.rcvbufBytes);
+      this.stream = this.listen();
+      this.resyncs++;
+      const sock = RtnlSocket.open();
+      try {
+        return { links: dumpLinks(sock), addresses: [...dumpAddresses(sock, 4), ...dumpAddresses(sock, 6)] };
+      } finally {
+        sock.close();
+      }
+    });
+    this.names.clear();
+    for (const l of links) this.names.set(l.ifindex, l.name);
+    this.onEvent({ type: "resync", links, addresses });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.stream.cancel();
-    closeFd(this.fd);
+    adapterCall("close the link monitor's event socket", () => closeFd(this.fd));
   }
 }
 

@@ -1,10 +1,12 @@
-// rtnetlink message bodies for the address manager and the link monitor: decoders for RTM_NEWLINK / RTM_*ADDR
-// (shared by dumps and events; they return null on malformed input, never throw) and encoders for the address,
-// route and rule requests keepalived's virtual_ipaddress / virtual_routes / virtual_rules need.
+// The one rtnetlink codec: what goes inside the messages the adapters exchange with the kernel. Decoders for
+// RTM_NEWLINK / RTM_*ADDR (shared by dumps and events; they return null on malformed input, never throw), the link
+// and address dumps, and encoders for the address, route and rule requests keepalived's virtual_ipaddress /
+// virtual_routes / virtual_rules need. ffi/netlink.ts is only the socket that carries them (framing, acks, errors).
 import * as C from "../../../ffi/constants.ts";
 import type { RtnlSocket } from "../../../ffi/netlink.ts";
 import { getU32 } from "../../../ffi/structs/bytes.ts";
 import { fibRuleHdr, ifaddrmsg, ifinfomsg, rtattr, rtmsg } from "../../../ffi/structs/index.ts";
+import type { IpFamily } from "../../vrrp/ip-address.ts";
 import type { AddressEntry, AddressSpec, Link, RouteSpec, RuleSpec } from "../address-manager.ts";
 
 const cursor = new rtattr.Cursor();
@@ -56,6 +58,32 @@ export function decodeAddress(b: Uint8Array, payloadAt: number, end: number): Ad
     label,
     flags,
   };
+}
+
+/** RTM_GETLINK dump: every link of the socket's namespace. Malformed entries are skipped, not thrown on. */
+export function dumpLinks(sock: RtnlSocket): Link[] {
+  const out: Link[] = [];
+  const at = sock.begin(C.RTM_GETLINK, 0);
+  sock.tx.fill(0, at, at + ifinfomsg.SIZE);
+  sock.dump(at + ifinfomsg.SIZE, (type, b, payloadAt, end) => {
+    if (type !== C.RTM_NEWLINK) return;
+    const link = decodeLink(b, payloadAt, end);
+    if (link) out.push(link);
+  });
+  return out;
+}
+
+/** RTM_GETADDR dump of one family, optionally one interface (strict checking filters it in the kernel). */
+export function dumpAddresses(sock: RtnlSocket, family: IpFamily, ifindex = 0): AddressEntry[] {
+  const out: AddressEntry[] = [];
+  const at = sock.begin(C.RTM_GETADDR, 0);
+  ifaddrmsg.encode(sock.tx, { family: family === 4 ? C.AF_INET : C.AF_INET6, prefixlen: 0, flags: 0, scope: 0, index: ifindex }, at);
+  sock.dump(at + ifaddrmsg.SIZE, (type, b, payloadAt, end) => {
+    if (type !== C.RTM_NEWADDR) return;
+    const a = decodeAddress(b, payloadAt, end);
+    if (a && (ifindex === 0 || a.ifindex === ifindex)) out.push(a);
+  });
+  return out;
 }
 
 function familyOf(address: Uint8Array): number {

@@ -4,6 +4,7 @@
 // /proc/self/exe itself is the fallback when that path is gone (the binary replaced while running).
 import { readFileSync, readlinkSync } from "node:fs";
 import { execve } from "../../../ffi/index.ts";
+import { toAdapterError } from "../adapter-error.ts";
 
 /** /proc/PID/cmdline's text: the arguments, each ended by a NUL. */
 export function splitCmdline(raw: string): string[] {
@@ -28,5 +29,6 @@ export function restartSelf(env: Readonly<Record<string, string>>): Error {
     // Keep /proc/self/exe.
   }
   const error = execve(program, argv, env);
-  return program === "/proc/self/exe" ? error : execve("/proc/self/exe", argv, env);
+  const last = program === "/proc/self/exe" ? error : execve("/proc/self/exe", argv, env);
+  return toAdapterError("restart in place", last);
 }

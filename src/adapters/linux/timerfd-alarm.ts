@@ -2,10 +2,11 @@
 // deadline keeps its fraction of a millisecond and gets none of a timed epoll wait's slack.
 import { armTimerFd, closeFd, disarmTimerFd, openTimerFd } from "../../../ffi/index.ts";
 import type { Alarm, AlarmFactory } from "../../clock/alarm.ts";
+import { adapterCall, toAdapterError } from "../adapter-error.ts";
 import { FdStream } from "./fd-stream.ts";
 
 class TimerFdAlarm implements Alarm {
-  private readonly fd = openTimerFd();
+  private readonly fd = adapterCall("open the scheduler's timerfd", openTimerFd);
   private readonly stream: FdStream;
   private closed = false;
 
@@ -23,11 +24,20 @@ class TimerFdAlarm implements Alarm {
 
   set(waitMs: number): void {
     if (this.closed) return;
-    armTimerFd(this.fd, waitMs);
+    try {
+      armTimerFd(this.fd, waitMs);
+    } catch (error) {
+      throw toAdapterError(`arm the scheduler's timerfd for ${waitMs} ms`, error);
+    }
   }
 
   cancel(): void {
-    if (!this.closed) disarmTimerFd(this.fd);
+    if (this.closed) return;
+    try {
+      disarmTimerFd(this.fd);
+    } catch (error) {
+      throw toAdapterError("disarm the scheduler's timerfd", error);
+    }
   }
 
   async close(): Promise<void> {
@@ -35,7 +45,7 @@ class TimerFdAlarm implements Alarm {
     this.cancel();
     this.closed = true;
     await this.stream.cancel();
-    closeFd(this.fd);
+    adapterCall("close the scheduler's timerfd", () => closeFd(this.fd));
   }
 }
 

@@ -22,8 +22,9 @@ import {
   SyscallError,
 } from "../../../ffi/index.ts";
 import { cmsghdr, in6Pktinfo, inPktinfo, ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6, sockaddrLl } from "../../../ffi/structs/index.ts";
-import { VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6 } from "../../vrrp/constants.ts";
+import { IPPROTO_VRRP, VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6, VRRP_TTL } from "../../vrrp/constants.ts";
 import { formatIp, parseIp, type IpFamily } from "../../vrrp/ip-address.ts";
+import { AdapterError, adapterCall, toAdapterError } from "../adapter-error.ts";
 import type {
   PacketHandler,
   ReceivedPacket,
@@ -37,8 +38,6 @@ import { FdStream } from "./fd-stream.ts";
 import { defaultSourceAddress } from "./interface-address.ts";
 import { forEachIpv4Datagram, forEachIpv6Packet } from "./ip-datagrams.ts";
 
-/** RFC 5798 §5.1.1.3 / §5.1.2.3: sent with TTL / hop limit 255 so receivers can tell the advert stayed on-link. */
-export const VRRP_SEND_TTL = 255;
 /** DSCP CS6 (network control), as keepalived sends (seen in its captures: TOS 0xc0). */
 export const VRRP_TOS = 0xc0;
 /** Default receive buffer: ≥ 1 MiB so a burst from hundreds of instances is not dropped (ARCHITECTURE §2). */
@@ -59,6 +58,10 @@ export function setReceiveBuffer(fd: number, bytes: number): void {
   }
 }
 
+function openingOf(options: VrrpTransportOptions): string {
+  return `open IPv${options.family} vrrp socket on ${options.ifname}`;
+}
+
 function sourceFor(ifindex: number, options: VrrpTransportOptions): Uint8Array {
   const length = options.family === 4 ? 4 : 16;
   if (options.source) {
@@ -68,7 +71,7 @@ function sourceFor(ifindex: number, options: VrrpTransportOptions): Uint8Array {
   const found = defaultSourceAddress(ifindex, options.family);
   if (!found) {
     const what = options.family === 4 ? "IPv4 address" : "IPv6 link-local address";
-    throw new SyscallError(`vrrp socket on ${options.ifname}`, ERRNO.EADDRNOTAVAIL, `no ${what} to send from`);
+    throw AdapterError.refused(openingOf(options), "EADDRNOTAVAIL", `no ${what} to send from`);
   }
   return found;
 }
@@ -80,6 +83,8 @@ abstract class VrrpSocketBase implements VrrpTransport {
   protected readonly received: ReceivedPacket;
   protected stream: FdStream | null = null;
   private closed = false;
+  /** Named once: a failed send must not cost a string on the sending path. */
+  private readonly sending: string;
 
   constructor(
     readonly family: IpFamily,
@@ -89,6 +94,7 @@ abstract class VrrpSocketBase implements VrrpTransport {
     protected readonly sendFd: number,
     protected readonly onPacket: PacketHandler,
   ) {
+    this.sending = `send vrrp advert on ${ifname}`;
     const n = family === 4 ? 4 : 16;
     this.received = {
       family,
@@ -106,7 +112,7 @@ abstract class VrrpSocketBase implements VrrpTransport {
   protected abstract receiveFds(): number[];
 
   send(packet: Uint8Array, length: number, dst: Uint8Array): void {
-    if (this.closed) throw new SyscallError("vrrp send", ERRNO.EBADF, "transport closed");
+    if (this.closed) throw AdapterError.refused(this.sending, "EBADF", "transport closed");
     if (length > this.msg.data.length || length > packet.length) throw new RangeError(`advert of ${length} bytes`);
     const data = this.msg.data;
     for (let i = 0; i < length; i++) data[i] = packet[i]!; // subarray() would allocate per send
@@ -115,7 +121,7 @@ abstract class VrrpSocketBase implements VrrpTransport {
       this.stats.sent++;
     } catch (e) {
       this.stats.sendErrors++;
-      throw e;
+      throw toAdapterError(this.sending, e);
     }
   }
 
@@ -130,7 +136,9 @@ abstract class VrrpSocketBase implements VrrpTransport {
     await this.stream?.cancel();
     this.stream = null;
     const fds = new Set([this.sendFd, ...this.receiveFds()]);
-    for (const fd of fds) closeFd(fd);
+    adapterCall(`close vrrp socket on ${this.ifname}`, () => {
+      for (const fd of fds) closeFd(fd);
+    });
   }
 }
 
@@ -164,7 +172,7 @@ class Ipv4VrrpSocket extends VrrpSocketBase {
     const ifindex = ifNameToIndex(options.ifname);
     const source = sourceFor(ifindex, options);
     const group = options.group ?? GROUP_V4;
-    const fd = openSocket(C.AF_INET, C.SOCK_RAW | C.SOCK_CLOEXEC, C.IPPROTO_VRRP);
+    const fd = openSocket(C.AF_INET, C.SOCK_RAW | C.SOCK_CLOEXEC, IPPROTO_VRRP);
     try {
       bindDevice(fd, options.ifname);
       setReceiveBuffer(fd, options.rcvbufBytes ?? DEFAULT_RCVBUF_BYTES);
@@ -175,9 +183,9 @@ class Ipv4VrrpSocket extends VrrpSocketBase {
       setsockoptBytes(fd, C.SOL_IP, C.IP_ADD_MEMBERSHIP, mreq);
       ipMreqn.encode(mreq, new Uint8Array(4), ifindex);
       setsockoptBytes(fd, C.SOL_IP, C.IP_MULTICAST_IF, mreq);
-      setsockoptInt(fd, C.SOL_IP, C.IP_MULTICAST_TTL, VRRP_SEND_TTL);
+      setsockoptInt(fd, C.SOL_IP, C.IP_MULTICAST_TTL, VRRP_TTL);
       setsockoptInt(fd, C.SOL_IP, C.IP_MULTICAST_LOOP, 0);
-      setsockoptInt(fd, C.SOL_IP, C.IP_TTL, VRRP_SEND_TTL);
+      setsockoptInt(fd, C.SOL_IP, C.IP_TTL, VRRP_TTL);
       setsockoptInt(fd, C.SOL_IP, C.IP_TOS, VRRP_TOS);
       // keepalived's adverts leave DF clear.
       setsockoptInt(fd, C.SOL_IP, C.IP_MTU_DISCOVER, C.IP_PMTUDISC_DONT);
@@ -225,7 +233,7 @@ class Ipv6VrrpSocket extends VrrpSocketBase {
     const ifindex = ifNameToIndex(options.ifname);
     const source = sourceFor(ifindex, options);
     const group = options.group ?? GROUP_V6;
-    const sendFd = openSocket(C.AF_INET6, C.SOCK_RAW | C.SOCK_CLOEXEC, C.IPPROTO_VRRP);
+    const sendFd = openSocket(C.AF_INET6, C.SOCK_RAW | C.SOCK_CLOEXEC, IPPROTO_VRRP);
     let packetFd = -1;
     try {
       // The raw socket would queue every incoming VRRP packet that nobody reads: it gets a drop-all filter.
@@ -233,8 +241,8 @@ class Ipv6VrrpSocket extends VrrpSocketBase {
       bindDevice(sendFd, options.ifname);
       setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_CHECKSUM, 6);
       setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_MULTICAST_IF, ifindex);
-      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_MULTICAST_HOPS, VRRP_SEND_TTL);
-      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_UNICAST_HOPS, VRRP_SEND_TTL);
+      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_MULTICAST_HOPS, VRRP_TTL);
+      setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_UNICAST_HOPS, VRRP_TTL);
       setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_MULTICAST_LOOP, 0);
       setsockoptInt(sendFd, C.SOL_IPV6, C.IPV6_TCLASS, VRRP_TOS);
       // Joining makes the NIC accept the group's MAC (33:33:00:00:00:12) and MLD-snooping switches forward it.
@@ -261,6 +269,8 @@ class Ipv6VrrpSocket extends VrrpSocketBase {
 /** Opens VRRP transports on Linux interfaces of the current network namespace. */
 export const linuxVrrpTransports: VrrpTransportFactory = {
   open(options: VrrpTransportOptions, onPacket: PacketHandler): VrrpTransport {
-    return options.family === 4 ? Ipv4VrrpSocket.open(options, onPacket) : Ipv6VrrpSocket.open(options, onPacket);
+    return adapterCall(openingOf(options), () =>
+      options.family === 4 ? Ipv4VrrpSocket.open(options, onPacket) : Ipv6VrrpSocket.open(options, onPacket),
+    );
   },
 };

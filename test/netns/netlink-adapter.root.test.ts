@@ -58,7 +58,13 @@ describe("commands", () => {
     expect(v6).toMatchObject({ prefixlen: 64 });
     expect(v6.nodad).toBe(true);
     expect(ip("-6", "addr", "show", "dev", "eth0")).not.toContain("tentative");
-    await expect(agent.call("addr-add", { ifindex: eth0, prefix: "192.0.2.100/24" })).rejects.toThrow(/EEXIST/);
+    // An AdapterError: what was asked, the request the kernel refused, the errno's name and the kernel's own reason.
+    await expect(agent.call("addr-add", { ifindex: eth0, prefix: "192.0.2.100/24" })).rejects.toMatchObject({
+      code: "EEXIST",
+      message: expect.stringMatching(
+        new RegExp(`add address 192\\.0\\.2\\.100/24 on ifindex ${eth0}: rtnetlink RTM_NEWADDR failed: EEXIST \\(errno 17\\): .*already`),
+      ),
+    });
     await agent.call("addr-del", { ifindex: eth0, prefix: "192.0.2.100/24" });
     await agent.call("addr-del", { ifindex: eth0, prefix: "203.0.113.5/32" });
     await agent.call("addr-del", { ifindex: eth0, prefix: "2001:db8::100/64" });

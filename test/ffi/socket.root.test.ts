@@ -4,11 +4,11 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import * as ffi from "../../ffi/index.ts";
+import { IPPROTO_VRRP } from "../../src/vrrp/constants.ts";
 import {
   AF_INET,
   AF_INET6,
   IPPROTO_UDP,
-  IPPROTO_VRRP,
   SOCK_CLOEXEC,
   SOCK_DGRAM,
   SOCK_NONBLOCK,

@@ -1,6 +1,7 @@
 // The lab harness itself: it builds what the other netns tests rely on and leaves nothing behind.
 import { afterAll, expect, test } from "bun:test";
-import { Lab, namespacesWithPrefix } from "./harness.ts";
+import { namespacesWithPrefix } from "../../src/lab/netns-lab.ts";
+import { Lab } from "./harness.ts";
 
 const labs: Lab[] = [];
 afterAll(async () => {

@@ -3,11 +3,12 @@
 // Needs root, iproute2, tcpdump and ping; fails loudly without them (never skips).
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { namespacesWithPrefix } from "../../src/lab/namespaces.ts";
+import { namespacesWithPrefix } from "../../src/lab/netns-lab.ts";
 import { labPrefix } from "../../src/lab/plan.ts";
+import { identifyProcess, isRunning, type ProcessIdentity } from "../../src/lab/process-identity.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "vipd-lab-test-"));
@@ -65,10 +66,12 @@ test("SIGINT in the middle: the lab stops its processes, removes its namespaces 
   expect(stdout).toContain("\n1. hard failure");
   const namespaces = namespacesWithPrefix(`${prefix}-`);
   expect(namespaces.length).toBe(5); // bridge, three routers, client
-  const pids = namespaces.flatMap((ns) =>
-    Bun.spawnSync(["ip", "netns", "pids", ns]).stdout.toString().split("\n").filter(Boolean).map(Number),
-  );
-  expect(pids.length).toBeGreaterThanOrEqual(5); // three daemons, tcpdump, ping
+  // Identified now (PID and start time): after the run, a reused PID must not count as a survivor.
+  const processes = namespaces
+    .flatMap((ns) => Bun.spawnSync(["ip", "netns", "pids", ns]).stdout.toString().split("\n").filter(Boolean).map(Number))
+    .map(identifyProcess)
+    .filter((id): id is ProcessIdentity => id !== null);
+  expect(processes.length).toBeGreaterThanOrEqual(5); // three daemons, tcpdump, ping
   proc.kill("SIGINT");
   const exited = await Promise.race([proc.exited, Bun.sleep(15_000).then(() => "timeout" as const)]);
   if (exited === "timeout") proc.kill("SIGKILL");
@@ -76,7 +79,7 @@ test("SIGINT in the middle: the lab stops its processes, removes its namespaces 
   expect(exited).toBe(130);
   expect(await new Response(proc.stderr).text()).toContain("SIGINT: stopping the lab's processes and removing its namespaces");
   expect(leftovers(proc.pid)).toEqual([]);
-  expect(pids.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
+  expect(processes.filter(isRunning)).toEqual([]);
 }, 30_000);
 
 test("not root: one clear sentence, exit 1, nothing created", () => {

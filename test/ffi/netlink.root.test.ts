@@ -1,9 +1,11 @@
-// The rtnetlink command socket (ffi/netlink.ts) against the real kernel. Writes happen only inside a namespace this
+// The rtnetlink command socket (ffi/netlink.ts) against the real kernel, carrying the adapters' codec's messages
+// (src/adapters/linux/rtnl-messages.ts). Writes happen only inside a namespace this
 // test creates (per-run name, deleted in afterAll); in the current namespace it only reads (dumps).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { AF_INET } from "../../ffi/constants.ts";
-import { dumpAddresses, dumpLinks, RtnlSocket } from "../../ffi/netlink.ts";
+import { RtnlSocket } from "../../ffi/netlink.ts";
+import { dumpAddresses, dumpLinks } from "../../src/adapters/linux/rtnl-messages.ts";
+import { formatIp } from "../../src/vrrp/ip-address.ts";
 
 const NS = `vf${process.pid}-nl`;
 const IFNAME = "vf0";
@@ -42,9 +44,9 @@ describe("in the current namespace (read-only)", () => {
       const links = dumpLinks(sock);
       Bun.gc(true);
       const lo = links.find((l) => l.name === "lo");
-      expect(lo?.index).toBe(1);
-      const addrs = dumpAddresses(sock, AF_INET, 1);
-      expect(addrs.map((a) => [...a.address].join("."))).toContain("127.0.0.1");
+      expect(lo?.ifindex).toBe(1);
+      const addrs = dumpAddresses(sock, 4, 1);
+      expect(addrs.map((a) => formatIp(a.address))).toContain("127.0.0.1");
       // Many requests on one socket: sequence numbers and buffers are reused correctly.
       for (let i = 0; i < 200; i++) {
         if (i % 50 === 0) Bun.gc(true);
