@@ -30,6 +30,7 @@ const lib = dlopen(LIBC_NAME, {
   execve: { args: ["ptr", "ptr", "ptr"], returns: "i32" },
   timerfd_create: { args: ["i32", "i32"], returns: "i32" },
   timerfd_settime: { args: ["i32", "i32", "ptr", "ptr"], returns: "i32" },
+  clock_gettime: { args: ["i32", "ptr"], returns: "i32" },
 });
 
 export const libc = lib.symbols;
