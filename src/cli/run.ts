@@ -4,7 +4,7 @@
 import { defineCommand } from "citty";
 import { linuxHostAdapters } from "../adapters/linux/host-adapters.ts";
 import { DaemonStartError, startDaemon } from "../daemon/daemon.ts";
-import { consolaLogs } from "../daemon/log.ts";
+import { LOG_FORMATS, streamLogs, underJournald, type LogFormat } from "../daemon/log.ts";
 import { DEFAULT_CONFIG } from "./check.ts";
 
 export const DEFAULT_SOCKET = "/run/vipd/vipd.sock";
@@ -15,13 +15,19 @@ export const run = defineCommand({
     config: { type: "string", alias: "c", description: "the configuration file", default: DEFAULT_CONFIG },
     socket: { type: "string", alias: "s", description: "the status socket", default: DEFAULT_SOCKET },
     verbose: { type: "boolean", alias: "v", description: "debug logging", default: false },
+    "log-format": {
+      type: "enum",
+      options: [...LOG_FORMATS],
+      description: "text lines, or one JSON object per line (time, level, scope, message)",
+      default: "text",
+    },
     "release-immediately": {
       type: "boolean",
       description: "on stop, release the VIPs at once as keepalived does (default: keep them until the new master speaks)",
     },
   },
   async run({ args }) {
-    const logs = consolaLogs({ verbose: args.verbose });
+    const logs = streamLogs({ verbose: args.verbose, format: args["log-format"] as LogFormat, journal: underJournald(process.env) });
     const log = logs("vipd");
     let daemon: Awaited<ReturnType<typeof startDaemon>>;
     try {
