@@ -1,38 +1,44 @@
-// `vipd run`: the daemon. SIGTERM/SIGINT stop it (a MASTER hands its VIPs over, or releases them at once with
+// `vipd run [FILE]`: the daemon. SIGTERM/SIGINT stop it (a MASTER hands its VIPs over, or releases them at once with
 // --release-immediately); exit 0 once everything is released.
 
-import { defineCommand } from "citty";
+import { type ArgsDef, defineCommand } from "citty";
 import { linuxHostAdapters } from "../adapters/linux/host-adapters.ts";
 import { DaemonStartError, startDaemon } from "../daemon/daemon.ts";
 import { LOG_FORMATS, streamLogs, underJournald, type LogFormat } from "../daemon/log.ts";
 import { DEFAULT_CONFIG } from "./check.ts";
+import { configFileOf, rejectUnknownArguments } from "./strict-args.ts";
 
 export const DEFAULT_SOCKET = "/run/vipd/vipd.sock";
 
+const runArgs = {
+  file: { type: "positional", description: "the configuration file (the same as --config)", required: false },
+  config: { type: "string", alias: "c", description: "the configuration file", default: DEFAULT_CONFIG },
+  socket: { type: "string", alias: "s", description: "the status socket", default: DEFAULT_SOCKET },
+  verbose: { type: "boolean", alias: "v", description: "debug logging", default: false },
+  "log-format": {
+    type: "enum",
+    options: [...LOG_FORMATS],
+    description: "text lines, or one JSON object per line (time, level, scope, message)",
+    default: "text",
+  },
+  "release-immediately": {
+    type: "boolean",
+    description: "on stop, release the VIPs at once as keepalived does (default: keep them until the new master speaks)",
+  },
+} satisfies ArgsDef;
+
 export const run = defineCommand({
   meta: { name: "run", description: "run the daemon" },
-  args: {
-    config: { type: "string", alias: "c", description: "the configuration file", default: DEFAULT_CONFIG },
-    socket: { type: "string", alias: "s", description: "the status socket", default: DEFAULT_SOCKET },
-    verbose: { type: "boolean", alias: "v", description: "debug logging", default: false },
-    "log-format": {
-      type: "enum",
-      options: [...LOG_FORMATS],
-      description: "text lines, or one JSON object per line (time, level, scope, message)",
-      default: "text",
-    },
-    "release-immediately": {
-      type: "boolean",
-      description: "on stop, release the VIPs at once as keepalived does (default: keep them until the new master speaks)",
-    },
-  },
-  async run({ args }) {
+  args: runArgs,
+  setup: rejectUnknownArguments,
+  async run({ args, rawArgs }) {
+    const configPath = configFileOf("run", args, rawArgs, runArgs);
     const logs = streamLogs({ verbose: args.verbose, format: args["log-format"] as LogFormat, journal: underJournald(process.env) });
     const log = logs("vipd");
     let daemon: Awaited<ReturnType<typeof startDaemon>>;
     try {
       daemon = await startDaemon(
-        { configPath: args.config, socketPath: args.socket, handover: args["release-immediately"] ? false : undefined },
+        { configPath, socketPath: args.socket, handover: args["release-immediately"] ? false : undefined },
         { adapters: linuxHostAdapters, logs },
       );
     } catch (error) {
@@ -52,7 +58,7 @@ export const run = defineCommand({
     process.on("uncaughtException", (error) => log.error(`internal error (continuing): ${error.stack ?? error}`));
     process.on("unhandledRejection", (reason) => log.error(`internal error (continuing): ${(reason as Error)?.stack ?? reason}`));
     process.on("SIGHUP", () => {
-      log.info(`SIGHUP received: reloading ${args.config}`);
+      log.info(`SIGHUP received: reloading ${configPath}`);
       running.reload();
     });
   },

@@ -59,8 +59,8 @@ test("the .deb declares no package conflict with keepalived, only the unit does"
 test("the tarball holds the same files as the package", () => {
   const inTar = sh(["tar", "-tzf", tarball])
     .stdout.split("\n")
-    .filter((l) => l !== "" && !l.endsWith("/"));
-  expect(inTar.map((p) => `/${p}`).sort()).toEqual([...FILES].sort());
+    .filter((l) => l !== "" && (!l.endsWith("/") || l === "etc/vipd/"));
+  expect(inTar.map((p) => `/${p}`).sort()).toEqual([...FILES, "/etc/vipd/"].sort());
 });
 
 test("dpkg -i installs it next to keepalived; man pages, --version and the unit check out; --purge leaves nothing", () => {
@@ -73,6 +73,7 @@ test("dpkg -i installs it next to keepalived; man pages, --version and the unit 
 
   const listed = sh(["dpkg", "-L", "vipd"]).stdout.split("\n");
   for (const file of FILES) expect(listed).toContain(file);
+  expect(listed).toContain("/etc/vipd");
 
   for (const page of ["/usr/share/man/man8/vipd.8.gz", "/usr/share/man/man5/vipd.toml.5.gz"]) {
     const man = sh(["man", "--warnings", "-l", page]);
@@ -97,5 +98,6 @@ test("dpkg -i installs it next to keepalived; man pages, --version and the unit 
   expect(installed("vipd")).toBe(false);
   expect(FILES.filter((f) => existsSync(f))).toEqual([]);
   expect(existsSync("/usr/share/doc/vipd")).toBe(false);
+  expect(existsSync("/etc/vipd")).toBe(configDirBefore);
   expect(installed("keepalived")).toBe(true);
 }, 40_000);
