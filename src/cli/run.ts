@@ -5,6 +5,9 @@ import { type ArgsDef, defineCommand } from "citty";
 import { linuxHostAdapters } from "../adapters/linux/host-adapters.ts";
 import { DaemonStartError, startDaemon } from "../daemon/daemon.ts";
 import { LOG_FORMATS, streamLogs, underJournald, type LogFormat } from "../daemon/log.ts";
+import { linuxNotifyHost } from "../adapters/linux/notify-socket.ts";
+import { realTimers } from "../clock/timers.ts";
+import { startWatchdog, SystemdNotifier, takeSystemdEnv, watchdogIntervalMs } from "../systemd/notify.ts";
 import { DEFAULT_CONFIG } from "./check.ts";
 import { configFileOf, rejectUnknownArguments } from "./strict-args.ts";
 
@@ -35,6 +38,9 @@ export const run = defineCommand({
     const configPath = configFileOf("run", args, rawArgs, runArgs);
     const logs = streamLogs({ verbose: args.verbose, format: args["log-format"] as LogFormat, journal: underJournald(process.env) });
     const log = logs("vipd");
+    // Read before anything starts a script: the variables are taken out of the environment scripts inherit.
+    const systemdEnv = takeSystemdEnv(process.env);
+    const systemd = SystemdNotifier.open(systemdEnv, linuxNotifyHost, logs("systemd"));
     let daemon: Awaited<ReturnType<typeof startDaemon>>;
     try {
       daemon = await startDaemon(
@@ -48,8 +54,15 @@ export const run = defineCommand({
       process.exit(1);
     }
     const running = daemon;
+    systemd.ready();
+    // The watchdog keeps pinging through a stop too: a handover may take longer than WatchdogSec.
+    const watchdogMs = watchdogIntervalMs(systemdEnv, process.pid, logs("systemd"));
+    if (watchdogMs !== null) startWatchdog(systemd, watchdogMs, realTimers);
+    let stopping = false;
     const shutdown = (signal: string) => {
       log.info(`${signal} received`);
+      stopping = true;
+      systemd.stopping();
       void running.stop().then(() => process.exit(0));
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
@@ -59,7 +72,11 @@ export const run = defineCommand({
     process.on("unhandledRejection", (reason) => log.error(`internal error (continuing): ${(reason as Error)?.stack ?? reason}`));
     process.on("SIGHUP", () => {
       log.info(`SIGHUP received: reloading ${configPath}`);
+      if (stopping) return void running.reload(); // refused while stopping; systemd already heard STOPPING=1
+      systemd.reloading();
       running.reload();
+      // Done either way: a file that does not load leaves the daemon running on the previous one.
+      systemd.ready();
     });
   },
 });

@@ -5,47 +5,15 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  AF_UNIX,
-  bindSocket,
-  closeFd,
-  monotonicMicroseconds,
-  openSocket,
-  POLLIN,
-  pollOne,
-  recvFrom,
-  SOCK_CLOEXEC,
-  SOCK_DGRAM,
-  SOCK_NONBLOCK,
-  sockaddrUn,
-} from "../../ffi/index.ts";
+import { monotonicMicroseconds } from "../../ffi/index.ts";
 import { linuxNotifyHost } from "../../src/adapters/linux/notify-socket.ts";
 import { realTimers, type Timers } from "../../src/clock/timers.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
+import { NotifyReceiver } from "./notify-receiver.ts";
 import { type NotifyHost, startWatchdog, SystemdNotifier, takeSystemdEnv, watchdogIntervalMs } from "../../src/systemd/notify.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "vipd-notify-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A bound datagram socket standing in for systemd. */
-class Receiver {
-  readonly fd = openSocket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  private readonly buf = new Uint8Array(4096);
-  constructor(readonly address: string) {
-    const encoded = sockaddrUn.encode(address);
-    if (!encoded.ok) throw new Error(encoded.reason);
-    bindSocket(this.fd, encoded.bytes);
-  }
-  /** The next datagram as text, waiting at most `timeoutMs`; null when none came. */
-  next(timeoutMs = 1000): string | null {
-    if ((pollOne(this.fd, POLLIN, timeoutMs) & POLLIN) === 0) return null;
-    const n = recvFrom(this.fd, this.buf);
-    return n === null ? null : new TextDecoder().decode(this.buf.subarray(0, n));
-  }
-  close(): void {
-    closeFd(this.fd);
-  }
-}
 
 const addresses = {
   path: () => join(dir, `notify-${Math.random().toString(36).slice(2)}.sock`),
@@ -55,7 +23,7 @@ const addresses = {
 for (const [form, address] of Object.entries(addresses)) {
   describe(`NOTIFY_SOCKET as ${form}`, () => {
     test("READY, RELOADING with MONOTONIC_USEC, STOPPING, STATUS and WATCHDOG arrive byte-exact", () => {
-      const receiver = new Receiver(address());
+      const receiver = new NotifyReceiver(address());
       const lines: string[] = [];
       const notifier = SystemdNotifier.open({ notifySocket: receiver.address }, linuxNotifyHost, memoryLogs(lines)("systemd"));
       try {
@@ -186,7 +154,7 @@ test("the watchdog pings at once, then every interval on the given timers, until
 });
 
 test("on a real socket and the real clock, WATCHDOG=1 comes every half of WATCHDOG_USEC", async () => {
-  const receiver = new Receiver(addresses.abstract());
+  const receiver = new NotifyReceiver(addresses.abstract());
   const notifier = SystemdNotifier.open({ notifySocket: receiver.address }, linuxNotifyHost, memoryLogs([])("systemd"));
   const interval = watchdogIntervalMs({ watchdogUsec: "200000", watchdogPid: String(process.pid) }, process.pid, memoryLogs([])("x"));
   expect(interval).toBe(100);
