@@ -48,7 +48,6 @@ function control(installedKiB: number): string {
     "Depends: libc6",
     "Section: net",
     "Priority: optional",
-    "Homepage: https://example.com/vipd",
     `Description: ${packageJson.description}`,
     " vipd moves virtual IP addresses between servers with VRRP (v2 and v3, IPv4 and IPv6), speaks the",
     " same protocol as keepalived and reads a TOML configuration; `vipd convert` turns a keepalived.conf",

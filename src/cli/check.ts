@@ -1,5 +1,5 @@
-// `vipd check [FILE]` (or --config FILE): validates a configuration the way the daemon would load it. Exit 0 when it is
-// valid (warnings are printed but do not fail); otherwise one line per problem and exit 1.
+// `vipd check [FILE]` (or --config FILE): validates a configuration the way the daemon would load it. Exit 0 when
+// it is valid (warnings are printed but do not fail); otherwise one line per problem and exit 1.
 
 import { type ArgsDef, defineCommand } from "citty";
 import { formatConfigError } from "../config/config-error.ts";
