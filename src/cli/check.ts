@@ -4,7 +4,7 @@
 import { type ArgsDef, defineCommand } from "citty";
 import { formatConfigError } from "../config/config-error.ts";
 import { loadConfigFile } from "../config/load.ts";
-import { configFileOf, rejectUnknownArguments } from "./strict-args.ts";
+import { configFileOf } from "./strict-args.ts";
 
 export const DEFAULT_CONFIG = "/etc/vipd/config.toml";
 
@@ -21,7 +21,6 @@ const checkArgs = {
 export const check = defineCommand({
   meta: { name: "check", description: "validate a configuration file" },
   args: checkArgs,
-  setup: rejectUnknownArguments,
   run({ args, rawArgs }) {
     const file = configFileOf("check", args, rawArgs, checkArgs);
     const result = loadConfigFile(file, { checkPrograms: !args["skip-programs"] });

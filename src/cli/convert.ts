@@ -8,7 +8,6 @@ import { defineCommand } from "citty";
 import { formatFinding } from "../convert/convert-context.ts";
 import { convertKeepalived } from "../convert/convert.ts";
 import { formatDiagnostic } from "../convert/types.ts";
-import { rejectUnknownArguments } from "./strict-args.ts";
 
 export const CONVERT_EXIT = { ok: 0, lossy: 1, broken: 2 } as const;
 
@@ -39,7 +38,6 @@ export const convert = defineCommand({
     },
     "config-id": { type: "string", alias: "i", description: "keepalived config id for @ID lines (repeatable, like keepalived -i)" },
   },
-  setup: rejectUnknownArguments,
   run({ args, rawArgs }) {
     const file = String(args.file);
     const result = convertKeepalived(file, { configIds: configIdsOf(rawArgs) });

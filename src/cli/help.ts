@@ -4,7 +4,7 @@
 import { type CommandDef, defineCommand, renderUsage } from "citty";
 import { nearest } from "../config/suggest.ts";
 import { examplesOf } from "./examples.ts";
-import { rejectUnknownArguments, usageError } from "./strict-args.ts";
+import { usageError } from "./strict-args.ts";
 
 type Resolvable<T> = T | Promise<T> | (() => T) | (() => Promise<T>);
 const resolve = async <T>(value: Resolvable<T>): Promise<T> =>
@@ -32,7 +32,6 @@ export const help = defineCommand({
   args: {
     command: { type: "positional", description: "the command to explain", required: false },
   },
-  setup: rejectUnknownArguments,
   async run({ args }) {
     const { main } = await import("./main.ts");
     const name = args.command;

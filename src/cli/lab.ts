@@ -5,7 +5,6 @@
 import { defineCommand } from "citty";
 import { MAX_ROUTERS, MIN_ROUTERS, type LabOptions } from "../lab/plan.ts";
 import { runLab } from "../lab/run-lab.ts";
-import { rejectUnknownArguments } from "./strict-args.ts";
 
 /** Validates the flags into lab options; a list of problems otherwise. */
 export function parseLabArgs(args: { routers: string; version: string; peer: string }): LabOptions | string[] {
@@ -26,7 +25,6 @@ export const lab = defineCommand({
     version: { type: "string", description: "VRRP version: 3 (advert_int 0.1 s) or 2 (advert_int 1 s)", default: "3" },
     peer: { type: "string", description: "what runs on r2, the first backup: vipd or keepalived (a mixed cluster)", default: "vipd" },
   },
-  setup: rejectUnknownArguments,
   async run({ args }) {
     const options = parseLabArgs(args);
     if (Array.isArray(options)) {

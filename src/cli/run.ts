@@ -9,7 +9,7 @@ import { linuxNotifyHost } from "../adapters/linux/notify-socket.ts";
 import { realTimers } from "../clock/timers.ts";
 import { startWatchdog, SystemdNotifier, takeSystemdEnv, watchdogIntervalMs } from "../systemd/notify.ts";
 import { DEFAULT_CONFIG } from "./check.ts";
-import { configFileOf, rejectUnknownArguments } from "./strict-args.ts";
+import { configFileOf } from "./strict-args.ts";
 
 export const DEFAULT_SOCKET = "/run/vipd/vipd.sock";
 
@@ -33,7 +33,6 @@ const runArgs = {
 export const run = defineCommand({
   meta: { name: "run", description: "run the daemon" },
   args: runArgs,
-  setup: rejectUnknownArguments,
   async run({ args, rawArgs }) {
     const configPath = configFileOf("run", args, rawArgs, runArgs);
     const logs = streamLogs({ verbose: args.verbose, format: args["log-format"] as LogFormat, journal: underJournald(process.env) });

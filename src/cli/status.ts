@@ -3,7 +3,6 @@
 import { defineCommand } from "citty";
 import type { StatusSnapshot } from "../daemon/status.ts";
 import { DEFAULT_SOCKET } from "./run.ts";
-import { rejectUnknownArguments } from "./strict-args.ts";
 
 export const status = defineCommand({
   meta: { name: "status", description: "show the live state of a running daemon" },
@@ -11,7 +10,6 @@ export const status = defineCommand({
     socket: { type: "string", alias: "s", description: "the status socket", default: DEFAULT_SOCKET },
     json: { type: "boolean", description: "print the raw JSON", default: false },
   },
-  setup: rejectUnknownArguments,
   async run({ args }) {
     let snapshot: StatusSnapshot;
     try {

@@ -1,8 +1,9 @@
 // citty accepts any option and any number of arguments and ignores what it does not know, so a slip such as
-// `vipd check -f x.toml` silently checked /etc/vipd/config.toml. Every command's arguments are checked here first:
-// an unknown option or a stray argument is a usage error (exit 2) naming the nearest valid spelling.
+// `vipd check -f x.toml` silently checked /etc/vipd/config.toml. Every command's arguments are checked here first
+// (main.ts, before citty parses them): an unknown option, a value not among an option's choices, a missing or a
+// stray argument is a usage error (exit 2) naming the nearest valid spelling.
 
-import type { ArgsDef, CommandContext } from "citty";
+import type { ArgsDef } from "citty";
 import { nearest } from "../config/suggest.ts";
 
 export const USAGE_EXIT = 2;
@@ -13,6 +14,7 @@ interface OptionSpelling {
   name: string;
   takesValue: boolean;
   boolean: boolean;
+  choices?: string[];
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -22,7 +24,8 @@ function spellings(args: ArgsDef): Map<string, OptionSpelling> {
   const out = new Map<string, OptionSpelling>();
   for (const [name, def] of Object.entries(args)) {
     if (def.type === "positional") continue;
-    const option = { name, takesValue: def.type !== "boolean", boolean: def.type === "boolean" };
+    const option: OptionSpelling = { name, takesValue: def.type !== "boolean", boolean: def.type === "boolean" };
+    if (def.type === "enum" && def.options) option.choices = def.options;
     const aliases = [(def as { alias?: string | string[] }).alias ?? []].flat();
     for (const spelling of [name, kebab(name), camel(name), ...aliases]) out.set(spelling, option);
   }
@@ -69,6 +72,8 @@ export function parseStrict(args: ArgsDef, rawArgs: readonly string[]): ParsedAr
         if (i + 1 >= rawArgs.length) return { ok: false, problem: `option ${flag} needs a value` };
         i++;
       }
+      const badChoice = choiceProblem(flag, option, inline ?? rawArgs[i]!);
+      if (option.takesValue && badChoice !== null) return { ok: false, problem: badChoice };
       continue;
     }
     if (arg.startsWith("-") && arg.length > 1) {
@@ -82,6 +87,8 @@ export function parseStrict(args: ArgsDef, rawArgs: readonly string[]): ParsedAr
           if (i + 1 >= rawArgs.length) return { ok: false, problem: `option -${arg[at]} needs a value` };
           i++;
         }
+        const badChoice = choiceProblem(`-${arg[at]}`, option, at + 1 === arg.length ? rawArgs[i]! : arg.slice(at + 1));
+        if (badChoice !== null) return { ok: false, problem: badChoice };
         break;
       }
       continue;
@@ -95,23 +102,27 @@ export function parseStrict(args: ArgsDef, rawArgs: readonly string[]): ParsedAr
       asOption !== undefined ? ` (did you mean ${dashed(stray)}?)` : positionalNames.length === 0 ? " (it takes no arguments)" : "";
     return { ok: false, problem: `unexpected argument ${stray}${hint}` };
   }
+  const missing = Object.entries(args).find(
+    ([name, def]) =>
+      def.type === "positional" &&
+      def.required !== false &&
+      def.default === undefined &&
+      positionalNames.indexOf(name) >= positionals.length,
+  );
+  if (missing) return { ok: false, problem: `missing argument ${missing[0].toUpperCase()}` };
   return { ok: true, given, positionals };
+}
+
+function choiceProblem(flag: string, option: OptionSpelling, value: string): string | null {
+  if (option.choices === undefined || option.choices.includes(value)) return null;
+  const close = nearest(value, option.choices);
+  return `${flag} must be ${option.choices.join(" or ")}, got ${value}${close !== null ? ` (did you mean ${close}?)` : ""}`;
 }
 
 /** Writes a usage error the way every vipd command does, and exits 2. */
 export function usageError(command: string, problem: string): never {
   process.stderr.write(`vipd ${command}: ${problem}\nRun 'vipd ${command} --help' for its options and examples.\n`);
   process.exit(USAGE_EXIT);
-}
-
-/** A citty `setup` hook: the command runs only when its arguments are all valid. */
-// biome-ignore lint/suspicious/noExplicitAny: a hook shared by commands whose argument types all differ
-export async function rejectUnknownArguments(context: CommandContext<any>): Promise<void> {
-  const { cmd, rawArgs } = context;
-  const meta = typeof cmd.meta === "function" ? await cmd.meta() : await cmd.meta;
-  const args = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
-  const parsed = parseStrict(args ?? {}, rawArgs);
-  if (!parsed.ok) usageError(meta?.name ?? "", parsed.problem);
 }
 
 /**

@@ -90,7 +90,12 @@ test("an unknown option is a usage error (exit 2) with the nearest spelling, bef
   const typo = run("check", "--skip-program", join(root, "config.toml.example"));
   expect(typo.code).toBe(2);
   expect(typo.stderr).toStartWith("vipd check: unknown option --skip-program (did you mean --skip-programs?)");
-  expect(run("run", "--log-format", "xml").code).not.toBe(0);
+  const format = run("run", "--log-format", "xml");
+  expect(format.code).toBe(2);
+  expect(format.stderr).toStartWith("vipd run: --log-format must be text or json, got xml");
+  const convert = run("convert");
+  expect(convert.code).toBe(2);
+  expect(convert.stderr).toStartWith("vipd convert: missing argument FILE");
   expect(run("status", "--sock", "/nonexistent").stderr).toStartWith("vipd status: unknown option --sock (did you mean --socket?)");
 });
 
@@ -119,6 +124,7 @@ test("an unknown command names the nearest one; options before the command are r
   expect(typo.code).toBe(2);
   expect(typo.stderr).toBe("vipd: unknown command chek (did you mean check?)\nRun 'vipd help' for the commands.\n");
   expect(run("--verbose", "run").stderr).toStartWith("vipd: unknown option --verbose before the command");
+  expect(run("toString").stderr).toStartWith("vipd: unknown command toString");
 });
 
 test("vipd help [CMD] prints what --help prints", () => {

@@ -56,6 +56,9 @@ test("unknown options, missing values and stray arguments are refused with a sug
   expect(problem("-vx")).toMatch(/^unknown option -x \(did you mean -[a-z]\?\)$/);
   expect(problem("a.toml", "b.toml")).toBe("unexpected argument b.toml");
   expect(problem("a.toml", "verbose")).toBe("unexpected argument verbose (did you mean --verbose?)");
+  expect(problem("--log-format", "jsn")).toBe("--log-format must be text or json, got jsn (did you mean json?)");
+  expect(problem("--log-format=xml")).toBe("--log-format must be text or json, got xml");
+  expect(parseStrict({ file: { type: "positional" } }, [])).toEqual({ ok: false, problem: "missing argument FILE" });
   expect(parseStrict({}, ["x"])).toEqual({ ok: false, problem: "unexpected argument x (it takes no arguments)" });
   expect(parseStrict({}, ["--x"])).toEqual({ ok: false, problem: "unknown option --x (it takes no options)" });
 });
