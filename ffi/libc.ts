@@ -33,6 +33,7 @@ const lib = dlopen(LIBC_NAME, {
   // The reentrant NSS lookups: they return the error number instead of setting errno.
   getpwnam_r: { args: ["ptr", "ptr", "ptr", "u64", "ptr"], returns: "i32" },
   getgrnam_r: { args: ["ptr", "ptr", "ptr", "u64", "ptr"], returns: "i32" },
+  clock_gettime: { args: ["i32", "ptr"], returns: "i32" },
 });
 
 export const libc = lib.symbols;

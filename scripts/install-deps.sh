@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(iproute2 keepalived tcpdump iputils-ping procps gcc libc6-dev linux-libc-dev)
+# man-db, groff-base and systemd: the package test renders the man pages and verifies the unit.
+APT_PACKAGES=(iproute2 keepalived tcpdump iputils-ping procps gcc libc6-dev linux-libc-dev man-db groff-base systemd)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

@@ -24,3 +24,5 @@ export * as sockaddrIn from "./sockaddr-in.ts";
 export * as sockaddrIn6 from "./sockaddr-in6.ts";
 export * as sockaddrLl from "./sockaddr-ll.ts";
 export * as sockaddrNl from "./sockaddr-nl.ts";
+export * as sockaddrUn from "./sockaddr-un.ts";
+export * as timespec from "./timespec.ts";

@@ -17,4 +17,5 @@ if (subcommandOf(process.argv.slice(2)) === "run") {
 
 const { runMain } = await import("citty");
 const { main } = await import("./main.ts");
-await runMain(main);
+const { showHelp } = await import("./help.ts");
+await runMain(main, { showUsage: showHelp });

@@ -1,33 +1,50 @@
-// `vipd run`: the daemon. SIGTERM/SIGINT stop it (a MASTER hands its VIPs over, or releases them at once with
+// `vipd run [FILE]`: the daemon. SIGTERM/SIGINT stop it (a MASTER hands its VIPs over, or releases them at once with
 // --release-immediately); exit 0 once everything is released.
 
-import { defineCommand } from "citty";
+import { type ArgsDef, defineCommand } from "citty";
 import { linuxHostAdapters } from "../adapters/linux/host-adapters.ts";
 import { DaemonStartError, startDaemon } from "../daemon/daemon.ts";
-import { consolaLogs } from "../daemon/log.ts";
+import { LOG_FORMATS, streamLogs, underJournald, type LogFormat } from "../daemon/log.ts";
+import { linuxNotifyHost } from "../adapters/linux/notify-socket.ts";
+import { realTimers } from "../clock/timers.ts";
+import { startWatchdog, SystemdNotifier, takeSystemdEnv, watchdogIntervalMs } from "../systemd/notify.ts";
 import { DEFAULT_CONFIG } from "./check.ts";
+import { configFileOf } from "./strict-args.ts";
 
 export const DEFAULT_SOCKET = "/run/vipd/vipd.sock";
 
+const runArgs = {
+  file: { type: "positional", description: "the configuration file (the same as --config)", required: false },
+  config: { type: "string", alias: "c", description: "the configuration file", default: DEFAULT_CONFIG },
+  socket: { type: "string", alias: "s", description: "the status socket", default: DEFAULT_SOCKET },
+  verbose: { type: "boolean", alias: "v", description: "debug logging", default: false },
+  "log-format": {
+    type: "enum",
+    options: [...LOG_FORMATS],
+    description: "text lines, or one JSON object per line (time, level, scope, message)",
+    default: "text",
+  },
+  "release-immediately": {
+    type: "boolean",
+    description: "on stop, release the VIPs at once as keepalived does (default: keep them until the new master speaks)",
+  },
+} satisfies ArgsDef;
+
 export const run = defineCommand({
   meta: { name: "run", description: "run the daemon" },
-  args: {
-    config: { type: "string", alias: "c", description: "the configuration file", default: DEFAULT_CONFIG },
-    socket: { type: "string", alias: "s", description: "the status socket", default: DEFAULT_SOCKET },
-    verbose: { type: "boolean", alias: "v", description: "debug logging", default: false },
-    "release-immediately": {
-      type: "boolean",
-      description: "on stop, release the VIPs at once as keepalived does (default: keep them until the new master speaks)",
-    },
-  },
-  async run({ args }) {
-    const logs = consolaLogs({ verbose: args.verbose });
+  args: runArgs,
+  async run({ args, rawArgs }) {
+    const configPath = configFileOf("run", args, rawArgs, runArgs);
+    const logs = streamLogs({ verbose: args.verbose, format: args["log-format"] as LogFormat, journal: underJournald(process.env) });
     const log = logs("vipd");
+    // Read before anything starts a script: the variables are taken out of the environment scripts inherit.
+    const systemdEnv = takeSystemdEnv(process.env);
+    const systemd = SystemdNotifier.open(systemdEnv, linuxNotifyHost, logs("systemd"));
     let daemon: Awaited<ReturnType<typeof startDaemon>>;
     try {
       daemon = await startDaemon(
         {
-          configPath: args.config,
+          configPath,
           socketPath: args.socket,
           handover: args["release-immediately"] ? false : undefined,
           // EX_SOFTWARE: the supervisor restarts a daemon that gave up on an internal error.
@@ -42,8 +59,15 @@ export const run = defineCommand({
       process.exit(1);
     }
     const running = daemon;
+    systemd.ready();
+    // The watchdog keeps pinging through a stop too: a handover may take longer than WatchdogSec.
+    const watchdogMs = watchdogIntervalMs(systemdEnv, process.pid, logs("systemd"));
+    if (watchdogMs !== null) startWatchdog(systemd, watchdogMs, realTimers);
+    let stopping = false;
     const shutdown = (signal: string) => {
       log.info(`${signal} received`);
+      stopping = true;
+      systemd.stopping();
       void running.stop().then(() => process.exit(0));
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
@@ -52,13 +76,18 @@ export const run = defineCommand({
     // nothing happened. It sends priority 0, releases its VIPs and exits non-zero; the supervisor restarts it.
     const fatal = (error: unknown) => {
       log.error(`internal error: ${(error as Error)?.stack ?? error}`);
+      systemd.stopping();
       void running.fail(error);
     };
     process.on("uncaughtException", fatal);
     process.on("unhandledRejection", fatal);
     process.on("SIGHUP", () => {
-      log.info(`SIGHUP received: reloading ${args.config}`);
+      log.info(`SIGHUP received: reloading ${configPath}`);
+      if (stopping) return void running.reload(); // refused while stopping; systemd already heard STOPPING=1
+      systemd.reloading();
       running.reload();
+      // Done either way: a file that does not load leaves the daemon running on the previous one.
+      systemd.ready();
     });
   },
 });

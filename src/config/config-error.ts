@@ -7,6 +7,8 @@ export interface ConfigError {
   file: string;
   /** 1-based; 0 when the problem is with the file as a whole (it cannot be read). */
   line: number;
+  /** 1-based, when known (TOML syntax errors). */
+  column?: number;
   /** e.g. `instances.VI_1.priority`; empty for a TOML syntax error. */
   keyPath: string;
   message: string;
@@ -15,9 +17,9 @@ export interface ConfigError {
 /** Warnings have the same shape: something was accepted but changed or ignored. */
 export type ConfigWarning = ConfigError;
 
-/** `FILE:LINE: key.path: what is wrong and what is allowed` */
+/** `FILE:LINE: key.path: what is wrong and what is allowed` (`FILE:LINE:COLUMN:` when the column is known) */
 export function formatConfigError(e: ConfigError): string {
-  const where = e.line > 0 ? `${e.file}:${e.line}` : e.file;
+  const where = e.line > 0 ? `${e.file}:${e.line}${e.column === undefined ? "" : `:${e.column}`}` : e.file;
   return e.keyPath === "" ? `${where}: ${e.message}` : `${where}: ${e.keyPath}: ${e.message}`;
 }
 

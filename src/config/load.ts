@@ -22,6 +22,7 @@ import { readScript } from "./script-section.ts";
 import { didYouMean } from "./suggest.ts";
 import { readSyncGroup } from "./sync-group-section.ts";
 import { describeValue, isTable, type TomlTable } from "./table-reader.ts";
+import { describeSyntaxError } from "./toml-syntax.ts";
 import { readTrackFile } from "./track-file-section.ts";
 
 export interface LoadOptions {
@@ -56,7 +57,12 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   try {
     root = TOML.parse(text) as TomlTable;
   } catch (e) {
-    return { ok: false, errors: [syntaxError(e, file)], warnings: [] };
+    const problem = describeSyntaxError(text, e, parsesAsValue);
+    return {
+      ok: false,
+      errors: [{ file, line: problem.line, column: problem.column, keyPath: "", message: problem.message }],
+      warnings: [],
+    };
   }
   const problems = new Problems(file, scanKeyLines(text));
   try {
@@ -71,11 +77,14 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   }
 }
 
-function syntaxError(e: unknown, file: string): ConfigError {
-  const err = e as { line?: number; message?: string };
-  // @iarna/toml counts lines from 0 and appends its own position and a code excerpt to the message.
-  const message = (err.message ?? String(e)).split("\n")[0]!.replace(/ at row \d+, col \d+, pos \d+:?$/, "");
-  return { file, line: (err.line ?? 0) + 1, keyPath: "", message: `TOML syntax error: ${message}` };
+/** Whether `value` is one TOML value (for the syntax error's "write it quoted" hint). */
+function parsesAsValue(value: string): boolean {
+  try {
+    TOML.parse(`v = ${value}`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function byLine(list: ConfigError[]): ConfigError[] {

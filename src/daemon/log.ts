@@ -1,8 +1,10 @@
-// Logging: one consola instance, a tag per subsystem (`vrrp:VI_1`, `netlink`, `track`): plain lines without
-// colours or decorations, so journald gets one readable line per event. consola's basic build, because the
-// full one (fancy reporter, its string-width tables) costs the daemon about 7 MB of resident memory.
+// Logging: one line per event, a scope per subsystem (`vrrp:VI_1`, `netlink`, `track`). Under journald each line
+// starts with its syslog priority as `<N>` (journald strips it and files the line at that priority, so
+// `journalctl -p warning` works) and carries no timestamp (journald stamps it); elsewhere a line starts with an ISO
+// 8601 time. `--log-format json` writes one JSON object per line instead: time, level, scope, message.
+// Debug and info lines go to stdout, warnings and errors to stderr.
 
-import { createConsola } from "consola/basic";
+import { fstatSync } from "node:fs";
 
 export interface Log {
   debug(message: string): void;
@@ -11,30 +13,76 @@ export interface Log {
   error(message: string): void;
 }
 
-export type LogFactory = (tag: string) => Log;
+export type LogFactory = (scope: string) => Log;
 
-export function consolaLogs(options: { verbose?: boolean } = {}): LogFactory {
-  const root = createConsola({
-    level: options.verbose ? 4 : 3,
-    formatOptions: { colors: false, date: false, compact: true },
-  });
-  return (tag) => {
-    const tagged = root.withTag(tag);
-    return {
-      debug: (m) => tagged.debug(m),
-      info: (m) => tagged.info(m),
-      warn: (m) => tagged.warn(m),
-      error: (m) => tagged.error(m),
-    };
-  };
+export type LogLevel = keyof Log;
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** syslog(3) priorities. */
+export const SYSLOG_PRIORITY: Readonly<Record<LogLevel, number>> = { debug: 7, info: 6, warn: 4, error: 3 };
+
+export interface StreamLogOptions {
+  /** Debug lines too. */
+  verbose?: boolean;
+  format?: LogFormat;
+  /** journald reads the output (see underJournald): `<N>` prefixes, no timestamp in text lines. */
+  journal?: boolean;
+  /** The clock for timestamps (tests). */
+  now?: () => Date;
+  /** Where lines go (tests); default stdout for debug/info, stderr for warn/error. */
+  write?: (level: LogLevel, line: string) => void;
 }
 
-/** Collects lines in memory (tests, and the status API's recent events). */
+function writeStd(level: LogLevel, line: string): void {
+  (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`);
+}
+
+/** One formatted line, without its newline. */
+export function formatLogLine(level: LogLevel, scope: string, message: string, options: StreamLogOptions, time: Date): string {
+  const priority = options.journal ? `<${SYSLOG_PRIORITY[level]}>` : "";
+  if (options.format === "json") return `${priority}${JSON.stringify({ time: time.toISOString(), level, scope, message })}`;
+  const timestamp = options.journal ? "" : `${time.toISOString()} `;
+  // journald files each line on its own: every line of a stack trace carries the priority too.
+  const body = options.journal && message.includes("\n") ? message.replace(/\n/g, `\n${priority}`) : message;
+  return `${priority}${timestamp}[${level}] [${scope}] ${body}`;
+}
+
+export function streamLogs(options: StreamLogOptions = {}): LogFactory {
+  const write = options.write ?? writeStd;
+  const now = options.now ?? (() => new Date());
+  const emit = (level: LogLevel, scope: string, message: string) => write(level, formatLogLine(level, scope, message, options, now()));
+  return (scope) => ({
+    debug: (m) => {
+      if (options.verbose) emit("debug", scope, m);
+    },
+    info: (m) => emit("info", scope, m),
+    warn: (m) => emit("warn", scope, m),
+    error: (m) => emit("error", scope, m),
+  });
+}
+
+/**
+ * Whether stderr is journald's stream: systemd sets JOURNAL_STREAM to its "DEVICE:INODE", and a process whose
+ * stderr was redirected elsewhere (a pipe, a file) inherits the variable but not the stream.
+ */
+export function underJournald(env: Readonly<Record<string, string | undefined>>, stderrFd = 2): boolean {
+  const match = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? "");
+  if (match === null) return false;
+  try {
+    const stat = fstatSync(stderrFd, { bigint: true });
+    return stat.dev === BigInt(match[1]!) && stat.ino === BigInt(match[2]!);
+  } catch {
+    return false; // no stderr at all: certainly not the journal
+  }
+}
+
+/** Collects lines in memory, as "LEVEL SCOPE: MESSAGE" (tests). */
 export function memoryLogs(lines: string[]): LogFactory {
-  return (tag) => ({
-    debug: (m) => lines.push(`debug ${tag}: ${m}`),
-    info: (m) => lines.push(`info ${tag}: ${m}`),
-    warn: (m) => lines.push(`warn ${tag}: ${m}`),
-    error: (m) => lines.push(`error ${tag}: ${m}`),
+  return (scope) => ({
+    debug: (m) => lines.push(`debug ${scope}: ${m}`),
+    info: (m) => lines.push(`info ${scope}: ${m}`),
+    warn: (m) => lines.push(`warn ${scope}: ${m}`),
+    error: (m) => lines.push(`error ${scope}: ${m}`),
   });
 }

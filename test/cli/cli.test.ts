@@ -81,3 +81,82 @@ test("vipd check on a missing file says so", () => {
   expect(code).toBe(1);
   expect(stderr).toContain("nope.toml: cannot read the file (ENOENT)");
 });
+
+test("an unknown option is a usage error (exit 2) with the nearest spelling, before anything runs", () => {
+  const slip = run("check", "-f", join(root, "config.toml.example"));
+  expect(slip.code).toBe(2);
+  expect(slip.stderr).toBe("vipd check: unknown option -f (did you mean -c?)\nRun 'vipd check --help' for its options and examples.\n");
+  expect(slip.stdout).toBe("");
+  const typo = run("check", "--skip-program", join(root, "config.toml.example"));
+  expect(typo.code).toBe(2);
+  expect(typo.stderr).toStartWith("vipd check: unknown option --skip-program (did you mean --skip-programs?)");
+  const format = run("run", "--log-format", "xml");
+  expect(format.code).toBe(2);
+  expect(format.stderr).toStartWith("vipd run: --log-format must be text or json, got xml");
+  const convert = run("convert");
+  expect(convert.code).toBe(2);
+  expect(convert.stderr).toStartWith("vipd convert: missing argument FILE");
+  expect(run("status", "--sock", "/nonexistent").stderr).toStartWith("vipd status: unknown option --sock (did you mean --socket?)");
+});
+
+test("a stray argument is a usage error; check and run take the file positionally", () => {
+  const example = join(root, "config.toml.example");
+  const positional = run("check", "--skip-programs", example);
+  expect(positional.code).toBe(0);
+  expect(positional.stdout).toStartWith(`${example}: valid`);
+  const missing = run("check", join(dir, "other.toml"));
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toContain("other.toml: cannot read the file (ENOENT)");
+  const two = run("check", example, join(dir, "other.toml"));
+  expect(two.code).toBe(2);
+  expect(two.stderr).toStartWith(`vipd check: unexpected argument ${join(dir, "other.toml")}`);
+  const both = run("check", example, "--config", join(dir, "other.toml"));
+  expect(both.code).toBe(2);
+  expect(both.stderr).toStartWith(`vipd check: two configuration files given: ${example} and --config ${join(dir, "other.toml")}`);
+  expect(run("status", "now").stderr).toStartWith("vipd status: unexpected argument now (it takes no arguments)");
+  const runTwo = run("run", example, "extra");
+  expect(runTwo.code).toBe(2);
+  expect(runTwo.stderr).toStartWith("vipd run: unexpected argument extra");
+});
+
+test("an unknown command names the nearest one; options before the command are refused", () => {
+  const typo = run("chek", "x.toml");
+  expect(typo.code).toBe(2);
+  expect(typo.stderr).toBe("vipd: unknown command chek (did you mean check?)\nRun 'vipd help' for the commands.\n");
+  expect(run("--verbose", "run").stderr).toStartWith("vipd: unknown option --verbose before the command");
+  expect(run("toString").stderr).toStartWith("vipd: unknown command toString");
+});
+
+test("vipd help [CMD] prints what --help prints", () => {
+  const top = run("help");
+  expect(top.code).toBe(0);
+  expect(top.stdout).toBe(run("--help").stdout);
+  const sub = run("help", "check");
+  expect(sub.code).toBe(0);
+  expect(sub.stdout).toBe(run("check", "--help").stdout);
+  const typo = run("help", "conver");
+  expect(typo.code).toBe(2);
+  expect(typo.stderr).toStartWith("vipd help: unknown command conver (did you mean convert?)");
+});
+
+test("every --help shows the defaults and two examples", () => {
+  for (const command of ["run", "check", "convert", "status", "lab", "help"]) {
+    const { code, stdout } = run(command, "--help");
+    expect(code).toBe(0);
+    const examples = stdout.split("EXAMPLES\n\n")[1]?.trimEnd().split("\n") ?? [];
+    expect({ command, examples: examples.length }).toEqual({ command, examples: 2 });
+    for (const line of examples) expect(line).toMatch(new RegExp(`^  (sudo )?vipd ${command === "help" ? "help" : command}.* # \\w`));
+    if (command !== "help") expect(stdout).toContain("(Default: ");
+    expect(stdout).not.toMatch(/[ \t]$/m);
+  }
+  expect(run("check", "--help").stdout).toContain("(Default: /etc/vipd/config.toml)");
+  expect(run("run", "--help").stdout).toContain("--log-format=<text|json>");
+});
+
+test("a TOML syntax error says line, column and what to write", () => {
+  const file = join(dir, "unquoted.toml");
+  writeFileSync(file, "[instances.VI_1]\ninterface = eth0\n");
+  const { code, stderr } = run("check", file);
+  expect(code).toBe(1);
+  expect(stderr).toContain(`${file}:2:13: TOML syntax error: eth0 is not a TOML value: text must be quoted, write interface = "eth0"`);
+});

@@ -9,17 +9,54 @@ import { errorsOf, fakeStat, FILE, instance, load, ROOT_PROGRAM } from "./helper
 const F = FILE;
 
 describe("TOML syntax", () => {
-  test("a syntax error is one error on the parser's line", () => {
+  test("a syntax error is one error on the parser's line and column", () => {
     const result = load('[global]\nrouter_id = "a"\nvrrp_version = \n');
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]!.line).toBe(3);
-    expect(formatConfigError(result.errors[0]!)).toStartWith(`${F}:3: TOML syntax error: Unexpected character`);
+    expect(result.errors[0]!.column).toBe(16);
+    expect(formatConfigError(result.errors[0]!)).toStartWith(`${F}:3:16: TOML syntax error: Unexpected character`);
   });
 
-  test("a key defined twice", () => {
-    expect(errorsOf('[global]\nrouter_id = "a"\nrouter_id = "b"\n')).toEqual([`${F}:3: TOML syntax error: Can't redefine existing key`]);
+  test("a key defined twice is named, with the line that set it first", () => {
+    expect(errorsOf('[global]\nrouter_id = "a"\nvrrp_version = 2\nrouter_id = "b"\n')).toEqual([
+      `${F}:4:1: TOML syntax error: key "router_id" is set twice in [global] (first on line 2): keep one`,
+    ]);
+    expect(errorsOf("a = 1\n  a = 2\n")).toEqual([
+      `${F}:2:3: TOML syntax error: key "a" is set twice at the top level (first on line 1): keep one`,
+    ]);
+  });
+
+  test("a table defined twice is named", () => {
+    expect(errorsOf('[instances.VI_1]\npriority = 1\n\n[instances . VI_1]\nstate = "MASTER"\n')).toEqual([
+      `${F}:4:1: TOML syntax error: table [instances.VI_1] is defined twice (first on line 1): merge the two into one`,
+    ]);
+  });
+
+  test("an unquoted word or address: the message shows it quoted", () => {
+    expect(errorsOf("[instances.VI_1]\ninterface = eth0\n")).toEqual([
+      `${F}:2:13: TOML syntax error: eth0 is not a TOML value: text must be quoted, write interface = "eth0"`,
+    ]);
+    expect(errorsOf("[instances.VI_1]\nunicast_src_ip = 192.0.2.1   # this router\n")).toEqual([
+      `${F}:2:18: TOML syntax error: 192.0.2.1 is not a TOML value: text must be quoted, write unicast_src_ip = "192.0.2.1"`,
+    ]);
+  });
+
+  test("a pasted keepalived.conf block points to vipd convert", () => {
+    const pasted = '[global]\nrouter_id = "a"\n\nvrrp_instance VI_1 {\n    state MASTER\n}\n';
+    expect(errorsOf(pasted)).toEqual([
+      `${F}:4:1: TOML syntax error: this is keepalived.conf syntax, not TOML; convert the file with: vipd convert KEEPALIVED.CONF > config.toml`,
+    ]);
+  });
+
+  test("a missing = and an unterminated string say what to write", () => {
+    expect(errorsOf('[global]\nrouter_id "a"\n')).toEqual([
+      `${F}:2:11: TOML syntax error: Invalid character, expected "=": write KEY = VALUE (text in quotes), e.g. state = "MASTER"`,
+    ]);
+    expect(errorsOf('[global]\nrouter_id = "abc\n')).toEqual([
+      `${F}:2:17: TOML syntax error: Unterminated string: close the quote on the same line`,
+    ]);
   });
 
   test("an unreadable file", () => {

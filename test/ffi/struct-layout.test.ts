@@ -24,6 +24,7 @@ const HEADERS = [
   "errno.h",
   "poll.h",
   "sys/socket.h",
+  "sys/un.h",
   "sys/uio.h",
   "sys/ioctl.h",
   "netinet/in.h",

@@ -68,6 +68,23 @@ describe("byte order", () => {
     expect(s.msghdr.decode(b)).toEqual(f);
     expect([...b.subarray(0, 8)]).toEqual([0x78, 0x56, 0x34, 0x12, 0x00, 0x7f, 0, 0]);
   });
+
+  test("sockaddr_un: a path keeps its NUL, an abstract name starts with one and has none at the end", () => {
+    const path = s.sockaddrUn.encode("/run/n");
+    expect(path.ok && [...path.bytes]).toEqual([1, 0, 0x2f, 0x72, 0x75, 0x6e, 0x2f, 0x6e, 0]);
+    const abstract = s.sockaddrUn.encode("@ab");
+    expect(abstract.ok && [...abstract.bytes]).toEqual([1, 0, 0, 0x61, 0x62]);
+    expect(s.sockaddrUn.encode(`/${"x".repeat(106)}`).ok).toBe(true);
+    expect(s.sockaddrUn.encode(`/${"x".repeat(107)}`)).toEqual({ ok: false, reason: "Unix socket address longer than 107 bytes" });
+    expect(s.sockaddrUn.encode("@")).toEqual({ ok: false, reason: "empty Unix socket address" });
+    expect(s.sockaddrUn.encode("/a\0b").ok).toBe(false);
+  });
+
+  test("timespec: seconds and nanoseconds to whole microseconds", () => {
+    const b = new Uint8Array(s.timespec.SIZE);
+    new BigInt64Array(b.buffer).set([12_345n, 678_901_999n]);
+    expect(s.timespec.toMicroseconds(b)).toBe(12_345_678_901);
+  });
 });
 
 describe("decoders never throw on malformed input", () => {
