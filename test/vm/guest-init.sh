@@ -45,6 +45,11 @@ if [ -n "$vipd_release" ] && [ -d "/newroot$vipd_modules" ]; then
   mkdir -p "/newroot/lib/modules/$vipd_release"
   mount --bind "/newroot$vipd_modules" "/newroot/lib/modules/$vipd_release" || fail "bind modules"
 fi
+# The kernel's own module requests (a scheduler like ip_vs_wlc on first use) run modprobe from the initramfs'
+# root, not the command's chroot: hand them to the host's modprobe inside the chroot.
+printf '#!/bin/sh\nexec chroot /newroot /sbin/modprobe "$@"\n' >/bin/vipd-modprobe
+chmod 755 /bin/vipd-modprobe
+echo /bin/vipd-modprobe >/proc/sys/kernel/modprobe
 hostname vipd-vm
 ip link set lo up
 
