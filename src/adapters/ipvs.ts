@@ -6,7 +6,9 @@
 //   EEXIST  adding a service or destination that is there;
 //   ESRCH   a service that is not there (delete, edit, or any destination operation on it);
 //   ENOENT  a destination that is not there, or (adding/editing a service) an unknown scheduler or persistence engine;
-//   EINVAL  settings the kernel rejects (weight < 0, a netmask longer than the family's, ...).
+//   ERANGE  a destination's weight below 0, or its lower threshold above its upper one (0 included);
+//   EINVAL  an IPv6 persistence prefix outside 1..128, a destination of the other family not tunnelled,
+//           GUE tunnelling without a port.
 import type { IpFamily } from "../vrrp/ip-address.ts";
 
 export type IpvsProtocol = "tcp" | "udp" | "sctp";
