@@ -36,8 +36,14 @@ function copyKey(k: ServiceKey): ServiceKey {
 }
 
 function copySettings(s: DestinationSettings): DestinationSettings {
-  const out: DestinationSettings = { forward: s.forward, weight: s.weight, upperThreshold: s.upperThreshold ?? 0, lowerThreshold: s.lowerThreshold ?? 0 };
-  if (s.forward === "tunnel") out.tunnel = { type: s.tunnel?.type ?? "ipip", port: s.tunnel?.port ?? 0, checksum: s.tunnel?.checksum ?? "nocsum" };
+  const out: DestinationSettings = {
+    forward: s.forward,
+    weight: s.weight,
+    upperThreshold: s.upperThreshold ?? 0,
+    lowerThreshold: s.lowerThreshold ?? 0,
+  };
+  if (s.forward === "tunnel")
+    out.tunnel = { type: s.tunnel?.type ?? "ipip", port: s.tunnel?.port ?? 0, checksum: s.tunnel?.checksum ?? "nocsum" };
   return out;
 }
 
@@ -136,7 +142,12 @@ export class FakeIpvs implements Ipvs {
       key: copyKey(s.key),
       settings: { ...s.settings },
       stats: { ...s.stats },
-      destinations: s.destinations.map((d) => ({ ...d, address: d.address.slice(), settings: copySettings(d.settings), stats: { ...d.stats } })),
+      destinations: s.destinations.map((d) => ({
+        ...d,
+        address: d.address.slice(),
+        settings: copySettings(d.settings),
+        stats: { ...d.stats },
+      })),
     }));
   }
 

@@ -18,7 +18,9 @@ export function tableLines(services: Service[]): string[] {
     for (const d of s.destinations) {
       const x = d.settings;
       const tunnel = x.tunnel ? ` ${x.tunnel.type}:${x.tunnel.port ?? 0}:${x.tunnel.checksum ?? "nocsum"}` : "";
-      lines.push(`${serviceKeyText(s.key)} -> ${formatIp(d.address)} ${d.port} ${x.forward}${tunnel} w=${x.weight} u=${x.upperThreshold ?? 0} l=${x.lowerThreshold ?? 0}`);
+      lines.push(
+        `${serviceKeyText(s.key)} -> ${formatIp(d.address)} ${d.port} ${x.forward}${tunnel} w=${x.weight} u=${x.upperThreshold ?? 0} l=${x.lowerThreshold ?? 0}`,
+      );
     }
   }
   return lines.sort();
@@ -31,12 +33,18 @@ const fwmark6: ServiceKey = { kind: "fwmark", family: 6, fwmark: 2 };
 
 export const SERVICES: ReadonlyArray<[ServiceKey, ServiceSettings]> = [
   [tcp4, { scheduler: "rr" }],
-  [{ kind: "address", protocol: "udp", address: ip("192.0.2.10"), port: 53 }, { scheduler: "wrr", onePacket: true }],
+  [
+    { kind: "address", protocol: "udp", address: ip("192.0.2.10"), port: 53 },
+    { scheduler: "wrr", onePacket: true },
+  ],
   [{ kind: "address", protocol: "sctp", address: ip("192.0.2.10"), port: 3868 }, { scheduler: "lc" }],
   [fwmark4, { scheduler: "wlc", persistenceTimeoutS: 300, persistencePrefix: 24 }],
   [tcp6, { scheduler: "sh", schedulerFallback: true, schedulerPort: true }],
   [fwmark6, { scheduler: "mh", schedulerFallback: true, schedulerPort: true, persistenceTimeoutS: 60, persistencePrefix: 64 }],
-  [{ kind: "address", protocol: "udp", address: ip("2001:db8::10"), port: 5060 }, { scheduler: "rr", persistenceTimeoutS: 10, persistenceEngine: "sip" }],
+  [
+    { kind: "address", protocol: "udp", address: ip("2001:db8::10"), port: 5060 },
+    { scheduler: "rr", persistenceTimeoutS: 10, persistenceEngine: "sip" },
+  ],
   [{ kind: "address", protocol: "sctp", address: ip("2001:db8::10"), port: 3868 }, { scheduler: "wlc" }],
 ];
 
@@ -44,7 +52,11 @@ export const DESTINATIONS: ReadonlyArray<[ServiceKey, DestinationKey, Destinatio
   [tcp4, { address: ip("198.51.100.1"), port: 8080 }, { forward: "masq", weight: 1 }],
   [tcp4, { address: ip("198.51.100.2"), port: 80 }, { forward: "route", weight: 5, upperThreshold: 100, lowerThreshold: 10 }],
   [tcp4, { address: ip("198.51.100.3"), port: 80 }, { forward: "tunnel", weight: 2, tunnel: { type: "ipip" } }],
-  [tcp4, { address: ip("198.51.100.4"), port: 80 }, { forward: "tunnel", weight: 2, tunnel: { type: "gue", port: 6080, checksum: "csum" } }],
+  [
+    tcp4,
+    { address: ip("198.51.100.4"), port: 80 },
+    { forward: "tunnel", weight: 2, tunnel: { type: "gue", port: 6080, checksum: "csum" } },
+  ],
   [tcp4, { address: ip("198.51.100.5"), port: 80 }, { forward: "tunnel", weight: 2, tunnel: { type: "gre", checksum: "remcsum" } }],
   [tcp4, { address: ip("198.51.100.6"), port: 80 }, { forward: "local", weight: 1 }],
   [tcp4, { address: ip("198.51.100.7"), port: 80 }, { forward: "bypass", weight: 1 }],
@@ -152,7 +164,8 @@ export function ipvsContract(ipvs: Ipvs): string[] {
   const edited = ipvs.services();
   const e4 = edited.find((s) => serviceKeyText(s.key) === serviceKeyText(key));
   check(
-    JSON.stringify(e4?.settings) === JSON.stringify(normalizeServiceSettings(key, { scheduler: "wlc", persistenceTimeoutS: 120, persistencePrefix: 16 })),
+    JSON.stringify(e4?.settings) ===
+      JSON.stringify(normalizeServiceSettings(key, { scheduler: "wlc", persistenceTimeoutS: 120, persistencePrefix: 16 })),
     `an edited service reads back: ${JSON.stringify(e4?.settings)}`,
   );
   const e6 = edited.find((s) => serviceKeyText(s.key) === serviceKeyText(fwmark6));
@@ -171,6 +184,8 @@ export function ipvsContract(ipvs: Ipvs): string[] {
   const before = ipvs.timeouts();
   ipvs.setTimeouts({ tcpS: 1000, tcpFinS: 60, udpS: 200 });
   check(JSON.stringify(ipvs.timeouts()) === JSON.stringify({ tcpS: 1000, tcpFinS: 60, udpS: 200 }), "timeouts read back");
+  ipvs.setTimeouts({ tcpS: 0, tcpFinS: 0, udpS: 0 });
+  check(JSON.stringify(ipvs.timeouts()) === JSON.stringify({ tcpS: 1000, tcpFinS: 60, udpS: 200 }), "0 leaves a timeout unchanged");
   ipvs.setTimeouts({ udpS: 100 });
   check(JSON.stringify(ipvs.timeouts()) === JSON.stringify({ tcpS: 1000, tcpFinS: 60, udpS: 100 }), "a partial set leaves the others");
   ipvs.setTimeouts(before);

@@ -27,3 +27,13 @@ test("the VM loads ip_vs, sees the host's tree and bun, and returns output and a
   expect(result.bootMs).toBeGreaterThan(0);
   console.log(`vm boot ${Math.round(result.bootMs)} ms, whole run ${Math.round(result.totalMs)} ms, attempts ${result.attempts}`);
 }, 200_000);
+
+test("a boot that never reaches init is retried once, then fails saying so", async () => {
+  const started = performance.now();
+  await expect(runInVm({ command: "true", bootTimeoutMs: 1, timeoutMs: 60_000 })).rejects.toThrow(/did not boot within 1 ms, twice/);
+  expect(performance.now() - started).toBeLessThan(30_000);
+});
+
+test("a run past its timeout is killed and fails saying so", async () => {
+  await expect(runInVm({ command: "sleep 600", timeoutMs: 5_000 })).rejects.toThrow(/timed out \(qemu killed\)/);
+}, 60_000);

@@ -4,16 +4,7 @@
 import * as C from "../../../ffi/constants.ts";
 import { type GenlFamily, openGenl, resolveFamily } from "../../../ffi/genetlink.ts";
 import type { RtnlSocket } from "../../../ffi/netlink.ts";
-import type {
-  DestinationKey,
-  DestinationSettings,
-  Ipvs,
-  IpvsInfo,
-  IpvsTimeouts,
-  Service,
-  ServiceKey,
-  ServiceSettings,
-} from "../ipvs.ts";
+import type { DestinationKey, DestinationSettings, Ipvs, IpvsInfo, IpvsTimeouts, Service, ServiceKey, ServiceSettings } from "../ipvs.ts";
 import { serviceFamily } from "../ipvs.ts";
 import {
   type Decoded,
