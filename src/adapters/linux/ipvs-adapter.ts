@@ -1,6 +1,7 @@
 // IPVS behind the Ipvs interface, over generic netlink as keepalived's libipvs speaks it. One synchronous socket:
-// the kernel handles each request inside sendto(). The IPVS family exists only while the ip_vs module is loaded
-// (loading it is the caller's business, as keepalived runs `modprobe ip_vs`); open() says so when it is missing.
+// the kernel handles each request inside sendto(). The IPVS family exists only while the ip_vs module is loaded;
+// the family lookup in open() makes the kernel load it by its alias (seen in the test VM), and fails with ENOENT
+// and a hint when it cannot.
 import * as C from "../../../ffi/constants.ts";
 import { type GenlFamily, openGenl, resolveFamily } from "../../../ffi/genetlink.ts";
 import type { RtnlSocket } from "../../../ffi/netlink.ts";
