@@ -9,7 +9,7 @@
 //   ERANGE  a destination's weight below 0, or its lower threshold above its upper one (0 included);
 //   EINVAL  an IPv6 persistence prefix outside 1..128, a destination of the other family not tunnelled,
 //           GUE tunnelling without a port.
-import type { IpFamily } from "../vrrp/ip-address.ts";
+import { formatIp, type IpFamily } from "../vrrp/ip-address.ts";
 
 export type IpvsProtocol = "tcp" | "udp" | "sctp";
 
@@ -150,4 +150,14 @@ export function normalizeServiceSettings(key: ServiceKey, s: ServiceSettings): S
   };
   if (s.persistenceEngine) out.persistenceEngine = s.persistenceEngine;
   return out;
+}
+
+/** A service's identity as text ("tcp 192.0.2.1 80", "fwmark 5 ipv6"): for maps keyed by service, and for logs. */
+export function serviceKeyText(k: ServiceKey): string {
+  return k.kind === "fwmark" ? `fwmark ${k.fwmark} ipv${k.family}` : `${k.protocol} ${formatIp(k.address)} ${k.port}`;
+}
+
+/** A destination's identity within its service ("198.51.100.1 8080"). */
+export function destinationKeyText(d: DestinationKey): string {
+  return `${formatIp(d.address)} ${d.port}`;
 }

@@ -4,6 +4,7 @@
 import {
   type Destination,
   type DestinationKey,
+  destinationKeyText,
   type DestinationSettings,
   type Ipvs,
   type IpvsInfo,
@@ -13,9 +14,9 @@ import {
   type ServiceKey,
   type ServiceSettings,
   serviceFamily,
+  serviceKeyText,
   ZERO_STATS,
 } from "../../src/adapters/ipvs.ts";
-import { formatIp } from "../../src/vrrp/ip-address.ts";
 
 /** The schedulers and persistence engines Debian's kernel ships as modules. */
 const SCHEDULERS = new Set(["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"]);
@@ -24,12 +25,6 @@ const PERSISTENCE_ENGINES = new Set(["sip"]);
 function refusal(code: string, what: string): Error {
   return Object.assign(new Error(`${what} failed: ${code}`), { code });
 }
-
-export function serviceKeyText(k: ServiceKey): string {
-  return k.kind === "fwmark" ? `fwmark ${k.fwmark} ipv${k.family}` : `${k.protocol} ${formatIp(k.address)} ${k.port}`;
-}
-
-const destinationKeyText = (d: DestinationKey) => `${formatIp(d.address)} ${d.port}`;
 
 function copyKey(k: ServiceKey): ServiceKey {
   return k.kind === "fwmark" ? { ...k } : { ...k, address: k.address.slice() };

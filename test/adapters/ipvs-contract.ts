@@ -2,9 +2,8 @@
 // the generic netlink adapter on a real kernel inside the test VM (test/vm/ipvs-kernel.test.ts). Returns the
 // failures, [] when it holds. Leaves the table empty and the timeouts as it found them.
 import type { DestinationKey, DestinationSettings, Ipvs, Service, ServiceKey, ServiceSettings } from "../../src/adapters/ipvs.ts";
-import { normalizeServiceSettings } from "../../src/adapters/ipvs.ts";
+import { normalizeServiceSettings, serviceKeyText } from "../../src/adapters/ipvs.ts";
 import { formatIp, parseIp } from "../../src/vrrp/ip-address.ts";
-import { serviceKeyText } from "./fake-ipvs.ts";
 
 const ip = (text: string) => parseIp(text) as Uint8Array;
 
