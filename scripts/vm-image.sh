@@ -19,14 +19,22 @@ fi
 
 tree="$cache/kernel-$release"
 vmlinux="$cache/vmlinux-$release"
-initramfs="$cache/initramfs-$release.cpio.gz"
-stamp="$cache/image.env"
+# Named by the guest init's content: worktrees with different inits each find their own (test/vm/runner.ts
+# computes the same name), and none rebuilds another's.
 init_sum="$(sha256sum "$init_script" | cut -c1-16)"
-if [ -f "$stamp" ] && grep -qx "VIPD_VM_RELEASE=$release" "$stamp" && grep -qx "VIPD_VM_INIT_SUM=$init_sum" "$stamp" \
-  && [ -f "$vmlinux" ] && [ -f "$initramfs" ]; then
+initramfs="$cache/initramfs-$release-$init_sum.cpio.gz"
+stamp="$cache/image.env"
+if [ -f "$stamp" ] && grep -qx "VIPD_VM_RELEASE=$release" "$stamp" && [ -f "$vmlinux" ] && [ -f "$initramfs" ]; then
   exit 0
 fi
 mkdir -p "$cache"
+# One builder at a time (install-deps may run from several worktrees at once).
+exec 9>"$cache/.lock"
+flock -w 600 9 || { echo "vm-image: $cache/.lock held for 10 minutes" >&2; exit 1; }
+# A previous release's files are dropped once a new one is there.
+for old in "$cache"/kernel-* "$cache"/vmlinux-* "$cache"/initramfs-*; do
+  case "$old" in "$tree" | "$vmlinux" | "$cache"/initramfs-"$release"-*) ;; *) [ -e "$old" ] && rm -rf "$old" ;; esac
+done
 
 if [ ! -f "$tree/.complete" ]; then
   echo "vm-image: downloading and extracting linux-image-$release"
@@ -51,30 +59,30 @@ if [ ! -f "$vmlinux" ]; then
   mv "$vmlinux.tmp" "$vmlinux"
 fi
 
-echo "vm-image: building $initramfs"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work"/{bin,dev,proc,sys,modules,lower,rw,newroot}
-cp /bin/busybox "$work/bin/busybox"
-cp "$init_script" "$work/init"
-chmod 755 "$work/init"
-# Modules in dependency order: virtio over MMIO (qemu's microvm), 9p over virtio, overlayfs.
-modprobe -d "$tree" -S "$release" --show-depends -a virtio_mmio 9pnet_virtio 9p overlay \
-  | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$work/modules.list"
-: >"$work/modules/order"
-while read -r module; do
-  cp "$module" "$work/modules/"
-  basename "$module" >>"$work/modules/order"
-done <"$work/modules.list"
-rm "$work/modules.list"
-(cd "$work" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$initramfs.tmp"
-mv "$initramfs.tmp" "$initramfs"
+if [ ! -f "$initramfs" ]; then
+  echo "vm-image: building $initramfs"
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  mkdir -p "$work"/{bin,dev,proc,sys,modules,lower,rw,newroot}
+  cp /bin/busybox "$work/bin/busybox"
+  cp "$init_script" "$work/init"
+  chmod 755 "$work/init"
+  # Modules in dependency order: virtio over MMIO (qemu's microvm), 9p over virtio, overlayfs.
+  modprobe -d "$tree" -S "$release" --show-depends -a virtio_mmio 9pnet_virtio 9p overlay \
+    | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$work/modules.list"
+  : >"$work/modules/order"
+  while read -r module; do
+    cp "$module" "$work/modules/"
+    basename "$module" >>"$work/modules/order"
+  done <"$work/modules.list"
+  rm "$work/modules.list"
+  (cd "$work" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$initramfs.tmp"
+  mv "$initramfs.tmp" "$initramfs"
+fi
 
 cat >"$stamp.tmp" <<ENV
 VIPD_VM_RELEASE=$release
-VIPD_VM_INIT_SUM=$init_sum
 VIPD_VM_VMLINUX=$vmlinux
-VIPD_VM_INITRAMFS=$initramfs
 VIPD_VM_MODULES=$tree/lib/modules/$release
 ENV
 mv "$stamp.tmp" "$stamp"

@@ -40,10 +40,12 @@ mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
 mount -t tmpfs tmpfs /newroot/tmp
 mount -t tmpfs tmpfs /newroot/run
-# The host has no modules for the guest's kernel: show the cached ones where modprobe looks.
-if [ -n "$vipd_release" ] && [ -d "/newroot$vipd_modules" ]; then
+# The host has no modules for the guest's kernel: show the cached ones where modprobe looks. Taken from the
+# host's tree itself (/lower): the cache may sit under a directory the guest covers, such as /tmp.
+if [ -n "$vipd_release" ]; then
+  [ -d "/lower$vipd_modules" ] || fail "no modules at $vipd_modules"
   mkdir -p "/newroot/lib/modules/$vipd_release"
-  mount --bind "/newroot$vipd_modules" "/newroot/lib/modules/$vipd_release" || fail "bind modules"
+  mount --bind "/lower$vipd_modules" "/newroot/lib/modules/$vipd_release" || fail "bind modules"
 fi
 # The kernel's own module requests (a scheduler like ip_vs_wlc on first use) run modprobe from the initramfs'
 # root, not the command's chroot: hand them to the host's modprobe inside the chroot.

@@ -12,7 +12,10 @@ export const DEFAULT_CACHE = "/var/cache/vipd-vm";
 export interface VmRunOptions {
   /** A /bin/sh command line, run as root in the guest. */
   command: string;
-  /** The guest's working directory (a host path: the guest sees the host's tree). Default: this process's cwd. */
+  /**
+   * The guest's working directory (a host path: the guest sees the host's tree, except /tmp, /run and /dev/shm,
+   * which are its own empty tmpfs). Default: this process's cwd.
+   */
   cwd?: string;
   /** Added to the guest command's environment (PATH and HOME come from here or from this process). */
   env?: Record<string, string>;
@@ -63,6 +66,13 @@ function lastLines(text: string, n: number): string {
   return text.trimEnd().split("\n").slice(-n).join("\n");
 }
 
+/** The first 16 hex digits of the SHA-256 of test/vm/guest-init.sh, as scripts/vm-image.sh computes them. */
+function guestInitSum(): string {
+  const hasher = new Bun.CryptoHasher("sha256");
+  hasher.update(readFileSync(join(import.meta.dir, "guest-init.sh")));
+  return hasher.digest("hex").slice(0, 16);
+}
+
 /** Reads the image description scripts/vm-image.sh wrote; fails saying how to build it. */
 export function loadImage(cacheDir = process.env.VIPD_VM_CACHE ?? DEFAULT_CACHE): VmImage {
   const envFile = join(cacheDir, "image.env");
@@ -79,14 +89,16 @@ export function loadImage(cacheDir = process.env.VIPD_VM_CACHE ?? DEFAULT_CACHE)
     if (!value) throw new VmError(`${envFile} has no ${key}: rebuild it with scripts/vm-image.sh`);
     return value;
   };
+  const release = get("VIPD_VM_RELEASE");
   const image = {
-    release: get("VIPD_VM_RELEASE"),
+    release,
     vmlinux: get("VIPD_VM_VMLINUX"),
-    initramfs: get("VIPD_VM_INITRAMFS"),
+    // This tree's own init: scripts/vm-image.sh names the initramfs by the content of the init it packed.
+    initramfs: join(cacheDir, `initramfs-${release}-${guestInitSum()}.cpio.gz`),
     modules: get("VIPD_VM_MODULES"),
   };
   for (const path of [image.vmlinux, image.initramfs, image.modules]) {
-    if (!existsSync(path)) throw new VmError(`${path} (named in ${envFile}) is missing: rebuild with scripts/vm-image.sh`);
+    if (!existsSync(path)) throw new VmError(`${path} is missing: run \`bash scripts/install-deps.sh\` (scripts/vm-image.sh) as root`);
   }
   return image;
 }
@@ -112,7 +124,11 @@ function runScript(options: VmRunOptions): string {
     HOME: "/root",
     ...options.env,
   };
-  const lines = [`cd ${shellQuote(options.cwd ?? process.cwd())} || exit 125`];
+  const cwd = options.cwd ?? process.cwd();
+  if (/^\/(tmp|run|dev\/shm)(\/|$)/.test(cwd)) {
+    throw new VmError(`the guest's ${cwd.split("/")[1]} is its own empty tmpfs: run from a directory of the tree, not ${cwd}`);
+  }
+  const lines = [`cd ${shellQuote(cwd)} || exit 125`];
   for (const [key, value] of Object.entries(env)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new VmError(`invalid environment variable name ${JSON.stringify(key)}`);
     lines.push(`export ${key}=${shellQuote(value)}`);
