@@ -1,9 +1,10 @@
 // The IPVS generic netlink codec without root: requests byte for byte against what Debian's ipvsadm 1.31 sends
 // (recorded once with `strace -xx -e trace=sendmsg ipvsadm ...` inside the test VM, genlmsghdr onwards), one
-// request spelled out from the linux/ip_vs.h layout by hand, and the decoders on answers and on malformed input.
+// request spelled out from the linux/ip_vs.h layout by hand, the decoders on the kernel's own answers
+// (test/golden/ipvs-answers.json, recorded in the VM by test/vm/guest/capture-ipvs-answers.ts) and on malformed input.
 import { describe, expect, test } from "bun:test";
 import * as C from "../../ffi/constants.ts";
-import { normalizeServiceSettings, type ServiceKey, type ServiceSettings } from "../../src/adapters/ipvs.ts";
+import { normalizeServiceSettings, type Service, type ServiceKey, type ServiceSettings, serviceFamily } from "../../src/adapters/ipvs.ts";
 import {
   decodeDestination,
   decodeInfo,
@@ -15,6 +16,8 @@ import {
   encodeTimeouts,
 } from "../../src/adapters/linux/ipvs-messages.ts";
 import { parseIp } from "../../src/vrrp/ip-address.ts";
+import answers from "../golden/ipvs-answers.json";
+import { expectedLines, tableLines } from "./ipvs-contract.ts";
 
 const IPVSADM = {
   addTcpWlc:
@@ -215,5 +218,49 @@ describe("decoders", () => {
     const bad = out.slice();
     bad[4] = 0xff; // the nested SERVICE length runs past the message
     expect(decodeService(bad, 0, svcEnd)).toMatchObject({ ok: false });
+  });
+});
+
+describe("the kernel's answers (test/golden/ipvs-answers.json)", () => {
+  const bytes = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
+
+  test("the dumps decode to the table the contract built", () => {
+    const services: Service[] = [];
+    for (const h of answers.services) {
+      const d = decodeService(bytes(h), 0, h.length / 2);
+      if (!d.ok) throw new Error(d.reason);
+      services.push(d.value);
+    }
+    for (const service of services) {
+      const k = service.key;
+      const name = k.kind === "fwmark" ? `fwmark ${k.fwmark}` : `${k.protocol} ${Buffer.from(k.address).toString("hex")} ${k.port}`;
+      const dump = (answers.destinations as Record<string, string[]>)[name];
+      if (!dump) throw new Error(`no destination dump for ${name}`);
+      for (const h of dump) {
+        const d = decodeDestination(bytes(h), 0, h.length / 2, serviceFamily(k));
+        if (!d.ok) throw new Error(d.reason);
+        service.destinations.push(d.value);
+      }
+    }
+    expect(answers.kernel).toBe("6.1.0-57-amd64");
+    expect(tableLines(services)).toEqual(expectedLines());
+  });
+
+  test("the kernel's own nesting (no NLA_F_NESTED) and the hashed flag are read as the settings they are", () => {
+    const sh = answers.services
+      .map((h) => decodeService(bytes(h), 0, h.length / 2))
+      .find((d) => d.ok && d.value.settings.scheduler === "sh");
+    expect(sh).toMatchObject({ ok: true, value: { settings: { schedulerFallback: true, schedulerPort: true, onePacket: false } } });
+  });
+
+  test("timeouts and info", () => {
+    expect(decodeTimeouts(bytes(answers.config), 0, answers.config.length / 2)).toEqual({
+      ok: true,
+      value: { tcpS: 1000, tcpFinS: 60, udpS: 200 },
+    });
+    expect(decodeInfo(bytes(answers.info), 0, answers.info.length / 2)).toEqual({
+      ok: true,
+      value: { version: "1.2.1", connTableSize: 4096 },
+    });
   });
 });
