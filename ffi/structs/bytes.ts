@@ -51,6 +51,3 @@ export function putU64(b: Uint8Array, o: number, v: number): void {
   putU32(b, o, v % 0x1_0000_0000);
   putU32(b, o + 4, Math.floor(v / 0x1_0000_0000));
 }
-export function getU8OrZero(b: Uint8Array, o: number): number {
-  return b[o] ?? 0;
-}

@@ -1,5 +1,4 @@
 // struct genlmsghdr (linux/genetlink.h): the generic netlink header after the nlmsghdr, then attributes.
-import { getU8OrZero } from "./bytes.ts";
 
 export const C_TYPE = "struct genlmsghdr";
 export const SIZE = 4;
@@ -16,5 +15,5 @@ export type Decoded = { ok: true; cmd: number; version: number } | { ok: false; 
 
 export function decode(b: Uint8Array, at: number, end: number): Decoded {
   if (at + SIZE > end) return { ok: false, reason: `genlmsghdr truncated (${end - at} bytes)` };
-  return { ok: true, cmd: getU8OrZero(b, at + OFFSETS.cmd), version: getU8OrZero(b, at + OFFSETS.version) };
+  return { ok: true, cmd: b[at + OFFSETS.cmd] ?? 0, version: b[at + OFFSETS.version] ?? 0 };
 }

@@ -22,6 +22,7 @@ import {
   serviceFamily,
   type TunnelChecksum,
   type TunnelType,
+  ZERO_STATS,
 } from "../ipvs.ts";
 
 /** sizeof(union nf_inet_addr): the kernel's address attribute is always this wide; IPv4 fills the first 4 bytes. */
@@ -354,7 +355,7 @@ export function decodeService(b: Uint8Array, payloadAt: number, end: number): De
     schedulerPort: (flags & C.IP_VS_SVC_F_SCHED2) !== 0,
     ...(peName ? { persistenceEngine: peName } : {}),
   });
-  return { ok: true, value: { key, settings, stats: stats64 ?? stats ?? readStats(b, 0, 0), destinations: [] } };
+  return { ok: true, value: { key, settings, stats: stats64 ?? stats ?? { ...ZERO_STATS }, destinations: [] } };
 }
 
 /** One destination of a GET_DEST dump (an IPVS_CMD_NEW_DEST message); `serviceFamily` when it has no ADDR_FAMILY. */
@@ -448,7 +449,7 @@ export function decodeDestination(b: Uint8Array, payloadAt: number, end: number,
       activeConns: active,
       inactiveConns: inactive,
       persistConns: persist,
-      stats: stats64 ?? stats ?? readStats(b, 0, 0),
+      stats: stats64 ?? stats ?? { ...ZERO_STATS },
     },
   };
 }
