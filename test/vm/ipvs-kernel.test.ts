@@ -1,6 +1,7 @@
 // IPVS on a real kernel: one VM boot runs test/vm/guest/ipvs-agent.ts, which puts the generic netlink adapter
 // through the contract the fake passes, then builds the contract's table again; ipvsadm, an independent netlink
-// client, must see that table exactly as intended. Fails (never skips) when the VM cannot run.
+// client, must see that table exactly as intended; last, real connections go through a NAT service it configured.
+// Fails (never skips) when the VM cannot run.
 import { beforeAll, expect, test } from "bun:test";
 import { expectedLines } from "../adapters/ipvs-contract.ts";
 import { runInVm } from "./runner.ts";
@@ -13,6 +14,7 @@ interface AgentResult {
   thresholds: string;
   timeouts: string;
   rejects: string[];
+  dataPath: { roundRobin: string[]; afterWeightZero: string[] };
 }
 
 let result: AgentResult;
@@ -76,4 +78,11 @@ test("ipvsadm's listing shows local forwarding, thresholds and the timeouts", ()
   expect(lines(result.thresholds)).toContain("-> 198.51.100.2:80 100 10 0 0");
   expect(lines(result.thresholds)).toContain("-> [2001:db8::20]:8443 50 0 0 0");
   expect(lines(result.timeouts)).toEqual(["Timeout (tcp tcpfin udp): 1000 60 200"]);
+});
+
+test("connections through a NAT service alternate between its real servers under rr, and skip one edited to weight 0", () => {
+  const { roundRobin, afterWeightZero } = result.dataPath;
+  expect([...roundRobin].sort()).toEqual(["r1", "r1", "r2", "r2"]);
+  expect(roundRobin.every((answer, i) => i === 0 || answer !== roundRobin[i - 1])).toBe(true);
+  expect(afterWeightZero).toEqual(["r1", "r1", "r1"]);
 });

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Runs inside the test VM (as root, in a throwaway guest): a client namespace and two real servers behind this
+# namespace as the IPVS director. Client c 192.0.2.2 -- 192.0.2.1 director 198.51.100.1 -- r1 198.51.100.2,
+# 198.51.100.17 -- r2 198.51.100.18. Each real server's busybox httpd answers its own name.
+set -eu
+sysctl -qw net.ipv4.ip_forward=1
+ip link set lo up
+ip netns add c
+ip link add vc type veth peer name eth0 netns c
+ip addr add 192.0.2.1/24 dev vc
+ip link set vc up
+ip -n c addr add 192.0.2.2/24 dev eth0
+ip -n c link set eth0 up
+ip -n c link set lo up
+ip -n c route add default via 192.0.2.1
+n=0
+for server in r1 r2; do
+  ip netns add "$server"
+  ip link add "v$server" type veth peer name eth0 netns "$server"
+  ip addr add "198.51.100.$((n * 16 + 1))/28" dev "v$server"
+  ip link set "v$server" up
+  ip -n "$server" addr add "198.51.100.$((n * 16 + 2))/28" dev eth0
+  ip -n "$server" link set eth0 up
+  ip -n "$server" link set lo up
+  ip -n "$server" route add default via "198.51.100.$((n * 16 + 1))"
+  mkdir -p "/tmp/www-$server"
+  echo "$server" >"/tmp/www-$server/index.html"
+  ip netns exec "$server" busybox httpd -p 80 -h "/tmp/www-$server"
+  n=$((n + 1))
+done
