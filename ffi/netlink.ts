@@ -1,6 +1,7 @@
-// A synchronous netlink command socket (rtnetlink by default; generic netlink through ffi/genetlink.ts). The kernel handles a request inside sendto() and queues its answer, so a
-// request is: build into `tx`, send, then read with MSG_DONTWAIT (falling back to a bounded poll) until the ack or
-// NLMSG_DONE. Errors carry the kernel's extended-ack message ("ipv4: Address already assigned", ...).
+// A synchronous netlink command socket: rtnetlink by default, generic netlink through ffi/genetlink.ts. The kernel
+// handles a request inside sendto() and queues its answer, so a request is: build into `tx`, send, then read with
+// MSG_DONTWAIT (falling back to a bounded poll) until the ack or NLMSG_DONE. Errors carry the kernel's extended-ack
+// message ("ipv4: Address already assigned", ...).
 import * as C from "./constants.ts";
 import { ERRNO, SyscallError } from "./errno.ts";
 import { bindSocket, closeFd, getSockName, openSocket, pollOne, recvFrom, sendTo, setsockoptInt, stableBuffer } from "./socket.ts";

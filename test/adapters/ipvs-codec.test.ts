@@ -162,7 +162,8 @@ describe("decoders", () => {
   });
 
   test("stats: 64-bit counters win over the 32-bit set", () => {
-    // genlmsghdr NEW_SERVICE, SERVICE { AF inet, FWMARK 9, SCHED "rr", FLAGS, TIMEOUT, NETMASK, STATS { CONNS 5 }, STATS64 { CONNS 2^40, INBYTES 7 } }
+    // genlmsghdr NEW_SERVICE, SERVICE { AF inet, FWMARK 9, SCHED "rr", FLAGS, TIMEOUT, NETMASK,
+    //   STATS { CONNS 5 }, STATS64 { CONNS 2^40, INBYTES 7 } }
     const msg = Buffer.from(
       [
         "01010000",

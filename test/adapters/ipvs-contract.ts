@@ -2,7 +2,7 @@
 // the generic netlink adapter on a real kernel inside the test VM (test/vm/ipvs-kernel.test.ts). Returns the
 // failures, [] when it holds. Leaves the table empty and the timeouts as it found them.
 import type { DestinationKey, DestinationSettings, Ipvs, Service, ServiceKey, ServiceSettings } from "../../src/adapters/ipvs.ts";
-import { normalizeServiceSettings, serviceKeyText } from "../../src/adapters/ipvs.ts";
+import { destinationKeyText, normalizeServiceSettings, serviceKeyText } from "../../src/adapters/ipvs.ts";
 import { formatIp, parseIp } from "../../src/vrrp/ip-address.ts";
 
 const ip = (text: string) => parseIp(text) as Uint8Array;
@@ -18,7 +18,7 @@ export function tableLines(services: Service[]): string[] {
       const x = d.settings;
       const tunnel = x.tunnel ? ` ${x.tunnel.type}:${x.tunnel.port ?? 0}:${x.tunnel.checksum ?? "nocsum"}` : "";
       lines.push(
-        `${serviceKeyText(s.key)} -> ${formatIp(d.address)} ${d.port} ${x.forward}${tunnel} w=${x.weight} u=${x.upperThreshold ?? 0} l=${x.lowerThreshold ?? 0}`,
+        `${serviceKeyText(s.key)} -> ${destinationKeyText(d)} ${x.forward}${tunnel} w=${x.weight} u=${x.upperThreshold ?? 0} l=${x.lowerThreshold ?? 0}`,
       );
     }
   }
