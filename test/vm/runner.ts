@@ -164,7 +164,10 @@ type BootOutcome = { kind: "exited"; console: string; bootMs: number; totalMs: n
 async function bootOnce(image: VmImage, outDir: string, tscKhz: number, bootTimeoutMs: number, deadline: number): Promise<BootOutcome> {
   const started = performance.now();
   const qemu = Bun.spawn([QEMU, ...qemuArgs(image, outDir, tscKhz)], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  let console = "";
+  // qemu is not our process group's: should this process end first (a test runner giving up), take qemu along.
+  const killOnExit = () => qemu.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  let consoleText = "";
   let bootMs = -1;
   let timedOut: "boot" | "run" | undefined;
   const check = (): void => {
@@ -178,19 +181,20 @@ async function bootOnce(image: VmImage, outDir: string, tscKhz: number, bootTime
   try {
     const decoder = new TextDecoder();
     for await (const chunk of qemu.stdout) {
-      console += decoder.decode(chunk, { stream: true });
-      if (bootMs < 0 && console.includes(INIT_LINE)) bootMs = performance.now() - started;
+      consoleText += decoder.decode(chunk, { stream: true });
+      if (bootMs < 0 && consoleText.includes(INIT_LINE)) bootMs = performance.now() - started;
     }
     await qemu.exited;
   } finally {
     clearInterval(watchdog);
+    process.off("exit", killOnExit);
   }
-  console += await stderr;
-  if (timedOut === "boot") return { kind: "hung", console };
-  if (timedOut === "run") throw new VmError("the VM run timed out (qemu killed)", console);
-  if (qemu.exitCode !== 0) throw new VmError(`qemu exited with status ${qemu.exitCode}`, console);
-  if (console.includes(FAILED_LINE)) throw new VmError("the guest's init failed", console);
-  return { kind: "exited", console, bootMs, totalMs: performance.now() - started };
+  consoleText += await stderr;
+  if (timedOut === "boot") return { kind: "hung", console: consoleText };
+  if (timedOut === "run") throw new VmError("the VM run timed out (qemu killed)", consoleText);
+  if (qemu.exitCode !== 0) throw new VmError(`qemu exited with status ${qemu.exitCode}`, consoleText);
+  if (consoleText.includes(FAILED_LINE)) throw new VmError("the guest's init failed", consoleText);
+  return { kind: "exited", console: consoleText, bootMs, totalMs: performance.now() - started };
 }
 
 /** Boots the VM, runs `options.command` in it and returns its output and exit status. */
