@@ -8,7 +8,8 @@
 //   ENOENT  a destination that is not there, or (adding/editing a service) an unknown scheduler or persistence engine;
 //   ERANGE  a destination's weight below 0, or its lower threshold above its upper one (0 included);
 //   EINVAL  an IPv6 persistence prefix outside 1..128, a destination of the other family not tunnelled,
-//           GUE tunnelling without a port.
+//           GUE tunnelling without a port; and, refused before the kernel is asked, an IPv4 prefix outside
+//           0..32 or a port outside 0..65535.
 import { formatIp, type IpFamily } from "../vrrp/ip-address.ts";
 
 export type IpvsProtocol = "tcp" | "udp" | "sctp";

@@ -42,6 +42,8 @@ function copySettings(s: DestinationSettings): DestinationSettings {
   return out;
 }
 
+const validPort = (port: number) => Number.isInteger(port) && port >= 0 && port <= 0xffff;
+
 export class FakeIpvs implements Ipvs {
   private readonly table = new Map<string, Service>();
   private timeoutTable: IpvsTimeouts = { tcpS: 900, tcpFinS: 120, udpS: 300 };
@@ -56,6 +58,8 @@ export class FakeIpvs implements Ipvs {
     if (s.persistenceEngine && !PERSISTENCE_ENGINES.has(s.persistenceEngine)) throw refusal("ENOENT", what);
     const prefix = s.persistencePrefix;
     if (prefix !== undefined && serviceFamily(key) === 6 && (prefix < 1 || prefix > 128)) throw refusal("EINVAL", what);
+    if (prefix !== undefined && serviceFamily(key) === 4 && (prefix < 0 || prefix > 32)) throw refusal("EINVAL", what);
+    if (key.kind === "address" && !validPort(key.port)) throw refusal("EINVAL", what);
   }
 
   private service(key: ServiceKey, what: string): Service {
@@ -87,6 +91,7 @@ export class FakeIpvs implements Ipvs {
   }
 
   private checkDestination(service: Service, d: DestinationKey, s: DestinationSettings, what: string): void {
+    if (!validPort(d.port) || !validPort(s.tunnel?.port ?? 0)) throw refusal("EINVAL", what);
     const family = d.address.length === 4 ? 4 : 6;
     if (family !== serviceFamily(service.key) && s.forward !== "tunnel") throw refusal("EINVAL", what);
     if (s.weight < 0) throw refusal("ERANGE", what);

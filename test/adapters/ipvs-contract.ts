@@ -141,6 +141,9 @@ export function ipvsContract(ipvs: Ipvs): string[] {
   refused("ENOENT", "an unknown scheduler", () => ipvs.addService(fresh, { scheduler: "nosuch" }));
   refused("ENOENT", "an unknown persistence engine", () => ipvs.addService(fresh, { scheduler: "rr", persistenceEngine: "nosuch" }));
   refused("EINVAL", "an IPv6 persistence prefix of 129", () => ipvs.addService(fresh6, { scheduler: "rr", persistencePrefix: 129 }));
+  refused("EINVAL", "an IPv4 persistence prefix of 33", () => ipvs.addService(fresh, { scheduler: "rr", persistencePrefix: 33 }));
+  refused("EINVAL", "a port above 65535", () => ipvs.addService({ ...fresh, port: 65536 }, { scheduler: "rr" }));
+  refused("EINVAL", "a real server port above 65535", () => ipvs.addDestination(key, { ...other, port: 70000 }, destSettings));
   refused("EEXIST", "adding a destination twice", () => ipvs.addDestination(key, dest, destSettings));
   refused("ESRCH", "a destination of an absent service", () => ipvs.addDestination(absent, dest, destSettings));
   refused("ENOENT", "deleting an absent destination", () => ipvs.deleteDestination(key, other));

@@ -85,8 +85,18 @@ function putAddress(out: Uint8Array, at: number, type: number, address: Uint8Arr
   return rtattr.putBytes(out, at, type, padded);
 }
 
+/** What the kernel could not be told (it would be truncated on the wire): refused like the kernel's EINVAL. */
+function invalid(message: string): Error {
+  return Object.assign(new RangeError(message), { code: "EINVAL" });
+}
+
+function checkPort(port: number): number {
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw invalid(`port ${port} outside 0..65535`);
+  return port;
+}
+
 function prefixToNetmask(prefix: number): number {
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new RangeError(`IPv4 persistence prefix ${prefix} outside 0..32`);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw invalid(`IPv4 persistence prefix ${prefix} outside 0..32`);
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
@@ -108,7 +118,7 @@ function putService(out: Uint8Array, at: number, key: ServiceKey, settings?: Ser
   if (key.kind === "address") {
     end = rtattr.putU16Attr(out, end, C.IPVS_SVC_ATTR_PROTOCOL, PROTOCOL_NUMBER[key.protocol]);
     end = putAddress(out, end, C.IPVS_SVC_ATTR_ADDR, key.address);
-    end = rtattr.putU16BEAttr(out, end, C.IPVS_SVC_ATTR_PORT, key.port);
+    end = rtattr.putU16BEAttr(out, end, C.IPVS_SVC_ATTR_PORT, checkPort(key.port));
   } else {
     end = rtattr.putU32Attr(out, end, C.IPVS_SVC_ATTR_FWMARK, key.fwmark);
   }
@@ -143,13 +153,13 @@ function putDestination(out: Uint8Array, at: number, d: DestinationKey, settings
   let end = rtattr.beginNested(out, at, C.IPVS_CMD_ATTR_DEST);
   end = rtattr.putU16Attr(out, end, C.IPVS_DEST_ATTR_ADDR_FAMILY, addressFamilyOf(d.address));
   end = putAddress(out, end, C.IPVS_DEST_ATTR_ADDR, d.address);
-  end = rtattr.putU16BEAttr(out, end, C.IPVS_DEST_ATTR_PORT, d.port);
+  end = rtattr.putU16BEAttr(out, end, C.IPVS_DEST_ATTR_PORT, checkPort(d.port));
   if (settings) {
     end = rtattr.putU32Attr(out, end, C.IPVS_DEST_ATTR_FWD_METHOD, FORWARD_FLAG[settings.forward]);
     end = rtattr.putU32Attr(out, end, C.IPVS_DEST_ATTR_WEIGHT, settings.weight >>> 0);
     const tunnel = settings.tunnel;
     end = rtattr.putU8Attr(out, end, C.IPVS_DEST_ATTR_TUN_TYPE, TUNNEL_TYPE[tunnel?.type ?? "ipip"]);
-    end = rtattr.putU16BEAttr(out, end, C.IPVS_DEST_ATTR_TUN_PORT, tunnel?.port ?? 0);
+    end = rtattr.putU16BEAttr(out, end, C.IPVS_DEST_ATTR_TUN_PORT, checkPort(tunnel?.port ?? 0));
     end = rtattr.putU16Attr(out, end, C.IPVS_DEST_ATTR_TUN_FLAGS, TUNNEL_CHECKSUM[tunnel?.checksum ?? "nocsum"]);
     end = rtattr.putU32Attr(out, end, C.IPVS_DEST_ATTR_U_THRESH, settings.upperThreshold ?? 0);
     end = rtattr.putU32Attr(out, end, C.IPVS_DEST_ATTR_L_THRESH, settings.lowerThreshold ?? 0);
