@@ -38,10 +38,11 @@ done
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
-mount -t tmpfs tmpfs /newroot/tmp
+# /tmp stays the host's (under the overlay): a tree checked out there (CI may) must be visible. /run is the guest's
+# own, so the host's runtime state (its /run/netns, sockets) does not show through.
 mount -t tmpfs tmpfs /newroot/run
 # The host has no modules for the guest's kernel: show the cached ones where modprobe looks. Taken from the
-# host's tree itself (/lower): the cache may sit under a directory the guest covers, such as /tmp.
+# host's tree itself (/lower), whatever the guest mounts over it.
 if [ -n "$vipd_release" ]; then
   [ -d "/lower$vipd_modules" ] || fail "no modules at $vipd_modules"
   mkdir -p "/newroot/lib/modules/$vipd_release"

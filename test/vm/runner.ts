@@ -13,8 +13,8 @@ export interface VmRunOptions {
   /** A /bin/sh command line, run as root in the guest. */
   command: string;
   /**
-   * The guest's working directory (a host path: the guest sees the host's tree, except /tmp, /run and /dev/shm,
-   * which are its own empty tmpfs). Default: this process's cwd.
+   * The guest's working directory (a host path: the guest sees the host's tree, except /run and /dev/shm, which
+   * are its own empty tmpfs). Default: this process's cwd.
    */
   cwd?: string;
   /** Added to the guest command's environment (PATH and HOME come from here or from this process). */
@@ -125,9 +125,7 @@ function runScript(options: VmRunOptions): string {
     ...options.env,
   };
   const cwd = options.cwd ?? process.cwd();
-  if (/^\/(tmp|run|dev\/shm)(\/|$)/.test(cwd)) {
-    throw new VmError(`the guest's ${cwd.split("/")[1]} is its own empty tmpfs: run from a directory of the tree, not ${cwd}`);
-  }
+  if (/^\/(run|dev\/shm)(\/|$)/.test(cwd)) throw new VmError(`the guest's /run and /dev/shm are its own empty tmpfs: cannot run in ${cwd}`);
   const lines = [`cd ${shellQuote(cwd)} || exit 125`];
   for (const [key, value] of Object.entries(env)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new VmError(`invalid environment variable name ${JSON.stringify(key)}`);
