@@ -33,7 +33,7 @@ exec 9>"$cache/.lock"
 flock -w 600 9 || { echo "vm-image: $cache/.lock held for 10 minutes" >&2; exit 1; }
 # A previous release's files are dropped once a new one is there.
 for old in "$cache"/kernel-* "$cache"/vmlinux-* "$cache"/initramfs-*; do
-  case "$old" in "$tree" | "$vmlinux" | "$cache"/initramfs-"$release"-*) ;; *) [ -e "$old" ] && rm -rf "$old" ;; esac
+  case "$old" in "$tree" | "$vmlinux" | "$cache"/initramfs-"$release"-*) ;; *) if [ -e "$old" ]; then rm -rf "$old"; fi ;; esac
 done
 
 if [ ! -f "$tree/.complete" ]; then
@@ -41,7 +41,9 @@ if [ ! -f "$tree/.complete" ]; then
   rm -rf "$tree" "$cache/dl"
   mkdir -p "$cache/dl" "$tree"
   # apt's sandbox user cannot write into a root-owned cache; the download itself is checked by apt.
-  (cd "$cache/dl" && apt-get download -o APT::Sandbox::User=root "linux-image-$release" >/dev/null)
+  # Stale package lists may name a .deb the mirror no longer has: refresh them once and retry.
+  download() { (cd "$cache/dl" && apt-get download -o APT::Sandbox::User=root "linux-image-$release" >/dev/null); }
+  download || { apt-get update -qq && download; }
   dpkg-deb -x "$cache"/dl/linux-image-"$release"_*.deb "$tree"
   depmod -b "$tree" "$release"
   rm -rf "$cache/dl"
