@@ -1,9 +1,11 @@
 // IPVS on a real kernel: one VM boot runs test/vm/guest/ipvs-agent.ts, which puts the generic netlink adapter
 // through the contract the fake passes, then builds the contract's table again; ipvsadm, an independent netlink
-// client, must see that table exactly as intended; last, real connections go through a NAT service it configured.
+// client, must see that table exactly as intended; last, real connections go through NAT, direct routing and tunnel
+// services it configured.
 // Fails (never skips) when the VM cannot run.
 import { beforeAll, expect, test } from "bun:test";
 import { expectedLines } from "../adapters/ipvs-contract.ts";
+import type { DataPathResult } from "./guest/data-path.ts";
 import { runInVm } from "./runner.ts";
 
 interface AgentResult {
@@ -14,7 +16,7 @@ interface AgentResult {
   thresholds: string;
   timeouts: string;
   rejects: string[];
-  dataPath: { roundRobin: string[]; afterWeightZero: string[] };
+  dataPath: DataPathResult;
 }
 
 let result: AgentResult;
@@ -80,9 +82,22 @@ test("ipvsadm's listing shows local forwarding, thresholds and the timeouts", ()
   expect(lines(result.timeouts)).toEqual(["Timeout (tcp tcpfin udp): 1000 60 200"]);
 });
 
-test("connections through a NAT service alternate between its real servers under rr, and skip one edited to weight 0", () => {
-  const { roundRobin, afterWeightZero } = result.dataPath;
-  expect([...roundRobin].sort()).toEqual(["r1", "r1", "r2", "r2"]);
-  expect(roundRobin.every((answer, i) => i === 0 || answer !== roundRobin[i - 1])).toBe(true);
-  expect(afterWeightZero).toEqual(["r1", "r1", "r1"]);
+const alternates = (answers: string[]) => answers.every((answer, i) => i === 0 || answer !== answers[i - 1]);
+
+test("NAT: connections alternate between the real servers under rr, and skip one edited to weight 0", () => {
+  const { natRoundRobin, natAfterWeightZero } = result.dataPath;
+  expect([...natRoundRobin].sort()).toEqual(["r1", "r1", "r2", "r2"]);
+  expect(alternates(natRoundRobin)).toBe(true);
+  expect(natAfterWeightZero).toEqual(["r1", "r1", "r1"]);
+});
+
+test("direct routing: the real servers answer for the VIP, alternating under rr", () => {
+  const { directRouting } = result.dataPath;
+  expect([...directRouting].sort()).toEqual(["r1", "r1", "r2", "r2"]);
+  expect(alternates(directRouting)).toBe(true);
+});
+
+test("IPIP tunnel with wrr 3:1: three connections in four go to the heavier real server", () => {
+  const { tunnelWeighted } = result.dataPath;
+  expect([...tunnelWeighted].sort()).toEqual(["r1", "r1", "r1", "r1", "r1", "r1", "r2", "r2"]);
 });

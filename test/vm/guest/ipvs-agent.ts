@@ -1,10 +1,10 @@
 // Runs inside the test VM (test/vm/ipvs-kernel.test.ts boots it): the Ipvs contract against the kernel through the
 // generic netlink adapter, then the contract's table built again and shown three ways — our own listing, and
-// ipvsadm's (an independent netlink client) save format and listings — and last, real connections through a NAT
-// service (nat-lab.sh, nat-data-path.ts). Prints one JSON line.
+// ipvsadm's (an independent netlink client) save format and listings — and last, real connections through NAT,
+// direct routing and tunnel services (lb-lab.sh, data-path.ts). Prints one JSON line.
 import { LinuxIpvs } from "../../../src/adapters/linux/ipvs-adapter.ts";
 import { buildTable, ipvsContract, tableLines } from "../../adapters/ipvs-contract.ts";
-import { natDataPath } from "./nat-data-path.ts";
+import { dataPath } from "./data-path.ts";
 
 function ipvsadm(...args: string[]): string {
   const run = Bun.spawnSync(["ipvsadm", ...args], { stdout: "pipe", stderr: "pipe", timeout: 30_000 });
@@ -28,9 +28,9 @@ try {
     rejects,
     dataPath: (() => {
       ipvs.flushAll();
-      const lab = Bun.spawnSync(["sh", `${import.meta.dir}/nat-lab.sh`], { stdout: "pipe", stderr: "pipe", timeout: 60_000 });
-      if (lab.exitCode !== 0) throw new Error(`nat-lab.sh exited ${lab.exitCode}: ${lab.stderr.toString()}`);
-      return natDataPath(ipvs);
+      const lab = Bun.spawnSync(["sh", `${import.meta.dir}/lb-lab.sh`], { stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+      if (lab.exitCode !== 0) throw new Error(`lb-lab.sh exited ${lab.exitCode}: ${lab.stderr.toString()}`);
+      return dataPath(ipvs);
     })(),
   };
   ipvs.flushAll();
