@@ -10,10 +10,10 @@ const r2 = { address: ip("198.51.100.18"), port: 80 };
 function requests(vip: string, count: number): string[] {
   const answers: string[] = [];
   for (let i = 0; i < count; i++) {
-    const run = Bun.spawnSync(["ip", "netns", "exec", "c", "curl", "-s", "--max-time", "5", `http://${vip}/`], {
+    const run = Bun.spawnSync(["ip", "netns", "exec", "c", "curl", "-s", "--max-time", "15", `http://${vip}/`], {
       stdout: "pipe",
       stderr: "pipe",
-      timeout: 10_000,
+      timeout: 20_000,
     });
     answers.push(run.exitCode === 0 ? run.stdout.toString().trim() : `curl exited ${run.exitCode}: ${run.stderr.toString().trim()}`);
   }
