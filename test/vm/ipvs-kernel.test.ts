@@ -101,3 +101,9 @@ test("IPIP tunnel with wrr 3:1: three connections in four go to the heavier real
   const { tunnelWeighted } = result.dataPath;
   expect([...tunnelWeighted].sort()).toEqual(["r1", "r1", "r1", "r1", "r1", "r1", "r2", "r2"]);
 });
+
+test("IPv6 NAT: connections alternate between the real servers under rr", () => {
+  const { natIpv6 } = result.dataPath;
+  expect([...natIpv6].sort()).toEqual(["r1", "r1", "r2", "r2"]);
+  expect(alternates(natIpv6)).toBe(true);
+});
