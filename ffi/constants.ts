@@ -20,9 +20,11 @@ export const SOCK_CLOEXEC = 0o2000000;
 // Protocols (netinet/in.h).
 export const IPPROTO_IP = 0;
 export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_ICMPV6 = 58;
+export const IPPROTO_SCTP = 132;
 export const IPPROTO_RAW = 255;
 
 // Socket option levels.
@@ -260,3 +262,105 @@ export const RT_SCOPE_NOWHERE = 255;
 export const CLOCK_MONOTONIC = 1;
 export const TFD_NONBLOCK = 0o4000;
 export const TFD_CLOEXEC = 0o2000000;
+
+// Generic netlink (linux/netlink.h, linux/genetlink.h): the controller resolves a family's id by its name.
+export const NETLINK_GENERIC = 16;
+export const GENL_ID_CTRL = 0x10;
+export const CTRL_CMD_NEWFAMILY = 1;
+export const CTRL_CMD_GETFAMILY = 3;
+export const CTRL_ATTR_FAMILY_ID = 1;
+export const CTRL_ATTR_FAMILY_NAME = 2;
+export const CTRL_ATTR_VERSION = 3;
+export const CTRL_ATTR_MAXATTR = 5;
+
+// IPVS over generic netlink (linux/ip_vs.h).
+export const IPVS_GENL_VERSION = 1;
+export const IPVS_CMD_NEW_SERVICE = 1;
+export const IPVS_CMD_SET_SERVICE = 2;
+export const IPVS_CMD_DEL_SERVICE = 3;
+export const IPVS_CMD_GET_SERVICE = 4;
+export const IPVS_CMD_NEW_DEST = 5;
+export const IPVS_CMD_SET_DEST = 6;
+export const IPVS_CMD_DEL_DEST = 7;
+export const IPVS_CMD_GET_DEST = 8;
+export const IPVS_CMD_SET_CONFIG = 12;
+export const IPVS_CMD_GET_CONFIG = 13;
+export const IPVS_CMD_SET_INFO = 14;
+export const IPVS_CMD_GET_INFO = 15;
+export const IPVS_CMD_ZERO = 16;
+export const IPVS_CMD_FLUSH = 17;
+
+export const IPVS_CMD_ATTR_SERVICE = 1;
+export const IPVS_CMD_ATTR_DEST = 2;
+export const IPVS_CMD_ATTR_TIMEOUT_TCP = 4;
+export const IPVS_CMD_ATTR_TIMEOUT_TCP_FIN = 5;
+export const IPVS_CMD_ATTR_TIMEOUT_UDP = 6;
+
+export const IPVS_SVC_ATTR_AF = 1;
+export const IPVS_SVC_ATTR_PROTOCOL = 2;
+export const IPVS_SVC_ATTR_ADDR = 3;
+export const IPVS_SVC_ATTR_PORT = 4;
+export const IPVS_SVC_ATTR_FWMARK = 5;
+export const IPVS_SVC_ATTR_SCHED_NAME = 6;
+export const IPVS_SVC_ATTR_FLAGS = 7;
+export const IPVS_SVC_ATTR_TIMEOUT = 8;
+export const IPVS_SVC_ATTR_NETMASK = 9;
+export const IPVS_SVC_ATTR_STATS = 10;
+export const IPVS_SVC_ATTR_PE_NAME = 11;
+export const IPVS_SVC_ATTR_STATS64 = 12;
+
+export const IPVS_DEST_ATTR_ADDR = 1;
+export const IPVS_DEST_ATTR_PORT = 2;
+export const IPVS_DEST_ATTR_FWD_METHOD = 3;
+export const IPVS_DEST_ATTR_WEIGHT = 4;
+export const IPVS_DEST_ATTR_U_THRESH = 5;
+export const IPVS_DEST_ATTR_L_THRESH = 6;
+export const IPVS_DEST_ATTR_ACTIVE_CONNS = 7;
+export const IPVS_DEST_ATTR_INACT_CONNS = 8;
+export const IPVS_DEST_ATTR_PERSIST_CONNS = 9;
+export const IPVS_DEST_ATTR_STATS = 10;
+export const IPVS_DEST_ATTR_ADDR_FAMILY = 11;
+export const IPVS_DEST_ATTR_STATS64 = 12;
+export const IPVS_DEST_ATTR_TUN_TYPE = 13;
+export const IPVS_DEST_ATTR_TUN_PORT = 14;
+export const IPVS_DEST_ATTR_TUN_FLAGS = 15;
+
+export const IPVS_STATS_ATTR_CONNS = 1;
+export const IPVS_STATS_ATTR_INPKTS = 2;
+export const IPVS_STATS_ATTR_OUTPKTS = 3;
+export const IPVS_STATS_ATTR_INBYTES = 4;
+export const IPVS_STATS_ATTR_OUTBYTES = 5;
+export const IPVS_STATS_ATTR_CPS = 6;
+export const IPVS_STATS_ATTR_INPPS = 7;
+export const IPVS_STATS_ATTR_OUTPPS = 8;
+export const IPVS_STATS_ATTR_INBPS = 9;
+export const IPVS_STATS_ATTR_OUTBPS = 10;
+
+export const IPVS_INFO_ATTR_VERSION = 1;
+export const IPVS_INFO_ATTR_CONN_TAB_SIZE = 2;
+
+export const IP_VS_SVC_F_PERSISTENT = 0x0001;
+export const IP_VS_SVC_F_HASHED = 0x0002;
+export const IP_VS_SVC_F_ONEPACKET = 0x0004;
+export const IP_VS_SVC_F_SCHED1 = 0x0008;
+export const IP_VS_SVC_F_SCHED2 = 0x0010;
+export const IP_VS_SVC_F_SCHED3 = 0x0020;
+
+export const IP_VS_CONN_F_FWD_MASK = 0x0007;
+export const IP_VS_CONN_F_MASQ = 0x0000;
+export const IP_VS_CONN_F_LOCALNODE = 0x0001;
+export const IP_VS_CONN_F_TUNNEL = 0x0002;
+export const IP_VS_CONN_F_DROUTE = 0x0003;
+export const IP_VS_CONN_F_BYPASS = 0x0004;
+
+export const IP_VS_CONN_F_TUNNEL_TYPE_IPIP = 0;
+export const IP_VS_CONN_F_TUNNEL_TYPE_GUE = 1;
+export const IP_VS_CONN_F_TUNNEL_TYPE_GRE = 2;
+export const IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM = 0;
+export const IP_VS_TUNNEL_ENCAP_FLAG_CSUM = 1;
+export const IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM = 2;
+export const IP_VS_SCHEDNAME_MAXLEN = 16;
+export const IP_VS_PENAME_MAXLEN = 16;
+
+/** Names above that no libc/kernel UAPI header defines; the header check skips them. */
+export const NOT_IN_LIBC_HEADERS: readonly string[] = ["IPPROTO_VRRP"];

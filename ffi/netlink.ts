@@ -1,8 +1,8 @@
-// A synchronous rtnetlink command socket. The kernel handles a request inside sendto() and queues its answer, so a
-// request is: build into `tx`, send, then read with MSG_DONTWAIT (falling back to a bounded poll) until the ack or
-// NLMSG_DONE. Errors carry the kernel's extended-ack message ("ipv4: Address already assigned", ...).
-// Only the transport lives here; what goes inside the messages (links, addresses, routes, rules) is the codec in
-// src/adapters/linux/rtnl-messages.ts.
+// A synchronous netlink command socket: rtnetlink by default, generic netlink through ffi/genetlink.ts. The kernel
+// handles a request inside sendto() and queues its answer, so a request is: build into `tx`, send, then read with
+// MSG_DONTWAIT (falling back to a bounded poll) until the ack or NLMSG_DONE. Errors carry the kernel's extended-ack
+// message ("ipv4: Address already assigned", ...). Only the transport lives here; what goes inside rtnetlink
+// messages is the codec in src/adapters/linux/rtnl-messages.ts, inside IPVS ones src/adapters/linux/ipvs-messages.ts.
 import * as C from "./constants.ts";
 import { ERRNO, SyscallError } from "./errno.ts";
 import { bindSocket, closeFd, getSockName, openSocket, pollOne, recvFrom, sendTo, setsockoptInt, stableBuffer } from "./socket.ts";
@@ -31,8 +31,9 @@ export class NetlinkError extends SyscallError {
   /** NLMSGERR_ATTR_OFFS: byte offset in the request of the attribute the kernel rejected. */
   readonly badAttrOffset: number | undefined;
 
+  /** `request` names the protocol and the request: "rtnetlink RTM_NEWADDR", "genetlink IPVS_CMD_NEW_SERVICE". */
   constructor(request: string, errno: number, extack?: string, badAttrOffset?: number) {
-    super(`rtnetlink ${request}`, errno, extack);
+    super(request, errno, extack);
     this.name = "NetlinkError";
     this.extack = extack;
     this.badAttrOffset = badAttrOffset;
@@ -47,6 +48,14 @@ export interface RtnlOptions {
   timeoutMs?: number;
   /** Request buffer size. */
   txSize?: number;
+  /** NETLINK_ROUTE (the default) or NETLINK_GENERIC. */
+  protocol?: number;
+  /** Names the request in tx for errors; the default names rtnetlink message types. */
+  describeRequest?: (tx: Uint8Array, type: number) => string;
+}
+
+function describeRtnl(_tx: Uint8Array, type: number): string {
+  return `rtnetlink ${RTM_NAMES[type] ?? `type ${type}`}`;
 }
 
 /** Dump chunks are at most 32 KiB (netlink caps max_recvmsg_len); twice that leaves headroom. */
@@ -62,6 +71,7 @@ export class RtnlSocket {
   private readonly kernel = stableBuffer(sockaddrNl.SIZE);
   private readonly timeoutMs: number;
   private readonly portId: number;
+  private readonly describeRequest: (tx: Uint8Array, type: number) => string;
   private seq: number;
   private type = 0;
   private flags = 0;
@@ -72,15 +82,16 @@ export class RtnlSocket {
     this.fd = fd;
     this.portId = portId;
     this.timeoutMs = options.timeoutMs ?? 2000;
+    this.describeRequest = options.describeRequest ?? describeRtnl;
     this.tx = stableBuffer(options.txSize ?? 8192);
     sockaddrNl.encode(this.kernel, 0, 0);
     // Start away from 0 so replies to a previous process's socket with the same port id cannot match.
     this.seq = (Date.now() & 0x7fffffff) >>> 0;
   }
 
-  /** Opens and binds a NETLINK_ROUTE socket with extended acks and capped (non-echoing) error messages. */
+  /** Opens and binds a netlink socket (NETLINK_ROUTE unless told) with extended acks and capped error messages. */
   static open(options: RtnlOptions = {}): RtnlSocket {
-    const fd = openSocket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, C.NETLINK_ROUTE);
+    const fd = openSocket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, options.protocol ?? C.NETLINK_ROUTE);
     try {
       setsockoptInt(fd, C.SOL_NETLINK, C.NETLINK_EXT_ACK, 1);
       setsockoptInt(fd, C.SOL_NETLINK, C.NETLINK_CAP_ACK, 1);
@@ -134,7 +145,7 @@ export class RtnlSocket {
   }
 
   private fail(errno: number, extack?: string, offset?: number): NetlinkError {
-    return new NetlinkError(RTM_NAMES[this.type] ?? `type ${this.type}`, errno, extack, offset);
+    return new NetlinkError(this.describeRequest(this.tx, this.type), errno, extack, offset);
   }
 
   private transact(end: number, onMessage: MessageHandler | undefined): void {

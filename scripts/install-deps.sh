@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what vipd's build, lab and tests need on a Debian machine that has only Node and npm:
 # the Debian packages (the real keepalived as a peer, tcpdump, iproute2, a C compiler for the struct-layout
-# checks) and the npm packages. Quick when everything is there already.
+# checks; qemu, busybox, kmod and ipvsadm for the IPVS tests in a VM), the npm packages and the VM image
+# (scripts/vm-image.sh). Quick when everything is there already.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # man-db, groff-base and systemd: the package test renders the man pages and verifies the unit.
-APT_PACKAGES=(iproute2 keepalived tcpdump iputils-ping procps gcc libc6-dev linux-libc-dev man-db groff-base systemd)
+# qemu-system-x86, busybox-static, kmod, ipvsadm, xz-utils: the VM that runs the IPVS tests (scripts/vm-image.sh).
+APT_PACKAGES=(iproute2 keepalived tcpdump iputils-ping procps gcc libc6-dev linux-libc-dev man-db groff-base systemd
+  qemu-system-x86 busybox-static kmod ipvsadm xz-utils)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -26,4 +29,10 @@ fi
 if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "install-deps: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "$(id -u)" = 0 ]; then
+  bash scripts/vm-image.sh
+else
+  echo "install-deps: the VM image (scripts/vm-image.sh) needs root; the IPVS tests fail without it" >&2
 fi

@@ -2,6 +2,7 @@
 export * as cmsghdr from "./cmsghdr.ts";
 export * as fibRuleHdr from "./fib-rule-hdr.ts";
 export * as group from "./group.ts";
+export * as genlmsghdr from "./genlmsghdr.ts";
 export * as ifaddrmsg from "./ifaddrmsg.ts";
 export * as ifinfomsg from "./ifinfomsg.ts";
 export * as ifreq from "./ifreq.ts";
@@ -9,6 +10,7 @@ export * as inPktinfo from "./in-pktinfo.ts";
 export * as in6Pktinfo from "./in6-pktinfo.ts";
 export * as iovec from "./iovec.ts";
 export * as itimerspec from "./itimerspec.ts";
+export * as ipVsFlags from "./ip-vs-flags.ts";
 export * as ipMreqn from "./ip-mreqn.ts";
 export * as ipv6Mreq from "./ipv6-mreq.ts";
 export * as msghdr from "./msghdr.ts";

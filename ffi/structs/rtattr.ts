@@ -1,5 +1,5 @@
 // struct rtattr (linux/rtnetlink.h): netlink TLV attributes, host order, payloads aligned to 4 bytes.
-import { getU16, putU16, putU32 } from "./bytes.ts";
+import { getU16, putU16, putU16BE, putU32 } from "./bytes.ts";
 
 export const C_TYPE = "struct rtattr";
 export const SIZE = 4;
@@ -39,6 +39,46 @@ export function putU32Attr(out: Uint8Array, at: number, type: number, value: num
   putU16(out, at + OFFSETS.rta_type, type);
   putU32(out, at + SIZE, value);
   return next;
+}
+
+export function putU16Attr(out: Uint8Array, at: number, type: number, value: number): number {
+  const next = at + RTA_SPACE(2);
+  if (next > out.length) throw new RangeError(`rtattr ${type} does not fit`);
+  putU16(out, at + OFFSETS.rta_len, RTA_LENGTH(2));
+  putU16(out, at + OFFSETS.rta_type, type);
+  putU16(out, at + SIZE, value);
+  putU16(out, at + SIZE + 2, 0);
+  return next;
+}
+
+/** A 16-bit value in network order (ports: the kernel reads them with nla_get_be16). */
+export function putU16BEAttr(out: Uint8Array, at: number, type: number, value: number): number {
+  const next = putU16Attr(out, at, type, 0);
+  putU16BE(out, at + SIZE, value);
+  return next;
+}
+
+export function putU8Attr(out: Uint8Array, at: number, type: number, value: number): number {
+  const next = at + RTA_SPACE(1);
+  if (next > out.length) throw new RangeError(`rtattr ${type} does not fit`);
+  putU16(out, at + OFFSETS.rta_len, RTA_LENGTH(1));
+  putU16(out, at + OFFSETS.rta_type, type);
+  out.fill(0, at + SIZE, next);
+  out[at + SIZE] = value & 0xff;
+  return next;
+}
+
+/** Opens a nested attribute (NLA_F_NESTED set) at `at`; write its members after the returned offset, then endNested. */
+export function beginNested(out: Uint8Array, at: number, type: number): number {
+  if (at + SIZE > out.length) throw new RangeError(`rtattr ${type} does not fit`);
+  putU16(out, at + OFFSETS.rta_type, type | NLA_F_NESTED);
+  return at + SIZE;
+}
+
+/** Closes the nested attribute opened at `start` whose members end at `end`; returns `end`. */
+export function endNested(out: Uint8Array, start: number, end: number): number {
+  putU16(out, start + OFFSETS.rta_len, end - start);
+  return end;
 }
 
 /** A NUL-terminated string attribute (IFLA_IFNAME, IFA_LABEL). */

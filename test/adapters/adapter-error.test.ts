@@ -23,7 +23,7 @@ describe("toAdapterError", () => {
   });
 
   test("a refused rtnetlink request keeps the kernel's extended ack as detail", () => {
-    const cause = new NetlinkError("RTM_NEWADDR", ERRNO.EEXIST, "ipv4: Address already assigned");
+    const cause = new NetlinkError("rtnetlink RTM_NEWADDR", ERRNO.EEXIST, "ipv4: Address already assigned");
     const e = toAdapterError("add address 192.0.2.100/24 on ifindex 3", cause) as AdapterError;
     expect([e.code, e.call, e.detail]).toEqual(["EEXIST", "rtnetlink RTM_NEWADDR", "ipv4: Address already assigned"]);
   });

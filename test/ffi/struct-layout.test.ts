@@ -37,6 +37,8 @@ const HEADERS = [
   "linux/netlink.h",
   "linux/rtnetlink.h",
   "linux/fib_rules.h",
+  "linux/genetlink.h",
+  "linux/ip_vs.h",
   "linux/filter.h",
   "time.h",
   "sys/timerfd.h",

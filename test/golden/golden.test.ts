@@ -33,7 +33,8 @@ interface GoldenVector {
 
 const dir = import.meta.dir;
 const vectors: GoldenVector[] = readdirSync(dir)
-  .filter((f) => f.endsWith(".json"))
+  // The VRRP captures; ipvs-answers.json (the kernel's IPVS answers) has its own test in test/adapters.
+  .filter((f) => f.endsWith(".json") && f !== "ipvs-answers.json")
   .sort()
   .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")));
 

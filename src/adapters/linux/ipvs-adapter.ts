@@ -1,0 +1,140 @@
+// IPVS behind the Ipvs interface, over generic netlink as keepalived's libipvs speaks it. One synchronous socket:
+// the kernel handles each request inside sendto(). The IPVS family exists only while the ip_vs module is loaded;
+// the family lookup in open() makes the kernel load it by its alias (seen in the test VM), and fails with ENOENT
+// and a hint when it cannot.
+import * as C from "../../../ffi/constants.ts";
+import { type GenlFamily, openGenl, resolveFamily } from "../../../ffi/genetlink.ts";
+import type { RtnlSocket } from "../../../ffi/netlink.ts";
+import type { DestinationKey, DestinationSettings, Ipvs, IpvsInfo, IpvsTimeouts, Service, ServiceKey, ServiceSettings } from "../ipvs.ts";
+import { serviceFamily } from "../ipvs.ts";
+import {
+  type Decoded,
+  decodeDestination,
+  decodeInfo,
+  decodeService,
+  decodeTimeouts,
+  encodeBareCommand,
+  encodeDestinationCommand,
+  encodeServiceCommand,
+  encodeTimeouts,
+  ipvsCommandName,
+} from "./ipvs-messages.ts";
+
+export interface LinuxIpvsOptions {
+  /** Told about every kernel answer that could not be decoded (it is left out of the result): log it. */
+  onReject?: (what: string, reason: string) => void;
+  timeoutMs?: number;
+}
+
+/** Dumps of many services with their destinations need room: a service with stats is ≈ 200 bytes. */
+const TX_SIZE = 4096;
+
+export class LinuxIpvs implements Ipvs {
+  /** Kernel answers that could not be decoded since open (each also reported to onReject). */
+  rejected = 0;
+
+  private constructor(
+    private readonly sock: RtnlSocket,
+    private readonly family: GenlFamily,
+    private readonly onReject: (what: string, reason: string) => void,
+  ) {}
+
+  static open(options: LinuxIpvsOptions = {}): LinuxIpvs {
+    const sock = openGenl(ipvsCommandName, { timeoutMs: options.timeoutMs, txSize: TX_SIZE });
+    try {
+      const family = resolveFamily(sock, "IPVS");
+      return new LinuxIpvs(sock, family, options.onReject ?? (() => {}));
+    } catch (e) {
+      sock.close();
+      throw e;
+    }
+  }
+
+  /** Starts a request to the IPVS family; the encoders write its genlmsghdr and attributes from the offset returned. */
+  private begin(): number {
+    return this.sock.begin(this.family.id, 0);
+  }
+
+  private keep<T>(what: string, d: Decoded<T>, into: T[]): void {
+    if (d.ok) {
+      into.push(d.value);
+      return;
+    }
+    this.rejected++;
+    this.onReject(what, d.reason);
+  }
+
+  /** A request whose single answer (GET_INFO, GET_CONFIG) is decoded by `decode`. */
+  private ask<T>(cmd: number, decode: (b: Uint8Array, at: number, end: number) => Decoded<T>): T {
+    const answers: T[] = [];
+    this.sock.exec(encodeBareCommand(this.sock.tx, this.begin(), cmd), (type, b, at, end) => {
+      if (type === this.family.id) this.keep(ipvsCommandName(cmd), decode(b, at, end), answers);
+    });
+    const answer = answers[0];
+    if (answer === undefined) throw new Error(`${ipvsCommandName(cmd)}: no usable answer from the kernel`);
+    return answer;
+  }
+
+  info(): IpvsInfo {
+    return this.ask(C.IPVS_CMD_GET_INFO, decodeInfo);
+  }
+
+  addService(key: ServiceKey, settings: ServiceSettings): void {
+    this.sock.exec(encodeServiceCommand(this.sock.tx, this.begin(), C.IPVS_CMD_NEW_SERVICE, key, settings));
+  }
+
+  editService(key: ServiceKey, settings: ServiceSettings): void {
+    this.sock.exec(encodeServiceCommand(this.sock.tx, this.begin(), C.IPVS_CMD_SET_SERVICE, key, settings));
+  }
+
+  deleteService(key: ServiceKey): void {
+    this.sock.exec(encodeServiceCommand(this.sock.tx, this.begin(), C.IPVS_CMD_DEL_SERVICE, key));
+  }
+
+  addDestination(service: ServiceKey, destination: DestinationKey, settings: DestinationSettings): void {
+    const cmd = C.IPVS_CMD_NEW_DEST;
+    this.sock.exec(encodeDestinationCommand(this.sock.tx, this.begin(), cmd, service, destination, settings));
+  }
+
+  editDestination(service: ServiceKey, destination: DestinationKey, settings: DestinationSettings): void {
+    const cmd = C.IPVS_CMD_SET_DEST;
+    this.sock.exec(encodeDestinationCommand(this.sock.tx, this.begin(), cmd, service, destination, settings));
+  }
+
+  deleteDestination(service: ServiceKey, destination: DestinationKey): void {
+    const cmd = C.IPVS_CMD_DEL_DEST;
+    this.sock.exec(encodeDestinationCommand(this.sock.tx, this.begin(), cmd, service, destination));
+  }
+
+  services(): Service[] {
+    const services: Service[] = [];
+    const cmd = C.IPVS_CMD_GET_SERVICE;
+    this.sock.dump(encodeBareCommand(this.sock.tx, this.begin(), cmd), (type, b, at, end) => {
+      if (type === this.family.id) this.keep("service", decodeService(b, at, end), services);
+    });
+    for (const service of services) {
+      const family = serviceFamily(service.key);
+      const dump = C.IPVS_CMD_GET_DEST;
+      this.sock.dump(encodeDestinationCommand(this.sock.tx, this.begin(), dump, service.key), (type, b, at, end) => {
+        if (type === this.family.id) this.keep("destination", decodeDestination(b, at, end, family), service.destinations);
+      });
+    }
+    return services;
+  }
+
+  timeouts(): IpvsTimeouts {
+    return this.ask(C.IPVS_CMD_GET_CONFIG, decodeTimeouts);
+  }
+
+  setTimeouts(timeouts: Partial<IpvsTimeouts>): void {
+    this.sock.exec(encodeTimeouts(this.sock.tx, this.begin(), timeouts));
+  }
+
+  flushAll(): void {
+    this.sock.exec(encodeBareCommand(this.sock.tx, this.begin(), C.IPVS_CMD_FLUSH));
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}
