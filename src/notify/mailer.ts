@@ -235,6 +235,9 @@ function describeServer(server: SmtpServer): string {
 }
 
 function describeFailure(error: unknown): string {
-  if (error instanceof MailSendError) return error.reply ? `${error.message} (server replied: ${error.reply})` : error.message;
+  if (error instanceof MailSendError) {
+    const { message, reply } = error;
+    return reply && !message.includes(reply) ? `${message} (server replied: ${reply})` : message;
+  }
   return error instanceof Error ? error.message : String(error);
 }
