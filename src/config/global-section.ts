@@ -66,7 +66,7 @@ function readMail(r: TableReader): MailConfig {
   const notificationEmail: string[] = [];
   for (const { value, path } of r.stringList("notification_email", "e-mail addresses")) {
     if (EMAIL.test(value)) notificationEmail.push(value);
-    else r.problems.error(path, `must be an e-mail address (local@domain), got ${JSON.stringify(value)}`);
+    else r.problems.error(path, `must be an e-mail address (local@domain or a local user), got ${JSON.stringify(value)}`);
   }
   return {
     notificationEmail,
@@ -81,16 +81,16 @@ function readMail(r: TableReader): MailConfig {
 }
 
 // What goes into SMTP commands and headers: no spaces, angle brackets or control characters (a line break
-// would end the command early).
+// would end the command early). A bare local part ("noc") is allowed: keepalived's own samples mail a local user.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const EMAIL = /^[^\s<>@\x00-\x1f\x7f]+@[^\s<>@\x00-\x1f\x7f]+$/;
+const EMAIL = /^[^\s<>@\x00-\x1f\x7f]+(@[^\s<>@\x00-\x1f\x7f]+)?$/;
 const HOST = /^[A-Za-z0-9_.:-]{1,253}$/;
 const SMTP_PORT = 25;
 
 function emailAddress(r: TableReader, key: string): string | null {
   const value = r.optString(key, "an e-mail address");
   if (value === null || EMAIL.test(value)) return value;
-  r.problems.error(r.at(key), `must be an e-mail address (local@domain), got ${JSON.stringify(value)}`);
+  r.problems.error(r.at(key), `must be an e-mail address (local@domain or a local user), got ${JSON.stringify(value)}`);
   return null;
 }
 

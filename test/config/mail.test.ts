@@ -26,7 +26,7 @@ describe("mail settings", () => {
       noEmailFaults: false,
     });
     const all = loadOk(
-      withInstances(`notification_email = ["noc@example.com", "ops@example.com"]
+      withInstances(`notification_email = ["noc@example.com", "ops@example.com", "root"]
 notification_email_from = "vipd@lb-a.example.com"
 smtp_server = "2001:db8::25"
 smtp_port = 2525
@@ -36,7 +36,7 @@ smtp_alert = true
 no_email_faults = true`),
     ).global;
     expect(all).toMatchObject({
-      notificationEmail: ["noc@example.com", "ops@example.com"],
+      notificationEmail: ["noc@example.com", "ops@example.com", "root"],
       notificationEmailFrom: "vipd@lb-a.example.com",
       smtpServer: "2001:db8::25",
       smtpPort: 2525,
@@ -68,9 +68,9 @@ smtp_helo_name = "a/b"
 smtp_connect_timeout = 0`),
       ),
     ).toEqual([
-      '/etc/vipd/config.toml:2: global.notification_email[1]: must be an e-mail address (local@domain), got "not an address"',
-      '/etc/vipd/config.toml:2: global.notification_email[2]: must be an e-mail address (local@domain), got "a@b\\r\\nRCPT TO:<x@y>"',
-      '/etc/vipd/config.toml:3: global.notification_email_from: must be an e-mail address (local@domain), got "<vipd@example.com>"',
+      '/etc/vipd/config.toml:2: global.notification_email[1]: must be an e-mail address (local@domain or a local user), got "not an address"',
+      '/etc/vipd/config.toml:2: global.notification_email[2]: must be an e-mail address (local@domain or a local user), got "a@b\\r\\nRCPT TO:<x@y>"',
+      '/etc/vipd/config.toml:3: global.notification_email_from: must be an e-mail address (local@domain or a local user), got "<vipd@example.com>"',
       '/etc/vipd/config.toml:4: global.smtp_server: must be a host name or address, got "mail example.com"',
       "/etc/vipd/config.toml:5: global.smtp_port: must be an integer from 1 to 65535, got 0",
       '/etc/vipd/config.toml:6: global.smtp_helo_name: must be a host name, got "a/b"',
