@@ -66,7 +66,10 @@ test("vipd run mails BACKUP and MASTER at start, the group's changes, and Stoppi
     "[lb-a] VRRP Instance VI_2 - Entering BACKUP state",
     "[lb-a] VRRP Instance VI_2 - Entering MASTER state",
   ]);
-  expect(of(atStart, "VRRP Group G")).toEqual(["[lb-a] VRRP Group G - Entering BACKUP state", "[lb-a] VRRP Group G - Entering MASTER state"]);
+  expect(of(atStart, "VRRP Group G")).toEqual([
+    "[lb-a] VRRP Group G - Entering BACKUP state",
+    "[lb-a] VRRP Group G - Entering MASTER state",
+  ]);
 
   // A reload takes the new router_id; the states did not change, so nothing is mailed until the stop.
   c.writeConfig("a", config("lb-renamed"));
