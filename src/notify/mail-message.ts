@@ -36,7 +36,8 @@ export interface MailHeaders {
 }
 
 /**
- * The whole message with CRLF line ends (the SMTP client adds the dot-stuffing and the final dot). Header
+ * The whole message with CRLF line ends (the SMTP client adds the dot-stuffing and the final dot), byte for byte
+ * keepalived's but for X-Mailer (checked against keepalived in test/netns/mail-keepalived.root.test.ts). Header
  * values lose any control character: a name or router_id must not be able to add a header.
  */
 export function formatMessage(headers: MailHeaders, alert: AlertText): string {
@@ -47,7 +48,8 @@ export function formatMessage(headers: MailHeaders, alert: AlertText): string {
     "X-Mailer: vipd\r\n" +
     `To: ${headers.to.map(oneLine).join(", ")}\r\n` +
     "\r\n" +
-    `${oneLine(alert.body)}\r\n`
+    // keepalived ends the body with an empty line before the final dot; so does vipd, byte for byte.
+    `${oneLine(alert.body)}\r\n\r\n`
   );
 }
 

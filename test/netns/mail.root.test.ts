@@ -130,8 +130,9 @@ describe("mail to a real SMTP server, from the compiled executable", () => {
     for (const mail of mails) {
       expect(mail).toMatchObject({ helo: "lb-a.example.com", from: "vipd@lb-a.example.com", to: RECIPIENTS });
     }
-    const [headers, body] = mails[1]!.data!.split("\r\n\r\n");
-    const lines = headers!.split("\r\n");
+    const split = mails[1]!.data!.indexOf("\r\n\r\n");
+    const lines = mails[1]!.data!.slice(0, split).split("\r\n");
+    const body = mails[1]!.data!.slice(split + 4);
     expect(lines.map((l) => l.split(": ")[0])).toEqual(["Date", "From", "Subject", "X-Mailer", "To"]);
     expect(lines.slice(1)).toEqual([
       "From: vipd@lb-a.example.com",
@@ -142,7 +143,7 @@ describe("mail to a real SMTP server, from the compiled executable", () => {
     const date = Date.parse(lines[0]!.slice("Date: ".length));
     expect(date).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
     expect(date).toBeLessThanOrEqual(Date.now());
-    expect(body).toBe("=> VRRP Instance is now owning VRRP VIPs <=\r\n");
+    expect(body).toBe("=> VRRP Instance is now owning VRRP VIPs <=\r\n\r\n");
     expect(events(sink, "mail")[2]!.data).toContain("\r\n\r\n=> All VRRP group instances are now in MASTER state <=\r\n");
     expect(proc.lines.filter((l) => l.startsWith("info mail"))).toEqual(
       mails.map((m) =>

@@ -55,6 +55,7 @@ describe("formatMessage", () => {
       "",
       "=> VRRP Instance is now owning VRRP VIPs <=",
       "",
+      "",
     ]);
     expect(message.replace(/\r\n/g, "")).not.toContain("\n");
   });
