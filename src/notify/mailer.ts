@@ -9,7 +9,7 @@ import type { Timers } from "../clock/timers.ts";
 import type { MailConfig, VipdConfig } from "../config/schema.ts";
 import { alertText, formatMessage } from "./mail-message.ts";
 import type { NotifyKind, NotifyState } from "./notify-plan.ts";
-import { type Envelope, MailSendError, type MailTransport, type SmtpServer } from "./smtp-transport.ts";
+import { type Delivery, type Envelope, MailSendError, type MailTransport, type SmtpServer } from "./smtp-transport.ts";
 
 export interface MailerLog {
   info(message: string): void;
@@ -49,11 +49,13 @@ const DEFAULT_MAX_QUEUED = 100;
 /** A whole delivery is a handful of exchanges, each bounded by the timeout; this bounds them together. */
 const EXCHANGES_PER_DELIVERY = 8;
 
+/** A state change to mail: the message is written by the worker, not inside the state change (a takeover). */
 interface Pending {
-  subject: string;
-  message: string;
-  server: SmtpServer;
-  envelope: Envelope;
+  kind: NotifyKind;
+  name: string;
+  state: NotifyState;
+  date: Date;
+  settings: MailSettings;
 }
 
 export function systemIdentity(): HostIdentity {
@@ -123,15 +125,13 @@ export class Mailer {
     if (state === "FAULT" && settings.noEmailFaults) return;
     if (this.lastMailed.get(k) === state) return;
     this.lastMailed.set(k, state);
-    const alert = alertText(settings.routerId, kind, name, state);
-    const message = formatMessage({ date: this.now(), from: settings.envelope.from, to: settings.envelope.to }, alert);
     if (this.queue.length >= this.maxQueued) {
       const dropped = this.queue.shift()!;
       this.options.log.warn(
-        `mail "${dropped.subject}" dropped: ${this.maxQueued} mails already wait for ${describeServer(settings.server)}`,
+        `mail "${subjectOf(dropped)}" dropped: ${this.maxQueued} mails already wait for ${describeServer(settings.server)}`,
       );
     }
-    this.queue.push({ subject: alert.subject, message, server: settings.server, envelope: settings.envelope });
+    this.queue.push({ kind, name, state, date: this.now(), settings });
     if (!this.running) {
       this.running = true;
       // Not even the first exchange runs inside the state change that queued the mail.
@@ -155,7 +155,7 @@ export class Mailer {
   /** At exit: mails still waiting are dropped, each with a log line; a retry's wait ends. */
   close(): void {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) this.options.log.warn(`mail "${pending.subject}" dropped: vipd is stopping`);
+    for (const pending of this.queue.splice(0)) this.options.log.warn(`mail "${subjectOf(pending)}" dropped: vipd is stopping`);
     if (this.retryWait) {
       this.options.timers.clearTimeout(this.retryWait.handle);
       this.retryWait.wake();
@@ -174,35 +174,43 @@ export class Mailer {
 
   /** One message, with its retries; every outcome is logged. */
   private async deliver(pending: Pending): Promise<void> {
+    const { settings } = pending;
+    const alert = alertText(settings.routerId, pending.kind, pending.name, pending.state);
+    const outgoing: Outgoing = {
+      subject: alert.subject,
+      message: formatMessage({ date: pending.date, from: settings.envelope.from, to: settings.envelope.to }, alert),
+      server: settings.server,
+      envelope: settings.envelope,
+    };
     const attempts = this.retryDelaysMs.length + 1;
-    const where = describeServer(pending.server);
+    const where = describeServer(settings.server);
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        const delivery = await this.attempt(pending);
-        this.options.log.info(`mail "${pending.subject}" sent to ${where}: ${delivery.reply}`);
-        for (const r of delivery.refused) this.options.log.warn(`mail "${pending.subject}": ${where} refused ${r.address}: ${r.reply}`);
+        const delivery = await this.attempt(outgoing);
+        this.options.log.info(`mail "${outgoing.subject}" sent to ${where}: ${delivery.reply}`);
+        for (const r of delivery.refused) this.options.log.warn(`mail "${outgoing.subject}": ${where} refused ${r.address}: ${r.reply}`);
         return;
       } catch (error) {
         const why = describeFailure(error);
         if (attempt === attempts || this.closed) {
-          this.options.log.warn(`mail "${pending.subject}" to ${where} failed (attempt ${attempt} of ${attempts}): ${why}; dropped`);
+          this.options.log.warn(`mail "${outgoing.subject}" to ${where} failed (attempt ${attempt} of ${attempts}): ${why}; dropped`);
           return;
         }
         const delayMs = this.retryDelaysMs[attempt - 1]!;
         this.options.log.warn(
-          `mail "${pending.subject}" to ${where} failed (attempt ${attempt} of ${attempts}): ${why}; retrying in ${delayMs / 1000} s`,
+          `mail "${outgoing.subject}" to ${where} failed (attempt ${attempt} of ${attempts}): ${why}; retrying in ${delayMs / 1000} s`,
         );
         await this.sleep(delayMs);
         if (this.closed) {
-          this.options.log.warn(`mail "${pending.subject}" dropped: vipd is stopping`);
+          this.options.log.warn(`mail "${outgoing.subject}" dropped: vipd is stopping`);
           return;
         }
       }
     }
   }
 
-  private attempt(pending: Pending): Promise<{ reply: string; refused: { address: string; reply: string }[] }> {
-    const limitMs = pending.server.timeoutMs * (EXCHANGES_PER_DELIVERY + pending.envelope.to.length);
+  private attempt(outgoing: Outgoing): Promise<Delivery> {
+    const limitMs = outgoing.server.timeoutMs * (EXCHANGES_PER_DELIVERY + outgoing.envelope.to.length);
     let handle: unknown;
     const deadline = new Promise<never>((_, reject) => {
       handle = this.options.timers.setTimeout(
@@ -210,7 +218,7 @@ export class Mailer {
         limitMs,
       );
     });
-    return Promise.race([this.options.transport.send(pending.server, pending.envelope, pending.message), deadline]).finally(() =>
+    return Promise.race([this.options.transport.send(outgoing.server, outgoing.envelope, outgoing.message), deadline]).finally(() =>
       this.options.timers.clearTimeout(handle),
     );
   }
@@ -224,6 +232,18 @@ export class Mailer {
       this.retryWait = { handle: this.options.timers.setTimeout(wake, ms), wake };
     });
   }
+}
+
+/** A written message, as it is handed to the server at each attempt. */
+interface Outgoing {
+  subject: string;
+  message: string;
+  server: SmtpServer;
+  envelope: Envelope;
+}
+
+function subjectOf(pending: Pending): string {
+  return alertText(pending.settings.routerId, pending.kind, pending.name, pending.state).subject;
 }
 
 function key(kind: NotifyKind, name: string): string {

@@ -152,6 +152,17 @@ describe("mail to a real SMTP server, from the compiled executable", () => {
     );
   }, 30_000);
 
+  test("over IPv6: smtp_server an IPv6 address", async () => {
+    const sink = lab.spawn("mta", [process.execPath, SINK, lab.ipv6("mta"), "25", "accept"]);
+    started.push(sink);
+    await sink.waitLine((l) => l.includes('"listening"'), 10_000);
+    const proc = await startSender(mailGlobal(25).replace(`"${lab.ipv4("mta")}"`, `"${lab.ipv6("mta")}"`), "300");
+    proc.write("GROUP G FAULT\n");
+    await drained(proc, 20_000);
+    expect(events(sink, "mail").map((m) => subjectOf(m.data!))).toEqual(["[lb-a] VRRP Group G - Entering FAULT state"]);
+    expect(proc.lines.filter((l) => l.startsWith("info mail"))).toEqual([expect.stringContaining(`sent to [${lab.ipv6("mta")}]:25: 250 `)]);
+  }, 30_000);
+
   test("a server that answers 451 for a while: each failure logged with its reply, retried, then delivered once", async () => {
     const sink = await startSink(2525, "tempfail:2");
     const proc = await startSender(mailGlobal(2525), "300,300");
