@@ -242,6 +242,18 @@ describe("failures", () => {
     await mailer.idle();
   });
 
+  test("the reply is not repeated when the error's text already carries it", async () => {
+    const { timers, transport, log, mailer } = setup(config(), []);
+    const reply = "550 5.1.1 <noc@example.com>: Recipient address rejected";
+    transport.outcomes = [new MailSendError(`EENVELOPE: Can't send mail - all recipients were rejected: ${reply}`, reply)];
+    mailer.stateChanged("INSTANCE", "VI_1", "MASTER");
+    await advance(timers, 0);
+    expect(log.lines).toEqual([
+      'warn mail "[lb-a] VRRP Instance VI_1 - Entering MASTER state" to 192.0.2.25:25 failed (attempt 1 of 1): ' +
+        `EENVELOPE: Can't send mail - all recipients were rejected: ${reply}; dropped`,
+    ]);
+  });
+
   test("a server that never finishes: the attempt ends at its bound and counts as a failure", async () => {
     const { timers, transport, log, mailer } = setup(config(), [1000]);
     transport.outcomes = ["hang", "hang"];
