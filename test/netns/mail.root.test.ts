@@ -194,6 +194,19 @@ describe("mail to a real SMTP server, from the compiled executable", () => {
     expect(events(sink, "mail")).toEqual([]);
   }, 30_000);
 
+  test("a recipient refused while the others are taken: delivered to them, the refusal logged with its reply", async () => {
+    const sink = await startSink(2529, "reject-oncall");
+    const proc = await startSender(mailGlobal(2529), "200");
+    proc.write("INSTANCE VI_2 BACKUP\n");
+    await drained(proc, 20_000);
+    expect(events(sink, "mail").map((m) => m.to)).toEqual([["noc@example.com"]]);
+    expect(proc.lines.filter((l) => l.startsWith("warn"))).toEqual([
+      expect.stringMatching(
+        /^warn mail "\[lb-a\] VRRP Instance VI_2 - Entering BACKUP state": 192\.0\.2\.10:2529 refused oncall@example\.com: 550 5\.1\.1 No such user/,
+      ),
+    ]);
+  }, 30_000);
+
   test("no server listening: the refused connection is logged, retried, dropped", async () => {
     const proc = await startSender(mailGlobal(2527), "200");
     proc.write("INSTANCE VI_1 MASTER\n");
