@@ -6,7 +6,7 @@ import type { Problems } from "./config-error.ts";
 import type { InstanceRead } from "./instance-section.ts";
 import type { PathSegment } from "./key-path.ts";
 import { checkProgram, type ProgramCheckOptions } from "./program-check.ts";
-import type { Command, NotifyCommands, ScriptSection, TrackFileSection } from "./schema.ts";
+import type { Command, GlobalConfig, NotifyCommands, ScriptSection, TrackFileSection } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 import type { SyncGroupRead } from "./sync-group-section.ts";
 
@@ -117,6 +117,22 @@ export function checkUnused(problems: Problems, instances: InstanceRead[], scrip
   for (const file of trackFiles) {
     if (used((r) => r.trackFileAt, file.name)) continue;
     problems.warn(["track_files", file.name], "is not tracked by any instance and will not be read");
+  }
+}
+
+/** smtp_alert needs somewhere to send to, and the mail settings need something to send. */
+export function checkMail(problems: Problems, global: GlobalConfig, instances: InstanceRead[], groups: SyncGroupRead[]): void {
+  const alerting = [
+    ...instances.filter((r) => r.instance.smtpAlert).map((r) => ["instances", r.instance.name]),
+    ...groups.filter((g) => g.group.smtpAlert).map((g) => ["sync_groups", g.group.name]),
+  ];
+  const canSend = global.notificationEmail.length > 0 && global.smtpServer !== null;
+  if (alerting.length > 0 && !canSend) {
+    const at = global.smtpAlert ? ["global"] : alerting[0]!;
+    problems.warn([...at, "smtp_alert"], "is true, but no mail is sent without [global] notification_email and smtp_server");
+  }
+  if (alerting.length === 0 && canSend) {
+    problems.warn(["global", "smtp_server"], "no instance or sync group has smtp_alert = true: no mail will be sent");
   }
 }
 

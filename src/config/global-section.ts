@@ -5,7 +5,7 @@ import { DEFAULT_GARP } from "../vrrp/instance-config.ts";
 import { parseAddress } from "./address.ts";
 import { readRunAs } from "./commands.ts";
 import type { Problems } from "./config-error.ts";
-import type { GarpConfig, GlobalConfig } from "./schema.ts";
+import type { GarpConfig, GlobalConfig, MailConfig } from "./schema.ts";
 import { TableReader, type TomlTable } from "./table-reader.ts";
 
 export const GARP_KEYS = [
@@ -30,7 +30,11 @@ export const GLOBAL_KEYS = [
   "notification_email",
   "notification_email_from",
   "smtp_server",
+  "smtp_port",
+  "smtp_helo_name",
   "smtp_connect_timeout",
+  "smtp_alert",
+  "no_email_faults",
   "dynamic_interfaces",
   "shutdown_handover",
 ];
@@ -41,7 +45,6 @@ export const MAX_GARP_REPEAT = 1000;
 
 export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
   const r = new TableReader(problems, ["global"], table, GLOBAL_KEYS);
-  const notificationEmail = r.stringList("notification_email", "e-mail addresses").map((e) => e.value);
   return {
     routerId: r.optString("router_id"),
     scriptUser: readRunAs(r, "script_user"),
@@ -52,13 +55,50 @@ export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
     garp: readGarp(r, { ...DEFAULT_GARP, lowerPrioDelayMs: DEFAULT_GARP.masterDelayMs }, { delay: true, repeat: true }),
     garpIntervalMs: r.seconds("garp_interval", 0, 10, 0),
     gnaIntervalMs: r.seconds("gna_interval", 0, 10, 0),
-    notificationEmail,
-    notificationEmailFrom: r.optString("notification_email_from", "an e-mail address"),
-    smtpServer: r.optString("smtp_server", "a host name or address"),
-    smtpConnectTimeoutMs: r.seconds("smtp_connect_timeout", 1, 3600, 30_000),
+    ...readMail(r),
     dynamicInterfaces: r.bool("dynamic_interfaces", false),
     shutdownHandover: r.bool("shutdown_handover", true),
   };
+}
+
+/** The e-mail alert settings (keepalived's global_defs notification_email, smtp_*). */
+function readMail(r: TableReader): MailConfig {
+  const notificationEmail: string[] = [];
+  for (const { value, path } of r.stringList("notification_email", "e-mail addresses")) {
+    if (EMAIL.test(value)) notificationEmail.push(value);
+    else r.problems.error(path, `must be an e-mail address (local@domain or a local user), got ${JSON.stringify(value)}`);
+  }
+  return {
+    notificationEmail,
+    notificationEmailFrom: emailAddress(r, "notification_email_from"),
+    smtpServer: hostName(r, "smtp_server", "a host name or address"),
+    smtpPort: r.int("smtp_port", 1, 65535, SMTP_PORT),
+    smtpHeloName: hostName(r, "smtp_helo_name", "a host name"),
+    smtpConnectTimeoutMs: r.seconds("smtp_connect_timeout", 1, 3600, 30_000),
+    smtpAlert: r.bool("smtp_alert", false),
+    noEmailFaults: r.bool("no_email_faults", false),
+  };
+}
+
+// What goes into SMTP commands and headers: no spaces, angle brackets or control characters (a line break
+// would end the command early). A bare local part ("noc") is allowed: keepalived's own samples mail a local user.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const EMAIL = /^[^\s<>@\x00-\x1f\x7f]+(@[^\s<>@\x00-\x1f\x7f]+)?$/;
+const HOST = /^[A-Za-z0-9_.:-]{1,253}$/;
+const SMTP_PORT = 25;
+
+function emailAddress(r: TableReader, key: string): string | null {
+  const value = r.optString(key, "an e-mail address");
+  if (value === null || EMAIL.test(value)) return value;
+  r.problems.error(r.at(key), `must be an e-mail address (local@domain or a local user), got ${JSON.stringify(value)}`);
+  return null;
+}
+
+function hostName(r: TableReader, key: string, what: string): string | null {
+  const value = r.optString(key, what);
+  if (value === null || HOST.test(value)) return value;
+  r.problems.error(r.at(key), `must be ${what}, got ${JSON.stringify(value)}`);
+  return null;
 }
 
 /** Which lower-priority settings were not written in [global], so follow the master ones of the same table. */

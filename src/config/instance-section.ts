@@ -125,7 +125,7 @@ export function readInstance(
     trackFile: trackFileAt.map((t) => t.ref),
     notify: readNotify(r),
     notifyFifo: r.optString("notify_fifo", "a path"),
-    smtpAlert: r.bool("smtp_alert", false),
+    smtpAlert: r.bool("smtp_alert", global.smtpAlert),
     garp: readGarp(r, global.garp, garpFollow),
     skipCheckAdvAddr: r.bool("skip_check_adv_addr", false),
     v3ChecksumAsV2,

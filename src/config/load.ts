@@ -9,6 +9,7 @@ import {
   checkSyncGroups,
   checkTrackNames,
   checkUnused,
+  checkMail,
   checkVrids,
   zeroGroupedWeights,
   type Declared,
@@ -117,13 +118,14 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   const trackFiles = fileTables.map(([name, t]) => readTrackFile(problems, name, t));
   const garpFollow = { delay: !("garp_lower_prio_delay" in globalTable), repeat: !("garp_lower_prio_repeat" in globalTable) };
   const instances = instanceTables.map(([name, t]) => readInstance(problems, name, t, global, garpFollow));
-  const groups = groupTables.map(([name, t]) => readSyncGroup(problems, name, t));
+  const groups = groupTables.map(([name, t]) => readSyncGroup(problems, name, t, global));
 
   checkVrids(problems, instances);
   checkTrackNames(problems, instances, declared);
   checkSyncGroups(problems, groups, declared);
   zeroGroupedWeights(problems, instances, groups, scripts, trackFiles);
   checkUnused(problems, instances, scripts, trackFiles);
+  checkMail(problems, global, instances, groups);
   if (options.checkPrograms !== false) {
     checkPrograms(problems, instances, groups, scripts, {
       stat: options.stat ?? systemStat,

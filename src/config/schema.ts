@@ -26,7 +26,24 @@ export interface Command {
   runAs: RunAs | null;
 }
 
-export interface GlobalConfig {
+/** E-mail alerts on state changes, as keepalived sends them. No mail without recipients and a server. */
+export interface MailConfig {
+  notificationEmail: string[];
+  /** null: USER@HOSTNAME of the daemon's user (keepalived's default). */
+  notificationEmailFrom: string | null;
+  smtpServer: string | null;
+  smtpPort: number;
+  /** null: the host name. */
+  smtpHeloName: string | null;
+  /** For the connection and for each reply of the server. */
+  smtpConnectTimeoutMs: number;
+  /** The default of instances and sync groups that do not set smtp_alert. */
+  smtpAlert: boolean;
+  /** No mail for FAULT. */
+  noEmailFaults: boolean;
+}
+
+export interface GlobalConfig extends MailConfig {
   routerId: string | null;
   scriptUser: RunAs | null;
   enableScriptSecurity: boolean;
@@ -36,10 +53,6 @@ export interface GlobalConfig {
   garp: GarpConfig;
   garpIntervalMs: number;
   gnaIntervalMs: number;
-  notificationEmail: string[];
-  notificationEmailFrom: string | null;
-  smtpServer: string | null;
-  smtpConnectTimeoutMs: number;
   dynamicInterfaces: boolean;
   /** On stop a MASTER keeps its VIPs until the new master's first advert (false: release at once, as keepalived). */
   shutdownHandover: boolean;

@@ -1,5 +1,5 @@
 // global_defs → [global]. Some global keepalived settings are defaults of every instance (skip_check_adv_addr,
-// smtp_alert, the notify FIFO); they are collected here and written into the instances later.
+// the notify FIFO); they are collected here and written into the instances later.
 
 import { MAX_GARP_REPEAT, MAX_GARP_SECONDS } from "../config/global-section.ts";
 import type { ConvertContext } from "./convert-context.ts";
@@ -12,15 +12,11 @@ import { walkBlock, type Handler } from "./walk-block.ts";
 export interface GlobalDefaults {
   vrrpVersion: 2 | 3;
   skipCheckAdvAddr: boolean;
-  smtpAlert: boolean | null;
   /** vrrp_strict: lossy, but its accept rule can still be written out. */
   strict: boolean;
   /** notify_fifo / vrrp_notify_fifo, which keepalived writes for every instance. */
   notifyFifo: { path: string; node: ConfNode } | null;
 }
-
-/** Longest garp delay or refresh vipd accepts, one day. */
-const SMTP_PORT = "25";
 
 /** keepalived's vrrp_garp_* spelling → vipd's key. */
 const GARP_KEYS: Record<string, { key: string; repeat: boolean }> = {
@@ -33,7 +29,7 @@ const GARP_KEYS: Record<string, { key: string; repeat: boolean }> = {
 };
 
 export function newGlobalDefaults(): GlobalDefaults {
-  return { vrrpVersion: 2, skipCheckAdvAddr: false, smtpAlert: null, strict: false, notifyFifo: null };
+  return { vrrpVersion: 2, skipCheckAdvAddr: false, strict: false, notifyFifo: null };
 }
 
 export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: ConfNode, defaults: GlobalDefaults): void {
@@ -67,6 +63,7 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
       );
     }
   };
+  let vrrpAlertSet = false;
   const handlers: Record<string, Handler> = {
     router_id: setString("router_id"),
     script_user: (node) => {
@@ -102,21 +99,27 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
       const host = firstArg(ctx, node, "a host name or address");
       if (host === null) return;
       section.set("smtp_server", host);
-      const port = node.args[1];
-      if (port !== undefined && port !== SMTP_PORT) {
-        ctx.warn(section, node, `port ${port}: not supported by vipd (keepalived sent e-mail to port ${port}; vipd uses 25)`);
-      }
+      if (node.args[1] === undefined) return;
+      const port = intArg(ctx, { ...node, args: node.args.slice(1) }, 1, 65535);
+      if (port !== null) section.set("smtp_port", port);
     },
+    smtp_helo_name: setString("smtp_helo_name"),
     smtp_connect_timeout: (node) => {
       const value = intArg(ctx, node, 1, 3600);
       if (value !== null) section.set("smtp_connect_timeout", value);
     },
+    // keepalived: smtp_alert_vrrp, wherever it is written, wins over smtp_alert for VRRP.
     smtp_alert: (node) => {
-      defaults.smtpAlert = boolArg(ctx, node);
+      const value = boolArg(ctx, node);
+      if (value !== null && !vrrpAlertSet) section.set("smtp_alert", value);
     },
     smtp_alert_vrrp: (node) => {
-      defaults.smtpAlert = boolArg(ctx, node);
+      const value = boolArg(ctx, node);
+      if (value === null) return;
+      vrrpAlertSet = true;
+      section.set("smtp_alert", value, "from smtp_alert_vrrp");
     },
+    no_email_faults: () => section.set("no_email_faults", true),
     dynamic_interfaces: (node) => {
       section.set("dynamic_interfaces", true);
       if (node.args.includes("allow_if_changes")) {

@@ -315,7 +315,6 @@ function applyGlobalDefaults(section: TomlSection, defaults: GlobalDefaults): vo
   const from = (what: string): string => `from global_defs ${what}`;
   if (defaults.skipCheckAdvAddr && !section.has("skip_check_adv_addr"))
     section.set("skip_check_adv_addr", true, from("vrrp_skip_check_adv_addr"));
-  if (defaults.smtpAlert !== null && !section.has("smtp_alert")) section.set("smtp_alert", defaults.smtpAlert, from("smtp_alert"));
   if (defaults.notifyFifo !== null) section.set("notify_fifo", defaults.notifyFifo.path, from(defaults.notifyFifo.node.keyword));
   if (defaults.strict && !section.has("accept")) {
     const owner = section.get("priority") === 255;

@@ -387,7 +387,45 @@ ${instance("  garp_master_repeat 2")}${instance("  skip_check_adv_addr off\n  sm
     expect([vi1!.skipCheckAdvAddr, vi1!.smtpAlert, vi1!.notifyFifo, vi1!.version]).toEqual([true, true, "/run/vrrp.fifo", 3]);
     expect([vi2!.skipCheckAdvAddr, vi2!.smtpAlert]).toEqual([false, false]);
     expect(toml).toContain("skip_check_adv_addr = true  # from global_defs vrrp_skip_check_adv_addr");
-    expect(warnings).toEqual([":19: smtp_server: port 2525: not supported by vipd (keepalived sent e-mail to port 2525; vipd uses 25)"]);
+    expect([g.smtpPort, g.smtpAlert]).toEqual([2525, true]);
+    expect(warnings).toEqual([]);
+  });
+
+  test("the mail settings: smtp_server's port, smtp_helo_name, no_email_faults; smtp_alert_vrrp wins over smtp_alert", () => {
+    const mail = (extra: string) => `global_defs {
+  notification_email {
+    noc@example.com
+  }
+  smtp_server mail.example.com 587
+  smtp_helo_name lb-a.example.com
+  no_email_faults
+${extra}
+}
+vrrp_sync_group G {
+  group {
+    VI_1
+  }
+}
+${instance("")}`;
+    for (const [extra, expected] of [
+      ["  smtp_alert_vrrp false\n  smtp_alert", false],
+      ["  smtp_alert\n  smtp_alert_vrrp false", false],
+      ["  smtp_alert false\n  smtp_alert_vrrp", true],
+      ["  smtp_alert", true],
+    ] as const) {
+      const { config, toml, warnings } = convertAndLoad(mail(extra));
+      expect(config.global).toMatchObject({
+        smtpServer: "mail.example.com",
+        smtpPort: 587,
+        smtpHeloName: "lb-a.example.com",
+        noEmailFaults: true,
+        smtpAlert: expected,
+      });
+      // The global setting is the default of instances and groups alike, as in keepalived.
+      expect([config.instances[0]!.smtpAlert, config.syncGroups[0]!.smtpAlert]).toEqual([expected, expected]);
+      expect(toml.slice(toml.indexOf("[instances")).includes("smtp_alert")).toBe(false);
+      expect(warnings).toEqual([]);
+    }
   });
 
   test("vrrp_strict is lossy; its accept rule is written out", () => {
