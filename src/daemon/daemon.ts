@@ -9,7 +9,9 @@ import { formatConfigError } from "../config/config-error.ts";
 import { loadConfigFile } from "../config/load.ts";
 import type { VipdConfig } from "../config/schema.ts";
 import { trackerName } from "../config/to-core.ts";
+import { Mailer } from "../notify/mailer.ts";
 import { Notifier } from "../notify/notifier.ts";
+import { NodemailerTransport } from "../notify/smtp-transport.ts";
 import { type CommandRunner, runCommand } from "../process/run-command.ts";
 import { TrackerSet } from "../track/tracker-set.ts";
 import { VrrpNode } from "../vrrp/node.ts";
@@ -81,6 +83,7 @@ class Daemon implements RunningDaemon {
   node!: VrrpNode;
   private config!: VipdConfig;
   private notifier!: Notifier;
+  private mailer!: Mailer;
   private trackers!: TrackerSet;
   private monitor: LinkMonitor | null = null;
   private status: StatusServer | null = null;
@@ -115,6 +118,8 @@ class Daemon implements RunningDaemon {
       },
       ...(prepared.scriptIds ?? {}),
     });
+    this.mailer = new Mailer({ transport: new NodemailerTransport(), log: this.deps.logs("mail"), timers: this.timers });
+    this.mailer.configure(config);
     this.trackers = new TrackerSet(
       { runner: this.deps.runner ?? runCommand, timers: this.timers, log: this.deps.logs("track"), lookupUser: this.adapters.users },
       (tracker, up, value) => this.driver.trackerChanged(tracker, up, value),
@@ -127,6 +132,7 @@ class Daemon implements RunningDaemon {
       addresses: this.adapters.addresses,
       announcer: this.adapters.announcer,
       notifier: this.notifier,
+      mailer: this.mailer,
       logs: this.deps.logs,
       timers: this.timers,
       alarms: this.adapters.alarms,
@@ -168,6 +174,7 @@ class Daemon implements RunningDaemon {
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
       for (const warning of prepared.warnings) this.log.warn(warning);
       this.notifier.runAs(prepared.scriptIds);
+      this.mailer.configure(loaded.config);
       this.config = loaded.config;
       this.feedLinkStates(loaded.config);
       this.trackers.sync(loaded.config, prepared.scriptIds);
@@ -233,9 +240,10 @@ class Daemon implements RunningDaemon {
       await this.monitor?.close();
       this.status?.stop();
       await Promise.race([
-        this.notifier.idle(),
+        Promise.all([this.notifier.idle(), this.mailer.idle()]),
         new Promise((resolve) => this.timers.setTimeout(() => resolve(undefined), NOTIFY_DRAIN_MS)),
       ]);
+      this.mailer.close();
       this.adapters.addresses.close();
       this.adapters.announcer.close();
       this.log.info("stopped");
@@ -250,6 +258,7 @@ class Daemon implements RunningDaemon {
       await this.driver.abandon();
       await this.monitor?.close();
       this.status?.stop();
+      this.mailer.close();
       this.adapters.addresses.close();
       this.adapters.announcer.close();
       this.options.onFatal?.(error);

@@ -24,6 +24,11 @@ export interface NotifySink {
   notify(kind: NotifyKind, name: string, state: NotifyState, priority: number, scripts: NotifyScripts): void;
 }
 
+/** E-mail alerts (src/notify/mailer.ts): told of every state change the scripts are told of. */
+export interface StateMailer {
+  stateChanged(kind: NotifyKind, name: string, state: NotifyState): void;
+}
+
 export interface DriverDeps {
   node: VrrpNode;
   instances: InstancePlan[];
@@ -32,6 +37,7 @@ export interface DriverDeps {
   addresses: AddressManager;
   announcer: NeighbourAnnouncer;
   notifier: NotifySink;
+  mailer?: StateMailer;
   logs: LogFactory;
   timers: Timers;
   /** The scheduler's alarm; by default one over `timers`. */
@@ -387,6 +393,7 @@ export class Driver {
         if (effect.to === "INIT") return;
         const scripts = effect.kind === "INSTANCE" ? this.bound.get(effect.name)?.plan.notify : this.deps.groupNotify.get(effect.name);
         this.deps.notifier.notify(effect.kind, effect.name, effect.to, effect.priority, scripts ?? {});
+        this.deps.mailer?.stateChanged(effect.kind, effect.name, effect.to);
         return;
       }
       case "Log": {
