@@ -16,7 +16,7 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   ],
   check: [
     { command: "vipd check /etc/vipd/config.toml", what: "validate the file the daemon would load" },
-    { command: "vipd check --skip-programs other-host.toml", what: "validate a file meant for another host" },
+    { command: "vipd check --offline other-host.toml", what: "validate a file meant for another host" },
   ],
   convert: [
     { command: "vipd convert /etc/keepalived/keepalived.conf > config.toml", what: "convert keepalived.conf, warnings on stderr" },
