@@ -22,6 +22,10 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     { command: "vipd convert /etc/keepalived/keepalived.conf > config.toml", what: "convert keepalived.conf, warnings on stderr" },
     { command: "vipd convert keepalived.conf -o config.toml -i lb-a", what: "write a file, with the @lb-a lines of config id lb-a" },
   ],
+  handover: [
+    { command: "vipd handover VI_1", what: "move VI_1's VIPs to the other node before maintenance" },
+    { command: "vipd handover --all --undo", what: "after maintenance: every instance takes part in elections again" },
+  ],
   status: [
     { command: "vipd status", what: "the instances of the running daemon" },
     { command: "vipd status --json --socket /run/vipd/other.sock", what: "raw JSON from another daemon's socket" },

@@ -50,6 +50,11 @@ export interface RunningDaemon {
   stop(): Promise<void>;
   /** After an internal error the daemon cannot recover from: priority 0, VIPs released, all closed; then onFatal. */
   fail(error: unknown): Promise<void>;
+  /**
+   * `vipd handover`: moves `instance` (null: every instance) to another node without losing a packet and holds it
+   * BACKUP, or (undo) lets it take part in elections again. Returns the problem, or null.
+   */
+  handover(instance: string | null, undo: boolean): string | null;
 }
 
 /** Longest wait for notify scripts at shutdown: a hung notify_stop must not keep the host from rebooting. */
@@ -147,10 +152,14 @@ class Daemon implements RunningDaemon {
       this.log.warn(`instance ${w.instance} waits for interface ${w.ifname} (dynamic_interfaces): FAULT until it exists`);
     this.monitor = this.adapters.links.start((event) => this.onLinkEvent(event));
     const startedAt = this.timers.now();
-    this.status = new StatusServer(this.options.socketPath, () => ({
-      ...snapshot(this.node, this.driver, startedAt, this.timers.now()),
-      waiting: this.waiting,
-    }));
+    this.status = new StatusServer(
+      this.options.socketPath,
+      (instance, undo) => this.handover(instance, undo),
+      () => ({
+        ...snapshot(this.node, this.driver, startedAt, this.timers.now()),
+        waiting: this.waiting,
+      }),
+    );
     this.status.start();
     this.log.info(`vipd started: ${config.instances.length} instance(s), status on ${this.options.socketPath}`);
   }
@@ -249,6 +258,14 @@ class Daemon implements RunningDaemon {
       this.log.info("stopped");
     })();
     return this.stopping;
+  }
+
+  handover(instance: string | null, undo: boolean): string | null {
+    if (this.stopping) return "the daemon is stopping";
+    if (instance !== null && !this.node.router(instance)) return `no instance ${instance}`;
+    this.log.info(`${undo ? "handover undone" : "handover requested"} for ${instance ?? "every instance"}`);
+    this.driver.dispatch({ type: "Handover", instance, undo });
+    return null;
   }
 
   fail(error: unknown): Promise<void> {

@@ -19,6 +19,8 @@ export interface StatusSnapshot {
     version: number;
     state: string;
     stopping: boolean;
+    /** Held BACKUP by `vipd handover` until `vipd handover --undo`. */
+    held: boolean;
     priority: number;
     basePriority: number;
     fault: string | null;
@@ -57,6 +59,7 @@ export function snapshot(node: VrrpNode, driver: Driver, startedAt: number, now:
       version: r.config.version,
       state: r.notifyState,
       stopping: r.state === "STOPPING",
+      held: r.held,
       priority: r.priority,
       basePriority: r.config.priority,
       fault: r.driverFault ?? (r.ownFault !== null ? `tracker ${r.ownFault} is down` : r.groupFault),
@@ -85,6 +88,7 @@ export class StatusServer {
 
   constructor(
     private readonly socketPath: string,
+    private readonly handover: (instance: string | null, undo: boolean) => string | null,
     private readonly read: () => StatusSnapshot,
   ) {}
 
@@ -97,10 +101,15 @@ export class StatusServer {
       fetch: (request) => {
         const url = new URL(request.url);
         if (url.pathname === "/status") return Response.json(this.read());
+        if (url.pathname === "/handover" && request.method === "POST") {
+          const problem = this.handover(url.searchParams.get("instance"), url.searchParams.get("undo") === "1");
+          return problem === null ? Response.json({ ok: true }) : Response.json({ ok: false, problem }, { status: 409 });
+        }
         return new Response("not found\n", { status: 404 });
       },
     });
-    chmodSync(this.socketPath, 0o660);
+    // Root only: the socket also takes commands that change state (handover).
+    chmodSync(this.socketPath, 0o600);
     this.inode = statSync(this.socketPath).ino;
   }
 

@@ -2,7 +2,7 @@
 // with the host's kernel, LAN and clock in memory. No root, no build.
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Link } from "../../src/adapters/address-manager.ts";
@@ -171,6 +171,28 @@ describe("startDaemon on fake adapters", () => {
     host.timers.advance(MASTER_DOWN_MS + 1);
     expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
     expect(host.netlink.addresses(4, 4).map((a) => formatIp(a.address))).toEqual(["192.0.2.1", "192.0.2.10"]);
+    await stop(daemon, host);
+  });
+
+  test("the control socket takes a handover (POST /handover) and says when the instance is unknown; status shows the hold", async () => {
+    const host = fakeHost();
+    const { daemon } = await start(host, instance("VI_1", 51, "192.0.2.10"));
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    const post = async (query: string) => {
+      const response = await fetch(`http://localhost/handover?${query}`, { method: "POST", unix: join(dir, "status.sock") });
+      return [response.status, await response.json()];
+    };
+    expect(await post("instance=VI_9")).toEqual([409, { ok: false, problem: "no instance VI_9" }]);
+    expect(await post("instance=VI_1")).toEqual([200, { ok: true }]);
+    expect(daemon.node.router("VI_1")!.state).toBe("STOPPING");
+    // Alone on its LAN: nobody takes over, so the handover is called off and the VIP never left.
+    host.timers.advance(3000);
+    expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
+    expect(host.held()).toEqual(["192.0.2.10"]);
+    await post("instance=VI_1");
+    const status = (await (await fetch("http://localhost/status", { unix: join(dir, "status.sock") })).json()) as StatusSnapshot;
+    expect(status.instances[0]).toMatchObject({ state: "MASTER", stopping: true, held: true });
+    expect(statSync(join(dir, "status.sock")).mode & 0o777).toBe(0o600);
     await stop(daemon, host);
   });
 
