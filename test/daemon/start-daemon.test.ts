@@ -196,6 +196,31 @@ describe("startDaemon on fake adapters", () => {
     await stop(daemon, host);
   });
 
+  test("[metrics]: Prometheus text that promtool accepts, scraped across a failover; /healthz", async () => {
+    const host = fakeHost();
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const { daemon } = await start(host, `[metrics]\nlisten = "127.0.0.1:${port}"\n${instance("VI_1", 51, "192.0.2.10")}`);
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const before = await scrape();
+    expect(before).toContain('vipd_instance_state{instance="VI_1",state="BACKUP"} 1');
+    expect(before).toContain('vipd_vip_present{instance="VI_1",address="192.0.2.10/24"} 0');
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    const after = await scrape();
+    expect(after).toContain('vipd_instance_state{instance="VI_1",state="MASTER"} 1');
+    expect(after).toContain('vipd_instance_became_master_total{instance="VI_1"} 1');
+    expect(after).toContain('vipd_vip_present{instance="VI_1",address="192.0.2.10/24"} 1');
+    expect(after).toContain('vipd_adverts_dropped_total{instance="VI_1",reason="bad-ttl"} 0');
+    const promtool = Bun.spawnSync(["promtool", "check", "metrics"], { stdin: new TextEncoder().encode(after) });
+    if (promtool.exitCode === null || (promtool.exitCode !== 0 && promtool.stderr.toString().includes("not found"))) {
+      throw new Error("promtool (Debian's prometheus package) is needed: bash scripts/install-deps.sh");
+    }
+    expect(`${promtool.stdout}${promtool.stderr}`.trim()).toBe("");
+    expect(promtool.exitCode).toBe(0);
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).text()).toBe("ok\n");
+    await stop(daemon, host);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
   test("without dynamic_interfaces a missing interface stops the start with the reason, and nothing is changed", async () => {
     const host = fakeHost();
     host.netlink.addAddress({ ifindex: 2, address: ip("192.0.2.10"), prefixlen: 24 });
