@@ -1,9 +1,14 @@
-// `vipd check [FILE]` (or --config FILE): validates a configuration the way the daemon would load it. Exit 0 when
-// it is valid (warnings are printed but do not fail); otherwise one line per problem and exit 1.
+// `vipd check [FILE]` (or --config FILE): validates a configuration the way the daemon would load it, and (unless
+// --offline) against this host as `vipd run` would before it starts: interfaces present and addressed (unless
+// dynamic_interfaces), users and groups resolvable, scripts present and secure. Exit 0 when it is valid (warnings
+// are printed but do not fail); otherwise one line per problem and exit 1.
 
 import { type ArgsDef, defineCommand } from "citty";
 import { formatConfigError } from "../config/config-error.ts";
+import { readHostSnapshot } from "../adapters/linux/host-snapshot.ts";
+import { nssUsers } from "../adapters/linux/nss-users.ts";
 import { loadConfigFile } from "../config/load.ts";
+import { prepare } from "../daemon/plan.ts";
 import { configFileOf } from "./strict-args.ts";
 
 export const DEFAULT_CONFIG = "/etc/vipd/config.toml";
@@ -11,6 +16,11 @@ export const DEFAULT_CONFIG = "/etc/vipd/config.toml";
 const checkArgs = {
   file: { type: "positional", description: "the configuration file (the same as --config)", required: false },
   config: { type: "string", alias: "c", description: "the configuration file", default: DEFAULT_CONFIG },
+  offline: {
+    type: "boolean",
+    description: "check the file alone, not against this host (interfaces, users, programs): for a file meant for another host",
+    default: false,
+  },
   "skip-programs": {
     type: "boolean",
     description: "do not check that scripts and notify programs exist (for a file meant for another host)",
@@ -23,16 +33,32 @@ export const check = defineCommand({
   args: checkArgs,
   run({ args, rawArgs }) {
     const file = configFileOf("check", args, rawArgs, checkArgs);
-    const result = loadConfigFile(file, { checkPrograms: !args["skip-programs"] });
-    for (const warning of result.warnings) process.stderr.write(`warning: ${formatConfigError(warning)}\n`);
-    if (!result.ok) {
-      for (const error of result.errors) process.stderr.write(`${formatConfigError(error)}\n`);
-      process.stderr.write(`${file}: ${result.errors.length} problem${result.errors.length === 1 ? "" : "s"}\n`);
+    const offline = args.offline;
+    const result = loadConfigFile(file, { checkPrograms: !offline && !args["skip-programs"] });
+    const warnings = result.warnings.map((w) => formatConfigError(w));
+    const problems = result.ok ? [] : result.errors.map((e) => formatConfigError(e));
+    if (result.ok && !offline) {
+      // The same preparation `vipd run` makes before it changes anything on the host.
+      const prepared = prepare(result.config, readHostSnapshot(), nssUsers);
+      if (prepared.ok) warnings.push(...prepared.prepared.warnings);
+      else problems.push(...prepared.problems.map((p) => `${file}: ${p}`));
+    }
+    for (const warning of unique(warnings)) process.stderr.write(`warning: ${warning}\n`);
+    if (problems.length > 0) {
+      const distinct = unique(problems);
+      for (const problem of distinct) process.stderr.write(`${problem}\n`);
+      process.stderr.write(`${file}: ${distinct.length} problem${distinct.length === 1 ? "" : "s"}\n`);
       process.exit(1);
     }
+    if (!result.ok) return;
     const c = result.config;
     process.stdout.write(
       `${file}: valid (${c.instances.length} instance${c.instances.length === 1 ? "" : "s"}, ${c.syncGroups.length} sync group${c.syncGroups.length === 1 ? "" : "s"}, ${c.scripts.length} script${c.scripts.length === 1 ? "" : "s"})\n`,
     );
   },
 });
+
+/** Each line once, in first-seen order. */
+function unique(lines: readonly string[]): string[] {
+  return [...new Set(lines)];
+}

@@ -16,11 +16,15 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   ],
   check: [
     { command: "vipd check /etc/vipd/config.toml", what: "validate the file the daemon would load" },
-    { command: "vipd check --skip-programs other-host.toml", what: "validate a file meant for another host" },
+    { command: "vipd check --offline other-host.toml", what: "validate a file meant for another host" },
   ],
   convert: [
     { command: "vipd convert /etc/keepalived/keepalived.conf > config.toml", what: "convert keepalived.conf, warnings on stderr" },
     { command: "vipd convert keepalived.conf -o config.toml -i lb-a", what: "write a file, with the @lb-a lines of config id lb-a" },
+  ],
+  handover: [
+    { command: "vipd handover VI_1", what: "move VI_1's VIPs to the other node before maintenance" },
+    { command: "vipd handover --all --undo", what: "after maintenance: every instance takes part in elections again" },
   ],
   status: [
     { command: "vipd status", what: "the instances of the running daemon" },

@@ -11,6 +11,7 @@ const subCommands = {
   check: () => import("./check.ts").then((m) => m.check),
   convert: () => import("./convert.ts").then((m) => m.convert),
   status: () => import("./status.ts").then((m) => m.status),
+  handover: () => import("./handover.ts").then((m) => m.handover),
   lab: () => import("./lab.ts").then((m) => m.lab),
   help: () => import("./help.ts").then((m) => m.help),
 };

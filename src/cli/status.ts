@@ -28,7 +28,7 @@ export const status = defineCommand({
       i.name,
       `${i.interface}/${i.vrid}`,
       `v${i.version}`,
-      i.state + (i.stopping ? " (stopping)" : ""),
+      i.state + (i.stopping ? " (stopping)" : "") + (i.held ? " (held by handover)" : ""),
       `${i.priority}${i.priority !== i.basePriority ? ` (base ${i.basePriority})` : ""}`,
       i.master ?? "-",
       i.fault ?? "",

@@ -15,6 +15,7 @@ import {
   type Declared,
 } from "./cross-checks.ts";
 import { readGlobal } from "./global-section.ts";
+import { readMetrics } from "./metrics-section.ts";
 import { readInstance } from "./instance-section.ts";
 import { scanKeyLines } from "./key-lines.ts";
 import { systemStat, type StatFn } from "./program-check.ts";
@@ -39,7 +40,7 @@ export type LoadResult =
   | { ok: true; config: VipdConfig; warnings: ConfigWarning[] }
   | { ok: false; errors: ConfigError[]; warnings: ConfigWarning[] };
 
-const SECTIONS = ["global", "instances", "sync_groups", "scripts", "track_files"];
+const SECTIONS = ["global", "instances", "sync_groups", "scripts", "track_files", "metrics"];
 const DEFAULT_SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export function loadConfigFile(path: string, options: LoadOptions = {}): LoadResult {
@@ -105,6 +106,7 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   const groupTables = namedTables(problems, root, "sync_groups");
   const scriptTables = namedTables(problems, root, "scripts");
   const fileTables = namedTables(problems, root, "track_files");
+  const metrics = readMetrics(problems, root.metrics === undefined ? undefined : section(problems, root, "metrics"));
   const declared: Declared = {
     instances: instanceTables.map(([name]) => name),
     scripts: scriptTables.map(([name]) => name),
@@ -138,6 +140,7 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
     instances: instances.map((r) => r.instance),
     syncGroups: groups.map((g) => g.group),
     scripts,
+    metrics,
     trackFiles,
   };
 }

@@ -11,6 +11,13 @@ export interface VipdConfig {
   syncGroups: SyncGroupSection[];
   scripts: ScriptSection[];
   trackFiles: TrackFileSection[];
+  /** The Prometheus listener, or null (off). */
+  metrics: MetricsSection | null;
+}
+
+export interface MetricsSection {
+  host: string;
+  port: number;
 }
 
 /** keepalived's `user [group]` for running a program; null fields fall back to global.script_user, then root. */

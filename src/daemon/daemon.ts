@@ -20,7 +20,8 @@ import { Driver } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
 import { type Prepared, prepare, type WaitingInstance } from "./plan.ts";
 import { removeStaleVips } from "./stale-vips.ts";
-import { StatusServer, snapshot } from "./status.ts";
+import { MetricsServer } from "./metrics.ts";
+import { type LiveState, StatusServer, type StatusSnapshot, snapshot } from "./status.ts";
 
 export interface DaemonOptions {
   configPath: string;
@@ -50,6 +51,11 @@ export interface RunningDaemon {
   stop(): Promise<void>;
   /** After an internal error the daemon cannot recover from: priority 0, VIPs released, all closed; then onFatal. */
   fail(error: unknown): Promise<void>;
+  /**
+   * `vipd handover`: moves `instance` (null: every instance) to another node without losing a packet and holds it
+   * BACKUP, or (undo) lets it take part in elections again. Returns the problem, or null.
+   */
+  handover(instance: string | null, undo: boolean): string | null;
 }
 
 /** Longest wait for notify scripts at shutdown: a hung notify_stop must not keep the host from rebooting. */
@@ -87,6 +93,8 @@ class Daemon implements RunningDaemon {
   private trackers!: TrackerSet;
   private monitor: LinkMonitor | null = null;
   private status: StatusServer | null = null;
+  private metrics: MetricsServer | null = null;
+  private startedAt = 0;
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
   private waiting: WaitingInstance[] = [];
@@ -146,12 +154,14 @@ class Daemon implements RunningDaemon {
     for (const w of this.waiting)
       this.log.warn(`instance ${w.instance} waits for interface ${w.ifname} (dynamic_interfaces): FAULT until it exists`);
     this.monitor = this.adapters.links.start((event) => this.onLinkEvent(event));
-    const startedAt = this.timers.now();
-    this.status = new StatusServer(this.options.socketPath, () => ({
-      ...snapshot(this.node, this.driver, startedAt, this.timers.now()),
-      waiting: this.waiting,
-    }));
+    this.startedAt = this.timers.now();
+    this.status = new StatusServer(
+      this.options.socketPath,
+      (instance, undo) => this.handover(instance, undo),
+      () => this.snapshot(),
+    );
     this.status.start();
+    this.applyMetrics(config);
     this.log.info(`vipd started: ${config.instances.length} instance(s), status on ${this.options.socketPath}`);
   }
 
@@ -174,6 +184,7 @@ class Daemon implements RunningDaemon {
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
       for (const warning of prepared.warnings) this.log.warn(warning);
       this.notifier.runAs(prepared.scriptIds);
+      this.applyMetrics(loaded.config);
       this.mailer.configure(loaded.config);
       this.config = loaded.config;
       this.feedLinkStates(loaded.config);
@@ -239,6 +250,7 @@ class Daemon implements RunningDaemon {
       await this.driver.stop(handover, longest);
       await this.monitor?.close();
       this.status?.stop();
+      this.metrics?.stop();
       await Promise.race([
         Promise.all([this.notifier.idle(), this.mailer.idle()]),
         new Promise((resolve) => this.timers.setTimeout(() => resolve(undefined), NOTIFY_DRAIN_MS)),
@@ -251,6 +263,41 @@ class Daemon implements RunningDaemon {
     return this.stopping;
   }
 
+  private snapshot(): StatusSnapshot {
+    return { ...snapshot(this.node, this.driver, this.startedAt, this.timers.now(), this.liveState()), waiting: this.waiting };
+  }
+
+  /** Starts, moves or stops the [metrics] listener as the config says; a listener that cannot bind is logged. */
+  private applyMetrics(config: VipdConfig): void {
+    const wanted = config.metrics;
+    if (this.metrics && wanted && this.metrics.host === wanted.host && this.metrics.port === wanted.port) return;
+    this.metrics?.stop();
+    this.metrics = null;
+    if (!wanted) return;
+    const server = new MetricsServer(wanted.host, wanted.port, () => this.snapshot());
+    try {
+      server.start();
+      this.metrics = server;
+      this.log.info(`metrics on http://${wanted.host.includes(":") ? `[${wanted.host}]` : wanted.host}:${wanted.port}/metrics`);
+    } catch (error) {
+      this.log.error(`metrics: cannot listen on ${wanted.host} port ${wanted.port}: ${(error as Error).message}; running without metrics`);
+    }
+  }
+
+  /** The addresses on the host now and the trackers' state, for status and metrics. */
+  private liveState(): LiveState {
+    const addresses = [...this.adapters.addresses.addresses(4), ...this.adapters.addresses.addresses(6)];
+    return { addresses, trackers: this.trackers.snapshot() };
+  }
+
+  handover(instance: string | null, undo: boolean): string | null {
+    if (this.stopping) return "the daemon is stopping";
+    if (instance !== null && !this.node.router(instance)) return `no instance ${instance}`;
+    this.log.info(`${undo ? "handover undone" : "handover requested"} for ${instance ?? "every instance"}`);
+    this.driver.dispatch({ type: "Handover", instance, undo });
+    return null;
+  }
+
   fail(error: unknown): Promise<void> {
     this.stopping ??= (async () => {
       this.log.error("vipd cannot keep its promises any more: sending priority 0, releasing every VIP and exiting");
@@ -258,6 +305,7 @@ class Daemon implements RunningDaemon {
       await this.driver.abandon();
       await this.monitor?.close();
       this.status?.stop();
+      this.metrics?.stop();
       this.mailer.close();
       this.adapters.addresses.close();
       this.adapters.announcer.close();

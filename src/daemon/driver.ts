@@ -1,7 +1,7 @@
 // The driver: owns the clock, the one timer and the sockets; feeds events to the protocol core and carries out
 // the effects it returns (ARCHITECTURE §1). It makes no protocol decision of its own.
 
-import type { AddressManager, LinkEvent } from "../adapters/address-manager.ts";
+import type { AddressManager, AddressSpec, LinkEvent } from "../adapters/address-manager.ts";
 import type { Announcement, NeighbourAnnouncer } from "../adapters/neighbour-announcer.ts";
 import type { ReceivedPacket, VrrpTransport, VrrpTransportFactory } from "../adapters/vrrp-transport.ts";
 import { type AlarmFactory, timersAlarm } from "../clock/alarm.ts";
@@ -332,6 +332,11 @@ export class Driver {
     await this.scheduler.close();
     await this.transports.closeAll();
     this.started = false;
+  }
+
+  /** The addresses each instance holds as MASTER, by instance name. */
+  instanceAddresses(): Map<string, AddressSpec[]> {
+    return new Map([...this.bound].map(([name, b]) => [name, b.plan.addresses]));
   }
 
   transportStats() {

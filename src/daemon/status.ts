@@ -4,11 +4,18 @@
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
+import type { AddressEntry } from "../adapters/address-manager.ts";
+import type { TrackerSnapshot } from "../track/tracker-set.ts";
+import { formatIp, sameAddress } from "../vrrp/ip-address.ts";
 import type { VrrpNode } from "../vrrp/node.ts";
 import { REJECT_REASONS } from "../vrrp/reject-reason.ts";
 import type { Driver } from "./driver.ts";
 
+/** The JSON's shape version: bumped when a field changes meaning or goes away (fields may be added freely). */
+export const STATUS_FORMAT = 2;
+
 export interface StatusSnapshot {
+  format: number;
   version: string;
   pid: number;
   uptimeMs: number;
@@ -19,6 +26,8 @@ export interface StatusSnapshot {
     version: number;
     state: string;
     stopping: boolean;
+    /** Held BACKUP by `vipd handover` until `vipd handover --undo`. */
+    held: boolean;
     priority: number;
     basePriority: number;
     fault: string | null;
@@ -34,7 +43,10 @@ export interface StatusSnapshot {
     lowerPriorityAnswersLimited: number;
     drops: Record<string, number>;
     lastDrop: string | null;
+    /** The instance's VIPs (and excluded addresses), and whether each is on its interface now. */
+    vips: { address: string; present: boolean }[];
   }[];
+  trackers: TrackerSnapshot;
   syncGroups: { name: string; state: string; members: string[] }[];
   /** dynamic_interfaces: instances not running yet because their interface is missing or has no address. */
   waiting?: { instance: string; ifname: string }[];
@@ -43,10 +55,25 @@ export interface StatusSnapshot {
   timer: Driver["scheduler"]["stats"];
 }
 
-export function snapshot(node: VrrpNode, driver: Driver, startedAt: number, now: number): StatusSnapshot {
+/** What the host holds right now and the trackers' state: read for each snapshot. */
+export interface LiveState {
+  addresses: readonly AddressEntry[];
+  trackers: TrackerSnapshot;
+}
+
+export function snapshot(node: VrrpNode, driver: Driver, startedAt: number, now: number, live: LiveState): StatusSnapshot {
+  const held = driver.instanceAddresses();
+  const present = (spec: { ifindex: number; address: Uint8Array }) =>
+    live.addresses.some(
+      (a) =>
+        a.ifindex === spec.ifindex &&
+        a.address.length === spec.address.length &&
+        sameAddress(a.address, 0, spec.address, 0, a.address.length),
+    );
   const nonZero = (counters: Record<string, number>) =>
     Object.fromEntries(REJECT_REASONS.filter((r) => counters[r]! > 0).map((r) => [r, counters[r]!]));
   return {
+    format: STATUS_FORMAT,
     version: packageJson.version,
     pid: process.pid,
     uptimeMs: Math.round(now - startedAt),
@@ -57,6 +84,7 @@ export function snapshot(node: VrrpNode, driver: Driver, startedAt: number, now:
       version: r.config.version,
       state: r.notifyState,
       stopping: r.state === "STOPPING",
+      held: r.held,
       priority: r.priority,
       basePriority: r.config.priority,
       fault: r.driverFault ?? (r.ownFault !== null ? `tracker ${r.ownFault} is down` : r.groupFault),
@@ -70,7 +98,9 @@ export function snapshot(node: VrrpNode, driver: Driver, startedAt: number, now:
       lowerPriorityAnswersLimited: r.stats.lowerPriorityAnswersLimited,
       drops: nonZero(r.stats.rejects),
       lastDrop: r.stats.lastReject,
+      vips: (held.get(r.name) ?? []).map((spec) => ({ address: `${formatIp(spec.address)}/${spec.prefixlen}`, present: present(spec) })),
     })),
+    trackers: live.trackers,
     syncGroups: node.groups.map((g) => ({ name: g.name, state: g.state, members: g.members.map((m) => m.name) })),
     unattributedDrops: nonZero(node.rejects),
     transports: driver.transportStats(),
@@ -85,6 +115,7 @@ export class StatusServer {
 
   constructor(
     private readonly socketPath: string,
+    private readonly handover: (instance: string | null, undo: boolean) => string | null,
     private readonly read: () => StatusSnapshot,
   ) {}
 
@@ -97,10 +128,15 @@ export class StatusServer {
       fetch: (request) => {
         const url = new URL(request.url);
         if (url.pathname === "/status") return Response.json(this.read());
+        if (url.pathname === "/handover" && request.method === "POST") {
+          const problem = this.handover(url.searchParams.get("instance"), url.searchParams.get("undo") === "1");
+          return problem === null ? Response.json({ ok: true }) : Response.json({ ok: false, problem }, { status: 409 });
+        }
         return new Response("not found\n", { status: 404 });
       },
     });
-    chmodSync(this.socketPath, 0o660);
+    // Root only: the socket also takes commands that change state (handover).
+    chmodSync(this.socketPath, 0o600);
     this.inode = statSync(this.socketPath).ino;
   }
 

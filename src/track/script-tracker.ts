@@ -27,6 +27,8 @@ export interface ScriptTrackerEvents {
 export class ScriptTracker {
   up: boolean;
   runs = 0;
+  /** How long the last finished run took, for status and metrics. */
+  lastDurationMs: number | null = null;
   private successes = 0;
   private failures = 0;
   private running = false;
@@ -88,6 +90,7 @@ export class ScriptTracker {
 
   private record(result: RunResult): void {
     this.runs++;
+    this.lastDurationMs = result.durationMs;
     const ok = result.exitCode === 0 && !result.timedOut;
     if (ok) {
       this.failures = 0;

@@ -24,6 +24,11 @@ export interface TrackerSetDeps {
   lookupUser: UserLookup;
 }
 
+export interface TrackerSnapshot {
+  scripts: { name: string; up: boolean; runs: number; lastDurationMs: number | null }[];
+  files: { name: string; value: number | null }[];
+}
+
 export class TrackerSet {
   private readonly scripts = new Map<string, { key: string; tracker: ScriptTracker }>();
   private files: FileTracker[] = [];
@@ -60,6 +65,19 @@ export class TrackerSet {
         new FileTracker({ name: file.name, path: file.file }, (name, value) => this.fileChanged(file, name, value), this.deps.timers),
     );
     for (const tracker of this.files) tracker.start();
+  }
+
+  /** Each tracker's state, for status and metrics. */
+  snapshot(): TrackerSnapshot {
+    return {
+      scripts: [...this.scripts.values()].map(({ tracker }) => ({
+        name: tracker.check.name,
+        up: tracker.up,
+        runs: tracker.runs,
+        lastDurationMs: tracker.lastDurationMs,
+      })),
+      files: this.files.map((f) => ({ name: f.file.name, value: f.value })),
+    };
   }
 
   stop(): void {

@@ -49,4 +49,18 @@ export interface InstanceFailedEvent {
   reason: string | null;
 }
 
-export type VrrpEvent = StartupEvent | ShutdownEvent | AdvertReceivedEvent | TimerFiredEvent | TrackerChangedEvent | InstanceFailedEvent;
+/** `vipd handover`: a planned switchover of one instance (null: all), or its undoing. */
+export interface HandoverEvent {
+  type: "Handover";
+  instance: string | null;
+  undo: boolean;
+}
+
+export type VrrpEvent =
+  | StartupEvent
+  | ShutdownEvent
+  | AdvertReceivedEvent
+  | TimerFiredEvent
+  | TrackerChangedEvent
+  | InstanceFailedEvent
+  | HandoverEvent;

@@ -252,6 +252,15 @@ export class VrrpNode {
       case "AdvertReceived":
         this.advertReceived(event, nowMs, out);
         break;
+      case "Handover":
+        for (const router of this.routers) {
+          if (event.instance !== null && router.name !== event.instance) continue;
+          const before = router.state;
+          if (event.undo) router.undoHandover(nowMs, out);
+          else router.handover(nowMs, out);
+          this.followed(router, before, nowMs, out);
+        }
+        break;
       case "InstanceFailed": {
         const router = this.byName.get(event.instance);
         if (!router) break;

@@ -73,6 +73,10 @@ export class Router {
   private releaseAt = Infinity;
   private releaseReason = "";
   private preemptDelayed = false;
+  /** Where STOPPING leads once the VIPs are released: STOP on shutdown, BACKUP after a planned handover. */
+  private stoppingTo: "STOP" | "BACKUP" = "STOP";
+  /** A planned handover holds this instance BACKUP (it never takes over) until it is undone. */
+  #held = false;
   /** When we last answered a lower-priority master (the answer is rate-limited: a flood must not amplify). */
   private lowerPriorityAnsweredAt = -Infinity;
   /** True while another master's adverts reach us during this MASTER period: logged and counted once. */
@@ -165,6 +169,11 @@ export class Router {
     return this.#ownFault !== null || this.#groupFault !== null || this.#driverFault !== null;
   }
 
+  /** True while a planned handover holds this instance BACKUP (`vipd handover`, until `--undo`). */
+  get held(): boolean {
+    return this.#held;
+  }
+
   /** Why the driver put this instance in FAULT, or null. */
   get driverFault(): string | null {
     return this.#driverFault;
@@ -210,6 +219,8 @@ export class Router {
   }
 
   shutdown(handover: boolean, nowMs: number, out: Effect[]): void {
+    // A planned handover under way ends in STOP now; its release is already bounded.
+    this.stoppingTo = "STOP";
     if (this.state === "STOP" || this.state === "STOPPING") return;
     if (this.state !== "MASTER") {
       this.changeState("STOP", "shutdown", nowMs, out);
@@ -224,6 +235,30 @@ export class Router {
     // a backup can have (priority 1), which is also when a backup that missed the priority 0 takes over.
     // The priority 0 is not repeated: each one restarts the backups' skew timer and would delay the takeover.
     this.changeState("STOPPING", "shutdown with handover", nowMs, out);
+  }
+
+  /**
+   * A planned switchover (maintenance): as on a stop with handover — priority 0, the VIPs kept until the new
+   * master speaks — but then BACKUP instead of STOP, and held there (never taking over) until undone. With nobody
+   * taking over in time, the handover is called off and the VIPs stay: a planned move never leaves them unserved.
+   */
+  handover(nowMs: number, out: Effect[]): void {
+    if (this.#held || this.state === "STOP" || this.state === "STOPPING") return;
+    this.#held = true;
+    out.push(this.log("info", "handover requested: held BACKUP until undone"));
+    if (this.state === "BACKUP") this.masterDownAt = Infinity;
+    if (this.state !== "MASTER") return;
+    this.emitAdvert(VRRP_PRIO_STOP, out);
+    this.stoppingTo = "BACKUP";
+    this.changeState("STOPPING", "handover requested", nowMs, out);
+  }
+
+  /** Ends a planned handover's hold: the instance takes part in elections again. */
+  undoHandover(nowMs: number, out: Effect[]): void {
+    if (!this.#held) return;
+    this.#held = false;
+    out.push(this.log("info", "handover undone: taking part in elections again"));
+    if (this.state === "BACKUP" && this.masterDownAt === Infinity) this.masterDownAt = nowMs + this.masterDownIntervalMs;
   }
 
   /** A decoded advert for this instance's VRID: validated here, then stepped through the state machine. */
@@ -272,7 +307,7 @@ export class Router {
 
   onTimer(nowMs: number, out: Effect[]): void {
     if (this.state === "BACKUP" && this.masterDownAt <= nowMs) this.masterDownExpired(nowMs, out);
-    if (this.state === "STOPPING" && this.releaseAt <= nowMs) this.changeState("STOP", this.releaseReason, nowMs, out);
+    if (this.state === "STOPPING" && this.releaseAt <= nowMs) this.releaseStopping(nowMs, out);
     if (this.state !== "MASTER") return;
     if (this.advertAt <= nowMs) {
       const intervalMs = this.config.advertIntervalCs * 10;
@@ -333,6 +368,7 @@ export class Router {
   /** A sync group moves this member along with another one (keepalived's vrrp_sync_group). */
   followGroup(to: "MASTER" | "BACKUP", reason: string, nowMs: number, out: Effect[]): void {
     if (this.state === "STOPPING" || this.faulted) return;
+    if (to === "MASTER" && this.#held) return;
     if (to === "MASTER" && this.state === "BACKUP") this.changeState("MASTER", reason, nowMs, out);
     else if (to === "BACKUP" && this.state === "MASTER") this.changeState("BACKUP", reason, nowMs, out);
   }
@@ -352,7 +388,7 @@ export class Router {
       this.preemptDelayed = false;
       this.rememberMaster(advert);
       if (this.config.version === 3) this.adoptInterval(advert, out);
-      this.masterDownAt = nowMs + this.masterDownIntervalMs;
+      this.masterDownAt = this.#held ? Infinity : nowMs + this.masterDownIntervalMs;
       return;
     }
     // A lower-priority master and we may preempt: ignore it and let Master_Down_Interval run out.
@@ -435,7 +471,26 @@ export class Router {
     );
   }
 
+  /** The end of STOPPING: STOP, or BACKUP after a handover the new master took; a handover nobody took is called off. */
+  private releaseStopping(nowMs: number, out: Effect[]): void {
+    if (this.stoppingTo === "BACKUP" && this.masterAddressLength === 0) {
+      this.#held = false;
+      this.stoppingTo = "STOP";
+      out.push(this.log("warn", "handover called off: no backup took over in time; keeping the VIPs"));
+      this.changeState("MASTER", "handover called off: no backup took over", nowMs, out);
+      return;
+    }
+    const to = this.stoppingTo;
+    this.stoppingTo = "STOP";
+    this.changeState(to, this.releaseReason, nowMs, out);
+  }
+
   private masterDownExpired(nowMs: number, out: Effect[]): void {
+    if (this.#held) {
+      // Held by a planned handover: never take over, whatever is (not) heard.
+      this.masterDownAt = Infinity;
+      return;
+    }
     const delayApplies = this.lastHeard === "none" || this.lastHeard === "lower";
     if (this.config.preemptDelayMs > 0 && delayApplies && !this.preemptDelayed) {
       this.preemptDelayed = true;
@@ -459,10 +514,10 @@ export class Router {
     const from = this.state;
     if (from === to) return;
     const fromNotified = this.notifyState;
-    if ((from === "MASTER" && to !== "STOPPING") || from === "STOPPING") {
+    if ((from === "MASTER" && to !== "STOPPING") || (from === "STOPPING" && to !== "MASTER")) {
       out.push({ type: "DelVips", instance: this.name });
-      this.releaseAt = Infinity;
     }
+    if (from === "STOPPING") this.releaseAt = Infinity;
     if (from === "MASTER") {
       this.advertAt = Infinity;
       this.garpAt = Infinity;
@@ -489,7 +544,7 @@ export class Router {
         break;
       }
       case "BACKUP":
-        this.masterDownAt = nowMs + this.masterDownIntervalMs;
+        this.masterDownAt = this.#held ? Infinity : nowMs + this.masterDownIntervalMs;
         break;
       case "STOPPING":
         // Keep serving the VIPs until the new master speaks. A backup that heard the priority 0 takes over after
@@ -499,11 +554,17 @@ export class Router {
         this.masterAddressLength = 0;
         this.releaseReason = "handover: no new master advertised in time, releasing the VIPs";
         this.releaseAt = nowMs + handoverWaitMs(this.config.version, this.config.advertIntervalCs);
-        out.push(this.log("info", "stopping: priority 0 sent, keeping the VIPs until the new master advertises"));
+        out.push(
+          this.log(
+            "info",
+            `${this.stoppingTo === "STOP" ? "stopping" : "handing over"}: priority 0 sent, keeping the VIPs until the new master advertises`,
+          ),
+        );
         return;
       default:
         break;
     }
+    if (fromNotified === this.notifyState) return; // STOPPING back to MASTER: nothing changed for the scripts
     out.push({
       type: "Notify",
       kind: "INSTANCE",

@@ -48,7 +48,8 @@ test("an unknown subcommand fails", () => {
 });
 
 test("vipd check accepts the documented example", () => {
-  const { code, stdout } = run("check", "--config", join(root, "config.toml.example"), "--skip-programs");
+  // --offline: the example names interfaces and programs of an imaginary host.
+  const { code, stdout } = run("check", "--config", join(root, "config.toml.example"), "--offline");
   expect(code).toBe(0);
   expect(stdout).toContain("config.toml.example: valid (2 instances, 1 sync group");
 });
@@ -76,6 +77,37 @@ test("vipd check reports every problem as FILE:LINE: key.path: message and fails
   expect(lines.at(-1)).toBe(`${file}: 2 problems`);
 });
 
+test("vipd check checks the file against this host as vipd run would: interfaces, addresses, users; --offline does not", () => {
+  const file = join(dir, "host.toml");
+  writeFileSync(
+    file,
+    [
+      "[global]",
+      'script_user = "vipd-no-such-user"',
+      "[instances.VI_1]",
+      'interface = "vipdnosuch0"',
+      "virtual_router_id = 51",
+      'virtual_ipaddress = ["192.0.2.10/24"]',
+      "[instances.VI_2]",
+      'interface = "lo"',
+      "virtual_router_id = 52",
+      'virtual_ipaddress = ["192.0.2.11/24"]',
+      "",
+    ].join("\n"),
+  );
+  const online = run("check", file);
+  expect(online.code).toBe(1);
+  expect(online.stderr).toContain(`${file}: instance VI_1: interface vipdnosuch0 does not exist`);
+  // lo's only IPv4 address has host scope: it can never send an advert.
+  expect(online.stderr).toContain(`${file}: instance VI_2: interface lo has no IPv4 address to send adverts from`);
+  expect(online.stderr).toContain(`${file}: global.script_user: no user vipd-no-such-user`);
+  const lines = online.stderr.trim().split("\n");
+  expect(new Set(lines).size).toBe(lines.length);
+  const offline = run("check", "--offline", file);
+  expect(offline.code).toBe(0);
+  expect(offline.stdout).toStartWith(`${file}: valid (2 instances`);
+});
+
 test("vipd check on a missing file says so", () => {
   const { code, stderr } = run("check", "--config", join(dir, "nope.toml"));
   expect(code).toBe(1);
@@ -101,7 +133,7 @@ test("an unknown option is a usage error (exit 2) with the nearest spelling, bef
 
 test("a stray argument is a usage error; check and run take the file positionally", () => {
   const example = join(root, "config.toml.example");
-  const positional = run("check", "--skip-programs", example);
+  const positional = run("check", "--offline", example);
   expect(positional.code).toBe(0);
   expect(positional.stdout).toStartWith(`${example}: valid`);
   const missing = run("check", join(dir, "other.toml"));

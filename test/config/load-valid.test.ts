@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { instance, loadOk, warningsOf } from "./helpers.ts";
+import { errorsOf, FILE, instance, loadOk, warningsOf } from "./helpers.ts";
 
 describe("defaults", () => {
   test("a minimal instance gets keepalived's defaults", () => {
@@ -420,5 +420,20 @@ virtual_router_id = 5
 virtual_ipaddress = ["2001:db8::5"]
 `);
     expect(config.instances.map((i) => `${i.interface}/${i.family}/${i.virtualRouterId}`)).toEqual(["eth0/4/5", "eth1/4/5", "eth0/6/5"]);
+  });
+});
+
+describe("[metrics]", () => {
+  test("off without the section; listen defaults to the loopback address, port 9650; IPv6 in brackets", () => {
+    expect(loadOk(instance("VI_1")).metrics).toBeNull();
+    expect(loadOk(`[metrics]\n${instance("VI_1")}`).metrics).toEqual({ host: "127.0.0.1", port: 9650 });
+    expect(loadOk(`[metrics]\nlisten = "[2001:db8::1]:9100"\n${instance("VI_1")}`).metrics).toEqual({ host: "2001:db8::1", port: 9100 });
+  });
+
+  test("a bad listen names the key and the form", () => {
+    expect(errorsOf(`[metrics]\nlisten = "9650"\n${instance("VI_1")}`)).toEqual([
+      `${FILE}:2: metrics.listen: must be "HOST:PORT" (or "[IPV6]:PORT") with a port 1..65535, got "9650"`,
+    ]);
+    expect(errorsOf(`[metrics]\nport = 1\n${instance("VI_1")}`)[0]).toContain("metrics.port: unknown key");
   });
 });

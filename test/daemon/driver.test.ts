@@ -133,6 +133,25 @@ test("graceful stop with handover: some host holds the VIP at every millisecond"
   expect(a.notifications.at(-1)).toBe("INSTANCE VI_1 STOP 150");
 });
 
+test("planned handover (vipd handover): no gap, the old master held BACKUP while the new one lives, and back after --undo", () => {
+  const { timers, a, b } = cluster();
+  a.driver.dispatch({ type: "Handover", instance: "VI_1", undo: false });
+  const gaps: number[] = [];
+  for (let t = 0; t < 3000; t++) {
+    timers.advance(1);
+    if (!a.holds() && !b.holds()) gaps.push(timers.now());
+  }
+  expect(gaps).toEqual([]);
+  expect([a.node.router("VI_1")!.state, b.node.router("VI_1")!.state]).toEqual(["BACKUP", "MASTER"]);
+  expect(a.notifications.at(-1)).toBe("INSTANCE VI_1 BACKUP 150");
+  // a outranks b (150 > 100) yet stays BACKUP: held until undone.
+  timers.advance(10_000);
+  expect([a.node.router("VI_1")!.state, a.node.router("VI_1")!.held]).toEqual(["BACKUP", true]);
+  a.driver.dispatch({ type: "Handover", instance: "VI_1", undo: true });
+  timers.advance(5000);
+  expect([a.node.router("VI_1")!.state, b.node.router("VI_1")!.state]).toEqual(["MASTER", "BACKUP"]);
+});
+
 test("immediate release (keepalived's way) leaves a gap of about the backup's skew time", async () => {
   const { timers, a, b } = cluster();
   let releasedAt = NaN;

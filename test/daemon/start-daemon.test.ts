@@ -2,7 +2,7 @@
 // with the host's kernel, LAN and clock in memory. No root, no build.
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Link } from "../../src/adapters/address-manager.ts";
@@ -172,6 +172,53 @@ describe("startDaemon on fake adapters", () => {
     expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
     expect(host.netlink.addresses(4, 4).map((a) => formatIp(a.address))).toEqual(["192.0.2.1", "192.0.2.10"]);
     await stop(daemon, host);
+  });
+
+  test("the control socket takes a handover (POST /handover) and says when the instance is unknown; status shows the hold", async () => {
+    const host = fakeHost();
+    const { daemon } = await start(host, instance("VI_1", 51, "192.0.2.10"));
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    const post = async (query: string) => {
+      const response = await fetch(`http://localhost/handover?${query}`, { method: "POST", unix: join(dir, "status.sock") });
+      return [response.status, await response.json()];
+    };
+    expect(await post("instance=VI_9")).toEqual([409, { ok: false, problem: "no instance VI_9" }]);
+    expect(await post("instance=VI_1")).toEqual([200, { ok: true }]);
+    expect(daemon.node.router("VI_1")!.state).toBe("STOPPING");
+    // Alone on its LAN: nobody takes over, so the handover is called off and the VIP never left.
+    host.timers.advance(3000);
+    expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
+    expect(host.held()).toEqual(["192.0.2.10"]);
+    await post("instance=VI_1");
+    const status = (await (await fetch("http://localhost/status", { unix: join(dir, "status.sock") })).json()) as StatusSnapshot;
+    expect(status.instances[0]).toMatchObject({ state: "MASTER", stopping: true, held: true });
+    expect(statSync(join(dir, "status.sock")).mode & 0o777).toBe(0o600);
+    await stop(daemon, host);
+  });
+
+  test("[metrics]: Prometheus text that promtool accepts, scraped across a failover; /healthz", async () => {
+    const host = fakeHost();
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const { daemon } = await start(host, `[metrics]\nlisten = "127.0.0.1:${port}"\n${instance("VI_1", 51, "192.0.2.10")}`);
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const before = await scrape();
+    expect(before).toContain('vipd_instance_state{instance="VI_1",state="BACKUP"} 1');
+    expect(before).toContain('vipd_vip_present{instance="VI_1",address="192.0.2.10/24"} 0');
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    const after = await scrape();
+    expect(after).toContain('vipd_instance_state{instance="VI_1",state="MASTER"} 1');
+    expect(after).toContain('vipd_instance_became_master_total{instance="VI_1"} 1');
+    expect(after).toContain('vipd_vip_present{instance="VI_1",address="192.0.2.10/24"} 1');
+    expect(after).toContain('vipd_adverts_dropped_total{instance="VI_1",reason="bad-ttl"} 0');
+    const promtool = Bun.spawnSync(["promtool", "check", "metrics"], { stdin: new TextEncoder().encode(after) });
+    if (promtool.exitCode === null || (promtool.exitCode !== 0 && promtool.stderr.toString().includes("not found"))) {
+      throw new Error("promtool (Debian's prometheus package) is needed: bash scripts/install-deps.sh");
+    }
+    expect(`${promtool.stdout}${promtool.stderr}`.trim()).toBe("");
+    expect(promtool.exitCode).toBe(0);
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).text()).toBe("ok\n");
+    await stop(daemon, host);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 
   test("without dynamic_interfaces a missing interface stops the start with the reason, and nothing is changed", async () => {

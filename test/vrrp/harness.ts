@@ -108,7 +108,8 @@ export class Harness {
     );
   }
 
-  private run(action: () => void): Effect[] {
+  /** Runs one call into the node and returns the effects it produced. */
+  run(action: () => void): Effect[] {
     this.effects = [];
     action();
     // Effects reuse objects between steps; copy them so a test can keep them.

@@ -508,3 +508,54 @@ describe("sync groups", () => {
     expect([h.state("VI_A"), h.state("VI_B")]).toEqual(["BACKUP", "BACKUP"]);
   });
 });
+
+describe("planned handover (vipd handover)", () => {
+  function master() {
+    const h = new Harness([instance({ version: 2 })]);
+    h.startup();
+    h.advanceTo(MDI_V2_100);
+    return h;
+  }
+  const handover = (h: Harness, undo = false) =>
+    types(h.run(() => h.node.handle({ type: "Handover", instance: null, undo }, h.now, h.effects)));
+
+  test("priority 0, the VIPs kept until the new master speaks, then BACKUP (notified) and held there", () => {
+    const h = master();
+    expect(handover(h)).toEqual(["Log", "SendAdvert:0", "Log"]);
+    expect(h.state()).toBe("STOPPING");
+    h.advanceBy(300);
+    expect(types(h.receive({ src: "192.0.2.9", priority: 90 }))).toEqual([]);
+    expect(types(h.advanceBy(HANDOVER_RELEASE_DELAY_MS))).toEqual(["DelVips", "Notify:VI_1:BACKUP"]);
+    expect(h.router().held).toBe(true);
+    // The new master dies: a held instance never takes over.
+    expect(types(h.advanceBy(60_000))).toEqual([]);
+    expect(h.state()).toBe("BACKUP");
+    // Undone: the next Master_Down_Interval without adverts makes it MASTER again.
+    expect(handover(h, true)).toEqual(["Log"]);
+    const out = types(h.advanceBy(MDI_V2_100 + 1));
+    expect(out).toContain("AddVips");
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("nobody takes over in time: the handover is called off and the VIPs were never released", () => {
+    const h = master();
+    handover(h);
+    const out = h.advanceBy(2000);
+    expect(types(out)).not.toContain("DelVips");
+    expect(out).toContainEqual(
+      expect.objectContaining({ type: "Log", message: "handover called off: no backup took over in time; keeping the VIPs" }),
+    );
+    expect(h.state()).toBe("MASTER");
+    expect(h.router().held).toBe(false);
+    // Advertising again at its own priority.
+    expect(types(h.advanceBy(1000))).toContain("SendAdvert:100");
+  });
+
+  test("a shutdown during a handover ends in STOP, and the node says it has stopped", () => {
+    const h = master();
+    handover(h);
+    h.shutdown(true);
+    const out = types(h.advanceBy(2000));
+    expect(out).toEqual(["DelVips", "Notify:VI_1:STOP", "Stopped"]);
+  });
+});
