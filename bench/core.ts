@@ -57,7 +57,6 @@ function instance(priority: number, primary: string): InstanceConfig {
     vrid: 51,
     priority,
     advertIntervalCs: 100,
-    initialState: "BACKUP",
     preempt: true,
     preemptDelayMs: 0,
     advertAddresses: ["192.0.2.100", "192.0.2.101", "192.0.2.102"].map(ip),

@@ -86,8 +86,13 @@ export function readInstance(
   const advertIntervalCs = readAdvertInt(r, version);
   const nopreempt = r.bool("nopreempt", false);
   const preemptDelayMs = r.seconds("preempt_delay", 0, 1000, 0);
-  if (nopreempt && state === "MASTER") r.problems.warn(r.at("nopreempt"), 'has no effect with state = "MASTER"; use state = "BACKUP"');
-  if (nopreempt && preemptDelayMs > 0) r.problems.warn(r.at("preempt_delay"), "has no effect with nopreempt = true");
+  // keepalived clears both for an initial state MASTER (it always preempts); the section keeps what was written and
+  // to-core.ts applies the same rule.
+  if (nopreempt && state === "MASTER")
+    r.problems.warn(r.at("nopreempt"), 'is cleared by state = "MASTER" (as keepalived does); use state = "BACKUP"');
+  if (preemptDelayMs > 0 && state === "MASTER")
+    r.problems.warn(r.at("preempt_delay"), 'is cleared by state = "MASTER" (as keepalived does); use state = "BACKUP"');
+  else if (nopreempt && preemptDelayMs > 0) r.problems.warn(r.at("preempt_delay"), "has no effect with nopreempt = true");
 
   const trackInterfaceAt = readTrackRefs(r, TRACK_INTERFACE);
   const dontTrackPrimary = r.bool("dont_track_primary", false);

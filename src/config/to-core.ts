@@ -56,9 +56,10 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
     vrid: s.virtualRouterId,
     priority: s.priority,
     advertIntervalCs: s.advertIntervalCs,
-    initialState: s.state,
-    preempt: !s.nopreempt,
-    preemptDelayMs: s.preemptDelayMs,
+    // keepalived's initial state MASTER: it sets the default priority (255, in the loader), and clears nopreempt
+    // and preempt_delay; otherwise a MASTER waits Master_Down_Interval like a BACKUP (keepalived 2.2.7 does too).
+    preempt: s.state === "MASTER" || !s.nopreempt,
+    preemptDelayMs: s.state === "MASTER" ? 0 : s.preemptDelayMs,
     advertAddresses: s.virtualIpaddress.filter((v) => v.family === s.family).map((v) => v.bytes),
     authType: s.authentication ? AUTH_PASS : AUTH_NONE,
     authData: s.authentication ? passwordAuthData(s.authentication.password) : new Uint8Array(VRRP_AUTH_DATA_LENGTH),
@@ -72,6 +73,7 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
       masterRepeat: s.garp.masterRepeat,
       masterDelayMs: s.garp.masterDelayMs,
       lowerPrioRepeat: s.garp.lowerPrioRepeat,
+      lowerPrioDelayMs: s.garp.lowerPrioDelayMs,
       masterRefreshMs: s.garp.masterRefreshMs,
       masterRefreshRepeat: s.garp.masterRefreshRepeat,
     },

@@ -13,6 +13,8 @@ export interface GarpSettings {
   masterDelayMs: number;
   /** Burst sent when a MASTER hears a lower-priority advert (garp_lower_prio_repeat, default masterRepeat). */
   lowerPrioRepeat: number;
+  /** A second burst this long after answering a lower-priority master, 0 for none (garp_lower_prio_delay). */
+  lowerPrioDelayMs: number;
   /** Periodic refresh while MASTER, 0 for none (garp_master_refresh). */
   masterRefreshMs: number;
   masterRefreshRepeat: number;
@@ -22,6 +24,7 @@ export const DEFAULT_GARP: GarpSettings = {
   masterRepeat: 5,
   masterDelayMs: 5000,
   lowerPrioRepeat: 5,
+  lowerPrioDelayMs: 5000,
   masterRefreshMs: 0,
   masterRefreshRepeat: 1,
 };
@@ -36,8 +39,6 @@ export interface InstanceConfig {
   /** Base priority 1..255; 255 is the address owner. */
   priority: number;
   advertIntervalCs: number;
-  /** keepalived's `state MASTER` only matters for the owner; others wait Master_Down_Interval either way. */
-  initialState: "MASTER" | "BACKUP";
   preempt: boolean;
   preemptDelayMs: number;
   /** The addresses carried in adverts (the VIPs of the instance's family, not the excluded ones). */

@@ -66,6 +66,8 @@ export class Router {
   private advertAt = Infinity;
   private masterDownAt = Infinity;
   private garpAt = Infinity;
+  /** The second burst after answering a lower-priority master (garp_lower_prio_delay). */
+  private lowerBurstAt = Infinity;
   /** The pending gratuitous burst is the second one after becoming MASTER (not a periodic refresh). */
   private secondBurstPending = false;
   /** The priority our last advert carried, to notice when trackers change it. */
@@ -199,7 +201,7 @@ export class Router {
   }
 
   nextDeadline(): number {
-    return Math.min(this.advertAt, this.masterDownAt, this.garpAt, this.releaseAt);
+    return Math.min(this.advertAt, this.masterDownAt, this.garpAt, this.releaseAt, this.lowerBurstAt);
   }
 
   /** Encodes an advert with `priority` from `src` to `dst` into `out`; returns its length. */
@@ -315,6 +317,10 @@ export class Router {
       // Scheduled from the previous deadline, not from now, so the advert train does not drift.
       this.advertAt += intervalMs;
       if (this.advertAt <= nowMs) this.advertAt = nowMs + intervalMs;
+    }
+    if (this.lowerBurstAt <= nowMs) {
+      this.lowerBurstAt = Infinity;
+      this.emitGratuitous(this.config.garp.lowerPrioRepeat, out);
     }
     if (this.garpAt <= nowMs) {
       const garp = this.config.garp;
@@ -441,6 +447,8 @@ export class Router {
     this.lowerPriorityAnsweredAt = nowMs;
     this.emitAdvert(this.priority, out);
     this.emitGratuitous(this.config.garp.lowerPrioRepeat, out);
+    // keepalived repeats the burst after garp_lower_prio_delay, for switches that missed the first one.
+    if (this.config.garp.lowerPrioDelayMs > 0) this.lowerBurstAt = nowMs + this.config.garp.lowerPrioDelayMs;
   }
 
   /** A lower-priority router advertises while we are MASTER: said once per MASTER period, with both addresses. */
@@ -521,6 +529,7 @@ export class Router {
     if (from === "MASTER") {
       this.advertAt = Infinity;
       this.garpAt = Infinity;
+      this.lowerBurstAt = Infinity;
     }
     this.masterDownAt = Infinity;
     this.preemptDelayed = false;

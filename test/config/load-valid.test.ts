@@ -403,7 +403,7 @@ virtual_router_id = 2
     expect(warningsOf(text)).toEqual([
       "/etc/vipd/config.toml:1: scripts.unused: is not tracked by any instance and will not run",
       "/etc/vipd/config.toml:4: sync_groups.G.group: has a single instance; a group needs two to do anything",
-      '/etc/vipd/config.toml:10: instances.A.nopreempt: has no effect with state = "MASTER"; use state = "BACKUP"',
+      '/etc/vipd/config.toml:10: instances.A.nopreempt: is cleared by state = "MASTER" (as keepalived does); use state = "BACKUP"',
       "/etc/vipd/config.toml:11: instances.A.track_interface[0]: eth0 is the instance's own interface, already tracked (down means FAULT) unless dont_track_primary = true",
       "/etc/vipd/config.toml:13: instances.B.virtual_ipaddress: no virtual addresses: adverts will carry none",
     ]);

@@ -25,7 +25,7 @@ file = "/run/prio"
 weight = 2
 
 [instances.VI_1]
-state = "MASTER"
+state = "BACKUP"
 interface = "eth0"
 virtual_router_id = 51
 priority = 150
@@ -80,7 +80,6 @@ describe("toCore", () => {
       vrid: 51,
       priority: 150,
       advertIntervalCs: 200,
-      initialState: "MASTER",
       preempt: true,
       preemptDelayMs: 1500,
       advertAddresses: [ip("192.0.2.10"), ip("192.0.2.11")],
@@ -102,7 +101,8 @@ describe("toCore", () => {
         { name: "file:prio", kind: "value", weight: 2, reverse: false },
         { name: "file:prio", kind: "value", weight: -1, reverse: true },
       ],
-      garp: { masterRepeat: 2, masterDelayMs: 0, lowerPrioRepeat: 2, masterRefreshMs: 30_000, masterRefreshRepeat: 1 },
+      // garp_lower_prio_delay follows garp_master_delay (0 here), as in keepalived.
+      garp: { masterRepeat: 2, masterDelayMs: 0, lowerPrioRepeat: 2, lowerPrioDelayMs: 0, masterRefreshMs: 30_000, masterRefreshRepeat: 1 },
     });
   });
 
@@ -113,7 +113,6 @@ describe("toCore", () => {
       version: 3,
       priority: 100,
       advertIntervalCs: 50,
-      initialState: "BACKUP",
       preempt: false,
       advertAddresses: [ip("2001:db8::1"), ip("2001:db8::2")],
       authType: AUTH_NONE,
@@ -146,5 +145,30 @@ describe("toCore", () => {
         { instance: "B", message: "interface eth9 has no IPv6 address to send adverts from; add one or set unicast_src_ip" },
       ],
     });
+  });
+});
+
+describe("initial state MASTER, as keepalived 2.2.7 reads it", () => {
+  const one = (extra: string) => {
+    const result = toCore(
+      loadOk(`[instances.VI_1]\ninterface = "eth0"\nvirtual_router_id = 51\nvirtual_ipaddress = ["192.0.2.10/24"]\n${extra}`),
+      primary,
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result.node.instances[0]!;
+  };
+
+  test("sets the default priority to 255 (the owner); BACKUP's is 100", () => {
+    expect(one('state = "MASTER"\n').priority).toBe(255);
+    expect(one('state = "BACKUP"\n').priority).toBe(100);
+  });
+
+  test("clears nopreempt and preempt_delay (keepalived warns and clears them); BACKUP keeps them", () => {
+    expect(one('state = "MASTER"\npriority = 150\nnopreempt = true\npreempt_delay = 5\n')).toMatchObject({
+      preempt: true,
+      preemptDelayMs: 0,
+    });
+    expect(one('state = "BACKUP"\npriority = 150\nnopreempt = true\n')).toMatchObject({ preempt: false });
+    expect(one('state = "BACKUP"\npriority = 150\npreempt_delay = 5\n')).toMatchObject({ preempt: true, preemptDelayMs: 5000 });
   });
 });

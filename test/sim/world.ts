@@ -83,7 +83,6 @@ export class SimHost {
       vrid,
       priority: this.spec.priority,
       advertIntervalCs: w.intervalCs,
-      initialState: "BACKUP" as const,
       preempt: this.spec.preempt,
       preemptDelayMs: this.spec.preemptDelayMs,
       advertAddresses: [parseIp(`203.0.113.${vrid}`)!],

@@ -21,7 +21,6 @@ export function instance(overrides: Partial<InstanceConfig> & { vips?: string[] 
     vrid: 51,
     priority: 100,
     advertIntervalCs: 100,
-    initialState: "BACKUP",
     preempt: true,
     preemptDelayMs: 0,
     advertAddresses: (vips ?? (family === 4 ? ["192.0.2.100"] : ["2001:db8::100"])).map(ip),

@@ -18,14 +18,6 @@ describe("election from BACKUP", () => {
     expect(h.state()).toBe("MASTER");
   });
 
-  test("initial state MASTER below 255 still waits Master_Down_Interval", () => {
-    const h = new Harness([instance({ version: 2, initialState: "MASTER" })]);
-    h.startup();
-    expect(h.state()).toBe("BACKUP");
-    h.advanceTo(MDI_V2_100);
-    expect(h.state()).toBe("MASTER");
-  });
-
   test("the address owner (255) is MASTER at once", () => {
     const h = new Harness([instance({ priority: 255 })]);
     expect(types(h.startup())).toEqual(["AddVips", "SendGratuitous", "SendAdvert:255", "Notify:VI_1:MASTER"]);
@@ -259,6 +251,18 @@ describe("as MASTER", () => {
     });
     expect(h.state()).toBe("MASTER");
     expect(h.router().stats.otherMastersSeen).toBe(1);
+  });
+
+  test("garp_lower_prio_delay: the burst answering a lower-priority master is repeated once after the delay", () => {
+    // No second burst after becoming MASTER here, so that only the lower-priority one is seen.
+    const h = new Harness([instance({ version: 2, garp: { ...DEFAULT_GARP, masterDelayMs: 0 } })]);
+    h.startup();
+    h.advanceTo(MDI_V2_100);
+    h.receive({ src: "192.0.2.9", priority: 50 });
+    const until = types(h.advanceBy(DEFAULT_GARP.lowerPrioDelayMs - 1));
+    expect(until.filter((t) => t === "SendGratuitous")).toEqual([]);
+    expect(types(h.advanceBy(1)).filter((t) => t === "SendGratuitous")).toEqual(["SendGratuitous"]);
+    expect(types(h.advanceBy(20_000)).filter((t) => t === "SendGratuitous")).toEqual([]);
   });
 
   test("answers to lower-priority adverts are limited to one per advert interval: a flood is not amplified", () => {
