@@ -116,33 +116,45 @@ export class TrackerSet {
    */
   private initTrackFile(file: TrackFileSection): void {
     if (!file.initFile) return;
-    const text = `${file.initFile.value}\n`;
-    const refuse = (problem: string) => this.deps.log.error(`track file ${file.name}: not initialised: ${file.file} ${problem}`);
-    let fd: number;
-    try {
-      mkdirSync(dirname(file.file), { recursive: true, mode: 0o755 });
-      fd = openSync(file.file, CREATE_FLAGS, TRACK_FILE_MODE);
-      fchmodSync(fd, TRACK_FILE_MODE); // the umask must not decide who may read it
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return refuse(openProblem(error));
-      if (!file.initFile.overwrite) return;
-      try {
-        fd = openSync(file.file, OVERWRITE_FLAGS);
-      } catch (e) {
-        return refuse(openProblem(e));
-      }
-      if (!fstatSync(fd).isFile()) {
-        closeSync(fd);
-        return refuse("is not a regular file: refused");
-      }
+    const opened = openForInit(file.file, file.initFile.overwrite);
+    if (opened === null) return;
+    if (typeof opened === "string") {
+      this.deps.log.error(`track file ${file.name}: not initialised: ${file.file} ${opened}`);
+      return;
     }
     try {
-      ftruncateSync(fd, 0);
-      writeSync(fd, text, 0);
+      ftruncateSync(opened, 0);
+      writeSync(opened, `${file.initFile.value}\n`, 0);
     } catch (error) {
-      refuse(`cannot be written: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      this.deps.log.error(`track file ${file.name}: not initialised: ${file.file} cannot be written: ${why}`);
     } finally {
-      closeSync(fd);
+      closeSync(opened);
     }
   }
+}
+
+/**
+ * The track file to initialise, open for writing: created (O_EXCL, mode 0644), or the existing regular file with
+ * `overwrite`. Null when it exists and is to be left alone; the reason, as the end of a sentence, when refused.
+ */
+function openForInit(path: string, overwrite: boolean): number | string | null {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    const fd = openSync(path, CREATE_FLAGS, TRACK_FILE_MODE);
+    fchmodSync(fd, TRACK_FILE_MODE); // the umask must not decide who may read it
+    return fd;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return openProblem(error);
+  }
+  if (!overwrite) return null;
+  let fd: number;
+  try {
+    fd = openSync(path, OVERWRITE_FLAGS);
+  } catch (error) {
+    return openProblem(error);
+  }
+  if (fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  return "is not a regular file: refused";
 }
