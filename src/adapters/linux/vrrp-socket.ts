@@ -87,10 +87,11 @@ function sourceFor(ifindex: number, options: VrrpTransportOptions): Uint8Array {
   return found;
 }
 
+/** Why a stream ended or a reopening failed, errno name first (`ENETDOWN: ...`). */
 function describeEnd(error: unknown): string {
-  if (error instanceof Error)
-    return (error as { code?: string }).code ? `${(error as { code?: string }).code}: ${error.message}` : error.message;
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
 }
 
 abstract class VrrpSocketBase implements VrrpTransport {
