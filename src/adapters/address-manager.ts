@@ -95,6 +95,12 @@ export interface LinkMonitor {
   close(): Promise<void>;
 }
 
+/**
+ * Told when the monitor cannot keep the caller's view current: events lost or undecodable, a resync that failed
+ * (it is retried with backoff). A sentence for the log.
+ */
+export type LinkMonitorTroubleHandler = (message: string) => void;
+
 export interface LinkMonitorFactory {
-  start(onEvent: LinkEventHandler): LinkMonitor;
+  start(onEvent: LinkEventHandler, onTrouble?: LinkMonitorTroubleHandler): LinkMonitor;
 }

@@ -33,7 +33,15 @@ export interface VrrpTransportOptions {
   source?: Uint8Array;
   /** Receive buffer in bytes; sized for hundreds of instances by default. */
   rcvbufBytes?: number;
+  /**
+   * Told when receiving stops (`false`: the socket failed or the link went down; the transport keeps trying to
+   * reopen it with backoff) and when it works again (`true`). `reason` is a sentence for the log. A transport that
+   * cannot receive is deaf: its user must not stay MASTER on it, nor think the peers are silent.
+   */
+  onHealth?: TransportHealthHandler;
 }
+
+export type TransportHealthHandler = (receiving: boolean, reason: string) => void;
 
 export interface TransportStats {
   received: number;
@@ -50,6 +58,8 @@ export interface VrrpTransport {
   /** The source address adverts carry (needed by the caller for the v3 checksum). */
   readonly source: Uint8Array;
   readonly stats: TransportStats;
+  /** False from the moment receiving stops until it works again (what `onHealth` last said). */
+  readonly receiving: boolean;
   /** Sends packet[0, length) to `dst` (the group or a unicast peer). Throws SyscallError-like errors on failure. */
   send(packet: Uint8Array, length: number, dst: Uint8Array): void;
   /** Stops receiving and releases every descriptor. Idempotent. */

@@ -136,6 +136,27 @@ export function checkMail(problems: Problems, global: GlobalConfig, instances: I
   }
 }
 
+/** Every command the config would run, with the key that names it. */
+export function* commandsOf(
+  instances: InstanceRead[],
+  groups: SyncGroupRead[],
+  scripts: ScriptSection[],
+): Generator<{ at: PathSegment[]; command: Command }> {
+  for (const script of scripts) yield { at: ["scripts", script.name, "script"], command: script.script };
+  const notifies = function* (base: PathSegment[], notify: NotifyCommands) {
+    const keys = [
+      ["notify_master", notify.master],
+      ["notify_backup", notify.backup],
+      ["notify_fault", notify.fault],
+      ["notify_stop", notify.stop],
+      ["notify", notify.any],
+    ] as const;
+    for (const [key, command] of keys) if (command) yield { at: [...base, key], command };
+  };
+  for (const { instance, path } of instances) yield* notifies(path, instance.notify);
+  for (const { group } of groups) yield* notifies(["sync_groups", group.name], group.notify);
+}
+
 export function checkPrograms(
   problems: Problems,
   instances: InstanceRead[],
@@ -143,17 +164,21 @@ export function checkPrograms(
   scripts: ScriptSection[],
   options: ProgramCheckOptions,
 ): void {
-  const check = (at: PathSegment[], command: Command | null) => {
-    if (command) checkProgram(problems, at, command, options);
-  };
-  for (const script of scripts) check(["scripts", script.name, "script"], script.script);
-  const notifies = (base: PathSegment[], notify: NotifyCommands) => {
-    check([...base, "notify_master"], notify.master);
-    check([...base, "notify_backup"], notify.backup);
-    check([...base, "notify_fault"], notify.fault);
-    check([...base, "notify_stop"], notify.stop);
-    check([...base, "notify"], notify.any);
-  };
-  for (const { instance, path } of instances) notifies(path, instance.notify);
-  for (const { group } of groups) notifies(["sync_groups", group.name], group.notify);
+  for (const { at, command } of commandsOf(instances, groups, scripts)) checkProgram(problems, at, command, options);
+}
+
+/** keepalived warns too: scripts that run as root with nothing checking who could have replaced them. */
+export function warnUncheckedRootScripts(
+  problems: Problems,
+  global: { enableScriptSecurity: boolean; scriptUser: unknown },
+  instances: InstanceRead[],
+  groups: SyncGroupRead[],
+  scripts: ScriptSection[],
+): void {
+  if (global.enableScriptSecurity || global.scriptUser !== null) return;
+  if (commandsOf(instances, groups, scripts).next().done) return;
+  problems.warn(
+    ["global", "enable_script_security"],
+    "is off and global.script_user is not set: scripts run as root and nothing checks that only root can change them",
+  );
 }

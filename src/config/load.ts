@@ -6,6 +6,7 @@ import TOML from "@iarna/toml";
 import { Problems, type ConfigError, type ConfigWarning } from "./config-error.ts";
 import {
   checkPrograms,
+  warnUncheckedRootScripts,
   checkSyncGroups,
   checkTrackNames,
   checkUnused,
@@ -18,7 +19,7 @@ import { readGlobal } from "./global-section.ts";
 import { readMetrics } from "./metrics-section.ts";
 import { readInstance } from "./instance-section.ts";
 import { scanKeyLines } from "./key-lines.ts";
-import { systemStat, type StatFn } from "./program-check.ts";
+import { type RealpathFn, systemRealpath, systemStat, type StatFn } from "./program-check.ts";
 import type { VipdConfig } from "./schema.ts";
 import { readScript } from "./script-section.ts";
 import { didYouMean } from "./suggest.ts";
@@ -30,6 +31,8 @@ import { readTrackFile } from "./track-file-section.ts";
 export interface LoadOptions {
   /** File status for the program checks; defaults to node:fs stat. */
   stat?: StatFn;
+  /** Symbolic links resolved for the program checks; defaults to node:fs realpath. */
+  realpath?: RealpathFn;
   /** Where programs named without a slash are looked for; defaults to $PATH. */
   searchPath?: string;
   /** false skips the program checks (existence, mode), e.g. to validate a config for another host. */
@@ -128,9 +131,11 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   zeroGroupedWeights(problems, instances, groups, scripts, trackFiles);
   checkUnused(problems, instances, scripts, trackFiles);
   checkMail(problems, global, instances, groups);
+  warnUncheckedRootScripts(problems, global, instances, groups, scripts);
   if (options.checkPrograms !== false) {
     checkPrograms(problems, instances, groups, scripts, {
       stat: options.stat ?? systemStat,
+      realpath: options.realpath ?? systemRealpath,
       searchPath: options.searchPath ?? process.env.PATH ?? DEFAULT_SEARCH_PATH,
       security: global.enableScriptSecurity,
     });

@@ -153,7 +153,10 @@ class Daemon implements RunningDaemon {
     this.waiting = prepared.waiting;
     for (const w of this.waiting)
       this.log.warn(`instance ${w.instance} waits for interface ${w.ifname} (dynamic_interfaces): FAULT until it exists`);
-    this.monitor = this.adapters.links.start((event) => this.onLinkEvent(event));
+    this.monitor = this.adapters.links.start(
+      (event) => this.onLinkEvent(event),
+      (trouble) => this.deps.logs("netlink").warn(trouble),
+    );
     this.startedAt = this.timers.now();
     this.status = new StatusServer(
       this.options.socketPath,

@@ -10,7 +10,7 @@ import { trackerName } from "../config/to-core.ts";
 import type { NotifyKind, NotifyScripts, NotifyState } from "../notify/notify-plan.ts";
 import type { Effect } from "../vrrp/effects.ts";
 import type { AdvertReceivedEvent, VrrpEvent } from "../vrrp/events.ts";
-import { sameAddress } from "../vrrp/ip-address.ts";
+import { type IpFamily, sameAddress } from "../vrrp/ip-address.ts";
 import type { NodeConfig, ReconfigureSummary, VrrpNode } from "../vrrp/node.ts";
 import type { Router } from "../vrrp/router.ts";
 import { AddressClaims, formatAddressSpec, holdingsMinus } from "./address-claims.ts";
@@ -151,8 +151,16 @@ export class Driver {
       const log = this.deps.logs(`vrrp:${plan.name}`);
       let transport: VrrpTransport | null = null;
       try {
-        transport = this.transports.get({ ifname, family: plan.family, group: plan.group, source: plan.source }, (packet) =>
-          this.onPacket(ifname, packet),
+        const family = plan.family;
+        transport = this.transports.get(
+          {
+            ifname,
+            family,
+            group: plan.group,
+            source: plan.source,
+            onHealth: (receiving, reason) => this.socketHealth(ifname, family, receiving, reason),
+          },
+          (packet) => this.onPacket(ifname, packet),
         );
       } catch (error) {
         log.error(`cannot open the VRRP socket on ${ifname} (IPv${plan.family}): ${describe(error)}; FAULT until it can be opened`);
@@ -168,6 +176,19 @@ export class Driver {
     return bound;
   }
 
+  /**
+   * A socket stopped receiving (its stream ended: a link flap, ENETDOWN) or works again: said in the log, and its
+   * instances are FAULT meanwhile, since an instance that cannot hear its peers must not stay or become MASTER.
+   * Told from the socket's own callbacks: fed to the core as an event of its own, never inside another one.
+   */
+  private socketHealth(ifname: string, family: IpFamily, receiving: boolean, reason: string): void {
+    if (receiving) this.log.info(reason);
+    else this.log.warn(reason);
+    queueMicrotask(() => {
+      if (this.started) this.trackerChanged(trackerName.socket(ifname, family), receiving);
+    });
+  }
+
   /** Tells the core which instances have a socket to speak through (trackerName.socket): none, no MASTER. */
   private reportSockets(): void {
     const seen = new Set<string>();
@@ -175,7 +196,7 @@ export class Driver {
       const name = trackerName.socket(b.plan.ifname, b.plan.family);
       if (seen.has(name)) continue;
       seen.add(name);
-      this.trackerChanged(name, b.transport !== null && this.transports.has(b.transport));
+      this.trackerChanged(name, b.transport !== null && this.transports.has(b.transport) && b.transport.receiving);
     }
   }
 

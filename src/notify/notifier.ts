@@ -1,10 +1,12 @@
 // Carries out state-change notifications: the scripts (in order per instance or group, never blocking the
 // daemon) and the notify FIFO line.
 
-import { closeSync, constants, openSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
 import type { CommandRunner } from "../process/run-command.ts";
 import { notifyCommands, notifyFifoLine, type NotifyKind, type NotifyScripts, type NotifyState } from "./notify-plan.ts";
 import { SerialQueue } from "./serial-queue.ts";
+
+const FIFO_FLAGS = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_APPEND | constants.O_NOFOLLOW;
 
 export interface NotifierLog {
   warn(message: string): void;
@@ -65,11 +67,20 @@ export class Notifier {
     if (!path) return;
     let fd: number | null = null;
     try {
-      // Non-blocking: with no reader on the FIFO the open fails (ENXIO) instead of hanging the daemon.
-      fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_APPEND);
+      // Non-blocking: with no reader on the FIFO the open fails (ENXIO) instead of hanging the daemon. Root never
+      // writes through a symbolic link (O_NOFOLLOW), nor to anything but a FIFO or a regular file (a device).
+      fd = openSync(path, FIFO_FLAGS);
+      const stat = fstatSync(fd);
+      if (!stat.isFIFO() && !stat.isFile()) {
+        this.options.log.warn(`notify_fifo ${path} is neither a FIFO nor a regular file: refused`);
+        return;
+      }
       writeSync(fd, notifyFifoLine(kind, name, state, priority));
     } catch (error) {
-      this.options.log.debug(`notify_fifo ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ELOOP")
+        this.options.log.warn(`notify_fifo ${path} is a symbolic link: refused (the daemon runs as root and opens no links)`);
+      else this.options.log.debug(`notify_fifo ${path}: ${code ?? error}`);
     } finally {
       if (fd !== null) closeSync(fd);
     }

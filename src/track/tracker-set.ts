@@ -2,7 +2,7 @@
 // (a script whose check is unchanged keeps running and keeps its state), stopped on shutdown. Every change goes
 // out as a TrackerChanged for the core, by the tracker names of config/to-core.ts.
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Timers } from "../clock/timers.ts";
 import type { ScriptSection, TrackFileSection, VipdConfig } from "../config/schema.ts";
@@ -10,7 +10,7 @@ import { trackerName } from "../config/to-core.ts";
 import type { Log } from "../daemon/log.ts";
 import type { CommandRunner, RunResult } from "../process/run-command.ts";
 import type { Ids, UserLookup } from "../adapters/user-lookup.ts";
-import { FileTracker } from "./file-tracker.ts";
+import { FileTracker, openProblem } from "./file-tracker.ts";
 import { type ScriptCheck, ScriptTracker } from "./script-tracker.ts";
 
 /** Where tracker changes go: the driver's trackerChanged. */
@@ -28,6 +28,10 @@ export interface TrackerSnapshot {
   scripts: { name: string; up: boolean; runs: number; lastDurationMs: number | null }[];
   files: { name: string; value: number | null }[];
 }
+/** Mode of a track file vipd creates (init_file): the operator's tools read it, root writes it. */
+export const TRACK_FILE_MODE = 0o644;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const OVERWRITE_FLAGS = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 export class TrackerSet {
   private readonly scripts = new Map<string, { key: string; tracker: ScriptTracker }>();
@@ -62,7 +66,11 @@ export class TrackerSet {
     for (const file of config.trackFiles) this.initTrackFile(file);
     this.files = config.trackFiles.map(
       (file) =>
-        new FileTracker({ name: file.name, path: file.file }, (name, value) => this.fileChanged(file, name, value), this.deps.timers),
+        new FileTracker(
+          { name: file.name, path: file.file },
+          (name, value, problem) => this.fileChanged(file, name, value, problem),
+          this.deps.timers,
+        ),
     );
     for (const tracker of this.files) tracker.start();
   }
@@ -113,19 +121,57 @@ export class TrackerSet {
     this.sink(trackerName.script(name), up);
   }
 
-  private fileChanged(file: TrackFileSection, name: string, value: number | null): void {
-    if (value === null) this.deps.log.warn(`track file ${name} (${file.file}) is missing or holds no number; counting it as 0`);
+  private fileChanged(file: TrackFileSection, name: string, value: number | null, problem: string | null): void {
+    if (value === null) this.deps.log.warn(`track file ${name}: ${file.file} ${problem ?? "holds no number"}; counting it as 0`);
     this.sink(trackerName.file(name), true, value ?? 0);
   }
 
-  /** keepalived's init_file: write the value when the file is missing, or always with overwrite. */
+  /**
+   * keepalived's init_file: write the value when the file is missing, or always with overwrite. Created with O_EXCL
+   * (a dangling symbolic link is not followed to create its target) and mode 0644; an existing path is written only
+   * when it is a regular file itself (O_NOFOLLOW), never through a link, never a FIFO or a device.
+   */
   private initTrackFile(file: TrackFileSection): void {
-    if (!file.initFile || (existsSync(file.file) && !file.initFile.overwrite)) return;
+    if (!file.initFile) return;
+    const opened = openForInit(file.file, file.initFile.overwrite);
+    if (opened === null) return;
+    if (typeof opened === "string") {
+      this.deps.log.error(`track file ${file.name}: not initialised: ${file.file} ${opened}`);
+      return;
+    }
     try {
-      mkdirSync(dirname(file.file), { recursive: true });
-      writeFileSync(file.file, `${file.initFile.value}\n`);
+      ftruncateSync(opened, 0);
+      writeSync(opened, `${file.initFile.value}\n`, 0);
     } catch (error) {
-      this.deps.log.error(`track file ${file.name}: cannot write ${file.file}: ${(error as Error).message}`);
+      const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      this.deps.log.error(`track file ${file.name}: not initialised: ${file.file} cannot be written: ${why}`);
+    } finally {
+      closeSync(opened);
     }
   }
+}
+
+/**
+ * The track file to initialise, open for writing: created (O_EXCL, mode 0644), or the existing regular file with
+ * `overwrite`. Null when it exists and is to be left alone; the reason, as the end of a sentence, when refused.
+ */
+function openForInit(path: string, overwrite: boolean): number | string | null {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    const fd = openSync(path, CREATE_FLAGS, TRACK_FILE_MODE);
+    fchmodSync(fd, TRACK_FILE_MODE); // the umask must not decide who may read it
+    return fd;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return openProblem(error);
+  }
+  if (!overwrite) return null;
+  let fd: number;
+  try {
+    fd = openSync(path, OVERWRITE_FLAGS);
+  } catch (error) {
+    return openProblem(error);
+  }
+  if (fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  return "is not a regular file: refused";
 }

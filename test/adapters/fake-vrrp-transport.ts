@@ -1,10 +1,14 @@
 // An in-memory LAN of VRRP transports for driver and simulation tests: what one transport sends to a group reaches
 // every other transport of the same family on the LAN; unicast reaches the transport whose source it names.
 // Delivery is synchronous unless `deliver` is replaced (e.g. to queue packets for a fake clock).
+// `linkDown()` / `linkUp()` play a link flap as Linux does it: the host's transports on it hear nothing while it is
+// down; the IPv6 ones (AF_PACKET, ENETDOWN) also lose their stream, say so through onHealth and heal once the link
+// is back; the IPv4 raw socket has nothing to report. `endStream()` ends one transport's stream for any reason.
 import { AdapterError } from "../../src/adapters/adapter-error.ts";
 import type {
   PacketHandler,
   ReceivedPacket,
+  TransportHealthHandler,
   TransportStats,
   VrrpTransport,
   VrrpTransportFactory,
@@ -14,9 +18,11 @@ import { sameAddress, type IpFamily } from "../../src/vrrp/ip-address.ts";
 
 const isMulticast = (a: Uint8Array): boolean => (a.length === 4 ? (a[0]! & 0xf0) === 0xe0 : a[0] === 0xff);
 
-class FakeTransport implements VrrpTransport {
+export class FakeTransport implements VrrpTransport {
   readonly stats: TransportStats = { received: 0, malformed: 0, sent: 0, sendErrors: 0 };
   closed = false;
+  receiving = true;
+  linkIsUp = true;
 
   constructor(
     private readonly lan: FakeLan,
@@ -27,7 +33,28 @@ class FakeTransport implements VrrpTransport {
     readonly ifindex: number,
     readonly source: Uint8Array,
     readonly onPacket: PacketHandler,
+    private readonly onHealth: TransportHealthHandler | undefined,
   ) {}
+
+  /** Hears what is sent to it: open, stream working, link up. */
+  get hearing(): boolean {
+    return !this.closed && this.receiving && this.linkIsUp;
+  }
+
+  /** Its receive stream ended: deaf until `linkUp()` (the Linux transport re-binds once its link is up). */
+  endStream(reason: string): void {
+    if (this.closed || !this.receiving) return;
+    this.receiving = false;
+    this.onHealth?.(false, `IPv${this.family} VRRP receive on ${this.ifname} stopped (${reason}); reopening it`);
+  }
+
+  /** The link is back: the transport re-binds and hears again. */
+  linkUp(): void {
+    this.linkIsUp = true;
+    if (this.closed || this.receiving) return;
+    this.receiving = true;
+    this.onHealth?.(true, `IPv${this.family} VRRP receive on ${this.ifname} works again`);
+  }
 
   send(packet: Uint8Array, length: number, dst: Uint8Array): void {
     if (this.closed) throw AdapterError.refused("send vrrp advert", "EBADF", "transport closed");
@@ -70,11 +97,29 @@ export class FakeLan {
         if (!source) throw AdapterError.refused(`open vrrp socket on ${options.ifname}`, "EADDRNOTAVAIL", "no address to send from");
         if (!ifindexes.has(options.ifname)) ifindexes.set(options.ifname, ifindexes.size + 2);
         const ifindex = ifindexes.get(options.ifname)!;
-        const t = new FakeTransport(this, name, options.family, options.ifname, ifindex, source.slice(), onPacket);
+        const t = new FakeTransport(this, name, options.family, options.ifname, ifindex, source.slice(), onPacket, options.onHealth);
         this.members.add(t);
         return t;
       },
     };
+  }
+
+  /** The open transports of `host` on `ifname` (both families unless one is named). */
+  transportsOf(host: string, ifname: string, family?: IpFamily): FakeTransport[] {
+    return [...this.members].filter((t) => t.host === host && t.ifname === ifname && (family === undefined || t.family === family));
+  }
+
+  /** `host`'s `ifname` went down: its transports' receive streams end (they hear nothing and say so). */
+  linkDown(host: string, ifname: string, reason = "ENETDOWN: Network is down"): void {
+    for (const t of this.transportsOf(host, ifname)) {
+      t.linkIsUp = false;
+      if (t.family === 6) t.endStream(reason);
+    }
+  }
+
+  /** `host`'s `ifname` is up again: its transports hear again and say so. */
+  linkUp(host: string, ifname: string): void {
+    for (const t of this.transportsOf(host, ifname)) t.linkUp();
   }
 
   get openCount(): number {
@@ -88,7 +133,7 @@ export class FakeLan {
   transmit(from: FakeTransport, bytes: Uint8Array, dst: Uint8Array): void {
     this.log.push({ from: `${from.host}/${from.ifname}`, family: from.family, src: from.source, dst: dst.slice(), bytes });
     for (const to of this.members) {
-      if (to === from || to.family !== from.family) continue;
+      if (to === from || to.family !== from.family || !to.hearing) continue;
       if (!isMulticast(dst) && !sameAddress(to.source, 0, dst, 0, dst.length)) continue;
       const p: ReceivedPacket = {
         family: to.family,
@@ -101,7 +146,7 @@ export class FakeLan {
         length: bytes.length,
       };
       this.schedule(() => {
-        if (!this.members.has(to)) return; // closed, or its link went down, while the packet was on its way
+        if (!this.members.has(to) || !to.hearing) return; // closed, or its link went down, while the packet was on its way
         to.stats.received++;
         to.onPacket(p);
       });

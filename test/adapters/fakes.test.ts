@@ -87,7 +87,15 @@ describe("FakeLan", () => {
     const lan = new FakeLan();
     const a = lan.host("a", { 4: parseIp("192.0.2.10")!, 6: parseIp("fe80::a")! });
     const b = lan.host("b", { 4: parseIp("192.0.2.11")!, 6: parseIp("fe80::b")! });
-    const link = { a: localTransportHost(a), b: localTransportHost(b), ifname: "eth0", deliveryMs: 0, quietMs: 0 };
+    const link = {
+      a: localTransportHost(a),
+      b: localTransportHost(b),
+      ifname: "eth0",
+      deliveryMs: 0,
+      quietMs: 0,
+      setLinkB: async (state: "up" | "down") => (state === "up" ? lan.linkUp("b", "eth0") : lan.linkDown("b", "eth0")),
+      recoverMs: 0,
+    };
     expect(await vrrpTransportContract(link, family)).toEqual([]);
     expect(lan.openCount).toBe(0);
   });

@@ -30,7 +30,14 @@ export interface TransportEnd {
   stats(): Promise<TransportStats>;
   /** Every packet delivered to the callback so far, in order. */
   received(): PacketCopy[];
+  /** Everything its onHealth was told so far, in order. */
+  health(): HealthReport[];
   close(): Promise<void>;
+}
+
+export interface HealthReport {
+  receiving: boolean;
+  reason: string;
 }
 
 export interface TransportHost {
@@ -46,6 +53,10 @@ export interface TransportLink {
   deliveryMs: number;
   /** How long the contract waits before deciding that no (further) packet will arrive. */
   quietMs: number;
+  /** Sets the interface of host b down or up (`ip link set`). */
+  setLinkB(state: "up" | "down"): Promise<void>;
+  /** How long a transport may take to hear again once its link is back up. */
+  recoverMs: number;
 }
 
 export const hexOf = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -55,6 +66,7 @@ export function localTransportHost(factory: VrrpTransportFactory): TransportHost
   return {
     async open(options) {
       const received: PacketCopy[] = [];
+      const health: HealthReport[] = [];
       const onPacket: PacketHandler = (p) =>
         received.push({
           family: p.family,
@@ -64,7 +76,7 @@ export function localTransportHost(factory: VrrpTransportFactory): TransportHost
           ttl: p.ttl,
           hex: hexOf(p.packet.subarray(p.offset, p.offset + p.length)),
         });
-      const t = factory.open(options, onPacket);
+      const t = factory.open({ ...options, onHealth: (receiving, reason) => health.push({ receiving, reason }) }, onPacket);
       return {
         family: t.family,
         ifname: t.ifname,
@@ -73,6 +85,7 @@ export function localTransportHost(factory: VrrpTransportFactory): TransportHost
         send: async (bytes, dst) => t.send(bytes, bytes.length, dst),
         stats: async () => ({ ...t.stats }),
         received: () => received,
+        health: () => health,
         close: () => t.close(),
       };
     },
@@ -169,11 +182,40 @@ export async function vrrpTransportContract(link: TransportLink, family: IpFamil
       "stats.received counts the receiver's packets",
     );
 
+    // A link flap on b's side. IPv6 receives on an AF_PACKET socket, which the kernel unhooks from a link going down
+    // (its reader gets ENETDOWN): the transport says it is deaf, then re-binds once the link is up. The IPv4 raw
+    // socket stays hooked and the kernel joins the group again by itself: it has nothing to report.
+    await link.setLinkB("down");
+    if (family === 6) {
+      check(
+        await waitFor(() => b.health().some((h) => !h.receiving), link.deliveryMs),
+        "onHealth(false) when the link goes down under an IPv6 transport",
+      );
+    }
+    await link.setLinkB("up");
+    const healed = await waitFor(() => b.health().length === 0 || b.health().at(-1)!.receiving, link.recoverMs);
+    const reports = b.health().map((h) => `${h.receiving}: ${h.reason}`);
+    check(healed, `onHealth(true) within ${link.recoverMs} ms of the link coming back (reports: ${reports.join(" | ") || "none"})`);
+    check(
+      b.health().every((h, i) => h.receiving === (i % 2 === 1) && h.reason.includes(link.ifname)),
+      `onHealth alternates false/true, naming the interface (reports: ${reports.join(" | ")})`,
+    );
+    const beforeFlapSend = b.received().length;
+    // The interval between sends lets a transport whose backoff is still running catch up.
+    let heard = false;
+    for (let i = 0; i < 10 && !heard; i++) {
+      await a.send(advert(group, 103), group);
+      heard = await waitFor(() => b.received().length > beforeFlapSend, link.recoverMs / 10);
+    }
+    check(heard, "after a link flap, multicast reaches the transport again");
+    check((await b.stats()).malformed === bStats0.malformed, "nothing malformed across the flap");
+
+    const afterFlap = b.received().length;
     await b.close();
     await b.close();
     await a.send(advert(group, 102), group);
     await Bun.sleep(link.quietMs);
-    check(b.received().length === 2, "a closed transport receives nothing");
+    check(b.received().length === afterFlap, "a closed transport receives nothing");
     const afterClose = await rejection(() => b.send(toGroup, group));
     check(afterClose === "EBADF", `send() after close() fails with EBADF (got ${afterClose ?? "success"})`);
   } catch (e) {

@@ -8,20 +8,23 @@ import { loadConfigFile } from "../../src/config/load.ts";
 import { SCRIPT_KEYS } from "../../src/config/script-section.ts";
 import { SYNC_GROUP_KEYS } from "../../src/config/sync-group-section.ts";
 import { TRACK_FILE_KEYS } from "../../src/config/track-file-section.ts";
-import { fakeStat, ROOT_PROGRAM } from "./helpers.ts";
+import { fakeFs, ROOT_PROGRAM } from "./helpers.ts";
 
 const EXAMPLE = join(import.meta.dir, "../../config.toml.example");
 
 /** The programs the example names, as root-owned executables in root-owned directories. */
-const stat = fakeStat({
-  "/usr/bin/pgrep": ROOT_PROGRAM,
-  "/usr/local/lib/vipd/notify.sh": ROOT_PROGRAM,
-  "/usr/local/lib/vipd/group-notify.sh": ROOT_PROGRAM,
-});
+const fs = fakeFs(
+  {
+    "/usr/bin/pgrep": ROOT_PROGRAM,
+    "/usr/local/lib/vipd/notify.sh": ROOT_PROGRAM,
+    "/usr/local/lib/vipd/group-notify.sh": ROOT_PROGRAM,
+  },
+  {},
+);
 
 describe("config.toml.example", () => {
   test("loads without errors or warnings (with enable_script_security on)", () => {
-    const result = loadConfigFile(EXAMPLE, { stat });
+    const result = loadConfigFile(EXAMPLE, fs);
     const problems = result.ok ? result.warnings : [...result.errors, ...result.warnings];
     expect(problems.map(formatConfigError)).toEqual([]);
     expect(result.ok).toBe(true);

@@ -2,7 +2,7 @@
 
 import { formatConfigError } from "../../src/config/config-error.ts";
 import { loadConfigText, type LoadOptions, type LoadResult } from "../../src/config/load.ts";
-import type { FileInfo, StatFn } from "../../src/config/program-check.ts";
+import type { FileInfo, RealpathFn, StatFn } from "../../src/config/program-check.ts";
 import type { VipdConfig } from "../../src/config/schema.ts";
 
 export const FILE = "/etc/vipd/config.toml";
@@ -20,11 +20,56 @@ export function fakeStat(files: Record<string, FileInfo>): StatFn {
   };
 }
 
+/**
+ * A fake file system with symbolic links (`links`: absolute path → absolute target): `stat` follows them, as
+ * stat(2) does, `realpath` resolves every component, as realpath(3) does. Files and directories as in fakeStat.
+ */
+export function fakeFs(files: Record<string, FileInfo>, links: Record<string, string>): { stat: StatFn; realpath: RealpathFn } {
+  const plain = fakeStat(files);
+  // The directories holding links exist too.
+  const linkDirs = new Set(
+    Object.keys(links).flatMap((l) =>
+      l
+        .split("/")
+        .slice(1, -1)
+        .map((_, i, parts) => `/${parts.slice(0, i + 1).join("/")}`),
+    ),
+  );
+  const exists = (path: string) => plain(path) ?? (linkDirs.has(path) ? ROOT_DIR : null);
+  const realpath: RealpathFn = (path) => {
+    let resolved = "";
+    let rest = path.split("/").filter((c) => c !== "");
+    for (let hops = 0; rest.length > 0; ) {
+      const next = `${resolved}/${rest[0]}`;
+      rest = rest.slice(1);
+      const target = links[next];
+      if (target === undefined) {
+        if (!exists(next)) return null;
+        resolved = next;
+        continue;
+      }
+      if (++hops > 40) return null; // ELOOP
+      rest = [...target.split("/").filter((c) => c !== ""), ...rest];
+      resolved = "";
+    }
+    return resolved === "" ? "/" : resolved;
+  };
+  return {
+    realpath,
+    stat: (path) => {
+      const real = realpath(path);
+      return real === null ? null : exists(real);
+    },
+  };
+}
+
 /** Every path is a root-owned executable unless a test passes its own stat (directories are then not checked). */
 const anyProgram: StatFn = () => ROOT_PROGRAM;
+/** Without links, a path is its own real path. */
+const noLinks: RealpathFn = (path) => path;
 
 export function load(text: string, options: LoadOptions = {}): LoadResult {
-  return loadConfigText(text, FILE, { stat: anyProgram, searchPath: "/usr/bin:/bin", ...options });
+  return loadConfigText(text, FILE, { stat: anyProgram, realpath: noLinks, searchPath: "/usr/bin:/bin", ...options });
 }
 
 export function loadOk(text: string, options: LoadOptions = {}): VipdConfig {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatConfigError } from "../../src/config/config-error.ts";
 import { loadConfigFile, loadConfigText } from "../../src/config/load.ts";
-import { errorsOf, fakeStat, FILE, instance, load, ROOT_PROGRAM } from "./helpers.ts";
+import { errorsOf, fakeFs, fakeStat, FILE, instance, load, ROOT_PROGRAM } from "./helpers.ts";
 
 const F = FILE;
 
@@ -359,6 +359,74 @@ ${instance("VI_1", 'track_script = ["a", "b", "c", "d"]\nnotify_master = "/usr/l
       `${F}:13: sync_groups.G.notify: program /usr/local/bin/group-writable is writable by group or others (mode 0775); ${why}`,
     ]);
     expect(errorsOf(text.replace("enable_script_security = true", "enable_script_security = false"), { stat })).toEqual([]);
+  });
+
+  test("enable_script_security judges a symbolic link by what it points to and by where it lives", () => {
+    const fs = fakeFs(
+      {
+        ...files,
+        "/home/user/evil.sh": { mode: 0o100755, uid: 1000 },
+        "/home/user": { mode: 0o040755, uid: 1000 },
+        "/srv/scripts/check": ROOT_PROGRAM,
+        "/srv/scripts": { mode: 0o040777, uid: 0 },
+      },
+      {
+        // A root-owned link in a safe directory to a file only its owner should change.
+        "/usr/local/bin/innocent": "/home/user/evil.sh",
+        // A safe program behind a link in a directory anyone may write: the link can be pointed elsewhere.
+        "/opt/open/safe": "/usr/local/bin/notify.sh",
+        // A directory in the path that is a link into a writable tree.
+        "/usr/local/lib/vipd": "/srv/scripts",
+        "/usr/local/bin/fine": "/usr/local/bin/notify.sh",
+      },
+    );
+    const text = `[global]
+enable_script_security = true
+[scripts.a]
+script = "/usr/local/bin/innocent"
+[scripts.b]
+script = "/opt/open/safe"
+[scripts.c]
+script = "/usr/local/lib/vipd/check"
+[scripts.d]
+script = "/usr/local/bin/fine"
+${instance("VI_1", 'track_script = ["a", "b", "c", "d"]\n')}`;
+    const why = "refused because global.enable_script_security = true";
+    expect(errorsOf(text, fs)).toEqual([
+      `${F}:4: scripts.a.script: program /usr/local/bin/innocent (really /home/user/evil.sh) is owned by uid 1000, not root; ${why}`,
+      `${F}:6: scripts.b.script: program /opt/open/safe (really /usr/local/bin/notify.sh) is in directory /opt/open, writable by group or others (mode 0777); ${why}`,
+      `${F}:8: scripts.c.script: program /usr/local/lib/vipd/check (really /srv/scripts/check) is in directory /srv/scripts, writable by group or others (mode 0777); ${why}`,
+    ]);
+    // A dangling link is no program.
+    const dangling = fakeFs(files, { "/usr/local/bin/dangling": "/nowhere/x" });
+    expect(errorsOf(`[scripts.a]\nscript = "/usr/local/bin/dangling"\n${instance("VI_1", 'track_script = ["a"]\n')}`, dangling)).toEqual([
+      `${F}:2: scripts.a.script: program /usr/local/bin/dangling does not exist`,
+    ]);
+  });
+
+  test("enable_script_security checks arguments that are files too: an interpreter is only as safe as its script", () => {
+    const fs = fakeFs(
+      { ...files, "/bin/sh": ROOT_PROGRAM, "/tmp/x.sh": { mode: 0o100644, uid: 1000 }, "/tmp": { mode: 0o041777, uid: 0 } },
+      { "/etc/vipd/check.sh": "/tmp/x.sh" },
+    );
+    const text = `[global]
+enable_script_security = true
+[scripts.a]
+script = "/bin/sh /tmp/x.sh"
+[scripts.b]
+script = "/bin/sh /etc/vipd/check.sh"
+[scripts.c]
+script = "/bin/sh -c /usr/local/bin/notify.sh"
+[scripts.d]
+script = "/bin/sh /usr/local/bin/notify.sh /nonexistent/path -x"
+${instance("VI_1", 'track_script = ["a", "b", "c", "d"]\nnotify_master = "/bin/sh /opt/open/check"\n')}`;
+    const why = "refused because global.enable_script_security = true";
+    expect(errorsOf(text, fs)).toEqual([
+      `${F}:4: scripts.a.script: argument /tmp/x.sh is owned by uid 1000, not root; ${why}`,
+      `${F}:6: scripts.b.script: argument /etc/vipd/check.sh (really /tmp/x.sh) is owned by uid 1000, not root; ${why}`,
+      `${F}:16: instances.VI_1.notify_master: argument /opt/open/check is in directory /opt/open, writable by group or others (mode 0777); ${why}`,
+    ]);
+    expect(errorsOf(text.replace("enable_script_security = true", "enable_script_security = false"), fs)).toEqual([]);
   });
 });
 

@@ -384,6 +384,7 @@ ${instance("B", "", 2)}`;
       { name: "chk", weight: 0, reverse: null },
     ]);
     expect(warningsOf(text)).toEqual([
+      "/etc/vipd/config.toml:1: global.enable_script_security: is off and global.script_user is not set: scripts run as root and nothing checks that only root can change them",
       "/etc/vipd/config.toml:10: instances.A.track_script[0]: weight -20 is set to 0 because A is in sync group G (set sync_group_tracking_weight = true to keep it)",
     ]);
     const kept = loadOk(text.replace('group = ["A", "B"]', 'group = ["A", "B"]\nsync_group_tracking_weight = true'));
@@ -402,6 +403,7 @@ virtual_router_id = 2
 `;
     expect(warningsOf(text)).toEqual([
       "/etc/vipd/config.toml:1: scripts.unused: is not tracked by any instance and will not run",
+      "/etc/vipd/config.toml:1: global.enable_script_security: is off and global.script_user is not set: scripts run as root and nothing checks that only root can change them",
       "/etc/vipd/config.toml:4: sync_groups.G.group: has a single instance; a group needs two to do anything",
       '/etc/vipd/config.toml:10: instances.A.nopreempt: is cleared by state = "MASTER" (as keepalived does); use state = "BACKUP"',
       "/etc/vipd/config.toml:11: instances.A.track_interface[0]: eth0 is the instance's own interface, already tracked (down means FAULT) unless dont_track_primary = true",
@@ -436,4 +438,15 @@ describe("[metrics]", () => {
     ]);
     expect(errorsOf(`[metrics]\nport = 1\n${instance("VI_1")}`)[0]).toContain("metrics.port: unknown key");
   });
+});
+
+test("scripts with enable_script_security off and no script_user: a warning, as keepalived gives", () => {
+  const scripts = `[scripts.chk]\nscript = "/usr/bin/true"\n${instance("VI_1", 'track_script = ["chk"]\n')}`;
+  const unchecked =
+    "/etc/vipd/config.toml:1: global.enable_script_security: is off and global.script_user is not set: scripts run as root and nothing checks that only root can change them";
+  expect(warningsOf(scripts)).toEqual([unchecked]);
+  expect(warningsOf(instance("VI_1", 'notify_master = "/usr/bin/true"\n'))).toEqual([unchecked]);
+  expect(warningsOf(`[global]\nscript_user = "nobody"\n${scripts}`)).toEqual([]);
+  expect(warningsOf(`[global]\nenable_script_security = true\n${scripts}`)).toEqual([]);
+  expect(warningsOf(instance("VI_1", ""))).toEqual([]);
 });

@@ -109,3 +109,54 @@ test("a core that throws is abandoned: onFatal once, priority 0 sent, VIPs relea
   expect(priorities).toEqual([0, 0]);
   expect(s.held()).toEqual([]);
 });
+
+test("a socket that stops receiving (IPv6 after a link flap) puts its instances in FAULT until it hears again", async () => {
+  const timers = new FakeTimers();
+  const node = new VrrpNode({
+    instances: [
+      instance({
+        name: "V6",
+        vrid: 6,
+        family: 6,
+        primaryAddress: ip("fe80::1"),
+        multicastGroup: ip("ff02::12"),
+        // Every instance tracks its socket (config/to-core.ts adds it).
+        trackers: [{ name: "socket:eth0/IPv6", kind: "status", weight: 0, reverse: false }],
+      }),
+    ],
+    syncGroups: [],
+  });
+  const lines: string[] = [];
+  const lan = new FakeLan();
+  const v6plan: InstancePlan = {
+    ...plan("V6", "192.0.2.10"),
+    family: 6,
+    destinations: [ip("ff02::12")],
+    addresses: [{ ifindex: 2, address: ip("2001:db8::10"), prefixlen: 64 }],
+    announce: [{ ifname: "eth0", addresses: [ip("2001:db8::10")] }],
+  };
+  const driver = new Driver({
+    node,
+    instances: [v6plan],
+    groupNotify: new Map(),
+    transports: lan.host("a", { 6: ip("fe80::1") }),
+    addresses: new FakeNetlink([ETH0]),
+    announcer: announcer("none"),
+    notifier: { notify: () => undefined },
+    logs: memoryLogs(lines),
+    timers,
+  });
+  driver.start();
+  timers.advance(MDI + 1);
+  expect(node.router("V6")!.state).toBe("MASTER");
+  lan.linkDown("a", "eth0");
+  await Bun.sleep(0);
+  expect(node.router("V6")!.state).toBe("FAULT");
+  expect(node.router("V6")!.ownFault).toBe("socket:eth0/IPv6");
+  expect(lines.some((l) => l.includes("ENETDOWN"))).toBe(true);
+  lan.linkUp("a", "eth0");
+  await Bun.sleep(0);
+  expect(node.router("V6")!.state).toBe("BACKUP");
+  timers.advance(MDI + 1);
+  expect(node.router("V6")!.state).toBe("MASTER");
+});

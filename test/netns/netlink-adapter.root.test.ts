@@ -179,6 +179,10 @@ describe("events", () => {
     const resync = await agent.waitEvent("link", (e) => e.type === "resync", 3000, from);
     expect(resync.links).toEqual(expect.arrayContaining(["lo", "eth0"]));
     expect(resync.addresses).toEqual(expect.arrayContaining(["198.51.100.0/32", "198.51.101.43/32", "192.0.2.10/24"]));
+    // The loss is told (for the log), not only counted.
+    expect(agent.events("monitor-trouble", from).map((e) => e.message)).toEqual([
+      expect.stringMatching(/^link monitor: events lost \(.*ENOBUFS.*\); reopening the event socket and resynchronising$/),
+    ]);
     // The reopened socket delivers events again.
     const after = agent.lineCount;
     ip("addr", "add", "192.0.2.124/24", "dev", "eth0");

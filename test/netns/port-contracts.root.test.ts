@@ -19,11 +19,13 @@ beforeAll(async () => {
   [a, b] = await Promise.all([Agent.start(lab, "a"), Agent.start(lab, "b")]);
   // The kernel adds the link-local address (IPv6 transports' default source) once it has seen the carrier, which
   // its link watcher may report up to a second after the link came up.
-  for (const host of lab.hosts) {
-    const ready = await waitFor(() => lab.addressList(host).some((x) => x.startsWith("fe80:")), 3000, 50);
-    if (!ready) throw new Error(`host ${host} got no IPv6 link-local address on eth0 within 3 s`);
-  }
+  for (const host of lab.hosts) await waitForLinkLocal(host);
 }, 20_000);
+
+async function waitForLinkLocal(host: string): Promise<void> {
+  const ready = await waitFor(() => lab.addressList(host).some((x) => x.startsWith("fe80:")), 3000, 50);
+  if (!ready) throw new Error(`host ${host} got no IPv6 link-local address on eth0 within 3 s`);
+}
 
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
@@ -46,6 +48,11 @@ function agentTransportHost(agent: Agent): TransportHost {
         source: parseIp(opened.source)!,
         send: (bytes, dst) => agent.call("send-bytes", { name, hex: hexOf(bytes), dst: formatIp(dst) }),
         stats: async () => (await agent.call("stats", { name })) as TransportStats,
+        health: () =>
+          agent
+            .events("health", from)
+            .filter((e) => e.transport === name)
+            .map((e: Json) => ({ receiving: e.receiving as boolean, reason: e.reason as string })),
         received: () =>
           agent
             .events("packet", from)
@@ -57,10 +64,27 @@ function agentTransportHost(agent: Agent): TransportHost {
   };
 }
 
-test.each([4, 6] as const)("the raw-socket transports pass the VrrpTransportFactory contract over IPv%d", async (family) => {
-  const link = { a: agentTransportHost(a), b: agentTransportHost(b), ifname: "eth0", deliveryMs: 2000, quietMs: 200 };
-  expect(await vrrpTransportContract(link, family)).toEqual([]);
-});
+test.each([4, 6] as const)(
+  "the raw-socket transports pass the VrrpTransportFactory contract over IPv%d",
+  async (family) => {
+    const link = {
+      a: agentTransportHost(a),
+      b: agentTransportHost(b),
+      ifname: "eth0",
+      deliveryMs: 2000,
+      quietMs: 200,
+      setLinkB: async (state: "up" | "down") => {
+        lab.linkSet("b", "eth0", state);
+        // Like at the start: the next test opens IPv6 transports on b, which need its link-local address back.
+        if (state === "up") await waitForLinkLocal("b");
+      },
+      // The backoff's longest wait, plus the kernel noticing the carrier again.
+      recoverMs: 3000,
+    };
+    expect(await vrrpTransportContract(link, family)).toEqual([]);
+  },
+  15_000,
+);
 
 test("the rtnetlink monitor passes the LinkMonitorFactory contract", async () => {
   expect(await a.call("link-monitor-contract", {}, 20_000)).toEqual([]);

@@ -158,3 +158,39 @@ else:
     }
   });
 });
+
+describe("a receive socket that fails heals itself", () => {
+  test("opened while its interface is down, the IPv6 transport says it is deaf, and hears once the link is up", async () => {
+    const c = await Agent.start(lab, "c");
+    try {
+      lab.linkSet("c", "eth0", "down");
+      // The link-local address goes with the link: the source is configured, as unicast_src_ip would.
+      const from = c.lineCount;
+      await c.call("open", { name: "down6", ifname: "eth0", family: 6, source: "fe80::c" });
+      await c.call("open", { name: "down4", ifname: "eth0", family: 4 });
+      const deaf = await c.waitEvent("health", (e) => e.transport === "down6", 2000, from);
+      expect(deaf.receiving).toBe(false);
+      expect(deaf.reason).toMatch(/IPv6 VRRP receive on eth0 stopped \(.*ENETDOWN/);
+
+      lab.linkSet("c", "eth0", "up");
+      const healed = await c.waitEvent("health", (e) => e.transport === "down6" && e.receiving, 3000, from);
+      expect(healed.reason).toBe("IPv6 VRRP receive on eth0 works again");
+      for (const [name, fields, group] of [
+        ["down6", V3_6, "ff02::12"],
+        ["down4", V2, "224.0.0.18"],
+      ] as const) {
+        const before = c.lineCount;
+        let got: Json | null = null;
+        // The bridge port may take a moment to forward again after the carrier came back: a few tries, bounded.
+        for (let i = 0; i < 10 && !got; i++) {
+          await a.call("send", { name: name === "down6" ? "v6" : "v4", fields, dst: group });
+          got = await c.waitEvent("packet", (e) => e.transport === name, 300, before).catch(() => null);
+        }
+        expect(got).not.toBeNull();
+      }
+      expect(c.events("health", from).filter((e) => e.transport === "down4")).toEqual([]);
+    } finally {
+      await c.stop();
+    }
+  }, 15_000);
+});

@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { notifyCommands, notifyFifoLine } from "../../src/notify/notify-plan.ts";
@@ -86,6 +86,45 @@ test("notify_fifo receives one line per change; a FIFO without a reader never bl
   const blocking = new Notifier({ runner: runCommand, log: { warn: () => {}, debug: (m) => debug.push(m) }, fifoPath: fifo });
   blocking.notify("INSTANCE", "VI_1", "BACKUP", 90, {});
   expect(debug).toEqual([`notify_fifo ${fifo}: ENXIO`]);
+});
+
+test("notify_fifo never writes through a symbolic link, nor to a device: refused with a warning", () => {
+  const precious = join(dir, "precious");
+  writeFileSync(precious, "keep me\n");
+  const linked = join(dir, "linked.fifo");
+  symlinkSync(precious, linked);
+  const dangling = join(dir, "dangling.fifo");
+  const target = join(dir, "victim");
+  symlinkSync(target, dangling);
+  const warnings: string[] = [];
+  const log = { warn: (m: string) => warnings.push(m), debug: () => {} };
+  for (const fifoPath of [linked, dangling, "/dev/null"]) {
+    new Notifier({ runner: runCommand, log, fifoPath }).notify("INSTANCE", "VI_1", "MASTER", 100, {});
+  }
+  expect(readFileSync(precious, "utf8")).toBe("keep me\n");
+  expect(existsSync(target)).toBe(false);
+  expect(warnings).toEqual([
+    `notify_fifo ${linked} is a symbolic link: refused (the daemon runs as root and opens no links)`,
+    `notify_fifo ${dangling} is a symbolic link: refused (the daemon runs as root and opens no links)`,
+    "notify_fifo /dev/null is neither a FIFO nor a regular file: refused",
+  ]);
+});
+
+test("notify_fifo writes to a FIFO that has a reader", async () => {
+  const fifo = join(dir, "read.fifo");
+  expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+  const reader = Bun.spawn(["timeout", "5", "head", "-n", "1", fifo], { stdout: "pipe" });
+  try {
+    const notifier = new Notifier({ runner: runCommand, log: { warn: () => {}, debug: () => {} }, fifoPath: fifo });
+    // The reader opens the FIFO when it gets to it: retry (bounded) until the open stops failing with ENXIO.
+    for (let i = 0; i < 100 && reader.exitCode === null; i++) {
+      notifier.notify("INSTANCE", "VI_1", "MASTER", 100, {});
+      await Bun.sleep(20);
+    }
+    expect(await new Response(reader.stdout).text()).toBe('INSTANCE "VI_1" MASTER 100\n');
+  } finally {
+    reader.kill();
+  }
 });
 
 test("each instance or group can have its own FIFO", () => {

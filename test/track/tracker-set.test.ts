@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { memoryLogs } from "../../src/daemon/log.ts";
 import type { UserLookup } from "../../src/adapters/user-lookup.ts";
 import type { RunOptions, RunResult } from "../../src/process/run-command.ts";
-import { TrackerSet } from "../../src/track/tracker-set.ts";
+import { TRACK_FILE_MODE, TrackerSet } from "../../src/track/tracker-set.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
 import { instance, loadOk } from "../config/helpers.ts";
 
@@ -107,7 +107,53 @@ test("track files: init_file writes the value when missing, the number is report
   expect(readFileSync(file, "utf8")).toBe("7\n");
   expect(t.changes).toContain("file:w up 7");
   expect(t.changes).toContain("file:m up 0");
-  expect(t.lines.join("\n")).toContain(`track file m (${missing}) is missing or holds no number; counting it as 0`);
+  expect(t.lines.join("\n")).toContain(`track file m: ${missing} is missing; counting it as 0`);
+  // Created by vipd with its own mode, whatever the umask.
+  expect(statSync(file).mode & 0o777).toBe(TRACK_FILE_MODE);
   writeFileSync(file, "3\n");
   t.set.stop();
+});
+
+test("init_file never writes through a symbolic link: a dangling one is not followed to create its target", async () => {
+  const target = join(dir, "victim");
+  const dangling = join(dir, "dangling");
+  symlinkSync(target, dangling);
+  const precious = join(dir, "precious");
+  writeFileSync(precious, "keep me\n");
+  const linked = join(dir, "linked");
+  symlinkSync(precious, linked);
+  const config = loadOk(
+    `[track_files.d]\nfile = "${dangling}"\nweight = 1\ninit_file = 7\n` +
+      `[track_files.l]\nfile = "${linked}"\nweight = 1\ninit_file = { value = 5, overwrite = true }\n${instance("VI_1", 'track_file = ["d", "l"]')}`,
+  );
+  const t = trackerSet({});
+  t.set.sync(config, null);
+  t.set.stop();
+  expect(existsSync(target)).toBe(false);
+  expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
+  expect(readFileSync(precious, "utf8")).toBe("keep me\n");
+  const log = t.lines.join("\n");
+  expect(log).toContain(`track file l: not initialised: ${linked} is a symbolic link: refused`);
+  // Reading refuses the links too, each with its reason, and counts them as 0.
+  expect(log).toContain(`track file d: ${dangling} is a symbolic link: refused`);
+  expect(log).toContain(`track file l: ${linked} is a symbolic link: refused`);
+  expect(t.changes).toEqual(expect.arrayContaining(["file:d up 0", "file:l up 0"]));
+});
+
+test("init_file with overwrite rewrites a regular file in place and refuses a FIFO without blocking", async () => {
+  const file = join(dir, "weight");
+  writeFileSync(file, "123456789\n");
+  const fifo = join(dir, "fifo");
+  expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+  const config = loadOk(
+    `[track_files.w]\nfile = "${file}"\nweight = 1\ninit_file = { value = 5, overwrite = true }\n` +
+      `[track_files.f]\nfile = "${fifo}"\nweight = 1\ninit_file = { value = 5, overwrite = true }\n${instance("VI_1", 'track_file = ["w", "f"]')}`,
+  );
+  const t = trackerSet({});
+  t.set.sync(config, null);
+  t.set.stop();
+  expect(readFileSync(file, "utf8")).toBe("5\n");
+  // No reader: the non-blocking open is refused by the kernel (ENXIO) rather than waiting for one.
+  expect(t.lines.join("\n")).toContain(`track file f: not initialised: ${fifo} cannot be opened: ENXIO`);
+  expect(t.lines.join("\n")).toContain(`track file f: ${fifo} is not a regular file: refused`);
 });

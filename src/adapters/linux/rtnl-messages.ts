@@ -3,6 +3,7 @@
 // and address dumps, and encoders for the address, route and rule requests keepalived's virtual_ipaddress /
 // virtual_routes / virtual_rules need. ffi/netlink.ts is only the socket that carries them (framing, acks, errors).
 import * as C from "../../../ffi/constants.ts";
+import { ERRNO, SyscallError } from "../../../ffi/index.ts";
 import type { RtnlSocket } from "../../../ffi/netlink.ts";
 import { getU32 } from "../../../ffi/structs/bytes.ts";
 import { fibRuleHdr, ifaddrmsg, ifinfomsg, rtattr, rtmsg } from "../../../ffi/structs/index.ts";
@@ -61,29 +62,51 @@ export function decodeAddress(b: Uint8Array, payloadAt: number, end: number): Ad
 }
 
 /** RTM_GETLINK dump: every link of the socket's namespace. Malformed entries are skipped, not thrown on. */
-export function dumpLinks(sock: RtnlSocket): Link[] {
-  const out: Link[] = [];
-  const at = sock.begin(C.RTM_GETLINK, 0);
-  sock.tx.fill(0, at, at + ifinfomsg.SIZE);
-  sock.dump(at + ifinfomsg.SIZE, (type, b, payloadAt, end) => {
-    if (type !== C.RTM_NEWLINK) return;
-    const link = decodeLink(b, payloadAt, end);
-    if (link) out.push(link);
+/** What a dump needs of the socket (tests drive the dumps with a fake). */
+export type DumpSocket = Pick<RtnlSocket, "begin" | "tx" | "dump">;
+
+/** A dump the kernel flagged inconsistent (NLM_F_DUMP_INTR: a table changed under it) is redone, this often at most. */
+export const DUMP_ATTEMPTS = 5;
+
+/** Runs a dump until the kernel answers it consistently; the last EINTR goes to the caller. */
+function consistentDump<T>(dump: () => T): T {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return dump();
+    } catch (e) {
+      if (attempt >= DUMP_ATTEMPTS || !(e instanceof SyscallError && e.errno === ERRNO.EINTR)) throw e;
+    }
+  }
+}
+
+export function dumpLinks(sock: DumpSocket): Link[] {
+  return consistentDump(() => {
+    const out: Link[] = [];
+    const at = sock.begin(C.RTM_GETLINK, 0);
+    sock.tx.fill(0, at, at + ifinfomsg.SIZE);
+    sock.dump(at + ifinfomsg.SIZE, (type, b, payloadAt, end) => {
+      if (type !== C.RTM_NEWLINK) return;
+      const link = decodeLink(b, payloadAt, end);
+      if (link) out.push(link);
+    });
+    return out;
   });
-  return out;
 }
 
 /** RTM_GETADDR dump of one family, optionally one interface (strict checking filters it in the kernel). */
-export function dumpAddresses(sock: RtnlSocket, family: IpFamily, ifindex = 0): AddressEntry[] {
-  const out: AddressEntry[] = [];
-  const at = sock.begin(C.RTM_GETADDR, 0);
-  ifaddrmsg.encode(sock.tx, { family: family === 4 ? C.AF_INET : C.AF_INET6, prefixlen: 0, flags: 0, scope: 0, index: ifindex }, at);
-  sock.dump(at + ifaddrmsg.SIZE, (type, b, payloadAt, end) => {
-    if (type !== C.RTM_NEWADDR) return;
-    const a = decodeAddress(b, payloadAt, end);
-    if (a && (ifindex === 0 || a.ifindex === ifindex)) out.push(a);
+export function dumpAddresses(sock: DumpSocket, family: IpFamily, ifindex = 0): AddressEntry[] {
+  return consistentDump(() => {
+    const out: AddressEntry[] = [];
+    const at = sock.begin(C.RTM_GETADDR, 0);
+    const ifa = { family: family === 4 ? C.AF_INET : C.AF_INET6, prefixlen: 0, flags: 0, scope: 0, index: ifindex };
+    ifaddrmsg.encode(sock.tx, ifa, at);
+    sock.dump(at + ifaddrmsg.SIZE, (type, b, payloadAt, end) => {
+      if (type !== C.RTM_NEWADDR) return;
+      const a = decodeAddress(b, payloadAt, end);
+      if (a && (ifindex === 0 || a.ifindex === ifindex)) out.push(a);
+    });
+    return out;
   });
-  return out;
 }
 
 function familyOf(address: Uint8Array): number {

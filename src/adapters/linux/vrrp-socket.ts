@@ -5,6 +5,11 @@
 // bound to an address only receives datagrams addressed to it, which would drop every advert sent to the group.
 // IPv6: a raw socket sends (the kernel fills the checksum, IPV6_CHECKSUM=6); an AF_PACKET socket with a BPF filter
 // receives, because the hop limit is only visible in the IPv6 header (the stream cannot carry ancillary data).
+//
+// A receive stream that ends heals itself: a link going down makes the AF_PACKET socket report ENETDOWN, and Bun
+// stops reading a socket once a read fails. The transport reports that it is deaf (onHealth), waits with bounded
+// exponential backoff until its interface is up again, re-binds the socket (which has the kernel deliver that
+// interface's packets to it again) and reads it anew.
 import * as C from "../../../ffi/constants.ts";
 import {
   attachFilter,
@@ -13,6 +18,7 @@ import {
   closeFd,
   ERRNO,
   ifNameToIndex,
+  ioctlIfFlags,
   MsgBuffers,
   openSocket,
   sendMsg,
@@ -28,13 +34,14 @@ import { AdapterError, adapterCall, toAdapterError } from "../adapter-error.ts";
 import type {
   PacketHandler,
   ReceivedPacket,
+  TransportHealthHandler,
   TransportStats,
   VrrpTransport,
   VrrpTransportFactory,
   VrrpTransportOptions,
 } from "../vrrp-transport.ts";
 import { DROP_ALL_FILTER, VRRP6_RECEIVE_FILTER } from "./bpf-vrrp6.ts";
-import { FdStream } from "./fd-stream.ts";
+import { type ChunkHandler, FdStream } from "./fd-stream.ts";
 import { defaultSourceAddress } from "./interface-address.ts";
 import { forEachIpv4Datagram, forEachIpv6Packet } from "./ip-datagrams.ts";
 
@@ -44,6 +51,10 @@ export const VRRP_TOS = 0xc0;
 export const DEFAULT_RCVBUF_BYTES = 1 << 20;
 /** Largest VRRP message: 255 IPv6 addresses + header. */
 const MAX_VRRP_BYTES = 8 + 255 * 16;
+
+/** Backoff between attempts to read a failed receive socket again: from the first to the longest wait. */
+export const RECEIVE_RETRY_FIRST_MS = 20;
+export const RECEIVE_RETRY_MAX_MS = 1000;
 
 const GROUP_V4 = parseIp(VRRP_MCAST_GROUP_V4)!;
 const GROUP_V6 = parseIp(VRRP_MCAST_GROUP_V6)!;
@@ -76,15 +87,26 @@ function sourceFor(ifindex: number, options: VrrpTransportOptions): Uint8Array {
   return found;
 }
 
+/** Why a stream ended or a reopening failed, errno name first (`ENETDOWN: ...`). */
+function describeEnd(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+}
+
 abstract class VrrpSocketBase implements VrrpTransport {
   readonly stats: TransportStats = { received: 0, malformed: 0, sent: 0, sendErrors: 0 };
   protected readonly msg = new MsgBuffers(MAX_VRRP_BYTES, 64);
   protected controlLen = 0;
   protected readonly received: ReceivedPacket;
-  protected stream: FdStream | null = null;
+  private stream: FdStream | null = null;
   private closed = false;
+  private receivingNow = true;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryDelayMs = RECEIVE_RETRY_FIRST_MS;
   /** Named once: a failed send must not cost a string on the sending path. */
   private readonly sending: string;
+  private readonly receivingWhat: string;
 
   constructor(
     readonly family: IpFamily,
@@ -93,8 +115,10 @@ abstract class VrrpSocketBase implements VrrpTransport {
     readonly source: Uint8Array,
     protected readonly sendFd: number,
     protected readonly onPacket: PacketHandler,
+    private readonly onHealth: TransportHealthHandler | undefined,
   ) {
     this.sending = `send vrrp advert on ${ifname}`;
+    this.receivingWhat = `IPv${family} VRRP receive on ${ifname}`;
     const n = family === 4 ? 4 : 16;
     this.received = {
       family,
@@ -110,6 +134,67 @@ abstract class VrrpSocketBase implements VrrpTransport {
 
   protected abstract destination(dst: Uint8Array): Uint8Array;
   protected abstract receiveFds(): number[];
+  /** The socket adverts are read from. */
+  protected abstract readonly receiveFd: number;
+  /** Splits a chunk read from the receive socket into packets for `dispatch`. */
+  protected abstract readonly splitChunk: ChunkHandler;
+  /** Has the kernel deliver the interface's packets to the receive socket again after the link came back. */
+  protected abstract rebind(): void;
+
+  get receiving(): boolean {
+    return this.receivingNow;
+  }
+
+  /** Reads the receive socket through Bun's event loop (again, after a recovery). */
+  protected listen(): void {
+    this.stream = new FdStream(this.receiveFd, this.onChunk, this.onStreamEnd);
+  }
+
+  private readonly onChunk = (chunk: Uint8Array): void => {
+    this.retryDelayMs = RECEIVE_RETRY_FIRST_MS; // it works: the next failure starts the backoff afresh
+    this.splitChunk(chunk);
+  };
+
+  private readonly onStreamEnd = (error: unknown): void => {
+    this.stream = null;
+    if (this.closed) return;
+    this.setReceiving(false, `${this.receivingWhat} stopped (${describeEnd(error)}); reopening it`);
+    this.scheduleRecovery();
+  };
+
+  private scheduleRecovery(): void {
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(delay * 2, RECEIVE_RETRY_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.recover();
+    }, delay);
+  }
+
+  private recover(): void {
+    if (this.closed) return;
+    try {
+      if (ifNameToIndex(this.ifname) !== this.ifindex) throw new Error(`${this.ifname} is another interface now`);
+      // Bound to a link that is down, an AF_PACKET socket only reports ENETDOWN again: wait for it to come up.
+      if ((ioctlIfFlags(this.sendFd, this.ifname) & C.IFF_UP) === 0) {
+        this.scheduleRecovery();
+        return;
+      }
+      this.rebind();
+      this.listen();
+    } catch (e) {
+      this.setReceiving(false, `${this.receivingWhat} cannot be reopened yet (${describeEnd(e)})`);
+      this.scheduleRecovery();
+      return;
+    }
+    this.setReceiving(true, `${this.receivingWhat} works again`);
+  }
+
+  private setReceiving(receiving: boolean, reason: string): void {
+    if (receiving === this.receivingNow) return;
+    this.receivingNow = receiving;
+    this.onHealth?.(receiving, reason);
+  }
 
   send(packet: Uint8Array, length: number, dst: Uint8Array): void {
     if (this.closed) throw AdapterError.refused(this.sending, "EBADF", "transport closed");
@@ -133,6 +218,8 @@ abstract class VrrpSocketBase implements VrrpTransport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     await this.stream?.cancel();
     this.stream = null;
     const fds = new Set([this.sendFd, ...this.receiveFds()]);
@@ -144,20 +231,27 @@ abstract class VrrpSocketBase implements VrrpTransport {
 
 class Ipv4VrrpSocket extends VrrpSocketBase {
   private readonly dstAddr = stableBuffer(sockaddrIn.SIZE);
+  protected readonly splitChunk: ChunkHandler = (chunk) => forEachIpv4Datagram(chunk, this.received, this.stats, this.dispatch);
 
-  constructor(ifname: string, ifindex: number, source: Uint8Array, fd: number, onPacket: PacketHandler) {
-    super(4, ifname, ifindex, source, fd, onPacket);
+  constructor(
+    ifname: string,
+    ifindex: number,
+    source: Uint8Array,
+    protected readonly receiveFd: number,
+    onPacket: PacketHandler,
+    onHealth: TransportHealthHandler | undefined,
+  ) {
+    super(4, ifname, ifindex, source, receiveFd, onPacket, onHealth);
     // The source travels with every packet (ipi_spec_dst), so one socket can both receive the group and send from
     // a chosen address.
     cmsghdr.encodeHeader(this.msg.control, C.SOL_IP, C.IP_PKTINFO, inPktinfo.SIZE);
     inPktinfo.encode(this.msg.control, ifindex, source, cmsghdr.CMSG_DATA_OFFSET);
     this.controlLen = cmsghdr.CMSG_SPACE(inPktinfo.SIZE);
-    this.stream = new FdStream(
-      fd,
-      (chunk) => forEachIpv4Datagram(chunk, this.received, this.stats, this.dispatch),
-      () => undefined,
-    );
+    this.listen();
   }
+
+  /** The kernel itself joins the group again when the link comes back up (ip_mc_up), and the socket is not bound. */
+  protected rebind(): void {}
 
   protected destination(dst: Uint8Array): Uint8Array {
     sockaddrIn.encode(this.dstAddr, dst, 0);
@@ -189,7 +283,7 @@ class Ipv4VrrpSocket extends VrrpSocketBase {
       setsockoptInt(fd, C.SOL_IP, C.IP_TOS, VRRP_TOS);
       // keepalived's adverts leave DF clear.
       setsockoptInt(fd, C.SOL_IP, C.IP_MTU_DISCOVER, C.IP_PMTUDISC_DONT);
-      return new Ipv4VrrpSocket(options.ifname, ifindex, source, fd, onPacket);
+      return new Ipv4VrrpSocket(options.ifname, ifindex, source, fd, onPacket, options.onHealth);
     } catch (e) {
       closeFd(fd);
       throw e;
@@ -199,24 +293,29 @@ class Ipv4VrrpSocket extends VrrpSocketBase {
 
 class Ipv6VrrpSocket extends VrrpSocketBase {
   private readonly dstAddr = stableBuffer(sockaddrIn6.SIZE);
+  protected readonly splitChunk: ChunkHandler = (chunk) => forEachIpv6Packet(chunk, this.received, this.stats, this.dispatch);
 
   constructor(
     ifname: string,
     ifindex: number,
     source: Uint8Array,
     sendFd: number,
-    private readonly packetFd: number,
+    protected readonly receiveFd: number,
+    /** The sockaddr_ll the receive socket is bound to (the interface and ETH_P_IPV6). */
+    private readonly boundTo: Uint8Array,
     onPacket: PacketHandler,
+    onHealth: TransportHealthHandler | undefined,
   ) {
-    super(6, ifname, ifindex, source, sendFd, onPacket);
+    super(6, ifname, ifindex, source, sendFd, onPacket, onHealth);
     cmsghdr.encodeHeader(this.msg.control, C.SOL_IPV6, C.IPV6_PKTINFO, in6Pktinfo.SIZE);
     in6Pktinfo.encode(this.msg.control, source, ifindex, cmsghdr.CMSG_DATA_OFFSET);
     this.controlLen = cmsghdr.CMSG_SPACE(in6Pktinfo.SIZE);
-    this.stream = new FdStream(
-      packetFd,
-      (chunk) => forEachIpv6Packet(chunk, this.received, this.stats, this.dispatch),
-      () => undefined,
-    );
+    this.listen();
+  }
+
+  /** A link going down unhooks an AF_PACKET socket from it; binding again hooks it back on. */
+  protected rebind(): void {
+    bindSocket(this.receiveFd, this.boundTo);
   }
 
   protected destination(dst: Uint8Array): Uint8Array {
@@ -226,7 +325,7 @@ class Ipv6VrrpSocket extends VrrpSocketBase {
   }
 
   protected receiveFds(): number[] {
-    return [this.packetFd];
+    return [this.receiveFd];
   }
 
   static open(options: VrrpTransportOptions, onPacket: PacketHandler): Ipv6VrrpSocket {
@@ -257,7 +356,7 @@ class Ipv6VrrpSocket extends VrrpSocketBase {
       const ll = stableBuffer(sockaddrLl.SIZE);
       sockaddrLl.encode(ll, { protocol: C.ETH_P_IPV6, ifindex });
       bindSocket(packetFd, ll);
-      return new Ipv6VrrpSocket(options.ifname, ifindex, source, sendFd, packetFd, onPacket);
+      return new Ipv6VrrpSocket(options.ifname, ifindex, source, sendFd, packetFd, ll, onPacket, options.onHealth);
     } catch (e) {
       if (packetFd >= 0) closeFd(packetFd);
       closeFd(sendFd);
