@@ -6,7 +6,7 @@ import type { Problems } from "./config-error.ts";
 import type { InstanceRead } from "./instance-section.ts";
 import type { PathSegment } from "./key-path.ts";
 import { checkProgram, type ProgramCheckOptions } from "./program-check.ts";
-import type { Command, GlobalConfig, NotifyCommands, ScriptSection, TrackFileSection } from "./schema.ts";
+import type { Command, GlobalConfig, NotifyCommands, ScriptSection, TrackFileSection, VirtualServerSection } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 import type { SyncGroupRead } from "./sync-group-section.ts";
 
@@ -142,6 +142,7 @@ export function checkPrograms(
   groups: SyncGroupRead[],
   scripts: ScriptSection[],
   options: ProgramCheckOptions,
+  virtualServers: VirtualServerSection[] = [],
 ): void {
   const check = (at: PathSegment[], command: Command | null) => {
     if (command) checkProgram(problems, at, command, options);
@@ -156,4 +157,12 @@ export function checkPrograms(
   };
   for (const { instance, path } of instances) notifies(path, instance.notify);
   for (const { group } of groups) notifies(["sync_groups", group.name], group.notify);
+  for (const vs of virtualServers) {
+    check(["virtual_servers", vs.name, "quorum_up"], vs.quorumUp);
+    check(["virtual_servers", vs.name, "quorum_down"], vs.quorumDown);
+    vs.realServers.forEach((rs, i) => {
+      check(["virtual_servers", vs.name, "real_servers", i, "notify_up"], rs.notifyUp);
+      check(["virtual_servers", vs.name, "real_servers", i, "notify_down"], rs.notifyDown);
+    });
+  }
 }

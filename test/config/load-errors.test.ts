@@ -94,7 +94,7 @@ describe("keys and types", () => {
     const [error] = errorsOf(instance("VI_1", "prority = 100\n"));
     expect(error).toStartWith(`${F}:5: instances.VI_1.prority: unknown key (did you mean "priority"?); allowed here: accept, advert_int,`);
     expect(errorsOf(`[instance.VI_1]\nx = 1\n${instance("VI_2")}`)).toEqual([
-      `${F}:1: instance: unknown section (did you mean "instances"?); allowed: global, instances, sync_groups, scripts, track_files`,
+      `${F}:1: instance: unknown section (did you mean "instances"?); allowed: global, instances, sync_groups, scripts, track_files, virtual_servers, virtual_server_groups`,
     ]);
     expect(errorsOf(instance("VI_1", 'authentication = { auth_type = "PASS", password = "x" }\n'))).toEqual([
       `${F}:5: instances.VI_1.authentication.password: unknown key; allowed here: auth_pass, auth_type`,
@@ -144,7 +144,7 @@ unicast_peer = "192.0.2.3"
       `${F}:1: scripts.chk.script: missing; required: a command line`,
       `${F}:3: sync_groups.G.group: missing; required: a list of instance names`,
     ]);
-    expect(errorsOf("")).toEqual([`${F}:1: instances: missing; define at least one [instances.NAME]`]);
+    expect(errorsOf("")).toEqual([`${F}:1: instances: missing; define at least one [instances.NAME] or [virtual_servers.NAME]`]);
   });
 
   test("sections of the wrong shape", () => {
