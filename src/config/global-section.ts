@@ -37,6 +37,7 @@ export const GLOBAL_KEYS = [
   "no_email_faults",
   "dynamic_interfaces",
   "shutdown_handover",
+  "lvs_on_stop",
 ];
 
 /** Longest delay or refresh accepted, one day (keepalived's limit for garp_extra_if). */
@@ -58,6 +59,7 @@ export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
     ...readMail(r),
     dynamicInterfaces: r.bool("dynamic_interfaces", false),
     shutdownHandover: r.bool("shutdown_handover", true),
+    lvsOnStop: r.oneOf("lvs_on_stop", ["remove", "keep"] as const, "remove"),
   };
 }
 

@@ -59,6 +59,8 @@ export interface GlobalConfig extends MailConfig {
   dynamicInterfaces: boolean;
   /** On stop a MASTER keeps its VIPs until the new master's first advert (false: release at once, as keepalived). */
   shutdownHandover: boolean;
+  /** What stop does to vipd's IPVS services: remove them (keepalived) or keep them for the next start to adopt. */
+  lvsOnStop: "remove" | "keep";
 }
 
 export interface GarpConfig {

@@ -278,8 +278,8 @@ function readRealServers(r: TableReader, vsForwarding: Forwarding, defaultWeight
     const forwarding = rr.has("lb_kind") || rr.has("tunnel") ? readForwarding(rr, vsForwarding.kind) : vsForwarding;
     const upperThreshold = rr.int("uthreshold", 0, MAX_U32, 0);
     const lowerThreshold = rr.int("lthreshold", 0, MAX_U32, 0);
-    if (upperThreshold > 0 && lowerThreshold > upperThreshold) {
-      r.problems.error(rr.at("lthreshold"), `must not be above uthreshold (${upperThreshold}); the kernel refuses it`);
+    if (lowerThreshold > upperThreshold) {
+      r.problems.error(rr.at("lthreshold"), `must not be above uthreshold (${upperThreshold}); the kernel refuses it, 0 included`);
     }
     const server: RealServerConfig | null = at && {
       ...at,

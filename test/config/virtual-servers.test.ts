@@ -106,7 +106,7 @@ describe("virtual servers", () => {
       ),
     ).toEqual([`${FILE}:7: virtual_servers.web.tunnel.port: missing; a GUE tunnel needs its UDP port`]);
     expect(errorsOf(WEB.replace("weight = 3", "weight = 3\nuthreshold = 5\nlthreshold = 9"))).toEqual([
-      `${FILE}:15: virtual_servers.web.real_servers[1].lthreshold: must not be above uthreshold (5); the kernel refuses it`,
+      `${FILE}:15: virtual_servers.web.real_servers[1].lthreshold: must not be above uthreshold (5); the kernel refuses it, 0 included`,
     ]);
   });
 

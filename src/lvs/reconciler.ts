@@ -1,0 +1,110 @@
+// Keeps the kernel's IPVS table in step with [virtual_servers]: each apply (start, reload) reads the table, works
+// out the difference and carries it out, one operation at a time; stop removes vipd's services or keeps them.
+//
+// Ownership is the set of services the configuration names: vipd never touches another service. A start after a
+// crash adopts the services it finds that the configuration names (edited in place, connections kept); a service
+// dropped from the configuration while vipd was down is not known to be vipd's and stays.
+
+import { type Ipvs, type Service, serviceKeyText } from "../adapters/ipvs.ts";
+import type { VipdConfig } from "../config/schema.ts";
+import type { Log } from "../daemon/log.ts";
+import { desiredTable, type QuorumStates, serviceNames } from "./desired-table.ts";
+import { describeOperation, diffTables, type IpvsOperation } from "./table-diff.ts";
+
+export interface ApplyResult {
+  /** The operations carried out, in order (failed ones included). */
+  operations: IpvsOperation[];
+  /** Those the kernel refused, with its errno name; each was logged. */
+  failures: { operation: IpvsOperation; code: string; message: string }[];
+  /** The table could not be read (nothing was changed): the kernel's errno name and message; logged. */
+  unreadable: string | null;
+}
+
+export class IpvsReconciler {
+  /** Services set up (or adopted) by the last apply: a reload that drops one removes it. */
+  private owned = new Set<string>();
+  private readonly quorum: QuorumStates = new Map();
+
+  constructor(
+    private readonly ipvs: Ipvs,
+    private readonly log: Log,
+  ) {}
+
+  apply(config: Pick<VipdConfig, "virtualServers" | "virtualServerGroups">): ApplyResult {
+    for (const name of this.quorum.keys()) if (!config.virtualServers.some((vs) => vs.name === name)) this.quorum.delete(name);
+    const desired = desiredTable(config.virtualServers, config.virtualServerGroups, this.quorum);
+    const current = this.readTable();
+    if (typeof current === "string") return { operations: [], failures: [], unreadable: current };
+    const operations = diffTables(desired, current, this.owned);
+    const failures = this.run(operations);
+    const wanted = serviceNames(desired);
+    // A service whose removal failed is still ours: the next apply tries again.
+    for (const f of failures) if (f.operation.op === "deleteService") wanted.add(serviceKeyText(f.operation.service));
+    this.owned = wanted;
+    if (operations.length > 0) this.log.info(`IPVS: ${operations.length - failures.length} of ${operations.length} changes applied`);
+    return { operations, failures, unreadable: null };
+  }
+
+  /** At stop: "remove" deletes vipd's services (keepalived's way); "keep" leaves them serving for the next start. */
+  stop(mode: "remove" | "keep"): ApplyResult {
+    if (mode === "keep") {
+      this.log.info(`IPVS: keeping ${this.owned.size} services at stop (lvs_on_stop = "keep")`);
+      return { operations: [], failures: [], unreadable: null };
+    }
+    const current = this.readTable();
+    if (typeof current === "string") return { operations: [], failures: [], unreadable: current };
+    const operations = diffTables([], current, this.owned);
+    const failures = this.run(operations);
+    this.owned.clear();
+    return { operations, failures, unreadable: null };
+  }
+
+  private readTable(): Service[] | string {
+    try {
+      return this.ipvs.services();
+    } catch (e) {
+      const reason = `${(e as { code?: string }).code ?? "EUNKNOWN"} (${(e as Error).message})`;
+      this.log.error(`IPVS: cannot read the table, nothing changed: ${reason}`);
+      return reason;
+    }
+  }
+
+  private run(operations: IpvsOperation[]): ApplyResult["failures"] {
+    const failures: ApplyResult["failures"] = [];
+    for (const o of operations) {
+      try {
+        this.carryOut(o);
+        this.log.debug(`IPVS: ${describeOperation(o)}`);
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? "EUNKNOWN";
+        const message = (e as Error).message;
+        failures.push({ operation: o, code, message });
+        this.log.error(`IPVS: ${describeOperation(o)} refused: ${code} (${message})`);
+      }
+    }
+    return failures;
+  }
+
+  private carryOut(o: IpvsOperation): void {
+    switch (o.op) {
+      case "addService":
+        this.ipvs.addService(o.service, o.settings);
+        break;
+      case "editService":
+        this.ipvs.editService(o.service, o.settings);
+        break;
+      case "deleteService":
+        this.ipvs.deleteService(o.service);
+        break;
+      case "addDestination":
+        this.ipvs.addDestination(o.service, o.destination, o.settings);
+        break;
+      case "editDestination":
+        this.ipvs.editDestination(o.service, o.destination, o.settings);
+        break;
+      case "deleteDestination":
+        this.ipvs.deleteDestination(o.service, o.destination);
+        break;
+    }
+  }
+}
