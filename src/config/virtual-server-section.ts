@@ -327,7 +327,9 @@ function checkFamilies(r: TableReader, vs: VirtualServerSection): void {
 function checkPorts(r: TableReader, vs: VirtualServerSection): void {
   const check = (server: ServerAddress & { forwarding: Forwarding }, path: PathSegment[]) => {
     if (server.forwarding.kind === "NAT" || server.port === null) return;
-    if (vs.target.kind === "fwmark") {
+    if (vs.target.kind === "group") {
+      r.problems.error(path, `a ${server.forwarding.kind} real server of a group takes no port: each member's port is used; remove it`);
+    } else if (vs.target.kind === "fwmark") {
       r.problems.error(path, `a ${server.forwarding.kind} real server of a fwmark service takes no port; remove it`);
     } else if (vs.target.kind === "address" && server.port !== vs.target.port) {
       r.problems.error(
