@@ -18,6 +18,7 @@ interface AgentResult {
   afterStop: string;
   failures: string[];
   errors: string[];
+  phases: Record<string, number>;
 }
 
 let result: AgentResult;
@@ -30,7 +31,9 @@ beforeAll(async () => {
   });
   if (run.exitCode !== 0) throw new Error(`the guest agent exited ${run.exitCode}:\n${run.stderr}\n${run.stdout}`);
   result = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "") as AgentResult;
-  console.log(`ipvs reconcile vm: boot ${Math.round(run.bootMs)} ms, whole run ${Math.round(run.totalMs)} ms`);
+  console.log(
+    `ipvs reconcile vm: boot ${Math.round(run.bootMs)} ms, whole run ${Math.round(run.totalMs)} ms, agent ${JSON.stringify(result.phases)}`,
+  );
 }, 200_000);
 
 /** `ipvsadm -Ln` lines without the connection counters (the long-lived connection moves them). */

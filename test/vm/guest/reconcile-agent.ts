@@ -89,7 +89,13 @@ async function readLine(
   while (!pending.text.includes("\n")) {
     const left = deadline - Date.now();
     if (left <= 0) throw new Error(`no line from the client within ${ms} ms (got ${JSON.stringify(pending.text)})`);
-    const chunk = await Promise.race([reader.read(), Bun.sleep(left).then(() => null)]);
+    // A timer that is cleared: a pending sleep would keep the agent alive until it ran out.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), left);
+    });
+    const chunk = await Promise.race([reader.read(), timeout]);
+    clearTimeout(timer);
     if (chunk === null) continue;
     if (chunk.done) throw new Error(`the client ended before a line (got ${JSON.stringify(pending.text)})`);
     pending.text += new TextDecoder().decode(chunk.value ?? new Uint8Array());
@@ -116,7 +122,13 @@ const log: Log & { lines: string[] } = {
   },
 };
 
+/** Milliseconds since the agent's start at each step, for the test's log (the VM group's time is budgeted). */
+const phases: Record<string, number> = { loaded: Math.round(performance.now()) };
+const mark = (what: string) => {
+  phases[what] = Math.round(performance.now());
+};
 run(["sh", `${import.meta.dir}/lb-lab.sh`]);
+mark("lab");
 const servers = ["r1", "r2"].map((name) =>
   Bun.spawn(["ip", "netns", "exec", name, PYTHON, "-c", ECHO_SERVER, name], { stdout: "ignore", stderr: "inherit" }),
 );
@@ -127,11 +139,13 @@ try {
   const first = new IpvsReconciler(ipvs, log);
   const applied = first.apply(load(CONFIG(1)));
   const afterApply = ipvsadm();
+  mark("applied");
 
   client = Bun.spawn(["ip", "netns", "exec", "c", PYTHON, "-c", LONG_CLIENT], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
   const reader = (client.stdout as ReadableStream<Uint8Array>).getReader();
   const pending = { text: "" };
   const before = await readLine(reader, 60_000, pending);
+  mark("connected");
 
   const reload = first.apply(load(CONFIG(3)));
   const afterReload = ipvsadm();
@@ -145,6 +159,7 @@ try {
   const restart = restarted.apply(load(CONFIG(3)));
   const stop = restarted.stop("remove");
   const afterStop = ipvsadm();
+  mark("stopped");
   const ops = (r: { operations: Parameters<typeof describeOperation>[0][] }) => r.operations.map(describeOperation);
   console.log(
     JSON.stringify({
@@ -159,6 +174,7 @@ try {
       afterStop,
       failures: [applied, reload, restart, stop].flatMap((r) => r.failures.map((f) => `${describeOperation(f.operation)}: ${f.code}`)),
       errors: log.lines.filter((l) => l.startsWith("ERROR")),
+      phases,
     }),
   );
 } finally {
