@@ -61,6 +61,8 @@ export interface GlobalConfig extends MailConfig {
   shutdownHandover: boolean;
   /** What stop does to vipd's IPVS services: remove them (keepalived) or keep them for the next start to adopt. */
   lvsOnStop: "remove" | "keep";
+  /** IPVS connection timeouts in seconds set at start and reload; 0 leaves the kernel's. */
+  lvsTimeouts: { tcpS: number; tcpFinS: number; udpS: number };
 }
 
 export interface GarpConfig {

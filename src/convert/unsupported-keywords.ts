@@ -57,7 +57,6 @@ export const GLOBAL_UNSUPPORTED: Record<string, Unsupported> = {
   checker_log_all_failures: u(CHECKER, false),
   default_interface: u("default interface of static addresses", false),
   lvs_sync_daemon: u("ran the IPVS connection sync daemon", true),
-  lvs_timeouts: u(LVS_ONLY, false),
   lvs_flush: u("flushed the whole IPVS table at start; vipd changes only the services of its configuration", false),
   lvs_flush_on_stop: u('flushed the IPVS table at stop; vipd removes its own services at stop (global lvs_on_stop = "remove")', false),
   vrrp_down_timer_adverts: u("changed the master-down timer from 3 advert intervals", true),

@@ -30,7 +30,10 @@ export class IpvsReconciler {
     private readonly log: Log,
   ) {}
 
-  apply(config: Pick<VipdConfig, "virtualServers" | "virtualServerGroups">): ApplyResult {
+  apply(
+    config: Pick<VipdConfig, "virtualServers" | "virtualServerGroups"> & { global: Pick<VipdConfig["global"], "lvsTimeouts"> },
+  ): ApplyResult {
+    this.applyTimeouts(config.global.lvsTimeouts);
     for (const name of this.quorum.keys()) if (!config.virtualServers.some((vs) => vs.name === name)) this.quorum.delete(name);
     const desired = desiredTable(config.virtualServers, config.virtualServerGroups, this.quorum);
     const current = this.readTable();
@@ -57,6 +60,24 @@ export class IpvsReconciler {
     const failures = this.run(operations);
     this.owned.clear();
     return { operations, failures, unreadable: null };
+  }
+
+  /** keepalived sets the configured timeouts at start; vipd also at reload, and only those that differ. */
+  private applyTimeouts(wanted: VipdConfig["global"]["lvsTimeouts"]): void {
+    if (wanted.tcpS === 0 && wanted.tcpFinS === 0 && wanted.udpS === 0) return;
+    try {
+      const have = this.ipvs.timeouts();
+      const change = {
+        tcpS: wanted.tcpS !== have.tcpS ? wanted.tcpS : 0,
+        tcpFinS: wanted.tcpFinS !== have.tcpFinS ? wanted.tcpFinS : 0,
+        udpS: wanted.udpS !== have.udpS ? wanted.udpS : 0,
+      };
+      if (change.tcpS === 0 && change.tcpFinS === 0 && change.udpS === 0) return;
+      this.ipvs.setTimeouts(change);
+      this.log.info(`IPVS: timeouts (tcp tcpfin udp, 0 unchanged) set to ${change.tcpS} ${change.tcpFinS} ${change.udpS}`);
+    } catch (e) {
+      this.log.error(`IPVS: setting the timeouts refused: ${(e as { code?: string }).code ?? "EUNKNOWN"} (${(e as Error).message})`);
+    }
   }
 
   private readTable(): Service[] | string {

@@ -50,7 +50,7 @@ test("an unknown subcommand fails", () => {
 test("vipd check accepts the documented example", () => {
   const { code, stdout } = run("check", "--config", join(root, "config.toml.example"), "--skip-programs");
   expect(code).toBe(0);
-  expect(stdout).toContain("config.toml.example: valid (2 instances, 1 sync group");
+  expect(stdout).toContain("config.toml.example: valid (2 instances, 1 sync group, 1 script, 2 virtual servers)");
 });
 
 test("vipd check reports every problem as FILE:LINE: key.path: message and fails", () => {

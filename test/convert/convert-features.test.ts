@@ -599,6 +599,12 @@ describe("LVS", () => {
     ]);
   });
 
+  test("lvs_timeouts becomes a table of the timeouts given", () => {
+    const { config, warnings } = convertAndLoad(`global_defs {\n  lvs_timeouts tcp 600 udp 30\n}\n${instance("")}`);
+    expect(warnings).toEqual([]);
+    expect(config.global.lvsTimeouts).toEqual({ tcpS: 600, tcpFinS: 0, udpS: 30 });
+  });
+
   test("a group that does not exist drops its virtual server (lossy), as keepalived does", () => {
     const { result, config } = convertAndLoad(`${instance("")}virtual_server group NOPE {\n  protocol TCP\n}\n`);
     expect(result.lossy).toBe(true);

@@ -193,6 +193,19 @@ describe("apply", () => {
   });
 });
 
+describe("timeouts", () => {
+  test("lvs_timeouts: set when they differ from the kernel's, only those given; the same again changes nothing", () => {
+    const { ipvs, log, reconciler } = setup();
+    const text = `[global]\nlvs_timeouts = { tcp = 600, udp = 300 }\n${TWO}`;
+    reconciler.apply(config(text));
+    expect(ipvs.timeouts()).toEqual({ tcpS: 600, tcpFinS: 120, udpS: 300 });
+    expect(log.lines).toContain("info IPVS: timeouts (tcp tcpfin udp, 0 unchanged) set to 600 0 0");
+    log.lines.length = 0;
+    reconciler.apply(config(text));
+    expect(log.lines.filter((l) => l.includes("timeouts"))).toEqual([]);
+  });
+});
+
 describe("keepalived's table shapes", () => {
   test("DR and TUN real servers take the service's port; NAT ones without a port too; fwmark DR ones none", () => {
     const { ipvs, reconciler } = setup();
