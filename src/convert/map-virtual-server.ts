@@ -471,8 +471,23 @@ export function resolveVirtualServers(
  */
 function resolveRealServers(ctx: ConvertContext, doc: TomlDocument, vs: VirtualServerInfo): void {
   const vsKind = (vs.section.get("lb_kind") as string | undefined) ?? "NAT";
+  // keepalived takes a fwmark service's family from its (untunnelled) real servers; vipd's TOML says it.
+  if (vs.section.has("fwmark") && !vs.section.has("ip_family")) {
+    const first = vs.realServers.find((rs) => ((rs.section.get("lb_kind") as string | undefined) ?? vsKind) !== "TUN");
+    const address = first?.section.get("address");
+    if (typeof address === "string" && parseAddress(address)?.family === 6) {
+      vs.section.set("ip_family", "inet6", "keepalived 2.2.7 takes it from the real servers");
+    }
+  }
   const vsAddress = vs.section.get("address");
-  const vsFamily = typeof vsAddress === "string" ? parseAddress(vsAddress)?.family : undefined;
+  const vsFamily =
+    typeof vsAddress === "string"
+      ? parseAddress(vsAddress)?.family
+      : vs.section.has("fwmark")
+        ? vs.section.get("ip_family") === "inet6"
+          ? 6
+          : 4
+        : undefined;
   const vsPort = vs.section.get("port");
   const seen = new Set<string>();
   for (const rs of vs.realServers) {

@@ -599,6 +599,11 @@ describe("LVS", () => {
     ]);
   });
 
+  test("a fwmark service of IPv6 real servers gets ip_family inet6, as keepalived infers it", () => {
+    const { config } = convertAndLoad(`virtual_server fwmark 8 {\n  lb_kind DR\n  real_server 2001:db8::5 {\n  }\n}\n`);
+    expect(config.virtualServers[0]!.target).toEqual({ kind: "fwmark", fwmark: 8, family: 6 });
+  });
+
   test("lvs_timeouts becomes a table of the timeouts given", () => {
     const { config, warnings } = convertAndLoad(`global_defs {\n  lvs_timeouts tcp 600 udp 30\n}\n${instance("")}`);
     expect(warnings).toEqual([]);
