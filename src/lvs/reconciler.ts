@@ -1,14 +1,15 @@
 // Keeps the kernel's IPVS table in step with [virtual_servers]: each apply (start, reload) reads the table, works
 // out the difference and carries it out, one operation at a time; stop removes vipd's services or keeps them.
 //
-// Ownership is the set of services the configuration names: vipd never touches another service. A start after a
-// crash adopts the services it finds that the configuration names (edited in place, connections kept); a service
-// dropped from the configuration while vipd was down is not known to be vipd's and stays.
+// Ownership is the set of services the configuration names, recorded (owned-services.ts) so that it outlives a
+// crash: vipd never touches another service. A start adopts the services it finds that the configuration names
+// (edited in place, connections kept) and removes those it recorded that the configuration no longer names.
 
 import { type Ipvs, type Service, serviceKeyText } from "../adapters/ipvs.ts";
 import type { VipdConfig } from "../config/schema.ts";
 import type { Log } from "../daemon/log.ts";
 import { desiredTable, type QuorumStates, serviceNames } from "./desired-table.ts";
+import { NO_RECORD, type OwnedServices } from "./owned-services.ts";
 import { describeOperation, diffTables, type IpvsOperation } from "./table-diff.ts";
 
 export interface ApplyResult {
@@ -22,13 +23,16 @@ export interface ApplyResult {
 
 export class IpvsReconciler {
   /** Services set up (or adopted) by the last apply: a reload that drops one removes it. */
-  private owned = new Set<string>();
+  private owned: Set<string>;
   private readonly quorum: QuorumStates = new Map();
 
   constructor(
     private readonly ipvs: Ipvs,
     private readonly log: Log,
-  ) {}
+    private readonly record: OwnedServices = NO_RECORD,
+  ) {
+    this.owned = new Set(record.load());
+  }
 
   apply(
     config: Pick<VipdConfig, "virtualServers" | "virtualServerGroups"> & { global: Pick<VipdConfig["global"], "lvsTimeouts"> },
@@ -44,6 +48,7 @@ export class IpvsReconciler {
     // A service whose removal failed is still ours: the next apply tries again.
     for (const f of failures) if (f.operation.op === "deleteService") wanted.add(serviceKeyText(f.operation.service));
     this.owned = wanted;
+    this.record.save([...wanted]);
     if (operations.length > 0) this.log.info(`IPVS: ${operations.length - failures.length} of ${operations.length} changes applied`);
     return { operations, failures, unreadable: null };
   }
@@ -58,7 +63,8 @@ export class IpvsReconciler {
     if (typeof current === "string") return { operations: [], failures: [], unreadable: current };
     const operations = diffTables([], current, this.owned);
     const failures = this.run(operations);
-    this.owned.clear();
+    this.owned = new Set(failures.filter((f) => f.operation.op === "deleteService").map((f) => serviceKeyText(f.operation.service)));
+    this.record.save([...this.owned]);
     return { operations, failures, unreadable: null };
   }
 

@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { destinationKeyText, type Ipvs, serviceKeyText } from "../../src/adapters/ipvs.ts";
 import type { VipdConfig } from "../../src/config/schema.ts";
 import type { Log } from "../../src/daemon/log.ts";
+import type { OwnedServices } from "../../src/lvs/owned-services.ts";
 import { IpvsReconciler } from "../../src/lvs/reconciler.ts";
 import { describeOperation } from "../../src/lvs/table-diff.ts";
 import { parseIp } from "../../src/vrrp/ip-address.ts";
@@ -160,6 +161,21 @@ describe("apply", () => {
     ipvs.take();
     restarted.apply(config(TWO.replace("weight = 2", "weight = 4")));
     expect(ipvs.take()).toEqual(["deleteDestination 198.51.100.50 80"]);
+  });
+
+  test("with a record of its services, a restart also removes those the config dropped while vipd was down", () => {
+    const { ipvs } = setup();
+    let saved: string[] = [];
+    const record: OwnedServices = { load: () => saved, save: (names) => (saved = [...names]) };
+    const other = `[virtual_servers.other]\nfwmark = 4\n[[virtual_servers.other.real_servers]]\naddress = "198.51.100.7"\n`;
+    new IpvsReconciler(ipvs, new MemoryLog(), record).apply(config(`${TWO}\n${other}`));
+    expect(saved.sort()).toEqual(["fwmark 4 ipv4", "tcp 192.0.2.10 80"]);
+    ipvs.take();
+    // Crashed; the config lost "other" meanwhile.
+    new IpvsReconciler(ipvs, new MemoryLog(), record).apply(config(TWO));
+    expect(ipvs.take()).toEqual(["deleteService fwmark 4 ipv4"]);
+    expect(saved).toEqual(["tcp 192.0.2.10 80"]);
+    // Without a record the same restart would not know fwmark 4 was vipd's.
   });
 
   test('stop with "keep" leaves the services serving', () => {
