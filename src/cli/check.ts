@@ -52,9 +52,10 @@ export const check = defineCommand({
     }
     if (!result.ok) return;
     const c = result.config;
-    process.stdout.write(
-      `${file}: valid (${c.instances.length} instance${c.instances.length === 1 ? "" : "s"}, ${c.syncGroups.length} sync group${c.syncGroups.length === 1 ? "" : "s"}, ${c.scripts.length} script${c.scripts.length === 1 ? "" : "s"})\n`,
-    );
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+    const parts = [count(c.instances.length, "instance"), count(c.syncGroups.length, "sync group"), count(c.scripts.length, "script")];
+    if (c.virtualServers.length > 0) parts.push(count(c.virtualServers.length, "virtual server"));
+    process.stdout.write(`${file}: valid (${parts.join(", ")})\n`);
   },
 });
 

@@ -37,6 +37,8 @@ export const GLOBAL_KEYS = [
   "no_email_faults",
   "dynamic_interfaces",
   "shutdown_handover",
+  "lvs_on_stop",
+  "lvs_timeouts",
 ];
 
 /** Longest delay or refresh accepted, one day (keepalived's limit for garp_extra_if). */
@@ -58,10 +60,27 @@ export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
     ...readMail(r),
     dynamicInterfaces: r.bool("dynamic_interfaces", false),
     shutdownHandover: r.bool("shutdown_handover", true),
+    lvsOnStop: r.oneOf("lvs_on_stop", ["remove", "keep"] as const, "remove"),
+    lvsTimeouts: readLvsTimeouts(r),
   };
 }
 
 /** The e-mail alert settings (keepalived's global_defs notification_email, smtp_*). */
+/** keepalived's LVS_MAX_TIMEOUT: 31 days. */
+const LVS_MAX_TIMEOUT_S = 86400 * 31;
+
+/** `lvs_timeouts = { tcp = 900, tcpfin = 120, udp = 300 }`; a timeout left out (or 0) stays as the kernel has it. */
+function readLvsTimeouts(r: TableReader): GlobalConfig["lvsTimeouts"] {
+  const t = r.optTable("lvs_timeouts", "a table {tcp, tcpfin, udp}");
+  if (t === null) return { tcpS: 0, tcpFinS: 0, udpS: 0 };
+  const tr = new TableReader(r.problems, r.at("lvs_timeouts"), t, ["tcp", "tcpfin", "udp"]);
+  return {
+    tcpS: tr.int("tcp", 0, LVS_MAX_TIMEOUT_S, 0),
+    tcpFinS: tr.int("tcpfin", 0, LVS_MAX_TIMEOUT_S, 0),
+    udpS: tr.int("udp", 0, LVS_MAX_TIMEOUT_S, 0),
+  };
+}
+
 function readMail(r: TableReader): MailConfig {
   const notificationEmail: string[] = [];
   for (const { value, path } of r.stringList("notification_email", "e-mail addresses")) {

@@ -27,6 +27,9 @@ import { readSyncGroup } from "./sync-group-section.ts";
 import { describeValue, isTable, type TomlTable } from "./table-reader.ts";
 import { describeSyntaxError } from "./toml-syntax.ts";
 import { readTrackFile } from "./track-file-section.ts";
+import { readVirtualServerGroup } from "./virtual-server-group-section.ts";
+import { readVirtualServer } from "./virtual-server-section.ts";
+import { checkVirtualServers } from "./virtual-server-checks.ts";
 
 export interface LoadOptions {
   /** File status for the program checks; defaults to node:fs stat. */
@@ -43,7 +46,7 @@ export type LoadResult =
   | { ok: true; config: VipdConfig; warnings: ConfigWarning[] }
   | { ok: false; errors: ConfigError[]; warnings: ConfigWarning[] };
 
-const SECTIONS = ["global", "instances", "sync_groups", "scripts", "track_files", "metrics"];
+const SECTIONS = ["global", "instances", "sync_groups", "scripts", "track_files", "metrics", "virtual_servers", "virtual_server_groups"];
 const DEFAULT_SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export function loadConfigFile(path: string, options: LoadOptions = {}): LoadResult {
@@ -115,8 +118,13 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
     scripts: scriptTables.map(([name]) => name),
     trackFiles: fileTables.map(([name]) => name),
   };
+  const vsTables = namedTables(problems, root, "virtual_servers");
+  const vsgTables = namedTables(problems, root, "virtual_server_groups");
   const noInstances = root.instances === undefined || (isTable(root.instances) && Object.keys(root.instances).length === 0);
-  if (noInstances) problems.error(["instances"], "missing; define at least one [instances.NAME]");
+  // A pure load balancer (keepalived with only virtual_server blocks) needs no VRRP instance.
+  if (noInstances && vsTables.length === 0) {
+    problems.error(["instances"], "missing; define at least one [instances.NAME] or [virtual_servers.NAME]");
+  }
 
   // Sections are read also when they have errors, so the checks across sections still run on them.
   const scripts = scriptTables.map(([name, t]) => readScript(problems, name, t));
@@ -124,6 +132,9 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   const garpFollow = { delay: !("garp_lower_prio_delay" in globalTable), repeat: !("garp_lower_prio_repeat" in globalTable) };
   const instances = instanceTables.map(([name, t]) => readInstance(problems, name, t, global, garpFollow));
   const groups = groupTables.map(([name, t]) => readSyncGroup(problems, name, t, global));
+  const virtualServerGroups = vsgTables.map(([name, t]) => readVirtualServerGroup(problems, name, t));
+  const virtualServers = vsTables.map(([name, t]) => readVirtualServer(problems, name, t));
+  checkVirtualServers(problems, virtualServers, virtualServerGroups);
 
   checkVrids(problems, instances);
   checkTrackNames(problems, instances, declared);
@@ -133,12 +144,19 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   checkMail(problems, global, instances, groups);
   warnUncheckedRootScripts(problems, global, instances, groups, scripts);
   if (options.checkPrograms !== false) {
-    checkPrograms(problems, instances, groups, scripts, {
-      stat: options.stat ?? systemStat,
-      realpath: options.realpath ?? systemRealpath,
-      searchPath: options.searchPath ?? process.env.PATH ?? DEFAULT_SEARCH_PATH,
-      security: global.enableScriptSecurity,
-    });
+    checkPrograms(
+      problems,
+      instances,
+      groups,
+      scripts,
+      {
+        stat: options.stat ?? systemStat,
+        realpath: options.realpath ?? systemRealpath,
+        searchPath: options.searchPath ?? process.env.PATH ?? DEFAULT_SEARCH_PATH,
+        security: global.enableScriptSecurity,
+      },
+      virtualServers,
+    );
   }
   return {
     global,
@@ -147,6 +165,8 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
     scripts,
     metrics,
     trackFiles,
+    virtualServers,
+    virtualServerGroups,
   };
 }
 

@@ -11,6 +11,9 @@ export interface VipdConfig {
   syncGroups: SyncGroupSection[];
   scripts: ScriptSection[];
   trackFiles: TrackFileSection[];
+  /** LVS virtual servers (keepalived's virtual_server), in file order. */
+  virtualServers: VirtualServerSection[];
+  virtualServerGroups: VirtualServerGroupSection[];
   /** The Prometheus listener, or null (off). */
   metrics: MetricsSection | null;
 }
@@ -63,6 +66,10 @@ export interface GlobalConfig extends MailConfig {
   dynamicInterfaces: boolean;
   /** On stop a MASTER keeps its VIPs until the new master's first advert (false: release at once, as keepalived). */
   shutdownHandover: boolean;
+  /** What stop does to vipd's IPVS services: remove them (keepalived) or keep them for the next start to adopt. */
+  lvsOnStop: "remove" | "keep";
+  /** IPVS connection timeouts in seconds set at start and reload; 0 leaves the kernel's. */
+  lvsTimeouts: { tcpS: number; tcpFinS: number; udpS: number };
 }
 
 export interface GarpConfig {
@@ -188,4 +195,96 @@ export interface TrackFileSection {
   reverse: boolean;
   /** Value written at startup when the file is missing (or always, with overwrite); null: leave it alone. */
   initFile: { value: number; overwrite: boolean } | null;
+}
+
+export type LbKind = "NAT" | "DR" | "TUN";
+
+/** How packets reach a real server: keepalived's lb_kind / lvs_method with its `type ... port ... csum` options. */
+export interface Forwarding {
+  kind: LbKind;
+  /** TUN only. */
+  tunnel: { type: "ipip" | "gue" | "gre" /** GUE only. */; port: number | null; checksum: "nocsum" | "csum" | "remcsum" } | null;
+}
+
+export interface ServerAddress {
+  /** Canonical text. */
+  address: string;
+  bytes: Uint8Array;
+  family: IpFamily;
+  /** null: not written (the virtual service's port, or none for a fwmark service). */
+  port: number | null;
+}
+
+export interface RealServerConfig extends ServerAddress {
+  weight: number;
+  forwarding: Forwarding;
+  /** 0: no limit. */
+  upperThreshold: number;
+  lowerThreshold: number;
+  /** When down, keep it with weight 0 (existing connections live on) instead of removing it. */
+  inhibitOnFailure: boolean;
+  notifyUp: Command | null;
+  notifyDown: Command | null;
+}
+
+export interface SorryServerConfig extends ServerAddress {
+  forwarding: Forwarding;
+  /** Keep it in the table with weight 0 while the real servers have quorum. */
+  inhibit: boolean;
+}
+
+export type VirtualServiceTarget =
+  | { kind: "address"; address: string; bytes: Uint8Array; family: IpFamily; port: number; protocol: "tcp" | "udp" | "sctp" }
+  | { kind: "fwmark"; fwmark: number; family: IpFamily }
+  | { kind: "group"; group: string; protocol: "tcp" | "udp" | "sctp" | null };
+
+export interface VirtualServerSection {
+  name: string;
+  target: VirtualServiceTarget;
+  /** Health checks' interval (used by the checkers). */
+  delayLoopMs: number;
+  lbAlgo: string;
+  /** Scheduler flag 1 (sh-fallback / mh-fallback / flag-1). */
+  schedulerFallback: boolean;
+  /** Scheduler flag 2 (sh-port / mh-port / flag-2). */
+  schedulerPort: boolean;
+  /** ops: one-packet scheduling. */
+  onePacket: boolean;
+  forwarding: Forwarding;
+  /** 0: no persistence. */
+  persistenceTimeoutS: number;
+  /** Prefix length; null: the whole address. */
+  persistencePrefix: number | null;
+  persistenceEngine: string | null;
+  /** Checkers pause while the virtual address is not on this host. */
+  haSuspend: boolean;
+  virtualhost: string | null;
+  /** As keepalived adjusts it: at most the real servers' total weight. */
+  quorum: number;
+  /** As keepalived adjusts it: below the quorum. */
+  hysteresis: number;
+  quorumUp: Command | null;
+  quorumDown: Command | null;
+  /** Real servers start down until a checker passes. */
+  alpha: boolean;
+  /** quorum_down also runs at stop. */
+  omega: boolean;
+  realServers: RealServerConfig[];
+  sorryServer: SorryServerConfig | null;
+}
+
+export type VirtualServerGroupMember =
+  | {
+      kind: "range";
+      family: IpFamily /** First and last address, inclusive. */;
+      first: Uint8Array;
+      last: Uint8Array;
+      port: number;
+      text: string;
+    }
+  | { kind: "fwmark"; fwmark: number /** null: the virtual server's family. */; family: IpFamily | null; text: string };
+
+export interface VirtualServerGroupSection {
+  name: string;
+  members: VirtualServerGroupMember[];
 }

@@ -8,6 +8,13 @@ import { mapGlobalDefs, newGlobalDefaults, writeKeepalivedDefaults } from "./map
 import { mapInstance, type InstanceInfo, type TrackRefNode } from "./map-instance.ts";
 import { mapTrackFile, mapVrrpScript } from "./map-scripts.ts";
 import { mapSyncGroup, type SyncGroupInfo } from "./map-sync-group.ts";
+import {
+  type GroupInfo,
+  mapVirtualServer,
+  mapVirtualServerGroup,
+  resolveVirtualServers,
+  type VirtualServerInfo,
+} from "./map-virtual-server.ts";
 import { parseConfig } from "./parser.ts";
 import type { FileSystem } from "./source.ts";
 import { TomlDocument, type TomlSection } from "./toml-writer.ts";
@@ -38,6 +45,7 @@ const NAMED_BLOCKS: Record<string, string> = {
   track_file: "track_file",
   vrrp_track_file: "track_file",
   vrrp_sync_group: "vrrp_sync_group",
+  virtual_server_group: "virtual_server_group",
 };
 
 export function convertKeepalived(entry: string, options: ConvertOptions = {}): ConvertResult {
@@ -61,6 +69,8 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
   const groups: SyncGroupInfo[] = [];
   const scripts = new Set<string>();
   const trackFiles = new Set<string>();
+  const virtualServers: VirtualServerInfo[] = [];
+  const vsGroups = new Map<string, GroupInfo>();
   for (const node of parsed.nodes) {
     const kind = NAMED_BLOCKS[node.keyword];
     if (kind !== undefined && isDuplicate(ctx, seen, kind, node)) continue;
@@ -88,6 +98,16 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
         if (info) groups.push(info);
         break;
       }
+      case "virtual_server": {
+        const info = mapVirtualServer(ctx, doc, node);
+        if (info) virtualServers.push(info);
+        break;
+      }
+      case "virtual_server_group": {
+        const info = mapVirtualServerGroup(ctx, doc, node);
+        if (info) vsGroups.set(info.name, info);
+        break;
+      }
       default:
         mapOtherTopLevel(ctx, doc, node, preferences);
     }
@@ -97,13 +117,14 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
     dropMissingRefs(ctx, info.section, "track_file", info.trackFiles, trackFiles, "track_file");
   }
   resolveGroupMembers(ctx, doc, groups, new Set(instances.map((i) => i.name)));
+  resolveVirtualServers(ctx, doc, virtualServers, vsGroups);
   const findings = ctx.sortedFindings();
-  if (instances.length === 0 && ctx.errors.length === 0) {
+  if (instances.length === 0 && virtualServers.length === 0 && ctx.errors.length === 0) {
     findings.push({
       file: entry,
       line: 0,
       keyword: "vrrp_instance",
-      message: "none in the file: vipd needs at least one [instances.NAME], so the output does not load until one is added",
+      message: "none in the file, and no virtual_server: the output does not load until an instance or virtual server is added",
       lossy: true,
     });
   }
@@ -141,10 +162,8 @@ function mapOtherTopLevel(ctx: ConvertContext, doc: TomlDocument, node: ConfNode
     return;
   }
   if (node.keyword === "static_rules") countStaticRules(node.children ?? [], preferences);
-  const lvs = node.keyword === "virtual_server" || node.keyword === "virtual_server_group";
-  const did = lvs ? `${node.args.join(" ")}: ${known.did}` : known.did;
   const comments = doc.comments();
-  ctx.unsupported(comments, node, did, known.lossy);
+  ctx.unsupported(comments, node, known.did, known.lossy);
   // Static addresses, routes and rules are to be configured in the OS: list them there, ready to copy.
   if (node.keyword.startsWith("static_")) {
     for (const child of node.children ?? []) comments.comment(`  ${[child.keyword, ...child.args].join(" ")}`);

@@ -104,6 +104,21 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
       if (port !== null) section.set("smtp_port", port);
     },
     smtp_helo_name: setString("smtp_helo_name"),
+    lvs_timeouts: (node) => {
+      const timeouts: Record<string, number> = {};
+      for (let i = 0; i < node.args.length; i += 2) {
+        const key = node.args[i]!;
+        if (key !== "tcp" && key !== "tcpfin" && key !== "udp") {
+          ctx.error(node, `lvs_timeouts: unknown timeout '${key}' (tcp, tcpfin or udp)`);
+          return;
+        }
+        const value = intArg(ctx, node, 0, 86400 * 31, node.args[i + 1]);
+        if (value === null) return;
+        timeouts[key] = value;
+      }
+      if (Object.keys(timeouts).length === 0) ctx.error(node, "lvs_timeouts: missing values (tcp N, tcpfin N, udp N)");
+      else section.set("lvs_timeouts", timeouts);
+    },
     smtp_connect_timeout: (node) => {
       const value = intArg(ctx, node, 1, 3600);
       if (value !== null) section.set("smtp_connect_timeout", value);

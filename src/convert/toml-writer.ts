@@ -13,7 +13,13 @@ export function formatKey(key: string): string {
   return BARE_KEY.test(key) ? key : TOML.stringify.value(key);
 }
 
+/** Integers without @iarna/toml's digit grouping (1358, not 1_358); inline tables with their values formatted so. */
 export function formatValue(value: TomlValue): string {
+  if (typeof value === "number" && Number.isInteger(value)) return String(value);
+  if (typeof value === "object" && !Array.isArray(value)) {
+    const entries = Object.entries(value).map(([k, v]) => `${formatKey(k)} = ${formatValue(v)}`);
+    return entries.length === 0 ? "{}" : `{ ${entries.join(", ")} }`;
+  }
   return TOML.stringify.value(value);
 }
 
@@ -21,7 +27,11 @@ export function formatValue(value: TomlValue): string {
 export class TomlSection {
   private readonly items: Item[] = [];
 
-  constructor(readonly path: string[] | null) {}
+  constructor(
+    readonly path: string[] | null,
+    /** An element of an array of tables: `[[a.b]]`. */
+    readonly arrayElement = false,
+  ) {}
 
   has(key: string): boolean {
     return this.items.some((i) => i.kind === "key" && i.key === key);
@@ -70,7 +80,10 @@ export class TomlSection {
 
   render(): string {
     const lines: string[] = [];
-    if (this.path !== null) lines.push(`[${this.path.map(formatKey).join(".")}]`);
+    if (this.path !== null) {
+      const name = this.path.map(formatKey).join(".");
+      lines.push(this.arrayElement ? `[[${name}]]` : `[${name}]`);
+    }
     for (const item of this.items) {
       if (item.kind === "comment") lines.push(item.text === "" ? "#" : `# ${item.text}`);
       else {
@@ -88,6 +101,13 @@ export class TomlDocument {
 
   table(path: string[]): TomlSection {
     const section = new TomlSection(path);
+    this.sections.push(section);
+    return section;
+  }
+
+  /** One more `[[path]]` element, after the tables already written. */
+  arrayTable(path: string[]): TomlSection {
+    const section = new TomlSection(path, true);
     this.sections.push(section);
     return section;
   }

@@ -9,7 +9,8 @@ export interface Unsupported {
 
 const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
 
-const LVS_ONLY = "only used by LVS virtual servers, which vipd does not have";
+const LVS_ONLY = "an LVS setting vipd does not have";
+const CHECKER = "a setting of keepalived's health checkers, which come with part 2 of vipd's issue #16";
 const TUNING = "process scheduling/resource tuning of keepalived's own processes";
 const MONITORING = "monitoring interface of keepalived";
 
@@ -31,8 +32,6 @@ export const TOP_LEVEL_UNSUPPORTED: Record<string, Unsupported> = {
   garp_group: u("rate-limited gratuitous ARPs / neighbour adverts per interface group", true),
   vrrp_track_process: u("tracked running processes; use a [scripts] check such as pgrep instead", true),
   bfd_instance: u("ran a BFD session that instances could track", true),
-  virtual_server: u("an LVS virtual service; vipd has no LVS", true),
-  virtual_server_group: u("a group of LVS virtual services; vipd has no LVS", true),
 };
 
 export const GLOBAL_UNSUPPORTED: Record<string, Unsupported> = {
@@ -48,19 +47,18 @@ export const GLOBAL_UNSUPPORTED: Record<string, Unsupported> = {
   process_names: u("named keepalived's processes", false),
   process_name: u("named keepalived's processes", false),
   vrrp_process_name: u("named keepalived's processes", false),
-  checker_process_name: u(LVS_ONLY, false),
+  checker_process_name: u(CHECKER, false),
   bfd_process_name: u("named the BFD process", false),
   startup_script: u("ran a program once when keepalived started", true),
   startup_script_timeout: u("timeout of startup_script", false),
   shutdown_script: u("ran a program once when keepalived stopped", true),
   shutdown_script_timeout: u("timeout of shutdown_script", false),
-  smtp_alert_checker: u(LVS_ONLY, false),
-  checker_log_all_failures: u(LVS_ONLY, false),
+  smtp_alert_checker: u(CHECKER, false),
+  checker_log_all_failures: u(CHECKER, false),
   default_interface: u("default interface of static addresses", false),
   lvs_sync_daemon: u("ran the IPVS connection sync daemon", true),
-  lvs_timeouts: u(LVS_ONLY, false),
-  lvs_flush: u(LVS_ONLY, false),
-  lvs_flush_on_stop: u(LVS_ONLY, false),
+  lvs_flush: u("flushed the whole IPVS table at start; vipd changes only the services of its configuration", false),
+  lvs_flush_on_stop: u('flushed the IPVS table at stop; vipd removes its own services at stop (global lvs_on_stop = "remove")', false),
   vrrp_down_timer_adverts: u("changed the master-down timer from 3 advert intervals", true),
   vrrp_garp_extra_if: u("sent periodic gratuitous ARPs on the other interfaces of VIPs", true),
   vrrp_lower_prio_no_advert: u("did not answer a lower-priority advert with an advert", true),
@@ -125,8 +123,8 @@ export const GLOBAL_UNSUPPORTED: Record<string, Unsupported> = {
   process_monitor_rcv_bufs_force: u("buffer for track_process events", false),
   vrrp_rx_bufs_policy: u("socket receive buffer sizing", false),
   vrrp_rx_bufs_multiplier: u("socket receive buffer sizing", false),
-  rs_init_notifies: u(LVS_ONLY, false),
-  no_checker_emails: u(LVS_ONLY, false),
+  rs_init_notifies: u(CHECKER, false),
+  no_checker_emails: u(CHECKER, false),
   umask: u("umask of files keepalived created", false),
   vrrp_startup_delay: u("delayed the start of all instances after boot", true),
   log_unknown_vrids: u("logged adverts for VRIDs not configured", false),

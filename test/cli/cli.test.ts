@@ -51,7 +51,7 @@ test("vipd check accepts the documented example", () => {
   // --offline: the example names interfaces and programs of an imaginary host.
   const { code, stdout } = run("check", "--config", join(root, "config.toml.example"), "--offline");
   expect(code).toBe(0);
-  expect(stdout).toContain("config.toml.example: valid (2 instances, 1 sync group");
+  expect(stdout).toContain("config.toml.example: valid (2 instances, 1 sync group, 1 script, 2 virtual servers)");
 });
 
 test("vipd check reports every problem as FILE:LINE: key.path: message and fails", () => {

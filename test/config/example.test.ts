@@ -8,6 +8,14 @@ import { loadConfigFile } from "../../src/config/load.ts";
 import { SCRIPT_KEYS } from "../../src/config/script-section.ts";
 import { SYNC_GROUP_KEYS } from "../../src/config/sync-group-section.ts";
 import { TRACK_FILE_KEYS } from "../../src/config/track-file-section.ts";
+import { VIRTUAL_SERVER_GROUP_KEYS } from "../../src/config/virtual-server-group-section.ts";
+import {
+  CHECKER_BLOCKS,
+  CHECKER_KEYS,
+  REAL_SERVER_KEYS,
+  SORRY_SERVER_KEYS,
+  VIRTUAL_SERVER_KEYS,
+} from "../../src/config/virtual-server-section.ts";
 import { fakeFs, ROOT_PROGRAM } from "./helpers.ts";
 
 const EXAMPLE = join(import.meta.dir, "../../config.toml.example");
@@ -32,6 +40,10 @@ describe("config.toml.example", () => {
     expect(result.config.global.enableScriptSecurity).toBe(true);
     expect(result.config.instances.map((i) => i.name)).toEqual(["VI_PUBLIC", "VI_INTERNAL"]);
     expect(result.config.syncGroups.map((g) => g.group)).toEqual([["VI_PUBLIC", "VI_INTERNAL"]]);
+    expect(result.config.virtualServers.map((v) => [v.name, v.realServers.length])).toEqual([
+      ["web", 2],
+      ["tls", 1],
+    ]);
   });
 
   test("documents every key", () => {
@@ -42,6 +54,14 @@ describe("config.toml.example", () => {
       ...SCRIPT_KEYS,
       ...TRACK_FILE_KEYS,
       ...SYNC_GROUP_KEYS,
+      // Checker keys are refused until the checkers land (part 2 of #16); the example cannot use them.
+      ...[...VIRTUAL_SERVER_KEYS, ...REAL_SERVER_KEYS, ...SORRY_SERVER_KEYS].filter(
+        (k) => !CHECKER_KEYS.includes(k) && !CHECKER_BLOCKS.includes(k),
+      ),
+      ...VIRTUAL_SERVER_GROUP_KEYS,
+      "ip_family",
+      "type",
+      "checksum",
       "auth_type",
       "auth_pass",
     ]);
@@ -52,7 +72,7 @@ describe("config.toml.example", () => {
   test("uses documentation addresses only", () => {
     const text = readFileSync(EXAMPLE, "utf8");
     const v4 = [...text.matchAll(/\b(\d+\.\d+\.\d+\.\d+)\b/g)].map((m) => m[1]!);
-    const allowed = /^(192\.0\.2|198\.51\.100|203\.0\.113)\.|^224\.0\.0\.18$/;
+    const allowed = /^(192\.0\.2|198\.51\.100|203\.0\.113)\.|^224\.0\.0\.18$|^255\.255\.255\.0$/; // the last: a netmask
     expect(v4.filter((a) => !allowed.test(a))).toEqual([]);
     const v6 = [...text.matchAll(/\b([0-9a-f]{1,4}:[0-9a-f:]*:[0-9a-f]*)/gi)].map((m) => m[1]!);
     expect(v6.filter((a) => !/^2001:db8:|^ff02::12$/i.test(a))).toEqual([]);

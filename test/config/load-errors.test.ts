@@ -87,14 +87,14 @@ describe("keys and types", () => {
     expect(errorsOf(`[global]\nrouter_idd = "x"\n${instance("VI_1")}`)).toEqual([
       `${F}:2: global.router_idd: unknown key (did you mean "router_id"?); allowed here: dynamic_interfaces, enable_script_security, ` +
         "garp_interval, garp_lower_prio_delay, garp_lower_prio_repeat, garp_master_delay, garp_master_refresh, " +
-        "garp_master_refresh_repeat, garp_master_repeat, gna_interval, no_email_faults, notification_email, notification_email_from, " +
+        "garp_master_refresh_repeat, garp_master_repeat, gna_interval, lvs_on_stop, lvs_timeouts, no_email_faults, notification_email, notification_email_from, " +
         "router_id, script_user, shutdown_handover, smtp_alert, smtp_connect_timeout, smtp_helo_name, smtp_port, smtp_server, " +
         "vrrp_mcast_group4, vrrp_mcast_group6, vrrp_version",
     ]);
     const [error] = errorsOf(instance("VI_1", "prority = 100\n"));
     expect(error).toStartWith(`${F}:5: instances.VI_1.prority: unknown key (did you mean "priority"?); allowed here: accept, advert_int,`);
     expect(errorsOf(`[instance.VI_1]\nx = 1\n${instance("VI_2")}`)).toEqual([
-      `${F}:1: instance: unknown section (did you mean "instances"?); allowed: global, instances, sync_groups, scripts, track_files, metrics`,
+      `${F}:1: instance: unknown section (did you mean "instances"?); allowed: global, instances, sync_groups, scripts, track_files, metrics, virtual_servers, virtual_server_groups`,
     ]);
     expect(errorsOf(instance("VI_1", 'authentication = { auth_type = "PASS", password = "x" }\n'))).toEqual([
       `${F}:5: instances.VI_1.authentication.password: unknown key; allowed here: auth_pass, auth_type`,
@@ -144,7 +144,7 @@ unicast_peer = "192.0.2.3"
       `${F}:1: scripts.chk.script: missing; required: a command line`,
       `${F}:3: sync_groups.G.group: missing; required: a list of instance names`,
     ]);
-    expect(errorsOf("")).toEqual([`${F}:1: instances: missing; define at least one [instances.NAME]`]);
+    expect(errorsOf("")).toEqual([`${F}:1: instances: missing; define at least one [instances.NAME] or [virtual_servers.NAME]`]);
   });
 
   test("sections of the wrong shape", () => {

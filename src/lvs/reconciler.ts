@@ -1,0 +1,137 @@
+// Keeps the kernel's IPVS table in step with [virtual_servers]: each apply (start, reload) reads the table, works
+// out the difference and carries it out, one operation at a time; stop removes vipd's services or keeps them.
+//
+// Ownership is the set of services the configuration names, recorded (owned-services.ts) so that it outlives a
+// crash: vipd never touches another service. A start adopts the services it finds that the configuration names
+// (edited in place, connections kept) and removes those it recorded that the configuration no longer names.
+
+import { type Ipvs, type Service, serviceKeyText } from "../adapters/ipvs.ts";
+import type { VipdConfig } from "../config/schema.ts";
+import type { Log } from "../daemon/log.ts";
+import { desiredTable, type QuorumStates, serviceNames } from "./desired-table.ts";
+import { NO_RECORD, type OwnedServices } from "./owned-services.ts";
+import { describeOperation, diffTables, type IpvsOperation } from "./table-diff.ts";
+
+export interface ApplyResult {
+  /** The operations carried out, in order (failed ones included). */
+  operations: IpvsOperation[];
+  /** Those the kernel refused, with its errno name; each was logged. */
+  failures: { operation: IpvsOperation; code: string; message: string }[];
+  /** The table could not be read (nothing was changed): the kernel's errno name and message; logged. */
+  unreadable: string | null;
+}
+
+export class IpvsReconciler {
+  /** Services set up (or adopted) by the last apply: a reload that drops one removes it. */
+  private owned: Set<string>;
+  private readonly quorum: QuorumStates = new Map();
+
+  constructor(
+    private readonly ipvs: Ipvs,
+    private readonly log: Log,
+    private readonly record: OwnedServices = NO_RECORD,
+  ) {
+    this.owned = new Set(record.load());
+  }
+
+  apply(
+    config: Pick<VipdConfig, "virtualServers" | "virtualServerGroups"> & { global: Pick<VipdConfig["global"], "lvsTimeouts"> },
+  ): ApplyResult {
+    this.applyTimeouts(config.global.lvsTimeouts);
+    for (const name of this.quorum.keys()) if (!config.virtualServers.some((vs) => vs.name === name)) this.quorum.delete(name);
+    const desired = desiredTable(config.virtualServers, config.virtualServerGroups, this.quorum);
+    const current = this.readTable();
+    if (typeof current === "string") return { operations: [], failures: [], unreadable: current };
+    const operations = diffTables(desired, current, this.owned);
+    const failures = this.run(operations);
+    const wanted = serviceNames(desired);
+    // A service whose removal failed is still ours: the next apply tries again.
+    for (const f of failures) if (f.operation.op === "deleteService") wanted.add(serviceKeyText(f.operation.service));
+    this.owned = wanted;
+    this.record.save([...wanted]);
+    if (operations.length > 0) this.log.info(`IPVS: ${operations.length - failures.length} of ${operations.length} changes applied`);
+    return { operations, failures, unreadable: null };
+  }
+
+  /** At stop: "remove" deletes vipd's services (keepalived's way); "keep" leaves them serving for the next start. */
+  stop(mode: "remove" | "keep"): ApplyResult {
+    if (mode === "keep") {
+      this.log.info(`IPVS: keeping ${this.owned.size} services at stop (lvs_on_stop = "keep")`);
+      return { operations: [], failures: [], unreadable: null };
+    }
+    const current = this.readTable();
+    if (typeof current === "string") return { operations: [], failures: [], unreadable: current };
+    const operations = diffTables([], current, this.owned);
+    const failures = this.run(operations);
+    this.owned = new Set(failures.filter((f) => f.operation.op === "deleteService").map((f) => serviceKeyText(f.operation.service)));
+    this.record.save([...this.owned]);
+    return { operations, failures, unreadable: null };
+  }
+
+  /** keepalived sets the configured timeouts at start; vipd also at reload, and only those that differ. */
+  private applyTimeouts(wanted: VipdConfig["global"]["lvsTimeouts"]): void {
+    if (wanted.tcpS === 0 && wanted.tcpFinS === 0 && wanted.udpS === 0) return;
+    try {
+      const have = this.ipvs.timeouts();
+      const change = {
+        tcpS: wanted.tcpS !== have.tcpS ? wanted.tcpS : 0,
+        tcpFinS: wanted.tcpFinS !== have.tcpFinS ? wanted.tcpFinS : 0,
+        udpS: wanted.udpS !== have.udpS ? wanted.udpS : 0,
+      };
+      if (change.tcpS === 0 && change.tcpFinS === 0 && change.udpS === 0) return;
+      this.ipvs.setTimeouts(change);
+      this.log.info(`IPVS: timeouts (tcp tcpfin udp, 0 unchanged) set to ${change.tcpS} ${change.tcpFinS} ${change.udpS}`);
+    } catch (e) {
+      this.log.error(`IPVS: setting the timeouts refused: ${(e as { code?: string }).code ?? "EUNKNOWN"} (${(e as Error).message})`);
+    }
+  }
+
+  private readTable(): Service[] | string {
+    try {
+      return this.ipvs.services();
+    } catch (e) {
+      const reason = `${(e as { code?: string }).code ?? "EUNKNOWN"} (${(e as Error).message})`;
+      this.log.error(`IPVS: cannot read the table, nothing changed: ${reason}`);
+      return reason;
+    }
+  }
+
+  private run(operations: IpvsOperation[]): ApplyResult["failures"] {
+    const failures: ApplyResult["failures"] = [];
+    for (const o of operations) {
+      try {
+        this.carryOut(o);
+        this.log.debug(`IPVS: ${describeOperation(o)}`);
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? "EUNKNOWN";
+        const message = (e as Error).message;
+        failures.push({ operation: o, code, message });
+        this.log.error(`IPVS: ${describeOperation(o)} refused: ${code} (${message})`);
+      }
+    }
+    return failures;
+  }
+
+  private carryOut(o: IpvsOperation): void {
+    switch (o.op) {
+      case "addService":
+        this.ipvs.addService(o.service, o.settings);
+        break;
+      case "editService":
+        this.ipvs.editService(o.service, o.settings);
+        break;
+      case "deleteService":
+        this.ipvs.deleteService(o.service);
+        break;
+      case "addDestination":
+        this.ipvs.addDestination(o.service, o.destination, o.settings);
+        break;
+      case "editDestination":
+        this.ipvs.editDestination(o.service, o.destination, o.settings);
+        break;
+      case "deleteDestination":
+        this.ipvs.deleteDestination(o.service, o.destination);
+        break;
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// The operations that turn the kernel's IPVS table into the desired one, touching only vipd's services: those
+// in the desired table, and those vipd set up before (`owned`) that are no longer wanted. A changed setting is an
+// edit, never a delete and add, so established connections through a service or real server survive. Pure.
+
+import {
+  type DestinationKey,
+  destinationKeyText,
+  type DestinationSettings,
+  normalizeServiceSettings,
+  type Service,
+  type ServiceKey,
+  type ServiceSettings,
+  serviceKeyText,
+} from "../adapters/ipvs.ts";
+import type { DesiredService } from "./desired-table.ts";
+
+export type IpvsOperation =
+  | { op: "addService"; service: ServiceKey; settings: ServiceSettings }
+  | { op: "editService"; service: ServiceKey; settings: ServiceSettings }
+  | { op: "deleteService"; service: ServiceKey }
+  | { op: "addDestination"; service: ServiceKey; destination: DestinationKey; settings: DestinationSettings }
+  | { op: "editDestination"; service: ServiceKey; destination: DestinationKey; settings: DestinationSettings }
+  | { op: "deleteDestination"; service: ServiceKey; destination: DestinationKey };
+
+export function diffTables(desired: readonly DesiredService[], current: readonly Service[], owned: ReadonlySet<string>): IpvsOperation[] {
+  const ops: IpvsOperation[] = [];
+  const wanted = new Set(desired.map((s) => serviceKeyText(s.key)));
+  const byKey = new Map(current.map((s) => [serviceKeyText(s.key), s]));
+  for (const s of current) {
+    const name = serviceKeyText(s.key);
+    if (owned.has(name) && !wanted.has(name)) ops.push({ op: "deleteService", service: s.key });
+  }
+  for (const want of desired) {
+    const have = byKey.get(serviceKeyText(want.key));
+    if (have === undefined) {
+      ops.push({ op: "addService", service: want.key, settings: want.settings });
+      for (const d of want.destinations) ops.push({ op: "addDestination", service: want.key, destination: d.key, settings: d.settings });
+      continue;
+    }
+    if (!sameServiceSettings(want, have)) ops.push({ op: "editService", service: want.key, settings: want.settings });
+    diffDestinations(ops, want, have);
+  }
+  return ops;
+}
+
+/** Within a service of ours every destination is ours: one not configured is removed. */
+function diffDestinations(ops: IpvsOperation[], want: DesiredService, have: Service): void {
+  const wanted = new Map(want.destinations.map((d) => [destinationKeyText(d.key), d]));
+  const present = new Map(have.destinations.map((d) => [destinationKeyText(d), d]));
+  for (const [name, d] of present) {
+    if (!wanted.has(name)) ops.push({ op: "deleteDestination", service: want.key, destination: { address: d.address, port: d.port } });
+  }
+  for (const [name, d] of wanted) {
+    const found = present.get(name);
+    if (found === undefined) ops.push({ op: "addDestination", service: want.key, destination: d.key, settings: d.settings });
+    else if (!sameDestinationSettings(d.settings, found.settings)) {
+      ops.push({ op: "editDestination", service: want.key, destination: d.key, settings: d.settings });
+    }
+  }
+}
+
+function sameServiceSettings(want: DesiredService, have: Service): boolean {
+  const a = normalizeServiceSettings(want.key, want.settings);
+  const b = have.settings;
+  return (
+    a.scheduler === b.scheduler &&
+    a.persistenceTimeoutS === b.persistenceTimeoutS &&
+    a.persistencePrefix === b.persistencePrefix &&
+    a.onePacket === b.onePacket &&
+    a.schedulerFallback === b.schedulerFallback &&
+    a.schedulerPort === b.schedulerPort &&
+    (a.persistenceEngine ?? "") === (b.persistenceEngine ?? "")
+  );
+}
+
+/** As the kernel reports them back: absent thresholds are 0, a tunnel is described only for tunnel forwarding. */
+function sameDestinationSettings(a: DestinationSettings, b: DestinationSettings): boolean {
+  if (a.forward !== b.forward || a.weight !== b.weight) return false;
+  if ((a.upperThreshold ?? 0) !== (b.upperThreshold ?? 0) || (a.lowerThreshold ?? 0) !== (b.lowerThreshold ?? 0)) return false;
+  if (a.forward !== "tunnel") return true;
+  return (
+    (a.tunnel?.type ?? "ipip") === (b.tunnel?.type ?? "ipip") &&
+    (a.tunnel?.port ?? 0) === (b.tunnel?.port ?? 0) &&
+    (a.tunnel?.checksum ?? "nocsum") === (b.tunnel?.checksum ?? "nocsum")
+  );
+}
+
+/** One line per operation, for logs and tests. */
+export function describeOperation(o: IpvsOperation): string {
+  const service = serviceKeyText(o.service);
+  switch (o.op) {
+    case "addService":
+    case "editService":
+    case "deleteService":
+      return `${o.op} ${service}`;
+    default:
+      return `${o.op} ${service} -> ${destinationKeyText(o.destination)}${"settings" in o ? ` weight ${o.settings.weight}` : ""}`;
+  }
+}

@@ -1,0 +1,170 @@
+// [virtual_servers] and [virtual_server_groups]: keepalived 2.2.7's defaults, its corrections (as warnings), and
+// errors at the key's own line where keepalived would drop a line or fall back silently.
+
+import { describe, expect, test } from "bun:test";
+import { formatConfigError } from "../../src/config/config-error.ts";
+import { rangeAddresses } from "../../src/config/virtual-server-group-section.ts";
+import { formatIp } from "../../src/vrrp/ip-address.ts";
+import { errorsOf, FILE, load, loadOk } from "./helpers.ts";
+
+const WEB = `
+[virtual_servers.web]
+address = "192.0.2.10"
+port = 80
+protocol = "tcp"
+
+[[virtual_servers.web.real_servers]]
+address = "198.51.100.1"
+
+[[virtual_servers.web.real_servers]]
+address = "198.51.100.2"
+port = 8080
+weight = 3
+`;
+
+describe("virtual servers", () => {
+  test("a load balancer alone needs no VRRP instance, and gets keepalived's defaults", () => {
+    const config = loadOk(WEB);
+    expect(config.instances).toEqual([]);
+    const vs = config.virtualServers[0]!;
+    expect(vs.target).toMatchObject({ kind: "address", address: "192.0.2.10", port: 80, protocol: "tcp", family: 4 });
+    expect(vs.lbAlgo).toBe("wlc");
+    expect(vs.forwarding).toEqual({ kind: "NAT", tunnel: null });
+    expect(vs.delayLoopMs).toBe(60_000);
+    expect(vs.persistenceTimeoutS).toBe(0);
+    expect(vs.quorum).toBe(1);
+    expect(vs.hysteresis).toBe(0);
+    expect(vs.realServers.map((r) => [r.address, r.port, r.weight, r.inhibitOnFailure])).toEqual([
+      ["198.51.100.1", null, 1, false],
+      ["198.51.100.2", 8080, 3, false],
+    ]);
+  });
+
+  test("an empty file still asks for something to do", () => {
+    expect(errorsOf("[global]\n")).toEqual([
+      `${FILE}:1: instances: missing; define at least one [instances.NAME] or [virtual_servers.NAME]`,
+    ]);
+  });
+
+  test("the virtual server's weight, lb_kind and inhibit_on_failure are its real servers' defaults", () => {
+    const vs = loadOk(
+      WEB.replace('protocol = "tcp"', 'protocol = "tcp"\nweight = 5\nlb_kind = "DR"\ninhibit_on_failure = true\n').replace(
+        "port = 8080\n",
+        "",
+      ),
+    ).virtualServers[0]!;
+    expect(vs.realServers.map((r) => [r.weight, r.forwarding.kind, r.inhibitOnFailure])).toEqual([
+      [5, "DR", true],
+      [3, "DR", true],
+    ]);
+  });
+
+  test("persistence_granularity alone turns persistence on (360 s), netmask read as a prefix", () => {
+    const vs = loadOk(WEB.replace('protocol = "tcp"', 'protocol = "tcp"\npersistence_granularity = "255.255.255.0"')).virtualServers[0]!;
+    expect(vs.persistenceTimeoutS).toBe(360);
+    expect(vs.persistencePrefix).toBe(24);
+    expect(errorsOf(WEB.replace('protocol = "tcp"', 'protocol = "tcp"\npersistence_granularity = "255.0.255.0"'))).toEqual([
+      `${FILE}:6: virtual_servers.web.persistence_granularity: must be an IPv4 netmask such as "255.255.255.0", got string "255.0.255.0"`,
+    ]);
+  });
+
+  test("a quorum above the total weight and a hysteresis not below it are lowered with a warning", () => {
+    const result = load(WEB.replace('protocol = "tcp"', 'protocol = "tcp"\nquorum = 10\nhysteresis = 7'));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.virtualServers[0]).toMatchObject({ quorum: 4, hysteresis: 3 });
+    expect(result.warnings.map(formatConfigError)).toEqual([
+      `${FILE}:6: virtual_servers.web.quorum: 10 is above the real servers' total weight 4; lowered to 4, as keepalived does`,
+      `${FILE}:7: virtual_servers.web.hysteresis: 7 is not below the quorum 4; lowered to 3, as keepalived does`,
+    ]);
+  });
+
+  test("checkers and their settings are refused as not yet supported, never ignored", () => {
+    const text = `${WEB}connect_timeout = 3\n[virtual_servers.web.real_servers.TCP_CHECK]\nconnect_port = 80\n`;
+    expect(errorsOf(text)).toEqual([
+      `${FILE}:14: virtual_servers.web.real_servers[1].connect_timeout: not yet supported: health checkers come with part 2 of issue #16 (without one a real server is always up)`,
+      `${FILE}:15: virtual_servers.web.real_servers[1].TCP_CHECK: not yet supported: health checkers come with part 2 of issue #16 (without one a real server is always up)`,
+    ]);
+  });
+
+  test("mistakes keepalived would correct or drop are errors at their line", () => {
+    expect(errorsOf(WEB.replace('protocol = "tcp"\n', ""))).toEqual([
+      `${FILE}:2: virtual_servers.web.protocol: missing; required: "tcp", "udp" or "sctp"`,
+    ]);
+    expect(errorsOf(WEB.replace('protocol = "tcp"', 'protocol = "tcp"\nlb_kind = "DR"'))).toEqual([
+      `${FILE}:13: virtual_servers.web.real_servers[1].port: DR forwards to the virtual port 80; remove port or write 80`,
+    ]);
+    expect(errorsOf(WEB.replace('address = "198.51.100.1"', 'address = "2001:db8::1"'))).toEqual([
+      `${FILE}:8: virtual_servers.web.real_servers[0].address: is IPv6 but the virtual server is IPv4 (only TUN may mix families)`,
+    ]);
+    expect(errorsOf(WEB.replace('protocol = "tcp"', 'protocol = "tcp"\nlb_flags = ["sh-port"]'))).toEqual([
+      `${FILE}:6: virtual_servers.web.lb_flags[0]: only applies to lb_algo = "sh"`,
+    ]);
+    expect(
+      errorsOf(
+        WEB.replace('protocol = "tcp"', 'protocol = "tcp"\nlb_kind = "TUN"\ntunnel = { type = "gue" }').replace("port = 8080\n", ""),
+      ),
+    ).toEqual([`${FILE}:7: virtual_servers.web.tunnel.port: missing; a GUE tunnel needs its UDP port`]);
+    expect(errorsOf(WEB.replace("weight = 3", "weight = 3\nuthreshold = 5\nlthreshold = 9"))).toEqual([
+      `${FILE}:15: virtual_servers.web.real_servers[1].lthreshold: must not be above uthreshold (5); the kernel refuses it, 0 included`,
+    ]);
+  });
+
+  test("fwmark services: family from ip_family, no protocol, no ports on DR real servers", () => {
+    const text = `[virtual_servers.mark]\nfwmark = 7\nip_family = "inet6"\nlb_kind = "DR"\n[[virtual_servers.mark.real_servers]]\naddress = "2001:db8::5"\n`;
+    expect(loadOk(text).virtualServers[0]!.target).toEqual({ kind: "fwmark", fwmark: 7, family: 6 });
+    expect(
+      errorsOf(
+        text.replace("fwmark = 7", 'fwmark = 7\nprotocol = "tcp"').replace('address = "2001:db8::5"', 'address = "2001:db8::5"\nport = 80'),
+      ),
+    ).toEqual([
+      `${FILE}:3: virtual_servers.mark.protocol: a fwmark service matches every protocol; remove protocol`,
+      `${FILE}:8: virtual_servers.mark.real_servers[0].port: a DR real server of a fwmark service takes no port; remove it`,
+    ]);
+  });
+});
+
+describe("virtual server groups", () => {
+  const GROUP = `
+[virtual_server_groups.front]
+members = ["192.0.2.3-5 80", "198.51.100.0/31 80", "fwmark 9"]
+
+[virtual_servers.front]
+group = "front"
+protocol = "tcp"
+
+[[virtual_servers.front.real_servers]]
+address = "203.0.113.1"
+port = 80
+`;
+  test("members in keepalived's forms: a last-octet range, a prefix, a fwmark", () => {
+    const config = loadOk(GROUP);
+    const members = config.virtualServerGroups[0]!.members;
+    const addresses = members.flatMap((m) =>
+      m.kind === "range" ? rangeAddresses(m).map((a) => `${formatIp(a)} ${m.port}`) : [`fwmark ${m.fwmark}`],
+    );
+    expect(addresses).toEqual(["192.0.2.3 80", "192.0.2.4 80", "192.0.2.5 80", "198.51.100.0 80", "198.51.100.1 80", "fwmark 9"]);
+    expect(config.virtualServers[0]!.target).toEqual({ kind: "group", group: "front", protocol: "tcp" });
+  });
+
+  test("an IPv6 range ends in a hex group", () => {
+    const config = loadOk(
+      GROUP.replace('"192.0.2.3-5 80", "198.51.100.0/31 80", "fwmark 9"', '"2001:db8::9-b 80"').replace("203.0.113.1", "2001:db8::100"),
+    );
+    const m = config.virtualServerGroups[0]!.members[0]!;
+    expect(m.kind === "range" ? rangeAddresses(m).map((a) => formatIp(a)) : []).toEqual(["2001:db8::9", "2001:db8::a", "2001:db8::b"]);
+  });
+
+  test("bad members, unknown groups and services defined twice are errors", () => {
+    expect(errorsOf(GROUP.replace('"fwmark 9"', '"192.0.2.9-3 80"'))).toEqual([
+      `${FILE}:3: virtual_server_groups.front.members[2]: 192.0.2.9-3: the range ends before it starts`,
+    ]);
+    expect(errorsOf(GROUP.replace('group = "front"', 'group = "back"'))).toEqual([
+      `${FILE}:6: virtual_servers.front.group: "back": no such [virtual_server_groups.NAME]`,
+    ]);
+    const twice = `${GROUP}\n[virtual_servers.again]\naddress = "192.0.2.4"\nport = 80\nprotocol = "tcp"\n`;
+    expect(errorsOf(twice)).toEqual([
+      `${FILE}:13: virtual_servers.again: tcp 192.0.2.4 80 is already the service of virtual_servers.front`,
+    ]);
+  });
+});
