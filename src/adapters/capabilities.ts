@@ -27,6 +27,8 @@ export interface CapabilityDrop {
    * started before the drop keep what they had (see the pre-restart narrowing in src/cli/entry.ts).
    */
   threadsHoldingMore: number[];
+  /** Capabilities asked for that the process never had (started without full root): what needs them will fail. */
+  missing: CapabilityName[];
 }
 
 /** Keeps only `keep` in every set of the calling thread; throws (AdapterError) when the kernel refuses. */

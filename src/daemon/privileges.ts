@@ -36,6 +36,7 @@ export function dropPrivileges(keepOnly: KeepOnlyCapabilities, log: Log): Capabi
     `capabilities: kept ${DAEMON_CAPABILITY_NAMES.join(" ")} (effective ${capabilityMaskText(drop.after.effective)}, ` +
       `bounding ${capabilityMaskText(drop.after.bounding)})`,
   );
+  if (drop.missing.length > 0) log.warn(`started without ${drop.missing.join(" ")}: what needs them will fail`);
   if (!drop.boundingNarrowed) {
     log.warn("the bounding set could not be narrowed (no CAP_SETPCAP): programs run by scripts may regain capabilities");
   }

@@ -40,6 +40,7 @@ test("keepOnlyCapabilities in a child: the permitted set shrinks to what was ask
     permitted: string;
     inheritable: string;
     ambient: string;
+    missing: string[];
   };
   const asked = (1n << 13n) | (1n << 5n);
   const held = BigInt(`0x${report.before}`) & asked;
@@ -49,4 +50,9 @@ test("keepOnlyCapabilities in a child: the permitted set shrinks to what was ask
     inheritable: capabilityMaskText(0n),
     ambient: capabilityMaskText(0n),
   });
+  const notHeld = [
+    ["CAP_NET_RAW", 13n],
+    ["CAP_KILL", 5n],
+  ].filter(([, cap]) => (BigInt(`0x${report.before}`) & (1n << (cap as bigint))) === 0n);
+  expect(report.missing).toEqual(notHeld.map(([name]) => name as string));
 });

@@ -15,6 +15,7 @@ const NARROWED: CapabilityDrop = {
   after: { effective: 0x30e0n, permitted: 0x30e0n, inheritable: 0n, bounding: 0x30e0n, ambient: 0n },
   boundingNarrowed: true,
   threadsHoldingMore: [],
+  missing: [],
 };
 
 test("the policy keeps network administration, raw sockets and what scripts as other users need; never CAP_SYS_ADMIN", () => {
@@ -36,10 +37,11 @@ test("a drop asks for the policy's set and logs what was kept", () => {
   ]);
 });
 
-test("a bounding set left as it was and threads left behind are warned about", () => {
+test("capabilities never held, a bounding set left as it was and threads left behind are warned about", () => {
   const { log, lines } = capturingLog();
-  dropPrivileges(() => ({ ...NARROWED, boundingNarrowed: false, threadsHoldingMore: [12, 13] }), log);
+  dropPrivileges(() => ({ ...NARROWED, boundingNarrowed: false, threadsHoldingMore: [12, 13], missing: ["CAP_KILL"] }), log);
   expect(lines.filter((l) => l.startsWith("warn"))).toEqual([
+    "warn started without CAP_KILL: what needs them will fail",
     "warn the bounding set could not be narrowed (no CAP_SETPCAP): programs run by scripts may regain capabilities",
     "warn threads 12, 13 still hold more capabilities (started before the drop)",
   ]);

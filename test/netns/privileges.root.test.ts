@@ -147,8 +147,8 @@ test("without the in-place restart the main thread still drops, and the threads 
   // The runtime setting already there: vipd run does not restart itself (src/daemon/runtime-env.ts).
   const daemon = await c.start("a", [], { BUN_GC_TIMER_INTERVAL: "60000" });
   await c.waitState("a", "MASTER", 3000);
-  expect(capabilitiesIn(readFileSync(`/proc/${daemon.pid}/status`, "utf8"))).toEqual(DAEMON_SETS);
   const { line } = await daemon.waitLine((l) => l.includes("still hold more capabilities"), 2000);
+  expect(capabilitiesIn(readFileSync(`/proc/${daemon.pid}/status`, "utf8"))).toEqual(DAEMON_SETS);
   const named = /threads ([\d, ]+) still hold/.exec(line)?.[1]?.split(", ").map(Number) ?? [];
   expect(named.length).toBeGreaterThan(0);
   for (const tid of named) {

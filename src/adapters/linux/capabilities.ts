@@ -65,7 +65,8 @@ export function keepOnlyCapabilities(keep: readonly CapabilityName[]): Capabilit
     // Only ever narrows: a capability the thread does not hold is not claimed (capset would refuse it).
     const kept = before.permitted & keepMask;
     capset({ effective: kept, permitted: kept, inheritable: 0n });
-    return { after: threadCapabilities(), boundingNarrowed, threadsHoldingMore: threadsHoldingMore(kept) };
+    const missing = keep.filter((name) => (kept & bit(CAPABILITY_NUMBERS[name])) === 0n);
+    return { after: threadCapabilities(), boundingNarrowed, threadsHoldingMore: threadsHoldingMore(kept), missing };
   });
 }
 
