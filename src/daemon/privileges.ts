@@ -7,6 +7,11 @@
 // script that needs more (mounting, writing files root does not own...) asks the service manager to run it, e.g.
 // `systemd-run --wait --pipe CMD`. Scripts run as another user start with no capability (a uid change from 0
 // clears them). NO_NEW_PRIVS is not set: it would stop setuid programs (`sudo` in a notify script) from working.
+//
+// Not kept: CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_CHOWN. vipd writes only root's own files (/run/vipd, the
+// track files it creates); a track file or notify FIFO owned by another user must grant root's access through its
+// mode (a refused FIFO is logged as EACCES). CAP_SYS_ADMIN: nothing needs it. CAP_KILL is also what a check
+// script's `killall -0 haproxy` (a process of another user) needs.
 import { type CapabilityDrop, type CapabilityName, capabilityMaskText, type KeepOnlyCapabilities } from "../adapters/capabilities.ts";
 import type { Log } from "./log.ts";
 

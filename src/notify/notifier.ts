@@ -69,7 +69,11 @@ export class Notifier {
       fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_APPEND);
       writeSync(fd, notifyFifoLine(kind, name, state, priority));
     } catch (error) {
-      this.options.log.debug(`notify_fifo ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      // No reader yet is ordinary. Anything else is a setup problem, more likely now that the daemon has no
+      // CAP_DAC_OVERRIDE: a FIFO only its owner may write to is EACCES for it (src/daemon/privileges.ts).
+      if (code === "ENXIO") this.options.log.debug(`notify_fifo ${path}: ENXIO`);
+      else this.options.log.warn(`notify_fifo ${path} not written: ${code ?? error}`);
     } finally {
       if (fd !== null) closeSync(fd);
     }

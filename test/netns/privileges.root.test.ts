@@ -4,7 +4,7 @@
 // scripts report their own /proc/PID/status. Then a graceful stop still hands over.
 
 import { afterEach, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { instanceToml, VipdCluster, vipdBinary } from "./vipd-cluster.ts";
@@ -99,13 +99,17 @@ test("the daemon keeps only its capabilities in every thread; reload, scripts an
   c.lab.must("a", ["ip", "link", "set", "eth1p", "up"]);
   c.lab.must("a", ["ip", "link", "set", "eth1", "up"]);
   await waitFor("eth1's IPv6 link-local address", () => c.lab.addressList("a", "eth1").some((a) => a.startsWith("fe80:")), 5000);
+  // A FIFO only its owner (nobody) may write to: without CAP_DAC_OVERRIDE the daemon is refused, and says so.
+  const fifo = join(out, "nobody.fifo");
+  expect(Bun.spawnSync(["mkfifo", "-m", "0600", fifo]).exitCode).toBe(0);
+  chownSync(fifo, Number(NOBODY_UID), Number(NOBODY_UID));
   c.writeConfig(
     "a",
     [
       instanceToml({ priority: 150 }),
       instanceToml({ name: "VI_2", vrid: 52, priority: 150, vip: "198.51.100.100" })
         .replace('"eth0"', '"eth1"')
-        .concat(`notify_master = { command = "${script} nobody", user = "nobody" }\n`),
+        .concat(`notify_master = { command = "${script} nobody", user = "nobody" }\nnotify_fifo = "${fifo}"\n`),
       instanceToml({ name: "VI_3", vrid: 53, priority: 150, vip: "2001:db8:1::100" })
         .replace('"eth0"', '"eth1"')
         .replace("/24", "/64")
@@ -129,6 +133,7 @@ test("the daemon keeps only its capabilities in every thread; reload, scripts an
   expect(asNobody).toEqual({ CapInh: NONE, CapPrm: NONE, CapEff: NONE, CapBnd: KEPT, CapAmb: NONE, Uid: NOBODY_UID, NoNewPrivs: "0" });
   // As root: exactly the daemon's set (execve gives a root process its bounding set), not full root.
   expect(capabilitiesIn(await waitFile(join(out, "root"), 5000))).toEqual(DAEMON_SETS);
+  await daemon.waitLine((l) => l.includes(`notify_fifo ${fifo} not written: EACCES`), 2000, from);
   // The reload ran after the drop and the daemon holds no more than before.
   expect(capabilitiesIn(readFileSync(`/proc/${daemon.pid}/status`, "utf8"))).toEqual(DAEMON_SETS);
 
