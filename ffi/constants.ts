@@ -362,5 +362,26 @@ export const IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM = 2;
 export const IP_VS_SCHEDNAME_MAXLEN = 16;
 export const IP_VS_PENAME_MAXLEN = 16;
 
+// Capabilities (linux/capability.h) and the prctl options that shape a thread's sets (linux/prctl.h).
+export const _LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+export const _LINUX_CAPABILITY_U32S_3 = 2;
+export const CAP_CHOWN = 0;
+export const CAP_DAC_OVERRIDE = 1;
+export const CAP_DAC_READ_SEARCH = 2;
+export const CAP_FOWNER = 3;
+export const CAP_KILL = 5;
+export const CAP_SETGID = 6;
+export const CAP_SETUID = 7;
+export const CAP_SETPCAP = 8;
+export const CAP_NET_BIND_SERVICE = 10;
+export const CAP_NET_ADMIN = 12;
+export const CAP_NET_RAW = 13;
+export const CAP_SYS_ADMIN = 21;
+export const PR_CAPBSET_READ = 23;
+export const PR_CAPBSET_DROP = 24;
+export const PR_CAP_AMBIENT = 47;
+export const PR_CAP_AMBIENT_IS_SET = 1;
+export const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+
 /** Names above that no libc/kernel UAPI header defines; the header check skips them. */
 export const NOT_IN_LIBC_HEADERS: readonly string[] = ["IPPROTO_VRRP"];

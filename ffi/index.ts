@@ -1,5 +1,14 @@
 // The public surface of ffi/: typed wrappers, constants, struct layouts and the error type. The raw dlopen symbol
 // table (ffi/libc.ts) is deliberately not re-exported: every call goes through a wrapper that checks its result.
+export {
+  ambientSetHas,
+  boundingSetHas,
+  capget,
+  capset,
+  clearAmbientSet,
+  dropFromBoundingSet,
+  type ThreadCapabilities,
+} from "./caps.ts";
 export { monotonicMicroseconds } from "./clock.ts";
 export * from "./constants.ts";
 export { ERRNO, errnoName, SyscallError, type ErrnoCode } from "./errno.ts";

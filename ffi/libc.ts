@@ -34,6 +34,10 @@ const lib = dlopen(LIBC_NAME, {
   getpwnam_r: { args: ["ptr", "ptr", "ptr", "u64", "ptr"], returns: "i32" },
   getgrnam_r: { args: ["ptr", "ptr", "ptr", "u64", "ptr"], returns: "i32" },
   clock_gettime: { args: ["i32", "ptr"], returns: "i32" },
+  capget: { args: ["ptr", "ptr"], returns: "i32" },
+  capset: { args: ["ptr", "ptr"], returns: "i32" },
+  // prctl is variadic (unsigned long arguments); on x86_64 / aarch64 Linux they are passed like fixed ones.
+  prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" },
 });
 
 export const libc = lib.symbols;

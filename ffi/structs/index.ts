@@ -1,4 +1,6 @@
 // Every struct layout, for the header check in test/ffi/struct-layout.test.ts and for callers that want one import.
+export * as capUserData from "./cap-user-data.ts";
+export * as capUserHeader from "./cap-user-header.ts";
 export * as cmsghdr from "./cmsghdr.ts";
 export * as fibRuleHdr from "./fib-rule-hdr.ts";
 export * as group from "./group.ts";

@@ -9,6 +9,15 @@ if (!process.stdout.isTTY && process.env.NO_COLOR === undefined) process.env.NO_
 if (subcommandOf(process.argv.slice(2)) === "run") {
   const env = runtimeRestartEnv(process.env);
   if (env !== null) {
+    // Capabilities are per thread and Bun's own threads (JIT, allocator) already run: narrowing the bounding set
+    // before execve is what reaches them, since the new image's threads all start from it. See privileges.ts.
+    const { keepOnlyCapabilities } = await import("../adapters/linux/capabilities.ts");
+    const { DAEMON_CAPABILITY_NAMES } = await import("../daemon/privileges.ts");
+    try {
+      keepOnlyCapabilities(DAEMON_CAPABILITY_NAMES);
+    } catch (error) {
+      process.stderr.write(`vipd: capabilities not narrowed before the restart: ${(error as Error).message}\n`);
+    }
     const { restartSelf } = await import("../adapters/linux/self-exec.ts");
     const error = restartSelf(env);
     process.stderr.write(`vipd: going on with Bun's default runtime settings (restart failed: ${error.message})\n`);

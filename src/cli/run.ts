@@ -2,9 +2,11 @@
 // --release-immediately); exit 0 once everything is released.
 
 import { type ArgsDef, defineCommand } from "citty";
+import { keepOnlyCapabilities } from "../adapters/linux/capabilities.ts";
 import { linuxHostAdapters } from "../adapters/linux/host-adapters.ts";
 import { DaemonStartError, startDaemon } from "../daemon/daemon.ts";
 import { LOG_FORMATS, streamLogs, underJournald, type LogFormat } from "../daemon/log.ts";
+import { dropPrivileges } from "../daemon/privileges.ts";
 import { linuxNotifyHost } from "../adapters/linux/notify-socket.ts";
 import { realTimers } from "../clock/timers.ts";
 import { startWatchdog, SystemdNotifier, takeSystemdEnv, watchdogIntervalMs } from "../systemd/notify.ts";
@@ -59,6 +61,9 @@ export const run = defineCommand({
       process.exit(1);
     }
     const running = daemon;
+    // Everything that needs more than the daemon's own capabilities is open by now (and nothing does, see
+    // src/daemon/privileges.ts); reloads open new sockets with what is kept.
+    dropPrivileges(keepOnlyCapabilities, logs("privileges"));
     systemd.ready();
     // The watchdog keeps pinging through a stop too: a handover may take longer than WatchdogSec.
     const watchdogMs = watchdogIntervalMs(systemdEnv, process.pid, logs("systemd"));

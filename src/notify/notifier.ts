@@ -78,9 +78,12 @@ export class Notifier {
       writeSync(fd, notifyFifoLine(kind, name, state, priority));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      // No reader yet is ordinary. Anything else is a setup problem, more likely now that the daemon has no
+      // CAP_DAC_OVERRIDE: a FIFO only its owner may write to is EACCES for it (src/daemon/privileges.ts).
       if (code === "ELOOP")
         this.options.log.warn(`notify_fifo ${path} is a symbolic link: refused (the daemon runs as root and opens no links)`);
-      else this.options.log.debug(`notify_fifo ${path}: ${code ?? error}`);
+      else if (code === "ENXIO") this.options.log.debug(`notify_fifo ${path}: ENXIO`);
+      else this.options.log.warn(`notify_fifo ${path} not written: ${code ?? error}`);
     } finally {
       if (fd !== null) closeSync(fd);
     }

@@ -44,6 +44,8 @@ const HEADERS = [
   "sys/timerfd.h",
   "pwd.h",
   "grp.h",
+  "sys/prctl.h",
+  "linux/capability.h",
 ];
 
 function numericConstants(): [string, number][] {

@@ -127,6 +127,13 @@ test("notify_fifo writes to a FIFO that has a reader", async () => {
   }
 });
 
+test("a notify_fifo that cannot be opened for another reason than a missing reader is a warning", () => {
+  const warnings: string[] = [];
+  const notifier = new Notifier({ runner: runCommand, log: { warn: (m) => warnings.push(m), debug: () => {} }, fifoPath: dir });
+  notifier.notify("INSTANCE", "VI_1", "MASTER", 100, {});
+  expect(warnings).toEqual([`notify_fifo ${dir} not written: EISDIR`]);
+});
+
 test("each instance or group can have its own FIFO", () => {
   const one = join(dir, "one.txt");
   const two = join(dir, "two.txt");
