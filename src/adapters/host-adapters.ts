@@ -3,6 +3,7 @@
 
 import type { AlarmFactory } from "../clock/alarm.ts";
 import type { AddressManager, LinkMonitorFactory } from "./address-manager.ts";
+import type { Ipvs } from "./ipvs.ts";
 import type { NeighbourAnnouncer } from "./neighbour-announcer.ts";
 import type { UserLookup } from "./user-lookup.ts";
 import type { VrrpTransportFactory } from "./vrrp-transport.ts";
@@ -14,4 +15,9 @@ export interface HostAdapters {
   announcer: NeighbourAnnouncer;
   alarms: AlarmFactory;
   users: UserLookup;
+  /**
+   * The kernel's IPVS table, opened only when needed (opening it loads the ip_vs module); `log` is told of kernel
+   * answers that could not be decoded.
+   */
+  ipvs: (log: (message: string) => void) => Ipvs;
 }

@@ -4,6 +4,7 @@
 
 import type { LinkEvent, LinkMonitor } from "../adapters/address-manager.ts";
 import type { HostAdapters } from "../adapters/host-adapters.ts";
+import type { Ipvs } from "../adapters/ipvs.ts";
 import { realTimers, type Timers } from "../clock/timers.ts";
 import { formatConfigError } from "../config/config-error.ts";
 import { loadConfigFile } from "../config/load.ts";
@@ -20,6 +21,8 @@ import { Driver } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
 import { type Prepared, prepare, type WaitingInstance } from "./plan.ts";
 import { removeStaleVips } from "./stale-vips.ts";
+import { IpvsReconciler } from "../lvs/reconciler.ts";
+import { ownedServicesFile } from "../lvs/owned-services.ts";
 import { MetricsServer } from "./metrics.ts";
 import { type LiveState, StatusServer, type StatusSnapshot, snapshot } from "./status.ts";
 
@@ -28,6 +31,8 @@ export interface DaemonOptions {
   socketPath: string;
   /** Override global.shutdown_handover. */
   handover?: boolean;
+  /** Where the services vipd set up in IPVS are recorded, so a restart after a crash knows them. */
+  ipvsRecordPath?: string;
   /**
    * Called once the daemon has given up after an internal error it cannot recover from (priority 0 sent, VIPs
    * released, everything closed): the process should exit non-zero so the supervisor restarts it.
@@ -57,6 +62,8 @@ export interface RunningDaemon {
    */
   handover(instance: string | null, undo: boolean): string | null;
 }
+
+const DEFAULT_IPVS_RECORD = "/run/vipd/ipvs-services";
 
 /** Longest wait for notify scripts at shutdown: a hung notify_stop must not keep the host from rebooting. */
 const NOTIFY_DRAIN_MS = 10_000;
@@ -94,6 +101,7 @@ class Daemon implements RunningDaemon {
   private monitor: LinkMonitor | null = null;
   private status: StatusServer | null = null;
   private metrics: MetricsServer | null = null;
+  private lvs: { ipvs: Ipvs; reconciler: IpvsReconciler } | null = null;
   private startedAt = 0;
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
@@ -165,6 +173,7 @@ class Daemon implements RunningDaemon {
     );
     this.status.start();
     this.applyMetrics(config);
+    this.applyVirtualServers(config);
     this.log.info(`vipd started: ${config.instances.length} instance(s), status on ${this.options.socketPath}`);
   }
 
@@ -188,6 +197,7 @@ class Daemon implements RunningDaemon {
       for (const warning of prepared.warnings) this.log.warn(warning);
       this.notifier.runAs(prepared.scriptIds);
       this.applyMetrics(loaded.config);
+      this.applyVirtualServers(loaded.config);
       this.mailer.configure(loaded.config);
       this.config = loaded.config;
       this.feedLinkStates(loaded.config);
@@ -251,6 +261,7 @@ class Daemon implements RunningDaemon {
       // The core bounds each handover (handoverWaitMs); this is only the driver's safety net, with margin.
       const longest = Math.max(0, ...this.node.routers.map((r) => handoverWaitMs(r.config.version, r.config.advertIntervalCs) + 1000));
       await this.driver.stop(handover, longest);
+      this.stopVirtualServers(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
       this.metrics?.stop();
@@ -268,6 +279,34 @@ class Daemon implements RunningDaemon {
 
   private snapshot(): StatusSnapshot {
     return { ...snapshot(this.node, this.driver, this.startedAt, this.timers.now(), this.liveState()), waiting: this.waiting };
+  }
+
+  /**
+   * [virtual_servers] into the kernel's IPVS table. The table is opened (which loads ip_vs) only once there are
+   * virtual servers, or services recorded by an earlier run to clean up.
+   */
+  private applyVirtualServers(config: VipdConfig): void {
+    const log = this.deps.logs("ipvs");
+    if (!this.lvs) {
+      const record = ownedServicesFile(this.options.ipvsRecordPath ?? DEFAULT_IPVS_RECORD, log);
+      if (config.virtualServers.length === 0 && record.load().length === 0) return;
+      try {
+        const ipvs = this.adapters.ipvs((message) => log.warn(message));
+        this.lvs = { ipvs, reconciler: new IpvsReconciler(ipvs, log, record) };
+      } catch (error) {
+        log.error(`cannot open the kernel's IPVS table: ${(error as Error).message}; virtual servers are not set up`);
+        return;
+      }
+    }
+    this.lvs.reconciler.apply(config);
+  }
+
+  /** At stop (and when giving up): vipd's IPVS services removed or kept, as lvs_on_stop says. */
+  private stopVirtualServers(mode: "remove" | "keep"): void {
+    if (!this.lvs) return;
+    this.lvs.reconciler.stop(mode);
+    this.lvs.ipvs.close();
+    this.lvs = null;
   }
 
   /** Starts, moves or stops the [metrics] listener as the config says; a listener that cannot bind is logged. */
@@ -306,6 +345,7 @@ class Daemon implements RunningDaemon {
       this.log.error("vipd cannot keep its promises any more: sending priority 0, releasing every VIP and exiting");
       this.trackers.stop();
       await this.driver.abandon();
+      this.stopVirtualServers(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
       this.metrics?.stop();

@@ -15,6 +15,7 @@ import type { StatusSnapshot } from "../../src/daemon/status.ts";
 import type { CommandRunner } from "../../src/process/run-command.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
 import { FakeAnnouncer } from "../adapters/fake-announcer.ts";
+import { FakeIpvs } from "../adapters/fake-ipvs.ts";
 import { FakeNetlink } from "../adapters/fake-netlink.ts";
 import { FakeLan } from "../adapters/fake-vrrp-transport.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
@@ -61,9 +62,22 @@ function fakeHost() {
     },
   };
   const users = (user: string) => (user === "nobody" ? { uid: 65534, gid: 65534 } : null);
-  const adapters: HostAdapters = { addresses: netlink, links: netlink, transports, announcer, alarms: timersAlarm(timers), users };
+  const ipvs = new FakeIpvs();
+  let ipvsOpened = 0;
+  const adapters: HostAdapters = {
+    addresses: netlink,
+    links: netlink,
+    transports,
+    announcer,
+    alarms: timersAlarm(timers),
+    users,
+    ipvs: () => {
+      ipvsOpened++;
+      return ipvs;
+    },
+  };
   const held = () => [...netlink.addresses(4)].map((a) => formatIp(a.address)).filter((a) => a !== "192.0.2.1" && a !== "198.51.100.1");
-  return { timers, netlink, lan, announcer, events, adapters, held };
+  return { timers, netlink, lan, announcer, events, adapters, held, ipvs, ipvsOpened: () => ipvsOpened };
 }
 
 const noScripts: CommandRunner = () => {
@@ -74,7 +88,7 @@ async function start(host: ReturnType<typeof fakeHost>, config: string, lines: s
   const configPath = join(dir, "config.toml");
   writeFileSync(configPath, config);
   const daemon = await startDaemon(
-    { configPath, socketPath: join(dir, "status.sock") },
+    { configPath, socketPath: join(dir, "status.sock"), ipvsRecordPath: join(dir, "ipvs-services") },
     { adapters: () => host.adapters, logs: memoryLogs(lines), timers: host.timers, runner: noScripts },
   );
   return { daemon, configPath, lines };
@@ -219,6 +233,36 @@ describe("startDaemon on fake adapters", () => {
     expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).text()).toBe("ok\n");
     await stop(daemon, host);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  test("[virtual_servers]: set up at start, a reload edits one real server in place, stop removes them; no IPVS without any", async () => {
+    const plain = fakeHost();
+    const { daemon: none } = await start(plain, instance("VI_1", 51, "192.0.2.10"));
+    expect(plain.ipvsOpened()).toBe(0);
+    await stop(none, plain);
+
+    const host = fakeHost();
+    const lvs = (weight: number) =>
+      `[virtual_servers.web]\naddress = "203.0.113.10"\nport = 80\nprotocol = "tcp"\nlb_algo = "wrr"\n` +
+      `[[virtual_servers.web.real_servers]]\naddress = "198.51.100.21"\nweight = ${weight}\n` +
+      `[[virtual_servers.web.real_servers]]\naddress = "198.51.100.22"\nweight = 1\n`;
+    const { daemon, configPath } = await start(host, `${lvs(2)}\n${instance("VI_1", 51, "192.0.2.10")}`);
+    const weights = () => host.ipvs.services().flatMap((svc) => svc.destinations.map((d) => d.settings.weight));
+    expect(host.ipvs.services().length).toBe(1);
+    expect(weights()).toEqual([2, 1]);
+    writeFileSync(configPath, `${lvs(5)}\n${instance("VI_1", 51, "192.0.2.10")}`);
+    expect(daemon.reload()).toBe(true);
+    expect(weights()).toEqual([5, 1]);
+    await stop(daemon, host);
+    expect(host.ipvs.services()).toEqual([]);
+
+    // A load balancer without VRRP: only virtual servers.
+    const alone = fakeHost();
+    const { daemon: lb } = await start(alone, lvs(3));
+    expect(lb.node.routers).toEqual([]);
+    expect(alone.ipvs.services().length).toBe(1);
+    await stop(lb, alone);
+    expect(alone.ipvs.services()).toEqual([]);
   });
 
   test("without dynamic_interfaces a missing interface stops the start with the reason, and nothing is changed", async () => {

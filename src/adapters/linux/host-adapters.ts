@@ -4,6 +4,7 @@ import type { HostAdapters } from "../host-adapters.ts";
 import { linuxNeighbourAnnouncer } from "./gratuitous.ts";
 import { LinuxAddressManager, linuxLinkMonitors } from "./netlink-adapter.ts";
 import { timerFdAlarms } from "./timerfd-alarm.ts";
+import { LinuxIpvs } from "./ipvs-adapter.ts";
 import { nssUsers } from "./nss-users.ts";
 import { linuxVrrpTransports } from "./vrrp-socket.ts";
 
@@ -15,5 +16,6 @@ export function linuxHostAdapters(): HostAdapters {
     announcer: linuxNeighbourAnnouncer(),
     alarms: timerFdAlarms,
     users: nssUsers,
+    ipvs: (log) => LinuxIpvs.open({ onReject: (what, reason) => log(`IPVS: an answer to ${what} could not be decoded: ${reason}`) }),
   };
 }
