@@ -6,7 +6,7 @@ import type { Problems } from "./config-error.ts";
 import type { InstanceRead } from "./instance-section.ts";
 import type { PathSegment } from "./key-path.ts";
 import { checkProgram, type ProgramCheckOptions } from "./program-check.ts";
-import type { Command, GlobalConfig, NotifyCommands, ScriptSection, TrackFileSection, VirtualServerSection } from "./schema.ts";
+import type { Command, GlobalConfig, NotifyCommands, ScriptSection, TrackFileSection } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 import type { SyncGroupRead } from "./sync-group-section.ts";
 
@@ -141,7 +141,6 @@ export function* commandsOf(
   instances: InstanceRead[],
   groups: SyncGroupRead[],
   scripts: ScriptSection[],
-  virtualServers: VirtualServerSection[] = [],
 ): Generator<{ at: PathSegment[]; command: Command }> {
   for (const script of scripts) yield { at: ["scripts", script.name, "script"], command: script.script };
   const notifies = function* (base: PathSegment[], notify: NotifyCommands) {
@@ -156,15 +155,6 @@ export function* commandsOf(
   };
   for (const { instance, path } of instances) yield* notifies(path, instance.notify);
   for (const { group } of groups) yield* notifies(["sync_groups", group.name], group.notify);
-  for (const vs of virtualServers) {
-    const base = ["virtual_servers", vs.name];
-    if (vs.quorumUp) yield { at: [...base, "quorum_up"], command: vs.quorumUp };
-    if (vs.quorumDown) yield { at: [...base, "quorum_down"], command: vs.quorumDown };
-    for (const [i, rs] of vs.realServers.entries()) {
-      if (rs.notifyUp) yield { at: [...base, "real_servers", i, "notify_up"], command: rs.notifyUp };
-      if (rs.notifyDown) yield { at: [...base, "real_servers", i, "notify_down"], command: rs.notifyDown };
-    }
-  }
 }
 
 export function checkPrograms(
@@ -173,9 +163,8 @@ export function checkPrograms(
   groups: SyncGroupRead[],
   scripts: ScriptSection[],
   options: ProgramCheckOptions,
-  virtualServers: VirtualServerSection[] = [],
 ): void {
-  for (const { at, command } of commandsOf(instances, groups, scripts, virtualServers)) checkProgram(problems, at, command, options);
+  for (const { at, command } of commandsOf(instances, groups, scripts)) checkProgram(problems, at, command, options);
 }
 
 /** keepalived warns too: scripts that run as root with nothing checking who could have replaced them. */

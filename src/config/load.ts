@@ -144,19 +144,12 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   checkMail(problems, global, instances, groups);
   warnUncheckedRootScripts(problems, global, instances, groups, scripts);
   if (options.checkPrograms !== false) {
-    checkPrograms(
-      problems,
-      instances,
-      groups,
-      scripts,
-      {
-        stat: options.stat ?? systemStat,
-        realpath: options.realpath ?? systemRealpath,
-        searchPath: options.searchPath ?? process.env.PATH ?? DEFAULT_SEARCH_PATH,
-        security: global.enableScriptSecurity,
-      },
-      virtualServers,
-    );
+    checkPrograms(problems, instances, groups, scripts, {
+      stat: options.stat ?? systemStat,
+      realpath: options.realpath ?? systemRealpath,
+      searchPath: options.searchPath ?? process.env.PATH ?? DEFAULT_SEARCH_PATH,
+      security: global.enableScriptSecurity,
+    });
   }
   return {
     global,

@@ -223,8 +223,6 @@ export interface RealServerConfig extends ServerAddress {
   lowerThreshold: number;
   /** When down, keep it with weight 0 (existing connections live on) instead of removing it. */
   inhibitOnFailure: boolean;
-  notifyUp: Command | null;
-  notifyDown: Command | null;
 }
 
 export interface SorryServerConfig extends ServerAddress {
@@ -241,8 +239,6 @@ export type VirtualServiceTarget =
 export interface VirtualServerSection {
   name: string;
   target: VirtualServiceTarget;
-  /** Health checks' interval (used by the checkers). */
-  delayLoopMs: number;
   lbAlgo: string;
   /** Scheduler flag 1 (sh-fallback / mh-fallback / flag-1). */
   schedulerFallback: boolean;
@@ -256,19 +252,10 @@ export interface VirtualServerSection {
   /** Prefix length; null: the whole address. */
   persistencePrefix: number | null;
   persistenceEngine: string | null;
-  /** Checkers pause while the virtual address is not on this host. */
-  haSuspend: boolean;
-  virtualhost: string | null;
   /** As keepalived adjusts it: at most the real servers' total weight. */
   quorum: number;
   /** As keepalived adjusts it: below the quorum. */
   hysteresis: number;
-  quorumUp: Command | null;
-  quorumDown: Command | null;
-  /** Real servers start down until a checker passes. */
-  alpha: boolean;
-  /** quorum_down also runs at stop. */
-  omega: boolean;
   realServers: RealServerConfig[];
   sorryServer: SorryServerConfig | null;
 }

@@ -4,7 +4,6 @@
 // The health checkers are part 2 of #16: their keys are refused with "not yet", never read and ignored.
 
 import { familyName, parseAddress } from "./address.ts";
-import { readCommand } from "./commands.ts";
 import type { Problems } from "./config-error.ts";
 import type { PathSegment } from "./key-path.ts";
 import type {
@@ -36,6 +35,12 @@ export const CHECKER_BLOCKS = [
   "FILE_CHECK",
   "BFD_CHECK",
 ];
+/**
+ * Settings whose only effect is on the checkers (when to check, hosts to ask, scripts run when a checker moves a
+ * server or the quorum): refused with the checkers until they exist, never parsed and left doing nothing.
+ */
+const VS_CHECKER_SIDE_KEYS = ["delay_loop", "ha_suspend", "virtualhost", "alpha", "omega", "quorum_up", "quorum_down"];
+const RS_CHECKER_SIDE_KEYS = ["alpha", "delay_loop", "virtualhost", "notify_up", "notify_down"];
 const NOT_YET = "not yet supported: health checkers come with part 2 of issue #16 (without one a real server is always up)";
 
 export const VIRTUAL_SERVER_KEYS = [
@@ -87,8 +92,7 @@ export const REAL_SERVER_KEYS = [
 ];
 export const SORRY_SERVER_KEYS = ["address", "port", "inhibit", "lb_kind", "tunnel"];
 const TUNNEL_KEYS = ["type", "port", "checksum"];
-/** keepalived's KEEPALIVED_DEFAULT_DELAY and IPVS_SVC_PERSISTENT_TIMEOUT. */
-const DEFAULT_DELAY_LOOP_S = 60;
+/** keepalived's IPVS_SVC_PERSISTENT_TIMEOUT. */
 const DEFAULT_PERSISTENCE_S = 360;
 /** keepalived's LVS_MAX_TIMEOUT (31 days) and IPVS_WEIGHT_LIMIT. */
 const MAX_TIMEOUT_S = 86400 * 31;
@@ -97,7 +101,7 @@ const MAX_U32 = 4294967295;
 
 export function readVirtualServer(problems: Problems, name: string, table: TomlTable): VirtualServerSection {
   const r = new TableReader(problems, ["virtual_servers", name], table, VIRTUAL_SERVER_KEYS);
-  refuseCheckerKeys(r, CHECKER_KEYS);
+  refuseCheckerKeys(r, [...CHECKER_KEYS, ...VS_CHECKER_SIDE_KEYS]);
   const target = readTarget(r);
   const lbAlgo = r.oneOf("lb_algo", LB_ALGOS, "wlc");
   const flags = readFlags(r, lbAlgo);
@@ -114,14 +118,11 @@ export function readVirtualServer(problems: Problems, name: string, table: TomlT
   if (target?.kind === "address" && target.port === 0 && persistenceTimeoutS === 0) {
     problems.error(r.at("port"), `0 (any port) needs persistence_timeout (keepalived sets ${DEFAULT_PERSISTENCE_S})`);
   }
-  const haSuspend = r.bool("ha_suspend", false);
-  if (haSuspend && target?.kind === "fwmark") problems.error(r.at("ha_suspend"), "has no virtual address to watch on a fwmark service");
   const defaultWeight = r.int("weight", 1, MAX_WEIGHT, 1);
   const inhibitDefault = r.bool("inhibit_on_failure", false);
   const vs: VirtualServerSection = {
     name,
     target: target ?? { kind: "fwmark", fwmark: 0, family: 4 },
-    delayLoopMs: r.seconds("delay_loop", 0.001, MAX_TIMEOUT_S, DEFAULT_DELAY_LOOP_S * 1000),
     lbAlgo,
     schedulerFallback: flags.fallback,
     schedulerPort: flags.port,
@@ -130,14 +131,8 @@ export function readVirtualServer(problems: Problems, name: string, table: TomlT
     persistenceTimeoutS,
     persistencePrefix: granularity,
     persistenceEngine: r.optString("persistence_engine", "a persistence engine name"),
-    haSuspend,
-    virtualhost: r.optString("virtualhost", "a host name"),
     quorum: r.int("quorum", 1, MAX_U32, 1),
     hysteresis: r.int("hysteresis", 0, MAX_U32, 0),
-    quorumUp: readCommand(r, "quorum_up"),
-    quorumDown: readCommand(r, "quorum_down"),
-    alpha: r.bool("alpha", false),
-    omega: r.bool("omega", false),
     realServers: readRealServers(r, forwarding, defaultWeight, inhibitDefault),
     sorryServer: readSorryServer(r, forwarding),
   };
@@ -273,7 +268,7 @@ function readRealServers(r: TableReader, vsForwarding: Forwarding, defaultWeight
       return;
     }
     const rr = new TableReader(r.problems, path, item, REAL_SERVER_KEYS);
-    refuseCheckerKeys(rr, [...CHECKER_KEYS, "alpha", "delay_loop", "virtualhost", ...CHECKER_BLOCKS]);
+    refuseCheckerKeys(rr, [...CHECKER_KEYS, ...RS_CHECKER_SIDE_KEYS, ...CHECKER_BLOCKS]);
     const at = readServerAddress(rr);
     const forwarding = rr.has("lb_kind") || rr.has("tunnel") ? readForwarding(rr, vsForwarding.kind) : vsForwarding;
     const upperThreshold = rr.int("uthreshold", 0, MAX_U32, 0);
@@ -288,8 +283,6 @@ function readRealServers(r: TableReader, vsForwarding: Forwarding, defaultWeight
       upperThreshold,
       lowerThreshold,
       inhibitOnFailure: rr.bool("inhibit_on_failure", inhibitDefault),
-      notifyUp: readCommand(rr, "notify_up"),
-      notifyDown: readCommand(rr, "notify_down"),
     };
     if (server === null) return;
     const key = `${server.address} ${server.port ?? 0}`;

@@ -9,10 +9,9 @@ import { parseMember } from "../config/virtual-server-group-section.ts";
 import { CHECKER_BLOCKS, LB_ALGOS } from "../config/virtual-server-section.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import { blockName } from "./map-scripts.ts";
-import { mapNotify } from "./notify-command.ts";
 import { type TomlDocument, TomlSection, type TomlValue } from "./toml-writer.ts";
 import type { ConfNode } from "./types.ts";
-import { boolArg, decimalArg, firstArg, intArg, numberValue } from "./values.ts";
+import { boolArg, firstArg, intArg } from "./values.ts";
 import { type Handler, walkBlock } from "./walk-block.ts";
 import type { Unsupported } from "./unsupported-keywords.ts";
 
@@ -23,6 +22,8 @@ const DEFAULT_PERSISTENCE_S = 360;
 const CHECKER_BLOCK =
   "health checker not converted yet (checkers come with part 2 of vipd's issue #16): without it the real server is always up";
 const CHECKER_SETTING = "health checker setting not converted yet (checkers come with part 2 of vipd's issue #16)";
+// Settings whose only effect is on the checkers (their timing, the host they ask, scripts run when a checker moves
+// a server or the quorum): vipd refuses them until the checkers exist, so they are reported, not written.
 const RS_CHECKER_SETTINGS = [
   "retry",
   "connect_timeout",
@@ -32,8 +33,23 @@ const RS_CHECKER_SETTINGS = [
   "alpha",
   "delay_loop",
   "virtualhost",
+  "notify_up",
+  "notify_down",
 ];
-const VS_CHECKER_SETTINGS = ["retry", "connect_timeout", "delay_before_retry", "warmup", "smtp_alert"];
+const VS_CHECKER_SETTINGS = [
+  "retry",
+  "connect_timeout",
+  "delay_before_retry",
+  "warmup",
+  "smtp_alert",
+  "delay_loop",
+  "ha_suspend",
+  "virtualhost",
+  "alpha",
+  "omega",
+  "quorum_up",
+  "quorum_down",
+];
 
 const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
 const VS_UNSUPPORTED: Record<string, Unsupported> = {
@@ -126,10 +142,6 @@ export function mapVirtualServer(ctx: ConvertContext, doc: TomlDocument, node: C
   const forwarding = (target: Record<string, TomlValue> | TomlSection, n: ConfNode) => writeForwarding(ctx, target, n);
   const handlers: Record<string, Handler> = {
     ...checkerHandlers(ctx, section, VS_CHECKER_SETTINGS, []),
-    delay_loop: (n) => {
-      const value = decimalArg(ctx, n, 0.001, MAX_TIMEOUT_S);
-      if (value !== null) section.set("delay_loop", numberValue(value));
-    },
     lb_algo: (n) => {
       const algo = firstArg(ctx, n, "a scheduler");
       if (algo === null) return;
@@ -170,15 +182,6 @@ export function mapVirtualServer(ctx: ConvertContext, doc: TomlDocument, node: C
       const engine = firstArg(ctx, n, "an engine name");
       if (engine !== null) section.set("persistence_engine", engine);
     },
-    ha_suspend: (n) => {
-      if (kind === "fwmark") ctx.warn(section, n, "a fwmark service has no address to watch: keepalived 2.2.7 clears it, left out");
-      else section.set("ha_suspend", true);
-    },
-    virtualhost: (n) => {
-      if (firstArg(ctx, n, "a host name") !== null) section.set("virtualhost", n.args[0]!);
-    },
-    alpha: () => section.set("alpha", true),
-    omega: () => section.set("omega", true),
     quorum: (n) => {
       const value = intArg(ctx, n, 1, MAX_U32);
       if (value !== null) section.set("quorum", value);
@@ -187,8 +190,6 @@ export function mapVirtualServer(ctx: ConvertContext, doc: TomlDocument, node: C
       const value = intArg(ctx, n, 0, MAX_U32);
       if (value !== null) section.set("hysteresis", value);
     },
-    quorum_up: (n) => mapNotify(ctx, section, n),
-    quorum_down: (n) => mapNotify(ctx, section, n),
     weight: (n) => {
       const value = intArg(ctx, n, 1, MAX_WEIGHT);
       if (value !== null) section.set("weight", value);
@@ -367,8 +368,6 @@ function mapRealServer(ctx: ConvertContext, doc: TomlDocument, vsName: string, n
       const value = boolArg(ctx, n);
       if (value !== null) section.set("inhibit_on_failure", value);
     },
-    notify_up: (n) => mapNotify(ctx, section, n),
-    notify_down: (n) => mapNotify(ctx, section, n),
   };
   walkBlock(ctx, section, node.children ?? [], handlers, {});
   return section;

@@ -30,7 +30,6 @@ describe("virtual servers", () => {
     expect(vs.target).toMatchObject({ kind: "address", address: "192.0.2.10", port: 80, protocol: "tcp", family: 4 });
     expect(vs.lbAlgo).toBe("wlc");
     expect(vs.forwarding).toEqual({ kind: "NAT", tunnel: null });
-    expect(vs.delayLoopMs).toBe(60_000);
     expect(vs.persistenceTimeoutS).toBe(0);
     expect(vs.quorum).toBe(1);
     expect(vs.hysteresis).toBe(0);
@@ -166,5 +165,20 @@ port = 80
     expect(errorsOf(twice)).toEqual([
       `${FILE}:13: virtual_servers.again: tcp 192.0.2.4 80 is already the service of virtual_servers.front`,
     ]);
+  });
+});
+
+describe("checker-side settings are refused until the checkers exist (never parsed and left doing nothing)", () => {
+  test("on a virtual server and on a real server, each named", () => {
+    const text = `[virtual_servers.web]\naddress = "192.0.2.10"\nport = 80\nprotocol = "tcp"\ndelay_loop = 6\nha_suspend = true\nquorum_up = "/bin/true"\n[[virtual_servers.web.real_servers]]\naddress = "198.51.100.1"\nnotify_down = "/bin/true"\n`;
+    const errors = errorsOf(text);
+    for (const key of [
+      "virtual_servers.web.delay_loop",
+      "virtual_servers.web.ha_suspend",
+      "virtual_servers.web.quorum_up",
+      "virtual_servers.web.real_servers[0].notify_down",
+    ]) {
+      expect(errors.some((e) => e.includes(`${key}: not yet supported: health checkers`))).toBe(true);
+    }
   });
 });

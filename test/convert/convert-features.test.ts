@@ -519,13 +519,17 @@ describe("LVS", () => {
 }
 `;
     const { result, config, warnings } = convertAndLoad(text);
-    expect(warnings).toEqual([]);
+    // What only the checkers (part 2) would use is reported, not written: vipd refuses it until then.
+    expect(warnings.map((w) => w.split(": ").slice(-2).join(": "))).toEqual(
+      ["delay_loop", "quorum_up", "omega", "ha_suspend", "notify_down"].map(
+        (k) => `${k}: health checker setting not converted yet (checkers come with part 2 of vipd's issue #16)`,
+      ),
+    );
     expect(result.lossy).toBe(false);
     const vs = config.virtualServers[0]!;
     expect(vs).toMatchObject({
       name: "192.0.2.10:80",
       target: { kind: "address", address: "192.0.2.10", port: 80, protocol: "tcp" },
-      delayLoopMs: 10_000,
       lbAlgo: "sh",
       schedulerPort: true,
       forwarding: { kind: "TUN", tunnel: { type: "gue", port: 6080, checksum: "csum" } },
@@ -533,24 +537,11 @@ describe("LVS", () => {
       persistencePrefix: 24,
       quorum: 2,
       hysteresis: 1,
-      quorumUp: { raw: "/bin/up arg", runAs: { user: "nobody", group: null } },
-      omega: true,
-      haSuspend: true,
       sorryServer: { address: "198.51.100.99", port: 80, inhibit: true, forwarding: { kind: "DR", tunnel: null } },
     });
-    expect(
-      vs.realServers.map((r) => [
-        r.address,
-        r.port,
-        r.weight,
-        r.upperThreshold,
-        r.lowerThreshold,
-        r.inhibitOnFailure,
-        r.notifyDown?.raw ?? null,
-      ]),
-    ).toEqual([
-      ["198.51.100.1", 80, 3, 100, 50, true, "/bin/down"],
-      ["198.51.100.2", null, 1, 0, 0, false, null],
+    expect(vs.realServers.map((r) => [r.address, r.port, r.weight, r.upperThreshold, r.lowerThreshold, r.inhibitOnFailure])).toEqual([
+      ["198.51.100.1", 80, 3, 100, 50, true],
+      ["198.51.100.2", null, 1, 0, 0, false],
     ]);
   });
 
