@@ -84,6 +84,14 @@ export function readInstance(
 
   const version = readVersion(r, global, family);
   const advertIntervalCs = readAdvertInt(r, version);
+  // vipd, like keepalived without vrrp_strict, always accepts packets addressed to the VIPs. No-accept mode
+  // (keepalived's nftables rules dropping them on a non-owner MASTER) is not built: refused, not ignored.
+  if (r.has("accept") && !r.bool("accept", true)) {
+    r.problems.error(
+      r.at("accept"),
+      "false (no-accept mode: dropping packets addressed to the VIPs on a non-owner MASTER) is not supported yet; remove it",
+    );
+  }
   const nopreempt = r.bool("nopreempt", false);
   const preemptDelayMs = r.seconds("preempt_delay", 0, 1000, 0);
   // keepalived clears both for an initial state MASTER (it always preempts); the section keeps what was written and
@@ -117,7 +125,6 @@ export function readInstance(
     family,
     nopreempt,
     preemptDelayMs,
-    accept: r.bool("accept", true),
     srcIp: srcIp?.text ?? null,
     unicastPeers: unicastPeers.map((p) => p.text),
     authentication: readAuthentication(r, version),

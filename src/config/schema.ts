@@ -144,7 +144,6 @@ export interface InstanceSection {
   family: IpFamily;
   nopreempt: boolean;
   preemptDelayMs: number;
-  accept: boolean;
   /** mcast_src_ip or unicast_src_ip (keepalived treats them as one). */
   srcIp: string | null;
   unicastPeers: string[];

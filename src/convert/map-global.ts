@@ -12,7 +12,7 @@ import { walkBlock, type Handler } from "./walk-block.ts";
 export interface GlobalDefaults {
   vrrpVersion: 2 | 3;
   skipCheckAdvAddr: boolean;
-  /** vrrp_strict: lossy, but its accept rule can still be written out. */
+  /** vrrp_strict: lossy (its warning says what vipd does not do); accept mode at priority 255 is written out. */
   strict: boolean;
   /** notify_fifo / vrrp_notify_fifo, which keepalived writes for every instance. */
   notifyFifo: { path: string; node: ConfNode } | null;

@@ -30,6 +30,8 @@ export interface InstanceInfo {
   trackFiles: TrackRefNode[];
 }
 
+const NO_ACCEPT = "dropped packets addressed to the VIPs while MASTER below priority 255 (nftables rules)";
+
 const GARP_KEYS: Record<string, boolean> = {
   garp_master_delay: false,
   garp_master_repeat: true,
@@ -123,7 +125,7 @@ export function mapInstance(
       if (value !== null) section.set("preempt_delay", numberValue(value));
     },
     accept: () => section.set("accept", true),
-    no_accept: () => section.set("accept", false),
+    no_accept: (n) => ctx.unsupported(section, n, NO_ACCEPT, false),
     mcast_src_ip: srcIp,
     unicast_src_ip: srcIp,
     unicast_peer: list("unicast_peer", (child) => {
@@ -316,12 +318,8 @@ function applyGlobalDefaults(section: TomlSection, defaults: GlobalDefaults): vo
   if (defaults.skipCheckAdvAddr && !section.has("skip_check_adv_addr"))
     section.set("skip_check_adv_addr", true, from("vrrp_skip_check_adv_addr"));
   if (defaults.notifyFifo !== null) section.set("notify_fifo", defaults.notifyFifo.path, from(defaults.notifyFifo.node.keyword));
-  if (defaults.strict && !section.has("accept")) {
-    const owner = section.get("priority") === 255;
-    section.set(
-      "accept",
-      owner,
-      `vrrp_strict: keepalived ${owner ? "sets" : "clears"} accept mode at priority ${owner ? "255" : "below 255"}`,
-    );
+  // vrrp_strict's no-accept mode below priority 255 is part of what its warning says vipd does not do.
+  if (defaults.strict && !section.has("accept") && section.get("priority") === 255) {
+    section.set("accept", true, "vrrp_strict: keepalived sets accept mode at priority 255");
   }
 }

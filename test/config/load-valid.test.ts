@@ -16,7 +16,6 @@ describe("defaults", () => {
       family: 4,
       nopreempt: false,
       preemptDelayMs: 0,
-      accept: true,
       srcIp: null,
       unicastPeers: [],
       authentication: null,
@@ -97,7 +96,7 @@ describe("instance keys", () => {
         "VI_1",
         `nopreempt = true
 preempt_delay = 2.5
-accept = false
+accept = true
 unicast_src_ip = "192.0.2.2"
 unicast_peer = ["192.0.2.3", "192.0.2.4"]
 skip_check_adv_addr = true
@@ -112,7 +111,6 @@ notify_fifo = "/run/vipd.fifo"
     expect(vi).toMatchObject({
       nopreempt: true,
       preemptDelayMs: 2500,
-      accept: false,
       srcIp: "192.0.2.2",
       unicastPeers: ["192.0.2.3", "192.0.2.4"],
       skipCheckAdvAddr: true,

@@ -8,6 +8,7 @@ import type { VipdConfig } from "../../src/config/schema.ts";
 import { formatFinding } from "../../src/convert/convert-context.ts";
 import { convertKeepalived, type ConvertResult } from "../../src/convert/convert.ts";
 import { formatDiagnostic } from "../../src/convert/types.ts";
+import { errorsOf } from "../config/helpers.ts";
 import { memoryFs } from "./memory-fs.ts";
 
 const FILE = "/etc/keepalived/keepalived.conf";
@@ -428,10 +429,21 @@ ${instance("")}`;
     }
   });
 
-  test("vrrp_strict is lossy; its accept rule is written out", () => {
-    const { config, result } = convertAndLoad(`global_defs {\n  vrrp_strict\n}\n${instance("  priority 100")}`);
-    expect(config.instances[0]!.accept).toBe(false);
+  test("vrrp_strict is lossy; no-accept mode (below 255) is not written as a key vipd would refuse", () => {
+    const { toml, result } = convertAndLoad(`global_defs {\n  vrrp_strict\n}\n${instance("  priority 100")}`);
+    expect(toml).not.toContain("accept =");
     expect(result.lossy).toBe(true);
+    const owner = convertAndLoad(`global_defs {\n  vrrp_strict\n}\n${instance("  priority 255")}`);
+    expect(owner.toml).toContain("accept = true");
+  });
+
+  test("no_accept is reported, not converted: vipd refuses accept = false", () => {
+    const { toml, warnings } = convertAndLoad(instance("  no_accept"));
+    expect(toml).not.toContain("accept =");
+    expect(warnings.some((w) => w.includes("no_accept: not supported by vipd (dropped packets addressed to the VIPs"))).toBe(true);
+    expect(
+      errorsOf(`[instances.VI_1]\ninterface = "eth0"\nvirtual_router_id = 1\nvirtual_ipaddress = ["192.0.2.1/24"]\naccept = false\n`)[0],
+    ).toContain("instances.VI_1.accept: false (no-accept mode");
   });
 
   test("the TOML starts with a header naming the source and the vipd version", async () => {
