@@ -67,6 +67,12 @@ export interface RuleSpec {
   priority?: number;
 }
 
+/** The host at one moment, as the daemon plans from it: its links and every address on them (both families). */
+export interface HostSnapshot {
+  links: readonly Link[];
+  addresses: readonly AddressEntry[];
+}
+
 export interface AddressManager {
   links(): Link[];
   addresses(family: IpFamily, ifindex?: number): AddressEntry[];

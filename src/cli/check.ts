@@ -40,8 +40,7 @@ export const check = defineCommand({
     if (result.ok && !offline) {
       // The same preparation `vipd run` makes before it changes anything on the host.
       const prepared = prepare(result.config, readHostSnapshot(), nssUsers);
-      if (prepared.ok) warnings.push(...prepared.prepared.warnings);
-      else problems.push(...prepared.problems.map((p) => `${file}: ${p}`));
+      if (!prepared.ok) problems.push(...prepared.problems.map((p) => `${file}: ${p}`));
     }
     for (const warning of unique(warnings)) process.stderr.write(`warning: ${warning}\n`);
     if (problems.length > 0) {

@@ -120,7 +120,6 @@ class Daemon implements RunningDaemon {
 
   start(config: VipdConfig): void {
     const prepared = this.prepare(config);
-    for (const warning of prepared.warnings) this.log.warn(warning);
     removeStaleVips(this.adapters.addresses, prepared.plans, this.deps.logs("netlink"), (i) => this.linkNames.get(i));
     this.config = config;
     this.node = new VrrpNode(prepared.node);
@@ -194,7 +193,6 @@ class Daemon implements RunningDaemon {
     try {
       const prepared = this.prepare(loaded.config);
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
-      for (const warning of prepared.warnings) this.log.warn(warning);
       this.notifier.runAs(prepared.scriptIds);
       this.applyMetrics(loaded.config);
       this.applyVirtualServers(loaded.config);

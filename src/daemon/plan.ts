@@ -2,7 +2,7 @@
 // run: the core's NodeConfig, and per instance where adverts go, which addresses, routes and rules to add on
 // MASTER, what to announce, which notify scripts to run. Pure: the host comes in as data.
 
-import type { AddressEntry, AddressSpec, Link, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
+import type { AddressSpec, HostSnapshot, Link, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
 import { primaryAddress } from "../adapters/primary-address.ts";
 import type { Command, InstanceSection, NotifyCommands, VipdConfig, VirtualRoute, VirtualRule, Vip } from "../config/schema.ts";
 import { toCore } from "../config/to-core.ts";
@@ -31,12 +31,6 @@ export interface InstancePlan {
   notify: NotifyScripts;
 }
 
-/** The host as prepare() sees it: its links and every address on them (both families). */
-export interface HostSnapshot {
-  links: readonly Link[];
-  addresses: readonly AddressEntry[];
-}
-
 /** An instance left out until its interface can carry it (dynamic_interfaces), and the interface it waits for. */
 export interface WaitingInstance {
   instance: string;
@@ -51,8 +45,6 @@ export interface Prepared {
   groupNotify: Map<string, NotifyScripts>;
   /** global.script_user's ids, or null (scripts run as the daemon's user). */
   scriptIds: Ids | null;
-  /** What runs but deserves a word: scripts that will run as the daemon's own user (root). */
-  warnings: string[];
 }
 
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; problems: string[] };
@@ -84,25 +76,7 @@ export function prepare(fullConfig: VipdConfig, host: HostSnapshot, lookupUser: 
     config.syncGroups.map((g) => [g.name, notifyScripts(g.notify, lookupUser, `sync_groups.${g.name}`, problems)]),
   );
   if (problems.length > 0 || !core.ok || !plans.ok) return { ok: false, problems };
-  const warnings = scriptIds ? [] : asDaemonUser(config, plans.plans, groupNotify);
-  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds, warnings } };
-}
-
-/** Without global.script_user, the scripts that name no user of their own run as the daemon: as root. */
-function asDaemonUser(config: VipdConfig, plans: readonly InstancePlan[], groupNotify: ReadonlyMap<string, NotifyScripts>): string[] {
-  const names = [
-    ...config.scripts.filter((s) => !s.script.runAs).map((s) => `scripts.${s.name}`),
-    ...plans.flatMap((p) => notifyWithoutUser(`instances.${p.name}`, p.notify)),
-    ...[...groupNotify].flatMap(([name, scripts]) => notifyWithoutUser(`sync_groups.${name}`, scripts)),
-  ];
-  if (names.length === 0) return [];
-  return [`${names.join(", ")} will run as the daemon's own user (root): set global.script_user, or a user on each`];
-}
-
-function notifyWithoutUser(where: string, scripts: NotifyScripts): string[] {
-  return Object.entries(scripts)
-    .filter(([, script]) => script && !script.runAs)
-    .map(([key]) => `${where}.${key}`);
+  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds } };
 }
 
 /**

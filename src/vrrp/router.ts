@@ -248,7 +248,6 @@ export class Router {
     if (this.#held || this.state === "STOP" || this.state === "STOPPING") return;
     this.#held = true;
     out.push(this.log("info", "handover requested: held BACKUP until undone"));
-    if (this.state === "BACKUP") this.masterDownAt = Infinity;
     if (this.state !== "MASTER") return;
     this.emitAdvert(VRRP_PRIO_STOP, out);
     this.stoppingTo = "BACKUP";
@@ -394,7 +393,7 @@ export class Router {
       this.preemptDelayed = false;
       this.rememberMaster(advert);
       if (this.config.version === 3) this.adoptInterval(advert, out);
-      this.masterDownAt = this.#held ? Infinity : nowMs + this.masterDownIntervalMs;
+      this.masterDownAt = nowMs + this.masterDownIntervalMs;
       return;
     }
     // A lower-priority master and we may preempt: ignore it and let Master_Down_Interval run out.
@@ -553,7 +552,7 @@ export class Router {
         break;
       }
       case "BACKUP":
-        this.masterDownAt = this.#held ? Infinity : nowMs + this.masterDownIntervalMs;
+        this.masterDownAt = nowMs + this.masterDownIntervalMs;
         break;
       case "STOPPING":
         // Keep serving the VIPs until the new master speaks. A backup that heard the priority 0 takes over after

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { AddressEntry, Link } from "../../src/adapters/address-manager.ts";
-import { type HostSnapshot, prepare } from "../../src/daemon/plan.ts";
+import type { AddressEntry, HostSnapshot, Link } from "../../src/adapters/address-manager.ts";
+import { prepare } from "../../src/daemon/plan.ts";
 import { formatIp, parseIp } from "../../src/vrrp/ip-address.ts";
 import { instance, loadOk } from "../config/helpers.ts";
 

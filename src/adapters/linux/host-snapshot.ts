@@ -1,5 +1,5 @@
 // The host as prepare() sees it, read once (links and both families' addresses), for `vipd check`.
-import type { HostSnapshot } from "../../daemon/plan.ts";
+import type { HostSnapshot } from "../address-manager.ts";
 import { LinuxAddressManager } from "./netlink-adapter.ts";
 
 export function readHostSnapshot(): HostSnapshot {
