@@ -22,6 +22,30 @@ export function selfCommand(modulePath = import.meta.path, execPath = process.ex
   return [execPath, join(import.meta.dir, "..", "cli", "entry.ts")];
 }
 
+/**
+ * keepalived in the foreground (-n), logging to the console (-l) and not to syslog (-G), VRRP only (-P), with its
+ * pid files where `path` says: parallel labs never collide, and the VRRP child can be found by its PID.
+ */
+export function keepalivedArgv(config: string, path: (name: string) => string): string[] {
+  return [
+    "keepalived",
+    "-n",
+    "-l",
+    "-G",
+    "-P",
+    "-f",
+    config,
+    "-p",
+    path("pid"),
+    "-r",
+    path("vrrp.pid"),
+    "-c",
+    path("checkers.pid"),
+    "-b",
+    path("bfd.pid"),
+  ];
+}
+
 export class RouterDaemon {
   private proc: LabProcess | null = null;
   /** epoch ms when the last start was asked for, and when the daemon said it runs (the capture's clock). */
@@ -65,25 +89,11 @@ export class RouterDaemon {
     const config = this.prepare();
     this.startedAt = nowMs();
     if (this.router.daemon === "keepalived") {
-      // -n foreground, -l log to the console, -G not to syslog, -P VRRP only; private pid files so that parallel
-      // labs never collide and the VRRP child can be found by its PID.
-      this.proc = this.net.spawn(this.router, `keepalived on ${this.router.name}`, [
-        "keepalived",
-        "-n",
-        "-l",
-        "-G",
-        "-P",
-        "-f",
-        config,
-        "-p",
-        this.path("pid"),
-        "-r",
-        this.path("vrrp.pid"),
-        "-c",
-        this.path("checkers.pid"),
-        "-b",
-        this.path("bfd.pid"),
-      ]);
+      this.proc = this.net.spawn(
+        this.router,
+        `keepalived on ${this.router.name}`,
+        keepalivedArgv(config, (name) => this.path(name)),
+      );
       await this.expectLine(/Entering (BACKUP|MASTER|FAULT) STATE/);
       return;
     }

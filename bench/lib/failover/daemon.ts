@@ -8,6 +8,7 @@ import type { LabProcess } from "../../../src/lab/lab-process.ts";
 import type { LabNetwork } from "../../../src/lab/namespaces.ts";
 import type { HostPlan, PeerKind } from "../../../src/lab/plan.ts";
 import { identifyProcess, type ProcessIdentity, signalProcess } from "../../../src/lab/process-identity.ts";
+import { keepalivedArgv } from "../../../src/lab/routers.ts";
 import type { StatusSnapshot } from "../../../src/daemon/status.ts";
 import { keepalivedConf, vipdToml, type RouterConfig } from "./configs.ts";
 import type { BenchRegistry } from "./registry.ts";
@@ -56,24 +57,11 @@ export class BenchDaemon {
     if (this.kind === "keepalived") {
       const conf = this.path("conf");
       writeFileSync(conf, keepalivedConf(this.config));
-      // -n foreground, -l console log, -G no syslog, -P VRRP only; private pid files (parallel runs, child PID).
-      this.proc = this.net.spawn(this.host, `keepalived on ${this.host.name}`, [
-        "keepalived",
-        "-n",
-        "-l",
-        "-G",
-        "-P",
-        "-f",
-        conf,
-        "-p",
-        this.path("pid"),
-        "-r",
-        this.path("vrrp.pid"),
-        "-c",
-        this.path("checkers.pid"),
-        "-b",
-        this.path("bfd.pid"),
-      ]);
+      this.proc = this.net.spawn(
+        this.host,
+        `keepalived on ${this.host.name}`,
+        keepalivedArgv(conf, (name) => this.path(name)),
+      );
       await this.expectLine(/Entering (BACKUP|MASTER|FAULT) STATE/);
       this.vrrpChild = identifyProcess(await this.readChildPid());
       if (!this.vrrpChild) throw new Error(`keepalived's VRRP child on ${this.host.name} exited as soon as it started`);
