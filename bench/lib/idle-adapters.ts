@@ -13,7 +13,7 @@ const count = (): void => {
 };
 const v4 = linuxVrrpTransports.open({ ifname, family: 4 }, count);
 const v6 = linuxVrrpTransports.open({ ifname, family: 6 }, count);
-const monitor = linuxLinkMonitors().start(count);
+const monitor = linuxLinkMonitors().start(count, (trouble) => console.error(trouble));
 const manager = LinuxAddressManager.open();
 manager.links(); // one real round trip, as the daemon does at start
 

@@ -108,5 +108,5 @@ export interface LinkMonitor {
 export type LinkMonitorTroubleHandler = (message: string) => void;
 
 export interface LinkMonitorFactory {
-  start(onEvent: LinkEventHandler, onTrouble?: LinkMonitorTroubleHandler): LinkMonitor;
+  start(onEvent: LinkEventHandler, onTrouble: LinkMonitorTroubleHandler): LinkMonitor;
 }

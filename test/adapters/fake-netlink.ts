@@ -32,7 +32,7 @@ export class FakeNetlink implements AddressManager, LinkMonitorFactory {
   private addressTable: AddressEntry[] = [];
   readonly routes = new Map<string, RouteSpec>();
   readonly rules = new Map<string, RuleSpec>();
-  private readonly monitors = new Set<{ onEvent: LinkEventHandler; onTrouble?: LinkMonitorTroubleHandler }>();
+  private readonly monitors = new Set<{ onEvent: LinkEventHandler; onTrouble: LinkMonitorTroubleHandler }>();
 
   constructor(links: Link[] = [{ ifindex: 1, name: "lo", mac: new Uint8Array(6), mtu: 65536, up: true, carrier: true }]) {
     for (const l of links) this.linkTable.set(l.ifindex, { ...l });
@@ -67,7 +67,7 @@ export class FakeNetlink implements AddressManager, LinkMonitorFactory {
   /** Events were lost: every monitor gets a resync with the full state, as after ENOBUFS. */
   overflow(): void {
     for (const m of this.monitors) {
-      m.onTrouble?.("link monitor: events lost (ENOBUFS); reopening the event socket and resynchronising");
+      m.onTrouble("link monitor: events lost (ENOBUFS); reopening the event socket and resynchronising");
       m.onEvent({ type: "resync", links: this.links(), addresses: [...this.addresses(4), ...this.addresses(6)] });
     }
   }
@@ -130,7 +130,7 @@ export class FakeNetlink implements AddressManager, LinkMonitorFactory {
 
   close(): void {}
 
-  start(onEvent: LinkEventHandler, onTrouble?: LinkMonitorTroubleHandler): LinkMonitor {
+  start(onEvent: LinkEventHandler, onTrouble: LinkMonitorTroubleHandler): LinkMonitor {
     const entry = { onEvent, onTrouble };
     this.monitors.add(entry);
     const monitors = this.monitors;

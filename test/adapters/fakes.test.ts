@@ -70,7 +70,11 @@ describe("FakeNetlink", () => {
   test("reports link, address and resync events like the Linux monitor", async () => {
     const nl = new FakeNetlink([eth0]);
     const events: LinkEvent[] = [];
-    const monitor = nl.start((e) => events.push(e));
+    const trouble: string[] = [];
+    const monitor = nl.start(
+      (e) => events.push(e),
+      (m) => trouble.push(m),
+    );
     nl.setLink(2, { carrier: false });
     nl.addAddress({ ifindex: 2, address: parseIp("192.0.2.1")!, prefixlen: 24 });
     nl.overflow();
@@ -79,6 +83,7 @@ describe("FakeNetlink", () => {
     nl.addLink(eth0);
     expect(events.map((e) => e.type)).toEqual(["link", "address-added", "resync", "address-removed", "link-removed"]);
     expect(events[0]).toMatchObject({ link: { carrier: false, up: true } });
+    expect(trouble).toEqual([expect.stringContaining("events lost")]);
   });
 });
 

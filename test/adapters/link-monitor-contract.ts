@@ -40,7 +40,11 @@ export async function linkMonitorContract(monitors: LinkMonitorFactory, world: L
     if (!ok) failures.push(what);
   };
   const events: LinkEvent[] = [];
-  const monitor = monitors.start((e) => events.push(e));
+  const trouble: string[] = [];
+  const monitor = monitors.start(
+    (e) => events.push(e),
+    (m) => trouble.push(m),
+  );
   let closed = false;
   /** The first event from index `from` on that matches, waiting up to deliveryMs for it. */
   const awaitEvent = async (what: string, from: number, match: (e: LinkEvent) => boolean): Promise<LinkEvent | null> => {
@@ -102,6 +106,7 @@ export async function linkMonitorContract(monitors: LinkMonitorFactory, world: L
     const gone = await awaitEvent(`link ${LINK} removed`, from, (e) => e.type === "link-removed" && e.name === LINK);
     check(gone === null || (gone.type === "link-removed" && gone.ifindex === ifindex), "link-removed names the link's ifindex");
 
+    check(trouble.length === 0, `no trouble reported when no event was lost (got ${trouble.join("; ")})`);
     await monitor.close();
     closed = true;
     from = events.length;

@@ -310,11 +310,6 @@ class LinuxLinkMonitor implements LinkMonitor {
 export function linuxLinkMonitors(options: LinkMonitorOptions = {}): LinkMonitorFactory {
   return {
     start: (onEvent, onTrouble) =>
-      new LinuxLinkMonitor(
-        onEvent,
-        options.rcvbufBytes ?? NETLINK_RCVBUF_BYTES,
-        options.kernel ?? linuxKernel,
-        onTrouble ?? (() => undefined),
-      ),
+      new LinuxLinkMonitor(onEvent, options.rcvbufBytes ?? NETLINK_RCVBUF_BYTES, options.kernel ?? linuxKernel, onTrouble),
   };
 }
