@@ -78,6 +78,7 @@ export class Driver {
     src: new Uint8Array(4),
     dst: new Uint8Array(4),
     ttl: 0,
+    drop: null,
   };
   /** Room for any advert: on a jumbo-frame link 255 IPv6 VIPs fit one. */
   private readonly sendBuffer = new Uint8Array(MAX_ADVERT_LENGTH);
@@ -376,6 +377,7 @@ export class Driver {
     event.src = packet.src;
     event.dst = packet.dst;
     event.ttl = packet.ttl;
+    event.drop = packet.drop ?? null;
     this.dispatch(event);
   }
 

@@ -221,3 +221,35 @@ describe("adverts mutated past their checksum", () => {
     expect(accepted).toBeGreaterThan(100);
   });
 });
+
+describe("drops the transport already decided (IPv6 fragments, extension headers)", () => {
+  test("counted under their reason: on the instance its VRID names when the advert's header is there, else on the node", () => {
+    const node = new VrrpNode({ instances: INSTANCES, syncGroups: [] });
+    const out: Effect[] = [];
+    node.handle({ type: "Startup" }, 0, out);
+    const p = valid(SEEDS[3]!);
+    const event = (drop: RejectReason, length: number): AdvertReceivedEvent => ({
+      type: "AdvertReceived",
+      interface: "eth0",
+      family: 6,
+      packet: p.bytes,
+      offset: 0,
+      length,
+      src: p.src,
+      dst: p.dst,
+      ttl: 255,
+      drop,
+    });
+    node.handle(event("ipv6-fragment", 16), 10, out);
+    node.handle(event("ipv6-extension-header", p.length), 20, out);
+    node.handle(event("ipv6-fragment", 0), 30, out);
+    const v6 = node.routers.find((r) => r.name === "v3-v6")!;
+    expect(v6.stats.rejects["ipv6-fragment"]).toBe(1);
+    expect(v6.stats.rejects["ipv6-extension-header"]).toBe(1);
+    expect(node.rejects["ipv6-fragment"]).toBe(1);
+    // A valid advert with drop set is still dropped: the transport's word stands.
+    expect(v6.stats.advertsReceived).toBe(0);
+    const logged = out.filter((e) => e.type === "Log").map((e) => (e as { message: string }).message);
+    expect(logged.some((m) => m.includes("from fe80::2") && m.includes("IPv6 fragments"))).toBe(true);
+  });
+});
