@@ -8,6 +8,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { encodeAdvert } from "../../src/vrrp/advert.ts";
 import { parseIp } from "../../src/vrrp/ip-address.ts";
+import { Keepalived } from "./keepalived.ts";
 import { VipdCluster, vipdBinary } from "./vipd-cluster.ts";
 
 const VRRP = 112;
@@ -29,10 +30,27 @@ for _ in range(rounds):
 `;
 
 let cluster: VipdCluster | null = null;
+let keepalived: Keepalived | null = null;
 afterEach(async () => {
+  await keepalived?.stop();
+  keepalived = null;
   await cluster?.destroy();
   cluster = null;
 });
+
+/** A host's IPv6 link-local address, the source of everything it sends. */
+function linkLocalOf(c: VipdCluster, host: string): { text: string; bytes: Uint8Array } {
+  const text = c.lab.must(host, ["ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"]).match(/inet6 (fe80::[0-9a-f:]+)/)?.[1];
+  if (!text) throw new Error(`${host} has no IPv6 link-local address`);
+  return { text, bytes: parseIp(text)! };
+}
+
+/** Sends from `host` in the background; resolves when the sender is done. */
+async function sendFrom(c: VipdCluster, host: string, rounds: number, gapS: number, packets: string[]): Promise<void> {
+  const sender = c.lab.spawn(host, ["python3", "-c", SENDER, String(rounds), String(gapS), ...packets]);
+  const code = await Promise.race([sender.proc.exited, Bun.sleep(rounds * gapS * 1000 + 5000).then(() => null)]);
+  if (code !== 0) throw new Error(`sender ${code === null ? "did not finish" : `exited ${code}`}: ${sender.lines.join("\n")}`);
+}
 
 function advert(src: Uint8Array, priority: number): number[] {
   const buf = new Uint8Array(64);
@@ -82,18 +100,10 @@ test("extension headers: hop-by-hop accepted as keepalived does; segments left a
   );
   await c.start("a");
   await c.waitState("a", "BACKUP", 3000);
-  const linkLocal = c.lab
-    .must("b", ["ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"])
-    .match(/inet6 (fe80::[0-9a-f:]+)/)?.[1];
-  if (!linkLocal) throw new Error("b has no IPv6 link-local address");
-  const src = parseIp(linkLocal)!;
-  const send = (rounds: number, gapS: number, packets: string[]) => {
-    const r = c.lab.exec("b", ["python3", "-c", SENDER, String(rounds), String(gapS), ...packets], 30_000);
-    if (r.code !== 0) throw new Error(`sender failed: ${r.stderr}`);
-  };
+  const { text: linkLocal, bytes: src } = linkLocalOf(c, "b");
 
   // A master at priority 200 whose adverts all carry a hop-by-hop header, for twice Master_Down_Interval: a hears it.
-  send(30, 0.25, [ipv6(src, HOP_BY_HOP, [...ext(VRRP, 1, 4), ...advert(src, 200)])]);
+  await sendFrom(c, "b", 30, 0.25, [ipv6(src, HOP_BY_HOP, [...ext(VRRP, 1, 4), ...advert(src, 200)])]);
   let status = (await c.status("a")).instances[0]!;
   expect(status.state).toBe("BACKUP");
   expect(status.master).toBe(linkLocal);
@@ -103,7 +113,7 @@ test("extension headers: hop-by-hop accepted as keepalived does; segments left a
   // What is dropped, by reason: a routing header with segments left (on its way elsewhere), a first fragment (it
   // carries the VRID), a later fragment (it does not), and an MLD-like packet that is not VRRP at all.
   const whole = advert(src, 200);
-  send(1, 0, [
+  await sendFrom(c, "b", 1, 0, [
     ipv6(src, ROUTING, [...ext(VRRP, 4, 1), ...whole]),
     ipv6(src, ROUTING, [...ext(VRRP, 4, 1), ...whole]),
     ipv6(src, FRAGMENT, [...fragment(VRRP, 0, true), ...whole.slice(0, 16)]),
@@ -121,3 +131,23 @@ test("extension headers: hop-by-hop accepted as keepalived does; segments left a
   const log = c.daemon("a").lines.join("\n");
   expect(log).toContain(`advert from ${linkLocal} dropped: it came in IPv6 fragments`);
 }, 30_000);
+
+test("keepalived 2.2.7 hears an advert behind a hop-by-hop header (the behaviour vipd follows)", async () => {
+  const c = await VipdCluster.create(["a", "b"], false);
+  cluster = c;
+  keepalived = Keepalived.start(
+    c.lab,
+    "a",
+    "hbh",
+    "vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  advert_int 1\n" +
+      "  virtual_ipaddress {\n    2001:db8::100\n  }\n}\n",
+  );
+  await keepalived.waitLog(/Entering BACKUP STATE/, 10_000);
+  const { bytes: src } = linkLocalOf(c, "b");
+  const from = keepalived.proc.lines.length;
+  // Twice its Master_Down_Interval of adverts from a priority-200 master, each behind a hop-by-hop header.
+  await sendFrom(c, "b", 30, 0.25, [ipv6(src, HOP_BY_HOP, [...ext(VRRP, 1, 4), ...advert(src, 200)])]);
+  expect(keepalived.proc.lines.slice(from).join("\n")).not.toMatch(/Entering MASTER STATE/);
+  // Once they stop, it takes over: it was hearing them, not silent by chance.
+  await keepalived.waitLog(/Entering MASTER STATE/, 6000, from);
+}, 40_000);
