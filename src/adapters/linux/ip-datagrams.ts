@@ -121,6 +121,7 @@ function walkExtensionHeaders(chunk: Uint8Array, at: number, end: number, out: R
   // Each header is at least 8 bytes long: the walk ends within the packet.
   for (let first = true; next !== IPPROTO_VRRP; first = false) {
     if (next !== IPPROTO_HOPOPTS && next !== IPPROTO_DSTOPTS && next !== IPPROTO_ROUTING && next !== IPPROTO_FRAGMENT) return false;
+    // (A length byte past the packet counts as 8 bytes: the check below then drops the header as cut short.)
     const length = next === IPPROTO_FRAGMENT || offset + 1 >= end ? FRAGMENT_HEADER_LENGTH : (chunk[offset + 1]! + 1) * 8;
     // A header running past the packet, or hop-by-hop anywhere but first (RFC 8200 §4.3): the kernel drops these.
     if (offset + length > end || (next === IPPROTO_HOPOPTS && !first)) return dropWhole(out, "ipv6-extension-header", end);
