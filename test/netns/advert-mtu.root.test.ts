@@ -4,6 +4,7 @@
 // the advert on the wire is one whole packet and the backup hears it.
 
 import { afterEach, expect, test } from "bun:test";
+import { Keepalived } from "./keepalived.ts";
 import { VipdCluster, vipdBinary } from "./vipd-cluster.ts";
 
 const VIPS = 100;
@@ -11,13 +12,18 @@ const FITS = 89; // (1500 - 14 - 40 - 8) / 16, keepalived's count
 const MDI_MAX_MS = 400; // v3 at 0.1 s: 300 ms + skew
 
 let cluster: VipdCluster | null = null;
+let keepalived: Keepalived | null = null;
 afterEach(async () => {
+  await keepalived?.stop();
+  keepalived = null;
   await cluster?.destroy();
   cluster = null;
-});
+}, 20_000);
+
+const ADDRESSES = Array.from({ length: VIPS }, (_, i) => `2001:db8:0:1::${(i + 1).toString(16)}/64`);
 
 function instance(priority: number): string {
-  const vips = Array.from({ length: VIPS }, (_, i) => `"2001:db8:0:1::${(i + 1).toString(16)}/64"`).join(", ");
+  const vips = ADDRESSES.map((a) => `"${a}"`).join(", ");
   return [
     "[instances.VI_1]",
     'interface = "eth0"',
@@ -67,3 +73,40 @@ test(`${VIPS} IPv6 VIPs on a 1500 MTU veth: ${FITS} advertised in one unfragment
   expect(master.vips.every((v) => v.present)).toBe(true);
   expect(c.holders("2001:db8:0:1::64")).toEqual(["a"]);
 }, 30_000);
+
+test("with keepalived 2.2.7 as the peer: both advertise the same 89 addresses, so each accepts the other's adverts", async () => {
+  vipdBinary();
+  const c = await VipdCluster.create(["a", "b"], false);
+  cluster = c;
+  // advert_int 1: keepalived's adverts come irregularly while it sends its 100 unsolicited NAs.
+  const vipdAt = (priority: number) => instance(priority).replace("advert_int = 0.1", "advert_int = 1");
+  c.writeConfig("a", vipdAt(150));
+  await c.start("a");
+  await c.waitState("a", "MASTER", 6000);
+  keepalived = Keepalived.start(
+    c.lab,
+    "b",
+    "mtu",
+    "vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  advert_int 1\n" +
+      `  virtual_ipaddress {\n${ADDRESSES.map((a) => `    ${a}\n`).join("")}  }\n}\n`,
+  );
+  // keepalived's own rule, in its words: the same count as vipd's.
+  await keepalived.waitLog(/Number of VIPs \(100\) exceeds maximum\/space available in packet \(max 89 addresses\)/, 10_000);
+  await keepalived.waitLog(/Entering BACKUP STATE/, 10_000);
+  // keepalived accepts vipd's adverts: BACKUP beyond its Master_Down_Interval (3.6 s), no mismatch logged.
+  await Bun.sleep(5000);
+  expect(keepalived.log).not.toMatch(/Entering MASTER STATE/);
+  expect(keepalived.log).not.toMatch(/mismatch|received an invalid|address list/i);
+
+  // The other way: vipd below keepalived hears its adverts, accepts them and stays BACKUP.
+  await c.daemon("a").stop(5000);
+  await keepalived.waitLog(/Entering MASTER STATE/, 5000);
+  c.writeConfig("a", vipdAt(50));
+  await c.start("a");
+  await c.waitState("a", "BACKUP", 3000);
+  await Bun.sleep(5000);
+  const vipd = (await c.status("a")).instances[0]!;
+  expect(vipd.state).toBe("BACKUP");
+  expect(vipd.advertsReceived).toBeGreaterThan(0);
+  expect(vipd.drops).toEqual({});
+}, 60_000);
