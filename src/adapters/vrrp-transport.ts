@@ -2,6 +2,7 @@
 // arrived from there with this TTL". One transport per (interface, family). The Linux implementation is
 // src/adapters/linux/vrrp-socket.ts; test/adapters/fake-vrrp-transport.ts is an in-memory LAN for driver tests.
 import type { IpFamily } from "../vrrp/ip-address.ts";
+import type { RejectReason } from "../vrrp/reject-reason.ts";
 
 /**
  * One received VRRP message. Valid only during the callback: the buffers are reused for the next packet (the
@@ -17,6 +18,11 @@ export interface ReceivedPacket {
   packet: Uint8Array;
   offset: number;
   length: number;
+  /**
+   * Set when the packet carries VRRP but the transport already knows it must be dropped (IPv6 extension headers
+   * vipd does not accept, fragments); the core counts it under this reason, by VRID when `length` covers one.
+   */
+  drop?: RejectReason | null;
 }
 
 export type PacketHandler = (p: ReceivedPacket) => void;
@@ -47,6 +53,8 @@ export interface TransportStats {
   received: number;
   /** Datagrams dropped before the callback: truncated or malformed IP headers, wrong protocol. */
   malformed: number;
+  /** IPv6 adverts accepted behind extension headers (hop-by-hop, destination options, a spent routing header). */
+  extensionHeaders?: number;
   sent: number;
   sendErrors: number;
 }

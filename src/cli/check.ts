@@ -7,6 +7,7 @@ import { type ArgsDef, defineCommand } from "citty";
 import { formatConfigError } from "../config/config-error.ts";
 import { readHostSnapshot } from "../adapters/linux/host-snapshot.ts";
 import { nssUsers } from "../adapters/linux/nss-users.ts";
+import { fitAdverts } from "../config/advert-fit.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { prepare } from "../daemon/plan.ts";
 import { configFileOf } from "./strict-args.ts";
@@ -41,6 +42,10 @@ export const check = defineCommand({
       // The same preparation `vipd run` makes before it changes anything on the host.
       const prepared = prepare(result.config, readHostSnapshot(), nssUsers);
       if (!prepared.ok) problems.push(...prepared.problems.map((p) => `${file}: ${p}`));
+      else warnings.push(...prepared.prepared.warnings.map((w) => formatConfigError(w)));
+    } else if (result.ok) {
+      // Offline the interfaces' MTUs are unknown: keepalived's default of 1500 stands in for them.
+      warnings.push(...fitAdverts(result.config, () => null).warnings.map((w) => formatConfigError(w)));
     }
     for (const warning of unique(warnings)) process.stderr.write(`warning: ${warning}\n`);
     if (problems.length > 0) {

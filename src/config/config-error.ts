@@ -17,6 +17,9 @@ export interface ConfigError {
 /** Warnings have the same shape: something was accepted but changed or ignored. */
 export type ConfigWarning = ConfigError;
 
+/** Where a key was written, kept for a warning that can only be given later (against the host). */
+export type ConfigPlace = Omit<ConfigError, "message">;
+
 /** `FILE:LINE: key.path: what is wrong and what is allowed` (`FILE:LINE:COLUMN:` when the column is known) */
 export function formatConfigError(e: ConfigError): string {
   const where = e.line > 0 ? `${e.file}:${e.line}${e.column === undefined ? "" : `:${e.column}`}` : e.file;
@@ -41,7 +44,11 @@ export class Problems {
     this.warnings.push(this.at(path, message));
   }
 
+  place(path: readonly PathSegment[]): ConfigPlace {
+    return { file: this.file, line: this.lines.lineOf(path), keyPath: formatKeyPath(path) };
+  }
+
   private at(path: readonly PathSegment[], message: string): ConfigError {
-    return { file: this.file, line: this.lines.lineOf(path), keyPath: formatKeyPath(path), message };
+    return { ...this.place(path), message };
   }
 }

@@ -54,8 +54,6 @@ export interface InstanceRead {
   trackFileAt: TrackRefAt[];
 }
 
-/** More addresses do not fit the advert's 8-bit count. */
-const MAX_ADVERT_ADDRESSES = 255;
 const IFNAME = /^[^\s/:]{1,15}$/;
 
 export function readInstance(
@@ -129,6 +127,9 @@ export function readInstance(
     unicastPeers: unicastPeers.map((p) => p.text),
     authentication: readAuthentication(r, version),
     virtualIpaddress: vips,
+    // More than one advert carries (the 8-bit count, the interface's MTU) is moved to the excluded ones, against
+    // the host: src/config/advert-fit.ts.
+    virtualIpaddressAt: r.problems.place(r.at("virtual_ipaddress")),
     virtualIpaddressExcluded: excluded,
     virtualRoutes: readLines(r, "virtual_routes", parseRoute),
     virtualRules: readRules(r),
@@ -169,12 +170,6 @@ function readVips(r: TableReader, key: string): Vip[] {
     seen.add(id);
     vips.push(result.vip);
   });
-  if (key === "virtual_ipaddress" && vips.length > MAX_ADVERT_ADDRESSES) {
-    r.problems.error(
-      r.at(key),
-      `has ${vips.length} addresses, an advert carries at most ${MAX_ADVERT_ADDRESSES}; move the rest to virtual_ipaddress_excluded`,
-    );
-  }
   return vips;
 }
 

@@ -2,6 +2,7 @@
 // here fields are camelCase with their unit in the name, defaults filled in and addresses parsed.
 
 import type { VrrpVersion } from "../vrrp/advert.ts";
+import type { ConfigPlace } from "./config-error.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
 
 export interface VipdConfig {
@@ -150,6 +151,8 @@ export interface InstanceSection {
   /** Effective authentication: null when none or ignored (v3). Password already cut to 8 bytes. */
   authentication: { type: "PASS"; password: string } | null;
   virtualIpaddress: Vip[];
+  /** Where virtual_ipaddress was written: the advert's fit to the interface's MTU is warned about there. */
+  virtualIpaddressAt: ConfigPlace;
   virtualIpaddressExcluded: Vip[];
   virtualRoutes: VirtualRoute[];
   virtualRules: VirtualRule[];

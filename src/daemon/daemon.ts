@@ -362,6 +362,7 @@ class Daemon implements RunningDaemon {
     const addresses = [...this.adapters.addresses.addresses(4), ...this.adapters.addresses.addresses(6)];
     const result = prepare(config, { links, addresses }, this.adapters.users);
     if (!result.ok) throw new DaemonStartError(result.problems);
+    for (const warning of result.prepared.warnings) this.log.warn(formatConfigError(warning));
     return result.prepared;
   }
 

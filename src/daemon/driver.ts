@@ -8,6 +8,7 @@ import { type AlarmFactory, timersAlarm } from "../clock/alarm.ts";
 import type { Timers } from "../clock/timers.ts";
 import { trackerName } from "../config/to-core.ts";
 import type { NotifyKind, NotifyScripts, NotifyState } from "../notify/notify-plan.ts";
+import { MAX_ADVERT_LENGTH } from "../vrrp/advert.ts";
 import type { Effect } from "../vrrp/effects.ts";
 import type { AdvertReceivedEvent, VrrpEvent } from "../vrrp/events.ts";
 import { type IpFamily, sameAddress } from "../vrrp/ip-address.ts";
@@ -77,8 +78,10 @@ export class Driver {
     src: new Uint8Array(4),
     dst: new Uint8Array(4),
     ttl: 0,
+    drop: null,
   };
-  private readonly sendBuffer = new Uint8Array(1500);
+  /** Room for any advert: on a jumbo-frame link 255 IPv6 VIPs fit one. */
+  private readonly sendBuffer = new Uint8Array(MAX_ADVERT_LENGTH);
   private started = false;
   /** Resolves stop()'s wait when the core says every instance has stopped. */
   private onStopped: (() => void) | null = null;
@@ -374,6 +377,7 @@ export class Driver {
     event.src = packet.src;
     event.dst = packet.dst;
     event.ttl = packet.ttl;
+    event.drop = packet.drop ?? null;
     this.dispatch(event);
   }
 

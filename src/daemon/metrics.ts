@@ -78,6 +78,12 @@ export function renderMetrics(s: StatusSnapshot): string {
     each(s.instances, (i) => REJECT_REASONS.map((reason) => [{ instance: i.name, reason }, i.drops[reason] ?? 0])),
   );
   out.family(
+    "vipd_adverts_dropped_unattributed_total",
+    "counter",
+    "Adverts dropped that name no instance (an unknown VRID, an IPv6 fragment after the first), by reason.",
+    REJECT_REASONS.map((reason) => [{ reason }, s.unattributedDrops[reason] ?? 0]),
+  );
+  out.family(
     "vipd_other_masters_seen_total",
     "counter",
     "MASTER periods in which a lower-priority router advertised as MASTER too.",

@@ -4,6 +4,8 @@
 
 import type { AddressSpec, HostSnapshot, Link, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
 import { primaryAddress } from "../adapters/primary-address.ts";
+import { fitAdverts } from "../config/advert-fit.ts";
+import type { ConfigWarning } from "../config/config-error.ts";
 import type { Command, InstanceSection, NotifyCommands, VipdConfig, VirtualRoute, VirtualRule, Vip } from "../config/schema.ts";
 import { toCore } from "../config/to-core.ts";
 import type { NotifyScript, NotifyScripts } from "../notify/notify-plan.ts";
@@ -45,13 +47,17 @@ export interface Prepared {
   groupNotify: Map<string, NotifyScripts>;
   /** global.script_user's ids, or null (scripts run as the daemon's user). */
   scriptIds: Ids | null;
+  /** What was changed to fit the host: VIPs beyond one advert on the interface's MTU moved to the excluded. */
+  warnings: ConfigWarning[];
 }
 
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; problems: string[] };
 
 /** Checks `config` against the host and derives what the core and the driver run. Changes nothing. */
-export function prepare(fullConfig: VipdConfig, host: HostSnapshot, lookupUser: UserLookup): PrepareResult {
+export function prepare(writtenConfig: VipdConfig, host: HostSnapshot, lookupUser: UserLookup): PrepareResult {
   const linkByName = new Map(host.links.map((l) => [l.name, l]));
+  const fitted = fitAdverts(writtenConfig, (ifname) => linkByName.get(ifname)?.mtu ?? null);
+  const fullConfig = fitted.config;
   const sourceOf = (ifname: string, family: IpFamily): Uint8Array | null => {
     const link = linkByName.get(ifname);
     if (!link) return null;
@@ -76,7 +82,7 @@ export function prepare(fullConfig: VipdConfig, host: HostSnapshot, lookupUser: 
     config.syncGroups.map((g) => [g.name, notifyScripts(g.notify, lookupUser, `sync_groups.${g.name}`, problems)]),
   );
   if (problems.length > 0 || !core.ok || !plans.ok) return { ok: false, problems };
-  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds } };
+  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds, warnings: fitted.warnings } };
 }
 
 /**

@@ -28,6 +28,9 @@ export interface AdvertFields {
   authData: Uint8Array;
 }
 
+/** The longest advert: 255 IPv6 addresses (the count is one byte), no authentication data. */
+export const MAX_ADVERT_LENGTH = VRRP_HEADER_LENGTH + 255 * 16;
+
 export function advertLength(version: VrrpVersion, family: IpFamily, addressCount: number): number {
   const auth = version === 2 ? VRRP_AUTH_DATA_LENGTH : 0;
   return VRRP_HEADER_LENGTH + addressCount * addressLength(family) + auth;

@@ -1,6 +1,7 @@
 // Inputs of the core. The driver owns clocks and sockets and turns what happens into these events.
 
 import type { IpFamily } from "./ip-address.ts";
+import type { RejectReason } from "./reject-reason.ts";
 
 export interface StartupEvent {
   type: "Startup";
@@ -24,6 +25,8 @@ export interface AdvertReceivedEvent {
   dst: Uint8Array;
   /** IPv4 TTL or IPv6 hop limit as received. */
   ttl: number;
+  /** Already known to be dropped, and why (the transport saw IPv6 fragments or extension headers it refuses). */
+  drop?: RejectReason | null;
 }
 
 /** Some deadline returned by nextDeadline() has passed. */

@@ -1,7 +1,7 @@
 // All VRRP instances of one daemon, and the sync groups that tie some of them together. The driver feeds every
 // event here with the current time and carries out the effects; nextDeadline() says when to call back.
 
-import { AdvertDecoder } from "./advert.ts";
+import { AdvertDecoder, reject } from "./advert.ts";
 import type { Effect, RouterState, VrrpState } from "./effects.ts";
 import type { AdvertReceivedEvent, VrrpEvent } from "./events.ts";
 import type { InstanceConfig } from "./instance-config.ts";
@@ -279,7 +279,9 @@ export class VrrpNode {
   }
 
   private advertReceived(event: AdvertReceivedEvent, nowMs: number, out: Effect[]): void {
-    const result = this.decoder.decode(event.packet, event.offset, event.length, event.family, event.src, event.dst, event.ttl);
+    const result = event.drop
+      ? reject(event.drop)
+      : this.decoder.decode(event.packet, event.offset, event.length, event.family, event.src, event.dst, event.ttl);
     const slots = this.byInterface.get(event.interface);
     const table = slots ? (event.family === 4 ? slots.v4 : slots.v6) : undefined;
     if (!result.ok) {

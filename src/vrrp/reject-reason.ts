@@ -19,6 +19,8 @@ export const REJECT_REASONS = [
   "unknown-unicast-peer", // unicast instance and the source is none of its peers
   "own-advert", // our own advert looped back
   "not-to-group", // a multicast instance got an advert sent to another address (keepalived drops these too)
+  "ipv6-extension-header", // IPv6: behind a routing header with segments left, or a malformed extension header chain
+  "ipv6-fragment", // IPv6: in fragments (never reassembled: vipd's and keepalived's adverts fit one packet)
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

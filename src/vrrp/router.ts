@@ -658,6 +658,10 @@ function describeReject(reason: RejectReason, advert: ReceivedAdvert | null, con
       return `authentication type mismatch: ours ${config.authType}, theirs ${advert?.authType ?? "?"}`;
     case "version-mismatch":
       return `VRRP version mismatch: ours ${config.version}, theirs ${advert?.version ?? "?"}`;
+    case "ipv6-fragment":
+      return "it came in IPv6 fragments, which are not reassembled (an advert must fit the link's MTU: check the sender's VIPs and MTU)";
+    case "ipv6-extension-header":
+      return "an IPv6 routing header with segments left or a malformed extension header stands before it";
     case "checksum-form-mismatch":
       return config.checksumAsV2
         ? "peer sums the v3 checksum with the IPv4 pseudo-header; we use v3_checksum_as_v2"

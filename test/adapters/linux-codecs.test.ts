@@ -9,6 +9,7 @@ import { decodeAddress, decodeLink } from "../../src/adapters/linux/rtnl-message
 import type { ReceivedPacket } from "../../src/adapters/vrrp-transport.ts";
 import { addWords, finishChecksum, pseudoHeaderSumV6 } from "../../src/vrrp/checksum.ts";
 import { formatIp, parseIp } from "../../src/vrrp/ip-address.ts";
+import { seededRandom } from "../fuzz.ts";
 
 function ipv4(src: string, ttl: number, proto: number, payload: number[]): number[] {
   const total = 20 + payload.length;
@@ -72,6 +73,39 @@ describe("chunk splitting", () => {
     ]);
     expect(collect(6, ipv6(255, [1, 2, 3]).slice(0, 42)).malformed).toBe(1);
   });
+});
+
+test("IPv4 chunks with mutated headers (lengths, protocol, any byte): never thrown, every datagram inside its chunk", () => {
+  const rnd = seededRandom(0x1d4);
+  const seed = [
+    ...ipv4("192.0.2.1", 255, 112, [1, 2, 3, 4]),
+    ...ipv4("192.0.2.2", 255, 112, [5, 6, 7, 8]),
+    ...ipv4("192.0.2.3", 1, 17, [9]),
+  ];
+  const out: ReceivedPacket = {
+    family: 4,
+    ifindex: 2,
+    src: new Uint8Array(4),
+    dst: new Uint8Array(4),
+    ttl: 0,
+    packet: new Uint8Array(0),
+    offset: 0,
+    length: 0,
+  };
+  let handed = 0;
+  let malformed = 0;
+  for (let i = 0; i < 3000; i++) {
+    const chunk = Uint8Array.from(seed);
+    for (let m = 1 + Math.floor(rnd() * 2); m > 0; m--) chunk[Math.floor(rnd() * 60)] = Math.floor(rnd() * 256);
+    const counters = { malformed: 0 };
+    forEachIpv4Datagram(chunk, out, counters, (p) => {
+      expect(p.offset >= 20 && p.length >= 0 && p.offset + p.length <= chunk.length).toBe(true);
+      handed++;
+    });
+    malformed += counters.malformed;
+  }
+  expect(handed).toBeGreaterThan(1000);
+  expect(malformed).toBeGreaterThan(100);
 });
 
 describe("announcement frames", () => {

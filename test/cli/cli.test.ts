@@ -108,6 +108,22 @@ test("vipd check checks the file against this host as vipd run would: interfaces
   expect(offline.stdout).toStartWith(`${file}: valid (2 instances`);
 });
 
+test("vipd check fits each advert to its interface's MTU: the host's when checked against it, 1500 offline", () => {
+  const file = join(dir, "mtu.toml");
+  const vips = Array.from({ length: 100 }, (_, i) => `"2001:db8::${(i + 1).toString(16)}"`).join(", ");
+  writeFileSync(file, `[instances.V6]\ninterface = "lo"\nvirtual_router_id = 51\nunicast_src_ip = "::1"\nvirtual_ipaddress = [${vips}]\n`);
+  // lo's MTU (65536) carries 100 IPv6 addresses in one advert.
+  const online = run("check", file);
+  expect(online.stderr).toBe("");
+  expect(online.code).toBe(0);
+  const offline = run("check", "--offline", file);
+  expect(offline.code).toBe(0);
+  expect(offline.stderr).toContain(
+    `warning: ${file}:5: instances.V6.virtual_ipaddress: instance V6: 100 addresses do not fit one unfragmented advert on lo ` +
+      "(MTU unknown, 1500 assumed: at most 89); the last 11 are moved to virtual_ipaddress_excluded",
+  );
+});
+
 test("vipd check on a missing file says so", () => {
   const { code, stderr } = run("check", "--config", join(dir, "nope.toml"));
   expect(code).toBe(1);

@@ -228,6 +228,7 @@ describe("startDaemon on fake adapters", () => {
     expect(after).toContain('vipd_instance_became_master_total{instance="VI_1"} 1');
     expect(after).toContain('vipd_vip_present{instance="VI_1",address="192.0.2.10/24"} 1');
     expect(after).toContain('vipd_adverts_dropped_total{instance="VI_1",reason="bad-ttl"} 0');
+    expect(after).toContain('vipd_adverts_dropped_unattributed_total{reason="ipv6-fragment"} 0');
     const promtool = Bun.spawnSync(["promtool", "check", "metrics"], { stdin: new TextEncoder().encode(after) });
     if (promtool.exitCode === null || (promtool.exitCode !== 0 && promtool.stderr.toString().includes("not found"))) {
       throw new Error("promtool (Debian's prometheus package) is needed: bash scripts/install-deps.sh");

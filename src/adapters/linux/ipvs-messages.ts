@@ -230,8 +230,11 @@ function u32(c: rtattr.Cursor): number | undefined {
   return c.payloadLen >= 4 ? getU32(c.b, c.payloadAt) : undefined;
 }
 
-/** IPVS_SVC_ATTR_STATS (32-bit counters, 64-bit bytes) or STATS64 (all 64-bit); values above 2^53 lose precision. */
-function readStats(b: Uint8Array, at: number, end: number): IpvsStats {
+/**
+ * IPVS_SVC_ATTR_STATS (32-bit counters, 64-bit bytes) or STATS64 (all 64-bit); values above 2^53 lose precision.
+ * Null when the nest is malformed: counters cut short are refused, not taken as zeros.
+ */
+function readStats(b: Uint8Array, at: number, end: number): IpvsStats | null {
   const s: IpvsStats = { conns: 0, inPackets: 0, outPackets: 0, inBytes: 0, outBytes: 0, cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0 };
   const c = leaf.reset(b, at, end);
   while (c.next()) {
@@ -269,7 +272,7 @@ function readStats(b: Uint8Array, at: number, end: number): IpvsStats {
         break;
     }
   }
-  return s;
+  return c.malformed ? null : s;
 }
 
 function netmaskToPrefix(mask: number): number | undefined {
@@ -331,12 +334,18 @@ export function decodeService(b: Uint8Array, payloadAt: number, end: number): De
         // IPv4: a __be32 mask; IPv6: a host-order prefix length. Both are read once the family is known.
         if (c.payloadLen >= 4) netmaskAt = c.payloadAt;
         break;
-      case C.IPVS_SVC_ATTR_STATS:
-        stats = readStats(b, c.payloadAt, c.payloadAt + c.payloadLen);
+      case C.IPVS_SVC_ATTR_STATS: {
+        const read = readStats(b, c.payloadAt, c.payloadAt + c.payloadLen);
+        if (!read) return fail("malformed service statistics");
+        stats = read;
         break;
-      case C.IPVS_SVC_ATTR_STATS64:
-        stats64 = readStats(b, c.payloadAt, c.payloadAt + c.payloadLen);
+      }
+      case C.IPVS_SVC_ATTR_STATS64: {
+        const read = readStats(b, c.payloadAt, c.payloadAt + c.payloadLen);
+        if (!read) return fail("malformed service statistics");
+        stats64 = read;
         break;
+      }
     }
   }
   if (c.malformed) return fail("malformed service attribute");
@@ -429,12 +438,18 @@ export function decodeDestination(b: Uint8Array, payloadAt: number, end: number,
       case C.IPVS_DEST_ATTR_TUN_FLAGS:
         if (c.payloadLen >= 2) tunFlags = getU16(b, c.payloadAt);
         break;
-      case C.IPVS_DEST_ATTR_STATS:
-        stats = readStats(b, c.payloadAt, c.payloadAt + c.payloadLen);
+      case C.IPVS_DEST_ATTR_STATS: {
+        const read = readStats(b, c.payloadAt, c.payloadAt + c.payloadLen);
+        if (!read) return fail("malformed destination statistics");
+        stats = read;
         break;
-      case C.IPVS_DEST_ATTR_STATS64:
-        stats64 = readStats(b, c.payloadAt, c.payloadAt + c.payloadLen);
+      }
+      case C.IPVS_DEST_ATTR_STATS64: {
+        const read = readStats(b, c.payloadAt, c.payloadAt + c.payloadLen);
+        if (!read) return fail("malformed destination statistics");
+        stats64 = read;
         break;
+      }
     }
   }
   if (c.malformed) return fail("malformed destination attribute");

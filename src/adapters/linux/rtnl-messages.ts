@@ -14,7 +14,8 @@ const cursor = new rtattr.Cursor();
 
 export function decodeLink(b: Uint8Array, payloadAt: number, end: number): Link | null {
   const info = ifinfomsg.decode(b, payloadAt, end);
-  if (!info.ok) return null;
+  // Interface indexes start at 1: anything else is a broken message, not a link to track.
+  if (!info.ok || info.index <= 0) return null;
   const link: Link = {
     ifindex: info.index,
     name: "",
@@ -49,7 +50,7 @@ export function decodeAddress(b: Uint8Array, payloadAt: number, end: number): Ad
   // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on point-to-point links.
   const chosen = local ?? address;
   const length = ifa.family === C.AF_INET ? 4 : 16;
-  if (!chosen || chosen.length !== length) return null;
+  if (!chosen || chosen.length !== length || ifa.prefixlen > length * 8 || ifa.index === 0) return null;
   return {
     family: ifa.family === C.AF_INET ? 4 : 6,
     ifindex: ifa.index,

@@ -95,7 +95,7 @@ function describeEnd(error: unknown): string {
 }
 
 abstract class VrrpSocketBase implements VrrpTransport {
-  readonly stats: TransportStats = { received: 0, malformed: 0, sent: 0, sendErrors: 0 };
+  readonly stats: TransportStats = { received: 0, malformed: 0, extensionHeaders: 0, sent: 0, sendErrors: 0 };
   protected readonly msg = new MsgBuffers(MAX_VRRP_BYTES, 64);
   protected controlLen = 0;
   protected readonly received: ReceivedPacket;
