@@ -30,16 +30,18 @@ describe("strict mode", () => {
       "/etc/vipd/config.toml:7: instances.VI_1.unicast_peer: strict mode does not allow unicast peers (adverts go to the multicast group)",
     ]);
     const noVips = `${STRICT}[instances.VI_1]\ninterface = "eth0"\nvirtual_router_id = 51\n`;
-    expect(errorsOf(noVips)).toEqual(["/etc/vipd/config.toml:3: instances.VI_1.virtual_ipaddress: strict mode requires at least one virtual address"]);
+    expect(errorsOf(noVips)).toEqual([
+      "/etc/vipd/config.toml:3: instances.VI_1.virtual_ipaddress: strict mode requires at least one virtual address",
+    ]);
     expect(errorsOf(noVips.replace(STRICT, ""))).toEqual([]);
   });
 
   test("derives the initial state from the priority: only the address owner starts as MASTER", () => {
     const master100 = STRICT + instance("VI_1", 'state = "MASTER"\npriority = 100\n');
     expect(only(master100).state).toBe("BACKUP");
-    expect(warningsOf(master100).some((w) => w.includes('state MASTER must match being the address owner (priority 255); using "BACKUP"'))).toBe(
-      true,
-    );
+    expect(
+      warningsOf(master100).some((w) => w.includes('state MASTER must match being the address owner (priority 255); using "BACKUP"')),
+    ).toBe(true);
     expect(only(STRICT + instance("VI_1", 'state = "BACKUP"\npriority = 255\n')).state).toBe("MASTER");
     expect(only(STRICT + instance("VI_1", 'state = "MASTER"\n')).state).toBe("MASTER");
     expect(only(instance("VI_1", 'state = "MASTER"\npriority = 100\n')).state).toBe("MASTER");
@@ -60,7 +62,9 @@ describe("strict mode", () => {
 
   test("warns when the first IPv6 address is not link-local", () => {
     const v6 = `${STRICT}[instances.VI_6]\ninterface = "eth0"\nvirtual_router_id = 1\nvirtual_ipaddress = ["2001:db8::10/64"]\n`;
-    expect(warningsOf(v6)).toContain("/etc/vipd/config.toml:6: instances.VI_6.virtual_ipaddress[0]: strict mode: the first IPv6 virtual address must be link-local");
+    expect(warningsOf(v6)).toContain(
+      "/etc/vipd/config.toml:6: instances.VI_6.virtual_ipaddress[0]: strict mode: the first IPv6 virtual address must be link-local",
+    );
     expect(warningsOf(v6.replace('["2001:db8::10/64"]', '["fe80::10/64", "2001:db8::10/64"]')).join()).not.toContain("link-local");
   });
 
@@ -80,7 +84,9 @@ describe("accept mode", () => {
     expect(only(instance("VI_1", "accept = false\n")).accept).toBe(false);
     const owner = instance("VI_1", "priority = 255\naccept = false\n");
     expect(only(owner).accept).toBe(true);
-    expect(warningsOf(owner)).toContain("/etc/vipd/config.toml:6: instances.VI_1.accept: has no effect: the address owner (priority 255) always accepts");
+    expect(warningsOf(owner)).toContain(
+      "/etc/vipd/config.toml:6: instances.VI_1.accept: has no effect: the address owner (priority 255) always accepts",
+    );
   });
 
   test("strict mode: off below priority 255, on for the owner; a written true is kept for v3 only", () => {

@@ -430,7 +430,7 @@ ${instance("")}`;
   });
 
   test("vrrp_strict is written as [global] vrrp_strict: the state follows the priority, authentication is left out", () => {
-    const text = `global_defs {\n  vrrp_strict\n}\n${instance('  state MASTER\n  priority 100\n  authentication {\n    auth_type PASS\n    auth_pass 1111\n  }')}`;
+    const text = `global_defs {\n  vrrp_strict\n}\n${instance("  state MASTER\n  priority 100\n  authentication {\n    auth_type PASS\n    auth_pass 1111\n  }")}`;
     const { toml, config, warnings, result } = convertAndLoad(text);
     expect(toml).toContain("vrrp_strict = true");
     expect(toml).not.toContain("auth_pass");

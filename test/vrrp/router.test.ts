@@ -283,7 +283,11 @@ describe("as MASTER", () => {
   });
 
   test("strict mode's settings: no answer to a lower-priority master, no advert before yielding to a higher one", () => {
-    const strict = { lowerPrioNoAdvert: true, higherPrioSendAdvert: false, garp: { ...DEFAULT_GARP, lowerPrioRepeat: 0, lowerPrioDelayMs: 0 } };
+    const strict = {
+      lowerPrioNoAdvert: true,
+      higherPrioSendAdvert: false,
+      garp: { ...DEFAULT_GARP, lowerPrioRepeat: 0, lowerPrioDelayMs: 0 },
+    };
     const h = master(strict);
     expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual(["Log"]);
     expect(h.effects[0]).toMatchObject({ message: expect.stringContaining("not answering (lower_prio_no_advert)") });
