@@ -16,7 +16,8 @@ const list = (f: NoAcceptFilter) =>
 export function noAcceptFilterContract(filter: NoAcceptFilter): string[] {
   const failures: string[] = [];
   const expect = (what: string, actual: unknown, wanted: unknown) => {
-    if (JSON.stringify(actual) !== JSON.stringify(wanted)) failures.push(`${what}: got ${JSON.stringify(actual)}, wanted ${JSON.stringify(wanted)}`);
+    if (JSON.stringify(actual) !== JSON.stringify(wanted))
+      failures.push(`${what}: got ${JSON.stringify(actual)}, wanted ${JSON.stringify(wanted)}`);
   };
   const refused = (what: string, action: () => void) => {
     try {

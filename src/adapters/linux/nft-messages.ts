@@ -205,7 +205,11 @@ export const NEWSETELEM = nftType(C.NFT_MSG_NEWSETELEM);
  * The keys of one NEWSETELEM message of a dump (payload from `at`, after the nlmsghdr): each element's
  * NFTA_SET_ELEM_KEY value. Malformed input gives { ok: false }, never a throw.
  */
-export function decodeSetElements(b: Uint8Array, at: number, end: number): { ok: true; keys: Uint8Array[] } | { ok: false; reason: string } {
+export function decodeSetElements(
+  b: Uint8Array,
+  at: number,
+  end: number,
+): { ok: true; keys: Uint8Array[] } | { ok: false; reason: string } {
   if (at + nfgenmsg.SIZE > end) return { ok: false, reason: "nfgenmsg truncated" };
   const keys: Uint8Array[] = [];
   const list = new rtattr.Cursor().reset(b, at + nfgenmsg.SIZE, end);
