@@ -8,7 +8,6 @@ import type { VipdConfig } from "../../src/config/schema.ts";
 import { formatFinding } from "../../src/convert/convert-context.ts";
 import { convertKeepalived, type ConvertResult } from "../../src/convert/convert.ts";
 import { formatDiagnostic } from "../../src/convert/types.ts";
-import { errorsOf } from "../config/helpers.ts";
 import { memoryFs } from "./memory-fs.ts";
 
 const FILE = "/etc/keepalived/keepalived.conf";

@@ -64,8 +64,14 @@ test("no-accept mode: the VIPs are blocked before they are added and unblocked a
   const seen: string[] = [];
   const held = () => netlink.addresses(4, 2).length;
   const spy = Object.assign(Object.create(filter) as FakeNoAcceptFilter, {
-    block: (a: Uint8Array[]) => (seen.push(`block with ${held()} held`), filter.block(a)),
-    unblock: (a: Uint8Array[]) => (seen.push(`unblock with ${held()} held`), filter.unblock(a)),
+    block: (a: Uint8Array[]) => {
+      seen.push(`block with ${held()} held`);
+      filter.block(a);
+    },
+    unblock: (a: Uint8Array[]) => {
+      seen.push(`unblock with ${held()} held`);
+      filter.unblock(a);
+    },
   });
   const claims = new AddressClaims(netlink, spy);
   const log = memoryLogs([])("vrrp:VI_1");
