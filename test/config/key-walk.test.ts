@@ -82,7 +82,13 @@ function documentedKeys(text: string): DocumentedKey[] {
     }
     const kind = table.length >= 3 ? String(table[2]) : String(table[0]);
     const id = `${kind}.${entry[1]}`;
-    if (!keys.some((k) => k.id === id)) keys.push({ table: [...table], key: entry[1]!, id, shown });
+    if (keys.some((k) => k.id === id)) continue;
+    keys.push({ table: [...table], key: entry[1]!, id, shown });
+    // The keys of an inline table ({auth_type, auth_pass}, {tcp, tcpfin, udp}, ...) are walked one by one too.
+    if (shown !== null && typeof shown === "object" && !Array.isArray(shown)) {
+      for (const [sub, value] of Object.entries(shown))
+        keys.push({ table: [...table, entry[1]!], key: sub, id: `${id}.${sub}`, shown: value });
+    }
   }
   return keys;
 }
@@ -150,6 +156,11 @@ const VARIANTS: Record<string, Variant> = {
   "instances.preempt_delay": { value: 5, context: [[["instances", "VI_PUBLIC"], "state", "BACKUP"]] },
   "instances.unicast_src_ip": { value: "203.0.113.9" },
   "instances.authentication": { value: { auth_type: "PASS", auth_pass: "other" } },
+  "instances.authentication.auth_pass": { value: "other" },
+  // auth_type has one value vipd accepts (PASS; AH is refused), so there is nothing to vary: the key is required.
+  "instances.authentication.auth_type": { value: null },
+  "instances.notify_backup.command": { value: "/usr/local/lib/vipd/notify.sh other VI_PUBLIC" },
+  "instances.notify_backup.user": { value: "nobody" },
   "instances.virtual_ipaddress": { value: ["203.0.113.11/24"] },
   "instances.virtual_ipaddress_excluded": { value: ["2001:db8:10::11/64"] },
   "instances.virtual_routes": { value: ["198.51.100.0/25 via 203.0.113.1 dev eth0"] },
@@ -178,6 +189,7 @@ const VARIANTS: Record<string, Variant> = {
   // Without checkers a real server is never down: inhibiting acts while the sorry server serves (no quorum).
   "virtual_servers.inhibit_on_failure": { context: NO_QUORUM },
   "real_servers.inhibit_on_failure": { context: NO_QUORUM },
+  "virtual_servers.sorry_server.address": { value: "198.51.100.98" },
   "virtual_servers.sorry_server": { value: { address: "198.51.100.98", port: 8080, inhibit: true } },
   "virtual_servers.group": { value: "web_vips_2", context: [[["virtual_server_groups", "web_vips_2"], "members", ["203.0.113.30 443"]]] },
   "real_servers.address": { value: "198.51.100.23" },
@@ -338,6 +350,13 @@ describe("every key of config.toml.example changes what vipd does", () => {
 
   test.each(keys.map((k) => [k.id, k] as const))("%s", (_id, k) => {
     const v = VARIANTS[k.id] ?? {};
+    if (v.value === null) {
+      // A key with a single accepted value: proving it required is all there is.
+      const without = clone(example);
+      delete tableAt(without, k.table)[k.key];
+      expect(load(without).errors.some((e) => e.includes(k.key))).toBe(true);
+      return;
+    }
     const base = clone(example);
     for (const [table, key, value] of v.context ?? []) set(base, table, key, value);
     const current = key(k.table, k.key, base, k.shown);
