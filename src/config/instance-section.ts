@@ -126,7 +126,8 @@ export function readInstance(
     strictMode: strict,
     srcIp: srcIp?.text ?? null,
     unicastPeers: unicastPeers.map((p) => p.text),
-    authentication: readAuthentication(r, version),
+    // Strict mode ignores authentication, whatever its type (keepalived checks it before AH or v3).
+    authentication: strict ? null : readAuthentication(r, version),
     virtualIpaddress: vips,
     virtualIpaddressExcluded: excluded,
     virtualRoutes: readLines(r, "virtual_routes", parseRoute),

@@ -27,9 +27,8 @@ export function applyStrictMode(r: TableReader, instance: InstanceSection): void
   if (instance.unicastPeers.length > 0) {
     r.problems.error(r.at("unicast_peer"), "strict mode does not allow unicast peers (adverts go to the multicast group)");
   }
-  if (instance.authentication !== null) {
+  if (r.has("authentication")) {
     r.problems.warn(r.at("authentication"), "ignored: strict mode does not support authentication (keepalived ignores it too)");
-    instance.authentication = null;
   }
   const first = instance.virtualIpaddress[0];
   if (instance.family === 6 && first !== undefined && !(first.bytes[0] === 0xfe && (first.bytes[1]! & 0xc0) === 0x80)) {

@@ -23,6 +23,10 @@ describe("strict mode", () => {
       "/etc/vipd/config.toml:7: instances.VI_1.authentication: ignored: strict mode does not support authentication (keepalived ignores it too)",
     );
     expect(only(instance("VI_1", 'authentication = { auth_type = "PASS", auth_pass = "secret" }\n')).authentication).not.toBeNull();
+    // Whatever its type: AH, refused without strict mode today, is ignored too, as keepalived does.
+    const ah = STRICT + instance("VI_1", 'authentication = { auth_type = "AH", auth_pass = "secret" }\n');
+    expect(errorsOf(ah)).toEqual([]);
+    expect(only(ah).authentication).toBeNull();
   });
 
   test("refuses unicast peers and an instance without virtual addresses", () => {
