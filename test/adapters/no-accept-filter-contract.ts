@@ -34,6 +34,7 @@ export function noAcceptFilterContract(filter: NoAcceptFilter): string[] {
     filter.remove();
     expect("remove without a table is fine", filter.installed(), false);
     refused("block without a table", () => filter.block([ip("192.0.2.1")]));
+    refused("unblock without a table", () => filter.unblock([ip("192.0.2.1"), ip("192.0.2.2")]));
 
     filter.install();
     expect("installed", filter.installed(), true);

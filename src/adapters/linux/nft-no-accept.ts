@@ -112,12 +112,10 @@ export class LinuxNoAcceptFilter implements NoAcceptFilter {
     try {
       this.changeElements(C.NFT_MSG_DELSETELEM, addresses, "unblock addresses");
     } catch (error) {
-      // One address not in the set fails the whole batch: retry one by one, each absent one being fine.
-      if (!(error instanceof AdapterError && error.code === "ENOENT") || addresses.length < 2) {
-        if (error instanceof AdapterError && error.code === "ENOENT" && this.installed()) return;
-        throw error;
-      }
-      for (const address of addresses) this.unblock([address]);
+      // ENOENT: no table at all (an error), or an address not in its set, which fails the whole batch: then the
+      // addresses go one by one, each absent one being fine.
+      if (!(error instanceof AdapterError && error.code === "ENOENT") || !this.installed()) throw error;
+      if (addresses.length > 1) for (const address of addresses) this.unblock([address]);
     }
   }
 
