@@ -141,6 +141,18 @@ describe("startDaemon on fake adapters", () => {
     expect(host.noAccept.installed()).toBe(false);
   });
 
+  test("no-accept mode without nftables: the start stops with the reason, naming the instance", async () => {
+    const host = fakeHost();
+    host.noAccept.install = () => {
+      throw new Error("install the no-accept table: socket failed: EPROTONOSUPPORT (errno 93)");
+    };
+    const started = start(host, `${instance("VI_1", 51, "192.0.2.10")}accept = false\n`);
+    await expect(started).rejects.toBeInstanceOf(DaemonStartError);
+    await expect(started).rejects.toThrow(
+      "no-accept mode (accept = false) of VI_1: cannot set up the nftables table: install the no-accept table: socket failed: EPROTONOSUPPORT",
+    );
+  });
+
   test("accept mode: a table left behind by an earlier run is removed at start, and nothing is blocked", async () => {
     const host = fakeHost();
     host.noAccept.install();
