@@ -186,7 +186,7 @@ export function mapInstance(
   if (!section.has("interface"))
     ctx.error(node, `vrrp_instance ${name}: no interface; vipd needs one (keepalived allows none only with unicast)`);
   if (!section.has("virtual_router_id")) ctx.error(node, `vrrp_instance ${name}: missing virtual_router_id`);
-  applyKeepalivedRules(ctx, section, nodes, defaults);
+  applyKeepalivedRules(ctx, section, nodes, defaults, node);
   return info;
 }
 
@@ -260,7 +260,13 @@ function isIpv6Instance(section: TomlSection): boolean {
 }
 
 /** What keepalived 2.2.7 decides after reading the block, written out so vipd does the same. */
-function applyKeepalivedRules(ctx: ConvertContext, section: TomlSection, nodes: Record<string, ConfNode>, defaults: GlobalDefaults): void {
+function applyKeepalivedRules(
+  ctx: ConvertContext,
+  section: TomlSection,
+  nodes: Record<string, ConfNode>,
+  defaults: GlobalDefaults,
+  block: ConfNode,
+): void {
   const strict = (section.get("strict_mode") as boolean | undefined) ?? defaults.strict;
   const master = section.get("state") === "MASTER";
   // Strict mode ignores authentication before keepalived looks at AH.
@@ -276,7 +282,7 @@ function applyKeepalivedRules(ctx: ConvertContext, section: TomlSection, nodes: 
   if (section.get("state") === "MASTER" && !section.has("priority")) {
     section.set("priority", 255, "keepalived: state MASTER without a priority means 255 (address owner)");
   }
-  if (strict) applyStrictRules(ctx, section, nodes);
+  if (strict) applyStrictRules(ctx, section, nodes, block);
   const isMaster = section.get("state") === "MASTER";
   const priority = section.get("priority");
   if (section.has("nopreempt") && (isMaster || priority === 255)) {
@@ -298,11 +304,18 @@ function applyKeepalivedRules(ctx: ConvertContext, section: TomlSection, nodes: 
 }
 
 /**
- * What strict mode changes that is clearer written out than left to vipd's warnings: the initial state follows
- * the priority, authentication is left out. The rest (no unicast, no preempt_delay, accept mode) vipd's loader
- * applies from vrrp_strict / strict_mode itself, as keepalived does.
+ * What strict mode changes, written out: the initial state follows the priority, authentication and preempt_delay
+ * are left out; unicast peers and an instance without addresses are errors, as keepalived refuses to run them.
+ * Accept mode and the rest vipd's loader applies from vrrp_strict / strict_mode itself, as keepalived does.
  */
-function applyStrictRules(ctx: ConvertContext, section: TomlSection, nodes: Record<string, ConfNode>): void {
+function applyStrictRules(ctx: ConvertContext, section: TomlSection, nodes: Record<string, ConfNode>, block: ConfNode): void {
+  const child = (keyword: string) => block.children?.find((c) => c.keyword === keyword) ?? block;
+  if (section.has("unicast_peer")) ctx.error(child("unicast_peer"), "unicast_peer: keepalived does not run unicast peers in strict mode");
+  if (!section.has("virtual_ipaddress")) ctx.error(block, `${block.keyword}: keepalived requires a virtual address in strict mode`);
+  if (typeof section.get("preempt_delay") === "number" && section.get("preempt_delay") !== 0) {
+    section.delete("preempt_delay");
+    ctx.warn(section, nodes.preempt_delay!, "strict mode: keepalived resets it, left out");
+  }
   const owner = section.get("priority") === 255;
   if (!nodes.state && owner) section.set("state", "MASTER", "keepalived: priority 255 without a state starts as MASTER");
   if (nodes.state && (section.get("state") === "MASTER") !== owner) {

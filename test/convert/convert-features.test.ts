@@ -443,6 +443,20 @@ ${instance("")}`;
     expect(owner.config.instances[0]).toMatchObject({ state: "MASTER", accept: true });
   });
 
+  test("strict mode: unicast peers and an instance without addresses are errors, preempt_delay is left out", () => {
+    const strict = "global_defs {\n  vrrp_strict\n}\n";
+    expect(convert(`${strict}${instance("  unicast_peer {\n    192.0.2.3\n  }")}`).errors.map(formatDiagnostic)).toEqual([
+      `${FILE}:10: unicast_peer: keepalived does not run unicast peers in strict mode`,
+    ]);
+    const noVips = `${strict}vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n}\n`;
+    expect(convert(noVips).errors.map(formatDiagnostic)).toEqual([
+      `${FILE}:4: vrrp_instance: keepalived requires a virtual address in strict mode`,
+    ]);
+    const { toml, warnings } = convertAndLoad(`${strict}${instance("  preempt_delay 5")}`);
+    expect(toml).not.toContain("preempt_delay =");
+    expect(warnings).toContain(":10: preempt_delay: strict mode: keepalived resets it, left out");
+  });
+
   test("strict_mode, accept and no_accept map to their keys", () => {
     expect(convertAndLoad(instance("  strict_mode")).config.instances[0]!.strictMode).toBe(true);
     expect(convertAndLoad(`global_defs {\n  vrrp_strict\n}\n${instance("  strict_mode off")}`).config.instances[0]!.strictMode).toBe(false);
