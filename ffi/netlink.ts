@@ -138,6 +138,22 @@ export class RtnlSocket {
     this.transact(end, onReply);
   }
 
+  /**
+   * Starts a batch of several messages (nfnetlink's BATCH_BEGIN ... BATCH_END) and returns the sequence number they
+   * all carry. The caller writes every message, header and length included, from tx[0]; the one that asks for the
+   * ack (NLM_F_ACK) should be the last. `type` names the batch in errors.
+   */
+  beginBatch(type: number): number {
+    this.seq = (this.seq + 1) >>> 0 || 1;
+    this.type = type;
+    return this.seq;
+  }
+
+  /** Sends the batch built in tx[0, end) as it is and returns when the kernel acks it; throws the first error. */
+  execBatch(end: number): void {
+    this.transact(end, undefined, false);
+  }
+
   /** Sends the dump request built in tx[0, end) (NLM_F_DUMP is added) and calls `onMessage` for every answer. */
   dump(end: number, onMessage: MessageHandler): void {
     putU16(this.tx, nlmsghdr.OFFSETS.nlmsg_flags, this.flags | C.NLM_F_DUMP);
@@ -148,9 +164,9 @@ export class RtnlSocket {
     return new NetlinkError(this.describeRequest(this.tx, this.type), errno, extack, offset);
   }
 
-  private transact(end: number, onMessage: MessageHandler | undefined): void {
+  private transact(end: number, onMessage: MessageHandler | undefined, oneMessage = true): void {
     if (this.closed) throw this.fail(ERRNO.EBADF, "socket closed");
-    nlmsghdr.setLen(this.tx, end);
+    if (oneMessage) nlmsghdr.setLen(this.tx, end);
     const sent = sendTo(this.fd, this.tx, end, this.kernel);
     if (sent !== end) throw this.fail(ERRNO.EMSGSIZE, `short send ${sent}/${end}`);
     const deadline = performance.now() + this.timeoutMs;

@@ -16,6 +16,7 @@ export * as ipVsFlags from "./ip-vs-flags.ts";
 export * as ipMreqn from "./ip-mreqn.ts";
 export * as ipv6Mreq from "./ipv6-mreq.ts";
 export * as msghdr from "./msghdr.ts";
+export * as nfgenmsg from "./nfgenmsg.ts";
 export * as nlmsgerr from "./nlmsgerr.ts";
 export * as nlmsghdr from "./nlmsghdr.ts";
 export * as passwd from "./passwd.ts";

@@ -5,6 +5,7 @@ import type { AlarmFactory } from "../clock/alarm.ts";
 import type { AddressManager, LinkMonitorFactory } from "./address-manager.ts";
 import type { Ipvs } from "./ipvs.ts";
 import type { NeighbourAnnouncer } from "./neighbour-announcer.ts";
+import type { NoAcceptFilter } from "./no-accept-filter.ts";
 import type { UserLookup } from "./user-lookup.ts";
 import type { VrrpTransportFactory } from "./vrrp-transport.ts";
 
@@ -15,6 +16,8 @@ export interface HostAdapters {
   announcer: NeighbourAnnouncer;
   alarms: AlarmFactory;
   users: UserLookup;
+  /** No-accept mode's nftables table (talks to the kernel only when used). */
+  noAccept: NoAcceptFilter;
   /**
    * The kernel's IPVS table, opened only when needed (opening it loads the ip_vs module); `log` is told of kernel
    * answers that could not be decoded.

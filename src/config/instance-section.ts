@@ -8,6 +8,7 @@ import type { Problems } from "./config-error.ts";
 import { GARP_KEYS, readGarp, type GarpFollow } from "./global-section.ts";
 import type { PathSegment } from "./key-path.ts";
 import { parseRoute, parseRule } from "./routes.ts";
+import { applyStrictMode, readAcceptMode, strictInitialState } from "./strict-mode.ts";
 import type { GlobalConfig, InstanceSection, TrackRef, VirtualRule, Vip } from "./schema.ts";
 import { describeValue, TableReader, type TomlTable } from "./table-reader.ts";
 import { readTrackRefs, TRACK_FILE, TRACK_INTERFACE, TRACK_SCRIPT, type TrackRefAt } from "./track-refs.ts";
@@ -23,6 +24,7 @@ export const INSTANCE_KEYS = [
   "nopreempt",
   "preempt_delay",
   "accept",
+  "strict_mode",
   "mcast_src_ip",
   "unicast_src_ip",
   "unicast_peer",
@@ -66,11 +68,13 @@ export function readInstance(
   const path = ["instances", name];
   const r = new TableReader(problems, path, table, INSTANCE_KEYS);
   // keepalived compares the state word exactly: "master" is not MASTER. TOML users get an error instead.
-  const state = r.oneOf("state", ["MASTER", "BACKUP"] as const, "BACKUP");
+  const writtenState = r.oneOf("state", ["MASTER", "BACKUP"] as const, "BACKUP");
   const ifname = readInterface(r);
   if (!r.has("virtual_router_id")) r.missing("virtual_router_id", "an integer from 1 to 255");
   const vrid = r.int("virtual_router_id", 1, 255, 0);
-  const priority = r.int("priority", 1, 255, state === "MASTER" ? 255 : 100);
+  const priority = r.int("priority", 1, 255, writtenState === "MASTER" ? 255 : 100);
+  const strict = r.bool("strict_mode", global.vrrpStrict);
+  const state = strict ? strictInitialState(r, writtenState, priority) : writtenState;
 
   const vips = readVips(r, "virtual_ipaddress");
   const excluded = readVips(r, "virtual_ipaddress_excluded");
@@ -78,18 +82,11 @@ export function readInstance(
   const unicastPeers = readPeers(r);
   const family: IpFamily = vips[0]?.family ?? srcIp?.family ?? unicastPeers[0]?.family ?? 4;
   checkFamilies(r, vips, srcIp, unicastPeers, family);
-  if (!r.has("virtual_ipaddress")) r.problems.warn(r.at("virtual_ipaddress"), "no virtual addresses: adverts will carry none");
+  if (!r.has("virtual_ipaddress") && !strict) r.problems.warn(r.at("virtual_ipaddress"), "no virtual addresses: adverts will carry none");
 
   const version = readVersion(r, global, family);
   const advertIntervalCs = readAdvertInt(r, version);
-  // vipd, like keepalived without vrrp_strict, always accepts packets addressed to the VIPs. No-accept mode
-  // (keepalived's nftables rules dropping them on a non-owner MASTER) is not built: refused, not ignored.
-  if (r.has("accept") && !r.bool("accept", true)) {
-    r.problems.error(
-      r.at("accept"),
-      "false (no-accept mode: dropping packets addressed to the VIPs on a non-owner MASTER) is not supported yet; remove it",
-    );
-  }
+  const accept = readAcceptMode(r, strict, priority, version);
   const nopreempt = r.bool("nopreempt", false);
   const preemptDelayMs = r.seconds("preempt_delay", 0, 1000, 0);
   // keepalived clears both for an initial state MASTER (it always preempts); the section keeps what was written and
@@ -123,9 +120,12 @@ export function readInstance(
     family,
     nopreempt,
     preemptDelayMs,
+    accept,
+    strictMode: strict,
     srcIp: srcIp?.text ?? null,
     unicastPeers: unicastPeers.map((p) => p.text),
-    authentication: readAuthentication(r, version),
+    // Strict mode ignores authentication, whatever its type (keepalived checks it before AH or v3).
+    authentication: strict ? null : readAuthentication(r, version),
     virtualIpaddress: vips,
     // More than one advert carries (the 8-bit count, the interface's MTU) is moved to the excluded ones, against
     // the host: src/config/advert-fit.ts.
@@ -144,6 +144,7 @@ export function readInstance(
     v3ChecksumAsV2,
     dontTrackPrimary,
   };
+  if (strict) applyStrictMode(r, instance);
   return { instance, path, trackScriptAt, trackFileAt };
 }
 

@@ -59,6 +59,8 @@ export interface GlobalConfig extends MailConfig {
   scriptUser: RunAs | null;
   enableScriptSecurity: boolean;
   vrrpVersion: VrrpVersion;
+  /** keepalived's vrrp_strict: the default of every instance's strict_mode. */
+  vrrpStrict: boolean;
   vrrpMcastGroup4: string;
   vrrpMcastGroup6: string;
   garp: GarpConfig;
@@ -145,6 +147,10 @@ export interface InstanceSection {
   family: IpFamily;
   nopreempt: boolean;
   preemptDelayMs: number;
+  /** Effective accept mode: false drops packets addressed to the VIPs while MASTER (never for the owner, 255). */
+  accept: boolean;
+  /** keepalived's strict mode (strict_mode, default global.vrrp_strict), its effects already applied here. */
+  strictMode: boolean;
   /** mcast_src_ip or unicast_src_ip (keepalived treats them as one). */
   srcIp: string | null;
   unicastPeers: string[];

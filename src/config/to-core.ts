@@ -77,6 +77,9 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
       masterRefreshMs: s.garp.masterRefreshMs,
       masterRefreshRepeat: s.garp.masterRefreshRepeat,
     },
+    // Strict mode answers no lower-priority master and yields to a higher one without a last advert.
+    lowerPrioNoAdvert: s.strictMode,
+    higherPrioSendAdvert: !s.strictMode,
   };
 }
 

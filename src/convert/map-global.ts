@@ -12,7 +12,7 @@ import { walkBlock, type Handler } from "./walk-block.ts";
 export interface GlobalDefaults {
   vrrpVersion: 2 | 3;
   skipCheckAdvAddr: boolean;
-  /** vrrp_strict: lossy (its warning says what vipd does not do); accept mode at priority 255 is written out. */
+  /** vrrp_strict, written as [global] vrrp_strict; the instances' rules that are clearer written out use it. */
   strict: boolean;
   /** notify_fifo / vrrp_notify_fifo, which keepalived writes for every instance. */
   notifyFifo: { path: string; node: ConfNode } | null;
@@ -146,10 +146,9 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
     },
     notify_fifo: fifo,
     vrrp_notify_fifo: fifo,
-    vrrp_strict: (node) => {
+    vrrp_strict: () => {
       defaults.strict = true;
-      const known = GLOBAL_UNSUPPORTED.vrrp_strict!;
-      ctx.unsupported(section, node, known.did, known.lossy);
+      section.set("vrrp_strict", true);
     },
   };
   walkBlock(ctx, section, block.children ?? [], handlers, GLOBAL_UNSUPPORTED);

@@ -30,8 +30,6 @@ export interface InstanceInfo {
   trackFiles: TrackRefNode[];
 }
 
-const NO_ACCEPT = "dropped packets addressed to the VIPs while MASTER below priority 255 (nftables rules)";
-
 const GARP_KEYS: Record<string, boolean> = {
   garp_master_delay: false,
   garp_master_repeat: true,
@@ -125,7 +123,12 @@ export function mapInstance(
       if (value !== null) section.set("preempt_delay", numberValue(value));
     },
     accept: () => section.set("accept", true),
-    no_accept: (n) => ctx.unsupported(section, n, NO_ACCEPT, false),
+    no_accept: () => section.set("accept", false),
+    strict_mode: (n) => {
+      nodes.strict_mode = n;
+      const value = boolArg(ctx, n);
+      if (value !== null) section.set("strict_mode", value);
+    },
     mcast_src_ip: srcIp,
     unicast_src_ip: srcIp,
     unicast_peer: list("unicast_peer", (child) => {
@@ -183,7 +186,7 @@ export function mapInstance(
   if (!section.has("interface"))
     ctx.error(node, `vrrp_instance ${name}: no interface; vipd needs one (keepalived allows none only with unicast)`);
   if (!section.has("virtual_router_id")) ctx.error(node, `vrrp_instance ${name}: missing virtual_router_id`);
-  applyKeepalivedRules(ctx, section, nodes, defaults);
+  applyKeepalivedRules(ctx, section, nodes, defaults, node);
   return info;
 }
 
@@ -257,9 +260,17 @@ function isIpv6Instance(section: TomlSection): boolean {
 }
 
 /** What keepalived 2.2.7 decides after reading the block, written out so vipd does the same. */
-function applyKeepalivedRules(ctx: ConvertContext, section: TomlSection, nodes: Record<string, ConfNode>, defaults: GlobalDefaults): void {
+function applyKeepalivedRules(
+  ctx: ConvertContext,
+  section: TomlSection,
+  nodes: Record<string, ConfNode>,
+  defaults: GlobalDefaults,
+  block: ConfNode,
+): void {
+  const strict = (section.get("strict_mode") as boolean | undefined) ?? defaults.strict;
   const master = section.get("state") === "MASTER";
-  if (master && nodes.authentication && !section.has("authentication") && hasAh(nodes.authentication)) {
+  // Strict mode ignores authentication before keepalived looks at AH.
+  if (!strict && master && nodes.authentication && !section.has("authentication") && hasAh(nodes.authentication)) {
     section.set("state", "BACKUP");
     ctx.warnAfter(
       section,
@@ -268,10 +279,11 @@ function applyKeepalivedRules(ctx: ConvertContext, section: TomlSection, nodes: 
       'keepalived clears state MASTER with AH authentication ("incompatible"), written as "BACKUP"',
     );
   }
-  const isMaster = section.get("state") === "MASTER";
-  if (isMaster && !section.has("priority")) {
+  if (section.get("state") === "MASTER" && !section.has("priority")) {
     section.set("priority", 255, "keepalived: state MASTER without a priority means 255 (address owner)");
   }
+  if (strict) applyStrictRules(ctx, section, nodes, block);
+  const isMaster = section.get("state") === "MASTER";
   const priority = section.get("priority");
   if (section.has("nopreempt") && (isMaster || priority === 255)) {
     section.delete("nopreempt");
@@ -289,6 +301,32 @@ function applyKeepalivedRules(ctx: ConvertContext, section: TomlSection, nodes: 
     ctx.warn(section, nodes.authentication!, "VRRPv3 has no authentication: keepalived ignores it, left out");
   }
   applyGlobalDefaults(section, defaults);
+}
+
+/**
+ * What strict mode changes, written out: the initial state follows the priority, authentication and preempt_delay
+ * are left out; unicast peers and an instance without addresses are errors, as keepalived refuses to run them.
+ * Accept mode and the rest vipd's loader applies from vrrp_strict / strict_mode itself, as keepalived does.
+ */
+function applyStrictRules(ctx: ConvertContext, section: TomlSection, nodes: Record<string, ConfNode>, block: ConfNode): void {
+  const child = (keyword: string) => block.children?.find((c) => c.keyword === keyword) ?? block;
+  if (section.has("unicast_peer")) ctx.error(child("unicast_peer"), "unicast_peer: keepalived does not run unicast peers in strict mode");
+  if (!section.has("virtual_ipaddress")) ctx.error(block, `${block.keyword}: keepalived requires a virtual address in strict mode`);
+  if (typeof section.get("preempt_delay") === "number" && section.get("preempt_delay") !== 0) {
+    section.delete("preempt_delay");
+    ctx.warn(section, nodes.preempt_delay!, "strict mode: keepalived resets it, left out");
+  }
+  const owner = section.get("priority") === 255;
+  if (!nodes.state && owner) section.set("state", "MASTER", "keepalived: priority 255 without a state starts as MASTER");
+  if (nodes.state && (section.get("state") === "MASTER") !== owner) {
+    const state = owner ? "MASTER" : "BACKUP";
+    section.set("state", state);
+    ctx.warnAfter(section, "state", nodes.state, `strict mode: keepalived sets the state from the priority, written as "${state}"`);
+  }
+  if (section.has("authentication")) {
+    section.delete("authentication");
+    ctx.warn(section, nodes.authentication!, "strict mode: keepalived ignores authentication, left out");
+  }
 }
 
 function hasAh(node: ConfNode): boolean {
@@ -318,8 +356,4 @@ function applyGlobalDefaults(section: TomlSection, defaults: GlobalDefaults): vo
   if (defaults.skipCheckAdvAddr && !section.has("skip_check_adv_addr"))
     section.set("skip_check_adv_addr", true, from("vrrp_skip_check_adv_addr"));
   if (defaults.notifyFifo !== null) section.set("notify_fifo", defaults.notifyFifo.path, from(defaults.notifyFifo.node.keyword));
-  // vrrp_strict's no-accept mode below priority 255 is part of what its warning says vipd does not do.
-  if (defaults.strict && !section.has("accept") && section.get("priority") === 255) {
-    section.set("accept", true, "vrrp_strict: keepalived sets accept mode at priority 255");
-  }
 }

@@ -74,10 +74,6 @@ export const GLOBAL_UNSUPPORTED: Record<string, Unsupported> = {
   vrrp_ipsets: u("used ipsets with vrrp_iptables", false),
   disable_local_igmp: u("disabled IGMP reports for link-local groups (VMAC set-ups)", false),
   vrrp_check_unicast_src: u("dropped unicast adverts whose source is not a configured peer", true),
-  vrrp_strict: u(
-    "strict RFC mode: no reply to lower-priority adverts, no_accept unless priority 255, and it refused authentication, unicast and preempt_delay",
-    true,
-  ),
   vrrp_notify_priority_changes: u("wrote priority changes to the notify FIFO", false),
   max_auto_priority: u(TUNING, false),
   min_auto_priority_delay: u(TUNING, false),
@@ -158,7 +154,6 @@ export const INSTANCE_UNSUPPORTED: Record<string, Unsupported> = {
   down_timer_adverts: u("changed the master-down timer from 3 advert intervals", true),
   lower_prio_no_advert: u("did not answer a lower-priority advert with an advert", true),
   higher_prio_send_advert: u("sent an advert before yielding to a higher priority master", true),
-  strict_mode: u("strict RFC mode: no reply to lower-priority adverts, no_accept unless priority 255", true),
   debug: u("debug level (not implemented in keepalived either)", false),
   notify_master_rx_lower_pri: u("ran a program when the MASTER received a lower-priority advert", true),
   notify_deleted: u("ran a program / reported DELETED when the instance was removed by a reload", false),

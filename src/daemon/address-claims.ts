@@ -1,20 +1,32 @@
-// What a MASTER holds on the host: its VIPs (and excluded addresses), virtual routes and rules. Claimed on
-// becoming MASTER, released on leaving it; an error is logged and the rest carries on, so one refused address
-// never keeps the others from the clients.
+// What a MASTER holds on the host: its VIPs (and excluded addresses), virtual routes and rules, and in no-accept
+// mode the filter dropping the VIPs' traffic. Claimed on becoming MASTER, released on leaving it; an error is
+// logged and the rest carries on, so one refused address never keeps the others from the clients.
 
 import { AdapterError } from "../adapters/adapter-error.ts";
 import type { AddressManager, AddressSpec, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
+import type { NoAcceptFilter } from "../adapters/no-accept-filter.ts";
 import { formatIp } from "../vrrp/ip-address.ts";
 import { describe } from "./describe-error.ts";
 import type { Log } from "./log.ts";
 import type { InstancePlan } from "./plan.ts";
 
-export type Holdings = Pick<InstancePlan, "addresses" | "routes" | "rules">;
+export type Holdings = Pick<InstancePlan, "addresses" | "routes" | "rules" | "blocked">;
 
 export class AddressClaims {
-  constructor(private readonly addresses: AddressManager) {}
+  constructor(
+    private readonly addresses: AddressManager,
+    private readonly noAccept: NoAcceptFilter,
+  ) {}
 
   claim(holdings: Holdings, log: Log): void {
+    // As keepalived: the filter first, so that no packet reaches a VIP in the instant after it is added.
+    if (holdings.blocked.length > 0)
+      this.attempt(
+        () => this.noAccept.block(holdings.blocked),
+        [],
+        () => "no-accept mode: block the VIPs",
+        log,
+      );
     for (const spec of holdings.addresses) this.restore(spec, log);
     for (const route of holdings.routes)
       this.attempt(
@@ -56,6 +68,13 @@ export class AddressClaims {
         log,
       );
     }
+    if (holdings.blocked.length > 0)
+      this.attempt(
+        () => this.noAccept.unblock(holdings.blocked),
+        [],
+        () => "no-accept mode: unblock the VIPs",
+        log,
+      );
   }
 
   /** Adds one address (again); already present is fine. */
@@ -87,12 +106,14 @@ export function holdingsMinus(a: Holdings, b: Holdings): Holdings {
   const addressKey = (s: AddressSpec) => `${s.ifindex}|${s.address.join(".")}|${s.prefixlen}`;
   const contentKey = (x: RouteSpec | RuleSpec) => JSON.stringify(x, (_k, v: unknown) => (v instanceof Uint8Array ? [...v].join(".") : v));
   const inB = new Set(b.addresses.map(addressKey));
+  const blockedInB = new Set(b.blocked.map((x) => x.join(".")));
   const routesInB = new Set(b.routes.map(contentKey));
   const rulesInB = new Set(b.rules.map(contentKey));
   return {
     addresses: a.addresses.filter((s) => !inB.has(addressKey(s))),
     routes: a.routes.filter((r) => !routesInB.has(contentKey(r))),
     rules: a.rules.filter((r) => !rulesInB.has(contentKey(r))),
+    blocked: a.blocked.filter((x) => !blockedInB.has(x.join("."))),
   };
 }
 

@@ -24,6 +24,7 @@ import { removeStaleVips } from "./stale-vips.ts";
 import { IpvsReconciler } from "../lvs/reconciler.ts";
 import { ownedServicesFile } from "../lvs/owned-services.ts";
 import { MetricsServer } from "./metrics.ts";
+import { NoAcceptTable } from "./no-accept-table.ts";
 import { type LiveState, StatusServer, type StatusSnapshot, snapshot } from "./status.ts";
 
 export interface DaemonOptions {
@@ -102,6 +103,7 @@ class Daemon implements RunningDaemon {
   private status: StatusServer | null = null;
   private metrics: MetricsServer | null = null;
   private lvs: { ipvs: Ipvs; reconciler: IpvsReconciler } | null = null;
+  private noAccept!: NoAcceptTable;
   private startedAt = 0;
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
@@ -121,6 +123,8 @@ class Daemon implements RunningDaemon {
   start(config: VipdConfig): void {
     const prepared = this.prepare(config);
     removeStaleVips(this.adapters.addresses, prepared.plans, this.deps.logs("netlink"), (i) => this.linkNames.get(i));
+    this.noAccept = new NoAcceptTable(this.adapters.noAccept, this.deps.logs("nftables"));
+    this.prepareNoAccept(prepared, true);
     this.config = config;
     this.node = new VrrpNode(prepared.node);
     this.notifier = new Notifier({
@@ -145,6 +149,7 @@ class Daemon implements RunningDaemon {
       groupNotify: prepared.groupNotify,
       transports: this.adapters.transports,
       addresses: this.adapters.addresses,
+      noAccept: this.adapters.noAccept,
       announcer: this.adapters.announcer,
       notifier: this.notifier,
       mailer: this.mailer,
@@ -192,6 +197,7 @@ class Daemon implements RunningDaemon {
     let summary: ReturnType<Driver["reload"]>;
     try {
       const prepared = this.prepare(loaded.config);
+      this.prepareNoAccept(prepared, false);
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
       this.notifier.runAs(prepared.scriptIds);
       this.applyMetrics(loaded.config);
@@ -241,6 +247,7 @@ class Daemon implements RunningDaemon {
   private refresh(why: string): void {
     try {
       const prepared = this.prepare(this.config);
+      this.prepareNoAccept(prepared, false);
       const summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
       this.waiting = prepared.waiting;
       this.feedLinkStates(this.config);
@@ -259,6 +266,7 @@ class Daemon implements RunningDaemon {
       // The core bounds each handover (handoverWaitMs); this is only the driver's safety net, with margin.
       const longest = Math.max(0, ...this.node.routers.map((r) => handoverWaitMs(r.config.version, r.config.advertIntervalCs) + 1000));
       await this.driver.stop(handover, longest);
+      this.noAccept.remove();
       this.stopVirtualServers(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
@@ -343,6 +351,7 @@ class Daemon implements RunningDaemon {
       this.log.error("vipd cannot keep its promises any more: sending priority 0, releasing every VIP and exiting");
       this.trackers.stop();
       await this.driver.abandon();
+      this.noAccept.remove();
       this.stopVirtualServers(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
@@ -364,6 +373,14 @@ class Daemon implements RunningDaemon {
     if (!result.ok) throw new DaemonStartError(result.problems);
     for (const warning of result.prepared.warnings) this.log.warn(formatConfigError(warning));
     return result.prepared;
+  }
+
+  private prepareNoAccept(prepared: Prepared, atStart: boolean): void {
+    try {
+      this.noAccept.prepare(prepared.plans, atStart);
+    } catch (error) {
+      throw new DaemonStartError([(error as Error).message]);
+    }
   }
 
   private feedLinkStates(config: VipdConfig): void {

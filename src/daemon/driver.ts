@@ -3,6 +3,7 @@
 
 import type { AddressManager, AddressSpec, LinkEvent } from "../adapters/address-manager.ts";
 import type { Announcement, NeighbourAnnouncer } from "../adapters/neighbour-announcer.ts";
+import type { NoAcceptFilter } from "../adapters/no-accept-filter.ts";
 import type { ReceivedPacket, VrrpTransport, VrrpTransportFactory } from "../adapters/vrrp-transport.ts";
 import { type AlarmFactory, timersAlarm } from "../clock/alarm.ts";
 import type { Timers } from "../clock/timers.ts";
@@ -36,6 +37,8 @@ export interface DriverDeps {
   groupNotify: Map<string, NotifyScripts>;
   transports: VrrpTransportFactory;
   addresses: AddressManager;
+  /** No-accept mode's filter; its table is installed by the daemon before any plan with `blocked` addresses runs. */
+  noAccept: NoAcceptFilter;
   announcer: NeighbourAnnouncer;
   notifier: NotifySink;
   mailer?: StateMailer;
@@ -92,7 +95,7 @@ export class Driver {
   constructor(private readonly deps: DriverDeps) {
     this.log = deps.logs("vrrp");
     this.transports = new TransportPool(deps.transports, this.log);
-    this.claims = new AddressClaims(deps.addresses);
+    this.claims = new AddressClaims(deps.addresses, deps.noAccept);
     this.scheduler = new Scheduler(deps.timers, deps.alarms ?? timersAlarm(deps.timers), () => this.dispatch({ type: "TimerFired" }));
   }
 

@@ -25,6 +25,11 @@ export interface InstancePlan {
   group?: Uint8Array;
   /** VIPs and excluded addresses, added on MASTER and removed on leaving it. */
   addresses: AddressSpec[];
+  /**
+   * No-accept mode (accept = false, never for the owner): the same addresses, whose traffic is dropped while
+   * MASTER (src/adapters/no-accept-filter.ts). Empty in accept mode.
+   */
+  blocked: Uint8Array[];
   /** Addresses to announce with gratuitous ARP / unsolicited NA, per interface. */
   announce: { ifname: string; addresses: Uint8Array[] }[];
   announceIntervalMs: number;
@@ -166,6 +171,7 @@ export function buildPlans(config: VipdConfig, links: readonly Link[], lookupUse
       source: s.srcIp !== null ? parseIp(s.srcIp)! : undefined,
       group: s.unicastPeers.length > 0 ? undefined : group,
       addresses,
+      blocked: s.accept ? [] : vips.map((vip) => vip.bytes),
       announce: [...announce].map(([ifname, list]) => ({ ifname, addresses: list })),
       announceIntervalMs: s.family === 4 ? config.global.garpIntervalMs : config.global.gnaIntervalMs,
       routes: routes.filter((r): r is RouteSpec => r !== null),

@@ -58,4 +58,8 @@ export interface InstanceConfig {
   unicastPeers: readonly Uint8Array[];
   trackers: readonly TrackerConfig[];
   garp: GarpSettings;
+  /** keepalived's lower_prio_no_advert: a MASTER hearing a lower-priority master does not answer with an advert. */
+  lowerPrioNoAdvert: boolean;
+  /** keepalived's higher_prio_send_advert: a MASTER sends one advert before yielding to a higher priority. */
+  higherPrioSendAdvert: boolean;
 }

@@ -423,7 +423,7 @@ export class Router {
     if (higher) {
       // Tell the winner we were MASTER too before stepping down (keepalived's vrrp_higher_prio_send_advert): after
       // a partition heals, it answers with gratuitous ARPs, and clients that still point here move over at once.
-      this.emitAdvert(this.priority, out);
+      if (this.config.higherPrioSendAdvert) this.emitAdvert(this.priority, out);
       this.rememberMaster(advert);
       this.lastHeard = "accepted";
       if (this.config.version === 3) this.adoptInterval(advert, out);
@@ -444,7 +444,7 @@ export class Router {
       return;
     }
     this.lowerPriorityAnsweredAt = nowMs;
-    this.emitAdvert(this.priority, out);
+    if (!this.config.lowerPrioNoAdvert) this.emitAdvert(this.priority, out);
     this.emitGratuitous(this.config.garp.lowerPrioRepeat, out);
     // keepalived repeats the burst after garp_lower_prio_delay, for switches that missed the first one.
     if (this.config.garp.lowerPrioDelayMs > 0) this.lowerBurstAt = nowMs + this.config.garp.lowerPrioDelayMs;
@@ -459,7 +459,8 @@ export class Router {
     out.push(
       this.log(
         "warn",
-        `another master: ${advert.srcString()} (priority ${advert.priority}) advertises while we are MASTER (${us}); answering so that it steps down`,
+        `another master: ${advert.srcString()} (priority ${advert.priority}) advertises while we are MASTER (${us}); ` +
+          (this.config.lowerPrioNoAdvert ? "not answering (lower_prio_no_advert)" : "answering so that it steps down"),
       ),
     );
   }

@@ -8,7 +8,6 @@ import type { VipdConfig } from "../../src/config/schema.ts";
 import { formatFinding } from "../../src/convert/convert-context.ts";
 import { convertKeepalived, type ConvertResult } from "../../src/convert/convert.ts";
 import { formatDiagnostic } from "../../src/convert/types.ts";
-import { errorsOf } from "../config/helpers.ts";
 import { memoryFs } from "./memory-fs.ts";
 
 const FILE = "/etc/keepalived/keepalived.conf";
@@ -429,21 +428,42 @@ ${instance("")}`;
     }
   });
 
-  test("vrrp_strict is lossy; no-accept mode (below 255) is not written as a key vipd would refuse", () => {
-    const { toml, result } = convertAndLoad(`global_defs {\n  vrrp_strict\n}\n${instance("  priority 100")}`);
-    expect(toml).not.toContain("accept =");
-    expect(result.lossy).toBe(true);
+  test("vrrp_strict is written as [global] vrrp_strict: the state follows the priority, authentication is left out", () => {
+    const text = `global_defs {\n  vrrp_strict\n}\n${instance("  state MASTER\n  priority 100\n  authentication {\n    auth_type PASS\n    auth_pass 1111\n  }")}`;
+    const { toml, config, warnings, result } = convertAndLoad(text);
+    expect(toml).toContain("vrrp_strict = true");
+    expect(toml).not.toContain("auth_pass");
+    expect(result.lossy).toBe(false);
+    expect(warnings).toContain(':10: state: strict mode: keepalived sets the state from the priority, written as "BACKUP"');
+    expect(warnings).toContain(":12: authentication: strict mode: keepalived ignores authentication, left out");
+    const vi = config.instances[0]!;
+    expect(vi).toMatchObject({ strictMode: true, state: "BACKUP", authentication: null, accept: false });
     const owner = convertAndLoad(`global_defs {\n  vrrp_strict\n}\n${instance("  priority 255")}`);
-    expect(owner.toml).toContain("accept = true");
+    expect(owner.toml).toContain('state = "MASTER"');
+    expect(owner.config.instances[0]).toMatchObject({ state: "MASTER", accept: true });
   });
 
-  test("no_accept is reported, not converted: vipd refuses accept = false", () => {
-    const { toml, warnings } = convertAndLoad(instance("  no_accept"));
-    expect(toml).not.toContain("accept =");
-    expect(warnings.some((w) => w.includes("no_accept: not supported by vipd (dropped packets addressed to the VIPs"))).toBe(true);
-    expect(
-      errorsOf(`[instances.VI_1]\ninterface = "eth0"\nvirtual_router_id = 1\nvirtual_ipaddress = ["192.0.2.1/24"]\naccept = false\n`)[0],
-    ).toContain("instances.VI_1.accept: false (no-accept mode");
+  test("strict mode: unicast peers and an instance without addresses are errors, preempt_delay is left out", () => {
+    const strict = "global_defs {\n  vrrp_strict\n}\n";
+    expect(convert(`${strict}${instance("  unicast_peer {\n    192.0.2.3\n  }")}`).errors.map(formatDiagnostic)).toEqual([
+      `${FILE}:10: unicast_peer: keepalived does not run unicast peers in strict mode`,
+    ]);
+    const noVips = `${strict}vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n}\n`;
+    expect(convert(noVips).errors.map(formatDiagnostic)).toEqual([
+      `${FILE}:4: vrrp_instance: keepalived requires a virtual address in strict mode`,
+    ]);
+    const { toml, warnings } = convertAndLoad(`${strict}${instance("  preempt_delay 5")}`);
+    expect(toml).not.toContain("preempt_delay =");
+    expect(warnings).toContain(":10: preempt_delay: strict mode: keepalived resets it, left out");
+  });
+
+  test("strict_mode, accept and no_accept map to their keys", () => {
+    expect(convertAndLoad(instance("  strict_mode")).config.instances[0]!.strictMode).toBe(true);
+    expect(convertAndLoad(`global_defs {\n  vrrp_strict\n}\n${instance("  strict_mode off")}`).config.instances[0]!.strictMode).toBe(false);
+    const noAccept = convertAndLoad(instance("  no_accept"));
+    expect(noAccept.toml).toContain("accept = false");
+    expect(noAccept.config.instances[0]!.accept).toBe(false);
+    expect(convertAndLoad(instance("  accept")).config.instances[0]!.accept).toBe(true);
   });
 
   test("the TOML starts with a header naming the source and the vipd version", async () => {

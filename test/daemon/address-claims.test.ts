@@ -4,6 +4,7 @@ import { memoryLogs } from "../../src/daemon/log.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
 import { FakeNetlink } from "../adapters/fake-netlink.ts";
 import { ip } from "../vrrp/fixtures.ts";
+import { FakeNoAcceptFilter } from "../adapters/fake-no-accept-filter.ts";
 
 const ETH0 = { ifindex: 2, name: "eth0", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: true };
 
@@ -11,13 +12,14 @@ function setup() {
   const netlink = new FakeNetlink([ETH0]);
   const lines: string[] = [];
   const held = () => netlink.addresses(4, 2).map((a) => `${formatIp(a.address)}/${a.prefixlen}`);
-  return { netlink, lines, log: memoryLogs(lines)("vrrp:VI_1"), claims: new AddressClaims(netlink), held };
+  return { netlink, lines, log: memoryLogs(lines)("vrrp:VI_1"), claims: new AddressClaims(netlink, new FakeNoAcceptFilter()), held };
 }
 
 const holdings = (...vips: string[]): Holdings => ({
   addresses: vips.map((v) => ({ ifindex: 2, address: ip(v), prefixlen: 24 })),
   routes: [{ family: 4, dst: ip("198.51.100.0"), prefixlen: 24, ifindex: 2 }],
   rules: [{ family: 4, from: { address: ip("192.0.2.10"), prefixlen: 32 }, table: 100 }],
+  blocked: [],
 });
 
 test("claim adds addresses, routes and rules; claiming again is not an error; release removes them all", () => {
@@ -53,4 +55,32 @@ test("holdingsMinus: what one set holds that the other does not, by address and 
   expect(diff.addresses.map((s) => formatIp(s.address))).toEqual(["192.0.2.10"]);
   expect(diff.routes.length).toBe(1);
   expect(diff.rules).toEqual([]);
+});
+
+test("no-accept mode: the VIPs are blocked before they are added and unblocked after they are removed", () => {
+  const netlink = new FakeNetlink([ETH0]);
+  const filter = new FakeNoAcceptFilter();
+  filter.install();
+  const seen: string[] = [];
+  const held = () => netlink.addresses(4, 2).length;
+  const spy = Object.assign(Object.create(filter) as FakeNoAcceptFilter, {
+    block: (a: Uint8Array[]) => {
+      seen.push(`block with ${held()} held`);
+      filter.block(a);
+    },
+    unblock: (a: Uint8Array[]) => {
+      seen.push(`unblock with ${held()} held`);
+      filter.unblock(a);
+    },
+  });
+  const claims = new AddressClaims(netlink, spy);
+  const log = memoryLogs([])("vrrp:VI_1");
+  const h = { ...holdings("192.0.2.10"), blocked: [ip("192.0.2.10")] };
+  claims.claim(h, log);
+  expect(filter.blocked().map((a) => formatIp(a))).toEqual(["192.0.2.10"]);
+  claims.release(h, log);
+  expect(seen).toEqual(["block with 0 held", "unblock with 0 held"]);
+  expect(filter.blocked()).toEqual([]);
+  expect(holdingsMinus(h, { ...h, blocked: [] }).blocked.map((a) => formatIp(a))).toEqual(["192.0.2.10"]);
+  expect(holdingsMinus(h, h).blocked).toEqual([]);
 });

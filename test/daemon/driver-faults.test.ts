@@ -13,6 +13,7 @@ import { FakeNetlink } from "../adapters/fake-netlink.ts";
 import { FakeLan } from "../adapters/fake-vrrp-transport.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
 import { instance, ip } from "../vrrp/fixtures.ts";
+import { FakeNoAcceptFilter } from "../adapters/fake-no-accept-filter.ts";
 
 const ETH0 = { ifindex: 2, name: "eth0", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: true };
 /** VRRPv3, 1 s adverts, priority 100: Master_Down_Interval 3 s + 156/256 s. */
@@ -27,6 +28,7 @@ function plan(name: string, vip: string): InstancePlan {
     addresses: [{ ifindex: 2, address: ip(vip), prefixlen: 24 }],
     announce: [{ ifname: "eth0", addresses: [ip(vip)] }],
     announceIntervalMs: 0,
+    blocked: [],
     routes: [],
     rules: [],
     notify: {},
@@ -61,6 +63,7 @@ function setup(options: { brokenVip?: string; onFatal?: (error: unknown) => void
     groupNotify: new Map(),
     transports: lan.host("a", { 4: ip("192.0.2.1") }),
     addresses: netlink,
+    noAccept: new FakeNoAcceptFilter(),
     announcer: announcer(options.brokenVip ?? "none"),
     notifier: { notify: () => undefined },
     logs: memoryLogs(lines),
@@ -141,6 +144,7 @@ test("a socket that stops receiving (IPv6 after a link flap) puts its instances 
     groupNotify: new Map(),
     transports: lan.host("a", { 6: ip("fe80::1") }),
     addresses: new FakeNetlink([ETH0]),
+    noAccept: new FakeNoAcceptFilter(),
     announcer: announcer("none"),
     notifier: { notify: () => undefined },
     logs: memoryLogs(lines),

@@ -10,6 +10,7 @@ import { FakeNetlink } from "../adapters/fake-netlink.ts";
 import { FakeLan } from "../adapters/fake-vrrp-transport.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
+import { FakeNoAcceptFilter } from "../adapters/fake-no-accept-filter.ts";
 
 const LAN_DELAY_MS = 0.2;
 const ETH0 = { ifindex: 2, name: "eth0", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: true };
@@ -57,6 +58,7 @@ function host(lan: FakeLan, timers: FakeTimers, name: string, address: string, p
     addresses: [{ ifindex: 2, address: VIP, prefixlen: 24 }],
     announce: [{ ifname: "eth0", addresses: [VIP] }],
     announceIntervalMs: 0,
+    blocked: [],
     routes: [],
     rules: [],
     notify: {},
@@ -67,6 +69,7 @@ function host(lan: FakeLan, timers: FakeTimers, name: string, address: string, p
     groupNotify: new Map(),
     transports: lan.host(name, { 4: ip(address) }),
     addresses: kernel.netlink,
+    noAccept: new FakeNoAcceptFilter(),
     announcer,
     notifier,
     logs: memoryLogs(lines),
@@ -229,6 +232,7 @@ describe("reload", () => {
       addresses: vips.map((v) => ({ ifindex: 2, address: ip(v), prefixlen: 24 })),
       announce: [{ ifname: "eth0", addresses: vips.map(ip) }],
       announceIntervalMs: 0,
+      blocked: [],
       routes: [],
       rules: [],
       notify: {},

@@ -20,6 +20,7 @@ import { FakeNetlink } from "../adapters/fake-netlink.ts";
 import { FakeLan } from "../adapters/fake-vrrp-transport.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
 import { ip } from "../vrrp/fixtures.ts";
+import { FakeNoAcceptFilter } from "../adapters/fake-no-accept-filter.ts";
 
 const ETH0: Link = { ifindex: 2, name: "eth0", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: true };
 const ETH1: Link = { ...ETH0, ifindex: 3, name: "eth1" };
@@ -67,6 +68,7 @@ function fakeHost() {
   };
   const users = (user: string) => (user === "nobody" ? { uid: 65534, gid: 65534 } : null);
   const ipvs = new FakeIpvs();
+  const noAccept = new FakeNoAcceptFilter();
   let ipvsOpened = 0;
   const adapters: HostAdapters = {
     addresses: netlink,
@@ -75,13 +77,14 @@ function fakeHost() {
     announcer,
     alarms: timersAlarm(timers),
     users,
+    noAccept,
     ipvs: () => {
       ipvsOpened++;
       return ipvs;
     },
   };
   const held = () => [...netlink.addresses(4)].map((a) => formatIp(a.address)).filter((a) => a !== "192.0.2.1" && a !== "198.51.100.1");
-  return { timers, netlink, lan, announcer, events, adapters, held, ipvs, ipvsOpened: () => ipvsOpened };
+  return { timers, netlink, lan, announcer, events, adapters, held, ipvs, noAccept, ipvsOpened: () => ipvsOpened };
 }
 
 const noScripts: CommandRunner = () => {
@@ -122,6 +125,48 @@ describe("startDaemon on fake adapters", () => {
     ]);
     await stop(daemon, host);
     expect(host.held()).toEqual([]);
+  });
+
+  test("no-accept mode: the table is set up at start, the VIPs blocked before they are added and unblocked after; removed at stop", async () => {
+    const host = fakeHost();
+    const { daemon, configPath } = await start(host, `${instance("VI_1", 51, "192.0.2.10")}accept = false\n`);
+    expect(host.noAccept.calls).toEqual(["install"]);
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
+    expect(host.noAccept.blocked().map((a) => formatIp(a))).toEqual(["192.0.2.10"]);
+    expect(host.held()).toEqual(["192.0.2.10"]);
+    // A reload that turns accept on again unblocks the VIP while it stays held.
+    writeFileSync(configPath, instance("VI_1", 51, "192.0.2.10"));
+    expect(daemon.reload()).toBe(true);
+    expect(host.noAccept.blocked()).toEqual([]);
+    expect(host.held()).toEqual(["192.0.2.10"]);
+    await stop(daemon, host);
+    expect(host.noAccept.calls).toEqual(["install", "block 192.0.2.10", "unblock 192.0.2.10", "remove"]);
+    expect(host.noAccept.installed()).toBe(false);
+  });
+
+  test("no-accept mode without nftables: the start stops with the reason, naming the instance", async () => {
+    const host = fakeHost();
+    host.noAccept.install = () => {
+      throw new Error("install the no-accept table: socket failed: EPROTONOSUPPORT (errno 93)");
+    };
+    const started = start(host, `${instance("VI_1", 51, "192.0.2.10")}accept = false\n`);
+    await expect(started).rejects.toBeInstanceOf(DaemonStartError);
+    await expect(started).rejects.toThrow(
+      "no-accept mode (accept = false) of VI_1: cannot set up the nftables table: install the no-accept table: socket failed: EPROTONOSUPPORT",
+    );
+  });
+
+  test("accept mode: a table left behind by an earlier run is removed at start, and nothing is blocked", async () => {
+    const host = fakeHost();
+    host.noAccept.install();
+    host.noAccept.block([ip("192.0.2.10")]);
+    const { daemon } = await start(host, instance("VI_1", 51, "192.0.2.10"));
+    expect(host.noAccept.installed()).toBe(false);
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
+    await stop(daemon, host);
+    expect(host.noAccept.calls).toEqual(["install", "block 192.0.2.10", "remove"]);
   });
 
   test("a reload keeps a MASTER's VIP without a gap, adds the new instance, and a broken file changes nothing", async () => {

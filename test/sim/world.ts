@@ -95,6 +95,8 @@ export class SimHost {
       unicastPeers: [],
       trackers,
       garp: DEFAULT_GARP,
+      lowerPrioNoAdvert: false,
+      higherPrioSendAdvert: true,
     }));
   }
 

@@ -282,6 +282,19 @@ describe("as MASTER", () => {
     expect(h.router().stats.otherMastersSeen).toBe(1);
   });
 
+  test("strict mode's settings: no answer to a lower-priority master, no advert before yielding to a higher one", () => {
+    const strict = {
+      lowerPrioNoAdvert: true,
+      higherPrioSendAdvert: false,
+      garp: { ...DEFAULT_GARP, lowerPrioRepeat: 0, lowerPrioDelayMs: 0 },
+    };
+    const h = master(strict);
+    expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual(["Log"]);
+    expect(h.effects[0]).toMatchObject({ message: expect.stringContaining("not answering (lower_prio_no_advert)") });
+    expect(types(h.advanceBy(20_000)).filter((t) => t === "SendGratuitous")).toEqual(["SendGratuitous"]);
+    expect(types(master(strict).receive({ src: "192.0.2.9", priority: 150 }))).toEqual(["DelVips", "Notify:VI_1:BACKUP"]);
+  });
+
   test("another master's priority 0 is answered at once", () => {
     const h = master();
     expect(types(h.receive({ src: "192.0.2.9", priority: 0 }))).toEqual(["SendAdvert:100"]);

@@ -5,6 +5,7 @@ import { linuxNeighbourAnnouncer } from "./gratuitous.ts";
 import { LinuxAddressManager, linuxLinkMonitors } from "./netlink-adapter.ts";
 import { timerFdAlarms } from "./timerfd-alarm.ts";
 import { LinuxIpvs } from "./ipvs-adapter.ts";
+import { LinuxNoAcceptFilter } from "./nft-no-accept.ts";
 import { nssUsers } from "./nss-users.ts";
 import { linuxVrrpTransports } from "./vrrp-socket.ts";
 
@@ -16,6 +17,7 @@ export function linuxHostAdapters(): HostAdapters {
     announcer: linuxNeighbourAnnouncer(),
     alarms: timerFdAlarms,
     users: nssUsers,
+    noAccept: new LinuxNoAcceptFilter(),
     ipvs: (log) => LinuxIpvs.open({ onReject: (what, reason) => log(`IPVS: an answer to ${what} could not be decoded: ${reason}`) }),
   };
 }
