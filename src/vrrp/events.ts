@@ -24,6 +24,12 @@ export interface AdvertReceivedEvent {
   dst: Uint8Array;
   /** IPv4 TTL or IPv6 hop limit as received. */
   ttl: number;
+  /**
+   * IPPROTO_AH when the datagram is IPsec AH (keepalived's `auth_type AH`): `packet[offset, offset+length)` is then
+   * the AH header and the advert after it, and the IPv4 header starts at `ipOffset`. Absent: plain VRRP.
+   */
+  ipProtocol?: number;
+  ipOffset?: number;
 }
 
 /** Some deadline returned by nextDeadline() has passed. */
