@@ -1,6 +1,6 @@
 // [instances.NAME]: one VRRP instance (keepalived's vrrp_instance), with keepalived's defaults and rules.
 
-import { VRRP_AUTH_DATA_LENGTH, VRRP_V2_MAX_INTERVAL_S, VRRP_V3_MAX_INTERVAL_CS } from "../vrrp/constants.ts";
+import { VRRP_AUTH_DATA_LENGTH, VRRP_PRIO_OWNER, VRRP_V2_MAX_INTERVAL_S, VRRP_V3_MAX_INTERVAL_CS } from "../vrrp/constants.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
 import { familyName, parseAddress } from "./address.ts";
 import { NOTIFY_KEYS, readNotify } from "./commands.ts";
@@ -68,7 +68,7 @@ export function readInstance(
   const path = ["instances", name];
   const r = new TableReader(problems, path, table, INSTANCE_KEYS);
   // keepalived compares the state word exactly: "master" is not MASTER. TOML users get an error instead.
-  const state = r.oneOf("state", ["MASTER", "BACKUP"] as const, "BACKUP");
+  let state = r.oneOf("state", ["MASTER", "BACKUP"] as const, "BACKUP");
   const ifname = readInterface(r);
   if (!r.has("virtual_router_id")) r.missing("virtual_router_id", "an integer from 1 to 255");
   const vrid = r.int("virtual_router_id", 1, 255, 0);
@@ -84,6 +84,13 @@ export function readInstance(
 
   const version = readVersion(r, global, family);
   const advertIntervalCs = readAdvertInt(r, version);
+  const authentication = readAuthentication(r, version, family);
+  if (authentication?.type === "AH" && state === "MASTER" && priority !== VRRP_PRIO_OWNER) {
+    // keepalived: "Initial state master is incompatible with AH authentication - clearing". A router must hear the
+    // master's sequence number before it takes over, or its adverts are replays to the others.
+    r.problems.warn(r.at("state"), 'MASTER is incompatible with AH authentication: read as "BACKUP", as keepalived does');
+    state = "BACKUP";
+  }
   // vipd, like keepalived without vrrp_strict, always accepts packets addressed to the VIPs. No-accept mode
   // (keepalived's nftables rules dropping them on a non-owner MASTER) is not built: refused, not ignored.
   if (r.has("accept") && !r.bool("accept", true)) {
@@ -127,7 +134,7 @@ export function readInstance(
     preemptDelayMs,
     srcIp: srcIp?.text ?? null,
     unicastPeers: unicastPeers.map((p) => p.text),
-    authentication: readAuthentication(r, version),
+    authentication,
     virtualIpaddress: vips,
     virtualIpaddressExcluded: excluded,
     virtualRoutes: readLines(r, "virtual_routes", parseRoute),
@@ -267,7 +274,7 @@ function readAdvertInt(r: TableReader, version: 2 | 3): number {
   return 100;
 }
 
-function readAuthentication(r: TableReader, version: 2 | 3): InstanceSection["authentication"] {
+function readAuthentication(r: TableReader, version: 2 | 3, family: IpFamily): InstanceSection["authentication"] {
   const table = r.optTable("authentication", 'a table {auth_type = "PASS", auth_pass = "..."}');
   if (table === null) return null;
   const a = new TableReader(r.problems, r.at("authentication"), table, ["auth_type", "auth_pass"]);
@@ -276,12 +283,13 @@ function readAuthentication(r: TableReader, version: 2 | 3): InstanceSection["au
     return null;
   }
   const type = a.oneOf("auth_type", ["PASS", "AH"] as const, "PASS");
-  if (type === "AH") {
-    r.problems.error(a.at("auth_type"), 'AH authentication is not supported; use "PASS" or remove authentication');
-    return null;
-  }
   const password = a.requiredString("auth_pass", "a password of 1 to 8 characters");
   if (password === null) return null;
+  // keepalived ignores AH there and sends unauthenticated adverts; a config asking for AH gets an error instead.
+  if (type === "AH" && (version === 3 || family === 6)) {
+    r.problems.error(a.at("auth_type"), "AH authenticates only VRRPv2 over IPv4 (version = 2, IPv4 addresses); remove authentication");
+    return null;
+  }
   if (version === 3) {
     r.problems.warn(r.at("authentication"), "ignored: VRRPv3 has no authentication (keepalived ignores it too)");
     return null;

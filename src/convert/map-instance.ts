@@ -218,23 +218,13 @@ function mapAuthentication(ctx: ConvertContext, section: TomlSection, node: Conf
     return;
   }
   const typeWord = type.args[0] ?? "";
-  if (typeWord === "AH") {
-    ctx.unsupported(
-      section,
-      type,
-      "IPsec AH authentication of adverts; peers expecting AH will reject vipd's adverts",
-      true,
-      "auth_type AH",
-    );
-    return;
-  }
-  if (typeWord !== "PASS") {
+  if (typeWord !== "PASS" && typeWord !== "AH") {
     ctx.error(type, `auth_type: '${typeWord}' is neither PASS nor AH`);
     return;
   }
   const password = pass?.args.join(" ") ?? "";
   if (password === "") {
-    ctx.warn(section, type, "PASS without auth_pass: not supported by vipd (keepalived sent an empty password)", true);
+    ctx.warn(section, type, `${typeWord} without auth_pass: not supported by vipd (keepalived sent an empty password)`, true);
     return;
   }
   const bytes = new TextEncoder().encode(password);
@@ -247,7 +237,7 @@ function mapAuthentication(ctx: ConvertContext, section: TomlSection, node: Conf
       `longer than ${VRRP_AUTH_DATA_LENGTH} characters: keepalived uses the first ${VRRP_AUTH_DATA_LENGTH} ("${written}"), written that way`,
     );
   }
-  section.set("authentication", { auth_type: "PASS", auth_pass: written });
+  section.set("authentication", { auth_type: typeWord, auth_pass: written });
 }
 
 function isIpv6Instance(section: TomlSection): boolean {
@@ -258,8 +248,14 @@ function isIpv6Instance(section: TomlSection): boolean {
 
 /** What keepalived 2.2.7 decides after reading the block, written out so vipd does the same. */
 function applyKeepalivedRules(ctx: ConvertContext, section: TomlSection, nodes: Record<string, ConfNode>, defaults: GlobalDefaults): void {
-  const master = section.get("state") === "MASTER";
-  if (master && nodes.authentication && !section.has("authentication") && hasAh(nodes.authentication)) {
+  const version = isIpv6Instance(section) ? 3 : ((section.get("version") as 2 | 3 | undefined) ?? defaults.vrrpVersion);
+  if (section.get("state") === "MASTER" && !section.has("priority")) {
+    section.set("priority", 255, "keepalived: state MASTER without a priority means 255 (address owner)");
+  }
+  const priority = section.get("priority");
+  const ah = (section.get("authentication") as { auth_type?: string } | undefined)?.auth_type === "AH";
+  // keepalived checks this after ignoring authentication for v3, and lets an address owner start as MASTER.
+  if (section.get("state") === "MASTER" && ah && version === 2 && priority !== 255) {
     section.set("state", "BACKUP");
     ctx.warnAfter(
       section,
@@ -269,10 +265,6 @@ function applyKeepalivedRules(ctx: ConvertContext, section: TomlSection, nodes: 
     );
   }
   const isMaster = section.get("state") === "MASTER";
-  if (isMaster && !section.has("priority")) {
-    section.set("priority", 255, "keepalived: state MASTER without a priority means 255 (address owner)");
-  }
-  const priority = section.get("priority");
   if (section.has("nopreempt") && (isMaster || priority === 255)) {
     section.delete("nopreempt");
     const why = isMaster ? "keepalived clears it with state MASTER" : "keepalived clears it with priority 255";
@@ -282,17 +274,12 @@ function applyKeepalivedRules(ctx: ConvertContext, section: TomlSection, nodes: 
     section.delete("preempt_delay");
     ctx.warn(section, nodes.preempt_delay!, 'keepalived clears it with state MASTER ("preempt delay will not work"), left out');
   }
-  const version = isIpv6Instance(section) ? 3 : ((section.get("version") as 2 | 3 | undefined) ?? defaults.vrrpVersion);
   fixAdvertInt(ctx, section, nodes.advert_int, version);
   if (version === 3 && section.has("authentication")) {
     section.delete("authentication");
     ctx.warn(section, nodes.authentication!, "VRRPv3 has no authentication: keepalived ignores it, left out");
   }
   applyGlobalDefaults(section, defaults);
-}
-
-function hasAh(node: ConfNode): boolean {
-  return (node.children ?? []).some((c) => c.keyword === "auth_type" && c.args[0] === "AH");
 }
 
 function fixAdvertInt(ctx: ConvertContext, section: TomlSection, node: ConfNode | undefined, version: 2 | 3): void {

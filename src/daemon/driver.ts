@@ -77,6 +77,8 @@ export class Driver {
     src: new Uint8Array(4),
     dst: new Uint8Array(4),
     ttl: 0,
+    ipProtocol: 0,
+    ipOffset: -1,
   };
   private readonly sendBuffer = new Uint8Array(1500);
   private started = false;
@@ -158,6 +160,7 @@ export class Driver {
             family,
             group: plan.group,
             source: plan.source,
+            ipsecAh: plan.ipsecAh,
             onHealth: (receiving, reason) => this.socketHealth(ifname, family, receiving, reason),
           },
           (packet) => this.onPacket(ifname, packet),
@@ -374,6 +377,8 @@ export class Driver {
     event.src = packet.src;
     event.dst = packet.dst;
     event.ttl = packet.ttl;
+    event.ipProtocol = packet.ipProtocol;
+    event.ipOffset = packet.ipOffset;
     this.dispatch(event);
   }
 
@@ -437,8 +442,11 @@ export class Driver {
     const b = this.bound.get(instance);
     const transport = b?.transport;
     if (!b || !transport) return;
-    for (const dst of b.plan.destinations) {
-      const length = b.router.writeAdvert(this.sendBuffer, priority, transport.source, dst);
+    const destinations = b.plan.destinations;
+    for (let i = 0; i < destinations.length; i++) {
+      const dst = destinations[i]!;
+      // The copies for further unicast peers are the same advert (IPsec AH: the same sequence number).
+      const length = b.router.writeAdvert(this.sendBuffer, priority, transport.source, dst, i > 0);
       try {
         transport.send(this.sendBuffer, length, dst);
       } catch (error) {

@@ -82,11 +82,26 @@ describe("authentication", () => {
     expect(warnings).toEqual([':9: auth_pass: longer than 8 characters: keepalived uses the first 8 ("12345678"), written that way']);
   });
 
-  test("AH is lossy and left out", () => {
-    const { config, result } = convertAndLoad(instance("  authentication {\n    auth_type AH\n    auth_pass 1111\n  }"));
-    expect(config.instances[0]!.authentication).toBeNull();
-    expect(result.lossy).toBe(true);
-    expect(result.findings.map((f) => f.keyword)).toEqual(["auth_type AH"]);
+  test("AH is kept; state MASTER with AH is written as BACKUP, as keepalived clears it (but not for the owner)", () => {
+    const ah = "  authentication {\n    auth_type AH\n    auth_pass Aa123456\n  }";
+    const { toml, config, result, warnings } = convertAndLoad(instance(`  state MASTER\n  priority 100\n${ah}`));
+    expect(toml).toContain('authentication = { auth_type = "AH", auth_pass = "Aa123456" }');
+    expect(config.instances[0]!.authentication).toEqual({ type: "AH", password: "Aa123456" });
+    expect(config.instances[0]!.state).toBe("BACKUP");
+    expect(result.lossy).toBe(false);
+    expect(warnings).toEqual([':7: state: keepalived clears state MASTER with AH authentication ("incompatible"), written as "BACKUP"']);
+    // Without a priority, state MASTER means 255 in keepalived: the owner starts MASTER, AH or not.
+    const owner = convertAndLoad(instance(`  state MASTER\n${ah}`));
+    expect([owner.config.instances[0]!.state, owner.config.instances[0]!.priority, owner.warnings]).toEqual(["MASTER", 255, []]);
+  });
+
+  test("AH with VRRPv3 is ignored as keepalived ignores it, and state MASTER stays", () => {
+    const { toml, config, warnings } = convertAndLoad(
+      instance("  version 3\n  state MASTER\n  priority 100\n  authentication {\n    auth_type AH\n    auth_pass x\n  }"),
+    );
+    expect(toml).not.toContain("authentication =");
+    expect(config.instances[0]!.state).toBe("MASTER");
+    expect(warnings).toEqual([":10: authentication: VRRPv3 has no authentication: keepalived ignores it, left out"]);
   });
 
   test("VRRPv3 ignores authentication, as keepalived does", () => {
