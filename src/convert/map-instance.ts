@@ -222,9 +222,14 @@ function mapAuthentication(ctx: ConvertContext, section: TomlSection, node: Conf
     ctx.error(type, `auth_type: '${typeWord}' is neither PASS nor AH`);
     return;
   }
+  if (type.args.length > 1) {
+    // keepalived reads one statement per line: `auth_type AH auth_pass X` on one line sets no password.
+    ctx.warn(section, type, `keepalived reads only '${typeWord}' and ignores the rest of the line ('${type.args.slice(1).join(" ")}')`);
+  }
   const password = pass?.args.join(" ") ?? "";
   if (password === "") {
-    ctx.warn(section, type, `${typeWord} without auth_pass: not supported by vipd (keepalived sent an empty password)`, true);
+    // keepalived 2.2.7: "Authentication specified but no password given. Ignoring": it runs without authentication.
+    ctx.warn(section, type, `${typeWord} without auth_pass: keepalived ignores the authentication ("no password given"), left out`);
     return;
   }
   const bytes = new TextEncoder().encode(password);

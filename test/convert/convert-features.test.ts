@@ -95,6 +95,20 @@ describe("authentication", () => {
     expect([owner.config.instances[0]!.state, owner.config.instances[0]!.priority, owner.warnings]).toEqual(["MASTER", 255, []]);
   });
 
+  test("auth_pass on the auth_type line is not read by keepalived: it runs without authentication, so does vipd", () => {
+    const { toml, config, warnings, result } = convertAndLoad(
+      instance("  state MASTER\n  priority 100\n  authentication { auth_type AH  auth_pass Aa123456 }"),
+    );
+    expect(toml).not.toContain("authentication =");
+    expect(config.instances[0]!.authentication).toBeNull();
+    expect(config.instances[0]!.state).toBe("MASTER"); // no AH, so keepalived keeps state MASTER too
+    expect(result.lossy).toBe(false);
+    expect(warnings).toEqual([
+      ":9: auth_type: keepalived reads only 'AH' and ignores the rest of the line ('auth_pass Aa123456')",
+      ':9: auth_type: AH without auth_pass: keepalived ignores the authentication ("no password given"), left out',
+    ]);
+  });
+
   test("AH with VRRPv3 is ignored as keepalived ignores it, and state MASTER stays", () => {
     const { toml, config, warnings } = convertAndLoad(
       instance("  version 3\n  state MASTER\n  priority 100\n  authentication {\n    auth_type AH\n    auth_pass x\n  }"),
