@@ -61,7 +61,12 @@ export class TransportPool {
   }
 
   stats() {
-    return [...this.open.values()].map((t) => ({ ifname: t.ifname, family: t.family, ...t.stats }));
+    return [...this.open].map(([key, t]) => ({
+      ifname: t.ifname,
+      family: t.family,
+      ...(key === transportKey(t.ifname, t.family, true) ? { ipsecAh: true } : {}),
+      ...t.stats,
+    }));
   }
 
   private close(transport: VrrpTransport): void {

@@ -7,7 +7,7 @@ import { Driver } from "../../src/daemon/driver.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
 import type { InstancePlan } from "../../src/daemon/plan.ts";
 import { passwordAuthData } from "../../src/vrrp/advert.ts";
-import { AUTH_AH, IPPROTO_AH } from "../../src/vrrp/constants.ts";
+import { AUTH_AH, AUTH_NONE, IPPROTO_AH } from "../../src/vrrp/constants.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
 import { VrrpNode } from "../../src/vrrp/node.ts";
 import { FakeAnnouncer } from "../adapters/fake-announcer.ts";
@@ -20,23 +20,23 @@ const ETH0 = { ifindex: 2, name: "eth0", mac: new Uint8Array(6), mtu: 1500, up: 
 const VIP = ip("192.0.2.100");
 const ADDRESSES = ["192.0.2.1", "192.0.2.2", "192.0.2.3"];
 
-function host(lan: FakeLan, timers: FakeTimers, address: string, priority: number, password = "Aa123456") {
+/** `password` null: no authentication (a plain VRRP transport). */
+function settings(address: string, priority: number, password: string | null) {
   const peers = ADDRESSES.filter((a) => a !== address).map(ip);
   const config = instance({
     version: 2,
     priority,
     primaryAddress: ip(address),
     unicastPeers: peers,
-    authType: AUTH_AH,
-    authData: passwordAuthData(password),
+    authType: password === null ? AUTH_NONE : AUTH_AH,
+    authData: passwordAuthData(password ?? ""),
   });
-  const node = new VrrpNode({ instances: [config], syncGroups: [] });
   const plan: InstancePlan = {
     name: "VI_1",
     ifname: "eth0",
     family: 4,
     destinations: peers,
-    ipsecAh: true,
+    ipsecAh: password !== null,
     addresses: [{ ifindex: 2, address: VIP, prefixlen: 24 }],
     announce: [],
     announceIntervalMs: 0,
@@ -44,6 +44,12 @@ function host(lan: FakeLan, timers: FakeTimers, address: string, priority: numbe
     rules: [],
     notify: {},
   };
+  return { config, plan };
+}
+
+function host(lan: FakeLan, timers: FakeTimers, address: string, priority: number, password: string | null = "Aa123456") {
+  const { config, plan } = settings(address, priority, password);
+  const node = new VrrpNode({ instances: [config], syncGroups: [] });
   const lines: string[] = [];
   const driver = new Driver({
     node,
@@ -101,4 +107,27 @@ test("a router with another AH key is heard by nobody, and hears nobody: its dro
   expect(hosts[0]!.drops()).toMatchObject({ "ah-bad-icv": expect.any(Number) });
   expect(hosts[1]!.drops()).toMatchObject({ "ah-bad-icv": expect.any(Number) });
   expect(hosts[1]!.lines.some((l) => l.includes("dropped: IPsec AH check value mismatch"))).toBe(true);
+});
+
+test("a reload that turns AH on swaps the plain transport for an AH one, and the pair carries on", () => {
+  const timers = new FakeTimers();
+  const lan = new FakeLan((deliver) => timers.setTimeout(deliver, 0.2));
+  const hosts = [host(lan, timers, "192.0.2.1", 150, null), host(lan, timers, "192.0.2.2", 100, null)];
+  for (const h of hosts) h.driver.start();
+  timers.advance(6000);
+  expect(hosts.map((h) => h.router.state)).toEqual(["MASTER", "BACKUP"]);
+  expect(lan.log.at(-1)!.bytes[0]! >> 4).toBe(2); // a bare VRRP message: the kernel adds the IP header
+
+  for (const h of hosts) {
+    const { config, plan } = settings(h.address, h.router.config.priority, "Aa123456");
+    h.driver.reload([plan], { instances: [config], syncGroups: [] }, new Map());
+  }
+  const sentBefore = lan.log.length;
+  timers.advance(3000);
+  expect(hosts.map((h) => h.router.state)).toEqual(["MASTER", "BACKUP"]);
+  const after = lan.log.slice(sentBefore);
+  expect(after.length).toBeGreaterThan(0);
+  expect(after.every((p) => p.bytes[9] === IPPROTO_AH)).toBe(true);
+  expect(lan.openCount).toBe(2); // the plain transports were closed
+  expect(hosts.map((h) => h.drops())).toEqual([{}, {}]);
 });
