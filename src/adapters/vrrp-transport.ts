@@ -15,6 +15,12 @@ export interface ReceivedPacket {
   dst: Uint8Array;
   /** IPv4 TTL or IPv6 hop limit, read from the received IP header (RFC 5798 §5.1.1.3 wants 255). */
   ttl: number;
+  /**
+   * IPv4 only: the datagram's protocol and where its header starts in `packet`. For IPPROTO_AH,
+   * `packet[offset, offset+length)` is the AH header and the advert after it (the core checks both).
+   */
+  ipProtocol?: number;
+  ipOffset?: number;
   packet: Uint8Array;
   offset: number;
   length: number;
@@ -37,6 +43,11 @@ export interface VrrpTransportOptions {
    * address, or its IPv6 link-local address.
    */
   source?: Uint8Array;
+  /**
+   * IPv4 only: adverts go inside IPsec AH (IP protocol 51, keepalived's auth_type AH). The transport then sends the
+   * whole IPv4 datagram it is given (the core builds the header: the ICV covers it) and delivers AH datagrams.
+   */
+  ipsecAh?: boolean;
   /** Receive buffer in bytes; sized for hundreds of instances by default. */
   rcvbufBytes?: number;
   /**

@@ -1,6 +1,6 @@
 // [instances.NAME]: one VRRP instance (keepalived's vrrp_instance), with keepalived's defaults and rules.
 
-import { VRRP_AUTH_DATA_LENGTH, VRRP_V2_MAX_INTERVAL_S, VRRP_V3_MAX_INTERVAL_CS } from "../vrrp/constants.ts";
+import { VRRP_AUTH_DATA_LENGTH, VRRP_PRIO_OWNER, VRRP_V2_MAX_INTERVAL_S, VRRP_V3_MAX_INTERVAL_CS } from "../vrrp/constants.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
 import { familyName, parseAddress } from "./address.ts";
 import { NOTIFY_KEYS, readNotify } from "./commands.ts";
@@ -74,7 +74,7 @@ export function readInstance(
   const vrid = r.int("virtual_router_id", 1, 255, 0);
   const priority = r.int("priority", 1, 255, writtenState === "MASTER" ? 255 : 100);
   const strict = r.bool("strict_mode", global.vrrpStrict);
-  const state = strict ? strictInitialState(r, writtenState, priority) : writtenState;
+  let state = strict ? strictInitialState(r, writtenState, priority) : writtenState;
 
   const vips = readVips(r, "virtual_ipaddress");
   const excluded = readVips(r, "virtual_ipaddress_excluded");
@@ -87,6 +87,14 @@ export function readInstance(
   const version = readVersion(r, global, family);
   const advertIntervalCs = readAdvertInt(r, version);
   const accept = readAcceptMode(r, strict, priority, version);
+  // Strict mode ignores authentication, whatever its type (keepalived checks it before AH or v3).
+  const authentication = strict ? null : readAuthentication(r, version, family);
+  if (authentication?.type === "AH" && state === "MASTER" && priority !== VRRP_PRIO_OWNER) {
+    // keepalived: "Initial state master is incompatible with AH authentication - clearing". A router must hear the
+    // master's sequence number before it takes over, or its adverts are replays to the others.
+    r.problems.warn(r.at("state"), 'MASTER is incompatible with AH authentication: read as "BACKUP", as keepalived does');
+    state = "BACKUP";
+  }
   const nopreempt = r.bool("nopreempt", false);
   const preemptDelayMs = r.seconds("preempt_delay", 0, 1000, 0);
   // keepalived clears both for an initial state MASTER (it always preempts); the section keeps what was written and
@@ -124,8 +132,7 @@ export function readInstance(
     strictMode: strict,
     srcIp: srcIp?.text ?? null,
     unicastPeers: unicastPeers.map((p) => p.text),
-    // Strict mode ignores authentication, whatever its type (keepalived checks it before AH or v3).
-    authentication: strict ? null : readAuthentication(r, version),
+    authentication,
     virtualIpaddress: vips,
     // More than one advert carries (the 8-bit count, the interface's MTU) is moved to the excluded ones, against
     // the host: src/config/advert-fit.ts.
@@ -263,7 +270,7 @@ function readAdvertInt(r: TableReader, version: 2 | 3): number {
   return 100;
 }
 
-function readAuthentication(r: TableReader, version: 2 | 3): InstanceSection["authentication"] {
+function readAuthentication(r: TableReader, version: 2 | 3, family: IpFamily): InstanceSection["authentication"] {
   const table = r.optTable("authentication", 'a table {auth_type = "PASS", auth_pass = "..."}');
   if (table === null) return null;
   const a = new TableReader(r.problems, r.at("authentication"), table, ["auth_type", "auth_pass"]);
@@ -272,12 +279,13 @@ function readAuthentication(r: TableReader, version: 2 | 3): InstanceSection["au
     return null;
   }
   const type = a.oneOf("auth_type", ["PASS", "AH"] as const, "PASS");
-  if (type === "AH") {
-    r.problems.error(a.at("auth_type"), 'AH authentication is not supported; use "PASS" or remove authentication');
-    return null;
-  }
   const password = a.requiredString("auth_pass", "a password of 1 to 8 characters");
   if (password === null) return null;
+  // keepalived ignores AH there and sends unauthenticated adverts; a config asking for AH gets an error instead.
+  if (type === "AH" && (version === 3 || family === 6)) {
+    r.problems.error(a.at("auth_type"), "AH authenticates only VRRPv2 over IPv4 (version = 2, IPv4 addresses); remove authentication");
+    return null;
+  }
   if (version === 3) {
     r.problems.warn(r.at("authentication"), "ignored: VRRPv3 has no authentication (keepalived ignores it too)");
     return null;

@@ -154,8 +154,11 @@ export interface InstanceSection {
   /** mcast_src_ip or unicast_src_ip (keepalived treats them as one). */
   srcIp: string | null;
   unicastPeers: string[];
-  /** Effective authentication: null when none or ignored (v3). Password already cut to 8 bytes. */
-  authentication: { type: "PASS"; password: string } | null;
+  /**
+   * Effective authentication: null when none or ignored (v3). Password already cut to 8 bytes. AH (VRRPv2 over
+   * IPv4 only) wraps adverts in IPsec AH keyed with the password, as keepalived does.
+   */
+  authentication: { type: "PASS" | "AH"; password: string } | null;
   virtualIpaddress: Vip[];
   /** Where virtual_ipaddress was written: the advert's fit to the interface's MTU is warned about there. */
   virtualIpaddressAt: ConfigPlace;

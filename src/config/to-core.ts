@@ -2,7 +2,7 @@
 // group. The only thing not in the file is each interface's own address, asked of `primaryAddress`.
 
 import { passwordAuthData } from "../vrrp/advert.ts";
-import { AUTH_NONE, AUTH_PASS, VRRP_AUTH_DATA_LENGTH } from "../vrrp/constants.ts";
+import { AUTH_AH, AUTH_NONE, AUTH_PASS, VRRP_AUTH_DATA_LENGTH } from "../vrrp/constants.ts";
 import type { InstanceConfig } from "../vrrp/instance-config.ts";
 import { parseIp, type IpFamily } from "../vrrp/ip-address.ts";
 import type { NodeConfig } from "../vrrp/node.ts";
@@ -61,7 +61,7 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
     preempt: s.state === "MASTER" || !s.nopreempt,
     preemptDelayMs: s.state === "MASTER" ? 0 : s.preemptDelayMs,
     advertAddresses: s.virtualIpaddress.filter((v) => v.family === s.family).map((v) => v.bytes),
-    authType: s.authentication ? AUTH_PASS : AUTH_NONE,
+    authType: s.authentication ? (s.authentication.type === "AH" ? AUTH_AH : AUTH_PASS) : AUTH_NONE,
     authData: s.authentication ? passwordAuthData(s.authentication.password) : new Uint8Array(VRRP_AUTH_DATA_LENGTH),
     checksumAsV2: s.v3ChecksumAsV2,
     skipCheckAdvertAddresses: s.skipCheckAdvAddr,

@@ -221,23 +221,18 @@ function mapAuthentication(ctx: ConvertContext, section: TomlSection, node: Conf
     return;
   }
   const typeWord = type.args[0] ?? "";
-  if (typeWord === "AH") {
-    ctx.unsupported(
-      section,
-      type,
-      "IPsec AH authentication of adverts; peers expecting AH will reject vipd's adverts",
-      true,
-      "auth_type AH",
-    );
-    return;
-  }
-  if (typeWord !== "PASS") {
+  if (typeWord !== "PASS" && typeWord !== "AH") {
     ctx.error(type, `auth_type: '${typeWord}' is neither PASS nor AH`);
     return;
   }
+  if (type.args.length > 1) {
+    // keepalived reads one statement per line: `auth_type AH auth_pass X` on one line sets no password.
+    ctx.warn(section, type, `keepalived reads only '${typeWord}' and ignores the rest of the line ('${type.args.slice(1).join(" ")}')`);
+  }
   const password = pass?.args.join(" ") ?? "";
   if (password === "") {
-    ctx.warn(section, type, "PASS without auth_pass: not supported by vipd (keepalived sent an empty password)", true);
+    // keepalived 2.2.7: "Authentication specified but no password given. Ignoring": it runs without authentication.
+    ctx.warn(section, type, `${typeWord} without auth_pass: keepalived ignores the authentication ("no password given"), left out`);
     return;
   }
   const bytes = new TextEncoder().encode(password);
@@ -250,7 +245,7 @@ function mapAuthentication(ctx: ConvertContext, section: TomlSection, node: Conf
       `longer than ${VRRP_AUTH_DATA_LENGTH} characters: keepalived uses the first ${VRRP_AUTH_DATA_LENGTH} ("${written}"), written that way`,
     );
   }
-  section.set("authentication", { auth_type: "PASS", auth_pass: written });
+  section.set("authentication", { auth_type: typeWord, auth_pass: written });
 }
 
 function isIpv6Instance(section: TomlSection): boolean {
@@ -268,9 +263,16 @@ function applyKeepalivedRules(
   block: ConfNode,
 ): void {
   const strict = (section.get("strict_mode") as boolean | undefined) ?? defaults.strict;
-  const master = section.get("state") === "MASTER";
+  const version = isIpv6Instance(section) ? 3 : ((section.get("version") as 2 | 3 | undefined) ?? defaults.vrrpVersion);
+  if (section.get("state") === "MASTER" && !section.has("priority")) {
+    section.set("priority", 255, "keepalived: state MASTER without a priority means 255 (address owner)");
+  }
   // Strict mode ignores authentication before keepalived looks at AH.
-  if (!strict && master && nodes.authentication && !section.has("authentication") && hasAh(nodes.authentication)) {
+  if (strict) applyStrictRules(ctx, section, nodes, block);
+  const priority = section.get("priority");
+  const ah = (section.get("authentication") as { auth_type?: string } | undefined)?.auth_type === "AH";
+  // keepalived checks this after ignoring authentication for v3, and lets an address owner start as MASTER.
+  if (section.get("state") === "MASTER" && ah && version === 2 && priority !== 255) {
     section.set("state", "BACKUP");
     ctx.warnAfter(
       section,
@@ -279,12 +281,7 @@ function applyKeepalivedRules(
       'keepalived clears state MASTER with AH authentication ("incompatible"), written as "BACKUP"',
     );
   }
-  if (section.get("state") === "MASTER" && !section.has("priority")) {
-    section.set("priority", 255, "keepalived: state MASTER without a priority means 255 (address owner)");
-  }
-  if (strict) applyStrictRules(ctx, section, nodes, block);
   const isMaster = section.get("state") === "MASTER";
-  const priority = section.get("priority");
   if (section.has("nopreempt") && (isMaster || priority === 255)) {
     section.delete("nopreempt");
     const why = isMaster ? "keepalived clears it with state MASTER" : "keepalived clears it with priority 255";
@@ -294,7 +291,6 @@ function applyKeepalivedRules(
     section.delete("preempt_delay");
     ctx.warn(section, nodes.preempt_delay!, 'keepalived clears it with state MASTER ("preempt delay will not work"), left out');
   }
-  const version = isIpv6Instance(section) ? 3 : ((section.get("version") as 2 | 3 | undefined) ?? defaults.vrrpVersion);
   fixAdvertInt(ctx, section, nodes.advert_int, version);
   if (version === 3 && section.has("authentication")) {
     section.delete("authentication");
@@ -327,10 +323,6 @@ function applyStrictRules(ctx: ConvertContext, section: TomlSection, nodes: Reco
     section.delete("authentication");
     ctx.warn(section, nodes.authentication!, "strict mode: keepalived ignores authentication, left out");
   }
-}
-
-function hasAh(node: ConfNode): boolean {
-  return (node.children ?? []).some((c) => c.keyword === "auth_type" && c.args[0] === "AH");
 }
 
 function fixAdvertInt(ctx: ConvertContext, section: TomlSection, node: ConfNode | undefined, version: 2 | 3): void {

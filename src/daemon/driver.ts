@@ -82,6 +82,8 @@ export class Driver {
     dst: new Uint8Array(4),
     ttl: 0,
     drop: null,
+    ipProtocol: 0,
+    ipOffset: -1,
   };
   /** Room for any advert: on a jumbo-frame link 255 IPv6 VIPs fit one. */
   private readonly sendBuffer = new Uint8Array(MAX_ADVERT_LENGTH);
@@ -164,6 +166,7 @@ export class Driver {
             family,
             group: plan.group,
             source: plan.source,
+            ipsecAh: plan.ipsecAh,
             onHealth: (receiving, reason) => this.socketHealth(ifname, family, receiving, reason),
           },
           (packet) => this.onPacket(ifname, packet),
@@ -381,6 +384,8 @@ export class Driver {
     event.dst = packet.dst;
     event.ttl = packet.ttl;
     event.drop = packet.drop ?? null;
+    event.ipProtocol = packet.ipProtocol;
+    event.ipOffset = packet.ipOffset;
     this.dispatch(event);
   }
 
@@ -444,8 +449,11 @@ export class Driver {
     const b = this.bound.get(instance);
     const transport = b?.transport;
     if (!b || !transport) return;
-    for (const dst of b.plan.destinations) {
-      const length = b.router.writeAdvert(this.sendBuffer, priority, transport.source, dst);
+    const destinations = b.plan.destinations;
+    for (let i = 0; i < destinations.length; i++) {
+      const dst = destinations[i]!;
+      // The copies for further unicast peers are the same advert (IPsec AH: the same sequence number).
+      const length = b.router.writeAdvert(this.sendBuffer, priority, transport.source, dst, i > 0);
       try {
         transport.send(this.sendBuffer, length, dst);
       } catch (error) {

@@ -23,6 +23,8 @@ export interface InstancePlan {
   /** Source address when configured (mcast_src_ip / unicast_src_ip); else the transport's default. */
   source?: Uint8Array;
   group?: Uint8Array;
+  /** Adverts go inside IPsec AH (auth_type AH): the instance needs an AH transport. */
+  ipsecAh?: boolean;
   /** VIPs and excluded addresses, added on MASTER and removed on leaving it. */
   addresses: AddressSpec[];
   /**
@@ -170,6 +172,7 @@ export function buildPlans(config: VipdConfig, links: readonly Link[], lookupUse
       destinations,
       source: s.srcIp !== null ? parseIp(s.srcIp)! : undefined,
       group: s.unicastPeers.length > 0 ? undefined : group,
+      ipsecAh: s.authentication?.type === "AH",
       addresses,
       blocked: s.accept ? [] : vips.map((vip) => vip.bytes),
       announce: [...announce].map(([ifname, list]) => ({ ifname, addresses: list })),

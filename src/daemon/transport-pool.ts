@@ -1,4 +1,4 @@
-// The driver's VRRP transports: one per (interface, family), shared by every instance on it, opened when an
+// The driver's VRRP transports: one per (interface, family, plain VRRP or IPsec AH), shared by every instance on it, opened when an
 // instance first needs it and closed when none does, or when its interface disappears (its sockets would
 // stay silent).
 
@@ -15,7 +15,7 @@ export class TransportPool {
 
   /** The transport of `options.ifname` and family, opened now when there is none; `onPacket` gets its adverts. */
   get(options: VrrpTransportOptions, onPacket: PacketHandler): VrrpTransport {
-    const key = `${options.ifname}|${options.family}`;
+    const key = transportKey(options.ifname, options.family, options.ipsecAh === true);
     let transport = this.open.get(key);
     if (!transport) {
       transport = this.factory.open(options, onPacket);
@@ -40,9 +40,9 @@ export class TransportPool {
     }
   }
 
-  /** The transport of `ifname` and `family` when one is open. */
-  find(ifname: string, family: number): VrrpTransport | undefined {
-    return this.open.get(`${ifname}|${family}`);
+  /** The transport of `ifname` and `family` (the IPsec AH one with `ipsecAh`) when one is open. */
+  find(ifname: string, family: number, ipsecAh = false): VrrpTransport | undefined {
+    return this.open.get(transportKey(ifname, family, ipsecAh));
   }
 
   /** Closes every transport not in `used`. */
@@ -61,10 +61,19 @@ export class TransportPool {
   }
 
   stats() {
-    return [...this.open.values()].map((t) => ({ ifname: t.ifname, family: t.family, ...t.stats }));
+    return [...this.open].map(([key, t]) => ({
+      ifname: t.ifname,
+      family: t.family,
+      ...(key === transportKey(t.ifname, t.family, true) ? { ipsecAh: true } : {}),
+      ...t.stats,
+    }));
   }
 
   private close(transport: VrrpTransport): void {
     transport.close().catch((error) => this.log.warn(`closing the VRRP socket of ${transport.ifname} failed: ${(error as Error).message}`));
   }
+}
+
+function transportKey(ifname: string, family: number, ipsecAh: boolean): string {
+  return `${ifname}|${family}${ipsecAh ? "|ah" : ""}`;
 }

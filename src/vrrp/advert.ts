@@ -22,7 +22,7 @@ export interface AdvertFields {
   advertIntervalCs: number;
   /** Addresses of the advert's family, each 4 or 16 bytes. */
   addresses: readonly Uint8Array[];
-  /** v2 only: 0 none, 1 simple password. */
+  /** v2 only: 0 none, 1 simple password, 2 IPsec AH (the advert then goes inside AH: ipsec-ah.ts). */
   authType: number;
   /** v2 only: the 8 bytes of authentication data (a password padded with zeros). */
   authData: Uint8Array;
@@ -126,6 +126,9 @@ export class ReceivedAdvert {
   dst: Uint8Array = new Uint8Array(4);
   /** IPv4 TTL or IPv6 hop limit as received; the instance checks it (multicast only). */
   ttl = 0;
+  /** For an advert that came inside IPsec AH: where the IPv4 header and the AH header sit in `packet`; else -1. */
+  ipOffset = -1;
+  ahOffset = -1;
 
   /** Allocates: for logs and status only, never on the receive path. */
   addressStrings(): string[] {
@@ -203,6 +206,8 @@ export class AdvertDecoder {
     a.src = src;
     a.dst = dst;
     a.ttl = ttl;
+    a.ipOffset = -1; // set by the caller when the advert came inside AH
+    a.ahOffset = -1;
     if (version === 2) {
       a.authType = packet[offset + 4]!;
       a.advertIntervalCs = packet[offset + 5]! * 100;

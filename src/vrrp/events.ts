@@ -27,6 +27,12 @@ export interface AdvertReceivedEvent {
   ttl: number;
   /** Already known to be dropped, and why (the transport saw IPv6 fragments or extension headers it refuses). */
   drop?: RejectReason | null;
+  /**
+   * IPPROTO_AH when the datagram is IPsec AH (keepalived's `auth_type AH`): `packet[offset, offset+length)` is then
+   * the AH header and the advert after it, and the IPv4 header starts at `ipOffset`. Absent: plain VRRP.
+   */
+  ipProtocol?: number;
+  ipOffset?: number;
 }
 
 /** Some deadline returned by nextDeadline() has passed. */

@@ -2,9 +2,11 @@
 // event here with the current time and carries out the effects; nextDeadline() says when to call back.
 
 import { AdvertDecoder, reject } from "./advert.ts";
+import { IPPROTO_AH } from "./constants.ts";
 import type { Effect, RouterState, VrrpState } from "./effects.ts";
 import type { AdvertReceivedEvent, VrrpEvent } from "./events.ts";
 import type { InstanceConfig } from "./instance-config.ts";
+import { AH_HEADER_LENGTH, ahPayloadOffset } from "./ipsec-ah.ts";
 import { newRejectCounters, type RejectCounters } from "./reject-reason.ts";
 import { Router } from "./router.ts";
 
@@ -279,18 +281,37 @@ export class VrrpNode {
   }
 
   private advertReceived(event: AdvertReceivedEvent, nowMs: number, out: Effect[]): void {
-    const result = event.drop
-      ? reject(event.drop)
-      : this.decoder.decode(event.packet, event.offset, event.length, event.family, event.src, event.dst, event.ttl);
     const slots = this.byInterface.get(event.interface);
     const table = slots ? (event.family === 4 ? slots.v4 : slots.v6) : undefined;
+    let offset = event.offset;
+    let length = event.length;
+    const inAh = event.ipProtocol === IPPROTO_AH;
+    if (inAh) {
+      offset = ahPayloadOffset(event.packet, event.offset, event.length);
+      if (offset < 0 || event.ipOffset === undefined) {
+        const vrid = event.length >= AH_HEADER_LENGTH + 2 ? event.packet[event.offset + AH_HEADER_LENGTH + 1]! : -1;
+        const router = vrid >= 0 ? table?.[vrid] : undefined;
+        if (router) router.countReject("ah-malformed", null, nowMs, out, event.src);
+        else this.rejects["ah-malformed"]++;
+        return;
+      }
+      length = event.offset + event.length - offset;
+    }
+    // A packet the transport already refused (an IPv6 fragment, a routing header) is only counted.
+    const result = event.drop
+      ? reject(event.drop)
+      : this.decoder.decode(event.packet, offset, length, event.family, event.src, event.dst, event.ttl);
     if (!result.ok) {
       // Attribute the reject to the instance its VRID byte names, when there is one, so status shows it there.
-      const vrid = event.length >= 2 ? event.packet[event.offset + 1]! : -1;
+      const vrid = length >= 2 ? event.packet[offset + 1]! : -1;
       const router = vrid >= 0 ? table?.[vrid] : undefined;
       if (router) router.countReject(result.reason, null, nowMs, out, event.src);
       else this.rejects[result.reason]++;
       return;
+    }
+    if (inAh) {
+      result.advert.ipOffset = event.ipOffset!;
+      result.advert.ahOffset = event.offset;
     }
     const router = table?.[result.advert.vrid];
     if (!router) {

@@ -14,6 +14,9 @@ export const REJECT_REASONS = [
   "address-list-mismatch",
   "auth-type-mismatch",
   "auth-mismatch", // wrong simple password
+  "ah-malformed", // AH header too short, not 24 bytes, not carrying VRRP, or its SPI is not the sender's address
+  "ah-bad-icv", // AH integrity check value wrong: another key (or the datagram changed on the way)
+  "ah-replay", // AH sequence number not above the last one accepted (keepalived's anti-replay rule)
   "interval-mismatch", // v2 only: the advert interval must equal ours
   "bad-interval", // v3 with an interval of 0: adopting it would make Master_Down_Interval 0
   "unknown-unicast-peer", // unicast instance and the source is none of its peers

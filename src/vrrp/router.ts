@@ -6,10 +6,11 @@
 // `changeState` is the one place a state changes; it carries out the entry and exit actions of states.
 
 import { type AdvertFields, encodeAdvert, type ReceivedAdvert } from "./advert.ts";
-import { VRRP_PRIO_OWNER, VRRP_PRIO_STOP } from "./constants.ts";
+import { AUTH_AH, AUTH_PASS, VRRP_AUTH_DATA_LENGTH, VRRP_PRIO_OWNER, VRRP_PRIO_STOP } from "./constants.ts";
 import type { Effect, RouterState, SendAdvertEffect, SendGratuitousEffect, VrrpState } from "./effects.ts";
 import type { InstanceConfig } from "./instance-config.ts";
 import { addressLength, compareAddressBytes, formatIp } from "./ip-address.ts";
+import { ahSequenceNumber, IpsecAh } from "./ipsec-ah.ts";
 import { newRejectCounters, type RejectCounters, type RejectReason } from "./reject-reason.ts";
 import { masterDownIntervalMs, skewTimeMs } from "./timing.ts";
 import { type EffectivePriority, effectivePriority, type TrackerState } from "./tracking.ts";
@@ -94,6 +95,8 @@ export class Router {
   private readonly advertEffect: SendAdvertEffect;
   private readonly garpEffect: SendGratuitousEffect;
   private advertFields: AdvertFields;
+  /** The AH key and sequence counter of an instance authenticating with IPsec AH; null otherwise. */
+  private ah: IpsecAh | null;
 
   constructor(config: InstanceConfig) {
     this.currentConfig = config;
@@ -103,6 +106,7 @@ export class Router {
     this.advertEffect = { type: "SendAdvert", instance: config.name, priority: config.priority };
     this.garpEffect = { type: "SendGratuitous", instance: config.name, repeat: 0 };
     this.advertFields = advertFieldsOf(config);
+    this.ah = config.authType === AUTH_AH ? new IpsecAh(config.authData) : null;
     this.recomputePriority();
   }
 
@@ -148,6 +152,9 @@ export class Router {
     this.advertEffect.instance = config.name;
     this.garpEffect.instance = config.name;
     this.advertFields = advertFieldsOf(config);
+    if (config.authType !== AUTH_AH) this.ah = null;
+    else if (this.ah) this.ah.setKey(config.authData);
+    else this.ah = new IpsecAh(config.authData);
     this.recomputePriority();
     if (config.advertIntervalCs === old.advertIntervalCs && config.version === old.version) return;
     if (this.state === "MASTER") {
@@ -204,9 +211,13 @@ export class Router {
     return Math.min(this.advertAt, this.masterDownAt, this.garpAt, this.releaseAt, this.lowerBurstAt);
   }
 
-  /** Encodes an advert with `priority` from `src` to `dst` into `out`; returns its length. */
-  writeAdvert(out: Uint8Array, priority: number, src: Uint8Array, dst: Uint8Array): number {
+  /**
+   * Encodes an advert with `priority` from `src` to `dst` into `out`; returns its length. With AH it is the whole
+   * IPv4 datagram; `sameRound` marks the copies of one advert for the second and later unicast peers (same numbers).
+   */
+  writeAdvert(out: Uint8Array, priority: number, src: Uint8Array, dst: Uint8Array, sameRound = false): number {
     this.advertFields.priority = priority;
+    if (this.ah) return this.ah.encode(out, this.advertFields, src, dst, this.config.unicastPeers.length > 0, !sameRound);
     return encodeAdvert(out, this.advertFields, this.config.family, src, dst, this.config.checksumAsV2 ? "as-v2" : "pseudo-header");
   }
 
@@ -266,11 +277,12 @@ export class Router {
   receive(advert: ReceivedAdvert, nowMs: number, out: Effect[]): void {
     this.stats.advertsReceived++;
     const fromMaster = this.isFromCurrentMaster(advert);
-    const reason = validateAdvert(advert, this.config, fromMaster);
+    const reason = validateAdvert(advert, this.config, fromMaster, this.ah);
     if (reason !== null) {
       this.countReject(reason, advert, nowMs, out);
       return;
     }
+    if (this.state === "BACKUP") this.ah?.heardMaster();
     switch (this.state) {
       case "BACKUP":
         this.receiveAsBackup(advert, nowMs, out);
@@ -423,6 +435,7 @@ export class Router {
     if (higher) {
       // Tell the winner we were MASTER too before stepping down (keepalived's vrrp_higher_prio_send_advert): after
       // a partition heals, it answers with gratuitous ARPs, and clients that still point here move over at once.
+      this.ah?.heardMaster();
       if (this.config.higherPrioSendAdvert) this.emitAdvert(this.priority, out);
       this.rememberMaster(advert);
       this.lastHeard = "accepted";
@@ -436,6 +449,11 @@ export class Router {
     }
     // A lower-priority router that believes it is MASTER: a split brain (or a heal).
     this.otherMasterSeen(advert, out);
+    // keepalived continues above that router's AH sequence number (on every such advert, answered or not).
+    if (this.ah) {
+      this.ah.heardLowerPriority(advert);
+      out.push(this.log("debug", `IPsec AH: sequence number synced to ${this.ah.seq} from ${advert.srcString()}`));
+    }
     // keepalived answers a lower-priority master with an advert and gratuitous ARPs, so that the other side
     // steps down and the switches learn where the VIPs are. Once per advert interval: a flood of forged
     // lower-priority adverts must not turn into a flood of our own frames.
@@ -538,6 +556,7 @@ export class Router {
     switch (to) {
       case "MASTER": {
         this.stats.becameMaster++;
+        this.ah?.becomingMaster();
         this.#masterAdverIntervalCs = this.config.advertIntervalCs;
         this.masterAddressLength = 0;
         this.secondBurstPending = this.config.garp.masterDelayMs > 0;
@@ -641,7 +660,8 @@ function advertFieldsOf(config: InstanceConfig): AdvertFields {
     advertIntervalCs: config.advertIntervalCs,
     addresses: config.advertAddresses,
     authType: config.authType,
-    authData: config.authData,
+    // With AH the password keys the ICV and the advert's own auth data stays zero (keepalived's).
+    authData: config.authType === AUTH_PASS ? config.authData : new Uint8Array(VRRP_AUTH_DATA_LENGTH),
   };
 }
 
@@ -655,6 +675,10 @@ function describeReject(reason: RejectReason, advert: ReceivedAdvert | null, con
       return `VIP list mismatch: theirs ${advert?.addressStrings().join(" ")}`;
     case "auth-mismatch":
       return "authentication password mismatch";
+    case "ah-bad-icv":
+      return "IPsec AH check value mismatch (another auth_pass)";
+    case "ah-replay":
+      return `IPsec AH sequence number ${advert && advert.ahOffset >= 0 ? ahSequenceNumber(advert) : "?"} not above ours (a replay, or the sender restarted)`;
     case "auth-type-mismatch":
       return `authentication type mismatch: ours ${config.authType}, theirs ${advert?.authType ?? "?"}`;
     case "version-mismatch":

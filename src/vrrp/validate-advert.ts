@@ -3,13 +3,20 @@
 // must notice the same mismatches: otherwise each side ignores the other and both become MASTER.
 
 import type { ReceivedAdvert } from "./advert.ts";
-import { AUTH_NONE, VRRP_AUTH_DATA_LENGTH, VRRP_TTL } from "./constants.ts";
+import { AUTH_AH, AUTH_PASS, VRRP_AUTH_DATA_LENGTH, VRRP_TTL } from "./constants.ts";
 import type { InstanceConfig } from "./instance-config.ts";
 import { addressLength, sameAddress } from "./ip-address.ts";
+import type { IpsecAh } from "./ipsec-ah.ts";
 import type { RejectReason } from "./reject-reason.ts";
 
 /** Returns the reason to drop the advert, or null when it is acceptable. Allocates nothing. */
-export function validateAdvert(advert: ReceivedAdvert, config: InstanceConfig, fromCurrentMaster: boolean): RejectReason | null {
+/** `ah`: the instance's AH state when it authenticates with IPsec AH; a passing advert raises its counter. */
+export function validateAdvert(
+  advert: ReceivedAdvert,
+  config: InstanceConfig,
+  fromCurrentMaster: boolean,
+  ah: IpsecAh | null = null,
+): RejectReason | null {
   // RFC 5798 §5.1.1.3: a multicast advert that crossed a router is not from this link. keepalived does not
   // check unicast adverts (it sends IPv6 unicast ones with the kernel's default hop limit of 64).
   if (config.unicastPeers.length === 0 && advert.ttl !== VRRP_TTL) return "bad-ttl";
@@ -29,10 +36,15 @@ export function validateAdvert(advert: ReceivedAdvert, config: InstanceConfig, f
   }
   if (advert.version === 2) {
     if (advert.authType !== config.authType) return "auth-type-mismatch";
-    if (config.authType !== AUTH_NONE) {
+    // keepalived: an AH instance takes only adverts inside AH, any other instance none.
+    if (advert.ahOffset >= 0 !== (config.authType === AUTH_AH)) return "auth-type-mismatch";
+    if (config.authType === AUTH_PASS) {
       for (let i = 0; i < VRRP_AUTH_DATA_LENGTH; i++) {
         if (advert.packet[advert.authDataOffset + i] !== config.authData[i]) return "auth-mismatch";
       }
+    } else if (config.authType === AUTH_AH) {
+      const reason = ah ? ah.verify(advert, config.unicastPeers.length > 0) : "ah-bad-icv";
+      if (reason !== null) return reason;
     }
     if (advert.advertIntervalCs !== config.advertIntervalCs) return "interval-mismatch";
   }

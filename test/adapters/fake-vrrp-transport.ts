@@ -4,6 +4,8 @@
 // `linkDown()` / `linkUp()` play a link flap as Linux does it: the host's transports on it hear nothing while it is
 // down; the IPv6 ones (AF_PACKET, ENETDOWN) also lose their stream, say so through onHealth and heal once the link
 // is back; the IPv4 raw socket has nothing to report. `endStream()` ends one transport's stream for any reason.
+// IPsec AH transports (`ipsecAh`) are a protocol of their own, as on Linux: they send the whole IPv4 datagram they
+// are given and hear only each other, with the addresses and TTL of that datagram's header.
 import { AdapterError } from "../../src/adapters/adapter-error.ts";
 import type {
   PacketHandler,
@@ -34,6 +36,7 @@ export class FakeTransport implements VrrpTransport {
     readonly source: Uint8Array,
     readonly onPacket: PacketHandler,
     private readonly onHealth: TransportHealthHandler | undefined,
+    readonly ipsecAh = false,
   ) {}
 
   /** Hears what is sent to it: open, stream working, link up. */
@@ -97,7 +100,18 @@ export class FakeLan {
         if (!source) throw AdapterError.refused(`open vrrp socket on ${options.ifname}`, "EADDRNOTAVAIL", "no address to send from");
         if (!ifindexes.has(options.ifname)) ifindexes.set(options.ifname, ifindexes.size + 2);
         const ifindex = ifindexes.get(options.ifname)!;
-        const t = new FakeTransport(this, name, options.family, options.ifname, ifindex, source.slice(), onPacket, options.onHealth);
+        if (options.ipsecAh && options.family !== 4) throw new RangeError("IPsec AH adverts are IPv4 only");
+        const t = new FakeTransport(
+          this,
+          name,
+          options.family,
+          options.ifname,
+          ifindex,
+          source.slice(),
+          onPacket,
+          options.onHealth,
+          options.ipsecAh === true,
+        );
         this.members.add(t);
         return t;
       },
@@ -133,7 +147,7 @@ export class FakeLan {
   transmit(from: FakeTransport, bytes: Uint8Array, dst: Uint8Array): void {
     this.log.push({ from: `${from.host}/${from.ifname}`, family: from.family, src: from.source, dst: dst.slice(), bytes });
     for (const to of this.members) {
-      if (to === from || to.family !== from.family || !to.hearing) continue;
+      if (to === from || to.family !== from.family || to.ipsecAh !== from.ipsecAh || !to.hearing) continue;
       if (!isMulticast(dst) && !sameAddress(to.source, 0, dst, 0, dst.length)) continue;
       const p: ReceivedPacket = {
         family: to.family,
@@ -145,6 +159,18 @@ export class FakeLan {
         offset: 0,
         length: bytes.length,
       };
+      if (from.ipsecAh) {
+        // The datagram as built by the sender: the payload (AH and advert) follows its header.
+        const ihl = (bytes[0]! & 0x0f) * 4;
+        Object.assign(p, {
+          src: bytes.slice(12, 16),
+          ttl: bytes[8]!,
+          ipProtocol: bytes[9]!,
+          ipOffset: 0,
+          offset: ihl,
+          length: bytes.length - ihl,
+        });
+      }
       this.schedule(() => {
         if (!this.members.has(to) || !to.hearing) return; // closed, or its link went down, while the packet was on its way
         to.stats.received++;

@@ -14,7 +14,7 @@ import { type AnnouncementFrame, macText, neighbourAnnouncerContract } from "./n
 import { FakeNetlink } from "./fake-netlink.ts";
 import { FakeLan } from "./fake-vrrp-transport.ts";
 import { type LinkWorld, linkMonitorContract } from "./link-monitor-contract.ts";
-import { localTransportHost, vrrpTransportContract } from "./vrrp-transport-contract.ts";
+import { localTransportHost, vrrpTransportAhContract, vrrpTransportContract } from "./vrrp-transport-contract.ts";
 
 const eth0 = { ifindex: 2, name: "eth0", mac: new Uint8Array([2, 0, 0, 0, 0, 1]), mtu: 1500, up: true, carrier: true };
 
@@ -102,6 +102,21 @@ describe("FakeLan", () => {
       recoverMs: 0,
     };
     expect(await vrrpTransportContract(link, family)).toEqual([]);
+    expect(lan.openCount).toBe(0);
+  });
+
+  test("passes the IPsec AH transport contract", async () => {
+    const lan = new FakeLan();
+    const link = {
+      a: localTransportHost(lan.host("a", { 4: parseIp("192.0.2.10")! })),
+      b: localTransportHost(lan.host("b", { 4: parseIp("192.0.2.11")! })),
+      ifname: "eth0",
+      deliveryMs: 0,
+      quietMs: 0,
+      setLinkB: async () => {},
+      recoverMs: 0,
+    };
+    expect(await vrrpTransportAhContract(link)).toEqual([]);
     expect(lan.openCount).toBe(0);
   });
 

@@ -55,6 +55,25 @@ describe("chunk splitting", () => {
     expect(r.malformed).toBe(1);
   });
 
+  test("IPv4 on an IPsec AH socket: AH datagrams delivered with their protocol and where the IP header starts", () => {
+    const chunk = new Uint8Array([...ipv4("192.0.2.1", 255, 112, [1]), ...ipv4("192.0.2.2", 255, 51, [112, 4, 0, 0])]);
+    const out: ReceivedPacket = {
+      family: 4,
+      ifindex: 2,
+      src: new Uint8Array(4),
+      dst: new Uint8Array(4),
+      ttl: 0,
+      packet: new Uint8Array(0),
+      offset: 0,
+      length: 0,
+    };
+    const counters = { malformed: 0 };
+    const seen: unknown[] = [];
+    forEachIpv4Datagram(chunk, out, counters, (p) => seen.push([p.ipProtocol, p.ipOffset, p.offset, p.length]), 51);
+    expect(seen).toEqual([[51, 21, 41, 4]]);
+    expect(counters.malformed).toBe(1); // the plain VRRP datagram does not belong on this socket
+  });
+
   test("IPv4: a total length past the chunk or below the header ends the walk, counted, never thrown", () => {
     const bad = ipv4("192.0.2.1", 255, 112, [1, 2]);
     bad[3] = 200;

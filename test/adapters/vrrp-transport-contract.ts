@@ -4,7 +4,8 @@
 // an async view (TransportHost); localTransportHost() gives that view of a factory in this process.
 // Returns the failures, [] when it holds.
 import type { PacketHandler, TransportStats, VrrpTransportFactory, VrrpTransportOptions } from "../../src/adapters/vrrp-transport.ts";
-import { VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6 } from "../../src/vrrp/constants.ts";
+import { AUTH_AH, IPPROTO_AH, VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6 } from "../../src/vrrp/constants.ts";
+import { IpsecAh } from "../../src/vrrp/ipsec-ah.ts";
 import { encodeAdvert } from "../../src/vrrp/advert.ts";
 import { formatIp, type IpFamily, parseIp } from "../../src/vrrp/ip-address.ts";
 import { waitFor } from "../wait-for.ts";
@@ -17,6 +18,9 @@ export interface PacketCopy {
   dst: string;
   ttl: number;
   hex: string;
+  /** IPv4: the protocol of the datagram and all of it (header included), as delivered. */
+  ipProtocol?: number;
+  datagramHex?: string;
 }
 
 /** One open transport as the contract sees it. */
@@ -75,6 +79,8 @@ export function localTransportHost(factory: VrrpTransportFactory): TransportHost
           dst: formatIp(p.dst),
           ttl: p.ttl,
           hex: hexOf(p.packet.subarray(p.offset, p.offset + p.length)),
+          ipProtocol: p.ipProtocol,
+          datagramHex: p.ipOffset !== undefined && p.ipOffset >= 0 ? hexOf(p.packet.subarray(p.ipOffset, p.offset + p.length)) : undefined,
         });
       const t = factory.open({ ...options, onHealth: (receiving, reason) => health.push({ receiving, reason }) }, onPacket);
       return {
@@ -224,4 +230,80 @@ export async function vrrpTransportContract(link: TransportLink, family: IpFamil
     for (const end of ends) await end.close().catch((e) => failures.push(`IPv${family}: close(): ${(e as Error).message}`));
   }
   return failures;
+}
+
+/**
+ * IPsec AH transports (IPv4, keepalived's auth_type AH): the datagram given to send() leaves as built (the ICV
+ * covers its header) and reaches the other end's AH transport whole, marked IPPROTO_AH; plain VRRP transports and AH
+ * ones never hear each other.
+ */
+export async function vrrpTransportAhContract(link: TransportLink): Promise<string[]> {
+  const failures: string[] = [];
+  const check = (ok: boolean, what: string) => {
+    if (!ok) failures.push(`AH: ${what}`);
+  };
+  const group = parseIp(VRRP_MCAST_GROUP_V4)!;
+  const ends: TransportEnd[] = [];
+  try {
+    const a = await link.a.open({ ifname: link.ifname, family: 4, ipsecAh: true });
+    ends.push(a);
+    const aPlain = await link.a.open({ ifname: link.ifname, family: 4 });
+    ends.push(aPlain);
+    const b = await link.b.open({ ifname: link.ifname, family: 4, ipsecAh: true });
+    ends.push(b);
+    const bPlain = await link.b.open({ ifname: link.ifname, family: 4 });
+    ends.push(bPlain);
+
+    const ah = new IpsecAh(new Uint8Array([65, 104, 0, 0, 0, 0, 0, 0]));
+    const buf = new Uint8Array(128);
+    const fields = {
+      version: 2 as const,
+      vrid: 43,
+      priority: 100,
+      advertIntervalCs: 100,
+      addresses: [a.source],
+      authType: AUTH_AH,
+      authData: new Uint8Array(8),
+    };
+    const datagram = (dst: Uint8Array) => buf.slice(0, ah.encode(buf, fields, a.source, dst, !sameBytes(dst, group), true));
+
+    const toGroup = datagram(group);
+    await a.send(toGroup, group);
+    check(
+      await waitFor(() => b.received().length >= 1, link.deliveryMs),
+      "an AH datagram to the group reaches the other end's AH transport",
+    );
+    const got = b.received()[0];
+    if (got) {
+      check(got.ipProtocol === IPPROTO_AH, `delivered with protocol ${got.ipProtocol}, want ${IPPROTO_AH}`);
+      check(
+        got.src === formatIp(a.source) && got.dst === formatIp(group) && got.ttl === 255,
+        `arrives ${got.src} → ${got.dst} TTL ${got.ttl}`,
+      );
+      check(got.datagramHex === hexOf(toGroup), "the datagram arrives byte for byte as built (IP header included)");
+      check(got.hex === hexOf(toGroup.subarray(20)), "the payload handed over starts with the AH header");
+    }
+    const toPeer = datagram(b.source);
+    await a.send(toPeer, b.source);
+    check(await waitFor(() => b.received().length >= 2, link.deliveryMs), "an AH datagram to the peer's address reaches it");
+    check(b.received()[1]?.datagramHex === hexOf(toPeer), "the unicast datagram arrives as built");
+
+    const plain = new Uint8Array(64);
+    const plainLength = encodeAdvert(plain, { ...fields, version: 3, authType: 0 }, 4, a.source, group);
+    await aPlain.send(plain.slice(0, plainLength), group);
+    check(await waitFor(() => bPlain.received().length >= 1, link.deliveryMs), "plain VRRP still reaches the plain transport");
+    await Bun.sleep(link.quietMs);
+    check(b.received().length === 2, `the AH transport hears only AH (${b.received().length} packets, want 2)`);
+    check(bPlain.received().length === 1, `the plain transport hears no AH (${bPlain.received().length} packets, want 1)`);
+    check((await b.stats()).malformed === 0 && (await bPlain.stats()).malformed === 0, "nothing counted malformed");
+  } catch (e) {
+    failures.push(`AH: ${(e as Error).message}`);
+  } finally {
+    for (const end of ends) await end.close().catch((e) => failures.push(`AH: close(): ${(e as Error).message}`));
+  }
+  return failures;
+}
+
+function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
+  return x.length === y.length && x.every((v, i) => v === y[i]);
 }

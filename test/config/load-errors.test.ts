@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatConfigError } from "../../src/config/config-error.ts";
 import { loadConfigFile, loadConfigText } from "../../src/config/load.ts";
-import { errorsOf, fakeFs, fakeStat, FILE, instance, load, ROOT_PROGRAM } from "./helpers.ts";
+import { errorsOf, fakeFs, fakeStat, FILE, instance, load, loadOk, ROOT_PROGRAM, warningsOf } from "./helpers.ts";
 
 const F = FILE;
 
@@ -232,10 +232,29 @@ virtual_rules = ["from 192.0.2./24 table 1"]
 });
 
 describe("authentication", () => {
-  test("AH is not supported", () => {
-    expect(errorsOf(instance("VI_1", '[instances.VI_1.authentication]\nauth_type = "AH"\nauth_pass = "1111"\n'))).toEqual([
-      `${F}:6: instances.VI_1.authentication.auth_type: AH authentication is not supported; use "PASS" or remove authentication`,
+  test("AH is VRRPv2 over IPv4 only: with version 3 or IPv6 it is an error (keepalived would drop it silently)", () => {
+    expect(errorsOf(instance("VI_1", 'version = 2\n[instances.VI_1.authentication]\nauth_type = "AH"\nauth_pass = "1111"\n'))).toEqual([]);
+    expect(errorsOf(instance("VI_1", 'version = 3\n[instances.VI_1.authentication]\nauth_type = "AH"\nauth_pass = "1111"\n'))).toEqual([
+      `${F}:7: instances.VI_1.authentication.auth_type: AH authenticates only VRRPv2 over IPv4 (version = 2, IPv4 addresses); remove authentication`,
     ]);
+    const v6 =
+      '[instances.V6]\ninterface = "eth0"\nvirtual_router_id = 7\nvirtual_ipaddress = ["2001:db8::7"]\nauthentication = { auth_type = "AH", auth_pass = "1" }\n';
+    expect(errorsOf(v6)).toEqual([
+      `${F}:5: instances.V6.authentication.auth_type: AH authenticates only VRRPv2 over IPv4 (version = 2, IPv4 addresses); remove authentication`,
+    ]);
+  });
+
+  test('state = "MASTER" with AH is read as BACKUP, as keepalived does, unless the instance is the address owner', () => {
+    const ah = 'version = 2\nauthentication = { auth_type = "AH", auth_pass = "Aa123456" }\n';
+    const text = instance("VI_1", `state = "MASTER"\npriority = 100\nnopreempt = true\n${ah}`);
+    expect(warningsOf(text)).toEqual([
+      `${F}:5: instances.VI_1.state: MASTER is incompatible with AH authentication: read as "BACKUP", as keepalived does`,
+    ]);
+    const read = loadOk(text).instances[0]!;
+    expect([read.state, read.nopreempt, read.authentication]).toEqual(["BACKUP", true, { type: "AH", password: "Aa123456" }]);
+    const owner = instance("VI_1", `state = "MASTER"\n${ah}`);
+    expect(warningsOf(owner)).toEqual([]);
+    expect([loadOk(owner).instances[0]!.state, loadOk(owner).instances[0]!.priority]).toEqual(["MASTER", 255]);
   });
 
   test("auth_type is required and exact", () => {

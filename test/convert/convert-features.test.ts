@@ -81,11 +81,40 @@ describe("authentication", () => {
     expect(warnings).toEqual([':9: auth_pass: longer than 8 characters: keepalived uses the first 8 ("12345678"), written that way']);
   });
 
-  test("AH is lossy and left out", () => {
-    const { config, result } = convertAndLoad(instance("  authentication {\n    auth_type AH\n    auth_pass 1111\n  }"));
+  test("AH is kept; state MASTER with AH is written as BACKUP, as keepalived clears it (but not for the owner)", () => {
+    const ah = "  authentication {\n    auth_type AH\n    auth_pass Aa123456\n  }";
+    const { toml, config, result, warnings } = convertAndLoad(instance(`  state MASTER\n  priority 100\n${ah}`));
+    expect(toml).toContain('authentication = { auth_type = "AH", auth_pass = "Aa123456" }');
+    expect(config.instances[0]!.authentication).toEqual({ type: "AH", password: "Aa123456" });
+    expect(config.instances[0]!.state).toBe("BACKUP");
+    expect(result.lossy).toBe(false);
+    expect(warnings).toEqual([':7: state: keepalived clears state MASTER with AH authentication ("incompatible"), written as "BACKUP"']);
+    // Without a priority, state MASTER means 255 in keepalived: the owner starts MASTER, AH or not.
+    const owner = convertAndLoad(instance(`  state MASTER\n${ah}`));
+    expect([owner.config.instances[0]!.state, owner.config.instances[0]!.priority, owner.warnings]).toEqual(["MASTER", 255, []]);
+  });
+
+  test("auth_pass on the auth_type line is not read by keepalived: it runs without authentication, so does vipd", () => {
+    const { toml, config, warnings, result } = convertAndLoad(
+      instance("  state MASTER\n  priority 100\n  authentication { auth_type AH  auth_pass Aa123456 }"),
+    );
+    expect(toml).not.toContain("authentication =");
     expect(config.instances[0]!.authentication).toBeNull();
-    expect(result.lossy).toBe(true);
-    expect(result.findings.map((f) => f.keyword)).toEqual(["auth_type AH"]);
+    expect(config.instances[0]!.state).toBe("MASTER"); // no AH, so keepalived keeps state MASTER too
+    expect(result.lossy).toBe(false);
+    expect(warnings).toEqual([
+      ":9: auth_type: keepalived reads only 'AH' and ignores the rest of the line ('auth_pass Aa123456')",
+      ':9: auth_type: AH without auth_pass: keepalived ignores the authentication ("no password given"), left out',
+    ]);
+  });
+
+  test("AH with VRRPv3 is ignored as keepalived ignores it, and state MASTER stays", () => {
+    const { toml, config, warnings } = convertAndLoad(
+      instance("  version 3\n  state MASTER\n  priority 100\n  authentication {\n    auth_type AH\n    auth_pass x\n  }"),
+    );
+    expect(toml).not.toContain("authentication =");
+    expect(config.instances[0]!.state).toBe("MASTER");
+    expect(warnings).toEqual([":10: authentication: VRRPv3 has no authentication: keepalived ignores it, left out"]);
   });
 
   test("VRRPv3 ignores authentication, as keepalived does", () => {

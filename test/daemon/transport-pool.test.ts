@@ -49,3 +49,17 @@ test("closeUnused keeps only the transports still used; closeAll closes the rest
   expect(lan.openCount).toBe(0);
   expect(p.stats()).toEqual([]);
 });
+
+test("an IPsec AH instance gets a transport of its own beside the plain one on the same interface", () => {
+  const { lan, pool: p } = pool();
+  const plain = p.get({ ifname: "eth0", family: 4 }, ignore);
+  const ah = p.get({ ifname: "eth0", family: 4, ipsecAh: true }, ignore);
+  expect(ah).not.toBe(plain);
+  expect(p.get({ ifname: "eth0", family: 4, ipsecAh: true }, ignore)).toBe(ah);
+  expect([p.find("eth0", 4), p.find("eth0", 4, true)]).toEqual([plain, ah]);
+  expect(lan.openCount).toBe(2);
+  expect(p.stats().map((s) => ("ipsecAh" in s ? `${s.ifname}/${s.family}/ah` : `${s.ifname}/${s.family}`))).toEqual([
+    "eth0/4",
+    "eth0/4/ah",
+  ]);
+});

@@ -19,6 +19,9 @@ VECTORS=(
   'v2-pass|4|{"version":2,"vrid":52,"priority":150,"advertIntervalCs":100,"authType":1,"authPassword":"secret12","vips":["192.0.2.101","192.0.2.102"],"checksumAsV2":false}'
   'v3-ipv4-multi|4|{"version":3,"vrid":53,"priority":150,"advertIntervalCs":10,"authType":0,"authPassword":"","vips":["192.0.2.110","192.0.2.111","192.0.2.112","198.51.100.7"],"checksumAsV2":false}'
   'v3-ipv6|6|{"version":3,"vrid":54,"priority":150,"advertIntervalCs":100,"authType":0,"authPassword":"","vips":["2001:db8::100","2001:db8::101"],"checksumAsV2":false}'
+  # IPsec AH (protocol 51): the whole datagrams are kept ("datagramsHex"), the ICV covers the IP header.
+  'v2-ah|4|{"version":2,"vrid":55,"priority":150,"advertIntervalCs":100,"authType":2,"authPassword":"Aa123456","vips":["192.0.2.120","192.0.2.121"],"checksumAsV2":false,"unicastPeers":[]}'
+  'v2-ah-unicast|4|{"version":2,"vrid":56,"priority":150,"advertIntervalCs":100,"authType":2,"authPassword":"ah1","vips":["192.0.2.130"],"checksumAsV2":false,"unicastPeers":["192.0.2.2"]}'
 )
 
 [ "$(id -u)" = 0 ] || { echo "capture.sh: must run as root" >&2; exit 1; }
@@ -84,7 +87,7 @@ capture() { # name family settings
   ip -n "$cap" link set vg1 up
 
   timeout "$((WAIT_ADVERTS_S + 5))" ip netns exec "$cap" \
-    tcpdump -i vg1 -n -U -Z root -c 3 -w "$work/adverts.pcap" 'ip proto 112 or ip6 proto 112' \
+    tcpdump -i vg1 -n -U -Z root -c 3 -w "$work/adverts.pcap" 'ip proto 112 or ip proto 51 or ip6 proto 112' \
     >"$work/tcpdump.log" 2>&1 &
   tcpdump_pid=$!
   PIDS+=("$tcpdump_pid")
@@ -127,11 +130,15 @@ if len(packets) < 1 or not packets[0]:
     sys.exit(f"{name}: no packet in capture")
 raw = bytes.fromhex(packets[0])
 
+ah = None
 if family == 4:
-    assert raw[0] >> 4 == 4 and raw[9] == 112, f"{name}: not IPv4/VRRP"
+    assert raw[0] >> 4 == 4 and raw[9] in (112, 51), f"{name}: not IPv4/VRRP or IPv4/AH"
     ihl = (raw[0] & 0x0F) * 4
     total = int.from_bytes(raw[2:4], "big")
-    ip, vrrp = raw[:ihl], raw[ihl:total]
+    if raw[9] == 51:
+        ah, ip, vrrp = raw[ihl : ihl + 24], raw[:ihl], raw[ihl + 24 : total]
+    else:
+        ip, vrrp = raw[:ihl], raw[ihl:total]
     src, dst, ttl = ipaddress.IPv4Address(raw[12:16]), ipaddress.IPv4Address(raw[16:20]), raw[8]
 else:
     assert raw[0] >> 4 == 6 and raw[6] == 112, f"{name}: not IPv6/VRRP (or an extension header)"
@@ -151,6 +158,9 @@ doc = {
     "vrrpHex": vrrp.hex(),
     "settings": json.loads(settings),
 }
+if ah is not None:
+    doc["ahHex"] = ah.hex()
+    doc["datagramsHex"] = [bytes.fromhex(p).hex() for p in packets]
 with open(out, "w") as f:
     json.dump(doc, f, indent=2)
     f.write("\n")

@@ -36,7 +36,9 @@ const vectors: GoldenVector[] = readdirSync(dir)
   // The VRRP captures; ipvs-answers.json (the kernel's IPVS answers) has its own test in test/adapters.
   .filter((f) => f.endsWith(".json") && f !== "ipvs-answers.json")
   .sort()
-  .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")));
+  .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")))
+  // Adverts inside IPsec AH are whole datagrams: ah-golden.test.ts.
+  .filter((v) => v.ahHex === undefined);
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 const addr = (text: string) => parseIp(text)!;

@@ -17,8 +17,8 @@ interface Case {
   name: string;
   cfg: InteropConfig;
   vrid: number;
-  keepalived: { vips: string[]; advertInt?: number; auth?: string };
-  vipd: { vips: string[]; advertInt?: number; auth?: string };
+  keepalived: { vips: string[]; advertInt?: number; auth?: string; authType?: "PASS" | "AH" };
+  vipd: { vips: string[]; advertInt?: number; auth?: string; authType?: "PASS" | "AH" };
   /** vipd's reject reason and the words of its log line; null: no mismatch (accepted). */
   drop: { reason: string; log: string } | null;
   /** keepalived's words when vipd, MASTER too, advertises to it (null: not checked). */
@@ -44,6 +44,15 @@ const CASES: Case[] = [
     vipd: { vips: ["192.0.2.122/24"], auth: "wrong456" },
     drop: { reason: "auth-mismatch", log: "authentication password mismatch" },
     keepalivedLog: /\(VM_PASS\) received an invalid passwd/,
+  },
+  {
+    name: "VM_AH",
+    cfg: V2,
+    vrid: 67,
+    keepalived: { vips: ["192.0.2.128/24"], auth: "right123", authType: "AH" },
+    vipd: { vips: ["192.0.2.128/24"], auth: "wrong456", authType: "AH" },
+    drop: { reason: "ah-bad-icv", log: "IPsec AH check value mismatch (another auth_pass)" },
+    keepalivedLog: /\(VM_AH\) IPSEC-AH : invalid IPSEC HMAC-MD5 value/,
   },
   {
     name: "VM_VIPS_V2",

@@ -20,8 +20,9 @@ export interface InteropConfig {
   family: 4 | 6;
   /** Seconds: whole seconds for v2 (keepalived's minimum is 1), centisecond steps for v3. */
   advertInt: number;
-  /** A PASS password (VRRPv2 only). */
+  /** A password (VRRPv2 only): PASS unless `authType` says AH. */
   auth?: string;
+  authType?: "PASS" | "AH";
   /** unicast_src_ip + unicast_peer instead of multicast. */
   unicast?: boolean;
   /** How a master dies without a word: its VRRP process killed, or its link (the bridge port) taken down. */
@@ -50,7 +51,7 @@ export function otherImpl(impl: Impl): Impl {
 
 /** keepalived's words when it drops an advert (the format strings of keepalived 2.2.7's vrrp.c, from its binary). */
 const KEEPALIVED_REJECTION =
-  /invalid|mismatch|wrong version|received a \d+ auth|AH header|not present in MASTER advert|expected \d+ VIPs|not a unicast peer|not in range|too short|too long|checksum|Unknown VRID|bogus|discarding \w*icast packet|our IP address|CONFIGURATION ERROR|vrrpTrap/i;
+  /invalid|mismatch|wrong version|received a \d+ auth|AH header|already processed|not present in MASTER advert|expected \d+ VIPs|not a unicast peer|not in range|too short|too long|checksum|Unknown VRID|bogus|discarding \w*icast packet|our IP address|CONFIGURATION ERROR|vrrpTrap/i;
 
 /** The lines of a keepalived log that say it rejected an advert ("received lower priority … discarding" is normal). */
 export function keepalivedRejections(lines: readonly string[]): string[] {
@@ -60,10 +61,11 @@ export function keepalivedRejections(lines: readonly string[]): string[] {
 /** One vrrp_instance with keepalived's syntax, plus a global_defs. */
 export function keepalivedConf(
   cfg: InteropConfig,
-  node: NodeSettings & { name?: string; vrid?: number; vips?: string[]; advertInt?: number; auth?: string },
+  node: NodeSettings & { name?: string; vrid?: number; vips?: string[]; advertInt?: number; auth?: string; authType?: "PASS" | "AH" },
   addresses: { self: string; peer: string },
 ): string {
   const auth = node.auth ?? cfg.auth;
+  const authType = node.authType ?? cfg.authType ?? "PASS";
   return [
     `vrrp_instance ${node.name ?? INSTANCE} {`,
     `    state BACKUP`,
@@ -73,7 +75,7 @@ export function keepalivedConf(
     `    priority ${node.priority}`,
     `    advert_int ${node.advertInt ?? cfg.advertInt}`,
     ...(node.nopreempt ? [`    nopreempt`] : []),
-    ...(auth ? [`    authentication {`, `        auth_type PASS`, `        auth_pass ${auth}`, `    }`] : []),
+    ...(auth ? [`    authentication {`, `        auth_type ${authType}`, `        auth_pass ${auth}`, `    }`] : []),
     ...(cfg.unicast ? [`    unicast_src_ip ${addresses.self}`, `    unicast_peer {`, `        ${addresses.peer}`, `    }`] : []),
     `    virtual_ipaddress {`,
     ...(node.vips ?? [vipWithPrefix(cfg.family)]).map((v) => `        ${v}`),
@@ -88,10 +90,11 @@ export const KEEPALIVED_GLOBAL = `global_defs {\n    router_id keepalived-intero
 /** The same instance in vipd's TOML. */
 export function vipdToml(
   cfg: InteropConfig,
-  node: NodeSettings & { name?: string; vrid?: number; vips?: string[]; advertInt?: number; auth?: string },
+  node: NodeSettings & { name?: string; vrid?: number; vips?: string[]; advertInt?: number; auth?: string; authType?: "PASS" | "AH" },
   addresses: { self: string; peer: string },
 ): string {
   const auth = node.auth ?? cfg.auth;
+  const authType = node.authType ?? cfg.authType ?? "PASS";
   return [
     `[instances.${node.name ?? INSTANCE}]`,
     `state = "BACKUP"`,
@@ -101,7 +104,7 @@ export function vipdToml(
     `priority = ${node.priority}`,
     `advert_int = ${node.advertInt ?? cfg.advertInt}`,
     ...(node.nopreempt ? [`nopreempt = true`] : []),
-    ...(auth ? [`authentication = { auth_type = "PASS", auth_pass = "${auth}" }`] : []),
+    ...(auth ? [`authentication = { auth_type = "${authType}", auth_pass = "${auth}" }`] : []),
     ...(cfg.unicast ? [`unicast_src_ip = "${addresses.self}"`, `unicast_peer = ["${addresses.peer}"]`] : []),
     `virtual_ipaddress = [${(node.vips ?? [vipWithPrefix(cfg.family)]).map((v) => `"${v}"`).join(", ")}]`,
     "",

@@ -4,7 +4,13 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { TransportStats } from "../../src/adapters/vrrp-transport.ts";
 import { formatIp, type IpFamily, parseIp } from "../../src/vrrp/ip-address.ts";
-import { hexOf, type PacketCopy, type TransportHost, vrrpTransportContract } from "../adapters/vrrp-transport-contract.ts";
+import {
+  hexOf,
+  type PacketCopy,
+  type TransportHost,
+  vrrpTransportAhContract,
+  vrrpTransportContract,
+} from "../adapters/vrrp-transport-contract.ts";
 import { Agent, type Json } from "./agent-client.ts";
 import { Lab, requireLabPrerequisites } from "./harness.ts";
 import { waitFor } from "../wait-for.ts";
@@ -40,7 +46,7 @@ function agentTransportHost(agent: Agent): TransportHost {
     async open(options) {
       const name = `contract${transportCount++}`;
       const from = agent.lineCount;
-      const opened = await agent.call("open", { name, ifname: options.ifname, family: options.family });
+      const opened = await agent.call("open", { name, ifname: options.ifname, family: options.family, ipsecAh: options.ipsecAh === true });
       return {
         family: opened.family as IpFamily,
         ifname: opened.ifname as string,
@@ -57,7 +63,18 @@ function agentTransportHost(agent: Agent): TransportHost {
           agent
             .events("packet", from)
             .filter((e) => e.transport === name)
-            .map((e: Json): PacketCopy => ({ family: e.family, ifindex: e.ifindex, src: e.src, dst: e.dst, ttl: e.ttl, hex: e.hex })),
+            .map(
+              (e: Json): PacketCopy => ({
+                family: e.family,
+                ifindex: e.ifindex,
+                src: e.src,
+                dst: e.dst,
+                ttl: e.ttl,
+                hex: e.hex,
+                ipProtocol: e.ipProtocol,
+                datagramHex: e.datagramHex,
+              }),
+            ),
         close: () => agent.call("close", { name }),
       };
     },
@@ -85,6 +102,19 @@ test.each([4, 6] as const)(
   },
   15_000,
 );
+
+test("the raw-socket IPsec AH transports (IPPROTO_AH, IP_HDRINCL) pass the AH contract", async () => {
+  const link = {
+    a: agentTransportHost(a),
+    b: agentTransportHost(b),
+    ifname: "eth0",
+    deliveryMs: 2000,
+    quietMs: 200,
+    setLinkB: async () => {},
+    recoverMs: 3000,
+  };
+  expect(await vrrpTransportAhContract(link)).toEqual([]);
+}, 15_000);
 
 test("the rtnetlink monitor passes the LinkMonitorFactory contract", async () => {
   expect(await a.call("link-monitor-contract", {}, 20_000)).toEqual([]);

@@ -29,13 +29,15 @@ export interface SplitCounters {
 
 /**
  * Raw IPv4 sockets deliver whole datagrams, header included, with tot_len as received. Anything inconsistent ends
- * the walk of this chunk (its boundaries can no longer be trusted) and is counted, never thrown.
+ * the walk of this chunk (its boundaries can no longer be trusted) and is counted, never thrown. `protocol` is the
+ * socket's: VRRP, or IPsec AH (the payload then starts with the AH header).
  */
 export function forEachIpv4Datagram(
   chunk: Uint8Array,
   out: ReceivedPacket,
   counters: SplitCounters,
   handle: (p: ReceivedPacket) => void,
+  protocol: number = IPPROTO_VRRP,
 ): void {
   let at = 0;
   while (at < chunk.length) {
@@ -49,8 +51,10 @@ export function forEachIpv4Datagram(
       counters.malformed++;
       return;
     }
-    if (chunk[at + 9] === IPPROTO_VRRP) {
+    if (chunk[at + 9] === protocol) {
       out.ttl = chunk[at + 8]!;
+      out.ipProtocol = protocol;
+      out.ipOffset = at;
       copyBytes(out.src, chunk, at + 12, 4);
       copyBytes(out.dst, chunk, at + 16, 4);
       out.packet = chunk;

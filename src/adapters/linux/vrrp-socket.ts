@@ -28,7 +28,7 @@ import {
   SyscallError,
 } from "../../../ffi/index.ts";
 import { cmsghdr, in6Pktinfo, inPktinfo, ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6, sockaddrLl } from "../../../ffi/structs/index.ts";
-import { IPPROTO_VRRP, VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6, VRRP_TTL } from "../../vrrp/constants.ts";
+import { IPPROTO_AH, IPPROTO_VRRP, VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6, VRRP_TTL } from "../../vrrp/constants.ts";
 import { formatIp, parseIp, type IpFamily } from "../../vrrp/ip-address.ts";
 import { AdapterError, adapterCall, toAdapterError } from "../adapter-error.ts";
 import type {
@@ -231,13 +231,16 @@ abstract class VrrpSocketBase implements VrrpTransport {
 
 class Ipv4VrrpSocket extends VrrpSocketBase {
   private readonly dstAddr = stableBuffer(sockaddrIn.SIZE);
-  protected readonly splitChunk: ChunkHandler = (chunk) => forEachIpv4Datagram(chunk, this.received, this.stats, this.dispatch);
+  protected readonly splitChunk: ChunkHandler = (chunk) =>
+    forEachIpv4Datagram(chunk, this.received, this.stats, this.dispatch, this.protocol);
 
   constructor(
     ifname: string,
     ifindex: number,
     source: Uint8Array,
     protected readonly receiveFd: number,
+    /** IPPROTO_VRRP, or IPPROTO_AH for keepalived's auth_type AH (whole datagrams sent, IP_HDRINCL). */
+    private readonly protocol: number,
     onPacket: PacketHandler,
     onHealth: TransportHealthHandler | undefined,
   ) {
@@ -266,8 +269,12 @@ class Ipv4VrrpSocket extends VrrpSocketBase {
     const ifindex = ifNameToIndex(options.ifname);
     const source = sourceFor(ifindex, options);
     const group = options.group ?? GROUP_V4;
-    const fd = openSocket(C.AF_INET, C.SOCK_RAW | C.SOCK_CLOEXEC, IPPROTO_VRRP);
+    const protocol = options.ipsecAh ? IPPROTO_AH : IPPROTO_VRRP;
+    const fd = openSocket(C.AF_INET, C.SOCK_RAW | C.SOCK_CLOEXEC, protocol);
     try {
+      // The AH check value covers the IP header: the core builds it (as keepalived does), the kernel only fills
+      // in the checksum.
+      if (options.ipsecAh) setsockoptInt(fd, C.SOL_IP, C.IP_HDRINCL, 1);
       bindDevice(fd, options.ifname);
       setReceiveBuffer(fd, options.rcvbufBytes ?? DEFAULT_RCVBUF_BYTES);
       const mreq = stableBuffer(ipMreqn.SIZE);
@@ -283,7 +290,7 @@ class Ipv4VrrpSocket extends VrrpSocketBase {
       setsockoptInt(fd, C.SOL_IP, C.IP_TOS, VRRP_TOS);
       // keepalived's adverts leave DF clear.
       setsockoptInt(fd, C.SOL_IP, C.IP_MTU_DISCOVER, C.IP_PMTUDISC_DONT);
-      return new Ipv4VrrpSocket(options.ifname, ifindex, source, fd, onPacket, options.onHealth);
+      return new Ipv4VrrpSocket(options.ifname, ifindex, source, fd, protocol, onPacket, options.onHealth);
     } catch (e) {
       closeFd(fd);
       throw e;
@@ -368,8 +375,10 @@ class Ipv6VrrpSocket extends VrrpSocketBase {
 /** Opens VRRP transports on Linux interfaces of the current network namespace. */
 export const linuxVrrpTransports: VrrpTransportFactory = {
   open(options: VrrpTransportOptions, onPacket: PacketHandler): VrrpTransport {
-    return adapterCall(openingOf(options), () =>
-      options.family === 4 ? Ipv4VrrpSocket.open(options, onPacket) : Ipv6VrrpSocket.open(options, onPacket),
-    );
+    return adapterCall(openingOf(options), () => {
+      if (options.family === 4) return Ipv4VrrpSocket.open(options, onPacket);
+      if (options.ipsecAh) throw new RangeError("IPsec AH adverts are IPv4 only (keepalived's auth_type AH)");
+      return Ipv6VrrpSocket.open(options, onPacket);
+    });
   },
 };
