@@ -69,6 +69,9 @@ function instance(priority: number, primary: string): InstanceConfig {
     unicastPeers: [],
     trackers: [{ name: "script:chk", kind: "status", weight: -10, reverse: false }],
     garp: DEFAULT_GARP,
+    lowerPrioNoAdvert: false,
+    higherPrioSendAdvert: true,
+    downTimerAdverts: 3,
   };
 }
 

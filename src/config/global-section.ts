@@ -5,6 +5,7 @@ import { DEFAULT_GARP } from "../vrrp/instance-config.ts";
 import { parseAddress } from "./address.ts";
 import { readRunAs } from "./commands.ts";
 import type { Problems } from "./config-error.ts";
+import { DEFAULT_ELECTION, ELECTION_KEYS, readElection } from "./election-section.ts";
 import type { GarpConfig, GlobalConfig, MailConfig } from "./schema.ts";
 import { TableReader, type TomlTable } from "./table-reader.ts";
 
@@ -25,6 +26,7 @@ export const GLOBAL_KEYS = [
   "vrrp_mcast_group4",
   "vrrp_mcast_group6",
   ...GARP_KEYS,
+  ...ELECTION_KEYS,
   "garp_interval",
   "gna_interval",
   "notification_email",
@@ -55,6 +57,7 @@ export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
     vrrpMcastGroup4: multicastGroup(r, "vrrp_mcast_group4", 4, VRRP_MCAST_GROUP_V4),
     vrrpMcastGroup6: multicastGroup(r, "vrrp_mcast_group6", 6, VRRP_MCAST_GROUP_V6),
     garp: readGarp(r, { ...DEFAULT_GARP, lowerPrioDelayMs: DEFAULT_GARP.masterDelayMs }, { delay: true, repeat: true }),
+    election: readElection(r, DEFAULT_ELECTION),
     garpIntervalMs: r.seconds("garp_interval", 0, 10, 0),
     gnaIntervalMs: r.seconds("gna_interval", 0, 10, 0),
     ...readMail(r),

@@ -5,6 +5,7 @@ import type { IpFamily } from "../vrrp/ip-address.ts";
 import { familyName, parseAddress } from "./address.ts";
 import { NOTIFY_KEYS, readNotify } from "./commands.ts";
 import type { Problems } from "./config-error.ts";
+import { ELECTION_KEYS, readElection } from "./election-section.ts";
 import { GARP_KEYS, readGarp, type GarpFollow } from "./global-section.ts";
 import type { PathSegment } from "./key-path.ts";
 import { parseRoute, parseRule } from "./routes.ts";
@@ -38,6 +39,7 @@ export const INSTANCE_KEYS = [
   "notify_fifo",
   "smtp_alert",
   ...GARP_KEYS,
+  ...ELECTION_KEYS,
   "skip_check_adv_addr",
   "v3_checksum_as_v2",
   "dont_track_primary",
@@ -139,6 +141,7 @@ export function readInstance(
     notifyFifo: r.optString("notify_fifo", "a path"),
     smtpAlert: r.bool("smtp_alert", global.smtpAlert),
     garp: readGarp(r, global.garp, garpFollow),
+    election: readElection(r, global.election),
     skipCheckAdvAddr: r.bool("skip_check_adv_addr", false),
     v3ChecksumAsV2,
     dontTrackPrimary,

@@ -61,6 +61,7 @@ export interface GlobalConfig extends MailConfig {
   vrrpMcastGroup4: string;
   vrrpMcastGroup6: string;
   garp: GarpConfig;
+  election: ElectionConfig;
   garpIntervalMs: number;
   gnaIntervalMs: number;
   dynamicInterfaces: boolean;
@@ -70,6 +71,16 @@ export interface GlobalConfig extends MailConfig {
   lvsOnStop: "remove" | "keep";
   /** IPVS connection timeouts in seconds set at start and reload; 0 leaves the kernel's. */
   lvsTimeouts: { tcpS: number; tcpFinS: number; udpS: number };
+}
+
+/** How a MASTER answers other masters and how long a BACKUP waits: keepalived's per-instance options, defaulted in [global]. */
+export interface ElectionConfig {
+  /** No advert in answer to a lower-priority master, only gratuitous ARPs (lower_prio_no_advert). */
+  lowerPrioNoAdvert: boolean;
+  /** One advert before stepping down to a higher priority (higher_prio_send_advert). */
+  higherPrioSendAdvert: boolean;
+  /** Master_Down_Interval counts this many advert intervals (down_timer_adverts, 1..100). */
+  downTimerAdverts: number;
 }
 
 export interface GarpConfig {
@@ -160,6 +171,7 @@ export interface InstanceSection {
   notifyFifo: string | null;
   smtpAlert: boolean;
   garp: GarpConfig;
+  election: ElectionConfig;
   skipCheckAdvAddr: boolean;
   v3ChecksumAsV2: boolean;
   dontTrackPrimary: boolean;

@@ -77,6 +77,9 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
       masterRefreshMs: s.garp.masterRefreshMs,
       masterRefreshRepeat: s.garp.masterRefreshRepeat,
     },
+    lowerPrioNoAdvert: s.election.lowerPrioNoAdvert,
+    higherPrioSendAdvert: s.election.higherPrioSendAdvert,
+    downTimerAdverts: s.election.downTimerAdverts,
   };
 }
 

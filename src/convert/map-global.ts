@@ -1,6 +1,7 @@
 // global_defs → [global]. Some global keepalived settings are defaults of every instance (skip_check_adv_addr,
 // the notify FIFO); they are collected here and written into the instances later.
 
+import { MAX_DOWN_TIMER_ADVERTS } from "../config/election-section.ts";
 import { MAX_GARP_REPEAT, MAX_GARP_SECONDS } from "../config/global-section.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import type { TomlSection } from "./toml-writer.ts";
@@ -36,6 +37,10 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
   const setString = (key: string) => (node: ConfNode) => {
     const value = firstArg(ctx, node, "a word");
     if (value !== null) section.set(key, node.args.join(" "));
+  };
+  const setBool = (key: string) => (node: ConfNode) => {
+    const value = boolArg(ctx, node);
+    if (value !== null) section.set(key, value);
   };
   const garp = (node: ConfNode) => {
     const { key, repeat } = GARP_KEYS[node.keyword]!;
@@ -141,6 +146,12 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
         ctx.warn(section, node, "allow_if_changes: not supported by vipd (keepalived accepted an interface recreated with another type)");
       }
     },
+    vrrp_lower_prio_no_advert: setBool("lower_prio_no_advert"),
+    vrrp_higher_prio_send_advert: setBool("higher_prio_send_advert"),
+    vrrp_down_timer_adverts: (node) => {
+      const value = intArg(ctx, node, 1, MAX_DOWN_TIMER_ADVERTS);
+      if (value !== null) section.set("down_timer_adverts", value);
+    },
     vrrp_skip_check_adv_addr: (node) => {
       defaults.skipCheckAdvAddr = boolArg(ctx, node) ?? false;
     },
@@ -158,9 +169,13 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
 /**
  * Where vipd deliberately behaves better than keepalived by default, the output says so, with the setting that
  * gives keepalived's behaviour back. Handover changes no wire behaviour: keepalived backups take over from a
- * vipd that hands over exactly as from a keepalived that releases at once.
+ * vipd that hands over exactly as from a keepalived that releases at once. The advert before yielding is one
+ * more advert a keepalived peer already handles (it answers a lower priority as MASTER, ignores it as BACKUP).
  */
 export function writeKeepalivedDefaults(section: TomlSection): void {
   section.comment("On stop, a MASTER keeps its addresses until the new master advertises (no lost packet);");
   section.comment("keepalived released them at once. shutdown_handover = false gives keepalived's behaviour.");
+  if (section.has("higher_prio_send_advert")) return;
+  section.comment("A MASTER yielding to a higher priority advertises once first, so that after a partition heals the");
+  section.comment("winner re-announces the addresses at once; higher_prio_send_advert = false gives keepalived's behaviour.");
 }

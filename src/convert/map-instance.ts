@@ -2,6 +2,7 @@
 // case-sensitive, MASTER without priority means 255, MASTER clears nopreempt and preempt_delay.
 
 import { parseAddress, parsePrefix } from "../config/address.ts";
+import { MAX_DOWN_TIMER_ADVERTS } from "../config/election-section.ts";
 import { MAX_GARP_REPEAT, MAX_GARP_SECONDS } from "../config/global-section.ts";
 import { TRACK_FILE, TRACK_INTERFACE, TRACK_SCRIPT } from "../config/track-refs.ts";
 import { VRRP_AUTH_DATA_LENGTH } from "../vrrp/constants.ts";
@@ -151,6 +152,9 @@ export function mapInstance(
     track_file: track("track_file", TRACK_FILE.maxWeight, info.trackFiles),
     smtp_alert: setBool("smtp_alert"),
     skip_check_adv_addr: setBool("skip_check_adv_addr"),
+    lower_prio_no_advert: setBool("lower_prio_no_advert"),
+    higher_prio_send_advert: setBool("higher_prio_send_advert"),
+    down_timer_adverts: setInt("down_timer_adverts", 1, MAX_DOWN_TIMER_ADVERTS),
     dont_track_primary: () => section.set("dont_track_primary", true),
     v3_checksum_as_v2: (n) => {
       section.set("v3_checksum_as_v2", true);

@@ -58,4 +58,10 @@ export interface InstanceConfig {
   unicastPeers: readonly Uint8Array[];
   trackers: readonly TrackerConfig[];
   garp: GarpSettings;
+  /** A MASTER hearing a lower priority sends only gratuitous ARPs, no advert (keepalived's lower_prio_no_advert). */
+  lowerPrioNoAdvert: boolean;
+  /** A MASTER hearing a higher priority advertises once before it steps down (higher_prio_send_advert). */
+  higherPrioSendAdvert: boolean;
+  /** Missed adverts in Master_Down_Interval, 1..100 (down_timer_adverts; the RFCs' 3). */
+  downTimerAdverts: number;
 }

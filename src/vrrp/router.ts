@@ -191,7 +191,7 @@ export class Router {
   }
 
   get masterDownIntervalMs(): number {
-    return masterDownIntervalMs(this.config.version, this.priority, this.#masterAdverIntervalCs);
+    return masterDownIntervalMs(this.config.version, this.priority, this.#masterAdverIntervalCs, this.config.downTimerAdverts);
   }
 
   /** The current master's address as text, or null (allocates: for status and logs). */
@@ -421,9 +421,9 @@ export class Router {
       advert.priority > this.priority ||
       (advert.priority === this.priority && compareAddressBytes(advert.src, 0, this.config.primaryAddress, 0, size) > 0);
     if (higher) {
-      // Tell the winner we were MASTER too before stepping down (keepalived's vrrp_higher_prio_send_advert): after
+      // Tell the winner we were MASTER too before stepping down (keepalived's higher_prio_send_advert): after
       // a partition heals, it answers with gratuitous ARPs, and clients that still point here move over at once.
-      this.emitAdvert(this.priority, out);
+      if (this.config.higherPrioSendAdvert) this.emitAdvert(this.priority, out);
       this.rememberMaster(advert);
       this.lastHeard = "accepted";
       if (this.config.version === 3) this.adoptInterval(advert, out);
@@ -444,7 +444,8 @@ export class Router {
       return;
     }
     this.lowerPriorityAnsweredAt = nowMs;
-    this.emitAdvert(this.priority, out);
+    // lower_prio_no_advert: the gratuitous ARPs still go out; the other side steps down at our next advert.
+    if (!this.config.lowerPrioNoAdvert) this.emitAdvert(this.priority, out);
     this.emitGratuitous(this.config.garp.lowerPrioRepeat, out);
     // keepalived repeats the burst after garp_lower_prio_delay, for switches that missed the first one.
     if (this.config.garp.lowerPrioDelayMs > 0) this.lowerBurstAt = nowMs + this.config.garp.lowerPrioDelayMs;

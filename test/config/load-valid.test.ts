@@ -286,6 +286,34 @@ ${instance("B", "garp_lower_prio_repeat = 1\ngarp_master_refresh_repeat = 2\n", 
   });
 });
 
+describe("elections (lower_prio_no_advert, higher_prio_send_advert, down_timer_adverts)", () => {
+  test("vipd's defaults: answer a lower priority, advertise before yielding, three adverts to master-down", () => {
+    const config = loadOk(instance("A"));
+    expect(config.global.election).toEqual({ lowerPrioNoAdvert: false, higherPrioSendAdvert: true, downTimerAdverts: 3 });
+    expect(config.instances[0]!.election).toEqual(config.global.election);
+  });
+
+  test("[global] sets every instance's default; an instance's own keys win", () => {
+    const config = loadOk(`[global]
+lower_prio_no_advert = true
+higher_prio_send_advert = false
+down_timer_adverts = 5
+${instance("A", "", 1)}
+${instance("B", "lower_prio_no_advert = false\ndown_timer_adverts = 1\n", 2)}`);
+    expect(config.instances[0]!.election).toEqual({ lowerPrioNoAdvert: true, higherPrioSendAdvert: false, downTimerAdverts: 5 });
+    expect(config.instances[1]!.election).toEqual({ lowerPrioNoAdvert: false, higherPrioSendAdvert: false, downTimerAdverts: 1 });
+  });
+
+  test("down_timer_adverts outside keepalived's 1..100 is an error", () => {
+    expect(errorsOf(instance("A", "down_timer_adverts = 0\n"))).toEqual([
+      `${FILE}:5: instances.A.down_timer_adverts: must be an integer from 1 to 100, got 0`,
+    ]);
+    expect(errorsOf(`[global]\ndown_timer_adverts = 101\n${instance("A")}`)).toEqual([
+      `${FILE}:2: global.down_timer_adverts: must be an integer from 1 to 100, got 101`,
+    ]);
+  });
+});
+
 describe("other sections", () => {
   test("scripts, track files and sync groups with their defaults", () => {
     const config = loadOk(`

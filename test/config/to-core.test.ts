@@ -103,6 +103,9 @@ describe("toCore", () => {
       ],
       // garp_lower_prio_delay follows garp_master_delay (0 here), as in keepalived.
       garp: { masterRepeat: 2, masterDelayMs: 0, lowerPrioRepeat: 2, lowerPrioDelayMs: 0, masterRefreshMs: 30_000, masterRefreshRepeat: 1 },
+      lowerPrioNoAdvert: false,
+      higherPrioSendAdvert: true,
+      downTimerAdverts: 3,
     });
   });
 

@@ -392,6 +392,36 @@ ${instance("  garp_master_repeat 2")}${instance("  skip_check_adv_addr off\n  sm
     expect(warnings).toEqual([]);
   });
 
+  test("vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert, vrrp_down_timer_adverts: [global] defaults, instances' own win", () => {
+    const text = `global_defs {
+  vrrp_lower_prio_no_advert
+  vrrp_higher_prio_send_advert false
+  vrrp_down_timer_adverts 5
+}
+${instance("  lower_prio_no_advert off\n  higher_prio_send_advert\n  down_timer_adverts 2")}${instance("", "VI_2").replace("virtual_router_id 51", "virtual_router_id 52")}`;
+    const { config, toml, warnings, result } = convertAndLoad(text);
+    expect(config.global.election).toEqual({ lowerPrioNoAdvert: true, higherPrioSendAdvert: false, downTimerAdverts: 5 });
+    expect(config.instances.map((i) => i.election)).toEqual([
+      { lowerPrioNoAdvert: false, higherPrioSendAdvert: true, downTimerAdverts: 2 },
+      { lowerPrioNoAdvert: true, higherPrioSendAdvert: false, downTimerAdverts: 5 },
+    ]);
+    expect([warnings, result.lossy]).toEqual([[], false]);
+    // Set explicitly: no comment about vipd's different default.
+    expect(toml).not.toContain("higher_prio_send_advert = false gives");
+  });
+
+  test("without vrrp_higher_prio_send_advert, the output says vipd's default differs and how to get keepalived's", () => {
+    const { toml, config } = convertAndLoad(instance(""));
+    expect(config.instances[0]!.election.higherPrioSendAdvert).toBe(true);
+    expect(toml).toContain("# winner re-announces the addresses at once; higher_prio_send_advert = false gives keepalived's behaviour.");
+  });
+
+  test("down_timer_adverts outside keepalived's 1..100 is an error", () => {
+    expect(convert(instance("  down_timer_adverts 0")).errors.map(formatDiagnostic)).toEqual([
+      `${FILE}:7: down_timer_adverts: 0 is out of range (an integer from 1 to 100)`,
+    ]);
+  });
+
   test("the mail settings: smtp_server's port, smtp_helo_name, no_email_faults; smtp_alert_vrrp wins over smtp_alert", () => {
     const mail = (extra: string) => `global_defs {
   notification_email {
@@ -598,7 +628,7 @@ describe("LVS", () => {
     // IPv4 and IPv6 members in one group: keepalived takes them, vipd's loader does not.
     const loaded = loadConfigText(converted.toml!, "converted.toml", { checkPrograms: false });
     expect(loaded.ok ? [] : loaded.errors.map(formatConfigError)).toEqual([
-      "converted.toml:10: virtual_server_groups.G.members: mixes IPv4 and IPv6 members",
+      "converted.toml:12: virtual_server_groups.G.members: mixes IPv4 and IPv6 members",
     ]);
   });
 

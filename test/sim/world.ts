@@ -95,6 +95,9 @@ export class SimHost {
       unicastPeers: [],
       trackers,
       garp: DEFAULT_GARP,
+      lowerPrioNoAdvert: false,
+      higherPrioSendAdvert: true,
+      downTimerAdverts: 3,
     }));
   }
 

@@ -33,6 +33,9 @@ export function instance(overrides: Partial<InstanceConfig> & { vips?: string[] 
     unicastPeers: [],
     trackers: [],
     garp: DEFAULT_GARP,
+    lowerPrioNoAdvert: false,
+    higherPrioSendAdvert: true,
+    downTimerAdverts: 3,
     ...rest,
   };
 }

@@ -38,6 +38,28 @@ describe("election from BACKUP", () => {
     expect(h.router().masterAddressString()).toBe("192.0.2.1");
   });
 
+  test("down_timer_adverts: Master_Down_Interval is N advert intervals plus Skew_Time", () => {
+    for (const n of [1, 5]) {
+      const h = new Harness([instance({ version: 2, downTimerAdverts: n })]);
+      h.startup();
+      h.receive({ src: "192.0.2.9", priority: 150 });
+      const mdi = n * 1000 + 609.375;
+      expect(h.router().masterDownIntervalMs).toBeCloseTo(mdi, 6);
+      h.advanceTo(mdi - 0.001);
+      expect(h.state()).toBe("BACKUP");
+      h.advanceTo(mdi);
+      expect(h.state()).toBe("MASTER");
+    }
+  });
+
+  test("down_timer_adverts with VRRPv3 counts the master's interval, adopted from its adverts", () => {
+    const h = new Harness([instance({ version: 3, advertIntervalCs: 100, downTimerAdverts: 2 })]);
+    h.startup();
+    h.receive({ src: "192.0.2.9", priority: 150, advertIntervalCs: 50 });
+    // 2 × 500 ms + (256 − 100) × 500 / 256 ms.
+    expect(h.router().masterDownIntervalMs).toBeCloseTo(1000 + 304.6875, 6);
+  });
+
   test("an equal-priority advert also holds a backup (RFC 5798 §6.4.2: greater than or equal)", () => {
     const h = new Harness([instance({ version: 2 })]);
     h.startup();
@@ -280,6 +302,24 @@ describe("as MASTER", () => {
     expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual(["SendAdvert:100", "SendGratuitous"]);
     // Still the same episode: said and counted once.
     expect(h.router().stats.otherMastersSeen).toBe(1);
+  });
+
+  test("higher_prio_send_advert = false: it steps down to a higher priority without a word (keepalived's default)", () => {
+    const h = master({ higherPrioSendAdvert: false });
+    expect(types(h.receive({ src: "192.0.2.9", priority: 150 }))).toEqual(["DelVips", "Notify:VI_1:BACKUP"]);
+    const tie = master({ higherPrioSendAdvert: false });
+    expect(types(tie.receive({ src: "192.0.2.200", priority: 100 }))).toEqual(["DelVips", "Notify:VI_1:BACKUP"]);
+  });
+
+  test("lower_prio_no_advert: a lower-priority master gets only the gratuitous ARPs, rate-limited the same way", () => {
+    const h = master({ lowerPrioNoAdvert: true });
+    expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual(["Log", "SendGratuitous"]);
+    expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual([]);
+    expect(h.router().stats.lowerPriorityAnswersLimited).toBe(1);
+    // The advert train is not disturbed: the next advert leaves on its usual deadline.
+    const next = h.router().nextDeadline();
+    expect(types(h.advanceTo(next))).toContain("SendAdvert:100");
+    expect(h.state()).toBe("MASTER");
   });
 
   test("another master's priority 0 is answered at once", () => {
