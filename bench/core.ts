@@ -67,6 +67,8 @@ function instance(priority: number, primary: string): InstanceConfig {
     primaryAddress: ip(primary),
     multicastGroup: parseIp("224.0.0.18")!,
     unicastPeers: [],
+    checkUnicastSource: true,
+    unicastPeerTtl: [],
     trackers: [{ name: "script:chk", kind: "status", weight: -10, reverse: false }],
     garp: DEFAULT_GARP,
     lowerPrioNoAdvert: false,

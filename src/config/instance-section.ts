@@ -12,6 +12,7 @@ import { parseRoute, parseRule } from "./routes.ts";
 import type { GlobalConfig, InstanceSection, TrackRef, VirtualRule, Vip } from "./schema.ts";
 import { describeValue, TableReader, type TomlTable } from "./table-reader.ts";
 import { readTrackRefs, TRACK_FILE, TRACK_INTERFACE, TRACK_SCRIPT, type TrackRefAt } from "./track-refs.ts";
+import { ANY_TTL, parseUnicastPeer, type UnicastPeer } from "./unicast-peer.ts";
 import { parseVip } from "./vip.ts";
 
 export const INSTANCE_KEYS = [
@@ -27,6 +28,7 @@ export const INSTANCE_KEYS = [
   "mcast_src_ip",
   "unicast_src_ip",
   "unicast_peer",
+  "check_unicast_src",
   "authentication",
   "virtual_ipaddress",
   "virtual_ipaddress_excluded",
@@ -129,6 +131,8 @@ export function readInstance(
     preemptDelayMs,
     srcIp: srcIp?.text ?? null,
     unicastPeers: unicastPeers.map((p) => p.text),
+    unicastPeerTtl: unicastPeers.map((p) => p.ttl ?? ANY_TTL),
+    checkUnicastSrc: readCheckUnicastSrc(r, global, unicastPeers),
     authentication: readAuthentication(r, version),
     virtualIpaddress: vips,
     virtualIpaddressExcluded: excluded,
@@ -195,19 +199,29 @@ function readSrcIp(r: TableReader): { text: string; family: IpFamily } | null {
   return address;
 }
 
-function readPeers(r: TableReader): { text: string; family: IpFamily }[] {
-  const peers: { text: string; family: IpFamily }[] = [];
+function readPeers(r: TableReader): UnicastPeer[] {
+  const peers: UnicastPeer[] = [];
   for (const { value, path } of r.stringList("unicast_peer", "addresses")) {
-    const address = parseAddress(value);
-    if (!address) {
-      r.problems.error(path, `must be an IPv4 or IPv6 address, got ${JSON.stringify(value)}`);
-    } else if (peers.some((p) => p.text === address.text)) {
-      r.problems.warn(path, `${address.text} is listed twice`);
+    const result = parseUnicastPeer(value);
+    if (!result.ok) {
+      r.problems.error(path, result.reason);
+    } else if (peers.some((p) => p.text === result.peer.text)) {
+      r.problems.warn(path, `${result.peer.text} is listed twice`);
     } else {
-      peers.push(address);
+      peers.push(result.peer);
     }
   }
   return peers;
+}
+
+/** keepalived checks the sources of unicast adverts when asked, or when a peer has a TTL range. */
+function readCheckUnicastSrc(r: TableReader, global: GlobalConfig, peers: UnicastPeer[]): boolean {
+  const withTtl = peers.find((p) => p.ttl !== null);
+  const check = r.bool("check_unicast_src", global.checkUnicastSrc || withTtl !== undefined);
+  if (!check && withTtl) {
+    r.problems.error(r.at("check_unicast_src"), `false, but unicast peer ${withTtl.text} has a TTL range, which only that check applies`);
+  }
+  return check;
 }
 
 /** Adverts carry addresses of one family; the source and the peers must be of that family too. */
@@ -235,7 +249,9 @@ function checkFamilies(
   const list = r.table.unicast_peer;
   peers.forEach((peer) => {
     if (peer.family === family) return;
-    const index = Array.isArray(list) ? list.findIndex((v) => typeof v === "string" && parseAddress(v.trim())?.text === peer.text) : -1;
+    const index = Array.isArray(list)
+      ? list.findIndex((v) => typeof v === "string" && parseAddress(v.trim().split(/\s+/)[0]!)?.text === peer.text)
+      : -1;
     const at = r.at("unicast_peer").concat(index >= 0 ? [index] : []);
     r.problems.error(at, `${peer.text} is ${familyName(peer.family)} but the instance is ${familyName(family)}`);
   });

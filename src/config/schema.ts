@@ -62,6 +62,8 @@ export interface GlobalConfig extends MailConfig {
   vrrpMcastGroup6: string;
   garp: GarpConfig;
   election: ElectionConfig;
+  /** The default of instances' check_unicast_src (vipd: true; keepalived: false). */
+  checkUnicastSrc: boolean;
   garpIntervalMs: number;
   gnaIntervalMs: number;
   dynamicInterfaces: boolean;
@@ -158,6 +160,10 @@ export interface InstanceSection {
   /** mcast_src_ip or unicast_src_ip (keepalived treats them as one). */
   srcIp: string | null;
   unicastPeers: string[];
+  /** Each peer's min_ttl..max_ttl, by index of unicastPeers (0..255 when not written). */
+  unicastPeerTtl: { min: number; max: number }[];
+  /** Drop unicast adverts from sources that are not peers (or outside their TTL range). */
+  checkUnicastSrc: boolean;
   /** Effective authentication: null when none or ignored (v3). Password already cut to 8 bytes. */
   authentication: { type: "PASS"; password: string } | null;
   virtualIpaddress: Vip[];

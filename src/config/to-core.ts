@@ -68,6 +68,8 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
     primaryAddress,
     multicastGroup: parseIp(s.family === 4 ? config.global.vrrpMcastGroup4 : config.global.vrrpMcastGroup6)!,
     unicastPeers: s.unicastPeers.map((p) => parseIp(p)!),
+    checkUnicastSource: s.checkUnicastSrc,
+    unicastPeerTtl: s.unicastPeerTtl,
     trackers: trackers(config, s),
     garp: {
       masterRepeat: s.garp.masterRepeat,

@@ -15,6 +15,8 @@ export interface GlobalDefaults {
   skipCheckAdvAddr: boolean;
   /** vrrp_strict: lossy (its warning says what vipd does not do); accept mode at priority 255 is written out. */
   strict: boolean;
+  /** vrrp_check_unicast_src: without it keepalived accepts unicast adverts from any source (vipd's default checks). */
+  checkUnicastSrc: boolean;
   /** notify_fifo / vrrp_notify_fifo, which keepalived writes for every instance. */
   notifyFifo: { path: string; node: ConfNode } | null;
 }
@@ -30,7 +32,7 @@ const GARP_KEYS: Record<string, { key: string; repeat: boolean }> = {
 };
 
 export function newGlobalDefaults(): GlobalDefaults {
-  return { vrrpVersion: 2, skipCheckAdvAddr: false, strict: false, notifyFifo: null };
+  return { vrrpVersion: 2, skipCheckAdvAddr: false, checkUnicastSrc: false, strict: false, notifyFifo: null };
 }
 
 export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: ConfNode, defaults: GlobalDefaults): void {
@@ -151,6 +153,9 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
     vrrp_down_timer_adverts: (node) => {
       const value = intArg(ctx, node, 1, MAX_DOWN_TIMER_ADVERTS);
       if (value !== null) section.set("down_timer_adverts", value);
+    },
+    vrrp_check_unicast_src: () => {
+      defaults.checkUnicastSrc = true;
     },
     vrrp_skip_check_adv_addr: (node) => {
       defaults.skipCheckAdvAddr = boolArg(ctx, node) ?? false;

@@ -5,6 +5,7 @@ import { parseAddress, parsePrefix } from "../config/address.ts";
 import { MAX_DOWN_TIMER_ADVERTS } from "../config/election-section.ts";
 import { MAX_GARP_REPEAT, MAX_GARP_SECONDS } from "../config/global-section.ts";
 import { TRACK_FILE, TRACK_INTERFACE, TRACK_SCRIPT } from "../config/track-refs.ts";
+import { parseUnicastPeer } from "../config/unicast-peer.ts";
 import { VRRP_AUTH_DATA_LENGTH } from "../vrrp/constants.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import type { GlobalDefaults } from "./map-global.ts";
@@ -134,11 +135,15 @@ export function mapInstance(
         ctx.error(child, `unicast_peer: invalid IP address '${child.keyword}'`);
         return null;
       }
-      if (child.args.length > 0) {
-        ctx.unsupported(section, child, `${child.args.join(" ")}: checked the TTL of adverts from this peer`, true, "unicast_peer");
+      const line = [child.keyword, ...child.args].join(" ");
+      const parsed = parseUnicastPeer(line);
+      if (!parsed.ok) {
+        ctx.error(child, `unicast_peer: ${parsed.reason}`);
+        return null;
       }
-      return child.keyword;
+      return line;
     }),
+    check_unicast_src: () => section.set("check_unicast_src", true),
     authentication: (n) => {
       nodes.authentication = n;
       mapAuthentication(ctx, section, n);
@@ -322,6 +327,13 @@ function applyGlobalDefaults(section: TomlSection, defaults: GlobalDefaults): vo
   if (defaults.skipCheckAdvAddr && !section.has("skip_check_adv_addr"))
     section.set("skip_check_adv_addr", true, from("vrrp_skip_check_adv_addr"));
   if (defaults.notifyFifo !== null) section.set("notify_fifo", defaults.notifyFifo.path, from(defaults.notifyFifo.node.keyword));
+  const peers = section.get("unicast_peer");
+  const ranged = Array.isArray(peers) && peers.some((p) => typeof p === "string" && p.includes("_ttl"));
+  if (defaults.checkUnicastSrc) {
+    if (!section.has("check_unicast_src")) section.set("check_unicast_src", true, from("vrrp_check_unicast_src"));
+  } else if (Array.isArray(peers) && peers.length > 0 && !section.has("check_unicast_src") && !ranged) {
+    section.set("check_unicast_src", false, "keepalived accepts unicast adverts from any source without check_unicast_src");
+  }
   // vrrp_strict's no-accept mode below priority 255 is part of what its warning says vipd does not do.
   if (defaults.strict && !section.has("accept") && section.get("priority") === 255) {
     section.set("accept", true, "vrrp_strict: keepalived sets accept mode at priority 255");

@@ -70,7 +70,6 @@ export const GLOBAL_UNSUPPORTED: Record<string, Unsupported> = {
   vrrp_iptables: u("implemented no_accept with iptables chains", false),
   vrrp_ipsets: u("used ipsets with vrrp_iptables", false),
   disable_local_igmp: u("disabled IGMP reports for link-local groups (VMAC set-ups)", false),
-  vrrp_check_unicast_src: u("dropped unicast adverts whose source is not a configured peer", true),
   vrrp_strict: u(
     "strict RFC mode: no reply to lower-priority adverts, no_accept unless priority 255, and it refused authentication, unicast and preempt_delay",
     true,
@@ -147,7 +146,6 @@ export const INSTANCE_UNSUPPORTED: Record<string, Unsupported> = {
   track_bfd: u("tracked BFD sessions", true),
   mcast_dst_ip: u("sent adverts to another multicast group than the global one", true),
   track_src_ip: u("went to FAULT when the source address disappeared", true),
-  check_unicast_src: u("dropped unicast adverts whose source is not a configured peer", true),
   unicast_fault_no_peer: u("went to FAULT instead of multicast when no unicast peer was configured", true),
   unicast_ttl: u("TTL of unicast adverts", true),
   garp_extra_if: u("sent periodic gratuitous ARPs on the other interfaces of VIPs", true),

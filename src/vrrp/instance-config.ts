@@ -29,6 +29,12 @@ export const DEFAULT_GARP: GarpSettings = {
   masterRefreshRepeat: 1,
 };
 
+/** Inclusive; keepalived's default 0..255 lets everything through. */
+export interface TtlRange {
+  min: number;
+  max: number;
+}
+
 export interface InstanceConfig {
   name: string;
   /** The interface the instance advertises on; adverts are matched by interface, family and VRID. */
@@ -54,8 +60,12 @@ export interface InstanceConfig {
   primaryAddress: Uint8Array;
   /** The multicast group adverts go to (224.0.0.18 / ff02::12 unless configured): only these are accepted. */
   multicastGroup: Uint8Array;
-  /** Unicast peers; empty means multicast. Adverts from other sources are rejected when set. */
+  /** Unicast peers; empty means multicast. */
   unicastPeers: readonly Uint8Array[];
+  /** Unicast adverts from a source that is not a peer, or outside its TTL range, are dropped (check_unicast_src). */
+  checkUnicastSource: boolean;
+  /** The TTL / hop limit range each peer's adverts must arrive with (min_ttl, max_ttl), by index of unicastPeers. */
+  unicastPeerTtl: readonly TtlRange[];
   trackers: readonly TrackerConfig[];
   garp: GarpSettings;
   /** A MASTER hearing a lower priority sends only gratuitous ARPs, no advert (keepalived's lower_prio_no_advert). */

@@ -653,6 +653,10 @@ function describeReject(reason: RejectReason, advert: ReceivedAdvert | null, con
       return `VIP count mismatch: ours ${config.advertAddresses.length}, theirs ${advert?.addressCount ?? "?"} (${advert?.addressStrings().join(" ")})`;
     case "address-list-mismatch":
       return `VIP list mismatch: theirs ${advert?.addressStrings().join(" ")}`;
+    case "bad-ttl":
+      return config.unicastPeers.length > 0
+        ? `TTL/hop limit ${advert?.ttl ?? "?"} outside the peer's min_ttl..max_ttl`
+        : `TTL/hop limit ${advert?.ttl ?? "?"}, not 255: it crossed a router`;
     case "auth-mismatch":
       return "authentication password mismatch";
     case "auth-type-mismatch":

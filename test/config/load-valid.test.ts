@@ -314,6 +314,45 @@ ${instance("B", "lower_prio_no_advert = false\ndown_timer_adverts = 1\n", 2)}`);
   });
 });
 
+describe("unicast sources (check_unicast_src, a peer's min_ttl / max_ttl)", () => {
+  const peers = (list: string, extra = "") => instance("A", `unicast_peer = ${list}\n${extra}`);
+
+  test("checked by default (vipd; keepalived only with check_unicast_src); [global] and the instance can turn it off", () => {
+    expect(loadOk(peers('["192.0.2.3"]')).instances[0]!.checkUnicastSrc).toBe(true);
+    expect(loadOk(`[global]\ncheck_unicast_src = false\n${peers('["192.0.2.3"]')}`).instances[0]!.checkUnicastSrc).toBe(false);
+    expect(loadOk(peers('["192.0.2.3"]', "check_unicast_src = false\n")).instances[0]!.checkUnicastSrc).toBe(false);
+  });
+
+  test('"ADDRESS min_ttl N max_ttl N": a range per peer, 0..255 where none is written; a range turns the check on', () => {
+    const config = loadOk(
+      `[global]\ncheck_unicast_src = false\n${peers('["192.0.2.3 min_ttl 250", "192.0.2.4", "192.0.2.5 max_ttl 64 min_ttl 60"]')}`,
+    );
+    const vi = config.instances[0]!;
+    expect(vi.unicastPeers).toEqual(["192.0.2.3", "192.0.2.4", "192.0.2.5"]);
+    expect(vi.unicastPeerTtl).toEqual([
+      { min: 250, max: 255 },
+      { min: 0, max: 255 },
+      { min: 60, max: 64 },
+    ]);
+    expect(vi.checkUnicastSrc).toBe(true);
+  });
+
+  test("a broken range, or a range with the check turned off, is an error", () => {
+    expect(errorsOf(peers('["192.0.2.3 min_ttl 300"]'))).toEqual([
+      `${FILE}:5: instances.A.unicast_peer[0]: min_ttl must be an integer from 0 to 255, got "300"`,
+    ]);
+    expect(errorsOf(peers('["192.0.2.3 min_ttl 9 max_ttl 8"]'))).toEqual([
+      `${FILE}:5: instances.A.unicast_peer[0]: min_ttl 9 is above max_ttl 8: every advert would be dropped`,
+    ]);
+    expect(errorsOf(peers('["192.0.2.3 ttl 9"]'))).toEqual([
+      `${FILE}:5: instances.A.unicast_peer[0]: unknown option "ttl" (the form is "ADDRESS [min_ttl N] [max_ttl N]")`,
+    ]);
+    expect(errorsOf(peers('["192.0.2.3 max_ttl 9"]', "check_unicast_src = false\n"))).toEqual([
+      `${FILE}:6: instances.A.check_unicast_src: false, but unicast peer 192.0.2.3 has a TTL range, which only that check applies`,
+    ]);
+  });
+});
+
 describe("other sections", () => {
   test("scripts, track files and sync groups with their defaults", () => {
     const config = loadOk(`

@@ -90,6 +90,8 @@ describe("toCore", () => {
       primaryAddress: ip("192.0.2.2"),
       multicastGroup: ip("224.0.0.18"),
       unicastPeers: [],
+      checkUnicastSource: true,
+      unicastPeerTtl: [],
       trackers: [
         // Always first: no socket, no MASTER.
         { name: "socket:eth0/IPv4", kind: "status", weight: 0, reverse: false },

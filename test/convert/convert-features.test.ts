@@ -308,7 +308,7 @@ ${instance("", "VI_1")}${instance("", "VI_2").replace("virtual_router_id 51", "v
 });
 
 describe("unicast", () => {
-  test("unicast_src_ip and peers; TTL checks are lossy", () => {
+  test("unicast_src_ip and peers with their TTL ranges, which turn the source check on; unicast_ttl is lossy", () => {
     const text = instance(`  unicast_src_ip 192.0.2.2
   unicast_peer {
     192.0.2.3
@@ -316,13 +316,35 @@ describe("unicast", () => {
   }
   unicast_ttl 10`);
     const { config, result, warnings } = convertAndLoad(text);
-    expect(config.instances[0]!.srcIp).toBe("192.0.2.2");
-    expect(config.instances[0]!.unicastPeers).toEqual(["192.0.2.3", "192.0.2.4"]);
-    expect(result.lossy).toBe(true);
-    expect(warnings).toEqual([
-      ":10: unicast_peer: not supported by vipd (min_ttl 250: checked the TTL of adverts from this peer)",
-      ":12: unicast_ttl: not supported by vipd (TTL of unicast adverts)",
+    const vi = config.instances[0]!;
+    expect(vi.srcIp).toBe("192.0.2.2");
+    expect(vi.unicastPeers).toEqual(["192.0.2.3", "192.0.2.4"]);
+    expect(vi.unicastPeerTtl).toEqual([
+      { min: 0, max: 255 },
+      { min: 250, max: 255 },
     ]);
+    expect(vi.checkUnicastSrc).toBe(true);
+    expect(result.lossy).toBe(true);
+    expect(warnings).toEqual([":12: unicast_ttl: not supported by vipd (TTL of unicast adverts)"]);
+  });
+
+  test("without check_unicast_src keepalived accepts any source: written as check_unicast_src = false", () => {
+    const peers = "  unicast_peer {\n    192.0.2.3\n  }";
+    const { config, toml, result } = convertAndLoad(instance(peers));
+    expect(config.instances[0]!.checkUnicastSrc).toBe(false);
+    expect(toml).toContain("check_unicast_src = false  # keepalived accepts unicast adverts from any source without check_unicast_src");
+    expect(result.lossy).toBe(false);
+    expect(convertAndLoad(instance(`${peers}\n  check_unicast_src`)).config.instances[0]!.checkUnicastSrc).toBe(true);
+    const global = convertAndLoad(`global_defs {\n  vrrp_check_unicast_src\n}\n${instance(peers)}`);
+    expect(global.config.instances[0]!.checkUnicastSrc).toBe(true);
+    expect(global.toml).toContain("check_unicast_src = true  # from global_defs vrrp_check_unicast_src");
+    // A multicast instance has nothing to check: nothing written.
+    expect(convertAndLoad(instance("")).toml).not.toContain("check_unicast_src");
+  });
+
+  test("a broken TTL range is broken input", () => {
+    const result = convert(instance("  unicast_peer {\n    192.0.2.3 min_ttl 256\n  }"));
+    expect(result.errors.map(formatDiagnostic)).toEqual([`${FILE}:8: unicast_peer: min_ttl must be an integer from 0 to 255, got "256"`]);
   });
 
   test("an invalid peer is broken input", () => {

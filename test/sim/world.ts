@@ -93,6 +93,8 @@ export class SimHost {
       primaryAddress: this.address,
       multicastGroup: parseIp("224.0.0.18")!,
       unicastPeers: [],
+      checkUnicastSource: true,
+      unicastPeerTtl: [],
       trackers,
       garp: DEFAULT_GARP,
       lowerPrioNoAdvert: false,

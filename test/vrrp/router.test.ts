@@ -493,6 +493,41 @@ describe("validation: keepalived's drops, counted and logged once", () => {
     expect(h.router().stats.rejects["unknown-unicast-peer"]).toBe(1);
   });
 
+  test("check_unicast_src = false: a unicast advert from any source counts, as in keepalived without the option", () => {
+    const h = new Harness([instance({ unicastPeers: [ip("192.0.2.2")], checkUnicastSource: false })]);
+    h.startup();
+    h.receive({ src: "192.0.2.3", priority: 200 });
+    expect(h.router().stats.rejects["unknown-unicast-peer"]).toBe(0);
+    h.advanceBy(MDI_V2_100 - 1);
+    expect(h.state()).toBe("BACKUP");
+  });
+
+  test("a peer's min_ttl..max_ttl: adverts arriving with another TTL are dropped as bad-ttl, the bounds included", () => {
+    const peers = {
+      unicastPeers: [ip("192.0.2.2"), ip("192.0.2.3")],
+      unicastPeerTtl: [
+        { min: 250, max: 254 },
+        { min: 0, max: 255 },
+      ],
+    };
+    const h = new Harness([instance(peers)]);
+    h.startup();
+    const first = h.receive({ src: "192.0.2.2", priority: 200, ttl: 255 });
+    expect(first).toMatchObject([
+      { type: "Log", message: "advert from 192.0.2.2 dropped: TTL/hop limit 255 outside the peer's min_ttl..max_ttl" },
+    ]);
+    h.receive({ src: "192.0.2.2", priority: 200, ttl: 249 });
+    expect(h.router().stats.rejects["bad-ttl"]).toBe(2);
+    for (const ttl of [250, 254]) h.receive({ src: "192.0.2.2", priority: 200, ttl });
+    h.receive({ src: "192.0.2.3", priority: 200, ttl: 1 });
+    expect(h.router().stats.rejects["bad-ttl"]).toBe(2);
+    // The ranges are part of check_unicast_src: without it nothing is checked.
+    const off = new Harness([instance({ ...peers, checkUnicastSource: false })]);
+    off.startup();
+    off.receive({ src: "192.0.2.2", priority: 200, ttl: 255 });
+    expect(off.router().stats.rejects["bad-ttl"]).toBe(0);
+  });
+
   test("skip_check_adv_addr: the current master's list is not compared", () => {
     const h = new Harness([instance({ skipCheckAdvertAddresses: true })]);
     h.startup();
