@@ -28,6 +28,7 @@ export const GLOBAL_KEYS = [
   ...GARP_KEYS,
   ...ELECTION_KEYS,
   "check_unicast_src",
+  "vrrp_startup_delay",
   "garp_interval",
   "gna_interval",
   "notification_email",
@@ -47,6 +48,8 @@ export const GLOBAL_KEYS = [
 /** Longest delay or refresh accepted, one day (keepalived's limit for garp_extra_if). */
 export const MAX_GARP_SECONDS = 86400;
 export const MAX_GARP_REPEAT = 1000;
+/** An hour: a longer wait after boot is a mistake, not a setting. */
+export const MAX_STARTUP_DELAY_S = 3600;
 
 export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
   const r = new TableReader(problems, ["global"], table, GLOBAL_KEYS);
@@ -60,6 +63,7 @@ export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
     garp: readGarp(r, { ...DEFAULT_GARP, lowerPrioDelayMs: DEFAULT_GARP.masterDelayMs }, { delay: true, repeat: true }),
     election: readElection(r, DEFAULT_ELECTION),
     checkUnicastSrc: r.bool("check_unicast_src", true),
+    startupDelayMs: r.seconds("vrrp_startup_delay", 0, MAX_STARTUP_DELAY_S, 0),
     garpIntervalMs: r.seconds("garp_interval", 0, 10, 0),
     gnaIntervalMs: r.seconds("gna_interval", 0, 10, 0),
     ...readMail(r),

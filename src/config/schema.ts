@@ -62,6 +62,8 @@ export interface GlobalConfig extends MailConfig {
   vrrpMcastGroup6: string;
   garp: GarpConfig;
   election: ElectionConfig;
+  /** No instance takes over this long after the daemon starts (keepalived's vrrp_startup_delay; not on reload). */
+  startupDelayMs: number;
   /** The default of instances' check_unicast_src (vipd: true; keepalived: false). */
   checkUnicastSrc: boolean;
   garpIntervalMs: number;

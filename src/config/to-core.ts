@@ -44,7 +44,8 @@ export function toCore(config: VipdConfig, primaryAddress: PrimaryAddressLookup)
     instances.push(instanceConfig(config, section, source));
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, node: { instances, syncGroups: config.syncGroups.map((g) => ({ name: g.name, members: [...g.group] })) } };
+  const syncGroups = config.syncGroups.map((g) => ({ name: g.name, members: [...g.group] }));
+  return { ok: true, node: { instances, syncGroups, startupDelayMs: config.global.startupDelayMs } };
 }
 
 function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: Uint8Array): InstanceConfig {

@@ -2,7 +2,7 @@
 // the notify FIFO); they are collected here and written into the instances later.
 
 import { MAX_DOWN_TIMER_ADVERTS } from "../config/election-section.ts";
-import { MAX_GARP_REPEAT, MAX_GARP_SECONDS } from "../config/global-section.ts";
+import { MAX_GARP_REPEAT, MAX_GARP_SECONDS, MAX_STARTUP_DELAY_S } from "../config/global-section.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import type { TomlSection } from "./toml-writer.ts";
 import type { ConfNode } from "./types.ts";
@@ -91,6 +91,10 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
     },
     ...Object.fromEntries(Object.keys(GARP_KEYS).map((k) => [k, garp])),
     vrrp_garp_interval: interval("garp_interval"),
+    vrrp_startup_delay: (node) => {
+      const value = decimalArg(ctx, node, 0, MAX_STARTUP_DELAY_S);
+      if (value !== null) section.set("vrrp_startup_delay", numberValue(value));
+    },
     vrrp_gna_interval: interval("gna_interval"),
     vrrp_min_garp: (node) => {
       if (boolArg(ctx, node) !== true) return;

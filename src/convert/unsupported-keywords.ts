@@ -122,7 +122,6 @@ export const GLOBAL_UNSUPPORTED: Record<string, Unsupported> = {
   rs_init_notifies: u(CHECKER, false),
   no_checker_emails: u(CHECKER, false),
   umask: u("umask of files keepalived created", false),
-  vrrp_startup_delay: u("delayed the start of all instances after boot", true),
   log_unknown_vrids: u("logged adverts for VRIDs not configured", false),
   vmac_prefix: u("name prefix of VMAC interfaces", false),
   vmac_addr_prefix: u("name prefix of VMAC interfaces", false),

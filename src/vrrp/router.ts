@@ -79,6 +79,8 @@ export class Router {
   private stoppingTo: "STOP" | "BACKUP" = "STOP";
   /** A planned handover holds this instance BACKUP (it never takes over) until it is undone. */
   #held = false;
+  /** keepalived's vrrp_startup_delay: no BACKUP timer runs out before this time (absolute, set by the node). */
+  private takeoverNotBefore = -Infinity;
   /** When we last answered a lower-priority master (the answer is rate-limited: a flood must not amplify). */
   private lowerPriorityAnsweredAt = -Infinity;
   /** True while another master's adverts reach us during this MASTER period: logged and counted once. */
@@ -216,8 +218,24 @@ export class Router {
     if (this.state !== "INIT") return;
     this.lastHeard = "none";
     if (this.faulted) this.changeState("FAULT", this.faultReason(), nowMs, out);
-    else if (this.isOwner) this.changeState("MASTER", "address owner (priority 255)", nowMs, out);
-    else this.changeState("BACKUP", "startup", nowMs, out);
+    else if (this.isOwner && nowMs >= this.takeoverNotBefore) this.changeState("MASTER", "address owner (priority 255)", nowMs, out);
+    else {
+      if (this.takeoverNotBefore > nowMs) {
+        const seconds = (this.takeoverNotBefore - nowMs) / 1000;
+        out.push(this.log("info", `startup delay (vrrp_startup_delay): no takeover for ${seconds} s`));
+      }
+      this.changeState("BACKUP", "startup", nowMs, out);
+      // A delayed owner takes over as soon as the delay ends, as keepalived's does.
+      if (this.isOwner) this.masterDownAt = this.takeoverNotBefore;
+    }
+  }
+
+  /**
+   * keepalived's vrrp_startup_delay: until `atMs`, adverts are heard as usual but no BACKUP takes over; its
+   * Master_Down timer counts from then. Set by the node before startup().
+   */
+  holdTakeoverUntil(atMs: number): void {
+    this.takeoverNotBefore = atMs;
   }
 
   shutdown(handover: boolean, nowMs: number, out: Effect[]): void {
@@ -385,7 +403,7 @@ export class Router {
       // The master is leaving: take over after Skew_Time only (RFC 5798 §6.4.2).
       this.lastHeard = "resign";
       this.preemptDelayed = false;
-      this.masterDownAt = nowMs + this.skewTimeMs;
+      this.masterDownAt = this.backupDeadline(nowMs, this.skewTimeMs);
       return;
     }
     if (!this.config.preempt || advert.priority >= this.priority) {
@@ -393,7 +411,7 @@ export class Router {
       this.preemptDelayed = false;
       this.rememberMaster(advert);
       if (this.config.version === 3) this.adoptInterval(advert, out);
-      this.masterDownAt = nowMs + this.masterDownIntervalMs;
+      this.masterDownAt = this.backupDeadline(nowMs, this.masterDownIntervalMs);
       return;
     }
     // A lower-priority master and we may preempt: ignore it and let Master_Down_Interval run out.
@@ -553,7 +571,7 @@ export class Router {
         break;
       }
       case "BACKUP":
-        this.masterDownAt = nowMs + this.masterDownIntervalMs;
+        this.masterDownAt = this.backupDeadline(nowMs, this.masterDownIntervalMs);
         break;
       case "STOPPING":
         // Keep serving the VIPs until the new master speaks. A backup that heard the priority 0 takes over after
@@ -586,6 +604,11 @@ export class Router {
   }
 
   // ---- helpers ------------------------------------------------------------------------------------------
+
+  /** A BACKUP's timer `waitMs` from now, or from the end of the startup delay while it lasts. */
+  private backupDeadline(nowMs: number, waitMs: number): number {
+    return Math.max(nowMs, this.takeoverNotBefore) + waitMs;
+  }
 
   private emitAdvert(priority: number, out: Effect[]): void {
     this.stats.advertsSent++;

@@ -89,7 +89,7 @@ describe("keys and types", () => {
         "garp_interval, garp_lower_prio_delay, garp_lower_prio_repeat, garp_master_delay, garp_master_refresh, " +
         "garp_master_refresh_repeat, garp_master_repeat, gna_interval, higher_prio_send_advert, lower_prio_no_advert, lvs_on_stop, lvs_timeouts, no_email_faults, notification_email, notification_email_from, " +
         "router_id, script_user, shutdown_handover, smtp_alert, smtp_connect_timeout, smtp_helo_name, smtp_port, smtp_server, " +
-        "vrrp_mcast_group4, vrrp_mcast_group6, vrrp_version",
+        "vrrp_mcast_group4, vrrp_mcast_group6, vrrp_startup_delay, vrrp_version",
     ]);
     const [error] = errorsOf(instance("VI_1", "prority = 100\n"));
     expect(error).toStartWith(`${F}:5: instances.VI_1.prority: unknown key (did you mean "priority"?); allowed here: accept, advert_int,`);

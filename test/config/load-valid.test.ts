@@ -314,6 +314,16 @@ ${instance("B", "lower_prio_no_advert = false\ndown_timer_adverts = 1\n", 2)}`);
   });
 });
 
+describe("vrrp_startup_delay", () => {
+  test("seconds (fractions allowed) to the core's node, 0 by default; over an hour is an error", () => {
+    expect(loadOk(instance("A")).global.startupDelayMs).toBe(0);
+    expect(loadOk(`[global]\nvrrp_startup_delay = 5.5\n${instance("A")}`).global.startupDelayMs).toBe(5500);
+    expect(errorsOf(`[global]\nvrrp_startup_delay = 3601\n${instance("A")}`)[0]).toStartWith(
+      `${FILE}:2: global.vrrp_startup_delay: must be`,
+    );
+  });
+});
+
 describe("unicast sources (check_unicast_src, a peer's min_ttl / max_ttl)", () => {
   const peers = (list: string, extra = "") => instance("A", `unicast_peer = ${list}\n${extra}`);
 

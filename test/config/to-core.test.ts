@@ -139,6 +139,12 @@ describe("toCore", () => {
     expect(node.routers.map((r) => r.name)).toEqual(["VI_1", "VI_6", "VI_2"]);
   });
 
+  test("vrrp_startup_delay is the node's", () => {
+    expect(result.node.startupDelayMs).toBe(0);
+    const delayed = toCore(loadOk(`[global]\nvrrp_startup_delay = 2.5\n${instance("A")}`), primary);
+    expect(delayed.ok && delayed.node.startupDelayMs).toBe(2500);
+  });
+
   test("an interface without an address of the family is an error per instance", () => {
     const config = loadOk(
       `${instance("A", "", 1)}[instances.B]\ninterface = "eth9"\nvirtual_router_id = 2\nvirtual_ipaddress = ["2001:db8::1"]\n`,

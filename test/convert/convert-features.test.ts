@@ -432,6 +432,12 @@ ${instance("  lower_prio_no_advert off\n  higher_prio_send_advert\n  down_timer_
     expect(toml).not.toContain("higher_prio_send_advert = false gives");
   });
 
+  test("vrrp_startup_delay goes to [global] and reaches the core's node", () => {
+    const { config, warnings, result } = convertAndLoad(`global_defs {\n  vrrp_startup_delay 5.5\n}\n${instance("")}`);
+    expect(config.global.startupDelayMs).toBe(5500);
+    expect([warnings, result.lossy]).toEqual([[], false]);
+  });
+
   test("without vrrp_higher_prio_send_advert, the output says vipd's default differs and how to get keepalived's", () => {
     const { toml, config } = convertAndLoad(instance(""));
     expect(config.instances[0]!.election.higherPrioSendAdvert).toBe(true);

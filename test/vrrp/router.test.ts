@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { Effect } from "../../src/vrrp/effects.ts";
 import { DEFAULT_GARP } from "../../src/vrrp/instance-config.ts";
 import { HANDOVER_RELEASE_DELAY_MS } from "../../src/vrrp/router.ts";
 import { Harness, types } from "./harness.ts";
@@ -214,6 +215,58 @@ describe("preempt_delay", () => {
     h.receive({ src: "192.0.2.9", priority: 200 });
     h.advanceTo(1000 + MDI_V2_100);
     expect(h.state()).toBe("MASTER");
+  });
+});
+
+describe("vrrp_startup_delay", () => {
+  const delayed = (config: Parameters<typeof instance>[0], delayMs: number) => new Harness([instance(config)], [], delayMs);
+
+  test("a lone backup takes over Master_Down_Interval after the delay ends, not after startup", () => {
+    const h = delayed({ version: 2 }, 5000);
+    const started = h.startup();
+    expect(started[0]).toMatchObject({ type: "Log", message: "startup delay (vrrp_startup_delay): no takeover for 5 s" });
+    h.advanceTo(5000 + MDI_V2_100 - 0.001);
+    expect(h.state()).toBe("BACKUP");
+    h.advanceTo(5000 + MDI_V2_100);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("adverts are heard during the delay; the timer they restart still counts from its end", () => {
+    const h = delayed({ version: 2 }, 5000);
+    h.startup();
+    h.advanceTo(1000);
+    h.receive({ src: "192.0.2.9", priority: 150 });
+    expect(h.router().masterAddressString()).toBe("192.0.2.9");
+    h.advanceTo(5000 + MDI_V2_100 - 1);
+    expect(h.state()).toBe("BACKUP");
+    // After the delay an advert counts from its arrival again.
+    h.receive({ src: "192.0.2.9", priority: 150 });
+    h.advanceTo(5000 + MDI_V2_100 - 1 + MDI_V2_100 - 0.001);
+    expect(h.state()).toBe("BACKUP");
+    h.advanceBy(0.001);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("the address owner waits too, and takes over the moment the delay ends", () => {
+    const h = delayed({ priority: 255 }, 2000);
+    expect(types(h.startup())).toEqual(["Log", "Notify:VI_1:BACKUP"]);
+    h.advanceTo(1999);
+    expect(h.state()).toBe("BACKUP");
+    h.advanceTo(2000);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("a reload does not start it again: an instance added after the delay starts at once", () => {
+    const h = delayed({ priority: 255 }, 2000);
+    h.startup();
+    h.advanceTo(3000);
+    const out: Effect[] = [];
+    h.node.reconfigure(
+      { instances: [h.instances[0]!, instance({ name: "VI_2", vrid: 52, priority: 255 })], syncGroups: [], startupDelayMs: 2000 },
+      h.now,
+      out,
+    );
+    expect(h.state("VI_2")).toBe("MASTER");
   });
 });
 
