@@ -62,6 +62,8 @@ export interface GlobalConfig extends MailConfig {
   vrrpMcastGroup6: string;
   garp: GarpConfig;
   election: ElectionConfig;
+  /** Per interface: how long a link must stay down (up) before it counts (interface_up_down_delays). */
+  interfaceUpDownDelays: Record<string, LinkDelay>;
   /** No instance takes over this long after the daemon starts (keepalived's vrrp_startup_delay; not on reload). */
   startupDelayMs: number;
   /** The default of instances' check_unicast_src (vipd: true; keepalived: false). */
@@ -75,6 +77,11 @@ export interface GlobalConfig extends MailConfig {
   lvsOnStop: "remove" | "keep";
   /** IPVS connection timeouts in seconds set at start and reload; 0 leaves the kernel's. */
   lvsTimeouts: { tcpS: number; tcpFinS: number; udpS: number };
+}
+
+export interface LinkDelay {
+  downMs: number;
+  upMs: number;
 }
 
 /** How a MASTER answers other masters and how long a BACKUP waits: keepalived's per-instance options, defaulted in [global]. */

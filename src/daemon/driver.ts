@@ -15,6 +15,7 @@ import type { NodeConfig, ReconfigureSummary, VrrpNode } from "../vrrp/node.ts";
 import type { Router } from "../vrrp/router.ts";
 import { AddressClaims, formatAddressSpec, holdingsMinus } from "./address-claims.ts";
 import { describe, describeStack } from "./describe-error.ts";
+import { LinkDebounce, type UpDownDelay } from "./link-debounce.ts";
 import type { Log, LogFactory } from "./log.ts";
 import type { InstancePlan } from "./plan.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -64,6 +65,7 @@ export class Driver {
   private bound = new Map<string, Bound>();
   private readonly transports: TransportPool;
   private readonly claims: AddressClaims;
+  private readonly links: LinkDebounce;
   private readonly out: Effect[] = [];
   private readonly log: Log;
   // Reused for every received packet: the receive path allocates nothing.
@@ -91,6 +93,21 @@ export class Driver {
     this.transports = new TransportPool(deps.transports, this.log);
     this.claims = new AddressClaims(deps.addresses);
     this.scheduler = new Scheduler(deps.timers, deps.alarms ?? timersAlarm(deps.timers), () => this.dispatch({ type: "TimerFired" }));
+    this.links = new LinkDebounce(
+      deps.timers,
+      (ifname, up) => this.trackerChanged(trackerName.interface(ifname), up),
+      (message) => this.log.info(message),
+    );
+  }
+
+  /** interface_up_down_delays, at start and on every reload. */
+  setLinkDelays(delays: ReadonlyMap<string, UpDownDelay>): void {
+    this.links.setDelays(delays);
+  }
+
+  /** An interface's state as the kernel reports it: to its `interface:NAME` tracker, after its delay if it has one. */
+  linkStateChanged(ifname: string, up: boolean): void {
+    this.links.report(ifname, up);
   }
 
   /** Opens one transport per interface and family, then starts the instances. */
@@ -258,10 +275,10 @@ export class Driver {
   onLinkEvent(event: LinkEvent, ifnameOf: (ifindex: number) => string | undefined): void {
     if (event.type === "link") {
       this.refreshAnnouncements(event.link.name);
-      this.trackerChanged(trackerName.interface(event.link.name), event.link.up && event.link.carrier);
+      this.linkStateChanged(event.link.name, event.link.up && event.link.carrier);
     } else if (event.type === "link-removed") {
       this.refreshAnnouncements(event.name);
-      this.trackerChanged(trackerName.interface(event.name), false);
+      this.links.removed(event.name);
     } else if (event.type === "address-removed") {
       for (const { plan, router, log } of this.bound.values()) {
         if (router.state !== "MASTER") continue;
@@ -282,7 +299,7 @@ export class Driver {
       this.log.warn("netlink events were lost; resynchronising link states and VIPs from a full dump");
       for (const link of event.links) {
         this.refreshAnnouncements(link.name);
-        this.trackerChanged(trackerName.interface(link.name), link.up && link.carrier);
+        this.linkStateChanged(link.name, link.up && link.carrier);
       }
       for (const { plan, router, log } of this.bound.values()) {
         if (router.state !== "MASTER") continue;
@@ -331,6 +348,7 @@ export class Driver {
       log.warn(`still ${router.state} ${maxWaitMs} ms after the shutdown began: releasing its addresses now`);
       this.claims.release(plan, log);
     }
+    this.links.close();
     await this.scheduler.close();
     await this.transports.closeAll();
     this.started = false;
@@ -350,6 +368,7 @@ export class Driver {
       }
       this.claims.release(b.plan, b.log);
     }
+    this.links.close();
     await this.scheduler.close();
     await this.transports.closeAll();
     this.started = false;

@@ -314,6 +314,27 @@ ${instance("B", "lower_prio_no_advert = false\ndown_timer_adverts = 1\n", 2)}`);
   });
 });
 
+describe("interface_up_down_delays", () => {
+  test("per interface {down, up} in seconds, up 0 when left out; none by default", () => {
+    expect(loadOk(instance("A")).global.interfaceUpDownDelays).toEqual({});
+    const config = loadOk(
+      `[global]\ninterface_up_down_delays = { eth0 = { down = 2, up = 0.5 }, "eth1.100" = { down = 1 } }\n${instance("A")}`,
+    );
+    expect(config.global.interfaceUpDownDelays).toEqual({ eth0: { downMs: 2000, upMs: 500 }, "eth1.100": { downMs: 1000, upMs: 0 } });
+  });
+
+  test("a value that is not {down, up} of 0..255 seconds is an error", () => {
+    const errors = errorsOf(
+      `[global]\ninterface_up_down_delays = { eth0 = 2, eth1 = { up = 1 }, eth2 = { down = 256 } }\n${instance("A")}`,
+    );
+    expect(errors).toEqual([
+      `${FILE}:2: global.interface_up_down_delays.eth0: must be a table {down, up} of seconds`,
+      `${FILE}:2: global.interface_up_down_delays.eth1.down: missing; required: seconds from 0 to 255`,
+      `${FILE}:2: global.interface_up_down_delays.eth2.down: must be a number of seconds from 0 to 255, got 256`,
+    ]);
+  });
+});
+
 describe("vrrp_startup_delay", () => {
   test("seconds (fractions allowed) to the core's node, 0 by default; over an hour is an error", () => {
     expect(loadOk(instance("A")).global.startupDelayMs).toBe(0);

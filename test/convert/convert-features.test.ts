@@ -432,6 +432,16 @@ ${instance("  lower_prio_no_advert off\n  higher_prio_send_advert\n  down_timer_
     expect(toml).not.toContain("higher_prio_send_advert = false gives");
   });
 
+  test("interface_up_down_delays becomes [global] interface_up_down_delays, per interface {down, up}", () => {
+    const text = `interface_up_down_delays {\n  eth0 2 0.5\n  eth1.100 1\n}\n${instance("")}`;
+    const { config, warnings, result } = convertAndLoad(text);
+    expect(config.global.interfaceUpDownDelays).toEqual({ eth0: { downMs: 2000, upMs: 500 }, "eth1.100": { downMs: 1000, upMs: 0 } });
+    expect([warnings, result.lossy]).toEqual([[], false]);
+    expect(convert(`interface_up_down_delays {\n  eth0 300\n}\n${instance("")}`).errors.map(formatDiagnostic)).toEqual([
+      `${FILE}:2: eth0: 300 is out of range (a number from 0 to 255)`,
+    ]);
+  });
+
   test("vrrp_startup_delay goes to [global] and reaches the core's node", () => {
     const { config, warnings, result } = convertAndLoad(`global_defs {\n  vrrp_startup_delay 5.5\n}\n${instance("")}`);
     expect(config.global.startupDelayMs).toBe(5500);

@@ -204,6 +204,24 @@ test("link events feed the interface tracker: down is FAULT, up is BACKUP again"
   expect(a.node.router("VI_1")!.state).toBe("MASTER");
 });
 
+test("interface_up_down_delays: a carrier loss shorter than the down delay changes nothing; a longer one is FAULT", () => {
+  const { timers, a } = cluster();
+  timers.advance(2000);
+  expect(a.node.router("VI_1")!.state).toBe("MASTER");
+  a.driver.setLinkDelays(new Map([["eth0", { downMs: 150, upMs: 0 }]]));
+  const link = { ...ETH0, carrier: false };
+  a.driver.onLinkEvent({ type: "link", link, change: "changed" }, () => "eth0");
+  timers.advance(100);
+  a.driver.onLinkEvent({ type: "link", link: ETH0, change: "changed" }, () => "eth0");
+  timers.advance(1000);
+  expect(a.node.router("VI_1")!.state).toBe("MASTER");
+  a.driver.onLinkEvent({ type: "link", link, change: "changed" }, () => "eth0");
+  timers.advance(149);
+  expect(a.node.router("VI_1")!.state).toBe("MASTER");
+  timers.advance(1);
+  expect(a.node.router("VI_1")!.state).toBe("FAULT");
+});
+
 test("a link event rebuilds the announcements on that interface (its MAC may have changed), and only those", () => {
   const { a } = cluster();
   const link = { ifindex: 3, name: "eth1", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: true };
