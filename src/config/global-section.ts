@@ -17,6 +17,7 @@ export const GARP_KEYS = [
   "garp_lower_prio_repeat",
   "garp_master_refresh",
   "garp_master_refresh_repeat",
+  "garp_extra_if",
 ] as const;
 
 export const GLOBAL_KEYS = [
@@ -62,7 +63,11 @@ export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
     vrrpVersion: r.int("vrrp_version", 2, 3, 2, "2 or 3") as 2 | 3,
     vrrpMcastGroup4: multicastGroup(r, "vrrp_mcast_group4", 4, VRRP_MCAST_GROUP_V4),
     vrrpMcastGroup6: multicastGroup(r, "vrrp_mcast_group6", 6, VRRP_MCAST_GROUP_V6),
-    garp: readGarp(r, { ...DEFAULT_GARP, lowerPrioDelayMs: DEFAULT_GARP.masterDelayMs }, { delay: true, repeat: true }),
+    garp: readGarp(
+      r,
+      { ...DEFAULT_GARP, lowerPrioDelayMs: DEFAULT_GARP.masterDelayMs, extraIfRefreshMs: DEFAULT_GARP.extraInterfacesRefreshMs },
+      { delay: true, repeat: true },
+    ),
     election: readElection(r, DEFAULT_ELECTION),
     checkUnicastSrc: r.bool("check_unicast_src", true),
     interfaceUpDownDelays: readLinkDelays(r),
@@ -149,6 +154,7 @@ export function readGarp(r: TableReader, base: GarpConfig, follow: GarpFollow): 
     lowerPrioRepeat: r.int("garp_lower_prio_repeat", 1, MAX_GARP_REPEAT, follow.repeat ? masterRepeat : base.lowerPrioRepeat),
     masterRefreshMs: r.seconds("garp_master_refresh", 0, MAX_GARP_SECONDS, base.masterRefreshMs),
     masterRefreshRepeat: r.int("garp_master_refresh_repeat", 1, MAX_GARP_REPEAT, base.masterRefreshRepeat),
+    extraIfRefreshMs: r.seconds("garp_extra_if", 0, MAX_GARP_SECONDS, base.extraIfRefreshMs),
   };
 }
 

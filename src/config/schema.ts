@@ -101,6 +101,8 @@ export interface GarpConfig {
   lowerPrioRepeat: number;
   masterRefreshMs: number;
   masterRefreshRepeat: number;
+  /** keepalived's garp_extra_if all N: refresh on the VIPs' other interfaces while MASTER; 0 for none. */
+  extraIfRefreshMs: number;
 }
 
 export interface Vip {

@@ -79,6 +79,7 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
       lowerPrioDelayMs: s.garp.lowerPrioDelayMs,
       masterRefreshMs: s.garp.masterRefreshMs,
       masterRefreshRepeat: s.garp.masterRefreshRepeat,
+      extraInterfacesRefreshMs: s.garp.extraIfRefreshMs,
     },
     lowerPrioNoAdvert: s.election.lowerPrioNoAdvert,
     higherPrioSendAdvert: s.election.higherPrioSendAdvert,

@@ -4,6 +4,7 @@
 import { MAX_DOWN_TIMER_ADVERTS } from "../config/election-section.ts";
 import { MAX_GARP_REPEAT, MAX_GARP_SECONDS, MAX_STARTUP_DELAY_S } from "../config/global-section.ts";
 import type { ConvertContext } from "./convert-context.ts";
+import { mapGarpExtraIf } from "./map-garp-extra-if.ts";
 import type { TomlSection } from "./toml-writer.ts";
 import type { ConfNode } from "./types.ts";
 import { GLOBAL_UNSUPPORTED } from "./unsupported-keywords.ts";
@@ -91,6 +92,8 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
     },
     ...Object.fromEntries(Object.keys(GARP_KEYS).map((k) => [k, garp])),
     vrrp_garp_interval: interval("garp_interval"),
+    vrrp_garp_extra_if: (node) => mapGarpExtraIf(ctx, section, node),
+    vrrp_vmac_garp_intvl: (node) => mapGarpExtraIf(ctx, section, node),
     vrrp_startup_delay: (node) => {
       const value = decimalArg(ctx, node, 0, MAX_STARTUP_DELAY_S);
       if (value !== null) section.set("vrrp_startup_delay", numberValue(value));

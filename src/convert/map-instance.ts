@@ -8,6 +8,7 @@ import { TRACK_FILE, TRACK_INTERFACE, TRACK_SCRIPT } from "../config/track-refs.
 import { parseUnicastPeer } from "../config/unicast-peer.ts";
 import { VRRP_AUTH_DATA_LENGTH } from "../vrrp/constants.ts";
 import type { ConvertContext } from "./convert-context.ts";
+import { mapGarpExtraIf } from "./map-garp-extra-if.ts";
 import type { GlobalDefaults } from "./map-global.ts";
 import { mapRouteLine, mapRuleLine, mapVipLine, type RulePreferences } from "./map-addresses.ts";
 import { blockName } from "./map-scripts.ts";
@@ -157,6 +158,8 @@ export function mapInstance(
     track_file: track("track_file", TRACK_FILE.maxWeight, info.trackFiles),
     smtp_alert: setBool("smtp_alert"),
     skip_check_adv_addr: setBool("skip_check_adv_addr"),
+    garp_extra_if: (n) => mapGarpExtraIf(ctx, section, n),
+    vmac_garp_intvl: (n) => mapGarpExtraIf(ctx, section, n),
     lower_prio_no_advert: setBool("lower_prio_no_advert"),
     higher_prio_send_advert: setBool("higher_prio_send_advert"),
     down_timer_adverts: setInt("down_timer_adverts", 1, MAX_DOWN_TIMER_ADVERTS),

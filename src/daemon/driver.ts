@@ -429,7 +429,7 @@ export class Driver {
       }
       case "SendGratuitous": {
         const b = this.bound.get(effect.instance);
-        if (b) this.announce(b, effect.repeat);
+        if (b) this.announce(b, effect.repeat, effect.extraInterfacesOnly);
         return;
       }
       case "Notify": {
@@ -467,8 +467,9 @@ export class Driver {
     }
   }
 
-  private announce(b: Bound, repeat: number): void {
+  private announce(b: Bound, repeat: number, extraInterfacesOnly: boolean): void {
     for (const { ifname, announcement } of b.announcements) {
+      if (extraInterfacesOnly && ifname === b.plan.ifname) continue;
       announcement
         .send({ repeat, intervalMs: b.plan.announceIntervalMs })
         .catch((error) => b.log.warn(`gratuitous announcement on ${ifname} failed: ${describe(error)}`));

@@ -18,6 +18,8 @@ export interface GarpSettings {
   /** Periodic refresh while MASTER, 0 for none (garp_master_refresh). */
   masterRefreshMs: number;
   masterRefreshRepeat: number;
+  /** Refresh while MASTER on the VIPs' other interfaces only, one message per address, 0 for none (garp_extra_if all). */
+  extraInterfacesRefreshMs: number;
 }
 
 export const DEFAULT_GARP: GarpSettings = {
@@ -27,6 +29,7 @@ export const DEFAULT_GARP: GarpSettings = {
   lowerPrioDelayMs: 5000,
   masterRefreshMs: 0,
   masterRefreshRepeat: 1,
+  extraInterfacesRefreshMs: 0,
 };
 
 /** Inclusive; keepalived's default 0..255 lets everything through. */

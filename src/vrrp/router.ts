@@ -66,6 +66,8 @@ export class Router {
   private advertAt = Infinity;
   private masterDownAt = Infinity;
   private garpAt = Infinity;
+  /** garp_extra_if: the next refresh on the VIPs' other interfaces. */
+  private extraGarpAt = Infinity;
   /** The second burst after answering a lower-priority master (garp_lower_prio_delay). */
   private lowerBurstAt = Infinity;
   /** The pending gratuitous burst is the second one after becoming MASTER (not a periodic refresh). */
@@ -95,6 +97,7 @@ export class Router {
   // Preallocated: the steady state (a master sending, a backup receiving) allocates nothing.
   private readonly advertEffect: SendAdvertEffect;
   private readonly garpEffect: SendGratuitousEffect;
+  private readonly extraGarpEffect: SendGratuitousEffect;
   private advertFields: AdvertFields;
 
   constructor(config: InstanceConfig) {
@@ -103,7 +106,8 @@ export class Router {
     this.#masterAdverIntervalCs = config.advertIntervalCs;
     this.trackerStates = config.trackers.map(() => ({ up: true, value: 0 }));
     this.advertEffect = { type: "SendAdvert", instance: config.name, priority: config.priority };
-    this.garpEffect = { type: "SendGratuitous", instance: config.name, repeat: 0 };
+    this.garpEffect = { type: "SendGratuitous", instance: config.name, repeat: 0, extraInterfacesOnly: false };
+    this.extraGarpEffect = { type: "SendGratuitous", instance: config.name, repeat: 1, extraInterfacesOnly: true };
     this.advertFields = advertFieldsOf(config);
     this.recomputePriority();
   }
@@ -149,8 +153,12 @@ export class Router {
     this.trackerStates = config.trackers.map((tracker) => statesByName.get(tracker.name) ?? { up: true, value: 0 });
     this.advertEffect.instance = config.name;
     this.garpEffect.instance = config.name;
+    this.extraGarpEffect.instance = config.name;
     this.advertFields = advertFieldsOf(config);
     this.recomputePriority();
+    const extraMs = config.garp.extraInterfacesRefreshMs;
+    if (this.state === "MASTER" && extraMs !== old.garp.extraInterfacesRefreshMs)
+      this.extraGarpAt = extraMs > 0 ? nowMs + extraMs : Infinity;
     if (config.advertIntervalCs === old.advertIntervalCs && config.version === old.version) return;
     if (this.state === "MASTER") {
       this.#masterAdverIntervalCs = config.advertIntervalCs;
@@ -203,7 +211,7 @@ export class Router {
   }
 
   nextDeadline(): number {
-    return Math.min(this.advertAt, this.masterDownAt, this.garpAt, this.releaseAt, this.lowerBurstAt);
+    return Math.min(this.advertAt, this.masterDownAt, this.garpAt, this.releaseAt, this.lowerBurstAt, this.extraGarpAt);
   }
 
   /** Encodes an advert with `priority` from `src` to `dst` into `out`; returns its length. */
@@ -344,6 +352,10 @@ export class Router {
       this.emitGratuitous(this.secondBurstPending ? garp.masterRepeat : garp.masterRefreshRepeat, out);
       this.secondBurstPending = false;
       this.garpAt = garp.masterRefreshMs > 0 ? nowMs + garp.masterRefreshMs : Infinity;
+    }
+    if (this.extraGarpAt <= nowMs) {
+      this.extraGarpAt = nowMs + this.config.garp.extraInterfacesRefreshMs;
+      out.push(this.extraGarpEffect);
     }
   }
 
@@ -548,6 +560,7 @@ export class Router {
       this.advertAt = Infinity;
       this.garpAt = Infinity;
       this.lowerBurstAt = Infinity;
+      this.extraGarpAt = Infinity;
     }
     this.masterDownAt = Infinity;
     this.preemptDelayed = false;
@@ -568,6 +581,7 @@ export class Router {
         const garp = this.config.garp;
         this.garpAt =
           garp.masterDelayMs > 0 ? nowMs + garp.masterDelayMs : garp.masterRefreshMs > 0 ? nowMs + garp.masterRefreshMs : Infinity;
+        this.extraGarpAt = garp.extraInterfacesRefreshMs > 0 ? nowMs + garp.extraInterfacesRefreshMs : Infinity;
         break;
       }
       case "BACKUP":

@@ -29,6 +29,7 @@ describe("defaults", () => {
       lowerPrioRepeat: 5,
       masterRefreshMs: 0,
       masterRefreshRepeat: 1,
+      extraIfRefreshMs: 0,
     });
     expect(config.global).toMatchObject({
       vrrpVersion: 2,
@@ -278,6 +279,7 @@ ${instance("B", "garp_lower_prio_repeat = 1\ngarp_master_refresh_repeat = 2\n", 
       lowerPrioRepeat: 3,
       masterRefreshMs: 60000,
       masterRefreshRepeat: 1,
+      extraIfRefreshMs: 0,
     });
     expect(config.global.garpIntervalMs).toBe(1);
     expect(config.global.gnaIntervalMs).toBe(2);

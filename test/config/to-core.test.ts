@@ -104,7 +104,15 @@ describe("toCore", () => {
         { name: "file:prio", kind: "value", weight: -1, reverse: true },
       ],
       // garp_lower_prio_delay follows garp_master_delay (0 here), as in keepalived.
-      garp: { masterRepeat: 2, masterDelayMs: 0, lowerPrioRepeat: 2, lowerPrioDelayMs: 0, masterRefreshMs: 30_000, masterRefreshRepeat: 1 },
+      garp: {
+        masterRepeat: 2,
+        masterDelayMs: 0,
+        lowerPrioRepeat: 2,
+        lowerPrioDelayMs: 0,
+        masterRefreshMs: 30_000,
+        masterRefreshRepeat: 1,
+        extraInterfacesRefreshMs: 0,
+      },
       lowerPrioNoAdvert: false,
       higherPrioSendAdvert: true,
       downTimerAdverts: 3,

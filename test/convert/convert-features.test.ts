@@ -405,6 +405,7 @@ ${instance("  garp_master_repeat 2")}${instance("  skip_check_adv_addr off\n  sm
       lowerPrioRepeat: 2,
       masterRefreshMs: 60000,
       masterRefreshRepeat: 1,
+      extraIfRefreshMs: 0,
     });
     expect(vi2!.garp.masterRepeat).toBe(3);
     expect([vi1!.skipCheckAdvAddr, vi1!.smtpAlert, vi1!.notifyFifo, vi1!.version]).toEqual([true, true, "/run/vrrp.fifo", 3]);
@@ -439,6 +440,16 @@ ${instance("  lower_prio_no_advert off\n  higher_prio_send_advert\n  down_timer_
     expect([warnings, result.lossy]).toEqual([[], false]);
     expect(convert(`interface_up_down_delays {\n  eth0 300\n}\n${instance("")}`).errors.map(formatDiagnostic)).toEqual([
       `${FILE}:2: eth0: 300 is out of range (a number from 0 to 255)`,
+    ]);
+  });
+
+  test("garp_extra_if all N is the refresh on the other interfaces; without all (VMAC interfaces only) it is 0", () => {
+    const text = `global_defs {\n  vrrp_garp_extra_if all 30\n}\n${instance("")}${instance("  garp_extra_if 10", "VI_2").replace("virtual_router_id 51", "virtual_router_id 52")}${instance("  vmac_garp_intvl 20 all", "VI_3").replace("virtual_router_id 51", "virtual_router_id 53")}`;
+    const { config, warnings, result } = convertAndLoad(text);
+    expect(config.instances.map((i) => i.garp.extraIfRefreshMs)).toEqual([30_000, 0, 20_000]);
+    expect([warnings, result.lossy]).toEqual([[], false]);
+    expect(convert(instance("  garp_extra_if all")).errors.map(formatDiagnostic)).toEqual([
+      `${FILE}:7: garp_extra_if: expected [all] SECONDS`,
     ]);
   });
 

@@ -3,6 +3,7 @@ import type { NotifyScripts } from "../../src/notify/notify-plan.ts";
 import { Driver, type NotifySink } from "../../src/daemon/driver.ts";
 import type { InstancePlan } from "../../src/daemon/plan.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
+import { DEFAULT_GARP } from "../../src/vrrp/instance-config.ts";
 import { VrrpNode } from "../../src/vrrp/node.ts";
 import { instance, ip } from "../vrrp/fixtures.ts";
 import { FakeAnnouncer } from "../adapters/fake-announcer.ts";
@@ -259,6 +260,25 @@ describe("reload", () => {
       trackers: [{ name: "interface:eth0", kind: "status", weight: 0, reverse: false }],
     });
   }
+
+  test("garp_extra_if: a MASTER refreshes its VIPs on their other interfaces only, from the reload that sets it", () => {
+    const { timers, a } = cluster();
+    const plan = {
+      ...planFor(["192.0.2.100"]),
+      announce: [
+        { ifname: "eth0", addresses: [ip("192.0.2.100")] },
+        { ifname: "eth1", addresses: [ip("198.51.100.7")] },
+      ],
+    };
+    const config = { ...configFor(["192.0.2.100"]), garp: { ...DEFAULT_GARP, extraInterfacesRefreshMs: 1000 } };
+    a.driver.reload([plan], { instances: [config], syncGroups: [] }, new Map());
+    a.announcer.announced.length = 0;
+    timers.advance(2500);
+    expect(a.announcer.announced.map((x) => [x.ifname, x.options.repeat])).toEqual([
+      ["eth1", 1],
+      ["eth1", 1],
+    ]);
+  });
 
   test("adding a VIP and changing the priority: the kept VIP is never removed, the new one is added", () => {
     const { a } = cluster();

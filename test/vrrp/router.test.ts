@@ -292,7 +292,7 @@ describe("as MASTER", () => {
   test("a second burst of gratuitous ARPs follows after garp_master_delay (5 s), then none without refresh", () => {
     const h = master();
     const bursts = h.advanceBy(20_000).filter((e) => e.type === "SendGratuitous");
-    expect(bursts).toEqual([{ type: "SendGratuitous", instance: "VI_1", repeat: 5 }]);
+    expect(bursts).toEqual([{ type: "SendGratuitous", instance: "VI_1", repeat: 5, extraInterfacesOnly: false }]);
   });
 
   test("garp_master_refresh repeats bursts of garp_master_refresh_repeat", () => {
@@ -326,6 +326,21 @@ describe("as MASTER", () => {
     });
     expect(h.state()).toBe("MASTER");
     expect(h.router().stats.otherMastersSeen).toBe(1);
+  });
+
+  test("garp_extra_if: while MASTER, one message per address on the other interfaces every N s, from the takeover", () => {
+    const h = master({ garp: { ...DEFAULT_GARP, masterDelayMs: 0, extraInterfacesRefreshMs: 10_000 } });
+    const extra = (effects: ReturnType<typeof h.advanceBy>) =>
+      effects.filter((e) => e.type === "SendGratuitous" && e.extraInterfacesOnly).map(() => h.now);
+    expect(extra(h.advanceTo(MDI_V2_100 + 10_000 - 1))).toEqual([]);
+    const sent = h.advanceTo(MDI_V2_100 + 10_000).filter((e) => e.type === "SendGratuitous");
+    expect(sent).toEqual([{ type: "SendGratuitous", instance: "VI_1", repeat: 1, extraInterfacesOnly: true }]);
+    expect(extra(h.advanceBy(10_000))).toHaveLength(1);
+    // Leaving MASTER ends them (checked while the new master still holds it BACKUP).
+    h.advanceBy(9000);
+    h.receive({ src: "192.0.2.9", priority: 200 });
+    expect(h.state()).toBe("BACKUP");
+    expect(extra(h.advanceBy(3000))).toEqual([]);
   });
 
   test("garp_lower_prio_delay: the burst answering a lower-priority master is repeated once after the delay", () => {
