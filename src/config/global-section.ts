@@ -6,6 +6,7 @@ import { parseAddress } from "./address.ts";
 import { readRunAs } from "./commands.ts";
 import type { Problems } from "./config-error.ts";
 import { DEFAULT_ELECTION, ELECTION_KEYS, readElection } from "./election-section.ts";
+import { readGarpGroups } from "./garp-groups.ts";
 import { readLinkDelays } from "./link-delays.ts";
 import type { GarpConfig, GlobalConfig, MailConfig } from "./schema.ts";
 import { TableReader, type TomlTable } from "./table-reader.ts";
@@ -32,6 +33,7 @@ export const GLOBAL_KEYS = [
   "check_unicast_src",
   "vrrp_startup_delay",
   "interface_up_down_delays",
+  "garp_group",
   "garp_interval",
   "gna_interval",
   "notification_email",
@@ -71,6 +73,7 @@ export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
     election: readElection(r, DEFAULT_ELECTION),
     checkUnicastSrc: r.bool("check_unicast_src", true),
     interfaceUpDownDelays: readLinkDelays(r),
+    garpGroups: readGarpGroups(r),
     startupDelayMs: r.seconds("vrrp_startup_delay", 0, MAX_STARTUP_DELAY_S, 0),
     garpIntervalMs: r.seconds("garp_interval", 0, 10, 0),
     gnaIntervalMs: r.seconds("gna_interval", 0, 10, 0),

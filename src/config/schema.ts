@@ -62,6 +62,7 @@ export interface GlobalConfig extends MailConfig {
   vrrpMcastGroup6: string;
   garp: GarpConfig;
   election: ElectionConfig;
+  garpGroups: GarpGroup[];
   /** Per interface: how long a link must stay down (up) before it counts (interface_up_down_delays). */
   interfaceUpDownDelays: Record<string, LinkDelay>;
   /** No instance takes over this long after the daemon starts (keepalived's vrrp_startup_delay; not on reload). */
@@ -77,6 +78,13 @@ export interface GlobalConfig extends MailConfig {
   lvsOnStop: "remove" | "keep";
   /** IPVS connection timeouts in seconds set at start and reload; 0 leaves the kernel's. */
   lvsTimeouts: { tcpS: number; tcpFinS: number; udpS: number };
+}
+
+/** keepalived's garp_group: the announcement spacing on these interfaces; null keeps [global]'s. */
+export interface GarpGroup {
+  interfaces: string[];
+  garpIntervalMs: number | null;
+  gnaIntervalMs: number | null;
 }
 
 export interface LinkDelay {

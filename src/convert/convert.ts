@@ -4,6 +4,7 @@
 import packageJson from "../../package.json" with { type: "json" };
 import { ConvertContext, type Finding } from "./convert-context.ts";
 import { countStaticRules, RulePreferences } from "./map-addresses.ts";
+import { mapGarpGroup } from "./map-garp-group.ts";
 import { mapLinkDelays } from "./map-link-delays.ts";
 import { mapGlobalDefs, newGlobalDefaults, writeKeepalivedDefaults } from "./map-global.ts";
 import { mapInstance, type InstanceInfo, type TrackRefNode } from "./map-instance.ts";
@@ -106,6 +107,9 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
       }
       case "interface_up_down_delays":
         mapLinkDelays(ctx, global, node);
+        break;
+      case "garp_group":
+        mapGarpGroup(ctx, global, node);
         break;
       case "virtual_server_group": {
         const info = mapVirtualServerGroup(ctx, doc, node);

@@ -28,7 +28,6 @@ export const TOP_LEVEL_UNSUPPORTED: Record<string, Unsupported> = {
   static_ipaddress: u("added addresses that never move; configure them in the OS (ip address / networkd / ifupdown)", false),
   static_routes: u("added routes that never move; configure them in the OS", false),
   static_rules: u("added rules that never move; configure them in the OS", false),
-  garp_group: u("rate-limited gratuitous ARPs / neighbour adverts per interface group", true),
   vrrp_track_process: u("tracked running processes; use a [scripts] check such as pgrep instead", true),
   bfd_instance: u("ran a BFD session that instances could track", true),
 };

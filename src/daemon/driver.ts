@@ -57,7 +57,7 @@ interface Bound {
   transport: VrrpTransport | null;
   log: Log;
   /** plan.announce, built ahead (one per interface). */
-  announcements: { ifname: string; announcement: Announcement }[];
+  announcements: { ifname: string; announcement: Announcement; intervalMs: number }[];
 }
 
 export class Driver {
@@ -187,6 +187,7 @@ export class Driver {
       const announcements = plan.announce.map((t) => ({
         ifname: t.ifname,
         announcement: this.deps.announcer.prepare(t.ifname, t.addresses),
+        intervalMs: t.intervalMs ?? plan.announceIntervalMs,
       }));
       bound.set(plan.name, { plan, router, transport, log, announcements });
     }
@@ -468,10 +469,10 @@ export class Driver {
   }
 
   private announce(b: Bound, repeat: number, extraInterfacesOnly: boolean): void {
-    for (const { ifname, announcement } of b.announcements) {
+    for (const { ifname, announcement, intervalMs } of b.announcements) {
       if (extraInterfacesOnly && ifname === b.plan.ifname) continue;
       announcement
-        .send({ repeat, intervalMs: b.plan.announceIntervalMs })
+        .send({ repeat, intervalMs })
         .catch((error) => b.log.warn(`gratuitous announcement on ${ifname} failed: ${describe(error)}`));
     }
   }

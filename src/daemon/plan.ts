@@ -5,6 +5,7 @@
 import type { AddressSpec, HostSnapshot, Link, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
 import { primaryAddress } from "../adapters/primary-address.ts";
 import type { Command, InstanceSection, NotifyCommands, VipdConfig, VirtualRoute, VirtualRule, Vip } from "../config/schema.ts";
+import { announceIntervalMs } from "../config/garp-groups.ts";
 import { toCore } from "../config/to-core.ts";
 import type { NotifyScript, NotifyScripts } from "../notify/notify-plan.ts";
 import type { Ids, UserLookup } from "../adapters/user-lookup.ts";
@@ -23,8 +24,8 @@ export interface InstancePlan {
   group?: Uint8Array;
   /** VIPs and excluded addresses, added on MASTER and removed on leaving it. */
   addresses: AddressSpec[];
-  /** Addresses to announce with gratuitous ARP / unsolicited NA, per interface. */
-  announce: { ifname: string; addresses: Uint8Array[] }[];
+  /** Addresses to announce with gratuitous ARP / unsolicited NA, per interface (garp_group: with its own spacing). */
+  announce: { ifname: string; addresses: Uint8Array[]; intervalMs?: number }[];
   announceIntervalMs: number;
   routes: RouteSpec[];
   rules: RuleSpec[];
@@ -160,7 +161,11 @@ export function buildPlans(config: VipdConfig, links: readonly Link[], lookupUse
       source: s.srcIp !== null ? parseIp(s.srcIp)! : undefined,
       group: s.unicastPeers.length > 0 ? undefined : group,
       addresses,
-      announce: [...announce].map(([ifname, list]) => ({ ifname, addresses: list })),
+      announce: [...announce].map(([ifname, list]) => ({
+        ifname,
+        addresses: list,
+        intervalMs: announceIntervalMs(config.global, ifname, s.family),
+      })),
       announceIntervalMs: s.family === 4 ? config.global.garpIntervalMs : config.global.gnaIntervalMs,
       routes: routes.filter((r): r is RouteSpec => r !== null),
       rules: rules.filter((r): r is RuleSpec => r !== null),

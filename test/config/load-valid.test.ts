@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { announceIntervalMs } from "../../src/config/garp-groups.ts";
 import { errorsOf, FILE, instance, loadOk, warningsOf } from "./helpers.ts";
 
 describe("defaults", () => {
@@ -312,6 +313,35 @@ ${instance("B", "lower_prio_no_advert = false\ndown_timer_adverts = 1\n", 2)}`);
     ]);
     expect(errorsOf(`[global]\ndown_timer_adverts = 101\n${instance("A")}`)).toEqual([
       `${FILE}:2: global.down_timer_adverts: must be an integer from 1 to 100, got 101`,
+    ]);
+  });
+});
+
+describe("garp_group", () => {
+  test("per interface spacings, each family falling back to [global]'s when the group leaves it out", () => {
+    const config = loadOk(`[global]
+garp_interval = 0.001
+gna_interval = 0.002
+garp_group = [{ interfaces = ["eth1", "eth2"], garp_interval = 0.01 }, { interfaces = ["eth3"], gna_interval = 0.03 }]
+${instance("A")}`);
+    const g = config.global;
+    expect(g.garpGroups).toEqual([
+      { interfaces: ["eth1", "eth2"], garpIntervalMs: 10, gnaIntervalMs: null },
+      { interfaces: ["eth3"], garpIntervalMs: null, gnaIntervalMs: 30 },
+    ]);
+    expect([announceIntervalMs(g, "eth2", 4), announceIntervalMs(g, "eth2", 6)]).toEqual([10, 2]);
+    expect([announceIntervalMs(g, "eth3", 4), announceIntervalMs(g, "eth3", 6)]).toEqual([1, 30]);
+    expect([announceIntervalMs(g, "eth0", 4), announceIntervalMs(g, "eth0", 6)]).toEqual([1, 2]);
+  });
+
+  test("an interface in two groups, a group without any interval, a missing interfaces list are errors", () => {
+    const errors = errorsOf(`[global]
+garp_group = [{ interfaces = ["eth1"], garp_interval = 0.01 }, { interfaces = ["eth1"], gna_interval = 1 }, { interfaces = ["eth2"] }, { garp_interval = 1 }]
+${instance("A")}`);
+    expect(errors).toEqual([
+      `${FILE}:2: global.garp_group[1].interfaces[0]: eth1 is already in garp_group[0]`,
+      `${FILE}:2: global.garp_group[2]: sets neither garp_interval nor gna_interval`,
+      `${FILE}:2: global.garp_group[3].interfaces: missing; required: a list of interface names`,
     ]);
   });
 });

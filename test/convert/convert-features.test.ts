@@ -453,6 +453,19 @@ ${instance("  lower_prio_no_advert off\n  higher_prio_send_advert\n  down_timer_
     ]);
   });
 
+  test("garp_group blocks become [global] garp_group entries; a shared group is said to be spaced per interface", () => {
+    const text = `garp_group {\n  garp_interval 0.01\n  interface eth0\n}\ngarp_group {\n  gna_interval 0.02\n  interfaces {\n    eth1\n    eth2\n  }\n}\n${instance("")}`;
+    const { config, warnings, result } = convertAndLoad(text);
+    expect(config.global.garpGroups).toEqual([
+      { interfaces: ["eth0"], garpIntervalMs: 10, gnaIntervalMs: null },
+      { interfaces: ["eth1", "eth2"], garpIntervalMs: null, gnaIntervalMs: 20 },
+    ]);
+    expect(warnings).toEqual([
+      ":5: garp_group: keepalived spaced the messages of these interfaces together, vipd spaces them per interface",
+    ]);
+    expect(result.lossy).toBe(false);
+  });
+
   test("vrrp_startup_delay goes to [global] and reaches the core's node", () => {
     const { config, warnings, result } = convertAndLoad(`global_defs {\n  vrrp_startup_delay 5.5\n}\n${instance("")}`);
     expect(config.global.startupDelayMs).toBe(5500);
