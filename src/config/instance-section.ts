@@ -11,7 +11,7 @@ import type { PathSegment } from "./key-path.ts";
 import { parseRoute, parseRule } from "./routes.ts";
 import type { GlobalConfig, InstanceSection, TrackRef, VirtualRule, Vip } from "./schema.ts";
 import { describeValue, TableReader, type TomlTable } from "./table-reader.ts";
-import { readTrackRefs, TRACK_FILE, TRACK_INTERFACE, TRACK_SCRIPT, type TrackRefAt } from "./track-refs.ts";
+import { readTrackRefs, TRACK_FILE, TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, type TrackRefAt } from "./track-refs.ts";
 import { ANY_TTL, parseUnicastPeer, type UnicastPeer } from "./unicast-peer.ts";
 import { parseVip } from "./vip.ts";
 
@@ -37,6 +37,7 @@ export const INSTANCE_KEYS = [
   "track_interface",
   "track_script",
   "track_file",
+  "track_process",
   ...NOTIFY_KEYS,
   "notify_fifo",
   "smtp_alert",
@@ -56,6 +57,7 @@ export interface InstanceRead {
   path: PathSegment[];
   trackScriptAt: TrackRefAt[];
   trackFileAt: TrackRefAt[];
+  trackProcessAt: TrackRefAt[];
 }
 
 /** More addresses do not fit the advert's 8-bit count. */
@@ -115,6 +117,7 @@ export function readInstance(
   }
   const trackScriptAt = readTrackRefs(r, TRACK_SCRIPT);
   const trackFileAt = readTrackRefs(r, TRACK_FILE);
+  const trackProcessAt = readTrackRefs(r, TRACK_PROCESS);
   const v3ChecksumAsV2 = r.bool("v3_checksum_as_v2", false);
   if (v3ChecksumAsV2 && !(version === 3 && family === 4)) r.problems.warn(r.at("v3_checksum_as_v2"), "only applies to VRRPv3 over IPv4");
 
@@ -141,6 +144,7 @@ export function readInstance(
     trackInterface: trackInterfaceAt.map((t): TrackRef => ({ ...t.ref, weight: t.ref.weight ?? 0 })),
     trackScript: trackScriptAt.map((t) => t.ref),
     trackFile: trackFileAt.map((t) => t.ref),
+    trackProcess: trackProcessAt.map((t) => t.ref),
     notify: readNotify(r),
     notifyFifo: r.optString("notify_fifo", "a path"),
     smtpAlert: r.bool("smtp_alert", global.smtpAlert),
@@ -150,7 +154,7 @@ export function readInstance(
     v3ChecksumAsV2,
     dontTrackPrimary,
   };
-  return { instance, path, trackScriptAt, trackFileAt };
+  return { instance, path, trackScriptAt, trackFileAt, trackProcessAt };
 }
 
 function readInterface(r: TableReader): string | null {

@@ -11,6 +11,7 @@ export interface VipdConfig {
   syncGroups: SyncGroupSection[];
   scripts: ScriptSection[];
   trackFiles: TrackFileSection[];
+  trackProcesses: TrackProcessSection[];
   /** LVS virtual servers (keepalived's virtual_server), in file order. */
   virtualServers: VirtualServerSection[];
   virtualServerGroups: VirtualServerGroupSection[];
@@ -65,6 +66,8 @@ export interface GlobalConfig extends MailConfig {
   garpGroups: GarpGroup[];
   /** Per interface: how long a link must stay down (up) before it counts (interface_up_down_delays). */
   interfaceUpDownDelays: Record<string, LinkDelay>;
+  /** How often /proc is scanned for [track_processes]. */
+  trackProcessIntervalMs: number;
   /** No instance takes over this long after the daemon starts (keepalived's vrrp_startup_delay; not on reload). */
   startupDelayMs: number;
   /** The default of instances' check_unicast_src (vipd: true; keepalived: false). */
@@ -192,6 +195,7 @@ export interface InstanceSection {
   trackInterface: TrackRef[];
   trackScript: TrackRef[];
   trackFile: TrackRef[];
+  trackProcess: TrackRef[];
   notify: NotifyCommands;
   notifyFifo: string | null;
   smtpAlert: boolean;
@@ -231,6 +235,23 @@ export interface TrackFileSection {
   reverse: boolean;
   /** Value written at startup when the file is missing (or always, with overwrite); null: leave it alone. */
   initFile: { value: number; overwrite: boolean } | null;
+}
+
+/** keepalived's vrrp_track_process: up while quorum ≤ matching processes ≤ quorum_max. */
+export interface TrackProcessSection {
+  name: string;
+  /** comm (the kernel's process name), or argv[0] with fullCommand. */
+  process: string;
+  parameters: string[];
+  paramMatch: "none" | "exact" | "partial" | "initial";
+  fullCommand: boolean;
+  weight: number;
+  reverse: boolean;
+  quorum: number;
+  /** null: no upper bound. */
+  quorumMax: number | null;
+  forkDelayMs: number;
+  terminateDelayMs: number;
 }
 
 export type LbKind = "NAT" | "DR" | "TUN";

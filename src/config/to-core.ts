@@ -27,6 +27,7 @@ export const trackerName = {
   script: (name: string) => `script:${name}`,
   interface: (name: string) => `interface:${name}`,
   file: (name: string) => `file:${name}`,
+  process: (name: string) => `process:${name}`,
   /** The instance's VRRP socket: down while none is open, so an instance that cannot speak is never MASTER. */
   socket: (ifname: string, family: IpFamily) => `socket:${ifname}/IPv${family}`,
 };
@@ -112,6 +113,15 @@ function trackers(config: VipdConfig, s: InstanceSection): TrackerConfig[] {
       kind: "value",
       weight: ref.weight ?? file?.weight ?? 1,
       reverse: ref.reverse ?? file?.reverse ?? false,
+    });
+  }
+  for (const ref of s.trackProcess) {
+    const tracked = config.trackProcesses.find((x) => x.name === ref.name);
+    out.push({
+      name: trackerName.process(ref.name),
+      kind: "status",
+      weight: ref.weight ?? tracked?.weight ?? 1,
+      reverse: ref.reverse ?? tracked?.reverse ?? false,
     });
   }
   return out;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { announceIntervalMs } from "../../src/config/garp-groups.ts";
+import { toCore } from "../../src/config/to-core.ts";
 import { errorsOf, FILE, instance, loadOk, warningsOf } from "./helpers.ts";
 
 describe("defaults", () => {
@@ -313,6 +314,64 @@ ${instance("B", "lower_prio_no_advert = false\ndown_timer_adverts = 1\n", 2)}`);
     ]);
     expect(errorsOf(`[global]\ndown_timer_adverts = 101\n${instance("A")}`)).toEqual([
       `${FILE}:2: global.down_timer_adverts: must be an integer from 1 to 100, got 101`,
+    ]);
+  });
+});
+
+describe("track_processes", () => {
+  const tracked = (body: string, ref = '"web"') => `[track_processes.web]\n${body}\n${instance("A", `track_process = [${ref}]\n`)}`;
+
+  test("keepalived's defaults: comm compared, quorum 1, no maximum, weight 1, no delay; the instance's tracker", () => {
+    const config = loadOk(tracked('process = "haproxy"'));
+    expect(config.trackProcesses).toEqual([
+      {
+        name: "web",
+        process: "haproxy",
+        parameters: [],
+        paramMatch: "none",
+        fullCommand: false,
+        weight: 1,
+        reverse: false,
+        quorum: 1,
+        quorumMax: null,
+        forkDelayMs: 0,
+        terminateDelayMs: 0,
+      },
+    ]);
+    expect(config.global.trackProcessIntervalMs).toBe(1000);
+    const core = toCore(config, () => new Uint8Array([192, 0, 2, 2]));
+    expect(core.ok && core.node.instances[0]!.trackers.at(-1)).toEqual({ name: "process:web", kind: "status", weight: 1, reverse: false });
+    const own = toCore(loadOk(tracked('process = "haproxy"', '"web weight -30 reverse"')), () => new Uint8Array([192, 0, 2, 2]));
+    expect(own.ok && own.node.instances[0]!.trackers.at(-1)).toMatchObject({ weight: -30, reverse: true });
+  });
+
+  test("parameters imply an exact match of the command line; delay sets both delays; quorum_max 0 means quorum 0", () => {
+    const config = loadOk(
+      tracked('process = "/usr/sbin/haproxy"\nparameters = ["-f", "/etc/h.cfg"]\ndelay = 2\nterminate_delay = 5\nquorum_max = 0'),
+    );
+    expect(config.trackProcesses[0]).toMatchObject({
+      paramMatch: "exact",
+      fullCommand: true,
+      forkDelayMs: 2000,
+      terminateDelayMs: 5000,
+      quorum: 0,
+      quorumMax: 0,
+    });
+  });
+
+  test("mistakes: no process, quorum_max below quorum, full_command = false with parameters, an unknown name", () => {
+    expect(errorsOf(tracked("weight = 2"))).toEqual([
+      `${FILE}:1: track_processes.web.process: missing; required: a process name (or argv[0] with full_command)`,
+    ]);
+    expect(errorsOf(tracked('process = "x"\nquorum = 3\nquorum_max = 2'))).toEqual([
+      `${FILE}:4: track_processes.web.quorum_max: 2 is below quorum 3`,
+    ]);
+    expect(errorsOf(tracked('process = "x"\nparam_match = "partial"\nfull_command = false'))).toEqual([
+      `${FILE}:4: track_processes.web.full_command: false, but parameters are compared with the command line, which needs it`,
+    ]);
+    expect(errorsOf(tracked('process = "x"', '"wbe"'))[0]).toContain('no track process "wbe"; define it as [track_processes.wbe]');
+    expect(warningsOf(tracked('process = "a-very-long-process-name"'))).toEqual([
+      `${FILE}:2: track_processes.web.process: is longer than the 15 characters the kernel keeps of a process name: it never matches without full_command = true`,
     ]);
   });
 });
