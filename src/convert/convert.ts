@@ -6,6 +6,7 @@ import { ConvertContext, type Finding } from "./convert-context.ts";
 import { countStaticRules, RulePreferences } from "./map-addresses.ts";
 import { mapGarpGroup } from "./map-garp-group.ts";
 import { mapLinkDelays } from "./map-link-delays.ts";
+import { mapTrackProcess } from "./map-track-process.ts";
 import { mapGlobalDefs, newGlobalDefaults, writeKeepalivedDefaults } from "./map-global.ts";
 import { mapInstance, type InstanceInfo, type TrackRefNode } from "./map-instance.ts";
 import { mapTrackFile, mapVrrpScript } from "./map-scripts.ts";
@@ -46,6 +47,7 @@ const NAMED_BLOCKS: Record<string, string> = {
   vrrp_script: "vrrp_script",
   track_file: "track_file",
   vrrp_track_file: "track_file",
+  vrrp_track_process: "vrrp_track_process",
   vrrp_sync_group: "vrrp_sync_group",
   virtual_server_group: "virtual_server_group",
 };
@@ -71,6 +73,7 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
   const groups: SyncGroupInfo[] = [];
   const scripts = new Set<string>();
   const trackFiles = new Set<string>();
+  const trackProcesses = new Set<string>();
   const virtualServers: VirtualServerInfo[] = [];
   const vsGroups = new Map<string, GroupInfo>();
   for (const node of parsed.nodes) {
@@ -93,6 +96,11 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
       case "vrrp_track_file": {
         const name = mapTrackFile(ctx, doc, node);
         if (name !== null) trackFiles.add(name);
+        break;
+      }
+      case "vrrp_track_process": {
+        const name = mapTrackProcess(ctx, doc, node);
+        if (name !== null) trackProcesses.add(name);
         break;
       }
       case "vrrp_sync_group": {
@@ -123,6 +131,7 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
   for (const info of instances) {
     dropMissingRefs(ctx, info.section, "track_script", info.trackScripts, scripts, "vrrp_script");
     dropMissingRefs(ctx, info.section, "track_file", info.trackFiles, trackFiles, "track_file");
+    dropMissingRefs(ctx, info.section, "track_process", info.trackProcesses, trackProcesses, "vrrp_track_process");
   }
   resolveGroupMembers(ctx, doc, groups, new Set(instances.map((i) => i.name)));
   resolveVirtualServers(ctx, doc, virtualServers, vsGroups);

@@ -4,7 +4,7 @@
 import { parseAddress, parsePrefix } from "../config/address.ts";
 import { MAX_DOWN_TIMER_ADVERTS } from "../config/election-section.ts";
 import { MAX_GARP_REPEAT, MAX_GARP_SECONDS } from "../config/global-section.ts";
-import { TRACK_FILE, TRACK_INTERFACE, TRACK_SCRIPT } from "../config/track-refs.ts";
+import { TRACK_FILE, TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT } from "../config/track-refs.ts";
 import { parseUnicastPeer } from "../config/unicast-peer.ts";
 import { VRRP_AUTH_DATA_LENGTH } from "../vrrp/constants.ts";
 import type { ConvertContext } from "./convert-context.ts";
@@ -31,6 +31,7 @@ export interface InstanceInfo {
   section: TomlSection;
   trackScripts: TrackRefNode[];
   trackFiles: TrackRefNode[];
+  trackProcesses: TrackRefNode[];
 }
 
 const NO_ACCEPT = "dropped packets addressed to the VIPs while MASTER below priority 255 (nftables rules)";
@@ -56,7 +57,7 @@ export function mapInstance(
   const name = blockName(ctx, node);
   if (name === null) return null;
   const section = doc.table(["instances", name]);
-  const info: InstanceInfo = { name, node, section, trackScripts: [], trackFiles: [] };
+  const info: InstanceInfo = { name, node, section, trackScripts: [], trackFiles: [], trackProcesses: [] };
   const nodes: Record<string, ConfNode> = {};
   const setInt = (key: string, min: number, max: number) => (n: ConfNode) => {
     const value = intArg(ctx, n, min, max);
@@ -156,6 +157,7 @@ export function mapInstance(
     track_interface: track("track_interface", TRACK_INTERFACE.maxWeight, null),
     track_script: track("track_script", TRACK_SCRIPT.maxWeight, info.trackScripts),
     track_file: track("track_file", TRACK_FILE.maxWeight, info.trackFiles),
+    track_process: track("track_process", TRACK_PROCESS.maxWeight, info.trackProcesses),
     smtp_alert: setBool("smtp_alert"),
     skip_check_adv_addr: setBool("skip_check_adv_addr"),
     garp_extra_if: (n) => mapGarpExtraIf(ctx, section, n),

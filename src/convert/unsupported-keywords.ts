@@ -28,7 +28,6 @@ export const TOP_LEVEL_UNSUPPORTED: Record<string, Unsupported> = {
   static_ipaddress: u("added addresses that never move; configure them in the OS (ip address / networkd / ifupdown)", false),
   static_routes: u("added routes that never move; configure them in the OS", false),
   static_rules: u("added rules that never move; configure them in the OS", false),
-  vrrp_track_process: u("tracked running processes; use a [scripts] check such as pgrep instead", true),
   bfd_instance: u("ran a BFD session that instances could track", true),
 };
 
@@ -138,7 +137,6 @@ export const INSTANCE_UNSUPPORTED: Record<string, Unsupported> = {
   vmac_xmit_base: u("sent adverts from the base interface of the VMAC", true),
   use_ipvlan: u("moved the VIPs to an ipvlan interface", true),
   native_ipv6: u("forced IPv6; the family now comes from the VIPs", false),
-  track_process: u("tracked running processes (vrrp_track_process)", true),
   track_bfd: u("tracked BFD sessions", true),
   mcast_dst_ip: u("sent adverts to another multicast group than the global one", true),
   track_src_ip: u("went to FAULT when the source address disappeared", true),

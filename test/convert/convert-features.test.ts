@@ -234,6 +234,56 @@ ${instance(`  track_interface {
   });
 });
 
+describe("vrrp_track_process", () => {
+  test("becomes [track_processes.NAME] with keepalived's reading; an instance's track_process refers to it", () => {
+    const text = `vrrp_track_process web {
+  process /usr/sbin/haproxy -f "/etc/haproxy/haproxy.cfg"
+  param_match partial
+  weight -20 reverse
+  quorum 2
+  quorum_max 4
+  delay 1.5
+  terminate_delay 3
+}
+vrrp_track_process sshd {
+  process sshd
+  full_command
+}
+${instance("  track_process {\n    web\n    sshd weight 5\n    nothere\n  }")}`;
+    const { config, warnings, result } = convertAndLoad(text);
+    expect(config.trackProcesses).toEqual([
+      {
+        name: "web",
+        process: "/usr/sbin/haproxy",
+        parameters: ["-f", "/etc/haproxy/haproxy.cfg"],
+        paramMatch: "partial",
+        fullCommand: true,
+        weight: -20,
+        reverse: true,
+        quorum: 2,
+        quorumMax: 4,
+        forkDelayMs: 1500,
+        terminateDelayMs: 3000,
+      },
+      expect.objectContaining({ name: "sshd", process: "sshd", fullCommand: true, paramMatch: "none", weight: 1 }),
+    ]);
+    expect(config.instances[0]!.trackProcess).toEqual([
+      { name: "web", weight: null, reverse: null },
+      { name: "sshd", weight: 5, reverse: null },
+    ]);
+    expect(warnings).toEqual([
+      ':23: track_process: nothere: no such vrrp_track_process; keepalived 2.2.7 ignores the reference ("not found, ignoring"), left out',
+    ]);
+    expect(result.lossy).toBe(false);
+  });
+
+  test("a block without process is dropped, as keepalived drops it", () => {
+    const { toml, warnings } = convertAndLoad(`vrrp_track_process web {\n  weight 2\n}\n${instance("")}`);
+    expect(toml).not.toContain("track_processes");
+    expect(warnings[0]).toContain('web has no process: keepalived 2.2.7 removes it ("process name not specified")');
+  });
+});
+
 describe("notify", () => {
   test("quoted commands with arguments; a user and group give {command, user, group}", () => {
     const text = instance(`  notify_master "/usr/local/bin/notify.sh master VI_1"
@@ -547,11 +597,11 @@ ${instance("")}`;
 
 describe("unsupported options", () => {
   test("each gives a warning and a comment inside its section; lossy ones are flagged", () => {
-    const { toml, result } = convertAndLoad(instance("  use_vmac\n  track_process {\n    haproxy\n  }\n  debug 2\n  promote_secondaries"));
+    const { toml, result } = convertAndLoad(instance("  use_vmac\n  track_bfd {\n    bfd1\n  }\n  debug 2\n  promote_secondaries"));
     const lines = result.findings.map((f) => `${formatFinding(f, "")}${f.lossy ? " [lossy]" : ""}`);
     expect(lines).toEqual([
       ":7: use_vmac: not supported by vipd (moved the VIPs to a macvlan with the VRRP virtual MAC 00:00:5e:00:01:VRID) [lossy]",
-      ":8: track_process: not supported by vipd (tracked running processes (vrrp_track_process)) [lossy]",
+      ":8: track_bfd: not supported by vipd (tracked BFD sessions) [lossy]",
       ":11: debug: not supported by vipd (debug level (not implemented in keepalived either))",
       ":12: promote_secondaries: not supported by vipd (set promote_secondaries so removing a VIP kept the other addresses of its subnet) [lossy]",
     ]);
