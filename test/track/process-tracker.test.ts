@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { matchesProcess, type ProcessPattern, parseStat } from "../../src/track/process-match.ts";
 import { ProcessTracker, type TrackedProcess } from "../../src/track/process-tracker.ts";
+import { realTimers } from "../../src/clock/timers.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
+import { waitFor } from "../wait-for.ts";
 
 const pattern = (over: Partial<ProcessPattern>): ProcessPattern => ({
   process: "haproxy",
@@ -134,5 +136,39 @@ describe("ProcessTracker over a /proc tree", () => {
     timers.advance(1000);
     t.stop();
     expect(changes).toEqual(["0 web up 1"]);
+  });
+});
+
+describe("ProcessTracker on this machine's /proc", () => {
+  test("a process started and killed is counted, then not (real timers, bounded waits)", async () => {
+    // A copy of sleep under a name nothing else runs, so other processes on the machine do not count.
+    const dir = mkdtempSync(join(tmpdir(), "vipd-track-"));
+    const name = `vt${process.pid % 100000}slp`;
+    const binary = join(dir, name);
+    writeFileSync(binary, readFileSync("/bin/sleep"));
+    chmodSync(binary, 0o755);
+    const changes: string[] = [];
+    const spec: TrackedProcess = {
+      name: "p",
+      ...pattern({ process: name }),
+      quorum: 1,
+      quorumMax: null,
+      forkDelayMs: 0,
+      terminateDelayMs: 0,
+    };
+    const t = new ProcessTracker([spec], 50, realTimers, (_n, up, count) => changes.push(`${up ? "up" : "down"} ${count}`));
+    const child = Bun.spawn([binary, "30"]);
+    try {
+      t.start();
+      expect(await waitFor(() => changes.includes("up 1"), 2000)).toBe(true);
+      child.kill("SIGKILL");
+      await child.exited;
+      expect(await waitFor(() => changes.includes("down 0"), 2000)).toBe(true);
+      expect(changes).toEqual(["up 1", "down 0"]);
+    } finally {
+      t.stop();
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
