@@ -112,3 +112,16 @@ test("down_timer_adverts = 10: the backup takes over 10 advert intervals (plus s
   expect(took).toBeGreaterThan(900);
   expect(took).toBeLessThan(1061 + 400);
 }, 60_000);
+
+test("vrrp_startup_delay: a lone router takes over the delay plus Master_Down_Interval after it started", async () => {
+  const c = await pair();
+  c.writeConfig("a", `[global]\nvrrp_startup_delay = 1.5\n${instanceToml({ priority: 150 })}`);
+  const started = performance.now();
+  await c.start("a");
+  await c.waitState("a", "MASTER", 5000);
+  const took = performance.now() - started;
+  // 1.5 s + 300 ms + (256 − 150) × 100 / 256 ms ≈ 1841 ms after the start (plus the start itself).
+  expect(took).toBeGreaterThan(1800);
+  expect(took).toBeLessThan(1841 + 1500);
+  expect(c.daemon("a").lines.some((l) => l.includes("startup delay (vrrp_startup_delay): no takeover for 1.5 s"))).toBe(true);
+}, 60_000);
