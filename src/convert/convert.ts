@@ -65,7 +65,6 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
   const defaults = newGlobalDefaults();
   // Global settings are defaults for instances, whichever comes first in the file.
   for (const node of parsed.nodes) if (node.keyword === "global_defs") mapGlobalDefs(ctx, global, node, defaults);
-  writeKeepalivedDefaults(global);
 
   const preferences = new RulePreferences();
   const seen = new Map<string, ConfNode>();
@@ -128,6 +127,8 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
         mapOtherTopLevel(ctx, doc, node, preferences);
     }
   }
+  // After the top-level blocks that add to [global] (interface_up_down_delays, garp_group), so these notes end it.
+  writeKeepalivedDefaults(global);
   for (const info of instances) {
     dropMissingRefs(ctx, info.section, "track_script", info.trackScripts, scripts, "vrrp_script");
     dropMissingRefs(ctx, info.section, "track_file", info.trackFiles, trackFiles, "track_file");
