@@ -29,6 +29,7 @@ export const INSTANCE_KEYS = [
   "unicast_src_ip",
   "unicast_peer",
   "check_unicast_src",
+  "unicast_ttl",
   "authentication",
   "virtual_ipaddress",
   "virtual_ipaddress_excluded",
@@ -136,6 +137,7 @@ export function readInstance(
     unicastPeers: unicastPeers.map((p) => p.text),
     unicastPeerTtl: unicastPeers.map((p) => p.ttl ?? ANY_TTL),
     checkUnicastSrc: readCheckUnicastSrc(r, global, unicastPeers),
+    unicastTtl: readUnicastTtl(r, unicastPeers),
     authentication: readAuthentication(r, version),
     virtualIpaddress: vips,
     virtualIpaddressExcluded: excluded,
@@ -216,6 +218,14 @@ function readPeers(r: TableReader): UnicastPeer[] {
     }
   }
   return peers;
+}
+
+/** keepalived refuses unicast_ttl without unicast peers; the kernel refuses a TTL of 0 for a packet it sends. */
+function readUnicastTtl(r: TableReader, peers: UnicastPeer[]): number | null {
+  if (!r.has("unicast_ttl")) return null;
+  const ttl = r.int("unicast_ttl", 1, 255, 255);
+  if (peers.length === 0) r.problems.error(r.at("unicast_ttl"), "needs unicast_peer: multicast adverts always carry 255");
+  return ttl;
 }
 
 /** keepalived checks the sources of unicast adverts when asked, or when a peer has a TTL range. */

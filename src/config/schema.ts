@@ -186,6 +186,8 @@ export interface InstanceSection {
   unicastPeerTtl: { min: number; max: number }[];
   /** Drop unicast adverts from sources that are not peers (or outside their TTL range). */
   checkUnicastSrc: boolean;
+  /** TTL / hop limit of the unicast adverts (keepalived's unicast_ttl); null: 255. */
+  unicastTtl: number | null;
   /** Effective authentication: null when none or ignored (v3). Password already cut to 8 bytes. */
   authentication: { type: "PASS"; password: string } | null;
   virtualIpaddress: Vip[];

@@ -146,6 +146,10 @@ export function mapInstance(
       return line;
     }),
     check_unicast_src: () => section.set("check_unicast_src", true),
+    unicast_ttl: (n) => {
+      nodes.unicast_ttl = n;
+      setInt("unicast_ttl", 0, 255)(n);
+    },
     authentication: (n) => {
       nodes.authentication = n;
       mapAuthentication(ctx, section, n);
@@ -198,6 +202,7 @@ export function mapInstance(
     ctx.error(node, `vrrp_instance ${name}: no interface; vipd needs one (keepalived allows none only with unicast)`);
   if (!section.has("virtual_router_id")) ctx.error(node, `vrrp_instance ${name}: missing virtual_router_id`);
   applyKeepalivedRules(ctx, section, nodes, defaults);
+  fixUnicastTtl(ctx, section, nodes.unicast_ttl);
   return info;
 }
 
@@ -303,6 +308,19 @@ function applyKeepalivedRules(ctx: ConvertContext, section: TomlSection, nodes: 
     ctx.warn(section, nodes.authentication!, "VRRPv3 has no authentication: keepalived ignores it, left out");
   }
   applyGlobalDefaults(section, defaults);
+}
+
+/** keepalived resets unicast_ttl without peers ("Cannot use unicast_ttl without unicast peers") and sends TTL 0 as
+ * written, which the kernel refuses to vipd: 0 is written as 1 (such adverts never left the host either way). */
+function fixUnicastTtl(ctx: ConvertContext, section: TomlSection, node: ConfNode | undefined): void {
+  if (node === undefined || !section.has("unicast_ttl")) return;
+  if (!section.has("unicast_peer")) {
+    section.delete("unicast_ttl");
+    ctx.warn(section, node, 'without unicast peers: keepalived resets it ("Cannot use unicast_ttl without unicast peers"), left out');
+  } else if (section.get("unicast_ttl") === 0) {
+    section.set("unicast_ttl", 1);
+    ctx.warnAfter(section, "unicast_ttl", node, "0: adverts that never leave the host; vipd's kernel refuses TTL 0, written as 1");
+  }
 }
 
 function hasAh(node: ConfNode): boolean {

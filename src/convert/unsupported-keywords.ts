@@ -141,7 +141,6 @@ export const INSTANCE_UNSUPPORTED: Record<string, Unsupported> = {
   mcast_dst_ip: u("sent adverts to another multicast group than the global one", true),
   track_src_ip: u("went to FAULT when the source address disappeared", true),
   unicast_fault_no_peer: u("went to FAULT instead of multicast when no unicast peer was configured", true),
-  unicast_ttl: u("TTL of unicast adverts", true),
   garp_extra_if_vmac: u("sent periodic gratuitous ARPs on VMAC interfaces", true),
   strict_mode: u("strict RFC mode: no reply to lower-priority adverts, no_accept unless priority 255", true),
   debug: u("debug level (not implemented in keepalived either)", false),

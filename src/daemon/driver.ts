@@ -460,7 +460,7 @@ export class Driver {
     for (const dst of b.plan.destinations) {
       const length = b.router.writeAdvert(this.sendBuffer, priority, transport.source, dst);
       try {
-        transport.send(this.sendBuffer, length, dst);
+        transport.send(this.sendBuffer, length, dst, b.plan.ttl);
       } catch (error) {
         // A send can fail while the link is down; the core learns about the link from its tracker.
         b.log.debug(`advert not sent: ${describe(error)}`);

@@ -19,6 +19,8 @@ export interface InstancePlan {
   family: IpFamily;
   /** Where adverts go: the multicast group, or every unicast peer. */
   destinations: Uint8Array[];
+  /** unicast_ttl: the adverts' TTL / hop limit when not 255. */
+  ttl?: number;
   /** Source address when configured (mcast_src_ip / unicast_src_ip); else the transport's default. */
   source?: Uint8Array;
   group?: Uint8Array;
@@ -158,6 +160,7 @@ export function buildPlans(config: VipdConfig, links: readonly Link[], lookupUse
       ifname: s.interface,
       family: s.family,
       destinations,
+      ttl: s.unicastTtl ?? undefined,
       source: s.srcIp !== null ? parseIp(s.srcIp)! : undefined,
       group: s.unicastPeers.length > 0 ? undefined : group,
       addresses,

@@ -459,6 +459,17 @@ describe("unicast sources (check_unicast_src, a peer's min_ttl / max_ttl)", () =
     expect(vi.checkUnicastSrc).toBe(true);
   });
 
+  test("unicast_ttl: 1..255 with unicast peers, null (255) by default; without peers an error", () => {
+    expect(loadOk(peers('["192.0.2.3"]')).instances[0]!.unicastTtl).toBeNull();
+    expect(loadOk(peers('["192.0.2.3"]', "unicast_ttl = 2\n")).instances[0]!.unicastTtl).toBe(2);
+    expect(errorsOf(instance("A", "unicast_ttl = 2\n"))).toEqual([
+      `${FILE}:5: instances.A.unicast_ttl: needs unicast_peer: multicast adverts always carry 255`,
+    ]);
+    expect(errorsOf(peers('["192.0.2.3"]', "unicast_ttl = 0\n"))[0]).toStartWith(
+      `${FILE}:6: instances.A.unicast_ttl: must be an integer from 1 to 255`,
+    );
+  });
+
   test("a broken range, or a range with the check turned off, is an error", () => {
     expect(errorsOf(peers('["192.0.2.3 min_ttl 300"]'))).toEqual([
       `${FILE}:5: instances.A.unicast_peer[0]: min_ttl must be an integer from 0 to 255, got "300"`,

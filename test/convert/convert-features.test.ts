@@ -358,7 +358,7 @@ ${instance("", "VI_1")}${instance("", "VI_2").replace("virtual_router_id 51", "v
 });
 
 describe("unicast", () => {
-  test("unicast_src_ip and peers with their TTL ranges, which turn the source check on; unicast_ttl is lossy", () => {
+  test("unicast_src_ip and peers with their TTL ranges, which turn the source check on; unicast_ttl", () => {
     const text = instance(`  unicast_src_ip 192.0.2.2
   unicast_peer {
     192.0.2.3
@@ -374,8 +374,12 @@ describe("unicast", () => {
       { min: 250, max: 255 },
     ]);
     expect(vi.checkUnicastSrc).toBe(true);
-    expect(result.lossy).toBe(true);
-    expect(warnings).toEqual([":12: unicast_ttl: not supported by vipd (TTL of unicast adverts)"]);
+    expect(vi.unicastTtl).toBe(10);
+    expect([warnings, result.lossy]).toEqual([[], false]);
+    // Without peers keepalived resets it.
+    const multicast = convertAndLoad(instance("  unicast_ttl 10"));
+    expect(multicast.config.instances[0]!.unicastTtl).toBeNull();
+    expect(multicast.warnings[0]).toContain("unicast_ttl: without unicast peers: keepalived resets it");
   });
 
   test("without check_unicast_src keepalived accepts any source: written as check_unicast_src = false", () => {

@@ -1,5 +1,5 @@
-// keepalived's election options on a real network, between compiled vipd daemons: the unicast source check and
-// a peer's TTL range (read from the IP header the kernel delivered), lower_prio_no_advert as adverts that do (not)
+// keepalived's election options on a real network, between compiled vipd daemons: the unicast source check, unicast_ttl
+// and a peer's TTL range (read from the IP header the kernel delivered), lower_prio_no_advert as adverts that do (not)
 // arrive, and down_timer_adverts as the time a backup takes to notice a dead master.
 
 import { afterEach, expect, test } from "bun:test";
@@ -64,6 +64,20 @@ test("a peer's min_ttl / max_ttl: vipd's unicast adverts arrive with TTL 255, so
   await reload(c, "b", unicast(100, b, `${a} min_ttl 255`));
   await c.waitState("b", "BACKUP", 2000);
   expect(c.holders(VIP)).toEqual(["a"]);
+}, 60_000);
+
+test("unicast_ttl: the adverts leave with that TTL, which the peer's min_ttl..max_ttl (200..200) accepts", async () => {
+  const c = await pair();
+  const [a, b] = [c.lab.ipv4("a"), c.lab.ipv4("b")];
+  c.writeConfig("a", unicast(150, a, b, ["unicast_ttl = 200"]));
+  c.writeConfig("b", unicast(100, b, `${a} min_ttl 200 max_ttl 200`));
+  await c.start("a");
+  await c.waitState("a", "MASTER", 3000);
+  await c.start("b");
+  await c.waitState("b", "BACKUP", 3000);
+  await Bun.sleep(500);
+  expect(await c.state("b")).toBe("BACKUP");
+  expect((await c.status("b")).instances[0]!.drops).toEqual({});
 }, 60_000);
 
 test("lower_prio_no_advert: a MASTER answers a lower-priority master's adverts with none of its own", async () => {
