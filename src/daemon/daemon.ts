@@ -10,7 +10,6 @@ import { formatConfigError } from "../config/config-error.ts";
 import { effectiveLinkDelays } from "../config/link-delays.ts";
 import { loadConfigFile } from "../config/load.ts";
 import type { VipdConfig } from "../config/schema.ts";
-import { trackerName } from "../config/to-core.ts";
 import { Mailer } from "../notify/mailer.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { NodemailerTransport } from "../notify/smtp-transport.ts";
