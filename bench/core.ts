@@ -67,10 +67,13 @@ function instance(priority: number, primary: string): InstanceConfig {
     primaryAddress: ip(primary),
     multicastGroup: parseIp("224.0.0.18")!,
     unicastPeers: [],
+    checkUnicastSource: true,
+    unicastPeerTtl: [],
     trackers: [{ name: "script:chk", kind: "status", weight: -10, reverse: false }],
     garp: DEFAULT_GARP,
     lowerPrioNoAdvert: false,
     higherPrioSendAdvert: true,
+    downTimerAdverts: 3,
   };
 }
 

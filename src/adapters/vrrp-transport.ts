@@ -79,8 +79,11 @@ export interface VrrpTransport {
   readonly stats: TransportStats;
   /** False from the moment receiving stops until it works again (what `onHealth` last said). */
   readonly receiving: boolean;
-  /** Sends packet[0, length) to `dst` (the group or a unicast peer). Throws SyscallError-like errors on failure. */
-  send(packet: Uint8Array, length: number, dst: Uint8Array): void;
+  /**
+   * Sends packet[0, length) to `dst` (the group or a unicast peer). `ttl`: this packet's IPv4 TTL / IPv6 hop limit
+   * (keepalived's unicast_ttl), 255 when left out. Throws SyscallError-like errors on failure.
+   */
+  send(packet: Uint8Array, length: number, dst: Uint8Array, ttl?: number): void;
   /** Stops receiving and releases every descriptor. Idempotent. */
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import type { Problems } from "./config-error.ts";
 import type { InstanceRead } from "./instance-section.ts";
 import type { PathSegment } from "./key-path.ts";
 import { checkProgram, type ProgramCheckOptions } from "./program-check.ts";
-import type { Command, GlobalConfig, NotifyCommands, ScriptSection, TrackFileSection } from "./schema.ts";
+import type { Command, GlobalConfig, NotifyCommands, ScriptSection, TrackFileSection, TrackProcessSection } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 import type { SyncGroupRead } from "./sync-group-section.ts";
 
@@ -15,6 +15,7 @@ export interface Declared {
   instances: string[];
   scripts: string[];
   trackFiles: string[];
+  trackProcesses: string[];
 }
 
 export function checkVrids(problems: Problems, instances: InstanceRead[]): void {
@@ -46,6 +47,12 @@ export function checkTrackNames(problems: Problems, instances: InstanceRead[], d
       if (!declared.trackFiles.includes(ref.name)) {
         const hint = didYouMean(ref.name, declared.trackFiles);
         problems.error(path, `no track file "${ref.name}"${hint}; define it as [track_files.${ref.name}]`);
+      }
+    }
+    for (const { ref, path } of read.trackProcessAt) {
+      if (!declared.trackProcesses.includes(ref.name)) {
+        const hint = didYouMean(ref.name, declared.trackProcesses);
+        problems.error(path, `no track process "${ref.name}"${hint}; define it as [track_processes.${ref.name}]`);
       }
     }
   }
@@ -82,6 +89,7 @@ export function zeroGroupedWeights(
   groups: SyncGroupRead[],
   scripts: ScriptSection[],
   trackFiles: TrackFileSection[],
+  trackProcesses: TrackProcessSection[],
 ): void {
   for (const { group } of groups) {
     if (group.syncGroupTrackingWeight) continue;
@@ -90,6 +98,7 @@ export function zeroGroupedWeights(
       const lists = [
         { at: read.trackScriptAt, own: (name: string) => scripts.find((s) => s.name === name)?.weight },
         { at: read.trackFileAt, own: (name: string) => trackFiles.find((f) => f.name === name)?.weight },
+        { at: read.trackProcessAt, own: (name: string) => trackProcesses.find((p) => p.name === name)?.weight },
       ];
       for (const { at, own } of lists) {
         for (const { ref, path } of at) {
@@ -107,7 +116,13 @@ export function zeroGroupedWeights(
   }
 }
 
-export function checkUnused(problems: Problems, instances: InstanceRead[], scripts: ScriptSection[], trackFiles: TrackFileSection[]): void {
+export function checkUnused(
+  problems: Problems,
+  instances: InstanceRead[],
+  scripts: ScriptSection[],
+  trackFiles: TrackFileSection[],
+  trackProcesses: TrackProcessSection[],
+): void {
   const used = (pick: (r: InstanceRead) => { ref: { name: string } }[], name: string) =>
     instances.some((r) => pick(r).some((t) => t.ref.name === name));
   for (const script of scripts) {
@@ -117,6 +132,10 @@ export function checkUnused(problems: Problems, instances: InstanceRead[], scrip
   for (const file of trackFiles) {
     if (used((r) => r.trackFileAt, file.name)) continue;
     problems.warn(["track_files", file.name], "is not tracked by any instance and will not be read");
+  }
+  for (const tracked of trackProcesses) {
+    if (used((r) => r.trackProcessAt, tracked.name)) continue;
+    problems.warn(["track_processes", tracked.name], "is not tracked by any instance and will not be watched");
   }
 }
 

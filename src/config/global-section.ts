@@ -5,6 +5,9 @@ import { DEFAULT_GARP } from "../vrrp/instance-config.ts";
 import { parseAddress } from "./address.ts";
 import { readRunAs } from "./commands.ts";
 import type { Problems } from "./config-error.ts";
+import { DEFAULT_ELECTION, ELECTION_KEYS, readElection } from "./election-section.ts";
+import { readGarpGroups } from "./garp-groups.ts";
+import { readLinkDelays } from "./link-delays.ts";
 import type { GarpConfig, GlobalConfig, MailConfig } from "./schema.ts";
 import { TableReader, type TomlTable } from "./table-reader.ts";
 
@@ -15,6 +18,7 @@ export const GARP_KEYS = [
   "garp_lower_prio_repeat",
   "garp_master_refresh",
   "garp_master_refresh_repeat",
+  "garp_extra_if",
 ] as const;
 
 export const GLOBAL_KEYS = [
@@ -26,6 +30,12 @@ export const GLOBAL_KEYS = [
   "vrrp_mcast_group4",
   "vrrp_mcast_group6",
   ...GARP_KEYS,
+  ...ELECTION_KEYS,
+  "check_unicast_src",
+  "vrrp_startup_delay",
+  "interface_up_down_delays",
+  "garp_group",
+  "track_process_interval",
   "garp_interval",
   "gna_interval",
   "notification_email",
@@ -45,6 +55,8 @@ export const GLOBAL_KEYS = [
 /** Longest delay or refresh accepted, one day (keepalived's limit for garp_extra_if). */
 export const MAX_GARP_SECONDS = 86400;
 export const MAX_GARP_REPEAT = 1000;
+/** An hour: a longer wait after boot is a mistake, not a setting. */
+export const MAX_STARTUP_DELAY_S = 3600;
 
 export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
   const r = new TableReader(problems, ["global"], table, GLOBAL_KEYS);
@@ -56,7 +68,17 @@ export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
     vrrpStrict: r.bool("vrrp_strict", false),
     vrrpMcastGroup4: multicastGroup(r, "vrrp_mcast_group4", 4, VRRP_MCAST_GROUP_V4),
     vrrpMcastGroup6: multicastGroup(r, "vrrp_mcast_group6", 6, VRRP_MCAST_GROUP_V6),
-    garp: readGarp(r, { ...DEFAULT_GARP, lowerPrioDelayMs: DEFAULT_GARP.masterDelayMs }, { delay: true, repeat: true }),
+    garp: readGarp(
+      r,
+      { ...DEFAULT_GARP, lowerPrioDelayMs: DEFAULT_GARP.masterDelayMs, extraIfRefreshMs: DEFAULT_GARP.extraInterfacesRefreshMs },
+      { delay: true, repeat: true },
+    ),
+    election: readElection(r, DEFAULT_ELECTION),
+    checkUnicastSrc: r.bool("check_unicast_src", true),
+    interfaceUpDownDelays: readLinkDelays(r),
+    garpGroups: readGarpGroups(r),
+    trackProcessIntervalMs: r.seconds("track_process_interval", 0.1, 60, 1000),
+    startupDelayMs: r.seconds("vrrp_startup_delay", 0, MAX_STARTUP_DELAY_S, 0),
     garpIntervalMs: r.seconds("garp_interval", 0, 10, 0),
     gnaIntervalMs: r.seconds("gna_interval", 0, 10, 0),
     ...readMail(r),
@@ -139,6 +161,7 @@ export function readGarp(r: TableReader, base: GarpConfig, follow: GarpFollow): 
     lowerPrioRepeat: r.int("garp_lower_prio_repeat", 1, MAX_GARP_REPEAT, follow.repeat ? masterRepeat : base.lowerPrioRepeat),
     masterRefreshMs: r.seconds("garp_master_refresh", 0, MAX_GARP_SECONDS, base.masterRefreshMs),
     masterRefreshRepeat: r.int("garp_master_refresh_repeat", 1, MAX_GARP_REPEAT, base.masterRefreshRepeat),
+    extraIfRefreshMs: r.seconds("garp_extra_if", 0, MAX_GARP_SECONDS, base.extraIfRefreshMs),
   };
 }
 

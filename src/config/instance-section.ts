@@ -5,13 +5,15 @@ import type { IpFamily } from "../vrrp/ip-address.ts";
 import { familyName, parseAddress } from "./address.ts";
 import { NOTIFY_KEYS, readNotify } from "./commands.ts";
 import type { Problems } from "./config-error.ts";
+import { ELECTION_KEYS, readElection } from "./election-section.ts";
 import { GARP_KEYS, readGarp, type GarpFollow } from "./global-section.ts";
 import type { PathSegment } from "./key-path.ts";
 import { parseRoute, parseRule } from "./routes.ts";
 import { applyStrictMode, readAcceptMode, strictInitialState } from "./strict-mode.ts";
 import type { GlobalConfig, InstanceSection, TrackRef, VirtualRule, Vip } from "./schema.ts";
 import { describeValue, TableReader, type TomlTable } from "./table-reader.ts";
-import { readTrackRefs, TRACK_FILE, TRACK_INTERFACE, TRACK_SCRIPT, type TrackRefAt } from "./track-refs.ts";
+import { readTrackRefs, TRACK_FILE, TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, type TrackRefAt } from "./track-refs.ts";
+import { ANY_TTL, parseUnicastPeer, type UnicastPeer } from "./unicast-peer.ts";
 import { parseVip } from "./vip.ts";
 
 export const INSTANCE_KEYS = [
@@ -28,6 +30,8 @@ export const INSTANCE_KEYS = [
   "mcast_src_ip",
   "unicast_src_ip",
   "unicast_peer",
+  "check_unicast_src",
+  "unicast_ttl",
   "authentication",
   "virtual_ipaddress",
   "virtual_ipaddress_excluded",
@@ -36,10 +40,12 @@ export const INSTANCE_KEYS = [
   "track_interface",
   "track_script",
   "track_file",
+  "track_process",
   ...NOTIFY_KEYS,
   "notify_fifo",
   "smtp_alert",
   ...GARP_KEYS,
+  ...ELECTION_KEYS,
   "skip_check_adv_addr",
   "v3_checksum_as_v2",
   "dont_track_primary",
@@ -54,6 +60,7 @@ export interface InstanceRead {
   path: PathSegment[];
   trackScriptAt: TrackRefAt[];
   trackFileAt: TrackRefAt[];
+  trackProcessAt: TrackRefAt[];
 }
 
 const IFNAME = /^[^\s/:]{1,15}$/;
@@ -114,6 +121,7 @@ export function readInstance(
   }
   const trackScriptAt = readTrackRefs(r, TRACK_SCRIPT);
   const trackFileAt = readTrackRefs(r, TRACK_FILE);
+  const trackProcessAt = readTrackRefs(r, TRACK_PROCESS);
   const v3ChecksumAsV2 = r.bool("v3_checksum_as_v2", false);
   if (v3ChecksumAsV2 && !(version === 3 && family === 4)) r.problems.warn(r.at("v3_checksum_as_v2"), "only applies to VRRPv3 over IPv4");
 
@@ -132,6 +140,9 @@ export function readInstance(
     strictMode: strict,
     srcIp: srcIp?.text ?? null,
     unicastPeers: unicastPeers.map((p) => p.text),
+    unicastPeerTtl: unicastPeers.map((p) => p.ttl ?? ANY_TTL),
+    checkUnicastSrc: readCheckUnicastSrc(r, global, unicastPeers),
+    unicastTtl: readUnicastTtl(r, unicastPeers),
     authentication,
     virtualIpaddress: vips,
     // More than one advert carries (the 8-bit count, the interface's MTU) is moved to the excluded ones, against
@@ -143,16 +154,18 @@ export function readInstance(
     trackInterface: trackInterfaceAt.map((t): TrackRef => ({ ...t.ref, weight: t.ref.weight ?? 0 })),
     trackScript: trackScriptAt.map((t) => t.ref),
     trackFile: trackFileAt.map((t) => t.ref),
+    trackProcess: trackProcessAt.map((t) => t.ref),
     notify: readNotify(r),
     notifyFifo: r.optString("notify_fifo", "a path"),
     smtpAlert: r.bool("smtp_alert", global.smtpAlert),
     garp: readGarp(r, global.garp, garpFollow),
+    election: readElection(r, global.election),
     skipCheckAdvAddr: r.bool("skip_check_adv_addr", false),
     v3ChecksumAsV2,
     dontTrackPrimary,
   };
   if (strict) applyStrictMode(r, instance);
-  return { instance, path, trackScriptAt, trackFileAt };
+  return { instance, path, trackScriptAt, trackFileAt, trackProcessAt };
 }
 
 function readInterface(r: TableReader): string | null {
@@ -195,19 +208,37 @@ function readSrcIp(r: TableReader): { text: string; family: IpFamily } | null {
   return address;
 }
 
-function readPeers(r: TableReader): { text: string; family: IpFamily }[] {
-  const peers: { text: string; family: IpFamily }[] = [];
+function readPeers(r: TableReader): UnicastPeer[] {
+  const peers: UnicastPeer[] = [];
   for (const { value, path } of r.stringList("unicast_peer", "addresses")) {
-    const address = parseAddress(value);
-    if (!address) {
-      r.problems.error(path, `must be an IPv4 or IPv6 address, got ${JSON.stringify(value)}`);
-    } else if (peers.some((p) => p.text === address.text)) {
-      r.problems.warn(path, `${address.text} is listed twice`);
+    const result = parseUnicastPeer(value);
+    if (!result.ok) {
+      r.problems.error(path, result.reason);
+    } else if (peers.some((p) => p.text === result.peer.text)) {
+      r.problems.warn(path, `${result.peer.text} is listed twice`);
     } else {
-      peers.push(address);
+      peers.push(result.peer);
     }
   }
   return peers;
+}
+
+/** keepalived refuses unicast_ttl without unicast peers; the kernel refuses a TTL of 0 for a packet it sends. */
+function readUnicastTtl(r: TableReader, peers: UnicastPeer[]): number | null {
+  if (!r.has("unicast_ttl")) return null;
+  const ttl = r.int("unicast_ttl", 1, 255, 255);
+  if (peers.length === 0) r.problems.error(r.at("unicast_ttl"), "needs unicast_peer: multicast adverts always carry 255");
+  return ttl;
+}
+
+/** keepalived checks the sources of unicast adverts when asked, or when a peer has a TTL range. */
+function readCheckUnicastSrc(r: TableReader, global: GlobalConfig, peers: UnicastPeer[]): boolean {
+  const withTtl = peers.find((p) => p.ttl !== null);
+  const check = r.bool("check_unicast_src", global.checkUnicastSrc || withTtl !== undefined);
+  if (!check && withTtl) {
+    r.problems.error(r.at("check_unicast_src"), `false, but unicast peer ${withTtl.text} has a TTL range, which only that check applies`);
+  }
+  return check;
 }
 
 /** Adverts carry addresses of one family; the source and the peers must be of that family too. */
@@ -235,7 +266,9 @@ function checkFamilies(
   const list = r.table.unicast_peer;
   peers.forEach((peer) => {
     if (peer.family === family) return;
-    const index = Array.isArray(list) ? list.findIndex((v) => typeof v === "string" && parseAddress(v.trim())?.text === peer.text) : -1;
+    const index = Array.isArray(list)
+      ? list.findIndex((v) => typeof v === "string" && parseAddress(v.trim().split(/\s+/)[0]!)?.text === peer.text)
+      : -1;
     const at = r.at("unicast_peer").concat(index >= 0 ? [index] : []);
     r.problems.error(at, `${peer.text} is ${familyName(peer.family)} but the instance is ${familyName(family)}`);
   });

@@ -27,6 +27,7 @@ import { readSyncGroup } from "./sync-group-section.ts";
 import { describeValue, isTable, type TomlTable } from "./table-reader.ts";
 import { describeSyntaxError } from "./toml-syntax.ts";
 import { readTrackFile } from "./track-file-section.ts";
+import { readTrackProcess } from "./track-process-section.ts";
 import { readVirtualServerGroup } from "./virtual-server-group-section.ts";
 import { readVirtualServer } from "./virtual-server-section.ts";
 import { checkVirtualServers } from "./virtual-server-checks.ts";
@@ -46,7 +47,17 @@ export type LoadResult =
   | { ok: true; config: VipdConfig; warnings: ConfigWarning[] }
   | { ok: false; errors: ConfigError[]; warnings: ConfigWarning[] };
 
-const SECTIONS = ["global", "instances", "sync_groups", "scripts", "track_files", "metrics", "virtual_servers", "virtual_server_groups"];
+const SECTIONS = [
+  "global",
+  "instances",
+  "sync_groups",
+  "scripts",
+  "track_files",
+  "track_processes",
+  "metrics",
+  "virtual_servers",
+  "virtual_server_groups",
+];
 const DEFAULT_SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export function loadConfigFile(path: string, options: LoadOptions = {}): LoadResult {
@@ -112,11 +123,13 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   const groupTables = namedTables(problems, root, "sync_groups");
   const scriptTables = namedTables(problems, root, "scripts");
   const fileTables = namedTables(problems, root, "track_files");
+  const processTables = namedTables(problems, root, "track_processes");
   const metrics = readMetrics(problems, root.metrics === undefined ? undefined : section(problems, root, "metrics"));
   const declared: Declared = {
     instances: instanceTables.map(([name]) => name),
     scripts: scriptTables.map(([name]) => name),
     trackFiles: fileTables.map(([name]) => name),
+    trackProcesses: processTables.map(([name]) => name),
   };
   const vsTables = namedTables(problems, root, "virtual_servers");
   const vsgTables = namedTables(problems, root, "virtual_server_groups");
@@ -129,6 +142,7 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   // Sections are read also when they have errors, so the checks across sections still run on them.
   const scripts = scriptTables.map(([name, t]) => readScript(problems, name, t));
   const trackFiles = fileTables.map(([name, t]) => readTrackFile(problems, name, t));
+  const trackProcesses = processTables.map(([name, t]) => readTrackProcess(problems, name, t));
   const garpFollow = { delay: !("garp_lower_prio_delay" in globalTable), repeat: !("garp_lower_prio_repeat" in globalTable) };
   const instances = instanceTables.map(([name, t]) => readInstance(problems, name, t, global, garpFollow));
   const groups = groupTables.map(([name, t]) => readSyncGroup(problems, name, t, global));
@@ -139,8 +153,8 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   checkVrids(problems, instances);
   checkTrackNames(problems, instances, declared);
   checkSyncGroups(problems, groups, declared);
-  zeroGroupedWeights(problems, instances, groups, scripts, trackFiles);
-  checkUnused(problems, instances, scripts, trackFiles);
+  zeroGroupedWeights(problems, instances, groups, scripts, trackFiles, trackProcesses);
+  checkUnused(problems, instances, scripts, trackFiles, trackProcesses);
   checkMail(problems, global, instances, groups);
   warnUncheckedRootScripts(problems, global, instances, groups, scripts);
   if (options.checkPrograms !== false) {
@@ -158,6 +172,7 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
     scripts,
     metrics,
     trackFiles,
+    trackProcesses,
     virtualServers,
     virtualServerGroups,
   };

@@ -12,6 +12,7 @@ export interface VipdConfig {
   syncGroups: SyncGroupSection[];
   scripts: ScriptSection[];
   trackFiles: TrackFileSection[];
+  trackProcesses: TrackProcessSection[];
   /** LVS virtual servers (keepalived's virtual_server), in file order. */
   virtualServers: VirtualServerSection[];
   virtualServerGroups: VirtualServerGroupSection[];
@@ -64,6 +65,16 @@ export interface GlobalConfig extends MailConfig {
   vrrpMcastGroup4: string;
   vrrpMcastGroup6: string;
   garp: GarpConfig;
+  election: ElectionConfig;
+  garpGroups: GarpGroup[];
+  /** Per interface: how long a link must stay down (up) before it counts (interface_up_down_delays). */
+  interfaceUpDownDelays: Record<string, LinkDelay>;
+  /** How often /proc is scanned for [track_processes]. */
+  trackProcessIntervalMs: number;
+  /** No instance takes over this long after the daemon starts (keepalived's vrrp_startup_delay; not on reload). */
+  startupDelayMs: number;
+  /** The default of instances' check_unicast_src (vipd: true; keepalived: false). */
+  checkUnicastSrc: boolean;
   garpIntervalMs: number;
   gnaIntervalMs: number;
   dynamicInterfaces: boolean;
@@ -75,6 +86,28 @@ export interface GlobalConfig extends MailConfig {
   lvsTimeouts: { tcpS: number; tcpFinS: number; udpS: number };
 }
 
+/** keepalived's garp_group: the announcement spacing on these interfaces; null keeps [global]'s. */
+export interface GarpGroup {
+  interfaces: string[];
+  garpIntervalMs: number | null;
+  gnaIntervalMs: number | null;
+}
+
+export interface LinkDelay {
+  downMs: number;
+  upMs: number;
+}
+
+/** How a MASTER answers other masters and how long a BACKUP waits: keepalived's per-instance options, defaulted in [global]. */
+export interface ElectionConfig {
+  /** No advert in answer to a lower-priority master, only gratuitous ARPs (lower_prio_no_advert). */
+  lowerPrioNoAdvert: boolean;
+  /** One advert before stepping down to a higher priority (higher_prio_send_advert). */
+  higherPrioSendAdvert: boolean;
+  /** Master_Down_Interval counts this many advert intervals (down_timer_adverts, 1..100). */
+  downTimerAdverts: number;
+}
+
 export interface GarpConfig {
   masterDelayMs: number;
   masterRepeat: number;
@@ -82,6 +115,8 @@ export interface GarpConfig {
   lowerPrioRepeat: number;
   masterRefreshMs: number;
   masterRefreshRepeat: number;
+  /** keepalived's garp_extra_if all N: refresh on the VIPs' other interfaces while MASTER; 0 for none. */
+  extraIfRefreshMs: number;
 }
 
 export interface Vip {
@@ -154,6 +189,12 @@ export interface InstanceSection {
   /** mcast_src_ip or unicast_src_ip (keepalived treats them as one). */
   srcIp: string | null;
   unicastPeers: string[];
+  /** Each peer's min_ttl..max_ttl, by index of unicastPeers (0..255 when not written). */
+  unicastPeerTtl: { min: number; max: number }[];
+  /** Drop unicast adverts from sources that are not peers (or outside their TTL range). */
+  checkUnicastSrc: boolean;
+  /** TTL / hop limit of the unicast adverts (keepalived's unicast_ttl); null: 255. */
+  unicastTtl: number | null;
   /**
    * Effective authentication: null when none or ignored (v3). Password already cut to 8 bytes. AH (VRRPv2 over
    * IPv4 only) wraps adverts in IPsec AH keyed with the password, as keepalived does.
@@ -168,10 +209,12 @@ export interface InstanceSection {
   trackInterface: TrackRef[];
   trackScript: TrackRef[];
   trackFile: TrackRef[];
+  trackProcess: TrackRef[];
   notify: NotifyCommands;
   notifyFifo: string | null;
   smtpAlert: boolean;
   garp: GarpConfig;
+  election: ElectionConfig;
   skipCheckAdvAddr: boolean;
   v3ChecksumAsV2: boolean;
   dontTrackPrimary: boolean;
@@ -206,6 +249,23 @@ export interface TrackFileSection {
   reverse: boolean;
   /** Value written at startup when the file is missing (or always, with overwrite); null: leave it alone. */
   initFile: { value: number; overwrite: boolean } | null;
+}
+
+/** keepalived's vrrp_track_process: up while quorum ≤ matching processes ≤ quorum_max. */
+export interface TrackProcessSection {
+  name: string;
+  /** comm (the kernel's process name), or argv[0] with fullCommand. */
+  process: string;
+  parameters: string[];
+  paramMatch: "none" | "exact" | "partial" | "initial";
+  fullCommand: boolean;
+  weight: number;
+  reverse: boolean;
+  quorum: number;
+  /** null: no upper bound. */
+  quorumMax: number | null;
+  forkDelayMs: number;
+  terminateDelayMs: number;
 }
 
 export type LbKind = "NAT" | "DR" | "TUN";

@@ -27,6 +27,7 @@ export const trackerName = {
   script: (name: string) => `script:${name}`,
   interface: (name: string) => `interface:${name}`,
   file: (name: string) => `file:${name}`,
+  process: (name: string) => `process:${name}`,
   /** The instance's VRRP socket: down while none is open, so an instance that cannot speak is never MASTER. */
   socket: (ifname: string, family: IpFamily) => `socket:${ifname}/IPv${family}`,
 };
@@ -44,7 +45,8 @@ export function toCore(config: VipdConfig, primaryAddress: PrimaryAddressLookup)
     instances.push(instanceConfig(config, section, source));
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, node: { instances, syncGroups: config.syncGroups.map((g) => ({ name: g.name, members: [...g.group] })) } };
+  const syncGroups = config.syncGroups.map((g) => ({ name: g.name, members: [...g.group] }));
+  return { ok: true, node: { instances, syncGroups, startupDelayMs: config.global.startupDelayMs } };
 }
 
 function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: Uint8Array): InstanceConfig {
@@ -68,6 +70,8 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
     primaryAddress,
     multicastGroup: parseIp(s.family === 4 ? config.global.vrrpMcastGroup4 : config.global.vrrpMcastGroup6)!,
     unicastPeers: s.unicastPeers.map((p) => parseIp(p)!),
+    checkUnicastSource: s.checkUnicastSrc,
+    unicastPeerTtl: s.unicastPeerTtl,
     trackers: trackers(config, s),
     garp: {
       masterRepeat: s.garp.masterRepeat,
@@ -76,10 +80,13 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
       lowerPrioDelayMs: s.garp.lowerPrioDelayMs,
       masterRefreshMs: s.garp.masterRefreshMs,
       masterRefreshRepeat: s.garp.masterRefreshRepeat,
+      extraInterfacesRefreshMs: s.garp.extraIfRefreshMs,
     },
-    // Strict mode answers no lower-priority master and yields to a higher one without a last advert.
-    lowerPrioNoAdvert: s.strictMode,
-    higherPrioSendAdvert: !s.strictMode,
+    // Strict mode answers no lower-priority master, yields to a higher one without a last advert and keeps the
+    // RFCs' Master_Down_Interval, whatever the instance says (keepalived resets them).
+    lowerPrioNoAdvert: s.strictMode || s.election.lowerPrioNoAdvert,
+    higherPrioSendAdvert: !s.strictMode && s.election.higherPrioSendAdvert,
+    downTimerAdverts: s.strictMode ? 3 : s.election.downTimerAdverts,
   };
 }
 
@@ -108,6 +115,15 @@ function trackers(config: VipdConfig, s: InstanceSection): TrackerConfig[] {
       kind: "value",
       weight: ref.weight ?? file?.weight ?? 1,
       reverse: ref.reverse ?? file?.reverse ?? false,
+    });
+  }
+  for (const ref of s.trackProcess) {
+    const tracked = config.trackProcesses.find((x) => x.name === ref.name);
+    out.push({
+      name: trackerName.process(ref.name),
+      kind: "status",
+      weight: ref.weight ?? tracked?.weight ?? 1,
+      reverse: ref.reverse ?? tracked?.reverse ?? false,
     });
   }
   return out;

@@ -6,7 +6,7 @@ import type { TrackRef } from "./schema.ts";
 import { describeValue, isTable, TableReader } from "./table-reader.ts";
 
 export interface TrackKind {
-  key: "track_interface" | "track_script" | "track_file";
+  key: "track_interface" | "track_script" | "track_file" | "track_process";
   /** What NAME is, for messages. */
   what: string;
   maxWeight: number;
@@ -15,6 +15,11 @@ export interface TrackKind {
 export const TRACK_INTERFACE: TrackKind = { key: "track_interface", what: "interface name", maxWeight: 253 };
 export const TRACK_SCRIPT: TrackKind = { key: "track_script", what: "script name (a [scripts.NAME] table)", maxWeight: 253 };
 export const TRACK_FILE: TrackKind = { key: "track_file", what: "track file name (a [track_files.NAME] table)", maxWeight: 254 };
+export const TRACK_PROCESS: TrackKind = {
+  key: "track_process",
+  what: "track process name (a [track_processes.NAME] table)",
+  maxWeight: 254,
+};
 
 export interface TrackRefAt {
   ref: TrackRef;

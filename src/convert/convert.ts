@@ -4,6 +4,9 @@
 import packageJson from "../../package.json" with { type: "json" };
 import { ConvertContext, type Finding } from "./convert-context.ts";
 import { countStaticRules, RulePreferences } from "./map-addresses.ts";
+import { mapGarpGroup } from "./map-garp-group.ts";
+import { mapLinkDelays } from "./map-link-delays.ts";
+import { mapTrackProcess } from "./map-track-process.ts";
 import { mapGlobalDefs, newGlobalDefaults, writeKeepalivedDefaults } from "./map-global.ts";
 import { mapInstance, type InstanceInfo, type TrackRefNode } from "./map-instance.ts";
 import { mapTrackFile, mapVrrpScript } from "./map-scripts.ts";
@@ -44,6 +47,7 @@ const NAMED_BLOCKS: Record<string, string> = {
   vrrp_script: "vrrp_script",
   track_file: "track_file",
   vrrp_track_file: "track_file",
+  vrrp_track_process: "vrrp_track_process",
   vrrp_sync_group: "vrrp_sync_group",
   virtual_server_group: "virtual_server_group",
 };
@@ -61,7 +65,6 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
   const defaults = newGlobalDefaults();
   // Global settings are defaults for instances, whichever comes first in the file.
   for (const node of parsed.nodes) if (node.keyword === "global_defs") mapGlobalDefs(ctx, global, node, defaults);
-  writeKeepalivedDefaults(global);
 
   const preferences = new RulePreferences();
   const seen = new Map<string, ConfNode>();
@@ -69,6 +72,7 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
   const groups: SyncGroupInfo[] = [];
   const scripts = new Set<string>();
   const trackFiles = new Set<string>();
+  const trackProcesses = new Set<string>();
   const virtualServers: VirtualServerInfo[] = [];
   const vsGroups = new Map<string, GroupInfo>();
   for (const node of parsed.nodes) {
@@ -93,6 +97,11 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
         if (name !== null) trackFiles.add(name);
         break;
       }
+      case "vrrp_track_process": {
+        const name = mapTrackProcess(ctx, doc, node);
+        if (name !== null) trackProcesses.add(name);
+        break;
+      }
       case "vrrp_sync_group": {
         const info = mapSyncGroup(ctx, doc, node);
         if (info) groups.push(info);
@@ -103,6 +112,12 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
         if (info) virtualServers.push(info);
         break;
       }
+      case "interface_up_down_delays":
+        mapLinkDelays(ctx, global, node);
+        break;
+      case "garp_group":
+        mapGarpGroup(ctx, global, node);
+        break;
       case "virtual_server_group": {
         const info = mapVirtualServerGroup(ctx, doc, node);
         if (info) vsGroups.set(info.name, info);
@@ -112,9 +127,12 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
         mapOtherTopLevel(ctx, doc, node, preferences);
     }
   }
+  // After the top-level blocks that add to [global] (interface_up_down_delays, garp_group), so these notes end it.
+  writeKeepalivedDefaults(global);
   for (const info of instances) {
     dropMissingRefs(ctx, info.section, "track_script", info.trackScripts, scripts, "vrrp_script");
     dropMissingRefs(ctx, info.section, "track_file", info.trackFiles, trackFiles, "track_file");
+    dropMissingRefs(ctx, info.section, "track_process", info.trackProcesses, trackProcesses, "vrrp_track_process");
   }
   resolveGroupMembers(ctx, doc, groups, new Set(instances.map((i) => i.name)));
   resolveVirtualServers(ctx, doc, virtualServers, vsGroups);

@@ -1,8 +1,10 @@
 // global_defs → [global]. Some global keepalived settings are defaults of every instance (skip_check_adv_addr,
 // the notify FIFO); they are collected here and written into the instances later.
 
-import { MAX_GARP_REPEAT, MAX_GARP_SECONDS } from "../config/global-section.ts";
+import { MAX_DOWN_TIMER_ADVERTS } from "../config/election-section.ts";
+import { MAX_GARP_REPEAT, MAX_GARP_SECONDS, MAX_STARTUP_DELAY_S } from "../config/global-section.ts";
 import type { ConvertContext } from "./convert-context.ts";
+import { mapGarpExtraIf } from "./map-garp-extra-if.ts";
 import type { TomlSection } from "./toml-writer.ts";
 import type { ConfNode } from "./types.ts";
 import { GLOBAL_UNSUPPORTED } from "./unsupported-keywords.ts";
@@ -14,6 +16,8 @@ export interface GlobalDefaults {
   skipCheckAdvAddr: boolean;
   /** vrrp_strict, written as [global] vrrp_strict; the instances' rules that are clearer written out use it. */
   strict: boolean;
+  /** vrrp_check_unicast_src: without it keepalived accepts unicast adverts from any source (vipd's default checks). */
+  checkUnicastSrc: boolean;
   /** notify_fifo / vrrp_notify_fifo, which keepalived writes for every instance. */
   notifyFifo: { path: string; node: ConfNode } | null;
 }
@@ -29,13 +33,17 @@ const GARP_KEYS: Record<string, { key: string; repeat: boolean }> = {
 };
 
 export function newGlobalDefaults(): GlobalDefaults {
-  return { vrrpVersion: 2, skipCheckAdvAddr: false, strict: false, notifyFifo: null };
+  return { vrrpVersion: 2, skipCheckAdvAddr: false, checkUnicastSrc: false, strict: false, notifyFifo: null };
 }
 
 export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: ConfNode, defaults: GlobalDefaults): void {
   const setString = (key: string) => (node: ConfNode) => {
     const value = firstArg(ctx, node, "a word");
     if (value !== null) section.set(key, node.args.join(" "));
+  };
+  const setBool = (key: string) => (node: ConfNode) => {
+    const value = boolArg(ctx, node);
+    if (value !== null) section.set(key, value);
   };
   const garp = (node: ConfNode) => {
     const { key, repeat } = GARP_KEYS[node.keyword]!;
@@ -84,6 +92,12 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
     },
     ...Object.fromEntries(Object.keys(GARP_KEYS).map((k) => [k, garp])),
     vrrp_garp_interval: interval("garp_interval"),
+    vrrp_garp_extra_if: (node) => mapGarpExtraIf(ctx, section, node),
+    vrrp_vmac_garp_intvl: (node) => mapGarpExtraIf(ctx, section, node),
+    vrrp_startup_delay: (node) => {
+      const value = decimalArg(ctx, node, 0, MAX_STARTUP_DELAY_S);
+      if (value !== null) section.set("vrrp_startup_delay", numberValue(value));
+    },
     vrrp_gna_interval: interval("gna_interval"),
     vrrp_min_garp: (node) => {
       if (boolArg(ctx, node) !== true) return;
@@ -141,6 +155,15 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
         ctx.warn(section, node, "allow_if_changes: not supported by vipd (keepalived accepted an interface recreated with another type)");
       }
     },
+    vrrp_lower_prio_no_advert: setBool("lower_prio_no_advert"),
+    vrrp_higher_prio_send_advert: setBool("higher_prio_send_advert"),
+    vrrp_down_timer_adverts: (node) => {
+      const value = intArg(ctx, node, 1, MAX_DOWN_TIMER_ADVERTS);
+      if (value !== null) section.set("down_timer_adverts", value);
+    },
+    vrrp_check_unicast_src: () => {
+      defaults.checkUnicastSrc = true;
+    },
     vrrp_skip_check_adv_addr: (node) => {
       defaults.skipCheckAdvAddr = boolArg(ctx, node) ?? false;
     },
@@ -157,9 +180,13 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
 /**
  * Where vipd deliberately behaves better than keepalived by default, the output says so, with the setting that
  * gives keepalived's behaviour back. Handover changes no wire behaviour: keepalived backups take over from a
- * vipd that hands over exactly as from a keepalived that releases at once.
+ * vipd that hands over exactly as from a keepalived that releases at once. The advert before yielding is one
+ * more advert a keepalived peer already handles (it answers a lower priority as MASTER, ignores it as BACKUP).
  */
 export function writeKeepalivedDefaults(section: TomlSection): void {
   section.comment("On stop, a MASTER keeps its addresses until the new master advertises (no lost packet);");
   section.comment("keepalived released them at once. shutdown_handover = false gives keepalived's behaviour.");
+  if (section.has("higher_prio_send_advert")) return;
+  section.comment("A MASTER yielding to a higher priority advertises once first, so that after a partition heals the");
+  section.comment("winner re-announces the addresses at once; higher_prio_send_advert = false gives keepalived's behaviour.");
 }

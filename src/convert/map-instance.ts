@@ -2,10 +2,13 @@
 // case-sensitive, MASTER without priority means 255, MASTER clears nopreempt and preempt_delay.
 
 import { parseAddress, parsePrefix } from "../config/address.ts";
+import { MAX_DOWN_TIMER_ADVERTS } from "../config/election-section.ts";
 import { MAX_GARP_REPEAT, MAX_GARP_SECONDS } from "../config/global-section.ts";
-import { TRACK_FILE, TRACK_INTERFACE, TRACK_SCRIPT } from "../config/track-refs.ts";
+import { TRACK_FILE, TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT } from "../config/track-refs.ts";
+import { parseUnicastPeer } from "../config/unicast-peer.ts";
 import { VRRP_AUTH_DATA_LENGTH } from "../vrrp/constants.ts";
 import type { ConvertContext } from "./convert-context.ts";
+import { mapGarpExtraIf } from "./map-garp-extra-if.ts";
 import type { GlobalDefaults } from "./map-global.ts";
 import { mapRouteLine, mapRuleLine, mapVipLine, type RulePreferences } from "./map-addresses.ts";
 import { blockName } from "./map-scripts.ts";
@@ -28,6 +31,7 @@ export interface InstanceInfo {
   section: TomlSection;
   trackScripts: TrackRefNode[];
   trackFiles: TrackRefNode[];
+  trackProcesses: TrackRefNode[];
 }
 
 const GARP_KEYS: Record<string, boolean> = {
@@ -51,7 +55,7 @@ export function mapInstance(
   const name = blockName(ctx, node);
   if (name === null) return null;
   const section = doc.table(["instances", name]);
-  const info: InstanceInfo = { name, node, section, trackScripts: [], trackFiles: [] };
+  const info: InstanceInfo = { name, node, section, trackScripts: [], trackFiles: [], trackProcesses: [] };
   const nodes: Record<string, ConfNode> = {};
   const setInt = (key: string, min: number, max: number) => (n: ConfNode) => {
     const value = intArg(ctx, n, min, max);
@@ -136,11 +140,19 @@ export function mapInstance(
         ctx.error(child, `unicast_peer: invalid IP address '${child.keyword}'`);
         return null;
       }
-      if (child.args.length > 0) {
-        ctx.unsupported(section, child, `${child.args.join(" ")}: checked the TTL of adverts from this peer`, true, "unicast_peer");
+      const line = [child.keyword, ...child.args].join(" ");
+      const parsed = parseUnicastPeer(line);
+      if (!parsed.ok) {
+        ctx.error(child, `unicast_peer: ${parsed.reason}`);
+        return null;
       }
-      return child.keyword;
+      return line;
     }),
+    check_unicast_src: () => section.set("check_unicast_src", true),
+    unicast_ttl: (n) => {
+      nodes.unicast_ttl = n;
+      setInt("unicast_ttl", 0, 255)(n);
+    },
     authentication: (n) => {
       nodes.authentication = n;
       mapAuthentication(ctx, section, n);
@@ -152,8 +164,14 @@ export function mapInstance(
     track_interface: track("track_interface", TRACK_INTERFACE.maxWeight, null),
     track_script: track("track_script", TRACK_SCRIPT.maxWeight, info.trackScripts),
     track_file: track("track_file", TRACK_FILE.maxWeight, info.trackFiles),
+    track_process: track("track_process", TRACK_PROCESS.maxWeight, info.trackProcesses),
     smtp_alert: setBool("smtp_alert"),
     skip_check_adv_addr: setBool("skip_check_adv_addr"),
+    garp_extra_if: (n) => mapGarpExtraIf(ctx, section, n),
+    vmac_garp_intvl: (n) => mapGarpExtraIf(ctx, section, n),
+    lower_prio_no_advert: setBool("lower_prio_no_advert"),
+    higher_prio_send_advert: setBool("higher_prio_send_advert"),
+    down_timer_adverts: setInt("down_timer_adverts", 1, MAX_DOWN_TIMER_ADVERTS),
     dont_track_primary: () => section.set("dont_track_primary", true),
     v3_checksum_as_v2: (n) => {
       section.set("v3_checksum_as_v2", true);
@@ -187,6 +205,7 @@ export function mapInstance(
     ctx.error(node, `vrrp_instance ${name}: no interface; vipd needs one (keepalived allows none only with unicast)`);
   if (!section.has("virtual_router_id")) ctx.error(node, `vrrp_instance ${name}: missing virtual_router_id`);
   applyKeepalivedRules(ctx, section, nodes, defaults, node);
+  fixUnicastTtl(ctx, section, nodes.unicast_ttl);
   return info;
 }
 
@@ -325,6 +344,19 @@ function applyStrictRules(ctx: ConvertContext, section: TomlSection, nodes: Reco
   }
 }
 
+/** keepalived resets unicast_ttl without peers ("Cannot use unicast_ttl without unicast peers") and sends TTL 0 as
+ * written, which the kernel refuses to vipd: 0 is written as 1 (such adverts never left the host either way). */
+function fixUnicastTtl(ctx: ConvertContext, section: TomlSection, node: ConfNode | undefined): void {
+  if (node === undefined || !section.has("unicast_ttl")) return;
+  if (!section.has("unicast_peer")) {
+    section.delete("unicast_ttl");
+    ctx.warn(section, node, 'without unicast peers: keepalived resets it ("Cannot use unicast_ttl without unicast peers"), left out');
+  } else if (section.get("unicast_ttl") === 0) {
+    section.set("unicast_ttl", 1);
+    ctx.warnAfter(section, "unicast_ttl", node, "0: adverts that never leave the host; vipd's kernel refuses TTL 0, written as 1");
+  }
+}
+
 function fixAdvertInt(ctx: ConvertContext, section: TomlSection, node: ConfNode | undefined, version: 2 | 3): void {
   const value = section.get("advert_int");
   if (typeof value !== "number" || node === undefined) return;
@@ -348,4 +380,11 @@ function applyGlobalDefaults(section: TomlSection, defaults: GlobalDefaults): vo
   if (defaults.skipCheckAdvAddr && !section.has("skip_check_adv_addr"))
     section.set("skip_check_adv_addr", true, from("vrrp_skip_check_adv_addr"));
   if (defaults.notifyFifo !== null) section.set("notify_fifo", defaults.notifyFifo.path, from(defaults.notifyFifo.node.keyword));
+  const peers = section.get("unicast_peer");
+  const ranged = Array.isArray(peers) && peers.some((p) => typeof p === "string" && p.includes("_ttl"));
+  if (defaults.checkUnicastSrc) {
+    if (!section.has("check_unicast_src")) section.set("check_unicast_src", true, from("vrrp_check_unicast_src"));
+  } else if (Array.isArray(peers) && peers.length > 0 && !section.has("check_unicast_src") && !ranged) {
+    section.set("check_unicast_src", false, "keepalived accepts unicast adverts from any source without check_unicast_src");
+  }
 }

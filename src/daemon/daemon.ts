@@ -7,9 +7,9 @@ import type { HostAdapters } from "../adapters/host-adapters.ts";
 import type { Ipvs } from "../adapters/ipvs.ts";
 import { realTimers, type Timers } from "../clock/timers.ts";
 import { formatConfigError } from "../config/config-error.ts";
+import { effectiveLinkDelays } from "../config/link-delays.ts";
 import { loadConfigFile } from "../config/load.ts";
 import type { VipdConfig } from "../config/schema.ts";
-import { trackerName } from "../config/to-core.ts";
 import { Mailer } from "../notify/mailer.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { NodemailerTransport } from "../notify/smtp-transport.ts";
@@ -384,11 +384,14 @@ class Daemon implements RunningDaemon {
   }
 
   private feedLinkStates(config: VipdConfig): void {
+    const { delays, adjusted } = effectiveLinkDelays(config.global.interfaceUpDownDelays, config.instances);
+    for (const note of adjusted) this.log.warn(note);
+    this.driver.setLinkDelays(delays);
     const links = this.adapters.addresses.links();
-    for (const link of links) this.driver.trackerChanged(trackerName.interface(link.name), link.up && link.carrier);
+    for (const link of links) this.driver.linkStateChanged(link.name, link.up && link.carrier);
     const present = new Set(links.map((l) => l.name));
     for (const section of config.instances) {
-      if (!present.has(section.interface)) this.driver.trackerChanged(trackerName.interface(section.interface), false);
+      if (!present.has(section.interface)) this.driver.linkStateChanged(section.interface, false);
     }
   }
 }

@@ -17,6 +17,7 @@ import type { NodeConfig, ReconfigureSummary, VrrpNode } from "../vrrp/node.ts";
 import type { Router } from "../vrrp/router.ts";
 import { AddressClaims, formatAddressSpec, holdingsMinus } from "./address-claims.ts";
 import { describe, describeStack } from "./describe-error.ts";
+import { LinkDebounce, type UpDownDelay } from "./link-debounce.ts";
 import type { Log, LogFactory } from "./log.ts";
 import type { InstancePlan } from "./plan.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -60,7 +61,7 @@ interface Bound {
   transport: VrrpTransport | null;
   log: Log;
   /** plan.announce, built ahead (one per interface). */
-  announcements: { ifname: string; announcement: Announcement }[];
+  announcements: { ifname: string; announcement: Announcement; intervalMs: number }[];
 }
 
 export class Driver {
@@ -68,6 +69,7 @@ export class Driver {
   private bound = new Map<string, Bound>();
   private readonly transports: TransportPool;
   private readonly claims: AddressClaims;
+  private readonly links: LinkDebounce;
   private readonly out: Effect[] = [];
   private readonly log: Log;
   // Reused for every received packet: the receive path allocates nothing.
@@ -99,6 +101,21 @@ export class Driver {
     this.transports = new TransportPool(deps.transports, this.log);
     this.claims = new AddressClaims(deps.addresses, deps.noAccept);
     this.scheduler = new Scheduler(deps.timers, deps.alarms ?? timersAlarm(deps.timers), () => this.dispatch({ type: "TimerFired" }));
+    this.links = new LinkDebounce(
+      deps.timers,
+      (ifname, up) => this.trackerChanged(trackerName.interface(ifname), up),
+      (message) => this.log.info(message),
+    );
+  }
+
+  /** interface_up_down_delays, at start and on every reload. */
+  setLinkDelays(delays: ReadonlyMap<string, UpDownDelay>): void {
+    this.links.setDelays(delays);
+  }
+
+  /** An interface's state as the kernel reports it: to its `interface:NAME` tracker, after its delay if it has one. */
+  linkStateChanged(ifname: string, up: boolean): void {
+    this.links.report(ifname, up);
   }
 
   /** Opens one transport per interface and family, then starts the instances. */
@@ -179,6 +196,7 @@ export class Driver {
       const announcements = plan.announce.map((t) => ({
         ifname: t.ifname,
         announcement: this.deps.announcer.prepare(t.ifname, t.addresses),
+        intervalMs: t.intervalMs ?? plan.announceIntervalMs,
       }));
       bound.set(plan.name, { plan, router, transport, log, announcements });
     }
@@ -267,10 +285,10 @@ export class Driver {
   onLinkEvent(event: LinkEvent, ifnameOf: (ifindex: number) => string | undefined): void {
     if (event.type === "link") {
       this.refreshAnnouncements(event.link.name);
-      this.trackerChanged(trackerName.interface(event.link.name), event.link.up && event.link.carrier);
+      this.linkStateChanged(event.link.name, event.link.up && event.link.carrier);
     } else if (event.type === "link-removed") {
       this.refreshAnnouncements(event.name);
-      this.trackerChanged(trackerName.interface(event.name), false);
+      this.links.removed(event.name);
     } else if (event.type === "address-removed") {
       for (const { plan, router, log } of this.bound.values()) {
         if (router.state !== "MASTER") continue;
@@ -291,7 +309,7 @@ export class Driver {
       this.log.warn("netlink events were lost; resynchronising link states and VIPs from a full dump");
       for (const link of event.links) {
         this.refreshAnnouncements(link.name);
-        this.trackerChanged(trackerName.interface(link.name), link.up && link.carrier);
+        this.linkStateChanged(link.name, link.up && link.carrier);
       }
       for (const { plan, router, log } of this.bound.values()) {
         if (router.state !== "MASTER") continue;
@@ -340,6 +358,7 @@ export class Driver {
       log.warn(`still ${router.state} ${maxWaitMs} ms after the shutdown began: releasing its addresses now`);
       this.claims.release(plan, log);
     }
+    this.links.close();
     await this.scheduler.close();
     await this.transports.closeAll();
     this.started = false;
@@ -359,6 +378,7 @@ export class Driver {
       }
       this.claims.release(b.plan, b.log);
     }
+    this.links.close();
     await this.scheduler.close();
     await this.transports.closeAll();
     this.started = false;
@@ -422,7 +442,7 @@ export class Driver {
       }
       case "SendGratuitous": {
         const b = this.bound.get(effect.instance);
-        if (b) this.announce(b, effect.repeat);
+        if (b) this.announce(b, effect.repeat, effect.extraInterfacesOnly);
         return;
       }
       case "Notify": {
@@ -455,7 +475,7 @@ export class Driver {
       // The copies for further unicast peers are the same advert (IPsec AH: the same sequence number).
       const length = b.router.writeAdvert(this.sendBuffer, priority, transport.source, dst, i > 0);
       try {
-        transport.send(this.sendBuffer, length, dst);
+        transport.send(this.sendBuffer, length, dst, b.plan.ttl);
       } catch (error) {
         // A send can fail while the link is down; the core learns about the link from its tracker.
         b.log.debug(`advert not sent: ${describe(error)}`);
@@ -463,10 +483,11 @@ export class Driver {
     }
   }
 
-  private announce(b: Bound, repeat: number): void {
-    for (const { ifname, announcement } of b.announcements) {
+  private announce(b: Bound, repeat: number, extraInterfacesOnly: boolean): void {
+    for (const { ifname, announcement, intervalMs } of b.announcements) {
+      if (extraInterfacesOnly && ifname === b.plan.ifname) continue;
       announcement
-        .send({ repeat, intervalMs: b.plan.announceIntervalMs })
+        .send({ repeat, intervalMs })
         .catch((error) => b.log.warn(`gratuitous announcement on ${ifname} failed: ${describe(error)}`));
     }
   }

@@ -119,6 +119,18 @@ export function renderMetrics(s: StatusSnapshot): string {
     "The number a track_file holds (0 when missing).",
     s.trackers.files.map((f) => [{ tracker: f.name }, f.value ?? 0]),
   );
+  out.family(
+    "vipd_track_process_up",
+    "gauge",
+    "1 while a track_process has its quorum of running processes.",
+    s.trackers.processes.map((p) => [{ tracker: p.name }, p.up ? 1 : 0]),
+  );
+  out.family(
+    "vipd_track_process_running",
+    "gauge",
+    "How many running processes a track_process counted at its last scan of /proc.",
+    s.trackers.processes.map((p) => [{ tracker: p.name }, p.count]),
+  );
   out.family("vipd_timer_late_total", "counter", "Timer expiries handled more than 10 ms late.", [[{}, s.timer.late]]);
   out.family("vipd_timer_max_lateness_seconds", "gauge", "The latest timer expiry so far.", [[{}, s.timer.maxLatenessMs / 1000]]);
   return out.toString();

@@ -7,6 +7,7 @@ import { primaryAddress } from "../adapters/primary-address.ts";
 import { fitAdverts } from "../config/advert-fit.ts";
 import type { ConfigWarning } from "../config/config-error.ts";
 import type { Command, InstanceSection, NotifyCommands, VipdConfig, VirtualRoute, VirtualRule, Vip } from "../config/schema.ts";
+import { announceIntervalMs } from "../config/garp-groups.ts";
 import { toCore } from "../config/to-core.ts";
 import type { NotifyScript, NotifyScripts } from "../notify/notify-plan.ts";
 import type { Ids, UserLookup } from "../adapters/user-lookup.ts";
@@ -20,6 +21,8 @@ export interface InstancePlan {
   family: IpFamily;
   /** Where adverts go: the multicast group, or every unicast peer. */
   destinations: Uint8Array[];
+  /** unicast_ttl: the adverts' TTL / hop limit when not 255. */
+  ttl?: number;
   /** Source address when configured (mcast_src_ip / unicast_src_ip); else the transport's default. */
   source?: Uint8Array;
   group?: Uint8Array;
@@ -32,8 +35,8 @@ export interface InstancePlan {
    * MASTER (src/adapters/no-accept-filter.ts). Empty in accept mode.
    */
   blocked: Uint8Array[];
-  /** Addresses to announce with gratuitous ARP / unsolicited NA, per interface. */
-  announce: { ifname: string; addresses: Uint8Array[] }[];
+  /** Addresses to announce with gratuitous ARP / unsolicited NA, per interface (garp_group: with its own spacing). */
+  announce: { ifname: string; addresses: Uint8Array[]; intervalMs?: number }[];
   announceIntervalMs: number;
   routes: RouteSpec[];
   rules: RuleSpec[];
@@ -170,12 +173,17 @@ export function buildPlans(config: VipdConfig, links: readonly Link[], lookupUse
       ifname: s.interface,
       family: s.family,
       destinations,
+      ttl: s.unicastTtl ?? undefined,
       source: s.srcIp !== null ? parseIp(s.srcIp)! : undefined,
       group: s.unicastPeers.length > 0 ? undefined : group,
       ipsecAh: s.authentication?.type === "AH",
       addresses,
       blocked: s.accept ? [] : vips.map((vip) => vip.bytes),
-      announce: [...announce].map(([ifname, list]) => ({ ifname, addresses: list })),
+      announce: [...announce].map(([ifname, list]) => ({
+        ifname,
+        addresses: list,
+        intervalMs: announceIntervalMs(config.global, ifname, s.family),
+      })),
       announceIntervalMs: s.family === 4 ? config.global.garpIntervalMs : config.global.gnaIntervalMs,
       routes: routes.filter((r): r is RouteSpec => r !== null),
       rules: rules.filter((r): r is RuleSpec => r !== null),

@@ -11,6 +11,7 @@ import type { Log } from "../daemon/log.ts";
 import type { CommandRunner, RunResult } from "../process/run-command.ts";
 import type { Ids, UserLookup } from "../adapters/user-lookup.ts";
 import { FileTracker, openProblem } from "./file-tracker.ts";
+import { ProcessTracker } from "./process-tracker.ts";
 import { type ScriptCheck, ScriptTracker } from "./script-tracker.ts";
 
 /** Where tracker changes go: the driver's trackerChanged. */
@@ -27,6 +28,7 @@ export interface TrackerSetDeps {
 export interface TrackerSnapshot {
   scripts: { name: string; up: boolean; runs: number; lastDurationMs: number | null }[];
   files: { name: string; value: number | null }[];
+  processes: { name: string; count: number; up: boolean | null }[];
 }
 /** Mode of a track file vipd creates (init_file): the operator's tools read it, root writes it. */
 export const TRACK_FILE_MODE = 0o644;
@@ -36,6 +38,7 @@ const OVERWRITE_FLAGS = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_
 export class TrackerSet {
   private readonly scripts = new Map<string, { key: string; tracker: ScriptTracker }>();
   private files: FileTracker[] = [];
+  private processes: ProcessTracker | null = null;
 
   constructor(
     private readonly deps: TrackerSetDeps,
@@ -73,6 +76,21 @@ export class TrackerSet {
         ),
     );
     for (const tracker of this.files) tracker.start();
+    this.syncProcesses(config);
+  }
+
+  /** One scan serves every tracked process; a reload starts it afresh (the first scan reports at once). */
+  private syncProcesses(config: VipdConfig): void {
+    this.processes?.stop();
+    this.processes = null;
+    const used = new Set(config.instances.flatMap((i) => i.trackProcess.map((ref) => ref.name)));
+    const specs = config.trackProcesses.filter((p) => used.has(p.name));
+    if (specs.length === 0) return;
+    this.processes = new ProcessTracker(specs, config.global.trackProcessIntervalMs, this.deps.timers, (name, up, count) => {
+      this.deps.log.info(`track process ${name}: ${count} running, now ${up ? "up" : "down"}`);
+      this.sink(trackerName.process(name), up);
+    });
+    this.processes.start();
   }
 
   /** Each tracker's state, for status and metrics. */
@@ -85,6 +103,7 @@ export class TrackerSet {
         lastDurationMs: tracker.lastDurationMs,
       })),
       files: this.files.map((f) => ({ name: f.file.name, value: f.value })),
+      processes: this.processes?.snapshot() ?? [],
     };
   }
 
@@ -93,6 +112,8 @@ export class TrackerSet {
     this.scripts.clear();
     for (const tracker of this.files) tracker.stop();
     this.files = [];
+    this.processes?.stop();
+    this.processes = null;
   }
 
   private scriptCheck(script: ScriptSection, scriptIds: Ids | null): ScriptCheck {

@@ -27,6 +27,8 @@ export interface SendGratuitousEffect {
   type: "SendGratuitous";
   instance: string;
   repeat: number;
+  /** garp_extra_if's refresh: only on the interfaces of VIPs other than the instance's own. */
+  extraInterfacesOnly: boolean;
 }
 
 /** A state change of an instance or a sync group; the driver runs notify scripts and logs it. */

@@ -18,6 +18,8 @@ export interface GarpSettings {
   /** Periodic refresh while MASTER, 0 for none (garp_master_refresh). */
   masterRefreshMs: number;
   masterRefreshRepeat: number;
+  /** Refresh while MASTER on the VIPs' other interfaces only, one message per address, 0 for none (garp_extra_if all). */
+  extraInterfacesRefreshMs: number;
 }
 
 export const DEFAULT_GARP: GarpSettings = {
@@ -27,7 +29,14 @@ export const DEFAULT_GARP: GarpSettings = {
   lowerPrioDelayMs: 5000,
   masterRefreshMs: 0,
   masterRefreshRepeat: 1,
+  extraInterfacesRefreshMs: 0,
 };
+
+/** Inclusive; keepalived's default 0..255 lets everything through. */
+export interface TtlRange {
+  min: number;
+  max: number;
+}
 
 export interface InstanceConfig {
   name: string;
@@ -54,12 +63,18 @@ export interface InstanceConfig {
   primaryAddress: Uint8Array;
   /** The multicast group adverts go to (224.0.0.18 / ff02::12 unless configured): only these are accepted. */
   multicastGroup: Uint8Array;
-  /** Unicast peers; empty means multicast. Adverts from other sources are rejected when set. */
+  /** Unicast peers; empty means multicast. */
   unicastPeers: readonly Uint8Array[];
+  /** Unicast adverts from a source that is not a peer, or outside its TTL range, are dropped (check_unicast_src). */
+  checkUnicastSource: boolean;
+  /** The TTL / hop limit range each peer's adverts must arrive with (min_ttl, max_ttl), by index of unicastPeers. */
+  unicastPeerTtl: readonly TtlRange[];
   trackers: readonly TrackerConfig[];
   garp: GarpSettings;
-  /** keepalived's lower_prio_no_advert: a MASTER hearing a lower-priority master does not answer with an advert. */
+  /** A MASTER hearing a lower priority sends only gratuitous ARPs, no advert (keepalived's lower_prio_no_advert). */
   lowerPrioNoAdvert: boolean;
-  /** keepalived's higher_prio_send_advert: a MASTER sends one advert before yielding to a higher priority. */
+  /** A MASTER hearing a higher priority advertises once before it steps down (higher_prio_send_advert). */
   higherPrioSendAdvert: boolean;
+  /** Missed adverts in Master_Down_Interval, 1..100 (down_timer_adverts; the RFCs' 3). */
+  downTimerAdverts: number;
 }

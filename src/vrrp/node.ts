@@ -19,6 +19,8 @@ export interface SyncGroupConfig {
 export interface NodeConfig {
   instances: readonly InstanceConfig[];
   syncGroups: readonly SyncGroupConfig[];
+  /** keepalived's vrrp_startup_delay: no takeover this long after Startup (a reload does not start it again). */
+  startupDelayMs?: number;
 }
 
 class SyncGroup {
@@ -71,8 +73,12 @@ export class VrrpNode {
   private readonly decoder = new AdvertDecoder();
   /** After a Shutdown event: "requested", then "stopped" once the Stopped effect went out. */
   private shutdown: "running" | "requested" | "stopped" = "running";
+  private readonly startupDelayMs: number;
+  /** The end of the startup delay, once started; instances a reload adds before then wait for it too. */
+  private takeoverNotBefore = -Infinity;
 
   constructor(config: NodeConfig) {
+    this.startupDelayMs = config.startupDelayMs ?? 0;
     this.index(
       config.instances.map((instance) => new Router(instance)),
       config.syncGroups,
@@ -127,8 +133,10 @@ export class VrrpNode {
     for (const group of this.groupList) this.settleGroupFaults(group);
     for (const router of this.routerList) {
       const before = router.state;
-      if (summary.added.includes(router.name)) router.startup(nowMs, out);
-      else router.reconcile(nowMs, out);
+      if (summary.added.includes(router.name)) {
+        router.holdTakeoverUntil(this.takeoverNotBefore);
+        router.startup(nowMs, out);
+      } else router.reconcile(nowMs, out);
       this.followed(router, before, nowMs, out);
     }
     this.notifyGroups(out);
@@ -229,9 +237,11 @@ export class VrrpNode {
   handle(event: VrrpEvent, nowMs: number, out: Effect[]): void {
     switch (event.type) {
       case "Startup":
+        if (this.startupDelayMs > 0) this.takeoverNotBefore = nowMs + this.startupDelayMs;
         for (const group of this.groups) this.settleGroupFaults(group);
         for (const router of this.routers) {
           const before = router.state;
+          router.holdTakeoverUntil(this.takeoverNotBefore);
           router.startup(nowMs, out);
           this.followed(router, before, nowMs, out);
         }

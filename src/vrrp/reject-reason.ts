@@ -5,7 +5,7 @@ export const REJECT_REASONS = [
   "truncated", // shorter than its header or its address count says
   "bad-version", // not 2 or 3
   "bad-type", // not an ADVERTISEMENT
-  "bad-ttl", // IPv4 TTL or IPv6 hop limit not 255: it crossed a router
+  "bad-ttl", // IPv4 TTL or IPv6 hop limit not 255 (it crossed a router), or outside a unicast peer's min_ttl..max_ttl
   "bad-checksum",
   "checksum-form-mismatch", // v3 over IPv4 with the other checksum form (keepalived's v3_checksum_as_v2)
   "vrid-unknown", // no instance with this VRID on the interface and family

@@ -67,6 +67,8 @@ export class Router {
   private advertAt = Infinity;
   private masterDownAt = Infinity;
   private garpAt = Infinity;
+  /** garp_extra_if: the next refresh on the VIPs' other interfaces. */
+  private extraGarpAt = Infinity;
   /** The second burst after answering a lower-priority master (garp_lower_prio_delay). */
   private lowerBurstAt = Infinity;
   /** The pending gratuitous burst is the second one after becoming MASTER (not a periodic refresh). */
@@ -80,6 +82,8 @@ export class Router {
   private stoppingTo: "STOP" | "BACKUP" = "STOP";
   /** A planned handover holds this instance BACKUP (it never takes over) until it is undone. */
   #held = false;
+  /** keepalived's vrrp_startup_delay: no BACKUP timer runs out before this time (absolute, set by the node). */
+  private takeoverNotBefore = -Infinity;
   /** When we last answered a lower-priority master (the answer is rate-limited: a flood must not amplify). */
   private lowerPriorityAnsweredAt = -Infinity;
   /** True while another master's adverts reach us during this MASTER period: logged and counted once. */
@@ -94,6 +98,7 @@ export class Router {
   // Preallocated: the steady state (a master sending, a backup receiving) allocates nothing.
   private readonly advertEffect: SendAdvertEffect;
   private readonly garpEffect: SendGratuitousEffect;
+  private readonly extraGarpEffect: SendGratuitousEffect;
   private advertFields: AdvertFields;
   /** The AH key and sequence counter of an instance authenticating with IPsec AH; null otherwise. */
   private ah: IpsecAh | null;
@@ -104,7 +109,8 @@ export class Router {
     this.#masterAdverIntervalCs = config.advertIntervalCs;
     this.trackerStates = config.trackers.map(() => ({ up: true, value: 0 }));
     this.advertEffect = { type: "SendAdvert", instance: config.name, priority: config.priority };
-    this.garpEffect = { type: "SendGratuitous", instance: config.name, repeat: 0 };
+    this.garpEffect = { type: "SendGratuitous", instance: config.name, repeat: 0, extraInterfacesOnly: false };
+    this.extraGarpEffect = { type: "SendGratuitous", instance: config.name, repeat: 1, extraInterfacesOnly: true };
     this.advertFields = advertFieldsOf(config);
     this.ah = config.authType === AUTH_AH ? new IpsecAh(config.authData) : null;
     this.recomputePriority();
@@ -151,11 +157,15 @@ export class Router {
     this.trackerStates = config.trackers.map((tracker) => statesByName.get(tracker.name) ?? { up: true, value: 0 });
     this.advertEffect.instance = config.name;
     this.garpEffect.instance = config.name;
+    this.extraGarpEffect.instance = config.name;
     this.advertFields = advertFieldsOf(config);
     if (config.authType !== AUTH_AH) this.ah = null;
     else if (this.ah) this.ah.setKey(config.authData);
     else this.ah = new IpsecAh(config.authData);
     this.recomputePriority();
+    const extraMs = config.garp.extraInterfacesRefreshMs;
+    if (this.state === "MASTER" && extraMs !== old.garp.extraInterfacesRefreshMs)
+      this.extraGarpAt = extraMs > 0 ? nowMs + extraMs : Infinity;
     if (config.advertIntervalCs === old.advertIntervalCs && config.version === old.version) return;
     if (this.state === "MASTER") {
       this.#masterAdverIntervalCs = config.advertIntervalCs;
@@ -198,7 +208,7 @@ export class Router {
   }
 
   get masterDownIntervalMs(): number {
-    return masterDownIntervalMs(this.config.version, this.priority, this.#masterAdverIntervalCs);
+    return masterDownIntervalMs(this.config.version, this.priority, this.#masterAdverIntervalCs, this.config.downTimerAdverts);
   }
 
   /** The current master's address as text, or null (allocates: for status and logs). */
@@ -208,7 +218,7 @@ export class Router {
   }
 
   nextDeadline(): number {
-    return Math.min(this.advertAt, this.masterDownAt, this.garpAt, this.releaseAt, this.lowerBurstAt);
+    return Math.min(this.advertAt, this.masterDownAt, this.garpAt, this.releaseAt, this.lowerBurstAt, this.extraGarpAt);
   }
 
   /**
@@ -227,8 +237,24 @@ export class Router {
     if (this.state !== "INIT") return;
     this.lastHeard = "none";
     if (this.faulted) this.changeState("FAULT", this.faultReason(), nowMs, out);
-    else if (this.isOwner) this.changeState("MASTER", "address owner (priority 255)", nowMs, out);
-    else this.changeState("BACKUP", "startup", nowMs, out);
+    else if (this.isOwner && nowMs >= this.takeoverNotBefore) this.changeState("MASTER", "address owner (priority 255)", nowMs, out);
+    else {
+      if (this.takeoverNotBefore > nowMs) {
+        const seconds = (this.takeoverNotBefore - nowMs) / 1000;
+        out.push(this.log("info", `startup delay (vrrp_startup_delay): no takeover for ${seconds} s`));
+      }
+      this.changeState("BACKUP", "startup", nowMs, out);
+      // A delayed owner takes over as soon as the delay ends, as keepalived's does.
+      if (this.isOwner) this.masterDownAt = this.takeoverNotBefore;
+    }
+  }
+
+  /**
+   * keepalived's vrrp_startup_delay: until `atMs`, adverts are heard as usual but no BACKUP takes over; its
+   * Master_Down timer counts from then. Set by the node before startup().
+   */
+  holdTakeoverUntil(atMs: number): void {
+    this.takeoverNotBefore = atMs;
   }
 
   shutdown(handover: boolean, nowMs: number, out: Effect[]): void {
@@ -339,6 +365,10 @@ export class Router {
       this.secondBurstPending = false;
       this.garpAt = garp.masterRefreshMs > 0 ? nowMs + garp.masterRefreshMs : Infinity;
     }
+    if (this.extraGarpAt <= nowMs) {
+      this.extraGarpAt = nowMs + this.config.garp.extraInterfacesRefreshMs;
+      out.push(this.extraGarpEffect);
+    }
   }
 
   /** Records a tracker's new state; the caller then calls reconcile() (so sync groups can be settled first). */
@@ -397,7 +427,7 @@ export class Router {
       // The master is leaving: take over after Skew_Time only (RFC 5798 §6.4.2).
       this.lastHeard = "resign";
       this.preemptDelayed = false;
-      this.masterDownAt = nowMs + this.skewTimeMs;
+      this.masterDownAt = this.backupDeadline(nowMs, this.skewTimeMs);
       return;
     }
     if (!this.config.preempt || advert.priority >= this.priority) {
@@ -405,7 +435,7 @@ export class Router {
       this.preemptDelayed = false;
       this.rememberMaster(advert);
       if (this.config.version === 3) this.adoptInterval(advert, out);
-      this.masterDownAt = nowMs + this.masterDownIntervalMs;
+      this.masterDownAt = this.backupDeadline(nowMs, this.masterDownIntervalMs);
       return;
     }
     // A lower-priority master and we may preempt: ignore it and let Master_Down_Interval run out.
@@ -433,7 +463,7 @@ export class Router {
       advert.priority > this.priority ||
       (advert.priority === this.priority && compareAddressBytes(advert.src, 0, this.config.primaryAddress, 0, size) > 0);
     if (higher) {
-      // Tell the winner we were MASTER too before stepping down (keepalived's vrrp_higher_prio_send_advert): after
+      // Tell the winner we were MASTER too before stepping down (keepalived's higher_prio_send_advert): after
       // a partition heals, it answers with gratuitous ARPs, and clients that still point here move over at once.
       this.ah?.heardMaster();
       if (this.config.higherPrioSendAdvert) this.emitAdvert(this.priority, out);
@@ -462,6 +492,7 @@ export class Router {
       return;
     }
     this.lowerPriorityAnsweredAt = nowMs;
+    // lower_prio_no_advert: the gratuitous ARPs still go out; the other side steps down at our next advert.
     if (!this.config.lowerPrioNoAdvert) this.emitAdvert(this.priority, out);
     this.emitGratuitous(this.config.garp.lowerPrioRepeat, out);
     // keepalived repeats the burst after garp_lower_prio_delay, for switches that missed the first one.
@@ -548,6 +579,7 @@ export class Router {
       this.advertAt = Infinity;
       this.garpAt = Infinity;
       this.lowerBurstAt = Infinity;
+      this.extraGarpAt = Infinity;
     }
     this.masterDownAt = Infinity;
     this.preemptDelayed = false;
@@ -569,10 +601,11 @@ export class Router {
         const garp = this.config.garp;
         this.garpAt =
           garp.masterDelayMs > 0 ? nowMs + garp.masterDelayMs : garp.masterRefreshMs > 0 ? nowMs + garp.masterRefreshMs : Infinity;
+        this.extraGarpAt = garp.extraInterfacesRefreshMs > 0 ? nowMs + garp.extraInterfacesRefreshMs : Infinity;
         break;
       }
       case "BACKUP":
-        this.masterDownAt = nowMs + this.masterDownIntervalMs;
+        this.masterDownAt = this.backupDeadline(nowMs, this.masterDownIntervalMs);
         break;
       case "STOPPING":
         // Keep serving the VIPs until the new master speaks. A backup that heard the priority 0 takes over after
@@ -605,6 +638,11 @@ export class Router {
   }
 
   // ---- helpers ------------------------------------------------------------------------------------------
+
+  /** A BACKUP's timer `waitMs` from now, or from the end of the startup delay while it lasts. */
+  private backupDeadline(nowMs: number, waitMs: number): number {
+    return Math.max(nowMs, this.takeoverNotBefore) + waitMs;
+  }
 
   private emitAdvert(priority: number, out: Effect[]): void {
     this.stats.advertsSent++;
@@ -673,6 +711,10 @@ function describeReject(reason: RejectReason, advert: ReceivedAdvert | null, con
       return `VIP count mismatch: ours ${config.advertAddresses.length}, theirs ${advert?.addressCount ?? "?"} (${advert?.addressStrings().join(" ")})`;
     case "address-list-mismatch":
       return `VIP list mismatch: theirs ${advert?.addressStrings().join(" ")}`;
+    case "bad-ttl":
+      return config.unicastPeers.length > 0
+        ? `TTL/hop limit ${advert?.ttl ?? "?"} outside the peer's min_ttl..max_ttl`
+        : `TTL/hop limit ${advert?.ttl ?? "?"}, not 255: it crossed a router`;
     case "auth-mismatch":
       return "authentication password mismatch";
     case "ah-bad-icv":

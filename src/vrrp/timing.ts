@@ -12,7 +12,15 @@ export function skewTimeMs(version: VrrpVersion, priority: number, masterAdverIn
   return ((256 - priority) * masterAdverIntervalCs * 10) / 256;
 }
 
-/** Master_Down_Interval = 3 × Master_Adver_Interval + Skew_Time. */
-export function masterDownIntervalMs(version: VrrpVersion, priority: number, masterAdverIntervalCs: number): number {
-  return 3 * masterAdverIntervalCs * 10 + skewTimeMs(version, priority, masterAdverIntervalCs);
+/** The RFC's count of missed adverts in Master_Down_Interval (keepalived's down_timer_adverts changes it). */
+export const DOWN_TIMER_ADVERTS = 3;
+
+/** Master_Down_Interval = N × Master_Adver_Interval + Skew_Time, N = 3 in the RFCs. */
+export function masterDownIntervalMs(
+  version: VrrpVersion,
+  priority: number,
+  masterAdverIntervalCs: number,
+  downTimerAdverts = DOWN_TIMER_ADVERTS,
+): number {
+  return downTimerAdverts * masterAdverIntervalCs * 10 + skewTimeMs(version, priority, masterAdverIntervalCs);
 }

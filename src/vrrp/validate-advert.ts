@@ -23,8 +23,11 @@ export function validateAdvert(
   if (advert.version !== config.version) return "version-mismatch";
   const size = addressLength(advert.family);
   if (sameAddress(advert.src, 0, config.primaryAddress, 0, size)) return "own-advert";
-  if (config.unicastPeers.length > 0 && !containsAddress(config.unicastPeers, advert.src, 0, size)) {
-    return "unknown-unicast-peer";
+  if (config.unicastPeers.length > 0 && config.checkUnicastSource) {
+    const peer = indexOfAddress(config.unicastPeers, advert.src, 0, size);
+    if (peer < 0) return "unknown-unicast-peer";
+    const range = config.unicastPeerTtl[peer];
+    if (range && (advert.ttl < range.min || advert.ttl > range.max)) return "bad-ttl";
   }
   // A stranger's advert sent straight to us must not steer a multicast instance (its priority 0 would make us
   // take over): only what went to the group counts.
@@ -60,7 +63,7 @@ export function validateAdvert(
   return null;
 }
 
-function containsAddress(list: readonly Uint8Array[], bytes: Uint8Array, offset: number, size: number): boolean {
-  for (const item of list) if (sameAddress(item, 0, bytes, offset, size)) return true;
-  return false;
+function indexOfAddress(list: readonly Uint8Array[], bytes: Uint8Array, offset: number, size: number): number {
+  for (let i = 0; i < list.length; i++) if (sameAddress(list[i]!, 0, bytes, offset, size)) return i;
+  return -1;
 }

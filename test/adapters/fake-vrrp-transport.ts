@@ -59,10 +59,10 @@ export class FakeTransport implements VrrpTransport {
     this.onHealth?.(true, `IPv${this.family} VRRP receive on ${this.ifname} works again`);
   }
 
-  send(packet: Uint8Array, length: number, dst: Uint8Array): void {
+  send(packet: Uint8Array, length: number, dst: Uint8Array, ttl?: number): void {
     if (this.closed) throw AdapterError.refused("send vrrp advert", "EBADF", "transport closed");
     this.stats.sent++;
-    this.lan.transmit(this, packet.slice(0, length), dst);
+    this.lan.transmit(this, packet.slice(0, length), dst, ttl);
   }
 
   async close(): Promise<void> {
@@ -144,7 +144,8 @@ export class FakeLan {
     this.members.delete(t);
   }
 
-  transmit(from: FakeTransport, bytes: Uint8Array, dst: Uint8Array): void {
+  /** `ttl`: the sender's (unicast_ttl); receivers see `this.ttl` otherwise. */
+  transmit(from: FakeTransport, bytes: Uint8Array, dst: Uint8Array, ttl?: number): void {
     this.log.push({ from: `${from.host}/${from.ifname}`, family: from.family, src: from.source, dst: dst.slice(), bytes });
     for (const to of this.members) {
       if (to === from || to.family !== from.family || to.ipsecAh !== from.ipsecAh || !to.hearing) continue;
@@ -154,7 +155,7 @@ export class FakeLan {
         ifindex: to.ifindex,
         src: from.source,
         dst,
-        ttl: this.ttl,
+        ttl: ttl ?? this.ttl,
         packet: bytes,
         offset: 0,
         length: bytes.length,

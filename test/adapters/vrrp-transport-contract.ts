@@ -30,7 +30,7 @@ export interface TransportEnd {
   readonly ifindex: number;
   readonly source: Uint8Array;
   /** Rejects with the transport's error (its `code` kept) when send() throws. */
-  send(bytes: Uint8Array, dst: Uint8Array): Promise<void>;
+  send(bytes: Uint8Array, dst: Uint8Array, ttl?: number): Promise<void>;
   stats(): Promise<TransportStats>;
   /** Every packet delivered to the callback so far, in order. */
   received(): PacketCopy[];
@@ -88,7 +88,7 @@ export function localTransportHost(factory: VrrpTransportFactory): TransportHost
         ifname: t.ifname,
         ifindex: t.ifindex,
         source: t.source,
-        send: async (bytes, dst) => t.send(bytes, bytes.length, dst),
+        send: async (bytes, dst, ttl) => t.send(bytes, bytes.length, dst, ttl),
         stats: async () => ({ ...t.stats }),
         received: () => received,
         health: () => health,
@@ -177,14 +177,21 @@ export async function vrrpTransportContract(link: TransportLink, family: IpFamil
       // RFC 5798 §5.1.1.3 sets 255 for every advert; only receivers of unicast do not insist on it.
       check(uni.ttl === 255, `unicast TTL / hop limit ${uni.ttl}, want 255`);
     }
+    // unicast_ttl: a TTL / hop limit of the sender's choice, for this packet only.
+    await a.send(toPeer, b.source, 7);
+    check(await waitFor(() => b.received().length >= 3, link.deliveryMs), "unicast with a TTL of its own reaches the peer");
+    check(b.received()[2]?.ttl === 7, `unicast sent with TTL 7 arrives with ${b.received()[2]?.ttl}`);
+    await a.send(toPeer, b.source);
+    check(await waitFor(() => b.received().length >= 4, link.deliveryMs), "the next unicast reaches the peer");
+    check(b.received()[3]?.ttl === 255, `the next send is back to 255, got ${b.received()[3]?.ttl}`);
     await Bun.sleep(link.quietMs);
-    check(b.received().length === 2, `one packet per send (got ${b.received().length} for 2)`);
+    check(b.received().length === 4, `one packet per send (got ${b.received().length} for 4)`);
     check(a.received().length === 0, "a transport never receives what it sent itself");
 
     const [aStats, bStats] = [await a.stats(), await b.stats()];
-    check(aStats.sent - aStats0.sent === 2 && aStats.sendErrors === aStats0.sendErrors, "stats.sent counts the sender's packets");
+    check(aStats.sent - aStats0.sent === 4 && aStats.sendErrors === aStats0.sendErrors, "stats.sent counts the sender's packets");
     check(
-      bStats.received - bStats0.received === 2 && bStats.malformed === bStats0.malformed,
+      bStats.received - bStats0.received === 4 && bStats.malformed === bStats0.malformed,
       "stats.received counts the receiver's packets",
     );
 

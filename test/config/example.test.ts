@@ -8,6 +8,7 @@ import { loadConfigFile } from "../../src/config/load.ts";
 import { SCRIPT_KEYS } from "../../src/config/script-section.ts";
 import { SYNC_GROUP_KEYS } from "../../src/config/sync-group-section.ts";
 import { TRACK_FILE_KEYS } from "../../src/config/track-file-section.ts";
+import { TRACK_PROCESS_KEYS } from "../../src/config/track-process-section.ts";
 import { VIRTUAL_SERVER_GROUP_KEYS } from "../../src/config/virtual-server-group-section.ts";
 import {
   CHECKER_BLOCKS,
@@ -53,6 +54,7 @@ describe("config.toml.example", () => {
       ...INSTANCE_KEYS,
       ...SCRIPT_KEYS,
       ...TRACK_FILE_KEYS,
+      ...TRACK_PROCESS_KEYS,
       ...SYNC_GROUP_KEYS,
       // Checker keys are refused until the checkers land (part 2 of #16); the example cannot use them.
       ...[...VIRTUAL_SERVER_KEYS, ...REAL_SERVER_KEYS, ...SORRY_SERVER_KEYS].filter(

@@ -85,16 +85,16 @@ describe("TOML syntax", () => {
 describe("keys and types", () => {
   test("unknown keys name the allowed ones and suggest the nearest", () => {
     expect(errorsOf(`[global]\nrouter_idd = "x"\n${instance("VI_1")}`)).toEqual([
-      `${F}:2: global.router_idd: unknown key (did you mean "router_id"?); allowed here: dynamic_interfaces, enable_script_security, ` +
-        "garp_interval, garp_lower_prio_delay, garp_lower_prio_repeat, garp_master_delay, garp_master_refresh, " +
-        "garp_master_refresh_repeat, garp_master_repeat, gna_interval, lvs_on_stop, lvs_timeouts, no_email_faults, notification_email, notification_email_from, " +
-        "router_id, script_user, shutdown_handover, smtp_alert, smtp_connect_timeout, smtp_helo_name, smtp_port, smtp_server, " +
-        "vrrp_mcast_group4, vrrp_mcast_group6, vrrp_strict, vrrp_version",
+      `${F}:2: global.router_idd: unknown key (did you mean "router_id"?); allowed here: check_unicast_src, down_timer_adverts, dynamic_interfaces, enable_script_security, ` +
+        "garp_extra_if, garp_group, garp_interval, garp_lower_prio_delay, garp_lower_prio_repeat, garp_master_delay, garp_master_refresh, " +
+        "garp_master_refresh_repeat, garp_master_repeat, gna_interval, higher_prio_send_advert, interface_up_down_delays, lower_prio_no_advert, lvs_on_stop, lvs_timeouts, no_email_faults, notification_email, notification_email_from, " +
+        "router_id, script_user, shutdown_handover, smtp_alert, smtp_connect_timeout, smtp_helo_name, smtp_port, smtp_server, track_process_interval, " +
+        "vrrp_mcast_group4, vrrp_mcast_group6, vrrp_startup_delay, vrrp_strict, vrrp_version",
     ]);
     const [error] = errorsOf(instance("VI_1", "prority = 100\n"));
     expect(error).toStartWith(`${F}:5: instances.VI_1.prority: unknown key (did you mean "priority"?); allowed here: accept, advert_int,`);
     expect(errorsOf(`[instance.VI_1]\nx = 1\n${instance("VI_2")}`)).toEqual([
-      `${F}:1: instance: unknown section (did you mean "instances"?); allowed: global, instances, sync_groups, scripts, track_files, metrics, virtual_servers, virtual_server_groups`,
+      `${F}:1: instance: unknown section (did you mean "instances"?); allowed: global, instances, sync_groups, scripts, track_files, track_processes, metrics, virtual_servers, virtual_server_groups`,
     ]);
     expect(errorsOf(instance("VI_1", 'authentication = { auth_type = "PASS", password = "x" }\n'))).toEqual([
       `${F}:5: instances.VI_1.authentication.password: unknown key; allowed here: auth_pass, auth_type`,

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { announceIntervalMs } from "../../src/config/garp-groups.ts";
+import { toCore } from "../../src/config/to-core.ts";
 import { errorsOf, FILE, instance, loadOk, warningsOf } from "./helpers.ts";
 
 describe("defaults", () => {
@@ -29,6 +31,7 @@ describe("defaults", () => {
       lowerPrioRepeat: 5,
       masterRefreshMs: 0,
       masterRefreshRepeat: 1,
+      extraIfRefreshMs: 0,
     });
     expect(config.global).toMatchObject({
       vrrpVersion: 2,
@@ -278,11 +281,208 @@ ${instance("B", "garp_lower_prio_repeat = 1\ngarp_master_refresh_repeat = 2\n", 
       lowerPrioRepeat: 3,
       masterRefreshMs: 60000,
       masterRefreshRepeat: 1,
+      extraIfRefreshMs: 0,
     });
     expect(config.global.garpIntervalMs).toBe(1);
     expect(config.global.gnaIntervalMs).toBe(2);
     expect(config.instances[0]!.garp).toEqual({ ...config.global.garp, masterDelayMs: 10000, lowerPrioDelayMs: 10000 });
     expect(config.instances[1]!.garp).toEqual({ ...config.global.garp, lowerPrioRepeat: 1, masterRefreshRepeat: 2 });
+  });
+});
+
+describe("elections (lower_prio_no_advert, higher_prio_send_advert, down_timer_adverts)", () => {
+  test("vipd's defaults: answer a lower priority, advertise before yielding, three adverts to master-down", () => {
+    const config = loadOk(instance("A"));
+    expect(config.global.election).toEqual({ lowerPrioNoAdvert: false, higherPrioSendAdvert: true, downTimerAdverts: 3 });
+    expect(config.instances[0]!.election).toEqual(config.global.election);
+  });
+
+  test("[global] sets every instance's default; an instance's own keys win", () => {
+    const config = loadOk(`[global]
+lower_prio_no_advert = true
+higher_prio_send_advert = false
+down_timer_adverts = 5
+${instance("A", "", 1)}
+${instance("B", "lower_prio_no_advert = false\ndown_timer_adverts = 1\n", 2)}`);
+    expect(config.instances[0]!.election).toEqual({ lowerPrioNoAdvert: true, higherPrioSendAdvert: false, downTimerAdverts: 5 });
+    expect(config.instances[1]!.election).toEqual({ lowerPrioNoAdvert: false, higherPrioSendAdvert: false, downTimerAdverts: 1 });
+  });
+
+  test("down_timer_adverts outside keepalived's 1..100 is an error", () => {
+    expect(errorsOf(instance("A", "down_timer_adverts = 0\n"))).toEqual([
+      `${FILE}:5: instances.A.down_timer_adverts: must be an integer from 1 to 100, got 0`,
+    ]);
+    expect(errorsOf(`[global]\ndown_timer_adverts = 101\n${instance("A")}`)).toEqual([
+      `${FILE}:2: global.down_timer_adverts: must be an integer from 1 to 100, got 101`,
+    ]);
+  });
+});
+
+describe("track_processes", () => {
+  const tracked = (body: string, ref = '"web"') => `[track_processes.web]\n${body}\n${instance("A", `track_process = [${ref}]\n`)}`;
+
+  test("keepalived's defaults: comm compared, quorum 1, no maximum, weight 1, no delay; the instance's tracker", () => {
+    const config = loadOk(tracked('process = "haproxy"'));
+    expect(config.trackProcesses).toEqual([
+      {
+        name: "web",
+        process: "haproxy",
+        parameters: [],
+        paramMatch: "none",
+        fullCommand: false,
+        weight: 1,
+        reverse: false,
+        quorum: 1,
+        quorumMax: null,
+        forkDelayMs: 0,
+        terminateDelayMs: 0,
+      },
+    ]);
+    expect(config.global.trackProcessIntervalMs).toBe(1000);
+    const core = toCore(config, () => new Uint8Array([192, 0, 2, 2]));
+    expect(core.ok && core.node.instances[0]!.trackers.at(-1)).toEqual({ name: "process:web", kind: "status", weight: 1, reverse: false });
+    const own = toCore(loadOk(tracked('process = "haproxy"', '"web weight -30 reverse"')), () => new Uint8Array([192, 0, 2, 2]));
+    expect(own.ok && own.node.instances[0]!.trackers.at(-1)).toMatchObject({ weight: -30, reverse: true });
+  });
+
+  test("parameters imply an exact match of the command line; delay sets both delays; quorum_max 0 means quorum 0", () => {
+    const config = loadOk(
+      tracked('process = "/usr/sbin/haproxy"\nparameters = ["-f", "/etc/h.cfg"]\ndelay = 2\nterminate_delay = 5\nquorum_max = 0'),
+    );
+    expect(config.trackProcesses[0]).toMatchObject({
+      paramMatch: "exact",
+      fullCommand: true,
+      forkDelayMs: 2000,
+      terminateDelayMs: 5000,
+      quorum: 0,
+      quorumMax: 0,
+    });
+  });
+
+  test("mistakes: no process, quorum_max below quorum, full_command = false with parameters, an unknown name", () => {
+    expect(errorsOf(tracked("weight = 2"))).toEqual([
+      `${FILE}:1: track_processes.web.process: missing; required: a process name (or argv[0] with full_command)`,
+    ]);
+    expect(errorsOf(tracked('process = "x"\nquorum = 3\nquorum_max = 2'))).toEqual([
+      `${FILE}:4: track_processes.web.quorum_max: 2 is below quorum 3`,
+    ]);
+    expect(errorsOf(tracked('process = "x"\nparam_match = "partial"\nfull_command = false'))).toEqual([
+      `${FILE}:4: track_processes.web.full_command: false, but parameters are compared with the command line, which needs it`,
+    ]);
+    expect(errorsOf(tracked('process = "x"', '"wbe"'))[0]).toContain('no track process "wbe"; define it as [track_processes.wbe]');
+    expect(warningsOf(tracked('process = "a-very-long-process-name"'))).toEqual([
+      `${FILE}:2: track_processes.web.process: is longer than the 15 characters the kernel keeps of a process name: it never matches without full_command = true`,
+    ]);
+  });
+});
+
+describe("garp_group", () => {
+  test("per interface spacings, each family falling back to [global]'s when the group leaves it out", () => {
+    const config = loadOk(`[global]
+garp_interval = 0.001
+gna_interval = 0.002
+garp_group = [{ interfaces = ["eth1", "eth2"], garp_interval = 0.01 }, { interfaces = ["eth3"], gna_interval = 0.03 }]
+${instance("A")}`);
+    const g = config.global;
+    expect(g.garpGroups).toEqual([
+      { interfaces: ["eth1", "eth2"], garpIntervalMs: 10, gnaIntervalMs: null },
+      { interfaces: ["eth3"], garpIntervalMs: null, gnaIntervalMs: 30 },
+    ]);
+    expect([announceIntervalMs(g, "eth2", 4), announceIntervalMs(g, "eth2", 6)]).toEqual([10, 2]);
+    expect([announceIntervalMs(g, "eth3", 4), announceIntervalMs(g, "eth3", 6)]).toEqual([1, 30]);
+    expect([announceIntervalMs(g, "eth0", 4), announceIntervalMs(g, "eth0", 6)]).toEqual([1, 2]);
+  });
+
+  test("an interface in two groups, a group without any interval, a missing interfaces list are errors", () => {
+    const errors = errorsOf(`[global]
+garp_group = [{ interfaces = ["eth1"], garp_interval = 0.01 }, { interfaces = ["eth1"], gna_interval = 1 }, { interfaces = ["eth2"] }, { garp_interval = 1 }]
+${instance("A")}`);
+    expect(errors).toEqual([
+      `${FILE}:2: global.garp_group[1].interfaces[0]: eth1 is already in garp_group[0]`,
+      `${FILE}:2: global.garp_group[2]: sets neither garp_interval nor gna_interval`,
+      `${FILE}:2: global.garp_group[3].interfaces: missing; required: a list of interface names`,
+    ]);
+  });
+});
+
+describe("interface_up_down_delays", () => {
+  test("per interface {down, up} in seconds, up 0 when left out; none by default", () => {
+    expect(loadOk(instance("A")).global.interfaceUpDownDelays).toEqual({});
+    const config = loadOk(
+      `[global]\ninterface_up_down_delays = { eth0 = { down = 2, up = 0.5 }, "eth1.100" = { down = 1 } }\n${instance("A")}`,
+    );
+    expect(config.global.interfaceUpDownDelays).toEqual({ eth0: { downMs: 2000, upMs: 500 }, "eth1.100": { downMs: 1000, upMs: 0 } });
+  });
+
+  test("a value that is not {down, up} of 0..255 seconds is an error", () => {
+    const errors = errorsOf(
+      `[global]\ninterface_up_down_delays = { eth0 = 2, eth1 = { up = 1 }, eth2 = { down = 256 } }\n${instance("A")}`,
+    );
+    expect(errors).toEqual([
+      `${FILE}:2: global.interface_up_down_delays.eth0: must be a table {down, up} of seconds`,
+      `${FILE}:2: global.interface_up_down_delays.eth1.down: missing; required: seconds from 0 to 255`,
+      `${FILE}:2: global.interface_up_down_delays.eth2.down: must be a number of seconds from 0 to 255, got 256`,
+    ]);
+  });
+});
+
+describe("vrrp_startup_delay", () => {
+  test("seconds (fractions allowed) to the core's node, 0 by default; over an hour is an error", () => {
+    expect(loadOk(instance("A")).global.startupDelayMs).toBe(0);
+    expect(loadOk(`[global]\nvrrp_startup_delay = 5.5\n${instance("A")}`).global.startupDelayMs).toBe(5500);
+    expect(errorsOf(`[global]\nvrrp_startup_delay = 3601\n${instance("A")}`)[0]).toStartWith(
+      `${FILE}:2: global.vrrp_startup_delay: must be`,
+    );
+  });
+});
+
+describe("unicast sources (check_unicast_src, a peer's min_ttl / max_ttl)", () => {
+  const peers = (list: string, extra = "") => instance("A", `unicast_peer = ${list}\n${extra}`);
+
+  test("checked by default (vipd; keepalived only with check_unicast_src); [global] and the instance can turn it off", () => {
+    expect(loadOk(peers('["192.0.2.3"]')).instances[0]!.checkUnicastSrc).toBe(true);
+    expect(loadOk(`[global]\ncheck_unicast_src = false\n${peers('["192.0.2.3"]')}`).instances[0]!.checkUnicastSrc).toBe(false);
+    expect(loadOk(peers('["192.0.2.3"]', "check_unicast_src = false\n")).instances[0]!.checkUnicastSrc).toBe(false);
+  });
+
+  test('"ADDRESS min_ttl N max_ttl N": a range per peer, 0..255 where none is written; a range turns the check on', () => {
+    const config = loadOk(
+      `[global]\ncheck_unicast_src = false\n${peers('["192.0.2.3 min_ttl 250", "192.0.2.4", "192.0.2.5 max_ttl 64 min_ttl 60"]')}`,
+    );
+    const vi = config.instances[0]!;
+    expect(vi.unicastPeers).toEqual(["192.0.2.3", "192.0.2.4", "192.0.2.5"]);
+    expect(vi.unicastPeerTtl).toEqual([
+      { min: 250, max: 255 },
+      { min: 0, max: 255 },
+      { min: 60, max: 64 },
+    ]);
+    expect(vi.checkUnicastSrc).toBe(true);
+  });
+
+  test("unicast_ttl: 1..255 with unicast peers, null (255) by default; without peers an error", () => {
+    expect(loadOk(peers('["192.0.2.3"]')).instances[0]!.unicastTtl).toBeNull();
+    expect(loadOk(peers('["192.0.2.3"]', "unicast_ttl = 2\n")).instances[0]!.unicastTtl).toBe(2);
+    expect(errorsOf(instance("A", "unicast_ttl = 2\n"))).toEqual([
+      `${FILE}:5: instances.A.unicast_ttl: needs unicast_peer: multicast adverts always carry 255`,
+    ]);
+    expect(errorsOf(peers('["192.0.2.3"]', "unicast_ttl = 0\n"))[0]).toStartWith(
+      `${FILE}:6: instances.A.unicast_ttl: must be an integer from 1 to 255`,
+    );
+  });
+
+  test("a broken range, or a range with the check turned off, is an error", () => {
+    expect(errorsOf(peers('["192.0.2.3 min_ttl 300"]'))).toEqual([
+      `${FILE}:5: instances.A.unicast_peer[0]: min_ttl must be an integer from 0 to 255, got "300"`,
+    ]);
+    expect(errorsOf(peers('["192.0.2.3 min_ttl 9 max_ttl 8"]'))).toEqual([
+      `${FILE}:5: instances.A.unicast_peer[0]: min_ttl 9 is above max_ttl 8: every advert would be dropped`,
+    ]);
+    expect(errorsOf(peers('["192.0.2.3 ttl 9"]'))).toEqual([
+      `${FILE}:5: instances.A.unicast_peer[0]: unknown option "ttl" (the form is "ADDRESS [min_ttl N] [max_ttl N]")`,
+    ]);
+    expect(errorsOf(peers('["192.0.2.3 max_ttl 9"]', "check_unicast_src = false\n"))).toEqual([
+      `${FILE}:6: instances.A.check_unicast_src: false, but unicast peer 192.0.2.3 has a TTL range, which only that check applies`,
+    ]);
   });
 });
 

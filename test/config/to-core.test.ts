@@ -90,6 +90,8 @@ describe("toCore", () => {
       primaryAddress: ip("192.0.2.2"),
       multicastGroup: ip("224.0.0.18"),
       unicastPeers: [],
+      checkUnicastSource: true,
+      unicastPeerTtl: [],
       trackers: [
         // Always first: no socket, no MASTER.
         { name: "socket:eth0/IPv4", kind: "status", weight: 0, reverse: false },
@@ -102,9 +104,18 @@ describe("toCore", () => {
         { name: "file:prio", kind: "value", weight: -1, reverse: true },
       ],
       // garp_lower_prio_delay follows garp_master_delay (0 here), as in keepalived.
-      garp: { masterRepeat: 2, masterDelayMs: 0, lowerPrioRepeat: 2, lowerPrioDelayMs: 0, masterRefreshMs: 30_000, masterRefreshRepeat: 1 },
+      garp: {
+        masterRepeat: 2,
+        masterDelayMs: 0,
+        lowerPrioRepeat: 2,
+        lowerPrioDelayMs: 0,
+        masterRefreshMs: 30_000,
+        masterRefreshRepeat: 1,
+        extraInterfacesRefreshMs: 0,
+      },
       lowerPrioNoAdvert: false,
       higherPrioSendAdvert: true,
+      downTimerAdverts: 3,
     });
   });
 
@@ -134,6 +145,12 @@ describe("toCore", () => {
     expect(result.node.syncGroups).toEqual([{ name: "G", members: ["VI_1", "VI_2"] }]);
     const node = new VrrpNode(result.node);
     expect(node.routers.map((r) => r.name)).toEqual(["VI_1", "VI_6", "VI_2"]);
+  });
+
+  test("vrrp_startup_delay is the node's", () => {
+    expect(result.node.startupDelayMs).toBe(0);
+    const delayed = toCore(loadOk(`[global]\nvrrp_startup_delay = 2.5\n${instance("A")}`), primary);
+    expect(delayed.ok && delayed.node.startupDelayMs).toBe(2500);
   });
 
   test("an interface without an address of the family is an error per instance", () => {

@@ -262,6 +262,56 @@ ${instance(`  track_interface {
   });
 });
 
+describe("vrrp_track_process", () => {
+  test("becomes [track_processes.NAME] with keepalived's reading; an instance's track_process refers to it", () => {
+    const text = `vrrp_track_process web {
+  process /usr/sbin/haproxy -f "/etc/haproxy/haproxy.cfg"
+  param_match partial
+  weight -20 reverse
+  quorum 2
+  quorum_max 4
+  delay 1.5
+  terminate_delay 3
+}
+vrrp_track_process sshd {
+  process sshd
+  full_command
+}
+${instance("  track_process {\n    web\n    sshd weight 5\n    nothere\n  }")}`;
+    const { config, warnings, result } = convertAndLoad(text);
+    expect(config.trackProcesses).toEqual([
+      {
+        name: "web",
+        process: "/usr/sbin/haproxy",
+        parameters: ["-f", "/etc/haproxy/haproxy.cfg"],
+        paramMatch: "partial",
+        fullCommand: true,
+        weight: -20,
+        reverse: true,
+        quorum: 2,
+        quorumMax: 4,
+        forkDelayMs: 1500,
+        terminateDelayMs: 3000,
+      },
+      expect.objectContaining({ name: "sshd", process: "sshd", fullCommand: true, paramMatch: "none", weight: 1 }),
+    ]);
+    expect(config.instances[0]!.trackProcess).toEqual([
+      { name: "web", weight: null, reverse: null },
+      { name: "sshd", weight: 5, reverse: null },
+    ]);
+    expect(warnings).toEqual([
+      ':23: track_process: nothere: no such vrrp_track_process; keepalived 2.2.7 ignores the reference ("not found, ignoring"), left out',
+    ]);
+    expect(result.lossy).toBe(false);
+  });
+
+  test("a block without process is dropped, as keepalived drops it", () => {
+    const { toml, warnings } = convertAndLoad(`vrrp_track_process web {\n  weight 2\n}\n${instance("")}`);
+    expect(toml).not.toContain("track_processes");
+    expect(warnings[0]).toContain('web has no process: keepalived 2.2.7 removes it ("process name not specified")');
+  });
+});
+
 describe("notify", () => {
   test("quoted commands with arguments; a user and group give {command, user, group}", () => {
     const text = instance(`  notify_master "/usr/local/bin/notify.sh master VI_1"
@@ -336,7 +386,7 @@ ${instance("", "VI_1")}${instance("", "VI_2").replace("virtual_router_id 51", "v
 });
 
 describe("unicast", () => {
-  test("unicast_src_ip and peers; TTL checks are lossy", () => {
+  test("unicast_src_ip and peers with their TTL ranges, which turn the source check on; unicast_ttl", () => {
     const text = instance(`  unicast_src_ip 192.0.2.2
   unicast_peer {
     192.0.2.3
@@ -344,13 +394,39 @@ describe("unicast", () => {
   }
   unicast_ttl 10`);
     const { config, result, warnings } = convertAndLoad(text);
-    expect(config.instances[0]!.srcIp).toBe("192.0.2.2");
-    expect(config.instances[0]!.unicastPeers).toEqual(["192.0.2.3", "192.0.2.4"]);
-    expect(result.lossy).toBe(true);
-    expect(warnings).toEqual([
-      ":10: unicast_peer: not supported by vipd (min_ttl 250: checked the TTL of adverts from this peer)",
-      ":12: unicast_ttl: not supported by vipd (TTL of unicast adverts)",
+    const vi = config.instances[0]!;
+    expect(vi.srcIp).toBe("192.0.2.2");
+    expect(vi.unicastPeers).toEqual(["192.0.2.3", "192.0.2.4"]);
+    expect(vi.unicastPeerTtl).toEqual([
+      { min: 0, max: 255 },
+      { min: 250, max: 255 },
     ]);
+    expect(vi.checkUnicastSrc).toBe(true);
+    expect(vi.unicastTtl).toBe(10);
+    expect([warnings, result.lossy]).toEqual([[], false]);
+    // Without peers keepalived resets it.
+    const multicast = convertAndLoad(instance("  unicast_ttl 10"));
+    expect(multicast.config.instances[0]!.unicastTtl).toBeNull();
+    expect(multicast.warnings[0]).toContain("unicast_ttl: without unicast peers: keepalived resets it");
+  });
+
+  test("without check_unicast_src keepalived accepts any source: written as check_unicast_src = false", () => {
+    const peers = "  unicast_peer {\n    192.0.2.3\n  }";
+    const { config, toml, result } = convertAndLoad(instance(peers));
+    expect(config.instances[0]!.checkUnicastSrc).toBe(false);
+    expect(toml).toContain("check_unicast_src = false  # keepalived accepts unicast adverts from any source without check_unicast_src");
+    expect(result.lossy).toBe(false);
+    expect(convertAndLoad(instance(`${peers}\n  check_unicast_src`)).config.instances[0]!.checkUnicastSrc).toBe(true);
+    const global = convertAndLoad(`global_defs {\n  vrrp_check_unicast_src\n}\n${instance(peers)}`);
+    expect(global.config.instances[0]!.checkUnicastSrc).toBe(true);
+    expect(global.toml).toContain("check_unicast_src = true  # from global_defs vrrp_check_unicast_src");
+    // A multicast instance has nothing to check: nothing written.
+    expect(convertAndLoad(instance("")).toml).not.toContain("check_unicast_src");
+  });
+
+  test("a broken TTL range is broken input", () => {
+    const result = convert(instance("  unicast_peer {\n    192.0.2.3 min_ttl 256\n  }"));
+    expect(result.errors.map(formatDiagnostic)).toEqual([`${FILE}:8: unicast_peer: min_ttl must be an integer from 0 to 255, got "256"`]);
   });
 
   test("an invalid peer is broken input", () => {
@@ -411,6 +487,7 @@ ${instance("  garp_master_repeat 2")}${instance("  skip_check_adv_addr off\n  sm
       lowerPrioRepeat: 2,
       masterRefreshMs: 60000,
       masterRefreshRepeat: 1,
+      extraIfRefreshMs: 0,
     });
     expect(vi2!.garp.masterRepeat).toBe(3);
     expect([vi1!.skipCheckAdvAddr, vi1!.smtpAlert, vi1!.notifyFifo, vi1!.version]).toEqual([true, true, "/run/vrrp.fifo", 3]);
@@ -418,6 +495,75 @@ ${instance("  garp_master_repeat 2")}${instance("  skip_check_adv_addr off\n  sm
     expect(toml).toContain("skip_check_adv_addr = true  # from global_defs vrrp_skip_check_adv_addr");
     expect([g.smtpPort, g.smtpAlert]).toEqual([2525, true]);
     expect(warnings).toEqual([]);
+  });
+
+  test("vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert, vrrp_down_timer_adverts: [global] defaults, instances' own win", () => {
+    const text = `global_defs {
+  vrrp_lower_prio_no_advert
+  vrrp_higher_prio_send_advert false
+  vrrp_down_timer_adverts 5
+}
+${instance("  lower_prio_no_advert off\n  higher_prio_send_advert\n  down_timer_adverts 2")}${instance("", "VI_2").replace("virtual_router_id 51", "virtual_router_id 52")}`;
+    const { config, toml, warnings, result } = convertAndLoad(text);
+    expect(config.global.election).toEqual({ lowerPrioNoAdvert: true, higherPrioSendAdvert: false, downTimerAdverts: 5 });
+    expect(config.instances.map((i) => i.election)).toEqual([
+      { lowerPrioNoAdvert: false, higherPrioSendAdvert: true, downTimerAdverts: 2 },
+      { lowerPrioNoAdvert: true, higherPrioSendAdvert: false, downTimerAdverts: 5 },
+    ]);
+    expect([warnings, result.lossy]).toEqual([[], false]);
+    // Set explicitly: no comment about vipd's different default.
+    expect(toml).not.toContain("higher_prio_send_advert = false gives");
+  });
+
+  test("interface_up_down_delays becomes [global] interface_up_down_delays, per interface {down, up}", () => {
+    const text = `interface_up_down_delays {\n  eth0 2 0.5\n  eth1.100 1\n}\n${instance("")}`;
+    const { config, warnings, result } = convertAndLoad(text);
+    expect(config.global.interfaceUpDownDelays).toEqual({ eth0: { downMs: 2000, upMs: 500 }, "eth1.100": { downMs: 1000, upMs: 0 } });
+    expect([warnings, result.lossy]).toEqual([[], false]);
+    expect(convert(`interface_up_down_delays {\n  eth0 300\n}\n${instance("")}`).errors.map(formatDiagnostic)).toEqual([
+      `${FILE}:2: eth0: 300 is out of range (a number from 0 to 255)`,
+    ]);
+  });
+
+  test("garp_extra_if all N is the refresh on the other interfaces; without all (VMAC interfaces only) it is 0", () => {
+    const text = `global_defs {\n  vrrp_garp_extra_if all 30\n}\n${instance("")}${instance("  garp_extra_if 10", "VI_2").replace("virtual_router_id 51", "virtual_router_id 52")}${instance("  vmac_garp_intvl 20 all", "VI_3").replace("virtual_router_id 51", "virtual_router_id 53")}`;
+    const { config, warnings, result } = convertAndLoad(text);
+    expect(config.instances.map((i) => i.garp.extraIfRefreshMs)).toEqual([30_000, 0, 20_000]);
+    expect([warnings, result.lossy]).toEqual([[], false]);
+    expect(convert(instance("  garp_extra_if all")).errors.map(formatDiagnostic)).toEqual([
+      `${FILE}:7: garp_extra_if: expected [all] SECONDS`,
+    ]);
+  });
+
+  test("garp_group blocks become [global] garp_group entries; a shared group is said to be spaced per interface", () => {
+    const text = `garp_group {\n  garp_interval 0.01\n  interface eth0\n}\ngarp_group {\n  gna_interval 0.02\n  interfaces {\n    eth1\n    eth2\n  }\n}\n${instance("")}`;
+    const { config, warnings, result } = convertAndLoad(text);
+    expect(config.global.garpGroups).toEqual([
+      { interfaces: ["eth0"], garpIntervalMs: 10, gnaIntervalMs: null },
+      { interfaces: ["eth1", "eth2"], garpIntervalMs: null, gnaIntervalMs: 20 },
+    ]);
+    expect(warnings).toEqual([
+      ":5: garp_group: keepalived spaced the messages of these interfaces together, vipd spaces them per interface",
+    ]);
+    expect(result.lossy).toBe(false);
+  });
+
+  test("vrrp_startup_delay goes to [global] and reaches the core's node", () => {
+    const { config, warnings, result } = convertAndLoad(`global_defs {\n  vrrp_startup_delay 5.5\n}\n${instance("")}`);
+    expect(config.global.startupDelayMs).toBe(5500);
+    expect([warnings, result.lossy]).toEqual([[], false]);
+  });
+
+  test("without vrrp_higher_prio_send_advert, the output says vipd's default differs and how to get keepalived's", () => {
+    const { toml, config } = convertAndLoad(instance(""));
+    expect(config.instances[0]!.election.higherPrioSendAdvert).toBe(true);
+    expect(toml).toContain("# winner re-announces the addresses at once; higher_prio_send_advert = false gives keepalived's behaviour.");
+  });
+
+  test("down_timer_adverts outside keepalived's 1..100 is an error", () => {
+    expect(convert(instance("  down_timer_adverts 0")).errors.map(formatDiagnostic)).toEqual([
+      `${FILE}:7: down_timer_adverts: 0 is out of range (an integer from 1 to 100)`,
+    ]);
   });
 
   test("the mail settings: smtp_server's port, smtp_helo_name, no_email_faults; smtp_alert_vrrp wins over smtp_alert", () => {
@@ -504,11 +650,11 @@ ${instance("")}`;
 
 describe("unsupported options", () => {
   test("each gives a warning and a comment inside its section; lossy ones are flagged", () => {
-    const { toml, result } = convertAndLoad(instance("  use_vmac\n  track_process {\n    haproxy\n  }\n  debug 2\n  promote_secondaries"));
+    const { toml, result } = convertAndLoad(instance("  use_vmac\n  track_bfd {\n    bfd1\n  }\n  debug 2\n  promote_secondaries"));
     const lines = result.findings.map((f) => `${formatFinding(f, "")}${f.lossy ? " [lossy]" : ""}`);
     expect(lines).toEqual([
       ":7: use_vmac: not supported by vipd (moved the VIPs to a macvlan with the VRRP virtual MAC 00:00:5e:00:01:VRID) [lossy]",
-      ":8: track_process: not supported by vipd (tracked running processes (vrrp_track_process)) [lossy]",
+      ":8: track_bfd: not supported by vipd (tracked BFD sessions) [lossy]",
       ":11: debug: not supported by vipd (debug level (not implemented in keepalived either))",
       ":12: promote_secondaries: not supported by vipd (set promote_secondaries so removing a VIP kept the other addresses of its subnet) [lossy]",
     ]);
@@ -647,7 +793,7 @@ describe("LVS", () => {
     // IPv4 and IPv6 members in one group: keepalived takes them, vipd's loader does not.
     const loaded = loadConfigText(converted.toml!, "converted.toml", { checkPrograms: false });
     expect(loaded.ok ? [] : loaded.errors.map(formatConfigError)).toEqual([
-      "converted.toml:10: virtual_server_groups.G.members: mixes IPv4 and IPv6 members",
+      "converted.toml:12: virtual_server_groups.G.members: mixes IPv4 and IPv6 members",
     ]);
   });
 

@@ -3,6 +3,7 @@ import type { NotifyScripts } from "../../src/notify/notify-plan.ts";
 import { Driver, type NotifySink } from "../../src/daemon/driver.ts";
 import type { InstancePlan } from "../../src/daemon/plan.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
+import { DEFAULT_GARP } from "../../src/vrrp/instance-config.ts";
 import { VrrpNode } from "../../src/vrrp/node.ts";
 import { instance, ip } from "../vrrp/fixtures.ts";
 import { FakeAnnouncer } from "../adapters/fake-announcer.ts";
@@ -211,6 +212,24 @@ test("link events feed the interface tracker: down is FAULT, up is BACKUP again"
   expect(a.node.router("VI_1")!.state).toBe("MASTER");
 });
 
+test("interface_up_down_delays: a carrier loss shorter than the down delay changes nothing; a longer one is FAULT", () => {
+  const { timers, a } = cluster();
+  timers.advance(2000);
+  expect(a.node.router("VI_1")!.state).toBe("MASTER");
+  a.driver.setLinkDelays(new Map([["eth0", { downMs: 150, upMs: 0 }]]));
+  const link = { ...ETH0, carrier: false };
+  a.driver.onLinkEvent({ type: "link", link, change: "changed" }, () => "eth0");
+  timers.advance(100);
+  a.driver.onLinkEvent({ type: "link", link: ETH0, change: "changed" }, () => "eth0");
+  timers.advance(1000);
+  expect(a.node.router("VI_1")!.state).toBe("MASTER");
+  a.driver.onLinkEvent({ type: "link", link, change: "changed" }, () => "eth0");
+  timers.advance(149);
+  expect(a.node.router("VI_1")!.state).toBe("MASTER");
+  timers.advance(1);
+  expect(a.node.router("VI_1")!.state).toBe("FAULT");
+});
+
 test("a link event rebuilds the announcements on that interface (its MAC may have changed), and only those", () => {
   const { a } = cluster();
   const link = { ifindex: 3, name: "eth1", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: true };
@@ -249,6 +268,25 @@ describe("reload", () => {
       trackers: [{ name: "interface:eth0", kind: "status", weight: 0, reverse: false }],
     });
   }
+
+  test("garp_extra_if: a MASTER refreshes its VIPs on their other interfaces only, from the reload that sets it", () => {
+    const { timers, a } = cluster();
+    const plan = {
+      ...planFor(["192.0.2.100"]),
+      announce: [
+        { ifname: "eth0", addresses: [ip("192.0.2.100")] },
+        { ifname: "eth1", addresses: [ip("198.51.100.7")] },
+      ],
+    };
+    const config = { ...configFor(["192.0.2.100"]), garp: { ...DEFAULT_GARP, extraInterfacesRefreshMs: 1000 } };
+    a.driver.reload([plan], { instances: [config], syncGroups: [] }, new Map());
+    a.announcer.announced.length = 0;
+    timers.advance(2500);
+    expect(a.announcer.announced.map((x) => [x.ifname, x.options.repeat])).toEqual([
+      ["eth1", 1],
+      ["eth1", 1],
+    ]);
+  });
 
   test("adding a VIP and changing the priority: the kept VIP is never removed, the new one is added", () => {
     const { a } = cluster();

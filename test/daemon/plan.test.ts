@@ -34,6 +34,19 @@ describe("prepare(config, host): pure, from the config and a snapshot of the hos
     expect(formatIp(result.prepared.node.instances[0]!.primaryAddress)).toBe("fe80::1");
   });
 
+  test("announcements are spaced per interface: its garp_group's interval, else [global]'s", () => {
+    const config = loadOk(`[global]
+garp_interval = 0.001
+garp_group = [{ interfaces = ["eth1"], garp_interval = 0.05 }]
+${instance("VI_1", 'virtual_ipaddress_excluded = ["198.51.100.10/24 dev eth1"]\n')}`);
+    const result = prepare(config, host([ETH0, ETH1], [address(2, "192.0.2.1")]), nobody);
+    if (!result.ok) throw new Error(result.problems.join("\n"));
+    expect(result.prepared.plans[0]!.announce.map((a) => [a.ifname, a.intervalMs])).toEqual([
+      ["eth0", 1],
+      ["eth1", 50],
+    ]);
+  });
+
   test("plans carry the VIPs on the interface's index, the group as destination, the notify scripts", () => {
     const config = loadOk(instance("VI_1", 'notify_master = "/bin/true master"\n'));
     const result = prepare(config, host([ETH0], [address(2, "192.0.2.1")]), nobody);

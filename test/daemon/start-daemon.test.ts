@@ -2,7 +2,7 @@
 // with the host's kernel, LAN and clock in memory. No root, no build.
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Link } from "../../src/adapters/address-manager.ts";
@@ -262,7 +262,11 @@ describe("startDaemon on fake adapters", () => {
   test("[metrics]: Prometheus text that promtool accepts, scraped across a failover; /healthz", async () => {
     const host = fakeHost();
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const { daemon } = await start(host, `[metrics]\nlisten = "127.0.0.1:${port}"\n${instance("VI_1", 51, "192.0.2.10")}`);
+    // A track_process on this test's own process name: running, so up, counted at least once.
+    const comm = readFileSync("/proc/self/comm", "utf8").trim();
+    const tracked = `[track_processes.self]\nprocess = "${comm}"\nweight = 0\n`;
+    const config = `[metrics]\nlisten = "127.0.0.1:${port}"\n${tracked}${instance("VI_1", 51, "192.0.2.10")}track_process = ["self"]\n`;
+    const { daemon } = await start(host, config);
     const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const before = await scrape();
     expect(before).toContain('vipd_instance_state{instance="VI_1",state="BACKUP"} 1');
@@ -274,6 +278,8 @@ describe("startDaemon on fake adapters", () => {
     expect(after).toContain('vipd_vip_present{instance="VI_1",address="192.0.2.10/24"} 1');
     expect(after).toContain('vipd_adverts_dropped_total{instance="VI_1",reason="bad-ttl"} 0');
     expect(after).toContain('vipd_adverts_dropped_unattributed_total{reason="ipv6-fragment"} 0');
+    expect(after).toContain('vipd_track_process_up{tracker="self"} 1');
+    expect(after).toMatch(/vipd_track_process_running\{tracker="self"\} [1-9]/);
     const promtool = Bun.spawnSync(["promtool", "check", "metrics"], { stdin: new TextEncoder().encode(after) });
     if (promtool.exitCode === null || (promtool.exitCode !== 0 && promtool.stderr.toString().includes("not found"))) {
       throw new Error("promtool (Debian's prometheus package) is needed: bash scripts/install-deps.sh");

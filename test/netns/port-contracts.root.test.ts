@@ -52,7 +52,7 @@ function agentTransportHost(agent: Agent): TransportHost {
         ifname: opened.ifname as string,
         ifindex: opened.ifindex as number,
         source: parseIp(opened.source)!,
-        send: (bytes, dst) => agent.call("send-bytes", { name, hex: hexOf(bytes), dst: formatIp(dst) }),
+        send: (bytes, dst, ttl) => agent.call("send-bytes", { name, hex: hexOf(bytes), dst: formatIp(dst), ttl }),
         stats: async () => (await agent.call("stats", { name })) as TransportStats,
         health: () =>
           agent

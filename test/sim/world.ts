@@ -93,10 +93,13 @@ export class SimHost {
       primaryAddress: this.address,
       multicastGroup: parseIp("224.0.0.18")!,
       unicastPeers: [],
+      checkUnicastSource: true,
+      unicastPeerTtl: [],
       trackers,
       garp: DEFAULT_GARP,
       lowerPrioNoAdvert: false,
       higherPrioSendAdvert: true,
+      downTimerAdverts: 3,
     }));
   }
 

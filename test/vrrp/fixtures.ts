@@ -31,10 +31,13 @@ export function instance(overrides: Partial<InstanceConfig> & { vips?: string[] 
     primaryAddress: ip(family === 4 ? "192.0.2.1" : "fe80::1"),
     multicastGroup: ip(family === 4 ? "224.0.0.18" : "ff02::12"),
     unicastPeers: [],
+    checkUnicastSource: true,
+    unicastPeerTtl: [],
     trackers: [],
     garp: DEFAULT_GARP,
     lowerPrioNoAdvert: false,
     higherPrioSendAdvert: true,
+    downTimerAdverts: 3,
     ...rest,
   };
 }

@@ -29,8 +29,9 @@ export class Harness {
   constructor(
     readonly instances: InstanceConfig[],
     syncGroups: SyncGroupConfig[] = [],
+    startupDelayMs = 0,
   ) {
-    this.node = new VrrpNode({ instances, syncGroups });
+    this.node = new VrrpNode({ instances, syncGroups, startupDelayMs });
   }
 
   router(name = "VI_1") {

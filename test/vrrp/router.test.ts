@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { Effect } from "../../src/vrrp/effects.ts";
 import { DEFAULT_GARP } from "../../src/vrrp/instance-config.ts";
 import { HANDOVER_RELEASE_DELAY_MS } from "../../src/vrrp/router.ts";
 import { Harness, types } from "./harness.ts";
@@ -36,6 +37,28 @@ describe("election from BACKUP", () => {
     h.advanceTo(20_000 + MDI_V2_100);
     expect(h.state()).toBe("MASTER");
     expect(h.router().masterAddressString()).toBe("192.0.2.1");
+  });
+
+  test("down_timer_adverts: Master_Down_Interval is N advert intervals plus Skew_Time", () => {
+    for (const n of [1, 5]) {
+      const h = new Harness([instance({ version: 2, downTimerAdverts: n })]);
+      h.startup();
+      h.receive({ src: "192.0.2.9", priority: 150 });
+      const mdi = n * 1000 + 609.375;
+      expect(h.router().masterDownIntervalMs).toBeCloseTo(mdi, 6);
+      h.advanceTo(mdi - 0.001);
+      expect(h.state()).toBe("BACKUP");
+      h.advanceTo(mdi);
+      expect(h.state()).toBe("MASTER");
+    }
+  });
+
+  test("down_timer_adverts with VRRPv3 counts the master's interval, adopted from its adverts", () => {
+    const h = new Harness([instance({ version: 3, advertIntervalCs: 100, downTimerAdverts: 2 })]);
+    h.startup();
+    h.receive({ src: "192.0.2.9", priority: 150, advertIntervalCs: 50 });
+    // 2 × 500 ms + (256 − 100) × 500 / 256 ms.
+    expect(h.router().masterDownIntervalMs).toBeCloseTo(1000 + 304.6875, 6);
   });
 
   test("an equal-priority advert also holds a backup (RFC 5798 §6.4.2: greater than or equal)", () => {
@@ -195,6 +218,58 @@ describe("preempt_delay", () => {
   });
 });
 
+describe("vrrp_startup_delay", () => {
+  const delayed = (config: Parameters<typeof instance>[0], delayMs: number) => new Harness([instance(config)], [], delayMs);
+
+  test("a lone backup takes over Master_Down_Interval after the delay ends, not after startup", () => {
+    const h = delayed({ version: 2 }, 5000);
+    const started = h.startup();
+    expect(started[0]).toMatchObject({ type: "Log", message: "startup delay (vrrp_startup_delay): no takeover for 5 s" });
+    h.advanceTo(5000 + MDI_V2_100 - 0.001);
+    expect(h.state()).toBe("BACKUP");
+    h.advanceTo(5000 + MDI_V2_100);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("adverts are heard during the delay; the timer they restart still counts from its end", () => {
+    const h = delayed({ version: 2 }, 5000);
+    h.startup();
+    h.advanceTo(1000);
+    h.receive({ src: "192.0.2.9", priority: 150 });
+    expect(h.router().masterAddressString()).toBe("192.0.2.9");
+    h.advanceTo(5000 + MDI_V2_100 - 1);
+    expect(h.state()).toBe("BACKUP");
+    // After the delay an advert counts from its arrival again.
+    h.receive({ src: "192.0.2.9", priority: 150 });
+    h.advanceTo(5000 + MDI_V2_100 - 1 + MDI_V2_100 - 0.001);
+    expect(h.state()).toBe("BACKUP");
+    h.advanceBy(0.001);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("the address owner waits too, and takes over the moment the delay ends", () => {
+    const h = delayed({ priority: 255 }, 2000);
+    expect(types(h.startup())).toEqual(["Log", "Notify:VI_1:BACKUP"]);
+    h.advanceTo(1999);
+    expect(h.state()).toBe("BACKUP");
+    h.advanceTo(2000);
+    expect(h.state()).toBe("MASTER");
+  });
+
+  test("a reload does not start it again: an instance added after the delay starts at once", () => {
+    const h = delayed({ priority: 255 }, 2000);
+    h.startup();
+    h.advanceTo(3000);
+    const out: Effect[] = [];
+    h.node.reconfigure(
+      { instances: [h.instances[0]!, instance({ name: "VI_2", vrid: 52, priority: 255 })], syncGroups: [], startupDelayMs: 2000 },
+      h.now,
+      out,
+    );
+    expect(h.state("VI_2")).toBe("MASTER");
+  });
+});
+
 describe("as MASTER", () => {
   function master(overrides = {}) {
     const h = new Harness([instance({ version: 2, ...overrides })]);
@@ -217,7 +292,7 @@ describe("as MASTER", () => {
   test("a second burst of gratuitous ARPs follows after garp_master_delay (5 s), then none without refresh", () => {
     const h = master();
     const bursts = h.advanceBy(20_000).filter((e) => e.type === "SendGratuitous");
-    expect(bursts).toEqual([{ type: "SendGratuitous", instance: "VI_1", repeat: 5 }]);
+    expect(bursts).toEqual([{ type: "SendGratuitous", instance: "VI_1", repeat: 5, extraInterfacesOnly: false }]);
   });
 
   test("garp_master_refresh repeats bursts of garp_master_refresh_repeat", () => {
@@ -251,6 +326,21 @@ describe("as MASTER", () => {
     });
     expect(h.state()).toBe("MASTER");
     expect(h.router().stats.otherMastersSeen).toBe(1);
+  });
+
+  test("garp_extra_if: while MASTER, one message per address on the other interfaces every N s, from the takeover", () => {
+    const h = master({ garp: { ...DEFAULT_GARP, masterDelayMs: 0, extraInterfacesRefreshMs: 10_000 } });
+    const extra = (effects: ReturnType<typeof h.advanceBy>) =>
+      effects.filter((e) => e.type === "SendGratuitous" && e.extraInterfacesOnly).map(() => h.now);
+    expect(extra(h.advanceTo(MDI_V2_100 + 10_000 - 1))).toEqual([]);
+    const sent = h.advanceTo(MDI_V2_100 + 10_000).filter((e) => e.type === "SendGratuitous");
+    expect(sent).toEqual([{ type: "SendGratuitous", instance: "VI_1", repeat: 1, extraInterfacesOnly: true }]);
+    expect(extra(h.advanceBy(10_000))).toHaveLength(1);
+    // Leaving MASTER ends them (checked while the new master still holds it BACKUP).
+    h.advanceBy(9000);
+    h.receive({ src: "192.0.2.9", priority: 200 });
+    expect(h.state()).toBe("BACKUP");
+    expect(extra(h.advanceBy(3000))).toEqual([]);
   });
 
   test("garp_lower_prio_delay: the burst answering a lower-priority master is repeated once after the delay", () => {
@@ -293,6 +383,24 @@ describe("as MASTER", () => {
     expect(h.effects[0]).toMatchObject({ message: expect.stringContaining("not answering (lower_prio_no_advert)") });
     expect(types(h.advanceBy(20_000)).filter((t) => t === "SendGratuitous")).toEqual(["SendGratuitous"]);
     expect(types(master(strict).receive({ src: "192.0.2.9", priority: 150 }))).toEqual(["DelVips", "Notify:VI_1:BACKUP"]);
+  });
+
+  test("higher_prio_send_advert = false: it steps down to a higher priority without a word (keepalived's default)", () => {
+    const h = master({ higherPrioSendAdvert: false });
+    expect(types(h.receive({ src: "192.0.2.9", priority: 150 }))).toEqual(["DelVips", "Notify:VI_1:BACKUP"]);
+    const tie = master({ higherPrioSendAdvert: false });
+    expect(types(tie.receive({ src: "192.0.2.200", priority: 100 }))).toEqual(["DelVips", "Notify:VI_1:BACKUP"]);
+  });
+
+  test("lower_prio_no_advert: a lower-priority master gets only the gratuitous ARPs, rate-limited the same way", () => {
+    const h = master({ lowerPrioNoAdvert: true });
+    expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual(["Log", "SendGratuitous"]);
+    expect(types(h.receive({ src: "192.0.2.9", priority: 50 }))).toEqual([]);
+    expect(h.router().stats.lowerPriorityAnswersLimited).toBe(1);
+    // The advert train is not disturbed: the next advert leaves on its usual deadline.
+    const next = h.router().nextDeadline();
+    expect(types(h.advanceTo(next))).toContain("SendAdvert:100");
+    expect(h.state()).toBe("MASTER");
   });
 
   test("another master's priority 0 is answered at once", () => {
@@ -464,6 +572,41 @@ describe("validation: keepalived's drops, counted and logged once", () => {
     expect(h.router().stats.rejects["unknown-unicast-peer"]).toBe(1);
     h.receive({ src: "192.0.2.2", priority: 200 });
     expect(h.router().stats.rejects["unknown-unicast-peer"]).toBe(1);
+  });
+
+  test("check_unicast_src = false: a unicast advert from any source counts, as in keepalived without the option", () => {
+    const h = new Harness([instance({ unicastPeers: [ip("192.0.2.2")], checkUnicastSource: false })]);
+    h.startup();
+    h.receive({ src: "192.0.2.3", priority: 200 });
+    expect(h.router().stats.rejects["unknown-unicast-peer"]).toBe(0);
+    h.advanceBy(MDI_V2_100 - 1);
+    expect(h.state()).toBe("BACKUP");
+  });
+
+  test("a peer's min_ttl..max_ttl: adverts arriving with another TTL are dropped as bad-ttl, the bounds included", () => {
+    const peers = {
+      unicastPeers: [ip("192.0.2.2"), ip("192.0.2.3")],
+      unicastPeerTtl: [
+        { min: 250, max: 254 },
+        { min: 0, max: 255 },
+      ],
+    };
+    const h = new Harness([instance(peers)]);
+    h.startup();
+    const first = h.receive({ src: "192.0.2.2", priority: 200, ttl: 255 });
+    expect(first).toMatchObject([
+      { type: "Log", message: "advert from 192.0.2.2 dropped: TTL/hop limit 255 outside the peer's min_ttl..max_ttl" },
+    ]);
+    h.receive({ src: "192.0.2.2", priority: 200, ttl: 249 });
+    expect(h.router().stats.rejects["bad-ttl"]).toBe(2);
+    for (const ttl of [250, 254]) h.receive({ src: "192.0.2.2", priority: 200, ttl });
+    h.receive({ src: "192.0.2.3", priority: 200, ttl: 1 });
+    expect(h.router().stats.rejects["bad-ttl"]).toBe(2);
+    // The ranges are part of check_unicast_src: without it nothing is checked.
+    const off = new Harness([instance({ ...peers, checkUnicastSource: false })]);
+    off.startup();
+    off.receive({ src: "192.0.2.2", priority: 200, ttl: 255 });
+    expect(off.router().stats.rejects["bad-ttl"]).toBe(0);
   });
 
   test("skip_check_adv_addr: the current master's list is not compared", () => {

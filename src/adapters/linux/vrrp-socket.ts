@@ -196,18 +196,30 @@ abstract class VrrpSocketBase implements VrrpTransport {
     this.onHealth?.(receiving, reason);
   }
 
-  send(packet: Uint8Array, length: number, dst: Uint8Array): void {
+  send(packet: Uint8Array, length: number, dst: Uint8Array, ttl = VRRP_TTL): void {
     if (this.closed) throw AdapterError.refused(this.sending, "EBADF", "transport closed");
     if (length > this.msg.data.length || length > packet.length) throw new RangeError(`advert of ${length} bytes`);
     const data = this.msg.data;
     for (let i = 0; i < length; i++) data[i] = packet[i]!; // subarray() would allocate per send
     try {
-      sendMsg(this.sendFd, this.msg, length, this.destination(dst), this.controlLen);
+      sendMsg(this.sendFd, this.msg, length, this.destination(dst), this.controlLen + this.ttlControl(ttl));
       this.stats.sent++;
     } catch (e) {
       this.stats.sendErrors++;
       throw toAdapterError(this.sending, e);
     }
+  }
+
+  /**
+   * unicast_ttl: another TTL / hop limit than the socket's 255 travels as a second control message after the
+   * source's; returns its length (0 for none).
+   */
+  private ttlControl(ttl: number): number {
+    if (ttl === VRRP_TTL) return 0;
+    const [level, type] = this.family === 4 ? [C.SOL_IP, C.IP_TTL] : [C.SOL_IPV6, C.IPV6_HOPLIMIT];
+    cmsghdr.encodeHeader(this.msg.control, level, type, 4, this.controlLen);
+    new DataView(this.msg.control.buffer, this.msg.control.byteOffset).setInt32(this.controlLen + cmsghdr.CMSG_DATA_OFFSET, ttl, true);
+    return cmsghdr.CMSG_SPACE(4);
   }
 
   protected readonly dispatch = (p: ReceivedPacket): void => {
