@@ -1,0 +1,90 @@
+// What one health check of a real server is, fully resolved (defaults and inheritance from the real and virtual
+// server already applied by the config loader): plain data, so identical checks can be recognised and run once.
+
+import type { IpFamily } from "../vrrp/ip-address.ts";
+
+export const CHECK_KINDS = ["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK"] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
+
+/** When to check and how many failures make a server down, as keepalived 2.2.7 times its checkers. */
+export interface CheckTiming {
+  delayLoopMs: number;
+  /** Extra attempts after a failure before the checker calls the server down. */
+  retry: number;
+  delayBeforeRetryMs: number;
+  /** The first check starts after a random delay up to this (spreads checks out). */
+  warmupMs: number;
+  /** A server starts down and must pass its first check (alpha mode). */
+  alpha: boolean;
+}
+
+/** Where a connecting check goes: the real server unless connect_ip / connect_port say otherwise. */
+export interface ConnectTarget {
+  address: string;
+  family: IpFamily;
+  port: number;
+  /** bindto / bind_port: the source of the connection. */
+  bindAddress: string | null;
+  bindPort: number | null;
+  /** The deadline for the whole check: connecting, sending and reading the reply (connect_timeout). */
+  timeoutMs: number;
+}
+
+/** One url block of HTTP_GET / SSL_GET: every url must pass. */
+export interface HttpUrl {
+  path: string;
+  /** Inclusive ranges; keepalived's default is 200-299. */
+  statusCodes: [number, number][];
+  /** MD5 of the body, lower-case hex, as genhash prints it. */
+  digest: string | null;
+  virtualhost: string | null;
+  regex: string | null;
+  /** The check passes when the regex does not match. */
+  regexNoMatch: boolean;
+}
+
+export type CheckDefinition =
+  | { kind: "TCP_CHECK"; timing: CheckTiming; connect: ConnectTarget }
+  | {
+      kind: "HTTP_GET" | "SSL_GET";
+      timing: CheckTiming;
+      connect: ConnectTarget;
+      urls: HttpUrl[];
+      /** "1.0" (keepalived's default), "1.1" and "1.0C" send Connection: close as keepalived does for the last two. */
+      httpProtocol: "1.0" | "1.1" | "1.0C";
+      /** The Host header; null: the address and port connected to. */
+      virtualhost: string | null;
+      /** SSL_GET: send the virtual host (or the address) as TLS server name. */
+      enableSni: boolean;
+    }
+  | {
+      kind: "MISC_CHECK";
+      timing: CheckTiming;
+      /** The command line (split without a shell). */
+      path: string;
+      timeoutMs: number;
+      /** misc_dynamic: exit 0 up, 1 down, 2..255 up with weight code - 2. */
+      dynamic: boolean;
+      user: string | null;
+      group: string | null;
+    };
+
+/**
+ * The identity of a check: two real servers (of the same or different virtual servers) with the same check of
+ * the same target share one probe. Timing is part of it: the probe's retries and schedule are one state.
+ */
+export function probeKey(check: CheckDefinition): string {
+  return JSON.stringify(check, Object.keys(flatKeys(check)).sort());
+}
+
+/** Every property name used anywhere in the definition (JSON.stringify's allow-list keeps nested keys too). */
+function flatKeys(value: unknown, into: Record<string, true> = {}): Record<string, true> {
+  if (Array.isArray(value)) for (const v of value) flatKeys(v, into);
+  else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      into[k] = true;
+      flatKeys(v, into);
+    }
+  }
+  return into;
+}
