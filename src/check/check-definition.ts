@@ -1,6 +1,7 @@
 // What one health check of a real server is, fully resolved (defaults and inheritance from the real and virtual
 // server already applied by the config loader): plain data, so identical checks can be recognised and run once.
 
+import type { RunAs } from "../config/schema.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
 
 export const CHECK_KINDS = ["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK"] as const;
@@ -60,13 +61,15 @@ export type CheckDefinition =
   | {
       kind: "MISC_CHECK";
       timing: CheckTiming;
-      /** The command line (split without a shell). */
-      path: string;
+      /** misc_path as written, and its words (run without a shell). */
+      command: string;
+      argv: string[];
+      /** The user it runs as; null: global.script_user, then root (as the vrrp scripts). */
+      runAs: RunAs | null;
+      /** misc_timeout: the script is killed (with its process group) after this; keepalived's default is delay_loop. */
       timeoutMs: number;
       /** misc_dynamic: exit 0 up, 1 down, 2..255 up with weight code - 2. */
       dynamic: boolean;
-      user: string | null;
-      group: string | null;
     };
 
 /**

@@ -1,6 +1,7 @@
 // The validated configuration of vipd, as the loader returns it. TOML keys are snake_case like keepalived's;
 // here fields are camelCase with their unit in the name, defaults filled in and addresses parsed.
 
+import type { PlacedCheck } from "./checker-section.ts";
 import type { VrrpVersion } from "../vrrp/advert.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
 
@@ -222,6 +223,8 @@ export interface RealServerConfig extends ServerAddress {
   lowerThreshold: number;
   /** When down, keep it with weight 0 (existing connections live on) instead of removing it. */
   inhibitOnFailure: boolean;
+  /** Its health checks, with the table each was read from; none: always up. */
+  checks: PlacedCheck[];
 }
 
 export interface SorryServerConfig extends ServerAddress {
