@@ -91,3 +91,7 @@ function flatKeys(value: unknown, into: Record<string, true> = {}): Record<strin
   }
   return into;
 }
+
+export type TcpCheck = Extract<CheckDefinition, { kind: "TCP_CHECK" }>;
+export type HttpCheck = Extract<CheckDefinition, { kind: "HTTP_GET" | "SSL_GET" }>;
+export type MiscCheck = Extract<CheckDefinition, { kind: "MISC_CHECK" }>;
