@@ -20,8 +20,13 @@ export class CheckState {
   private retriesUsed: number;
   private hasRun = false;
 
-  constructor(private readonly timing: CheckTiming) {
-    this.upNow = !timing.alpha;
+  /** `knownUp`: the state a previous checker reached (a restarted checker carries on from it). */
+  constructor(
+    private readonly timing: CheckTiming,
+    knownUp: boolean | null = null,
+  ) {
+    this.upNow = knownUp ?? !timing.alpha;
+    this.hasRun = knownUp !== null;
     this.retriesUsed = timing.retry;
   }
 

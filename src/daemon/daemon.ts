@@ -4,7 +4,6 @@
 
 import type { LinkEvent, LinkMonitor } from "../adapters/address-manager.ts";
 import type { HostAdapters } from "../adapters/host-adapters.ts";
-import type { Ipvs } from "../adapters/ipvs.ts";
 import { realTimers, type Timers } from "../clock/timers.ts";
 import { formatConfigError } from "../config/config-error.ts";
 import { loadConfigFile } from "../config/load.ts";
@@ -21,7 +20,8 @@ import { Driver } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
 import { type Prepared, prepare, type WaitingInstance } from "./plan.ts";
 import { removeStaleVips } from "./stale-vips.ts";
-import { IpvsReconciler } from "../lvs/reconciler.ts";
+import { LoadBalancer } from "../lvs/load-balancer.ts";
+import { spawnCheckerProcess, type SpawnChecker } from "../check/checker-process.ts";
 import { ownedServicesFile } from "../lvs/owned-services.ts";
 import { MetricsServer } from "./metrics.ts";
 import { type LiveState, StatusServer, type StatusSnapshot, snapshot } from "./status.ts";
@@ -45,6 +45,8 @@ export interface DaemonDeps {
   logs: LogFactory;
   timers?: Timers;
   runner?: CommandRunner;
+  /** Starts the checker process (tests give an in-process one). */
+  spawnChecker?: SpawnChecker;
 }
 
 export interface RunningDaemon {
@@ -101,7 +103,7 @@ class Daemon implements RunningDaemon {
   private monitor: LinkMonitor | null = null;
   private status: StatusServer | null = null;
   private metrics: MetricsServer | null = null;
-  private lvs: { ipvs: Ipvs; reconciler: IpvsReconciler } | null = null;
+  private loadBalancer!: LoadBalancer;
   private startedAt = 0;
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
@@ -172,7 +174,8 @@ class Daemon implements RunningDaemon {
     );
     this.status.start();
     this.applyMetrics(config);
-    this.applyVirtualServers(config);
+    this.startLoadBalancer();
+    this.loadBalancer.apply(config, prepared.checkIds);
     this.log.info(`vipd started: ${config.instances.length} instance(s), status on ${this.options.socketPath}`);
   }
 
@@ -195,7 +198,7 @@ class Daemon implements RunningDaemon {
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
       this.notifier.runAs(prepared.scriptIds);
       this.applyMetrics(loaded.config);
-      this.applyVirtualServers(loaded.config);
+      this.loadBalancer.apply(loaded.config, prepared.checkIds);
       this.mailer.configure(loaded.config);
       this.config = loaded.config;
       this.feedLinkStates(loaded.config);
@@ -259,7 +262,7 @@ class Daemon implements RunningDaemon {
       // The core bounds each handover (handoverWaitMs); this is only the driver's safety net, with margin.
       const longest = Math.max(0, ...this.node.routers.map((r) => handoverWaitMs(r.config.version, r.config.advertIntervalCs) + 1000));
       await this.driver.stop(handover, longest);
-      this.stopVirtualServers(this.config.global.lvsOnStop);
+      this.loadBalancer.stop(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
       this.metrics?.stop();
@@ -279,32 +282,17 @@ class Daemon implements RunningDaemon {
     return { ...snapshot(this.node, this.driver, this.startedAt, this.timers.now(), this.liveState()), waiting: this.waiting };
   }
 
-  /**
-   * [virtual_servers] into the kernel's IPVS table. The table is opened (which loads ip_vs) only once there are
-   * virtual servers, or services recorded by an earlier run to clean up.
-   */
-  private applyVirtualServers(config: VipdConfig): void {
+  /** [virtual_servers] and their checks (src/lvs/load-balancer.ts), created at start. */
+  private startLoadBalancer(): void {
     const log = this.deps.logs("ipvs");
-    if (!this.lvs) {
-      const record = ownedServicesFile(this.options.ipvsRecordPath ?? DEFAULT_IPVS_RECORD, log);
-      if (config.virtualServers.length === 0 && record.load().length === 0) return;
-      try {
-        const ipvs = this.adapters.ipvs((message) => log.warn(message));
-        this.lvs = { ipvs, reconciler: new IpvsReconciler(ipvs, log, record) };
-      } catch (error) {
-        log.error(`cannot open the kernel's IPVS table: ${(error as Error).message}; virtual servers are not set up`);
-        return;
-      }
-    }
-    this.lvs.reconciler.apply(config);
-  }
-
-  /** At stop (and when giving up): vipd's IPVS services removed or kept, as lvs_on_stop says. */
-  private stopVirtualServers(mode: "remove" | "keep"): void {
-    if (!this.lvs) return;
-    this.lvs.reconciler.stop(mode);
-    this.lvs.ipvs.close();
-    this.lvs = null;
+    this.loadBalancer = new LoadBalancer({
+      openIpvs: () => this.adapters.ipvs((message) => log.warn(message)),
+      record: ownedServicesFile(this.options.ipvsRecordPath ?? DEFAULT_IPVS_RECORD, log),
+      log,
+      checkLog: this.deps.logs("check"),
+      timers: this.timers,
+      spawnChecker: this.deps.spawnChecker ?? spawnCheckerProcess,
+    });
   }
 
   /** Starts, moves or stops the [metrics] listener as the config says; a listener that cannot bind is logged. */
@@ -343,7 +331,7 @@ class Daemon implements RunningDaemon {
       this.log.error("vipd cannot keep its promises any more: sending priority 0, releasing every VIP and exiting");
       this.trackers.stop();
       await this.driver.abandon();
-      this.stopVirtualServers(this.config.global.lvsOnStop);
+      this.loadBalancer.stop(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
       this.metrics?.stop();

@@ -2,6 +2,7 @@
 // run: the core's NodeConfig, and per instance where adverts go, which addresses, routes and rules to add on
 // MASTER, what to announce, which notify scripts to run. Pure: the host comes in as data.
 
+import { probeKey } from "../check/check-definition.ts";
 import type { AddressSpec, HostSnapshot, Link, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
 import { primaryAddress } from "../adapters/primary-address.ts";
 import type { Command, InstanceSection, NotifyCommands, VipdConfig, VirtualRoute, VirtualRule, Vip } from "../config/schema.ts";
@@ -45,6 +46,8 @@ export interface Prepared {
   groupNotify: Map<string, NotifyScripts>;
   /** global.script_user's ids, or null (scripts run as the daemon's user). */
   scriptIds: Ids | null;
+  /** The ids each MISC_CHECK program runs as (its own user, else global.script_user), by check key. */
+  checkIds: Map<string, Ids>;
 }
 
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; problems: string[] };
@@ -75,8 +78,30 @@ export function prepare(fullConfig: VipdConfig, host: HostSnapshot, lookupUser: 
   const groupNotify = new Map(
     config.syncGroups.map((g) => [g.name, notifyScripts(g.notify, lookupUser, `sync_groups.${g.name}`, problems)]),
   );
+  const checkIds = miscCheckIds(config, lookupUser, scriptIds, problems);
   if (problems.length > 0 || !core.ok || !plans.ok) return { ok: false, problems };
-  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds } };
+  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds, checkIds } };
+}
+
+/** MISC_CHECK programs' users resolved; one that does not resolve is a problem (never quietly root instead). */
+function miscCheckIds(config: VipdConfig, lookupUser: UserLookup, scriptIds: Ids | null, problems: string[]): Map<string, Ids> {
+  const out = new Map<string, Ids>();
+  for (const vs of config.virtualServers) {
+    vs.realServers.forEach((rs, i) => {
+      for (const { definition } of rs.checks) {
+        if (definition.kind !== "MISC_CHECK") continue;
+        const runAs = definition.runAs;
+        const ids = runAs ? lookupUser(runAs.user, runAs.group) : scriptIds;
+        if (runAs && !ids) {
+          problems.push(
+            `virtual_servers.${vs.name}.real_servers[${i}].MISC_CHECK: no user ${runAs.user}${runAs.group ? ` or group ${runAs.group}` : ""}`,
+          );
+        }
+        if (ids) out.set(probeKey(definition), ids);
+      }
+    });
+  }
+  return out;
 }
 
 /**
