@@ -53,7 +53,9 @@ export class CheckerSupervisor {
   }
 
   private start(): void {
-    const channel = this.spawn({
+    // Declared first: a spawner may deliver events before it returns.
+    let channel: CheckerChannel | null = null;
+    channel = this.spawn({
       onMessage: (message) => {
         if (this.channel !== channel) return;
         this.lastHeardMs = this.timers.now();
@@ -64,7 +66,7 @@ export class CheckerSupervisor {
       onExit: (code, signal) => {
         if (this.channel !== channel) return;
         this.channel = null;
-        this.log.error(`checker process ${channel.pid ?? "?"} exited (${signal ?? `status ${code}`}); starting a new one`);
+        this.log.error(`checker process ${channel?.pid ?? "?"} exited (${signal ?? `status ${code}`}); starting a new one`);
         this.scheduleRestart();
       },
     });
