@@ -31,11 +31,19 @@ export function httpRequest(check: HttpCheck, url: HttpUrl): string {
   return `GET ${url.path} HTTP/1.${minor}\r\nUser-Agent: KeepAliveClient\r\n${close}Host: ${host}\r\n\r\n`;
 }
 
-function fetchUrl(check: HttpCheck, url: HttpUrl): Promise<ProbeResult> {
+/**
+ * `vipd genhash`: the MD5 of the url's body as keepalived's genhash prints it (the reason of a passed result),
+ * whatever the status code.
+ */
+export function httpDigest(check: HttpCheck, url: HttpUrl): Promise<ProbeResult> {
+  return fetchUrl(check, url, "digest");
+}
+
+function fetchUrl(check: HttpCheck, url: HttpUrl, mode: "judge" | "digest" = "judge"): Promise<ProbeResult> {
   const limit = deadline(check.connect.timeoutMs);
   const serverName = check.enableSni ? (url.virtualhost ?? check.virtualhost ?? null) : null;
   const socket = openSocket(check.connect, check.kind === "SSL_GET" ? { serverName } : null);
-  const reply = new ReplyReader(url);
+  const reply = new ReplyReader(url, mode);
   const outcome = new Promise<ProbeResult>((resolve) => {
     socket.once(check.kind === "SSL_GET" ? "secureConnect" : "connect", () => socket.write(httpRequest(check, url)));
     socket.on("data", (chunk: Buffer) => {
@@ -68,7 +76,10 @@ class ReplyReader {
   /** Once reached, the verdict stands (the socket may still deliver data, end and close). */
   private verdict: ProbeResult | null = null;
 
-  constructor(private readonly url: HttpUrl) {}
+  constructor(
+    private readonly url: HttpUrl,
+    private readonly mode: "judge" | "digest",
+  ) {}
 
   /** A verdict as soon as one is certain, else null (read on). */
   add(chunk: Buffer): ProbeResult | null {
@@ -93,8 +104,8 @@ class ReplyReader {
       if (parsed === null) return failed("not an HTTP reply");
       this.status = parsed.status;
       this.remaining = parsed.contentLength;
-      if (!statusAllowed(this.url, parsed.status)) return failed(`HTTP status ${parsed.status}`);
-      if (this.url.digest === null && this.url.regex === null) return passed(`HTTP ${parsed.status}`);
+      if (this.mode === "judge" && !statusAllowed(this.url, parsed.status)) return failed(`HTTP status ${parsed.status}`);
+      if (this.mode === "judge" && this.url.digest === null && this.url.regex === null) return passed(`HTTP ${parsed.status}`);
       chunk = this.head.subarray(end + HEADER_END.length);
     }
     this.md5.update(chunk);
@@ -111,6 +122,7 @@ class ReplyReader {
 
   private judgeBody(): ProbeResult {
     const status = this.status!;
+    if (this.mode === "digest") return passed(this.md5.digest("hex"));
     if (this.url.digest !== null) {
       const digest = this.md5.digest("hex");
       if (digest !== this.url.digest) return failed(`digest ${digest}, expected ${this.url.digest}`);
