@@ -279,7 +279,11 @@ class Daemon implements RunningDaemon {
   }
 
   private snapshot(): StatusSnapshot {
-    return { ...snapshot(this.node, this.driver, this.startedAt, this.timers.now(), this.liveState()), waiting: this.waiting };
+    return {
+      ...snapshot(this.node, this.driver, this.startedAt, this.timers.now(), this.liveState()),
+      waiting: this.waiting,
+      ...this.loadBalancer.status(),
+    };
   }
 
   /** [virtual_servers] and their checks (src/lvs/load-balancer.ts), created at start. */

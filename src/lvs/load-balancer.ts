@@ -9,7 +9,7 @@ import type { Ipvs } from "../adapters/ipvs.ts";
 import type { CheckReport } from "../check/check-runner.ts";
 import type { SpawnChecker } from "../check/checker-process.ts";
 import { CheckerSupervisor } from "../check/checker-supervisor.ts";
-import type { CheckDefinition } from "../check/check-definition.ts";
+import { type CheckDefinition, probeKey } from "../check/check-definition.ts";
 import type { Timers } from "../clock/timers.ts";
 import type { VipdConfig } from "../config/schema.ts";
 import type { Log } from "../daemon/log.ts";
@@ -25,6 +25,22 @@ export interface LoadBalancerDeps {
   checkLog: Log;
   timers: Timers;
   spawnChecker: SpawnChecker;
+}
+
+export interface LoadBalancerStatus {
+  virtualServers: {
+    name: string;
+    realServers: {
+      address: string;
+      port: number | null;
+      alive: boolean;
+      /** In the table at this weight; null: out of it. */
+      weight: number | null;
+      checks: { check: string; up: boolean; last: { ok: boolean; reason: string; durationMs: number } | null }[];
+    }[];
+  }[];
+  /** The checker process, while there are checks: its PID, restarts, and how many distinct probes it runs. */
+  checker: { pid: number | null; restarts: number; distinctChecks: number } | null;
 }
 
 type LvsConfig = Pick<VipdConfig, "virtualServers" | "virtualServerGroups"> & { global: Pick<VipdConfig["global"], "lvsTimeouts"> };
@@ -66,6 +82,36 @@ export class LoadBalancer {
     this.lvs.reconciler.stop(mode);
     this.lvs.ipvs.close();
     this.lvs = null;
+  }
+
+  /** For `vipd status` and the metrics: every virtual server, its real servers and their checks. */
+  status(): LoadBalancerStatus {
+    const config = this.config;
+    if (config === null) return { virtualServers: [], checker: null };
+    return {
+      virtualServers: config.virtualServers.map((vs) => ({
+        name: vs.name,
+        realServers: vs.realServers.map((rs, i) => {
+          const health = this.health.lookup(vs.name, i, rs);
+          return {
+            address: rs.address,
+            port: rs.port,
+            alive: health.alive,
+            weight: health.alive ? health.weight : rs.inhibitOnFailure ? 0 : null,
+            checks: rs.checks.map(({ definition }) => {
+              const check = this.health.get(probeKey(definition));
+              const last = check?.last ?? null;
+              return {
+                check: describeCheck(definition),
+                up: check?.up ?? true,
+                last: last && { ok: last.ok, reason: last.reason, durationMs: Math.round(last.durationMs * 10) / 10 },
+              };
+            }),
+          };
+        }),
+      })),
+      checker: this.supervisor && { pid: this.supervisor.pid, restarts: this.supervisor.restarts, distinctChecks: this.health.size },
+    };
   }
 
   /** For status and tests. */
