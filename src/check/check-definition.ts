@@ -4,7 +4,7 @@
 import type { RunAs } from "../config/schema.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
 
-export const CHECK_KINDS = ["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK"] as const;
+export const CHECK_KINDS = ["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK"] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /** When to check and how many failures make a server down, as keepalived 2.2.7 times its checkers. */
@@ -30,6 +30,9 @@ export interface ConnectTarget {
   /** The deadline for the whole check: connecting, sending and reading the reply (connect_timeout). */
   timeoutMs: number;
 }
+
+export const DNS_TYPES = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28, RRSIG: 46, DNSKEY: 48 } as const;
+export type DnsType = keyof typeof DNS_TYPES;
 
 /** One url block of HTTP_GET / SSL_GET: every url must pass. */
 export interface HttpUrl {
@@ -57,6 +60,36 @@ export type CheckDefinition =
       virtualhost: string | null;
       /** SSL_GET: send the virtual host (or the address) as TLS server name. */
       enableSni: boolean;
+    }
+  | {
+      kind: "SMTP_CHECK";
+      timing: CheckTiming;
+      connect: ConnectTarget;
+      /** Sent in HELO; keepalived's default is smtpchecker.keepalived.org. */
+      heloName: string;
+    }
+  | {
+      kind: "DNS_CHECK";
+      timing: CheckTiming;
+      /** Over UDP; the port is the real server's (53 when it has none). */
+      connect: ConnectTarget;
+      /** A, NS, CNAME, SOA (keepalived's default), MX, TXT, AAAA, RRSIG, DNSKEY. */
+      type: DnsType;
+      /** The name asked for; "" asks for the root. */
+      name: string;
+    }
+  | {
+      kind: "UDP_CHECK";
+      timing: CheckTiming;
+      connect: ConnectTarget;
+      /** The datagram sent (hex in the config); empty: an empty datagram. */
+      payload: string;
+      /** Down unless a reply comes; otherwise down only on an ICMP error (port unreachable). */
+      requireReply: boolean;
+      /** Hex the reply must start with (on its first min(lengths) bytes, as keepalived compares); null: any. */
+      replyData: string | null;
+      minReplyLength: number;
+      maxReplyLength: number;
     }
   | {
       kind: "MISC_CHECK";
@@ -95,3 +128,6 @@ function flatKeys(value: unknown, into: Record<string, true> = {}): Record<strin
 export type TcpCheck = Extract<CheckDefinition, { kind: "TCP_CHECK" }>;
 export type HttpCheck = Extract<CheckDefinition, { kind: "HTTP_GET" | "SSL_GET" }>;
 export type MiscCheck = Extract<CheckDefinition, { kind: "MISC_CHECK" }>;
+export type SmtpCheck = Extract<CheckDefinition, { kind: "SMTP_CHECK" }>;
+export type DnsCheck = Extract<CheckDefinition, { kind: "DNS_CHECK" }>;
+export type UdpCheck = Extract<CheckDefinition, { kind: "UDP_CHECK" }>;

@@ -10,14 +10,28 @@ import { decodeToChecker, encodeMessage, HEARTBEAT_MS } from "./checker-protocol
 import { httpProbe } from "./probes/http-probe.ts";
 import { miscProbe } from "./probes/misc-probe.ts";
 import type { ProbeResult } from "./probes/probe-result.ts";
+import { dnsProbe } from "./probes/dns-probe.ts";
+import { smtpProbe } from "./probes/smtp-probe.ts";
 import { tcpProbe } from "./probes/tcp-probe.ts";
+import { udpProbe } from "./probes/udp-probe.ts";
 import { realTimers } from "../clock/timers.ts";
 
 export function probeOf(check: PlannedCheck): Promise<ProbeResult> {
   const d = check.definition;
-  if (d.kind === "TCP_CHECK") return tcpProbe(d.connect);
-  if (d.kind === "MISC_CHECK") return miscProbe(d, runCommand, { uid: check.uid, gid: check.gid });
-  return httpProbe(d);
+  switch (d.kind) {
+    case "TCP_CHECK":
+      return tcpProbe(d.connect);
+    case "MISC_CHECK":
+      return miscProbe(d, runCommand, { uid: check.uid, gid: check.gid });
+    case "SMTP_CHECK":
+      return smtpProbe(d);
+    case "DNS_CHECK":
+      return dnsProbe(d);
+    case "UDP_CHECK":
+      return udpProbe(d);
+    default:
+      return httpProbe(d);
+  }
 }
 
 export async function checkerMain(): Promise<never> {

@@ -1,8 +1,18 @@
-// The health checks of a real server (keepalived's TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK blocks), read into
+// The health checks of a real server (keepalived's TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK
+// and MISC_CHECK blocks), read into
 // fully resolved definitions: each setting comes from the check, else the real server, else the virtual server,
 // else keepalived 2.2.7's default for that kind of check.
 
-import type { CheckDefinition, CheckKind, CheckTiming, ConnectTarget, HttpUrl } from "../check/check-definition.ts";
+import {
+  CHECK_KINDS,
+  type CheckDefinition,
+  type CheckKind,
+  type CheckTiming,
+  type ConnectTarget,
+  DNS_TYPES,
+  type DnsType,
+  type HttpUrl,
+} from "../check/check-definition.ts";
 import { parseAddress } from "./address.ts";
 import { readCommand, readRunAs } from "./commands.ts";
 import type { PathSegment } from "./key-path.ts";
@@ -11,7 +21,7 @@ import { describeValue, isTable, TableReader } from "./table-reader.ts";
 
 /** Settings a virtual server and a real server pass down to their checks. */
 export const CHECK_DEFAULT_KEYS = ["delay_loop", "alpha", "retry", "connect_timeout", "delay_before_retry", "warmup", "virtualhost"];
-export const IMPLEMENTED_CHECKS: readonly CheckKind[] = ["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK"];
+export const IMPLEMENTED_CHECKS: readonly CheckKind[] = CHECK_KINDS;
 
 /** What is known above a check; null: not set at that level. */
 export interface CheckDefaults {
@@ -41,6 +51,10 @@ const KIND_DEFAULTS: Record<CheckKind, { retry: number; delayBeforeRetryMs: numb
   HTTP_GET: { retry: 1, delayBeforeRetryMs: 3000 },
   SSL_GET: { retry: 1, delayBeforeRetryMs: 3000 },
   MISC_CHECK: { retry: 0, delayBeforeRetryMs: 1000 },
+  SMTP_CHECK: { retry: 1, delayBeforeRetryMs: 1000 },
+  // keepalived: 3 retries, and delay_before_retry defaults to delay_loop (see readTiming).
+  DNS_CHECK: { retry: 3, delayBeforeRetryMs: -1 },
+  UDP_CHECK: { retry: 1, delayBeforeRetryMs: 1000 },
 };
 
 const MAX_SECONDS = 86400;
@@ -51,7 +65,12 @@ export const CHECK_KEYS: Record<CheckKind, string[]> = {
   HTTP_GET: [...CONNECT_KEYS, ...TIMING_KEYS, "url", "virtualhost", "http_protocol"],
   SSL_GET: [...CONNECT_KEYS, ...TIMING_KEYS, "url", "virtualhost", "http_protocol", "enable_sni"],
   MISC_CHECK: [...TIMING_KEYS, "misc_path", "misc_timeout", "misc_dynamic", "user"],
+  SMTP_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "helo_name"],
+  DNS_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "type", "name"],
+  UDP_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "payload", "require_reply", "reply_data", "min_reply_length", "max_reply_length"],
 };
+const SMTP_DEFAULT_HELO = "smtpchecker.keepalived.org";
+const DNS_DEFAULT_PORT = 53;
 export const URL_KEYS = ["path", "digest", "status_code", "virtualhost", "regex", "regex_no_match"];
 
 /** The settings a virtual or real server gives its checks, over those of the level above. */
@@ -104,9 +123,22 @@ export function readChecks(r: TableReader, defaults: CheckDefaults, server: Chec
 function readCheck(r: TableReader, kind: CheckKind, above: CheckDefaults, server: CheckedServer): CheckDefinition | null {
   const timing = readTiming(r, kind, above);
   if (kind === "MISC_CHECK") return readMisc(r, timing);
-  const connect = readConnect(r, above, server);
+  const connect = readConnect(r, above, kind === "DNS_CHECK" ? { ...server, port: server.port ?? DNS_DEFAULT_PORT } : server);
   if (connect === null) return null;
   if (kind === "TCP_CHECK") return { kind, timing, connect };
+  if (kind === "SMTP_CHECK") return { kind, timing, connect, heloName: r.optString("helo_name", "a host name") ?? SMTP_DEFAULT_HELO };
+  if (kind === "DNS_CHECK") return readDns(r, timing, connect);
+  if (kind === "UDP_CHECK") return readUdp(r, timing, connect);
+  return readHttp(r, kind, timing, connect, above);
+}
+
+function readHttp(
+  r: TableReader,
+  kind: "HTTP_GET" | "SSL_GET",
+  timing: CheckTiming,
+  connect: ConnectTarget,
+  above: CheckDefaults,
+): CheckDefinition | null {
   const urls = readUrls(r);
   if (urls.length === 0) {
     r.problems.error(r.at("url"), 'missing; an HTTP check needs at least one url = [{ path = "/" }]');
@@ -127,6 +159,41 @@ function readTiming(r: TableReader, kind: CheckKind, above: CheckDefaults): Chec
     warmupMs: r.optSeconds("warmup", 0, MAX_SECONDS) ?? above.warmupMs ?? delayLoopMs,
     alpha: r.bool("alpha", above.alpha),
   };
+}
+
+function kindRetryDelay(kind: CheckKind, delayLoopMs: number): number {
+  const ms = KIND_DEFAULTS[kind].delayBeforeRetryMs;
+  return ms < 0 ? delayLoopMs : ms;
+}
+
+function readDns(r: TableReader, timing: CheckTiming, connect: ConnectTarget): CheckDefinition {
+  const type = r.oneOf("type", Object.keys(DNS_TYPES) as DnsType[], "SOA");
+  const written = r.optString("name", "a domain name") ?? "";
+  // "" and "." ask for the root; a trailing dot is the same name.
+  const name = written.replace(/\.$/, "");
+  if (name !== "" && !name.split(".").every((label) => label.length >= 1 && label.length <= 63)) {
+    r.problems.error(r.at("name"), `must be a domain name (labels of 1 to 63 characters), got ${JSON.stringify(written)}`);
+  }
+  return { kind: "DNS_CHECK", timing, connect, type, name };
+}
+
+function readUdp(r: TableReader, timing: CheckTiming, connect: ConnectTarget): CheckDefinition {
+  const hex = (key: string): string | null => {
+    const value = r.optString(key, "hexadecimal bytes");
+    if (value === null) return null;
+    const clean = value.replace(/\s+/g, "");
+    if (!/^([0-9a-fA-F]{2})+$/.test(clean)) {
+      r.problems.error(r.at(key), `must be hexadecimal bytes such as "0a1b2c" (masks are not supported yet), got ${JSON.stringify(value)}`);
+      return null;
+    }
+    return clean.toLowerCase();
+  };
+  const replyData = hex("reply_data");
+  const requireReply = r.bool("require_reply", false) || replyData !== null;
+  const minReplyLength = r.int("min_reply_length", 0, 65535, 0);
+  const maxReplyLength = r.int("max_reply_length", 0, 65535, 255);
+  if (minReplyLength > maxReplyLength) r.problems.error(r.at("min_reply_length"), `must not be above max_reply_length (${maxReplyLength})`);
+  return { kind: "UDP_CHECK", timing, connect, payload: hex("payload") ?? "", requireReply, replyData, minReplyLength, maxReplyLength };
 }
 
 function readConnect(r: TableReader, above: CheckDefaults, server: CheckedServer): ConnectTarget | null {

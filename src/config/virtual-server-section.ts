@@ -30,12 +30,12 @@ export const LB_ALGOS = ["rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo
 export const LB_FLAGS = ["sh-port", "sh-fallback", "mh-port", "mh-fallback", "flag-1", "flag-2"] as const;
 const LB_KINDS = ["NAT", "DR", "TUN"] as const;
 /** Checker kinds and settings not built yet: refused, never parsed and left doing nothing. */
-const CHECKS_NOT_YET = ["SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK"];
+const CHECKS_NOT_YET = ["PING_CHECK", "FILE_CHECK", "BFD_CHECK"];
 const VS_NOT_YET = ["smtp_alert", "ha_suspend", "omega", "quorum_up", "quorum_down"];
 const RS_NOT_YET = ["smtp_alert", "notify_up", "notify_down"];
 /** Every key refused as not built yet (the example cannot document them as working). */
 export const CHECKER_KEYS_NOT_YET = [...new Set([...CHECKS_NOT_YET, ...VS_NOT_YET, ...RS_NOT_YET])];
-const NOT_YET = "not yet supported (issue #17): TCP_CHECK, HTTP_GET, SSL_GET and MISC_CHECK are";
+const NOT_YET = "not yet supported (issue #17): TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK and MISC_CHECK are";
 
 export const VIRTUAL_SERVER_KEYS = [
   "address",

@@ -1,4 +1,4 @@
-// keepalived's health checkers (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK) and the checker settings a virtual or
+// keepalived's health checkers (TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK, MISC_CHECK) and the checker settings a virtual or
 // real server passes down (delay_loop, retry, ...), into vipd's [[...real_servers.KIND]] tables. The kinds vipd
 // does not run yet are reported (lossy: a checker decides which servers get traffic).
 
@@ -13,7 +13,7 @@ const MAX_SECONDS = 86400;
 const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
 
 /** Checker kinds vipd does not run yet (reported as lossy by the real server's mapping). */
-export const CHECKER_KINDS_NOT_YET = ["SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK"];
+export const CHECKER_KINDS_NOT_YET = ["PING_CHECK", "FILE_CHECK", "BFD_CHECK"];
 
 /** Checker settings not built yet, wherever they appear. */
 const SETTINGS_NOT_YET: Record<string, Unsupported> = {
@@ -48,8 +48,11 @@ export function checkerSettingHandlers(ctx: ConvertContext, section: TomlSection
 export function checkerBlockHandlers(ctx: ConvertContext, doc: TomlDocument, realServerPath: string[]): Record<string, Handler> {
   const block = (kind: string) => (node: ConfNode) => {
     const section = doc.arrayTable([...realServerPath, kind]);
+    const hosts: ConfNode[] = [];
     const handlers: Record<string, Handler> = { ...commonHandlers(ctx, section), ...kindHandlers(ctx, doc, section, kind) };
+    if (kind === "SMTP_CHECK") handlers.host = (n) => hosts.push(n);
     walkBlock(ctx, section, node.children ?? [], handlers, SETTINGS_NOT_YET);
+    if (hosts.length > 0) smtpHosts(ctx, doc, section, node, hosts);
     if ((kind === "HTTP_GET" || kind === "SSL_GET") && !(node.children ?? []).some((c) => c.keyword === "url")) {
       ctx.warn(
         doc.dropTable(section),
@@ -59,7 +62,47 @@ export function checkerBlockHandlers(ctx: ConvertContext, doc: TomlDocument, rea
       );
     }
   };
-  return { TCP_CHECK: block("TCP_CHECK"), HTTP_GET: block("HTTP_GET"), SSL_GET: block("SSL_GET"), MISC_CHECK: block("MISC_CHECK") };
+  return Object.fromEntries(
+    ["TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "MISC_CHECK"].map((k) => [k, block(k)]),
+  );
+}
+
+const CONNECTION_KEYS = ["connect_ip", "connect_port", "bindto", "bind_port"];
+
+/**
+ * SMTP_CHECK's deprecated host blocks, as keepalived 2.2.7 runs them: one checker per host with the block's other
+ * settings; when the block sets no connection of its own, its first host is where the block itself connects.
+ */
+function smtpHosts(ctx: ConvertContext, doc: TomlDocument, section: TomlSection, node: ConfNode, hosts: ConfNode[]): void {
+  const own = CONNECTION_KEYS.some((k) => section.has(k));
+  const shared = section.entries().filter(([k]) => !CONNECTION_KEYS.includes(k) && k !== "connect_timeout");
+  const connection = (target: TomlSection, host: ConfNode) =>
+    walkBlock(ctx, target, host.children ?? [], connectionHandlers(ctx, target), SETTINGS_NOT_YET);
+  if (!own) connection(section, hosts[0]!);
+  for (const host of own ? hosts : hosts.slice(1)) {
+    const copy = doc.arrayTable(section.path!);
+    for (const [k, v] of shared) copy.set(k, v);
+    if (section.has("connect_timeout")) copy.set("connect_timeout", section.get("connect_timeout")!);
+    connection(copy, host);
+  }
+  ctx.warn(
+    section,
+    node,
+    `${hosts.length} host blocks (deprecated in keepalived 2.x): written as one SMTP_CHECK per host, as keepalived runs them`,
+  );
+}
+
+function connectionHandlers(ctx: ConvertContext, section: TomlSection): Record<string, Handler> {
+  const set = (key: string, value: TomlValue | null) => {
+    if (value !== null) section.set(key, value);
+  };
+  return {
+    connect_ip: (n) => set("connect_ip", addressArg(ctx, n)),
+    connect_port: (n) => set("connect_port", intArg(ctx, n, 1, 65535)),
+    bindto: (n) => set("bindto", addressArg(ctx, n)),
+    bind_port: (n) => set("bind_port", intArg(ctx, n, 1, 65535)),
+    connect_timeout: (n) => set("connect_timeout", decimalArg(ctx, n, 0.001, MAX_SECONDS)),
+  };
 }
 
 function commonHandlers(ctx: ConvertContext, section: TomlSection): Record<string, Handler> {
@@ -68,13 +111,7 @@ function commonHandlers(ctx: ConvertContext, section: TomlSection): Record<strin
   };
   const timing = checkerSettingHandlers(ctx, section);
   delete timing.virtualhost;
-  return {
-    ...timing,
-    connect_ip: (n) => set("connect_ip", addressArg(ctx, n)),
-    connect_port: (n) => set("connect_port", intArg(ctx, n, 1, 65535)),
-    bindto: (n) => set("bindto", addressArg(ctx, n)),
-    bind_port: (n) => set("bind_port", intArg(ctx, n, 1, 65535)),
-  };
+  return { ...timing, ...connectionHandlers(ctx, section) };
 }
 
 function kindHandlers(ctx: ConvertContext, doc: TomlDocument, section: TomlSection, kind: string): Record<string, Handler> {
@@ -90,6 +127,26 @@ function kindHandlers(ctx: ConvertContext, doc: TomlDocument, section: TomlSecti
     };
   }
   if (kind === "TCP_CHECK") return {};
+  if (kind === "SMTP_CHECK") return { helo_name: (n) => set("helo_name", firstArg(ctx, n, "a host name")) };
+  if (kind === "DNS_CHECK") {
+    return {
+      type: (n) => set("type", firstArg(ctx, n, "a record type")?.toUpperCase() ?? null),
+      name: (n) => set("name", firstArg(ctx, n, "a domain name")),
+    };
+  }
+  if (kind === "UDP_CHECK") {
+    // keepalived reads hex with spaces allowed; vipd's key takes the digits.
+    const hex = (n: ConfNode) => (n.args.length === 0 ? null : n.args.join("").toLowerCase());
+    return {
+      payload: (n) => set("payload", hex(n) ?? firstArg(ctx, n, "hexadecimal bytes")),
+      require_reply: (n) => {
+        section.set("require_reply", true);
+        set("reply_data", hex(n));
+      },
+      min_reply_length: (n) => set("min_reply_length", intArg(ctx, n, 0, 65535)),
+      max_reply_length: (n) => set("max_reply_length", intArg(ctx, n, 0, 65535)),
+    };
+  }
   const handlers: Record<string, Handler> = {
     virtualhost: (n) => set("virtualhost", firstArg(ctx, n, "a host name")),
     http_protocol: (n) => {

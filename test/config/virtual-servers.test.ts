@@ -79,9 +79,9 @@ describe("virtual servers", () => {
   });
 
   test("checker kinds not built yet are refused, never ignored", () => {
-    const text = `${WEB}[virtual_servers.web.real_servers.SMTP_CHECK]\nhelo_name = "x"\n`;
+    const text = `${WEB}[virtual_servers.web.real_servers.PING_CHECK]\nretry = 1\n`;
     expect(errorsOf(text)).toEqual([
-      `${FILE}:14: virtual_servers.web.real_servers[1].SMTP_CHECK: not yet supported (issue #17): TCP_CHECK, HTTP_GET, SSL_GET and MISC_CHECK are`,
+      `${FILE}:14: virtual_servers.web.real_servers[1].PING_CHECK: not yet supported (issue #17): TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK and MISC_CHECK are`,
     ]);
   });
 
