@@ -145,7 +145,12 @@ export function* commandsOf(
 ): Generator<{ at: PathSegment[]; command: Command }> {
   for (const script of scripts) yield { at: ["scripts", script.name, "script"], command: script.script };
   for (const vs of virtualServers) {
-    for (const rs of vs.realServers) {
+    const vsAt: PathSegment[] = ["virtual_servers", vs.name];
+    if (vs.quorumUp) yield { at: [...vsAt, "quorum_up"], command: vs.quorumUp };
+    if (vs.quorumDown) yield { at: [...vsAt, "quorum_down"], command: vs.quorumDown };
+    for (const [i, rs] of vs.realServers.entries()) {
+      if (rs.notifyUp) yield { at: [...vsAt, "real_servers", i, "notify_up"], command: rs.notifyUp };
+      if (rs.notifyDown) yield { at: [...vsAt, "real_servers", i, "notify_down"], command: rs.notifyDown };
       for (const { at, definition: c } of rs.checks) {
         if (c.kind === "MISC_CHECK") yield { at: [...at, "misc_path"], command: { raw: c.command, argv: c.argv, runAs: c.runAs } };
       }

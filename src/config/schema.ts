@@ -225,6 +225,9 @@ export interface RealServerConfig extends ServerAddress {
   inhibitOnFailure: boolean;
   /** Its health checks, with the table each was read from; none: always up. */
   checks: PlacedCheck[];
+  /** Run when its checks bring it up / take it down. */
+  notifyUp: Command | null;
+  notifyDown: Command | null;
 }
 
 export interface SorryServerConfig extends ServerAddress {
@@ -260,6 +263,11 @@ export interface VirtualServerSection {
   hysteresis: number;
   realServers: RealServerConfig[];
   sorryServer: SorryServerConfig | null;
+  /** Run when the live weight reaches / falls below the quorum. */
+  quorumUp: Command | null;
+  quorumDown: Command | null;
+  /** At stop (and when a reload removes it): run quorum_down and the live real servers' notify_down. */
+  omega: boolean;
 }
 
 export type VirtualServerGroupMember =

@@ -4,6 +4,7 @@
 // Health checks are read by checker-section.ts; the kinds not built yet are refused, never read and ignored.
 
 import { familyName, parseAddress } from "./address.ts";
+import { readCommand } from "./commands.ts";
 import type { Problems } from "./config-error.ts";
 import type { PathSegment } from "./key-path.ts";
 import type {
@@ -31,11 +32,12 @@ export const LB_FLAGS = ["sh-port", "sh-fallback", "mh-port", "mh-fallback", "fl
 const LB_KINDS = ["NAT", "DR", "TUN"] as const;
 /** Checker kinds and settings not built yet: refused, never parsed and left doing nothing. */
 const CHECKS_NOT_YET = ["PING_CHECK", "FILE_CHECK", "BFD_CHECK"];
-const VS_NOT_YET = ["smtp_alert", "ha_suspend", "omega", "quorum_up", "quorum_down"];
-const RS_NOT_YET = ["smtp_alert", "notify_up", "notify_down"];
+const VS_NOT_YET = ["smtp_alert", "ha_suspend"];
+const RS_NOT_YET = ["smtp_alert"];
 /** Every key refused as not built yet (the example cannot document them as working). */
 export const CHECKER_KEYS_NOT_YET = [...new Set([...CHECKS_NOT_YET, ...VS_NOT_YET, ...RS_NOT_YET])];
-const NOT_YET = "not yet supported (issue #17): TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK and MISC_CHECK are";
+const NOT_YET = "not yet supported (issue #17)";
+const KIND_NOT_YET = `${NOT_YET}; the checks built are ${IMPLEMENTED_CHECKS.join(", ")}`;
 
 export const VIRTUAL_SERVER_KEYS = [
   "address",
@@ -59,6 +61,9 @@ export const VIRTUAL_SERVER_KEYS = [
   "sorry_server",
   "real_servers",
   ...CHECK_DEFAULT_KEYS,
+  "quorum_up",
+  "quorum_down",
+  "omega",
   ...VS_NOT_YET,
 ];
 export const REAL_SERVER_KEYS = [
@@ -73,6 +78,8 @@ export const REAL_SERVER_KEYS = [
   ...CHECK_DEFAULT_KEYS,
   ...IMPLEMENTED_CHECKS,
   ...CHECKS_NOT_YET,
+  "notify_up",
+  "notify_down",
   ...RS_NOT_YET,
 ];
 export const SORRY_SERVER_KEYS = ["address", "port", "inhibit", "lb_kind", "tunnel"];
@@ -121,6 +128,9 @@ export function readVirtualServer(problems: Problems, name: string, table: TomlT
     hysteresis: r.int("hysteresis", 0, MAX_U32, 0),
     realServers: readRealServers(r, { forwarding, defaultWeight, inhibitDefault, checkDefaults, servicePort: servicePort(target) }),
     sorryServer: readSorryServer(r, forwarding),
+    quorumUp: readCommand(r, "quorum_up"),
+    quorumDown: readCommand(r, "quorum_down"),
+    omega: r.bool("omega", false),
   };
   checkFamilies(r, vs);
   checkPorts(r, vs);
@@ -128,8 +138,8 @@ export function readVirtualServer(problems: Problems, name: string, table: TomlT
   return vs;
 }
 
-function refuseNotYet(r: TableReader, keys: readonly string[]): void {
-  for (const key of keys) if (r.has(key)) r.problems.error(r.at(key), NOT_YET);
+function refuseNotYet(r: TableReader, keys: readonly string[], message = NOT_YET): void {
+  for (const key of keys) if (r.has(key)) r.problems.error(r.at(key), message);
 }
 
 /** The port a real server without one is reached on: the service's (none for fwmark and group services). */
@@ -268,7 +278,8 @@ function readRealServers(r: TableReader, defaults: RealServerDefaults): RealServ
       return;
     }
     const rr = new TableReader(r.problems, path, item, REAL_SERVER_KEYS);
-    refuseNotYet(rr, [...RS_NOT_YET, ...CHECKS_NOT_YET]);
+    refuseNotYet(rr, RS_NOT_YET);
+    refuseNotYet(rr, CHECKS_NOT_YET, KIND_NOT_YET);
     const at = readServerAddress(rr);
     const checkDefaults = readCheckDefaults(rr, defaults.checkDefaults);
     const forwarding = rr.has("lb_kind") || rr.has("tunnel") ? readForwarding(rr, vsForwarding.kind) : vsForwarding;
@@ -285,6 +296,8 @@ function readRealServers(r: TableReader, defaults: RealServerDefaults): RealServ
       lowerThreshold,
       inhibitOnFailure: rr.bool("inhibit_on_failure", inhibitDefault),
       checks: readChecks(rr, checkDefaults, { ...at, port: at.port ?? defaults.servicePort }),
+      notifyUp: readCommand(rr, "notify_up"),
+      notifyDown: readCommand(rr, "notify_down"),
     };
     if (server === null) return;
     const key = `${server.address} ${server.port ?? 0}`;

@@ -7,6 +7,7 @@
 import { parseAddress } from "../config/address.ts";
 import { parseMember } from "../config/virtual-server-group-section.ts";
 import { LB_ALGOS } from "../config/virtual-server-section.ts";
+import { mapNotify } from "./notify-command.ts";
 import { CHECKER_KINDS_NOT_YET, checkerBlockHandlers, checkerSettingHandlers } from "./map-checker.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import { blockName } from "./map-scripts.ts";
@@ -24,8 +25,8 @@ const CHECKER_BLOCK = "health checker not converted yet (vipd's issue #17): with
 const CHECKER_SETTING = "health checker setting not converted yet (vipd's issue #17)";
 // Checker features vipd refuses until they are built (e-mail for checkers, scripts run when a checker moves a
 // server or the quorum, ha_suspend): reported, not written.
-const RS_CHECKER_SETTINGS = ["smtp_alert", "notify_up", "notify_down"];
-const VS_CHECKER_SETTINGS = ["smtp_alert", "ha_suspend", "omega", "quorum_up", "quorum_down"];
+const RS_CHECKER_SETTINGS = ["smtp_alert"];
+const VS_CHECKER_SETTINGS = ["smtp_alert", "ha_suspend"];
 
 const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
 const VS_UNSUPPORTED: Record<string, Unsupported> = {
@@ -119,6 +120,12 @@ export function mapVirtualServer(ctx: ConvertContext, doc: TomlDocument, node: C
   const handlers: Record<string, Handler> = {
     ...checkerHandlers(ctx, section, VS_CHECKER_SETTINGS, []),
     ...checkerSettingHandlers(ctx, section),
+    quorum_up: (n) => mapNotify(ctx, section, n),
+    quorum_down: (n) => mapNotify(ctx, section, n),
+    omega: (n) => {
+      const value = boolArg(ctx, n);
+      if (value !== null) section.set("omega", value);
+    },
     lb_algo: (n) => {
       const algo = firstArg(ctx, n, "a scheduler");
       if (algo === null) return;
@@ -330,6 +337,8 @@ function mapRealServer(ctx: ConvertContext, doc: TomlDocument, vsName: string, n
     ...checkerHandlers(ctx, section, RS_CHECKER_SETTINGS, CHECKER_KINDS_NOT_YET),
     ...checkerSettingHandlers(ctx, section),
     ...checkerBlockHandlers(ctx, doc, ["virtual_servers", vsName, "real_servers"]),
+    notify_up: (n) => mapNotify(ctx, section, n),
+    notify_down: (n) => mapNotify(ctx, section, n),
     weight: (n) => {
       const value = intArg(ctx, n, 0, MAX_WEIGHT);
       if (value !== null) section.set("weight", value);

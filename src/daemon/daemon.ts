@@ -7,7 +7,8 @@ import type { HostAdapters } from "../adapters/host-adapters.ts";
 import { realTimers, type Timers } from "../clock/timers.ts";
 import { formatConfigError } from "../config/config-error.ts";
 import { loadConfigFile } from "../config/load.ts";
-import type { VipdConfig } from "../config/schema.ts";
+import type { Ids } from "../adapters/user-lookup.ts";
+import type { Command, VipdConfig } from "../config/schema.ts";
 import { trackerName } from "../config/to-core.ts";
 import { Mailer } from "../notify/mailer.ts";
 import { Notifier } from "../notify/notifier.ts";
@@ -66,6 +67,8 @@ export interface RunningDaemon {
 }
 
 const DEFAULT_IPVS_RECORD = "/run/vipd/ipvs-services";
+/** keepalived gives these scripts no limit; vipd kills a hung one (and its children) after this. */
+const LVS_SCRIPT_TIMEOUT_MS = 30_000;
 
 /** Longest wait for notify scripts at shutdown: a hung notify_stop must not keep the host from rebooting. */
 const NOTIFY_DRAIN_MS = 10_000;
@@ -104,6 +107,8 @@ class Daemon implements RunningDaemon {
   private status: StatusServer | null = null;
   private metrics: MetricsServer | null = null;
   private loadBalancer!: LoadBalancer;
+  /** global.script_user's ids (null: the daemon's user), for the load balancer's scripts. */
+  private scriptIds: Ids | null = null;
   private startedAt = 0;
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
@@ -158,6 +163,7 @@ class Daemon implements RunningDaemon {
     // Every tracker's state is known before the instances start, so nobody becomes MASTER on a dead link.
     this.feedLinkStates(config);
     this.trackers.sync(config, prepared.scriptIds);
+    this.scriptIds = prepared.scriptIds;
     this.driver.start();
     this.waiting = prepared.waiting;
     for (const w of this.waiting)
@@ -197,6 +203,7 @@ class Daemon implements RunningDaemon {
       const prepared = this.prepare(loaded.config);
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
       this.notifier.runAs(prepared.scriptIds);
+      this.scriptIds = prepared.scriptIds;
       this.applyMetrics(loaded.config);
       this.loadBalancer.apply(loaded.config, prepared.checkIds);
       this.mailer.configure(loaded.config);
@@ -296,6 +303,24 @@ class Daemon implements RunningDaemon {
       checkLog: this.deps.logs("check"),
       timers: this.timers,
       spawnChecker: this.deps.spawnChecker ?? spawnCheckerProcess,
+      runScript: (command, what) => this.runLvsScript(command, what),
+    });
+  }
+
+  /** notify_up / notify_down / quorum_up / quorum_down: as their user, bounded, logged with exit and duration. */
+  private runLvsScript(command: Command, what: string): void {
+    const log = this.deps.logs("check");
+    const ids = command.runAs ? this.adapters.users(command.runAs.user, command.runAs.group) : this.scriptIds;
+    if (command.runAs && !ids) {
+      log.error(`${what}: user ${command.runAs.user} no longer resolves; ${command.raw} not run`);
+      return;
+    }
+    log.info(`${what}: running ${command.raw}`);
+    void (this.deps.runner ?? runCommand)({ argv: command.argv, timeoutMs: LVS_SCRIPT_TIMEOUT_MS, ...(ids ?? {}) }).then((r) => {
+      const outcome = r.spawnError ?? (r.timedOut ? "timed out" : r.exitCode !== null ? `exit ${r.exitCode}` : `killed by ${r.signal}`);
+      const line = `${what}: ${command.raw} ended (${outcome}) after ${Math.round(r.durationMs)} ms`;
+      if (r.exitCode === 0) log.info(line);
+      else log.warn(`${line}${r.stderr ? `: ${r.stderr.split("\n")[0]}` : ""}`);
     });
   }
 

@@ -83,11 +83,24 @@ export function prepare(fullConfig: VipdConfig, host: HostSnapshot, lookupUser: 
   return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds, checkIds } };
 }
 
-/** MISC_CHECK programs' users resolved; one that does not resolve is a problem (never quietly root instead). */
+/**
+ * MISC_CHECK programs' users resolved; a user of one of them, or of a real server's notify_up / notify_down or a
+ * virtual server's quorum_up / quorum_down, that does not resolve is a problem (never quietly root instead).
+ */
 function miscCheckIds(config: VipdConfig, lookupUser: UserLookup, scriptIds: Ids | null, problems: string[]): Map<string, Ids> {
   const out = new Map<string, Ids>();
+  const resolvable = (where: string, command: Command | null) => {
+    const runAs = command?.runAs;
+    if (runAs && !lookupUser(runAs.user, runAs.group)) {
+      problems.push(`${where}: no user ${runAs.user}${runAs.group ? ` or group ${runAs.group}` : ""}`);
+    }
+  };
   for (const vs of config.virtualServers) {
+    resolvable(`virtual_servers.${vs.name}.quorum_up`, vs.quorumUp);
+    resolvable(`virtual_servers.${vs.name}.quorum_down`, vs.quorumDown);
     vs.realServers.forEach((rs, i) => {
+      resolvable(`virtual_servers.${vs.name}.real_servers[${i}].notify_up`, rs.notifyUp);
+      resolvable(`virtual_servers.${vs.name}.real_servers[${i}].notify_down`, rs.notifyDown);
       for (const { definition } of rs.checks) {
         if (definition.kind !== "MISC_CHECK") continue;
         const runAs = definition.runAs;

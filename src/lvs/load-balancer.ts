@@ -14,6 +14,7 @@ import type { Timers } from "../clock/timers.ts";
 import type { VipdConfig } from "../config/schema.ts";
 import type { Log } from "../daemon/log.ts";
 import { HealthTable } from "./health-table.ts";
+import { LvsNotifier, type RunScript } from "./lvs-notifier.ts";
 import type { OwnedServices } from "./owned-services.ts";
 import { IpvsReconciler } from "./reconciler.ts";
 
@@ -25,6 +26,8 @@ export interface LoadBalancerDeps {
   checkLog: Log;
   timers: Timers;
   spawnChecker: SpawnChecker;
+  /** Runs notify_up / notify_down / quorum_up / quorum_down (without waiting). */
+  runScript: RunScript;
 }
 
 export interface LoadBalancerStatus {
@@ -51,8 +54,11 @@ export class LoadBalancer {
   private supervisor: CheckerSupervisor | null = null;
   private config: LvsConfig | null = null;
   private reconcileTimer: unknown = null;
+  private readonly notifier: LvsNotifier;
 
-  constructor(private readonly deps: LoadBalancerDeps) {}
+  constructor(private readonly deps: LoadBalancerDeps) {
+    this.notifier = new LvsNotifier(deps.runScript);
+  }
 
   /** At start and reload. `checkIds`: the users MISC_CHECK programs run as, by check key (see plan.ts). */
   apply(config: LvsConfig, checkIds: Map<string, Ids>): void {
@@ -60,6 +66,7 @@ export class LoadBalancer {
     this.config = config;
     this.health.configure(config, checkIds);
     this.lvs!.reconciler.apply(config, this.health.lookup);
+    this.notifyChanges();
     if (this.health.size > 0 && this.supervisor === null) {
       const { timers, spawnChecker, checkLog } = this.deps;
       this.supervisor = new CheckerSupervisor(
@@ -78,6 +85,7 @@ export class LoadBalancer {
     this.supervisor?.stop();
     this.supervisor = null;
     this.deps.timers.clearTimeout(this.reconcileTimer);
+    this.notifier.stop();
     if (!this.lvs) return;
     this.lvs.reconciler.stop(mode);
     this.lvs.ipvs.close();
@@ -123,6 +131,12 @@ export class LoadBalancer {
     return this.supervisor?.restarts ?? 0;
   }
 
+  private notifyChanges(): void {
+    const lvs = this.lvs;
+    if (!lvs || !this.config) return;
+    this.notifier.update(this.config.virtualServers, this.health.lookup, (vs) => lvs.reconciler.quorumOf(vs));
+  }
+
   private open(config: LvsConfig): boolean {
     if (this.lvs) return true;
     const { log, record } = this.deps;
@@ -149,7 +163,9 @@ export class LoadBalancer {
       // Reports come in bursts (many servers behind one switch): one reconcile for the burst.
       this.reconcileTimer = this.deps.timers.setTimeout(() => {
         this.reconcileTimer = null;
-        if (this.lvs && this.config) this.lvs.reconciler.reconcile(this.config, this.health.lookup);
+        if (!this.lvs || !this.config) return;
+        this.lvs.reconciler.reconcile(this.config, this.health.lookup);
+        this.notifyChanges();
       }, 0);
     }
   }

@@ -60,6 +60,11 @@ export class IpvsReconciler {
     return { operations, failures, unreadable: null };
   }
 
+  /** Whether the virtual server had quorum at the last reconcile (undefined: not known). */
+  quorumOf(virtualServer: string): boolean | undefined {
+    return this.quorum.get(virtualServer);
+  }
+
   /** At stop: "remove" deletes vipd's services (keepalived's way); "keep" leaves them serving for the next start. */
   stop(mode: "remove" | "keep"): ApplyResult {
     if (mode === "keep") {

@@ -533,7 +533,7 @@ describe("LVS", () => {
     const { result, config, warnings } = convertAndLoad(text);
     // Checker features not built yet (#17) are reported, not written: vipd refuses them until then.
     expect(warnings.map((w) => w.split(": ").slice(-2).join(": "))).toEqual(
-      ["quorum_up", "omega", "ha_suspend", "notify_down"].map((k) => `${k}: health checker setting not converted yet (vipd's issue #17)`),
+      ["ha_suspend"].map((k) => `${k}: health checker setting not converted yet (vipd's issue #17)`),
     );
     expect(result.lossy).toBe(false);
     const vs = config.virtualServers[0]!;

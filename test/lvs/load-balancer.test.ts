@@ -39,7 +39,16 @@ function setup(text: string) {
   const checker = new FakeChecker(timers);
   const log = new MemoryLog();
   const checkLog = new MemoryLog();
-  const lb = new LoadBalancer({ openIpvs: () => ipvs, record: NO_RECORD, log, checkLog, timers, spawnChecker: checker.spawn });
+  const scripts: string[] = [];
+  const lb = new LoadBalancer({
+    openIpvs: () => ipvs,
+    record: NO_RECORD,
+    log,
+    checkLog,
+    timers,
+    spawnChecker: checker.spawn,
+    runScript: (command, what) => scripts.push(`${what}: ${command.raw}`),
+  });
   const apply = (t: string) => lb.apply(loadOk(t) as VipdConfig, new Map());
   apply(text);
   const table = () =>
@@ -52,7 +61,7 @@ function setup(text: string) {
       for (let i = 0; i < 4; i++) await Promise.resolve();
     }
   };
-  return { timers, ipvs, checker, lb, log, checkLog, apply, table, advance };
+  return { timers, ipvs, checker, lb, log, checkLog, apply, table, advance, scripts };
 }
 
 describe("LoadBalancer", () => {
@@ -147,6 +156,36 @@ describe("LoadBalancer", () => {
     expect(table()).toEqual(["tcp 192.0.2.10 80 -> 198.51.100.3 8080 weight 1"]);
     apply(web("", '[[virtual_servers.web.real_servers]]\naddress = "198.51.100.1"\n'));
     expect(checker.running).toBe(false);
+  });
+
+  test("notify_up / notify_down on the real server's changes, quorum_up / quorum_down on the quorum's, omega at stop", async () => {
+    const notified = (address: string) => `notify_up = "/bin/up ${address}"\nnotify_down = "/bin/down ${address}"\n`;
+    const { checker, advance, scripts, lb, apply } = setup(
+      web(
+        'quorum = 2\nquorum_up = "/bin/qup"\nquorum_down = "/bin/qdown"\nomega = true',
+        rs("198.51.100.1", notified("1")),
+        rs("198.51.100.2", notified("2")),
+      ),
+    );
+    await advance(100);
+    expect(scripts).toEqual([]);
+    checker.targets.set("198.51.100.2:8080", { ok: false });
+    await advance(3100);
+    expect(scripts.splice(0)).toEqual([
+      "virtual_servers.web.real_servers[1].notify_down: /bin/down 2",
+      "virtual_servers.web.quorum_down: /bin/qdown",
+    ]);
+    checker.targets.delete("198.51.100.2:8080");
+    await advance(2100);
+    expect(scripts.splice(0)).toEqual([
+      "virtual_servers.web.real_servers[1].notify_up: /bin/up 2",
+      "virtual_servers.web.quorum_up: /bin/qup",
+    ]);
+    // A reload that drops a live real server runs its notify_down.
+    apply(web('quorum = 1\nquorum_up = "/bin/qup"\nquorum_down = "/bin/qdown"\nomega = true', rs("198.51.100.1", notified("1"))));
+    expect(scripts.splice(0)).toEqual(["virtual_servers.web.real_servers[1].notify_down: /bin/down 2"]);
+    lb.stop("remove");
+    expect(scripts).toEqual(["virtual_servers.web.real_servers[0].notify_down: /bin/down 1", "quorum_down (omega): /bin/qdown"]);
   });
 
   test("stop removes the services and the checker", async () => {
