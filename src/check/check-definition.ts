@@ -4,7 +4,16 @@
 import type { RunAs } from "../config/schema.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
 
-export const CHECK_KINDS = ["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK"] as const;
+export const CHECK_KINDS = [
+  "TCP_CHECK",
+  "HTTP_GET",
+  "SSL_GET",
+  "MISC_CHECK",
+  "SMTP_CHECK",
+  "DNS_CHECK",
+  "UDP_CHECK",
+  "PING_CHECK",
+] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /** When to check and how many failures make a server down, as keepalived 2.2.7 times its checkers. */
@@ -92,6 +101,12 @@ export type CheckDefinition =
       maxReplyLength: number;
     }
   | {
+      kind: "PING_CHECK";
+      timing: CheckTiming;
+      /** The address echoed (connect_ip, else the real server's); the port is not used. */
+      connect: ConnectTarget;
+    }
+  | {
       kind: "MISC_CHECK";
       timing: CheckTiming;
       /** misc_path as written, and its words (run without a shell). */
@@ -131,3 +146,4 @@ export type MiscCheck = Extract<CheckDefinition, { kind: "MISC_CHECK" }>;
 export type SmtpCheck = Extract<CheckDefinition, { kind: "SMTP_CHECK" }>;
 export type DnsCheck = Extract<CheckDefinition, { kind: "DNS_CHECK" }>;
 export type UdpCheck = Extract<CheckDefinition, { kind: "UDP_CHECK" }>;
+export type PingCheck = Extract<CheckDefinition, { kind: "PING_CHECK" }>;

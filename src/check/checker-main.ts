@@ -10,11 +10,16 @@ import { decodeToChecker, encodeMessage, HEARTBEAT_MS } from "./checker-protocol
 import { httpProbe } from "./probes/http-probe.ts";
 import { miscProbe } from "./probes/misc-probe.ts";
 import type { ProbeResult } from "./probes/probe-result.ts";
+import { LinuxIcmpEcho } from "../adapters/linux/icmp-echo.ts";
 import { dnsProbe } from "./probes/dns-probe.ts";
+import { pingProbe } from "./probes/ping-probe.ts";
 import { smtpProbe } from "./probes/smtp-probe.ts";
 import { tcpProbe } from "./probes/tcp-probe.ts";
 import { udpProbe } from "./probes/udp-probe.ts";
 import { realTimers } from "../clock/timers.ts";
+
+/** The raw ICMP sockets, opened when the first PING_CHECK runs. */
+let echo: LinuxIcmpEcho | null = null;
 
 export function probeOf(check: PlannedCheck): Promise<ProbeResult> {
   const d = check.definition;
@@ -29,6 +34,9 @@ export function probeOf(check: PlannedCheck): Promise<ProbeResult> {
       return dnsProbe(d);
     case "UDP_CHECK":
       return udpProbe(d);
+    case "PING_CHECK":
+      echo ??= new LinuxIcmpEcho();
+      return pingProbe(d, echo);
     default:
       return httpProbe(d);
   }

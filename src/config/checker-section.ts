@@ -55,6 +55,7 @@ const KIND_DEFAULTS: Record<CheckKind, { retry: number; delayBeforeRetryMs: numb
   // keepalived: 3 retries, and delay_before_retry defaults to delay_loop (see readTiming).
   DNS_CHECK: { retry: 3, delayBeforeRetryMs: -1 },
   UDP_CHECK: { retry: 1, delayBeforeRetryMs: 1000 },
+  PING_CHECK: { retry: 1, delayBeforeRetryMs: 1000 },
 };
 
 const MAX_SECONDS = 86400;
@@ -68,6 +69,7 @@ export const CHECK_KEYS: Record<CheckKind, string[]> = {
   SMTP_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "helo_name"],
   DNS_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "type", "name"],
   UDP_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "payload", "require_reply", "reply_data", "min_reply_length", "max_reply_length"],
+  PING_CHECK: ["connect_ip", "connect_timeout", ...TIMING_KEYS],
 };
 const SMTP_DEFAULT_HELO = "smtpchecker.keepalived.org";
 const DNS_DEFAULT_PORT = 53;
@@ -123,9 +125,11 @@ export function readChecks(r: TableReader, defaults: CheckDefaults, server: Chec
 function readCheck(r: TableReader, kind: CheckKind, above: CheckDefaults, server: CheckedServer): CheckDefinition | null {
   const timing = readTiming(r, kind, above);
   if (kind === "MISC_CHECK") return readMisc(r, timing);
-  const connect = readConnect(r, above, kind === "DNS_CHECK" ? { ...server, port: server.port ?? DNS_DEFAULT_PORT } : server);
+  // An echo has no port; DNS asks port 53 of a real server without one.
+  const port = kind === "PING_CHECK" ? 0 : kind === "DNS_CHECK" ? (server.port ?? DNS_DEFAULT_PORT) : server.port;
+  const connect = readConnect(r, above, { ...server, port }, kind !== "PING_CHECK");
   if (connect === null) return null;
-  if (kind === "TCP_CHECK") return { kind, timing, connect };
+  if (kind === "TCP_CHECK" || kind === "PING_CHECK") return { kind, timing, connect };
   if (kind === "SMTP_CHECK") return { kind, timing, connect, heloName: r.optString("helo_name", "a host name") ?? SMTP_DEFAULT_HELO };
   if (kind === "DNS_CHECK") return readDns(r, timing, connect);
   if (kind === "UDP_CHECK") return readUdp(r, timing, connect);
@@ -196,13 +200,13 @@ function readUdp(r: TableReader, timing: CheckTiming, connect: ConnectTarget): C
   return { kind: "UDP_CHECK", timing, connect, payload: hex("payload") ?? "", requireReply, replyData, minReplyLength, maxReplyLength };
 }
 
-function readConnect(r: TableReader, above: CheckDefaults, server: CheckedServer): ConnectTarget | null {
+function readConnect(r: TableReader, above: CheckDefaults, server: CheckedServer, needsPort = true): ConnectTarget | null {
   const ipText = r.optString("connect_ip", "an IP address");
   const ip = ipText === null ? null : parseAddress(ipText);
   if (ipText !== null && ip === null)
     r.problems.error(r.at("connect_ip"), `must be an IPv4 or IPv6 address, got ${JSON.stringify(ipText)}`);
   const port = r.optInt("connect_port", 1, 65535) ?? server.port;
-  if (port === null || port === 0) {
+  if (needsPort && (port === null || port === 0)) {
     r.problems.error(r.at("connect_port"), "missing; the real server has no port of its own here (a fwmark or group service, or port 0)");
     return null;
   }
@@ -216,7 +220,7 @@ function readConnect(r: TableReader, above: CheckDefaults, server: CheckedServer
   return {
     address: ip?.text ?? server.address,
     family,
-    port,
+    port: port ?? 0,
     bindAddress: bind?.text ?? null,
     bindPort: r.optInt("bind_port", 1, 65535),
     timeoutMs: r.seconds("connect_timeout", 0.001, MAX_SECONDS, above.connectTimeoutMs),

@@ -31,7 +31,7 @@ export const LB_ALGOS = ["rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo
 export const LB_FLAGS = ["sh-port", "sh-fallback", "mh-port", "mh-fallback", "flag-1", "flag-2"] as const;
 const LB_KINDS = ["NAT", "DR", "TUN"] as const;
 /** Checker kinds and settings not built yet: refused, never parsed and left doing nothing. */
-const CHECKS_NOT_YET = ["PING_CHECK", "FILE_CHECK", "BFD_CHECK"];
+const CHECKS_NOT_YET = ["FILE_CHECK", "BFD_CHECK"];
 const VS_NOT_YET = ["smtp_alert", "ha_suspend"];
 const RS_NOT_YET = ["smtp_alert"];
 /** Every key refused as not built yet (the example cannot document them as working). */

@@ -13,7 +13,7 @@ const MAX_SECONDS = 86400;
 const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
 
 /** Checker kinds vipd does not run yet (reported as lossy by the real server's mapping). */
-export const CHECKER_KINDS_NOT_YET = ["PING_CHECK", "FILE_CHECK", "BFD_CHECK"];
+export const CHECKER_KINDS_NOT_YET = ["FILE_CHECK", "BFD_CHECK"];
 
 /** Checker settings not built yet, wherever they appear. */
 const SETTINGS_NOT_YET: Record<string, Unsupported> = {
@@ -51,6 +51,11 @@ export function checkerBlockHandlers(ctx: ConvertContext, doc: TomlDocument, rea
     const hosts: ConfNode[] = [];
     const handlers: Record<string, Handler> = { ...commonHandlers(ctx, section), ...kindHandlers(ctx, doc, section, kind) };
     if (kind === "SMTP_CHECK") handlers.host = (n) => hosts.push(n);
+    if (kind === "PING_CHECK") {
+      // An echo has no port, and vipd's echo socket is shared: no source address of its own.
+      for (const k of ["connect_port", "bind_port"]) delete handlers[k];
+      handlers.bindto = (n) => ctx.unsupported(section, n, "sent the echo from this source address", false);
+    }
     walkBlock(ctx, section, node.children ?? [], handlers, SETTINGS_NOT_YET);
     if (hosts.length > 0) smtpHosts(ctx, doc, section, node, hosts);
     if ((kind === "HTTP_GET" || kind === "SSL_GET") && !(node.children ?? []).some((c) => c.keyword === "url")) {
@@ -63,7 +68,7 @@ export function checkerBlockHandlers(ctx: ConvertContext, doc: TomlDocument, rea
     }
   };
   return Object.fromEntries(
-    ["TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "MISC_CHECK"].map((k) => [k, block(k)]),
+    ["TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "MISC_CHECK"].map((k) => [k, block(k)]),
   );
 }
 
@@ -126,7 +131,7 @@ function kindHandlers(ctx: ConvertContext, doc: TomlDocument, section: TomlSecti
       user: (n) => set("user", n.args.length === 0 ? firstArg(ctx, n, "a user name") : n.args.slice(0, 2).join(" ")),
     };
   }
-  if (kind === "TCP_CHECK") return {};
+  if (kind === "TCP_CHECK" || kind === "PING_CHECK") return {};
   if (kind === "SMTP_CHECK") return { helo_name: (n) => set("helo_name", firstArg(ctx, n, "a host name")) };
   if (kind === "DNS_CHECK") {
     return {

@@ -624,9 +624,11 @@ describe("LVS", () => {
         dynamic: true,
       },
     ]);
-    const lossy = convertAndLoad(text.replace("TCP_CHECK", "PING_CHECK").replace("connect_port 81\n", ""));
+    const lossy = convertAndLoad(
+      text.replace("TCP_CHECK {", "FILE_CHECK {").replace("connect_port 81\n", "").replace("delay_before_retry 0.5\n", ""),
+    );
     expect(lossy.result.lossy).toBe(true);
-    expect(lossy.warnings[0]).toContain("PING_CHECK: health checker not converted yet (vipd's issue #17)");
+    expect(lossy.warnings[0]).toContain("FILE_CHECK: health checker not converted yet (vipd's issue #17)");
   });
 
   test("keepalived's corrections are written out with a warning: UDP by default, DR ports, fwmark protocol, flags before lb_algo", () => {
