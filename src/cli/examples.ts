@@ -26,6 +26,10 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     { command: "vipd handover VI_1", what: "move VI_1's VIPs to the other node before maintenance" },
     { command: "vipd handover --all --undo", what: "after maintenance: every instance takes part in elections again" },
   ],
+  genhash: [
+    { command: "vipd genhash http://198.51.100.21:8080/health", what: 'the digest to write in a url\'s digest = "..."' },
+    { command: "vipd genhash https://198.51.100.21/ -V www.example.com", what: "over TLS, with a Host header and server name" },
+  ],
   status: [
     { command: "vipd status", what: "the instances of the running daemon" },
     { command: "vipd status --json --socket /run/vipd/other.sock", what: "raw JSON from another daemon's socket" },

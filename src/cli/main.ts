@@ -12,6 +12,7 @@ const subCommands = {
   convert: () => import("./convert.ts").then((m) => m.convert),
   status: () => import("./status.ts").then((m) => m.status),
   handover: () => import("./handover.ts").then((m) => m.handover),
+  genhash: () => import("./genhash.ts").then((m) => m.genhash),
   lab: () => import("./lab.ts").then((m) => m.lab),
   help: () => import("./help.ts").then((m) => m.help),
 };

@@ -3,6 +3,7 @@
 import { defineCommand } from "citty";
 import type { StatusSnapshot } from "../daemon/status.ts";
 import { DEFAULT_SOCKET } from "./run.ts";
+import { formatVirtualServers } from "./status-lvs.ts";
 
 export const status = defineCommand({
   meta: { name: "status", description: "show the live state of a running daemon" },
@@ -46,5 +47,6 @@ export const status = defineCommand({
           .join("  ")
           .trimEnd()}\n`,
       );
+    process.stdout.write(formatVirtualServers(snapshot));
   },
 });

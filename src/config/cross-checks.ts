@@ -6,7 +6,15 @@ import type { Problems } from "./config-error.ts";
 import type { InstanceRead } from "./instance-section.ts";
 import type { PathSegment } from "./key-path.ts";
 import { checkProgram, type ProgramCheckOptions } from "./program-check.ts";
-import type { Command, GlobalConfig, NotifyCommands, ScriptSection, TrackFileSection, TrackProcessSection } from "./schema.ts";
+import type {
+  Command,
+  GlobalConfig,
+  NotifyCommands,
+  ScriptSection,
+  TrackFileSection,
+  TrackProcessSection,
+  VirtualServerSection,
+} from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 import type { SyncGroupRead } from "./sync-group-section.ts";
 
@@ -160,8 +168,21 @@ export function* commandsOf(
   instances: InstanceRead[],
   groups: SyncGroupRead[],
   scripts: ScriptSection[],
+  virtualServers: readonly VirtualServerSection[] = [],
 ): Generator<{ at: PathSegment[]; command: Command }> {
   for (const script of scripts) yield { at: ["scripts", script.name, "script"], command: script.script };
+  for (const vs of virtualServers) {
+    const vsAt: PathSegment[] = ["virtual_servers", vs.name];
+    if (vs.quorumUp) yield { at: [...vsAt, "quorum_up"], command: vs.quorumUp };
+    if (vs.quorumDown) yield { at: [...vsAt, "quorum_down"], command: vs.quorumDown };
+    for (const [i, rs] of vs.realServers.entries()) {
+      if (rs.notifyUp) yield { at: [...vsAt, "real_servers", i, "notify_up"], command: rs.notifyUp };
+      if (rs.notifyDown) yield { at: [...vsAt, "real_servers", i, "notify_down"], command: rs.notifyDown };
+      for (const { at, definition: c } of rs.checks) {
+        if (c.kind === "MISC_CHECK") yield { at: [...at, "misc_path"], command: { raw: c.command, argv: c.argv, runAs: c.runAs } };
+      }
+    }
+  }
   const notifies = function* (base: PathSegment[], notify: NotifyCommands) {
     const keys = [
       ["notify_master", notify.master],
@@ -181,9 +202,10 @@ export function checkPrograms(
   instances: InstanceRead[],
   groups: SyncGroupRead[],
   scripts: ScriptSection[],
+  virtualServers: readonly VirtualServerSection[],
   options: ProgramCheckOptions,
 ): void {
-  for (const { at, command } of commandsOf(instances, groups, scripts)) checkProgram(problems, at, command, options);
+  for (const { at, command } of commandsOf(instances, groups, scripts, virtualServers)) checkProgram(problems, at, command, options);
 }
 
 /** keepalived warns too: scripts that run as root with nothing checking who could have replaced them. */
@@ -193,9 +215,10 @@ export function warnUncheckedRootScripts(
   instances: InstanceRead[],
   groups: SyncGroupRead[],
   scripts: ScriptSection[],
+  virtualServers: readonly VirtualServerSection[],
 ): void {
   if (global.enableScriptSecurity || global.scriptUser !== null) return;
-  if (commandsOf(instances, groups, scripts).next().done) return;
+  if (commandsOf(instances, groups, scripts, virtualServers).next().done) return;
   problems.warn(
     ["global", "enable_script_security"],
     "is off and global.script_user is not set: scripts run as root and nothing checks that only root can change them",

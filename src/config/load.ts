@@ -156,9 +156,9 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   zeroGroupedWeights(problems, instances, groups, scripts, trackFiles, trackProcesses);
   checkUnused(problems, instances, scripts, trackFiles, trackProcesses);
   checkMail(problems, global, instances, groups);
-  warnUncheckedRootScripts(problems, global, instances, groups, scripts);
+  warnUncheckedRootScripts(problems, global, instances, groups, scripts, virtualServers);
   if (options.checkPrograms !== false) {
-    checkPrograms(problems, instances, groups, scripts, {
+    checkPrograms(problems, instances, groups, scripts, virtualServers, {
       stat: options.stat ?? systemStat,
       realpath: options.realpath ?? systemRealpath,
       searchPath: options.searchPath ?? process.env.PATH ?? DEFAULT_SEARCH_PATH,

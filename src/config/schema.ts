@@ -1,6 +1,7 @@
 // The validated configuration of vipd, as the loader returns it. TOML keys are snake_case like keepalived's;
 // here fields are camelCase with their unit in the name, defaults filled in and addresses parsed.
 
+import type { PlacedCheck } from "./checker-section.ts";
 import type { VrrpVersion } from "../vrrp/advert.ts";
 import type { ConfigPlace } from "./config-error.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
@@ -294,6 +295,11 @@ export interface RealServerConfig extends ServerAddress {
   lowerThreshold: number;
   /** When down, keep it with weight 0 (existing connections live on) instead of removing it. */
   inhibitOnFailure: boolean;
+  /** Its health checks, with the table each was read from; none: always up. */
+  checks: PlacedCheck[];
+  /** Run when its checks bring it up / take it down. */
+  notifyUp: Command | null;
+  notifyDown: Command | null;
 }
 
 export interface SorryServerConfig extends ServerAddress {
@@ -329,6 +335,11 @@ export interface VirtualServerSection {
   hysteresis: number;
   realServers: RealServerConfig[];
   sorryServer: SorryServerConfig | null;
+  /** Run when the live weight reaches / falls below the quorum. */
+  quorumUp: Command | null;
+  quorumDown: Command | null;
+  /** At stop (and when a reload removes it): run quorum_down and the live real servers' notify_down. */
+  omega: boolean;
 }
 
 export type VirtualServerGroupMember =

@@ -2,11 +2,13 @@
 // [virtual_server_groups.NAME]. keepalived names no virtual server; the table is named after its address
 // ("192.0.2.1:80", "[2001:db8::1]:80", "fwmark 5", "group NAME"). Where keepalived 2.2.7 corrects a setting with a
 // warning (a DR port, a missing protocol), the conversion writes what keepalived ends up doing and says so.
-// Health checkers are part 2 of #16: a checker block is reported (lossy: it decides which servers get traffic).
+// Health checkers are mapped by map-checker.ts; the settings of checker features not built yet are reported.
 
 import { parseAddress } from "../config/address.ts";
 import { parseMember } from "../config/virtual-server-group-section.ts";
-import { CHECKER_BLOCKS, LB_ALGOS } from "../config/virtual-server-section.ts";
+import { LB_ALGOS } from "../config/virtual-server-section.ts";
+import { mapNotify } from "./notify-command.ts";
+import { CHECKER_KINDS_NOT_YET, checkerBlockHandlers, checkerSettingHandlers } from "./map-checker.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import { blockName } from "./map-scripts.ts";
 import { type TomlDocument, TomlSection, type TomlValue } from "./toml-writer.ts";
@@ -19,37 +21,12 @@ const MAX_U32 = 4294967295;
 const MAX_WEIGHT = 2147483647;
 const MAX_TIMEOUT_S = 86400 * 31;
 const DEFAULT_PERSISTENCE_S = 360;
-const CHECKER_BLOCK =
-  "health checker not converted yet (checkers come with part 2 of vipd's issue #16): without it the real server is always up";
-const CHECKER_SETTING = "health checker setting not converted yet (checkers come with part 2 of vipd's issue #16)";
-// Settings whose only effect is on the checkers (their timing, the host they ask, scripts run when a checker moves
-// a server or the quorum): vipd refuses them until the checkers exist, so they are reported, not written.
-const RS_CHECKER_SETTINGS = [
-  "retry",
-  "connect_timeout",
-  "delay_before_retry",
-  "warmup",
-  "smtp_alert",
-  "alpha",
-  "delay_loop",
-  "virtualhost",
-  "notify_up",
-  "notify_down",
-];
-const VS_CHECKER_SETTINGS = [
-  "retry",
-  "connect_timeout",
-  "delay_before_retry",
-  "warmup",
-  "smtp_alert",
-  "delay_loop",
-  "ha_suspend",
-  "virtualhost",
-  "alpha",
-  "omega",
-  "quorum_up",
-  "quorum_down",
-];
+const CHECKER_BLOCK = "health checker not converted yet (vipd's issue #17): without it the real server is always up";
+const CHECKER_SETTING = "health checker setting not converted yet (vipd's issue #17)";
+// Checker features vipd refuses until they are built (e-mail for checkers, scripts run when a checker moves a
+// server or the quorum, ha_suspend): reported, not written.
+const RS_CHECKER_SETTINGS = ["smtp_alert"];
+const VS_CHECKER_SETTINGS = ["smtp_alert", "ha_suspend"];
 
 const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
 const VS_UNSUPPORTED: Record<string, Unsupported> = {
@@ -142,6 +119,13 @@ export function mapVirtualServer(ctx: ConvertContext, doc: TomlDocument, node: C
   const forwarding = (target: Record<string, TomlValue> | TomlSection, n: ConfNode) => writeForwarding(ctx, target, n);
   const handlers: Record<string, Handler> = {
     ...checkerHandlers(ctx, section, VS_CHECKER_SETTINGS, []),
+    ...checkerSettingHandlers(ctx, section),
+    quorum_up: (n) => mapNotify(ctx, section, n),
+    quorum_down: (n) => mapNotify(ctx, section, n),
+    omega: (n) => {
+      const value = boolArg(ctx, n);
+      if (value !== null) section.set("omega", value);
+    },
     lb_algo: (n) => {
       const algo = firstArg(ctx, n, "a scheduler");
       if (algo === null) return;
@@ -350,7 +334,11 @@ function mapRealServer(ctx: ConvertContext, doc: TomlDocument, vsName: string, n
   const port = node.args[1] === undefined ? 0 : intArg(ctx, node, 0, 65535, node.args[1]);
   if (port) section.set("port", port);
   const handlers: Record<string, Handler> = {
-    ...checkerHandlers(ctx, section, RS_CHECKER_SETTINGS, CHECKER_BLOCKS),
+    ...checkerHandlers(ctx, section, RS_CHECKER_SETTINGS, CHECKER_KINDS_NOT_YET),
+    ...checkerSettingHandlers(ctx, section),
+    ...checkerBlockHandlers(ctx, doc, ["virtual_servers", vsName, "real_servers"]),
+    notify_up: (n) => mapNotify(ctx, section, n),
+    notify_down: (n) => mapNotify(ctx, section, n),
     weight: (n) => {
       const value = intArg(ctx, n, 0, MAX_WEIGHT);
       if (value !== null) section.set("weight", value);

@@ -53,6 +53,11 @@ export class TomlSection {
     }
   }
 
+  /** The keys and values, in order. */
+  entries(): [string, TomlValue][] {
+    return this.items.flatMap((i) => (i.kind === "key" ? [[i.key, i.value] as [string, TomlValue]] : []));
+  }
+
   delete(key: string): void {
     const index = this.items.findIndex((i) => i.kind === "key" && i.key === key);
     if (index >= 0) this.items.splice(index, 1);

@@ -4,12 +4,12 @@
 
 import type { LinkEvent, LinkMonitor } from "../adapters/address-manager.ts";
 import type { HostAdapters } from "../adapters/host-adapters.ts";
-import type { Ipvs } from "../adapters/ipvs.ts";
 import { realTimers, type Timers } from "../clock/timers.ts";
 import { formatConfigError } from "../config/config-error.ts";
 import { effectiveLinkDelays } from "../config/link-delays.ts";
 import { loadConfigFile } from "../config/load.ts";
-import type { VipdConfig } from "../config/schema.ts";
+import type { Ids } from "../adapters/user-lookup.ts";
+import type { Command, VipdConfig } from "../config/schema.ts";
 import { Mailer } from "../notify/mailer.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { NodemailerTransport } from "../notify/smtp-transport.ts";
@@ -21,7 +21,8 @@ import { Driver } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
 import { type Prepared, prepare, type WaitingInstance } from "./plan.ts";
 import { removeStaleVips } from "./stale-vips.ts";
-import { IpvsReconciler } from "../lvs/reconciler.ts";
+import { LoadBalancer } from "../lvs/load-balancer.ts";
+import { spawnCheckerProcess, type SpawnChecker } from "../check/checker-process.ts";
 import { ownedServicesFile } from "../lvs/owned-services.ts";
 import { MetricsServer } from "./metrics.ts";
 import { NoAcceptTable } from "./no-accept-table.ts";
@@ -46,6 +47,8 @@ export interface DaemonDeps {
   logs: LogFactory;
   timers?: Timers;
   runner?: CommandRunner;
+  /** Starts the checker process (tests give an in-process one). */
+  spawnChecker?: SpawnChecker;
 }
 
 export interface RunningDaemon {
@@ -65,6 +68,8 @@ export interface RunningDaemon {
 }
 
 const DEFAULT_IPVS_RECORD = "/run/vipd/ipvs-services";
+/** keepalived gives these scripts no limit; vipd kills a hung one (and its children) after this. */
+const LVS_SCRIPT_TIMEOUT_MS = 30_000;
 
 /** Longest wait for notify scripts at shutdown: a hung notify_stop must not keep the host from rebooting. */
 const NOTIFY_DRAIN_MS = 10_000;
@@ -102,7 +107,9 @@ class Daemon implements RunningDaemon {
   private monitor: LinkMonitor | null = null;
   private status: StatusServer | null = null;
   private metrics: MetricsServer | null = null;
-  private lvs: { ipvs: Ipvs; reconciler: IpvsReconciler } | null = null;
+  private loadBalancer!: LoadBalancer;
+  /** global.script_user's ids (null: the daemon's user), for the load balancer's scripts. */
+  private scriptIds: Ids | null = null;
   private noAccept!: NoAcceptTable;
   private startedAt = 0;
   private stopping: Promise<void> | null = null;
@@ -161,6 +168,7 @@ class Daemon implements RunningDaemon {
     // Every tracker's state is known before the instances start, so nobody becomes MASTER on a dead link.
     this.feedLinkStates(config);
     this.trackers.sync(config, prepared.scriptIds);
+    this.scriptIds = prepared.scriptIds;
     this.driver.start();
     this.waiting = prepared.waiting;
     for (const w of this.waiting)
@@ -177,7 +185,8 @@ class Daemon implements RunningDaemon {
     );
     this.status.start();
     this.applyMetrics(config);
-    this.applyVirtualServers(config);
+    this.startLoadBalancer();
+    this.loadBalancer.apply(config, prepared.checkIds);
     this.log.info(`vipd started: ${config.instances.length} instance(s), status on ${this.options.socketPath}`);
   }
 
@@ -200,8 +209,9 @@ class Daemon implements RunningDaemon {
       this.prepareNoAccept(prepared, false);
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
       this.notifier.runAs(prepared.scriptIds);
+      this.scriptIds = prepared.scriptIds;
       this.applyMetrics(loaded.config);
-      this.applyVirtualServers(loaded.config);
+      this.loadBalancer.apply(loaded.config, prepared.checkIds);
       this.mailer.configure(loaded.config);
       this.config = loaded.config;
       this.feedLinkStates(loaded.config);
@@ -267,7 +277,7 @@ class Daemon implements RunningDaemon {
       const longest = Math.max(0, ...this.node.routers.map((r) => handoverWaitMs(r.config.version, r.config.advertIntervalCs) + 1000));
       await this.driver.stop(handover, longest);
       this.noAccept.remove();
-      this.stopVirtualServers(this.config.global.lvsOnStop);
+      this.loadBalancer.stop(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
       this.metrics?.stop();
@@ -284,35 +294,42 @@ class Daemon implements RunningDaemon {
   }
 
   private snapshot(): StatusSnapshot {
-    return { ...snapshot(this.node, this.driver, this.startedAt, this.timers.now(), this.liveState()), waiting: this.waiting };
+    return {
+      ...snapshot(this.node, this.driver, this.startedAt, this.timers.now(), this.liveState()),
+      waiting: this.waiting,
+      ...this.loadBalancer.status(),
+    };
   }
 
-  /**
-   * [virtual_servers] into the kernel's IPVS table. The table is opened (which loads ip_vs) only once there are
-   * virtual servers, or services recorded by an earlier run to clean up.
-   */
-  private applyVirtualServers(config: VipdConfig): void {
+  /** [virtual_servers] and their checks (src/lvs/load-balancer.ts), created at start. */
+  private startLoadBalancer(): void {
     const log = this.deps.logs("ipvs");
-    if (!this.lvs) {
-      const record = ownedServicesFile(this.options.ipvsRecordPath ?? DEFAULT_IPVS_RECORD, log);
-      if (config.virtualServers.length === 0 && record.load().length === 0) return;
-      try {
-        const ipvs = this.adapters.ipvs((message) => log.warn(message));
-        this.lvs = { ipvs, reconciler: new IpvsReconciler(ipvs, log, record) };
-      } catch (error) {
-        log.error(`cannot open the kernel's IPVS table: ${(error as Error).message}; virtual servers are not set up`);
-        return;
-      }
-    }
-    this.lvs.reconciler.apply(config);
+    this.loadBalancer = new LoadBalancer({
+      openIpvs: () => this.adapters.ipvs((message) => log.warn(message)),
+      record: ownedServicesFile(this.options.ipvsRecordPath ?? DEFAULT_IPVS_RECORD, log),
+      log,
+      checkLog: this.deps.logs("check"),
+      timers: this.timers,
+      spawnChecker: this.deps.spawnChecker ?? spawnCheckerProcess,
+      runScript: (command, what) => this.runLvsScript(command, what),
+    });
   }
 
-  /** At stop (and when giving up): vipd's IPVS services removed or kept, as lvs_on_stop says. */
-  private stopVirtualServers(mode: "remove" | "keep"): void {
-    if (!this.lvs) return;
-    this.lvs.reconciler.stop(mode);
-    this.lvs.ipvs.close();
-    this.lvs = null;
+  /** notify_up / notify_down / quorum_up / quorum_down: as their user, bounded, logged with exit and duration. */
+  private runLvsScript(command: Command, what: string): void {
+    const log = this.deps.logs("check");
+    const ids = command.runAs ? this.adapters.users(command.runAs.user, command.runAs.group) : this.scriptIds;
+    if (command.runAs && !ids) {
+      log.error(`${what}: user ${command.runAs.user} no longer resolves; ${command.raw} not run`);
+      return;
+    }
+    log.info(`${what}: running ${command.raw}`);
+    void (this.deps.runner ?? runCommand)({ argv: command.argv, timeoutMs: LVS_SCRIPT_TIMEOUT_MS, ...(ids ?? {}) }).then((r) => {
+      const outcome = r.spawnError ?? (r.timedOut ? "timed out" : r.exitCode !== null ? `exit ${r.exitCode}` : `killed by ${r.signal}`);
+      const line = `${what}: ${command.raw} ended (${outcome}) after ${Math.round(r.durationMs)} ms`;
+      if (r.exitCode === 0) log.info(line);
+      else log.warn(`${line}${r.stderr ? `: ${r.stderr.split("\n")[0]}` : ""}`);
+    });
   }
 
   /** Starts, moves or stops the [metrics] listener as the config says; a listener that cannot bind is logged. */
@@ -352,7 +369,7 @@ class Daemon implements RunningDaemon {
       this.trackers.stop();
       await this.driver.abandon();
       this.noAccept.remove();
-      this.stopVirtualServers(this.config.global.lvsOnStop);
+      this.loadBalancer.stop(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
       this.metrics?.stop();

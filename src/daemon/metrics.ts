@@ -131,6 +131,42 @@ export function renderMetrics(s: StatusSnapshot): string {
     "How many running processes a track_process counted at its last scan of /proc.",
     s.trackers.processes.map((p) => [{ tracker: p.name }, p.count]),
   );
+  const realServers = (s.virtualServers ?? []).flatMap((vs) =>
+    vs.realServers.map((rs) => ({ labels: { virtual_server: vs.name, real_server: `${rs.address}:${rs.port ?? 0}` }, rs })),
+  );
+  out.family(
+    "vipd_real_server_up",
+    "gauge",
+    "1 while every check of the real server passes.",
+    realServers.map(({ labels, rs }) => [labels, rs.alive ? 1 : 0]),
+  );
+  out.family(
+    "vipd_real_server_weight",
+    "gauge",
+    "The real server's weight in the IPVS table (absent: not in it).",
+    realServers.filter(({ rs }) => rs.weight !== null).map(({ labels, rs }) => [labels, rs.weight!]),
+  );
+  const checks = realServers.flatMap(({ labels, rs }) => rs.checks.map((c) => ({ labels: { ...labels, check: c.check }, c })));
+  out.family(
+    "vipd_check_up",
+    "gauge",
+    "1 while the check passes (after its retries).",
+    checks.map(({ labels, c }) => [labels, c.up ? 1 : 0]),
+  );
+  out.family(
+    "vipd_check_last_duration_seconds",
+    "gauge",
+    "How long the check's last run took.",
+    checks.filter(({ c }) => c.last !== null).map(({ labels, c }) => [labels, c.last!.durationMs / 1000]),
+  );
+  if (s.checker) {
+    out.family("vipd_checker_restarts_total", "counter", "Checker processes started anew after a crash or silence.", [
+      [{}, s.checker.restarts],
+    ]);
+    out.family("vipd_checker_probes", "gauge", "Distinct checks the checker process runs (one per target and definition).", [
+      [{}, s.checker.distinctChecks],
+    ]);
+  }
   out.family("vipd_timer_late_total", "counter", "Timer expiries handled more than 10 ms late.", [[{}, s.timer.late]]);
   out.family("vipd_timer_max_lateness_seconds", "gauge", "The latest timer expiry so far.", [[{}, s.timer.maxLatenessMs / 1000]]);
   return out.toString();

@@ -2,6 +2,7 @@
 // run: the core's NodeConfig, and per instance where adverts go, which addresses, routes and rules to add on
 // MASTER, what to announce, which notify scripts to run. Pure: the host comes in as data.
 
+import { probeKey } from "../check/check-definition.ts";
 import type { AddressSpec, HostSnapshot, Link, RouteSpec, RuleSpec } from "../adapters/address-manager.ts";
 import { primaryAddress } from "../adapters/primary-address.ts";
 import { fitAdverts } from "../config/advert-fit.ts";
@@ -59,6 +60,8 @@ export interface Prepared {
   scriptIds: Ids | null;
   /** What was changed to fit the host: VIPs beyond one advert on the interface's MTU moved to the excluded. */
   warnings: ConfigWarning[];
+  /** The ids each MISC_CHECK program runs as (its own user, else global.script_user), by check key. */
+  checkIds: Map<string, Ids>;
 }
 
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; problems: string[] };
@@ -91,8 +94,46 @@ export function prepare(writtenConfig: VipdConfig, host: HostSnapshot, lookupUse
   const groupNotify = new Map(
     config.syncGroups.map((g) => [g.name, notifyScripts(g.notify, lookupUser, `sync_groups.${g.name}`, problems)]),
   );
+  const checkIds = miscCheckIds(config, lookupUser, scriptIds, problems);
   if (problems.length > 0 || !core.ok || !plans.ok) return { ok: false, problems };
-  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds, warnings: fitted.warnings } };
+  return {
+    ok: true,
+    prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds, checkIds, warnings: fitted.warnings },
+  };
+}
+
+/**
+ * MISC_CHECK programs' users resolved; a user of one of them, or of a real server's notify_up / notify_down or a
+ * virtual server's quorum_up / quorum_down, that does not resolve is a problem (never quietly root instead).
+ */
+function miscCheckIds(config: VipdConfig, lookupUser: UserLookup, scriptIds: Ids | null, problems: string[]): Map<string, Ids> {
+  const out = new Map<string, Ids>();
+  const resolvable = (where: string, command: Command | null) => {
+    const runAs = command?.runAs;
+    if (runAs && !lookupUser(runAs.user, runAs.group)) {
+      problems.push(`${where}: no user ${runAs.user}${runAs.group ? ` or group ${runAs.group}` : ""}`);
+    }
+  };
+  for (const vs of config.virtualServers) {
+    resolvable(`virtual_servers.${vs.name}.quorum_up`, vs.quorumUp);
+    resolvable(`virtual_servers.${vs.name}.quorum_down`, vs.quorumDown);
+    vs.realServers.forEach((rs, i) => {
+      resolvable(`virtual_servers.${vs.name}.real_servers[${i}].notify_up`, rs.notifyUp);
+      resolvable(`virtual_servers.${vs.name}.real_servers[${i}].notify_down`, rs.notifyDown);
+      for (const { definition } of rs.checks) {
+        if (definition.kind !== "MISC_CHECK") continue;
+        const runAs = definition.runAs;
+        const ids = runAs ? lookupUser(runAs.user, runAs.group) : scriptIds;
+        if (runAs && !ids) {
+          problems.push(
+            `virtual_servers.${vs.name}.real_servers[${i}].MISC_CHECK: no user ${runAs.user}${runAs.group ? ` or group ${runAs.group}` : ""}`,
+          );
+        }
+        if (ids) out.set(probeKey(definition), ids);
+      }
+    });
+  }
+  return out;
 }
 
 /**

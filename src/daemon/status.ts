@@ -1,6 +1,7 @@
 // The live status API: a Unix socket answering GET /status with JSON (instances, their state, priority,
 // master, counters and drop reasons, transports, timer lateness). `vipd status` reads it.
 
+import type { LoadBalancerStatus } from "../lvs/load-balancer.ts";
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
@@ -50,6 +51,9 @@ export interface StatusSnapshot {
   syncGroups: { name: string; state: string; members: string[] }[];
   /** dynamic_interfaces: instances not running yet because their interface is missing or has no address. */
   waiting?: { instance: string; ifname: string }[];
+  /** [virtual_servers]: real servers with their health and checks; the checker process. */
+  virtualServers?: LoadBalancerStatus["virtualServers"];
+  checker?: LoadBalancerStatus["checker"];
   unattributedDrops: Record<string, number>;
   transports: ReturnType<Driver["transportStats"]>;
   timer: Driver["scheduler"]["stats"];

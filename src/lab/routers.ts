@@ -10,17 +10,11 @@ import type { LabProcess } from "./lab-process.ts";
 import { identifyProcess, type ProcessIdentity, signalProcess } from "./process-identity.ts";
 import type { LabNetwork } from "./namespaces.ts";
 import type { RouterPlan } from "./plan.ts";
+import { selfCommand } from "../process/self-command.ts";
 
 const START_TIMEOUT_MS = 15_000;
 
-/**
- * The argv that runs vipd. Compiled by `bun build --compile`, the modules live in Bun's embedded file system
- * and process.execPath is vipd itself; under `bun src/cli/entry.ts` it is bun, which needs the entry file.
- */
-export function selfCommand(modulePath = import.meta.path, execPath = process.execPath): string[] {
-  if (modulePath.startsWith("/$bunfs/") || modulePath.startsWith("B:\\~BUN\\")) return [execPath];
-  return [execPath, join(import.meta.dir, "..", "cli", "entry.ts")];
-}
+export { selfCommand };
 
 /**
  * keepalived in the foreground (-n), logging to the console (-l) and not to syslog (-G), VRRP only (-P), with its

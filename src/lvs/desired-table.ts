@@ -1,11 +1,12 @@
-// From the configuration to the IPVS table vipd wants, as keepalived 2.2.7 would set it up with every real server
-// up (there are no checkers yet, and a real server without a checker is up in keepalived too). Pure.
+// From the configuration and the real servers' health to the IPVS table vipd wants, as keepalived 2.2.7 would
+// set it up. Pure.
 
 import type { DestinationKey, DestinationSettings, ForwardMethod, ServiceKey, ServiceSettings } from "../adapters/ipvs.ts";
 import { serviceKeyText } from "../adapters/ipvs.ts";
 import type { Forwarding, RealServerConfig, SorryServerConfig, VirtualServerGroupSection, VirtualServerSection } from "../config/schema.ts";
 import { groupFamily } from "../config/virtual-server-checks.ts";
 import { rangeAddresses } from "../config/virtual-server-group-section.ts";
+import type { ServerHealth } from "../check/server-health.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
 
 export interface DesiredDestination {
@@ -24,6 +25,12 @@ export interface DesiredService {
 /** Whether each virtual server had quorum when last applied (keepalived's hysteresis depends on it). */
 export type QuorumStates = Map<string, boolean>;
 
+/** The health of real server `index` of a virtual server, from its checkers. */
+export type HealthLookup = (virtualServer: string, index: number, server: RealServerConfig) => ServerHealth;
+
+/** Without checkers every real server is up at its configured weight (keepalived too). */
+export const ALL_UP: HealthLookup = (_vs, _i, server) => ({ alive: true, weight: server.weight });
+
 const FORWARD: Record<Forwarding["kind"], ForwardMethod> = { NAT: "masq", DR: "route", TUN: "tunnel" };
 
 /**
@@ -34,24 +41,26 @@ export function desiredTable(
   servers: readonly VirtualServerSection[],
   groups: readonly VirtualServerGroupSection[],
   quorum: QuorumStates,
+  health: HealthLookup = ALL_UP,
 ): DesiredService[] {
   const out: DesiredService[] = [];
   for (const vs of servers) {
-    const up = quorumUp(vs, quorum.get(vs.name));
+    const states = vs.realServers.map((rs, i) => health(vs.name, i, rs));
+    const up = quorumUp(vs, states, quorum.get(vs.name));
     quorum.set(vs.name, up);
     for (const key of serviceKeys(vs, groups)) {
-      out.push({ key, settings: serviceSettings(vs), destinations: destinations(vs, key, up), owner: vs.name });
+      out.push({ key, settings: serviceSettings(vs), destinations: destinations(vs, states, key, up), owner: vs.name });
     }
   }
   return out;
 }
 
 /**
- * keepalived's rule with every real server up: quorum is gained at quorum + hysteresis, kept down to
- * quorum - hysteresis, and never held with a total weight of 0. At start it must be gained.
+ * keepalived's rule: quorum is gained when the live real servers' weight reaches quorum + hysteresis, kept
+ * down to quorum - hysteresis, and never held with a total weight of 0. At start it must be gained.
  */
-export function quorumUp(vs: VirtualServerSection, before: boolean | undefined): boolean {
-  const total = vs.realServers.reduce((sum, rs) => sum + rs.weight, 0);
+export function quorumUp(vs: VirtualServerSection, states: readonly ServerHealth[], before: boolean | undefined): boolean {
+  const total = states.reduce((sum, h) => sum + (h.alive ? h.weight : 0), 0);
   const threshold = before === true ? vs.quorum - vs.hysteresis : vs.quorum + vs.hysteresis;
   return total > 0 && total >= threshold;
 }
@@ -88,17 +97,19 @@ function fwmarkFamily(vs: VirtualServerSection, group: VirtualServerGroupSection
 }
 
 /**
- * With quorum: the real servers, and an inhibited sorry server at weight 0. Without quorum and with a sorry
- * server: the sorry server, and the inhibited real servers at weight 0. Without either: the real servers.
+ * With quorum: the live real servers, the dead ones with inhibit_on_failure at weight 0, and an inhibited sorry
+ * server at weight 0. Without quorum and with a sorry server: the sorry server, and the inhibited real servers at
+ * weight 0. Without quorum or sorry server: as with quorum.
  */
-function destinations(vs: VirtualServerSection, service: ServiceKey, up: boolean): DesiredDestination[] {
+function destinations(vs: VirtualServerSection, states: readonly ServerHealth[], service: ServiceKey, up: boolean): DesiredDestination[] {
   const sorry = vs.sorryServer;
   const sorryIsReal = sorry !== null && vs.realServers.some((rs) => sameServer(rs, sorry, service));
   const out: DesiredDestination[] = [];
-  for (const rs of vs.realServers) {
-    if (up || sorry === null) out.push(destination(rs, service, rs.weight, rs));
-    else if (rs.inhibitOnFailure && !sameServer(rs, sorry, service)) out.push(destination(rs, service, 0, rs));
-  }
+  vs.realServers.forEach((rs, i) => {
+    const health = states[i]!;
+    if ((up || sorry === null) && health.alive) out.push(destination(rs, service, health.weight, rs));
+    else if (rs.inhibitOnFailure && !(sorry !== null && !up && sameServer(rs, sorry, service))) out.push(destination(rs, service, 0, rs));
+  });
   if (sorry !== null && !up) out.push(destination(sorry, service, 1, null));
   else if (sorry?.inhibit && !sorryIsReal) out.push(destination(sorry, service, 0, null));
   return out;

@@ -8,7 +8,7 @@
 import { type Ipvs, type Service, serviceKeyText } from "../adapters/ipvs.ts";
 import type { VipdConfig } from "../config/schema.ts";
 import type { Log } from "../daemon/log.ts";
-import { desiredTable, type QuorumStates, serviceNames } from "./desired-table.ts";
+import { ALL_UP, desiredTable, type HealthLookup, type QuorumStates, serviceNames } from "./desired-table.ts";
 import { NO_RECORD, type OwnedServices } from "./owned-services.ts";
 import { describeOperation, diffTables, type IpvsOperation } from "./table-diff.ts";
 
@@ -34,12 +34,19 @@ export class IpvsReconciler {
     this.owned = new Set(record.load());
   }
 
+  /** At start and reload: the timeouts, then the table. */
   apply(
     config: Pick<VipdConfig, "virtualServers" | "virtualServerGroups"> & { global: Pick<VipdConfig["global"], "lvsTimeouts"> },
+    health: HealthLookup = ALL_UP,
   ): ApplyResult {
     this.applyTimeouts(config.global.lvsTimeouts);
+    return this.reconcile(config, health);
+  }
+
+  /** When a real server's health changed: the table only. */
+  reconcile(config: Pick<VipdConfig, "virtualServers" | "virtualServerGroups">, health: HealthLookup = ALL_UP): ApplyResult {
     for (const name of this.quorum.keys()) if (!config.virtualServers.some((vs) => vs.name === name)) this.quorum.delete(name);
-    const desired = desiredTable(config.virtualServers, config.virtualServerGroups, this.quorum);
+    const desired = desiredTable(config.virtualServers, config.virtualServerGroups, this.quorum, health);
     const current = this.readTable();
     if (typeof current === "string") return { operations: [], failures: [], unreadable: current };
     const operations = diffTables(desired, current, this.owned);
@@ -51,6 +58,11 @@ export class IpvsReconciler {
     this.record.save([...wanted]);
     if (operations.length > 0) this.log.info(`IPVS: ${operations.length - failures.length} of ${operations.length} changes applied`);
     return { operations, failures, unreadable: null };
+  }
+
+  /** Whether the virtual server had quorum at the last reconcile (undefined: not known). */
+  quorumOf(virtualServer: string): boolean | undefined {
+    return this.quorum.get(virtualServer);
   }
 
   /** At stop: "remove" deletes vipd's services (keepalived's way); "keep" leaves them serving for the next start. */

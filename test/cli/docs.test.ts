@@ -31,7 +31,7 @@ function render(page: string): { text: string; warnings: string } {
 }
 
 test("the command tree holds every command with its options", () => {
-  expect(tree.subcommands.map((c) => c.name)).toEqual(["run", "check", "convert", "status", "handover", "lab", "help"]);
+  expect(tree.subcommands.map((c) => c.name)).toEqual(["run", "check", "convert", "status", "handover", "genhash", "lab", "help"]);
   const check = tree.subcommands.find((c) => c.name === "check")!;
   expect(check.options.map(optionSynopsis)).toEqual(["[FILE]", "-c, --config CONFIG", "--offline", "--skip-programs"]);
   expect(check.options[1]!.default).toBe("/etc/vipd/config.toml");

@@ -10,13 +10,8 @@ import { SYNC_GROUP_KEYS } from "../../src/config/sync-group-section.ts";
 import { TRACK_FILE_KEYS } from "../../src/config/track-file-section.ts";
 import { TRACK_PROCESS_KEYS } from "../../src/config/track-process-section.ts";
 import { VIRTUAL_SERVER_GROUP_KEYS } from "../../src/config/virtual-server-group-section.ts";
-import {
-  CHECKER_BLOCKS,
-  CHECKER_KEYS,
-  REAL_SERVER_KEYS,
-  SORRY_SERVER_KEYS,
-  VIRTUAL_SERVER_KEYS,
-} from "../../src/config/virtual-server-section.ts";
+import { CHECK_KEYS, URL_KEYS } from "../../src/config/checker-section.ts";
+import { CHECKER_KEYS_NOT_YET, REAL_SERVER_KEYS, SORRY_SERVER_KEYS, VIRTUAL_SERVER_KEYS } from "../../src/config/virtual-server-section.ts";
 import { fakeFs, ROOT_PROGRAM } from "./helpers.ts";
 
 const EXAMPLE = join(import.meta.dir, "../../config.toml.example");
@@ -27,6 +22,7 @@ const fs = fakeFs(
     "/usr/bin/pgrep": ROOT_PROGRAM,
     "/usr/local/lib/vipd/notify.sh": ROOT_PROGRAM,
     "/usr/local/lib/vipd/group-notify.sh": ROOT_PROGRAM,
+    "/usr/local/lib/vipd/check-app.sh": ROOT_PROGRAM,
   },
   {},
 );
@@ -56,10 +52,10 @@ describe("config.toml.example", () => {
       ...TRACK_FILE_KEYS,
       ...TRACK_PROCESS_KEYS,
       ...SYNC_GROUP_KEYS,
-      // Checker keys are refused until the checkers land (part 2 of #16); the example cannot use them.
-      ...[...VIRTUAL_SERVER_KEYS, ...REAL_SERVER_KEYS, ...SORRY_SERVER_KEYS].filter(
-        (k) => !CHECKER_KEYS.includes(k) && !CHECKER_BLOCKS.includes(k),
-      ),
+      // Checker kinds and settings not built yet are refused; the example cannot use them.
+      ...[...VIRTUAL_SERVER_KEYS, ...REAL_SERVER_KEYS, ...SORRY_SERVER_KEYS].filter((k) => !CHECKER_KEYS_NOT_YET.includes(k)),
+      ...Object.values(CHECK_KEYS).flat(),
+      ...URL_KEYS,
       ...VIRTUAL_SERVER_GROUP_KEYS,
       "ip_family",
       "type",

@@ -726,11 +726,9 @@ describe("LVS", () => {
 }
 `;
     const { result, config, warnings } = convertAndLoad(text);
-    // What only the checkers (part 2) would use is reported, not written: vipd refuses it until then.
+    // Checker features not built yet (#17) are reported, not written: vipd refuses them until then.
     expect(warnings.map((w) => w.split(": ").slice(-2).join(": "))).toEqual(
-      ["delay_loop", "quorum_up", "omega", "ha_suspend", "notify_down"].map(
-        (k) => `${k}: health checker setting not converted yet (checkers come with part 2 of vipd's issue #16)`,
-      ),
+      ["ha_suspend"].map((k) => `${k}: health checker setting not converted yet (vipd's issue #17)`),
     );
     expect(result.lossy).toBe(false);
     const vs = config.virtualServers[0]!;
@@ -752,16 +750,80 @@ describe("LVS", () => {
     ]);
   });
 
-  test("checkers are lossy warnings (part 2), their settings plain ones; the servers stay", () => {
-    const text = `virtual_server 192.0.2.10 80 {\n  protocol TCP\n  connect_timeout 3\n  real_server 198.51.100.1 80 {\n    TCP_CHECK {\n      connect_timeout 3\n    }\n    retry 2\n  }\n}\n`;
+  test("checkers and their settings convert, inherited as keepalived inherits them; kinds not built yet are lossy", () => {
+    const text = `virtual_server 192.0.2.10 80 {
+  protocol TCP
+  delay_loop 6
+  connect_timeout 3
+  real_server 198.51.100.1 8080 {
+    retry 2
+    TCP_CHECK {
+      connect_port 81
+      delay_before_retry 0.5
+    }
+    HTTP_GET {
+      url {
+        path /health
+        digest 9b3a0c85a887a256d6939da88aabd8cd
+        status_code 200 300-302
+      }
+      nb_get_retry 4
+      virtualhost www.example.com
+    }
+    MISC_CHECK {
+      misc_path "/usr/local/bin/check 198.51.100.1"
+      misc_dynamic
+      user nobody
+    }
+  }
+}
+`;
     const { result, config, warnings } = convertAndLoad(text);
-    expect(result.lossy).toBe(true);
-    expect(warnings).toEqual([
-      ":3: connect_timeout: health checker setting not converted yet (checkers come with part 2 of vipd's issue #16)",
-      ":5: TCP_CHECK: health checker not converted yet (checkers come with part 2 of vipd's issue #16): without it the real server is always up",
-      ":8: retry: health checker setting not converted yet (checkers come with part 2 of vipd's issue #16)",
+    expect(warnings).toEqual([]);
+    expect(result.lossy).toBe(false);
+    const timing = { delayLoopMs: 6000, warmupMs: 6000, alpha: false };
+    expect(config.virtualServers[0]!.realServers[0]!.checks.map((c) => c.definition)).toEqual([
+      {
+        kind: "TCP_CHECK",
+        timing: { ...timing, retry: 2, delayBeforeRetryMs: 500 },
+        connect: { address: "198.51.100.1", family: 4, port: 81, bindAddress: null, bindPort: null, timeoutMs: 3000 },
+      },
+      {
+        kind: "HTTP_GET",
+        timing: { ...timing, retry: 4, delayBeforeRetryMs: 3000 },
+        connect: { address: "198.51.100.1", family: 4, port: 8080, bindAddress: null, bindPort: null, timeoutMs: 3000 },
+        urls: [
+          {
+            path: "/health",
+            statusCodes: [
+              [200, 200],
+              [300, 302],
+            ],
+            digest: "9b3a0c85a887a256d6939da88aabd8cd",
+            virtualhost: null,
+            regex: null,
+            regexNoMatch: false,
+          },
+        ],
+        httpProtocol: "1.0",
+        virtualhost: "www.example.com",
+        enableSni: false,
+      },
+      {
+        kind: "MISC_CHECK",
+        timing: { ...timing, retry: 2, delayBeforeRetryMs: 1000 },
+        command: "/usr/local/bin/check 198.51.100.1",
+        argv: ["/usr/local/bin/check", "198.51.100.1"],
+        runAs: { user: "nobody", group: null },
+        timeoutMs: 6000,
+        dynamic: true,
+      },
     ]);
-    expect(config.virtualServers[0]!.realServers).toHaveLength(1);
+    const lossy = convertAndLoad(
+      text.replace("TCP_CHECK {", "FILE_CHECK {").replace("connect_port 81\n", "").replace("delay_before_retry 0.5\n", ""),
+    );
+    expect(lossy.result.lossy).toBe(true);
+    expect(lossy.warnings[0]).toContain("FILE_CHECK: health checker not converted yet (vipd's issue #17)");
   });
 
   test("keepalived's corrections are written out with a warning: UDP by default, DR ports, fwmark protocol, flags before lb_algo", () => {

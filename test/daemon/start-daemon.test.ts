@@ -16,6 +16,8 @@ import type { CommandRunner } from "../../src/process/run-command.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
 import { FakeAnnouncer } from "../adapters/fake-announcer.ts";
 import { FakeIpvs } from "../adapters/fake-ipvs.ts";
+import { FakeChecker } from "../check/fake-checker.ts";
+import { formatVirtualServers } from "../../src/cli/status-lvs.ts";
 import { FakeNetlink } from "../adapters/fake-netlink.ts";
 import { FakeLan } from "../adapters/fake-vrrp-transport.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
@@ -84,7 +86,8 @@ function fakeHost() {
     },
   };
   const held = () => [...netlink.addresses(4)].map((a) => formatIp(a.address)).filter((a) => a !== "192.0.2.1" && a !== "198.51.100.1");
-  return { timers, netlink, lan, announcer, events, adapters, held, ipvs, noAccept, ipvsOpened: () => ipvsOpened };
+  const checker = new FakeChecker(timers);
+  return { timers, netlink, lan, announcer, events, adapters, held, ipvs, noAccept, ipvsOpened: () => ipvsOpened, checker };
 }
 
 const noScripts: CommandRunner = () => {
@@ -96,7 +99,7 @@ async function start(host: ReturnType<typeof fakeHost>, config: string, lines: s
   writeFileSync(configPath, config);
   const daemon = await startDaemon(
     { configPath, socketPath: join(dir, "status.sock"), ipvsRecordPath: join(dir, "ipvs-services") },
-    { adapters: () => host.adapters, logs: memoryLogs(lines), timers: host.timers, runner: noScripts },
+    { adapters: () => host.adapters, logs: memoryLogs(lines), timers: host.timers, runner: noScripts, spawnChecker: host.checker.spawn },
   );
   return { daemon, configPath, lines };
 }
@@ -319,6 +322,45 @@ describe("startDaemon on fake adapters", () => {
     expect(alone.ipvs.services().length).toBe(1);
     await stop(lb, alone);
     expect(alone.ipvs.services()).toEqual([]);
+  });
+
+  test("checks: a real server failing its check leaves IPVS; status, `vipd status` and the metrics (promtool) show it", async () => {
+    const host = fakeHost();
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const config =
+      `[metrics]\nlisten = "127.0.0.1:${port}"\n` +
+      `[virtual_servers.web]\naddress = "203.0.113.10"\nport = 80\nprotocol = "tcp"\ndelay_loop = 1\nwarmup = 0\nretry = 0\n` +
+      `[[virtual_servers.web.real_servers]]\naddress = "198.51.100.21"\nTCP_CHECK = {}\n` +
+      `[[virtual_servers.web.real_servers]]\naddress = "198.51.100.22"\nTCP_CHECK = {}\n`;
+    const { daemon, lines } = await start(host, config);
+    host.checker.targets.set("198.51.100.22:80", { ok: false });
+    for (let i = 0; i < 5; i++) {
+      host.timers.advance(100);
+      await Bun.sleep(1);
+    }
+    expect(host.ipvs.services()[0]!.destinations.map((d) => d.settings.weight)).toHaveLength(1);
+    expect(lines.join("\n")).toContain("TCP_CHECK of 198.51.100.22:80 failed (ECONNREFUSED): down for web 198.51.100.22 (real_servers[1])");
+    const status = (await (await fetch("http://localhost/status", { unix: join(dir, "status.sock") })).json()) as StatusSnapshot;
+    expect(status.virtualServers![0]!.realServers.map((rs) => [rs.address, rs.alive, rs.weight])).toEqual([
+      ["198.51.100.21", true, 1],
+      ["198.51.100.22", false, null],
+    ]);
+    expect(status.virtualServers![0]!.realServers[1]!.checks[0]).toMatchObject({
+      check: "TCP_CHECK of 198.51.100.22:80",
+      up: false,
+      last: { ok: false, reason: "ECONNREFUSED" },
+    });
+    expect(status.checker).toMatchObject({ distinctChecks: 2, restarts: 0 });
+    expect(formatVirtualServers(status)).toContain(
+      "web             198.51.100.22:-  DOWN    out     TCP_CHECK of 198.51.100.22:80: DOWN, last failed (ECONNREFUSED)",
+    );
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('vipd_real_server_up{virtual_server="web",real_server="198.51.100.22:0"} 0');
+    expect(metrics).toContain('vipd_check_up{virtual_server="web",real_server="198.51.100.21:0",check="TCP_CHECK of 198.51.100.21:80"} 1');
+    const promtool = Bun.spawnSync(["promtool", "check", "metrics"], { stdin: new TextEncoder().encode(metrics) });
+    expect(`${promtool.stdout}${promtool.stderr}`.trim()).toBe("");
+    await stop(daemon, host);
+    expect(host.checker.running).toBe(false);
   });
 
   test("without dynamic_interfaces a missing interface stops the start with the reason, and nothing is changed", async () => {

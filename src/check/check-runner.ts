@@ -1,0 +1,115 @@
+// Runs each distinct check on its own schedule (keepalived's timing: a random warmup, then delay_loop, or
+// delay_before_retry while retrying) and reports every result with the checker's verdict. One probe per key:
+// real servers sharing a check share its runs. Runs never overlap for one key; a check removed while it runs has
+// its result dropped. Lives in the checker process, away from the VRRP event loop.
+
+import type { Timers } from "../clock/timers.ts";
+import type { CheckDefinition } from "./check-definition.ts";
+import { CheckState } from "./check-state.ts";
+import type { ProbeResult } from "./probes/probe-result.ts";
+
+export interface PlannedCheck {
+  key: string;
+  definition: CheckDefinition;
+  /** The state the daemon last knew (a restarted checker carries on from it); null: none yet. */
+  knownUp: boolean | null;
+  /** MISC_CHECK: the ids its program runs as, resolved by the daemon. */
+  uid?: number;
+  gid?: number;
+}
+
+export interface CheckReport {
+  key: string;
+  /** This run passed. */
+  ok: boolean;
+  /** The checker's state after it (retries considered). */
+  up: boolean;
+  /** The state changed with this run. */
+  changed: boolean;
+  reason: string;
+  /** The weight this run asked for (misc_dynamic), null: the configured one; meaningful only when ok. */
+  weight: number | null;
+  durationMs: number;
+}
+
+export type Probe = (check: PlannedCheck) => Promise<ProbeResult>;
+
+interface Entry {
+  check: PlannedCheck;
+  state: CheckState;
+  timer: unknown;
+  running: boolean;
+}
+
+export class CheckRunner {
+  private readonly entries = new Map<string, Entry>();
+  private stopped = false;
+
+  constructor(
+    private readonly probe: Probe,
+    private readonly report: (report: CheckReport) => void,
+    private readonly timers: Timers,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Keeps the checks whose key is planned (their state and schedule), starts new ones, drops the rest. */
+  plan(checks: readonly PlannedCheck[]): void {
+    const wanted = new Map(checks.map((c) => [c.key, c]));
+    for (const [key, entry] of this.entries) {
+      if (wanted.has(key)) continue;
+      this.timers.clearTimeout(entry.timer);
+      this.entries.delete(key);
+    }
+    for (const check of checks) {
+      const existing = this.entries.get(check.key);
+      if (existing) {
+        existing.check = check; // ids may have been resolved anew
+        continue;
+      }
+      const state = new CheckState(check.definition.timing, check.knownUp);
+      const entry: Entry = { check, state, timer: null, running: false };
+      this.entries.set(check.key, entry);
+      this.schedule(entry, this.random() * check.definition.timing.warmupMs);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const entry of this.entries.values()) this.timers.clearTimeout(entry.timer);
+    this.entries.clear();
+  }
+
+  private schedule(entry: Entry, inMs: number): void {
+    entry.timer = this.timers.setTimeout(() => void this.run(entry), inMs);
+  }
+
+  private async run(entry: Entry): Promise<void> {
+    if (this.stopped || entry.running || this.entries.get(entry.check.key) !== entry) return;
+    entry.running = true;
+    const started = this.timers.now();
+    let result: ProbeResult;
+    try {
+      result = await this.probe(entry.check);
+    } catch (e) {
+      // A probe is written never to throw; if one does, it is a failed check with the reason, not a stalled one.
+      result = { ok: false, reason: `checker error: ${(e as Error).message}`, weight: null };
+    }
+    entry.running = false;
+    if (this.stopped || this.entries.get(entry.check.key) !== entry) return;
+    const verdict = entry.state.record(result.ok);
+    this.report({
+      key: entry.check.key,
+      ok: result.ok,
+      up: verdict.up,
+      changed: verdict.changed,
+      reason: result.reason,
+      weight: result.weight,
+      durationMs: this.timers.now() - started,
+    });
+    this.schedule(entry, verdict.nextInMs);
+  }
+}

@@ -1,0 +1,70 @@
+// The checker process: `vipd` started by the daemon with the internal argument CHECKER_ARGUMENT
+// (checker-protocol.ts). It runs the
+// checks the daemon plans, away from the VRRP event loop, and reports every result; a heartbeat shows it is alive.
+// It ends when its stdin closes (the daemon is gone) and exits non-zero on an internal error so that the daemon
+// starts a new one.
+
+import { runCommand } from "../process/run-command.ts";
+import { type CheckReport, CheckRunner, type PlannedCheck } from "./check-runner.ts";
+import { decodeToChecker, encodeMessage, HEARTBEAT_MS } from "./checker-protocol.ts";
+import { httpProbe } from "./probes/http-probe.ts";
+import { miscProbe } from "./probes/misc-probe.ts";
+import type { ProbeResult } from "./probes/probe-result.ts";
+import { LinuxIcmpEcho } from "../adapters/linux/icmp-echo.ts";
+import { dnsProbe } from "./probes/dns-probe.ts";
+import { pingProbe } from "./probes/ping-probe.ts";
+import { smtpProbe } from "./probes/smtp-probe.ts";
+import { tcpProbe } from "./probes/tcp-probe.ts";
+import { udpProbe } from "./probes/udp-probe.ts";
+import { realTimers } from "../clock/timers.ts";
+
+/** The raw ICMP sockets, opened when the first PING_CHECK runs. */
+let echo: LinuxIcmpEcho | null = null;
+
+export function probeOf(check: PlannedCheck): Promise<ProbeResult> {
+  const d = check.definition;
+  switch (d.kind) {
+    case "TCP_CHECK":
+      return tcpProbe(d.connect);
+    case "MISC_CHECK":
+      return miscProbe(d, runCommand, { uid: check.uid, gid: check.gid });
+    case "SMTP_CHECK":
+      return smtpProbe(d);
+    case "DNS_CHECK":
+      return dnsProbe(d);
+    case "UDP_CHECK":
+      return udpProbe(d);
+    case "PING_CHECK":
+      echo ??= new LinuxIcmpEcho();
+      return pingProbe(d, echo);
+    default:
+      return httpProbe(d);
+  }
+}
+
+export async function checkerMain(): Promise<never> {
+  const write = (text: string) => process.stdout.write(text);
+  const fail = (why: string): never => {
+    process.stderr.write(`checker: ${why}\n`);
+    process.exit(70);
+  };
+  process.on("uncaughtException", (e) => fail(`internal error: ${e.stack ?? e.message}`));
+  process.on("unhandledRejection", (e) => fail(`internal error: ${(e as Error)?.stack ?? String(e)}`));
+  const runner = new CheckRunner(probeOf, (report: CheckReport) => write(encodeMessage({ type: "report", report })), realTimers);
+  setInterval(() => write(encodeMessage({ type: "beat" })), HEARTBEAT_MS);
+  write(encodeMessage({ type: "beat" }));
+  let pending = "";
+  for await (const chunk of process.stdin) {
+    pending += chunk.toString();
+    let newline = pending.indexOf("\n");
+    while (newline >= 0) {
+      const message = decodeToChecker(pending.slice(0, newline));
+      if (message === null) fail(`malformed message from the daemon: ${pending.slice(0, Math.min(newline, 200))}`);
+      else runner.plan(message.checks);
+      pending = pending.slice(newline + 1);
+      newline = pending.indexOf("\n");
+    }
+  }
+  runner.stop();
+  process.exit(0);
+}

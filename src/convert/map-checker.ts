@@ -1,0 +1,193 @@
+// keepalived's health checkers (TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK, MISC_CHECK) and the checker settings a virtual or
+// real server passes down (delay_loop, retry, ...), into vipd's [[...real_servers.KIND]] tables. The kinds vipd
+// does not run yet are reported (lossy: a checker decides which servers get traffic).
+
+import type { ConvertContext } from "./convert-context.ts";
+import type { TomlDocument, TomlSection, TomlValue } from "./toml-writer.ts";
+import type { ConfNode } from "./types.ts";
+import { addressArg, boolArg, decimalArg, firstArg, intArg } from "./values.ts";
+import { type Handler, walkBlock } from "./walk-block.ts";
+import type { Unsupported } from "./unsupported-keywords.ts";
+
+const MAX_SECONDS = 86400;
+const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
+
+/** Checker kinds vipd does not run yet (reported as lossy by the real server's mapping). */
+export const CHECKER_KINDS_NOT_YET = ["FILE_CHECK", "BFD_CHECK"];
+
+/** Checker settings not built yet, wherever they appear. */
+const SETTINGS_NOT_YET: Record<string, Unsupported> = {
+  bind_if: u("bound the check's connection to an interface", true),
+  fwmark: u("marked the check's packets", true),
+  log_all_failures: u("logged every failed check, not only state changes", false),
+  fast_recovery: u("retried a failed HTTP check at once", true),
+  regex_options: u("set PCRE2 regex options", true),
+  regex_min_offset: u("limited where the regex may match", true),
+  regex_max_offset: u("limited where the regex may match", true),
+  regex_stack: u("gave the regex its own stack", false),
+};
+
+/** delay_loop, alpha, retry, connect_timeout, delay_before_retry, warmup, virtualhost on a virtual or real server. */
+export function checkerSettingHandlers(ctx: ConvertContext, section: TomlSection): Record<string, Handler> {
+  const set = (key: string, value: TomlValue | null) => {
+    if (value !== null) section.set(key, value);
+  };
+  return {
+    delay_loop: (n) => set("delay_loop", decimalArg(ctx, n, 0.001, MAX_SECONDS)),
+    alpha: (n) => set("alpha", boolArg(ctx, n)),
+    retry: (n) => set("retry", intArg(ctx, n, 0, 1_000_000)),
+    nb_get_retry: (n) => set("retry", intArg(ctx, n, 0, 1_000_000)),
+    connect_timeout: (n) => set("connect_timeout", decimalArg(ctx, n, 0.001, MAX_SECONDS)),
+    delay_before_retry: (n) => set("delay_before_retry", decimalArg(ctx, n, 0, MAX_SECONDS)),
+    warmup: (n) => set("warmup", decimalArg(ctx, n, 0, MAX_SECONDS)),
+    virtualhost: (n) => set("virtualhost", firstArg(ctx, n, "a host name")),
+  };
+}
+
+/** The checker blocks of a real_server, each written as a [[virtual_servers.VS.real_servers.KIND]] table. */
+export function checkerBlockHandlers(ctx: ConvertContext, doc: TomlDocument, realServerPath: string[]): Record<string, Handler> {
+  const block = (kind: string) => (node: ConfNode) => {
+    const section = doc.arrayTable([...realServerPath, kind]);
+    const hosts: ConfNode[] = [];
+    const handlers: Record<string, Handler> = { ...commonHandlers(ctx, section), ...kindHandlers(ctx, doc, section, kind) };
+    if (kind === "SMTP_CHECK") handlers.host = (n) => hosts.push(n);
+    if (kind === "PING_CHECK") {
+      // An echo has no port, and vipd's echo socket is shared: no source address of its own.
+      for (const k of ["connect_port", "bind_port"]) delete handlers[k];
+      handlers.bindto = (n) => ctx.unsupported(section, n, "sent the echo from this source address", false);
+    }
+    walkBlock(ctx, section, node.children ?? [], handlers, SETTINGS_NOT_YET);
+    if (hosts.length > 0) smtpHosts(ctx, doc, section, node, hosts);
+    if ((kind === "HTTP_GET" || kind === "SSL_GET") && !(node.children ?? []).some((c) => c.keyword === "url")) {
+      ctx.warn(
+        doc.dropTable(section),
+        node,
+        `${kind} without url: keepalived 2.2.7 ignores the checker ("has no urls specified"), left out`,
+        true,
+      );
+    }
+  };
+  return Object.fromEntries(
+    ["TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "MISC_CHECK"].map((k) => [k, block(k)]),
+  );
+}
+
+const CONNECTION_KEYS = ["connect_ip", "connect_port", "bindto", "bind_port"];
+
+/**
+ * SMTP_CHECK's deprecated host blocks, as keepalived 2.2.7 runs them: one checker per host with the block's other
+ * settings; when the block sets no connection of its own, its first host is where the block itself connects.
+ */
+function smtpHosts(ctx: ConvertContext, doc: TomlDocument, section: TomlSection, node: ConfNode, hosts: ConfNode[]): void {
+  const own = CONNECTION_KEYS.some((k) => section.has(k));
+  const shared = section.entries().filter(([k]) => !CONNECTION_KEYS.includes(k) && k !== "connect_timeout");
+  const connection = (target: TomlSection, host: ConfNode) =>
+    walkBlock(ctx, target, host.children ?? [], connectionHandlers(ctx, target), SETTINGS_NOT_YET);
+  if (!own) connection(section, hosts[0]!);
+  for (const host of own ? hosts : hosts.slice(1)) {
+    const copy = doc.arrayTable(section.path!);
+    for (const [k, v] of shared) copy.set(k, v);
+    if (section.has("connect_timeout")) copy.set("connect_timeout", section.get("connect_timeout")!);
+    connection(copy, host);
+  }
+  ctx.warn(
+    section,
+    node,
+    `${hosts.length} host blocks (deprecated in keepalived 2.x): written as one SMTP_CHECK per host, as keepalived runs them`,
+  );
+}
+
+function connectionHandlers(ctx: ConvertContext, section: TomlSection): Record<string, Handler> {
+  const set = (key: string, value: TomlValue | null) => {
+    if (value !== null) section.set(key, value);
+  };
+  return {
+    connect_ip: (n) => set("connect_ip", addressArg(ctx, n)),
+    connect_port: (n) => set("connect_port", intArg(ctx, n, 1, 65535)),
+    bindto: (n) => set("bindto", addressArg(ctx, n)),
+    bind_port: (n) => set("bind_port", intArg(ctx, n, 1, 65535)),
+    connect_timeout: (n) => set("connect_timeout", decimalArg(ctx, n, 0.001, MAX_SECONDS)),
+  };
+}
+
+function commonHandlers(ctx: ConvertContext, section: TomlSection): Record<string, Handler> {
+  const timing = checkerSettingHandlers(ctx, section);
+  delete timing.virtualhost;
+  return { ...timing, ...connectionHandlers(ctx, section) };
+}
+
+function kindHandlers(ctx: ConvertContext, doc: TomlDocument, section: TomlSection, kind: string): Record<string, Handler> {
+  const set = (key: string, value: TomlValue | null) => {
+    if (value !== null) section.set(key, value);
+  };
+  if (kind === "MISC_CHECK") {
+    return {
+      misc_path: (n) => set("misc_path", firstArg(ctx, n, "a command line")),
+      misc_timeout: (n) => set("misc_timeout", decimalArg(ctx, n, 0.001, MAX_SECONDS)),
+      misc_dynamic: (n) => set("misc_dynamic", boolArg(ctx, n)),
+      user: (n) => set("user", n.args.length === 0 ? firstArg(ctx, n, "a user name") : n.args.slice(0, 2).join(" ")),
+    };
+  }
+  if (kind === "TCP_CHECK" || kind === "PING_CHECK") return {};
+  if (kind === "SMTP_CHECK") return { helo_name: (n) => set("helo_name", firstArg(ctx, n, "a host name")) };
+  if (kind === "DNS_CHECK") {
+    return {
+      type: (n) => set("type", firstArg(ctx, n, "a record type")?.toUpperCase() ?? null),
+      name: (n) => set("name", firstArg(ctx, n, "a domain name")),
+    };
+  }
+  if (kind === "UDP_CHECK") {
+    // keepalived reads hex with spaces allowed; vipd's key takes the digits.
+    const hex = (n: ConfNode) => (n.args.length === 0 ? null : n.args.join("").toLowerCase());
+    return {
+      payload: (n) => set("payload", hex(n) ?? firstArg(ctx, n, "hexadecimal bytes")),
+      require_reply: (n) => {
+        section.set("require_reply", true);
+        set("reply_data", hex(n));
+      },
+      min_reply_length: (n) => set("min_reply_length", intArg(ctx, n, 0, 65535)),
+      max_reply_length: (n) => set("max_reply_length", intArg(ctx, n, 0, 65535)),
+    };
+  }
+  const handlers: Record<string, Handler> = {
+    virtualhost: (n) => set("virtualhost", firstArg(ctx, n, "a host name")),
+    http_protocol: (n) => {
+      const word = firstArg(ctx, n, "1.0, 1.1 or 1.0C");
+      if (word === null) return;
+      const value = word === "1.0c" ? "1.0C" : word;
+      if (!["1.0", "1.1", "1.0C"].includes(value)) ctx.error(n, `http_protocol: invalid version '${word}' (1.0, 1.1 or 1.0C)`);
+      else section.set("http_protocol", value);
+    },
+    url: (n) => mapUrl(ctx, doc, section, n),
+  };
+  if (kind === "SSL_GET") handlers.enable_sni = (n) => set("enable_sni", boolArg(ctx, n));
+  return handlers;
+}
+
+function mapUrl(ctx: ConvertContext, doc: TomlDocument, checker: TomlSection, node: ConfNode): void {
+  const section = doc.arrayTable([...(checker.path ?? []), "url"]);
+  const set = (key: string, value: TomlValue | null) => {
+    if (value !== null) section.set(key, value);
+  };
+  walkBlock(
+    ctx,
+    section,
+    node.children ?? [],
+    {
+      path: (n) => set("path", firstArg(ctx, n, "a path")),
+      digest: (n) => set("digest", firstArg(ctx, n, "an MD5 digest")),
+      status_code: (n) => {
+        const codes: TomlValue[] = [];
+        for (const word of n.args) codes.push(/^\d+$/.test(word) ? Number(word) : word);
+        if (codes.length === 0) ctx.error(n, "status_code: missing value (codes or ranges such as 200-299)");
+        else section.set("status_code", codes);
+      },
+      virtualhost: (n) => set("virtualhost", firstArg(ctx, n, "a host name")),
+      regex: (n) => set("regex", firstArg(ctx, n, "a regular expression")),
+      regex_no_match: (n) => set("regex_no_match", boolArg(ctx, n)),
+    },
+    SETTINGS_NOT_YET,
+  );
+  if (!section.has("path"))
+    ctx.warn(doc.dropTable(section), node, 'url without path: keepalived 2.2.7 ignores it ("url has no path"), left out', true);
+}

@@ -1,0 +1,179 @@
+// The load-balancing side of the daemon: the IPVS table kept in step with [virtual_servers] and with the health
+// of the real servers, which the checker process reports. The table is opened (which loads ip_vs) only once there
+// are virtual servers, or services recorded by an earlier run to clean up; the checker process runs only while
+// there are checks. A check that flips is logged once with its reason; the table is reconciled once per burst of
+// reports.
+
+import type { Ids } from "../adapters/user-lookup.ts";
+import type { Ipvs } from "../adapters/ipvs.ts";
+import type { CheckReport } from "../check/check-runner.ts";
+import type { SpawnChecker } from "../check/checker-process.ts";
+import { CheckerSupervisor } from "../check/checker-supervisor.ts";
+import { type CheckDefinition, probeKey } from "../check/check-definition.ts";
+import type { Timers } from "../clock/timers.ts";
+import type { VipdConfig } from "../config/schema.ts";
+import type { Log } from "../daemon/log.ts";
+import { HealthTable } from "./health-table.ts";
+import { LvsNotifier, type RunScript } from "./lvs-notifier.ts";
+import type { OwnedServices } from "./owned-services.ts";
+import { IpvsReconciler } from "./reconciler.ts";
+
+export interface LoadBalancerDeps {
+  /** Opens the kernel's IPVS table; throws when it cannot. */
+  openIpvs: () => Ipvs;
+  record: OwnedServices;
+  log: Log;
+  checkLog: Log;
+  timers: Timers;
+  spawnChecker: SpawnChecker;
+  /** Runs notify_up / notify_down / quorum_up / quorum_down (without waiting). */
+  runScript: RunScript;
+}
+
+export interface LoadBalancerStatus {
+  virtualServers: {
+    name: string;
+    realServers: {
+      address: string;
+      port: number | null;
+      alive: boolean;
+      /** In the table at this weight; null: out of it. */
+      weight: number | null;
+      checks: { check: string; up: boolean; last: { ok: boolean; reason: string; durationMs: number } | null }[];
+    }[];
+  }[];
+  /** The checker process, while there are checks: its PID, restarts, and how many distinct probes it runs. */
+  checker: { pid: number | null; restarts: number; distinctChecks: number } | null;
+}
+
+type LvsConfig = Pick<VipdConfig, "virtualServers" | "virtualServerGroups"> & { global: Pick<VipdConfig["global"], "lvsTimeouts"> };
+
+export class LoadBalancer {
+  private lvs: { ipvs: Ipvs; reconciler: IpvsReconciler } | null = null;
+  private readonly health = new HealthTable();
+  private supervisor: CheckerSupervisor | null = null;
+  private config: LvsConfig | null = null;
+  private reconcileTimer: unknown = null;
+  private readonly notifier: LvsNotifier;
+
+  constructor(private readonly deps: LoadBalancerDeps) {
+    this.notifier = new LvsNotifier(deps.runScript);
+  }
+
+  /** At start and reload. `checkIds`: the users MISC_CHECK programs run as, by check key (see plan.ts). */
+  apply(config: LvsConfig, checkIds: Map<string, Ids>): void {
+    if (!this.open(config)) return;
+    this.config = config;
+    this.health.configure(config, checkIds);
+    this.lvs!.reconciler.apply(config, this.health.lookup);
+    this.notifyChanges();
+    if (this.health.size > 0 && this.supervisor === null) {
+      const { timers, spawnChecker, checkLog } = this.deps;
+      this.supervisor = new CheckerSupervisor(
+        spawnChecker,
+        timers,
+        checkLog,
+        () => this.health.plan(),
+        (r) => this.onReport(r),
+      );
+    }
+    this.supervisor?.replan();
+  }
+
+  /** At stop (and when giving up): the checker stopped, vipd's IPVS services removed or kept. */
+  stop(mode: "remove" | "keep"): void {
+    this.supervisor?.stop();
+    this.supervisor = null;
+    this.deps.timers.clearTimeout(this.reconcileTimer);
+    this.notifier.stop();
+    if (!this.lvs) return;
+    this.lvs.reconciler.stop(mode);
+    this.lvs.ipvs.close();
+    this.lvs = null;
+  }
+
+  /** For `vipd status` and the metrics: every virtual server, its real servers and their checks. */
+  status(): LoadBalancerStatus {
+    const config = this.config;
+    if (config === null) return { virtualServers: [], checker: null };
+    return {
+      virtualServers: config.virtualServers.map((vs) => ({
+        name: vs.name,
+        realServers: vs.realServers.map((rs, i) => {
+          const health = this.health.lookup(vs.name, i, rs);
+          return {
+            address: rs.address,
+            port: rs.port,
+            alive: health.alive,
+            weight: health.alive ? health.weight : rs.inhibitOnFailure ? 0 : null,
+            checks: rs.checks.map(({ definition }) => {
+              const check = this.health.get(probeKey(definition));
+              const last = check?.last ?? null;
+              return {
+                check: describeCheck(definition),
+                up: check?.up ?? true,
+                last: last && { ok: last.ok, reason: last.reason, durationMs: Math.round(last.durationMs * 10) / 10 },
+              };
+            }),
+          };
+        }),
+      })),
+      checker: this.supervisor && { pid: this.supervisor.pid, restarts: this.supervisor.restarts, distinctChecks: this.health.size },
+    };
+  }
+
+  /** For status and tests. */
+  get checkerPid(): number | null {
+    return this.supervisor?.pid ?? null;
+  }
+
+  get checkerRestarts(): number {
+    return this.supervisor?.restarts ?? 0;
+  }
+
+  private notifyChanges(): void {
+    const lvs = this.lvs;
+    if (!lvs || !this.config) return;
+    this.notifier.update(this.config.virtualServers, this.health.lookup, (vs) => lvs.reconciler.quorumOf(vs));
+  }
+
+  private open(config: LvsConfig): boolean {
+    if (this.lvs) return true;
+    const { log, record } = this.deps;
+    if (config.virtualServers.length === 0 && record.load().length === 0) return false;
+    try {
+      const ipvs = this.deps.openIpvs();
+      this.lvs = { ipvs, reconciler: new IpvsReconciler(ipvs, log, record) };
+      return true;
+    } catch (error) {
+      log.error(`cannot open the kernel's IPVS table: ${(error as Error).message}; virtual servers are not set up`);
+      return false;
+    }
+  }
+
+  private onReport(report: CheckReport): void {
+    const result = this.health.record(report);
+    const check = this.health.get(report.key);
+    if (result.flipped && check) {
+      const line = `${describeCheck(check.definition)} ${report.up ? "succeeded" : "failed"} (${report.reason}): ${report.up ? "up" : "down"} for ${check.users.join(", ")}`;
+      if (report.up) this.deps.checkLog.info(line);
+      else this.deps.checkLog.warn(line);
+    }
+    if (result.tableChanged && this.reconcileTimer === null) {
+      // Reports come in bursts (many servers behind one switch): one reconcile for the burst.
+      this.reconcileTimer = this.deps.timers.setTimeout(() => {
+        this.reconcileTimer = null;
+        if (!this.lvs || !this.config) return;
+        this.lvs.reconciler.reconcile(this.config, this.health.lookup);
+        this.notifyChanges();
+      }, 0);
+    }
+  }
+}
+
+/** "TCP_CHECK of 198.51.100.1:80", "MISC_CHECK /usr/bin/check arg". */
+export function describeCheck(check: CheckDefinition): string {
+  if (check.kind === "MISC_CHECK") return `MISC_CHECK ${check.command}`;
+  const { address, family, port } = check.connect;
+  return `${check.kind} of ${family === 6 ? `[${address}]` : address}:${port}`;
+}
