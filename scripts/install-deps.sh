@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 # man-db, groff-base and systemd: the package test renders the man pages and verifies the unit.
 # qemu-system-x86, busybox-static, kmod, ipvsadm, xz-utils: the VM that runs the IPVS tests (scripts/vm-image.sh).
 # prometheus: its promtool validates the /metrics output.
+# frr: its zebra + vrrpd are the strict RFC peer of the VMAC interop tests (test/netns/frr.ts); its service is
+# never started, the tests run one pair per namespace.
 APT_PACKAGES=(iproute2 keepalived tcpdump iputils-ping procps gcc libc6-dev linux-libc-dev man-db groff-base systemd
-  qemu-system-x86 busybox-static kmod ipvsadm xz-utils prometheus)
+  qemu-system-x86 busybox-static kmod ipvsadm xz-utils prometheus frr)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

@@ -1,0 +1,46 @@
+// Macvlan links and the per-interface settings a VRRP virtual MAC needs, at the operation level. The Linux
+// implementation is src/adapters/linux/macvlan-adapter.ts (rtnetlink); test/adapters/fake-macvlan.ts keeps the same
+// state in memory. The policy (which macvlan, which settings, when) is src/daemon/vmac-manager.ts.
+
+/** keepalived's VMACs are private macvlans: frames between two macvlans of one parent are not delivered. */
+export type MacvlanMode = "private" | "bridge";
+
+export interface MacvlanSpec {
+  name: string;
+  /** The interface it sits on (keepalived's base interface). */
+  parentIfindex: number;
+  /** 6 bytes, e.g. the virtual router MAC 00:00:5e:00:01:VRID. */
+  mac: Uint8Array;
+  mode: MacvlanMode;
+}
+
+export interface MacvlanLink {
+  ifindex: number;
+  name: string;
+  parentIfindex: number;
+  mac: Uint8Array;
+  /** null when the kernel reports a mode vipd does not create (vepa, passthru, source). */
+  mode: MacvlanMode | null;
+  up: boolean;
+}
+
+/** The IPv4 settings (net.ipv4.conf.IF.NAME) keepalived changes on a VMAC and its base interface. */
+export type Ipv4Setting = "arp_ignore" | "arp_filter" | "accept_local" | "rp_filter" | "promote_secondaries";
+
+export type Ipv4Settings = Record<Ipv4Setting, number>;
+
+export interface MacvlanLinks {
+  /** Every macvlan link of the namespace. */
+  macvlans(): MacvlanLink[];
+  /**
+   * Creates the macvlan, down, with IPv6 address generation off (RFC 5798 §7.4: no link-local address derived
+   * from the virtual MAC); returns it. EEXIST when the name is taken.
+   */
+  create(spec: MacvlanSpec): MacvlanLink;
+  /** Deletes a link (any kind: the caller checks it is its own macvlan). ENODEV when it is gone. */
+  remove(ifindex: number): void;
+  setUp(ifindex: number, up: boolean): void;
+  ipv4Settings(ifindex: number): Ipv4Settings;
+  setIpv4Settings(ifindex: number, settings: Partial<Ipv4Settings>): void;
+  close(): void;
+}
