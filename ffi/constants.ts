@@ -228,6 +228,7 @@ export const IN6_ADDR_GEN_MODE_NONE = 1;
 // net.ipv4.conf.IF.* as rtnetlink numbers them (linux/ip.h).
 export const IPV4_DEVCONF_RP_FILTER = 8;
 export const IPV4_DEVCONF_ARPFILTER = 13;
+export const IPV4_DEVCONF_ARP_ANNOUNCE = 18;
 export const IPV4_DEVCONF_ARP_IGNORE = 19;
 export const IPV4_DEVCONF_PROMOTE_SECONDARIES = 20;
 export const IPV4_DEVCONF_ACCEPT_LOCAL = 23;

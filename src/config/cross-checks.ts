@@ -35,6 +35,23 @@ export function checkVrids(problems: Problems, instances: InstanceRead[]): void 
   }
 }
 
+/** A VMAC name is one instance's only, and not another instance's interface (keepalived refuses both). */
+export function checkVmacNames(problems: Problems, instances: InstanceRead[]): void {
+  const owner = new Map<string, string>();
+  const interfaces = new Set(instances.map((i) => i.instance.interface));
+  for (const { instance, path } of instances) {
+    if (!instance.vmac) continue;
+    const at = [...path, "use_vmac"];
+    const other = owner.get(instance.vmac.name);
+    if (other !== undefined) {
+      problems.error(at, `VMAC ${instance.vmac.name} is already instance ${other}'s; give this one its own: use_vmac = "NAME"`);
+    } else if (interfaces.has(instance.vmac.name)) {
+      problems.error(at, `VMAC ${instance.vmac.name} is an instance's interface; a VMAC is a macvlan vipd creates, give it another name`);
+    }
+    owner.set(instance.vmac.name, instance.name);
+  }
+}
+
 export function checkTrackNames(problems: Problems, instances: InstanceRead[], declared: Declared): void {
   for (const read of instances) {
     for (const { ref, path } of read.trackScriptAt) {

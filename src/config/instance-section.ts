@@ -12,6 +12,7 @@ import type { GlobalConfig, InstanceSection, TrackRef, VirtualRule, Vip } from "
 import { describeValue, TableReader, type TomlTable } from "./table-reader.ts";
 import { readTrackRefs, TRACK_FILE, TRACK_INTERFACE, TRACK_SCRIPT, type TrackRefAt } from "./track-refs.ts";
 import { parseVip } from "./vip.ts";
+import { readVmac, VMAC_KEYS } from "./vmac.ts";
 
 export const INSTANCE_KEYS = [
   "state",
@@ -41,6 +42,7 @@ export const INSTANCE_KEYS = [
   "skip_check_adv_addr",
   "v3_checksum_as_v2",
   "dont_track_primary",
+  ...VMAC_KEYS,
 ];
 
 /**
@@ -142,6 +144,7 @@ export function readInstance(
     skipCheckAdvAddr: r.bool("skip_check_adv_addr", false),
     v3ChecksumAsV2,
     dontTrackPrimary,
+    vmac: readVmac(r, vrid),
   };
   return { instance, path, trackScriptAt, trackFileAt };
 }

@@ -9,6 +9,7 @@ import type { ConvertContext } from "./convert-context.ts";
 import type { GlobalDefaults } from "./map-global.ts";
 import { mapRouteLine, mapRuleLine, mapVipLine, type RulePreferences } from "./map-addresses.ts";
 import { blockName } from "./map-scripts.ts";
+import { applyVmacRules, vmacHandlers } from "./map-vmac.ts";
 import { mapNotify, NOTIFY_KEYWORDS } from "./notify-command.ts";
 import type { TomlDocument, TomlSection } from "./toml-writer.ts";
 import type { ConfNode } from "./types.ts";
@@ -178,12 +179,14 @@ export function mapInstance(
       ]),
     ),
     ...Object.fromEntries(NOTIFY_KEYWORDS.map((k) => [k, (n: ConfNode) => mapNotify(ctx, section, n)])),
+    ...vmacHandlers(ctx, section, nodes),
   };
   walkBlock(ctx, section, node.children!, handlers, INSTANCE_UNSUPPORTED);
   if (!section.has("interface"))
     ctx.error(node, `vrrp_instance ${name}: no interface; vipd needs one (keepalived allows none only with unicast)`);
   if (!section.has("virtual_router_id")) ctx.error(node, `vrrp_instance ${name}: missing virtual_router_id`);
   applyKeepalivedRules(ctx, section, nodes, defaults);
+  applyVmacRules(ctx, section, nodes, defaults.strict);
   return info;
 }
 

@@ -21,6 +21,8 @@ import { Driver } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
 import { type Prepared, prepare, type WaitingInstance } from "./plan.ts";
 import { removeStaleVips } from "./stale-vips.ts";
+import { VmacManager, type WantedVmac } from "./vmac-manager.ts";
+import { baseSettingsFile, namespaceRecordPath } from "./vmac-record.ts";
 import { IpvsReconciler } from "../lvs/reconciler.ts";
 import { ownedServicesFile } from "../lvs/owned-services.ts";
 import { MetricsServer } from "./metrics.ts";
@@ -33,6 +35,8 @@ export interface DaemonOptions {
   handover?: boolean;
   /** Where the services vipd set up in IPVS are recorded, so a restart after a crash knows them. */
   ipvsRecordPath?: string;
+  /** Where the base interfaces' settings before the VMACs are recorded; default one file per namespace in /run/vipd. */
+  vmacRecordPath?: string;
   /**
    * Called once the daemon has given up after an internal error it cannot recover from (priority 0 sent, VIPs
    * released, everything closed): the process should exit non-zero so the supervisor restarts it.
@@ -106,6 +110,10 @@ class Daemon implements RunningDaemon {
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
   private waiting: WaitingInstance[] = [];
+  /** use_vmac: the macvlans, opened when the first VMAC is wanted; the VMACs the running config has. */
+  private vmacs: VmacManager | null = null;
+  private wantedVmacs: WantedVmac[] = [];
+  private vmacFailures = new Map<string, string>();
   private readonly log: Log;
   private readonly timers: Timers;
 
@@ -190,9 +198,11 @@ class Daemon implements RunningDaemon {
       return false;
     }
     let summary: ReturnType<Driver["reload"]>;
+    const vmacsBefore = this.wantedVmacs;
     try {
       const prepared = this.prepare(loaded.config);
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
+      this.vmacs?.removeUnwanted(this.wantedVmacs);
       this.notifier.runAs(prepared.scriptIds);
       this.applyMetrics(loaded.config);
       this.applyVirtualServers(loaded.config);
@@ -203,6 +213,9 @@ class Daemon implements RunningDaemon {
     } catch (error) {
       const problems = error instanceof DaemonStartError ? error.problems : [(error as Error).message];
       for (const problem of problems) this.log.error(problem);
+      // VMACs set up for the refused config go again.
+      this.wantedVmacs = vmacsBefore;
+      this.vmacs?.removeUnwanted(vmacsBefore);
       this.log.error("reload aborted: still running on the previous configuration");
       return false;
     }
@@ -242,6 +255,7 @@ class Daemon implements RunningDaemon {
     try {
       const prepared = this.prepare(this.config);
       const summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
+      this.vmacs?.removeUnwanted(this.wantedVmacs);
       this.waiting = prepared.waiting;
       this.feedLinkStates(this.config);
       this.log.info(`${why}: ${summary.added.length ? `started ${summary.added.join(", ")}` : "sockets reopened"}`);
@@ -259,6 +273,7 @@ class Daemon implements RunningDaemon {
       // The core bounds each handover (handoverWaitMs); this is only the driver's safety net, with margin.
       const longest = Math.max(0, ...this.node.routers.map((r) => handoverWaitMs(r.config.version, r.config.advertIntervalCs) + 1000));
       await this.driver.stop(handover, longest);
+      this.removeVmacs();
       this.stopVirtualServers(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
@@ -343,6 +358,7 @@ class Daemon implements RunningDaemon {
       this.log.error("vipd cannot keep its promises any more: sending priority 0, releasing every VIP and exiting");
       this.trackers.stop();
       await this.driver.abandon();
+      this.removeVmacs();
       this.stopVirtualServers(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
@@ -355,8 +371,38 @@ class Daemon implements RunningDaemon {
     return this.stopping;
   }
 
-  /** Checks a config against the host and derives what the core and the driver run; throws DaemonStartError. */
+  /**
+   * Checks a config against the host and derives what the core and the driver run; throws DaemonStartError. The
+   * VMACs it wants are set up first (an instance whose VMAC cannot be is FAULT, vmacFailures), then the host is
+   * read again with them.
+   */
   private prepare(config: VipdConfig): Prepared {
+    const first = this.prepareOnce(config);
+    const wanted = first.plans.flatMap((p) => (p.vmac ? [p.vmac] : []));
+    if (wanted.length === 0 && !this.vmacs) return first;
+    this.wantedVmacs = wanted;
+    this.vmacFailures = this.ensureVmacs(wanted);
+    return this.prepareOnce(config);
+  }
+
+  private ensureVmacs(wanted: WantedVmac[]): Map<string, string> {
+    if (!this.vmacs) {
+      const open = this.adapters.macvlans;
+      if (!open) return new Map(wanted.map((w) => [w.instance, "this host's adapters cannot create macvlans"]));
+      const log = this.deps.logs("vmac");
+      const record = baseSettingsFile(this.options.vmacRecordPath ?? namespaceRecordPath(), log);
+      this.vmacs = new VmacManager(open(), this.adapters.addresses, log, record);
+    }
+    return this.vmacs.ensure(wanted);
+  }
+
+  private removeVmacs(): void {
+    this.vmacs?.removeAll();
+    this.vmacs?.close();
+    this.vmacs = null;
+  }
+
+  private prepareOnce(config: VipdConfig): Prepared {
     const links = this.adapters.addresses.links();
     for (const link of links) this.linkNames.set(link.ifindex, link.name);
     const addresses = [...this.adapters.addresses.addresses(4), ...this.adapters.addresses.addresses(6)];
@@ -371,6 +417,7 @@ class Daemon implements RunningDaemon {
     const present = new Set(links.map((l) => l.name));
     for (const section of config.instances) {
       if (!present.has(section.interface)) this.driver.trackerChanged(trackerName.interface(section.interface), false);
+      if (section.vmac) this.driver.trackerChanged(trackerName.vmac(section.vmac.name), !this.vmacFailures.has(section.name));
     }
   }
 }

@@ -5,7 +5,14 @@ import { AdapterError } from "../../src/adapters/adapter-error.ts";
 import type { Ipv4Settings, MacvlanLink, MacvlanLinks, MacvlanSpec } from "../../src/adapters/macvlan-links.ts";
 import type { FakeNetlink } from "./fake-netlink.ts";
 
-const KERNEL_DEFAULTS: Ipv4Settings = { arp_ignore: 0, arp_filter: 0, accept_local: 0, rp_filter: 0, promote_secondaries: 0 };
+const KERNEL_DEFAULTS: Ipv4Settings = {
+  arp_ignore: 0,
+  arp_filter: 0,
+  arp_announce: 0,
+  accept_local: 0,
+  rp_filter: 0,
+  promote_secondaries: 0,
+};
 
 export class FakeMacvlanLinks implements MacvlanLinks {
   private readonly table = new Map<number, MacvlanLink>();

@@ -5,6 +5,7 @@ import { linuxNeighbourAnnouncer } from "./gratuitous.ts";
 import { LinuxAddressManager, linuxLinkMonitors } from "./netlink-adapter.ts";
 import { timerFdAlarms } from "./timerfd-alarm.ts";
 import { LinuxIpvs } from "./ipvs-adapter.ts";
+import { LinuxMacvlanLinks } from "./macvlan-adapter.ts";
 import { nssUsers } from "./nss-users.ts";
 import { linuxVrrpTransports } from "./vrrp-socket.ts";
 
@@ -16,6 +17,7 @@ export function linuxHostAdapters(): HostAdapters {
     announcer: linuxNeighbourAnnouncer(),
     alarms: timerFdAlarms,
     users: nssUsers,
+    macvlans: () => LinuxMacvlanLinks.open(),
     ipvs: (log) => LinuxIpvs.open({ onReject: (what, reason) => log(`IPVS: an answer to ${what} could not be decoded: ${reason}`) }),
   };
 }

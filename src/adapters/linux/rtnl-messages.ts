@@ -205,6 +205,7 @@ const MACVLAN_MODES: Record<MacvlanMode, number> = { private: C.MACVLAN_MODE_PRI
 export const IPV4_DEVCONF: Record<Ipv4Setting, number> = {
   arp_ignore: C.IPV4_DEVCONF_ARP_IGNORE,
   arp_filter: C.IPV4_DEVCONF_ARPFILTER,
+  arp_announce: C.IPV4_DEVCONF_ARP_ANNOUNCE,
   accept_local: C.IPV4_DEVCONF_ACCEPT_LOCAL,
   rp_filter: C.IPV4_DEVCONF_RP_FILTER,
   promote_secondaries: C.IPV4_DEVCONF_PROMOTE_SECONDARIES,

@@ -1,0 +1,52 @@
+// An instance's virtual MAC (keepalived's use_vmac / vmac_xmit_base): the macvlan named after it, the virtual
+// router MAC RFC 3768 §7.3 / RFC 5798 §8.1 give it, and the interfaces its adverts and VIPs use.
+
+import type { IpFamily } from "../vrrp/ip-address.ts";
+import { describeValue, type TableReader } from "./table-reader.ts";
+
+export interface VmacConfig {
+  /** The macvlan's name: `use_vmac = "NAME"`, or keepalived's default vrrp.VRID. */
+  name: string;
+  /** Adverts go out (and are heard) on the base interface; VIPs and announcements stay on the VMAC. */
+  xmitBase: boolean;
+}
+
+export const VMAC_KEYS = ["use_vmac", "vmac_xmit_base"];
+
+const IFNAME = /^[^\s/:]{1,15}$/;
+
+/** keepalived's default VMAC name. */
+export function defaultVmacName(vrid: number): string {
+  return `vrrp.${vrid}`;
+}
+
+/** 00:00:5e:00:01:VRID for IPv4, 00:00:5e:00:02:VRID for IPv6. */
+export function virtualRouterMac(family: IpFamily, vrid: number): Uint8Array {
+  return Uint8Array.of(0x00, 0x00, 0x5e, 0x00, family === 4 ? 0x01 : 0x02, vrid);
+}
+
+export function readVmac(r: TableReader, vrid: number): VmacConfig | null {
+  const value = r.table.use_vmac;
+  const xmitBase = r.bool("vmac_xmit_base", false);
+  if (value === undefined || value === false) {
+    if (xmitBase) r.problems.error(r.at("vmac_xmit_base"), "only applies with use_vmac (as keepalived says); set use_vmac or remove it");
+    return null;
+  }
+  if (value === true) return { name: defaultVmacName(vrid), xmitBase };
+  if (typeof value === "string" && IFNAME.test(value)) return { name: value, xmitBase };
+  r.problems.error(
+    r.at("use_vmac"),
+    `must be true or an interface name of 1 to 15 characters without spaces, "/" or ":", got ${describeValue(value)}`,
+  );
+  return null;
+}
+
+/** Where the instance's adverts go out and come in: its VMAC unless vmac_xmit_base, else its interface. */
+export function advertInterface(s: { interface: string; vmac: VmacConfig | null }): string {
+  return s.vmac && !s.vmac.xmitBase ? s.vmac.name : s.interface;
+}
+
+/** Where the instance's VIPs without a `dev` go: its VMAC when it has one. */
+export function vipInterface(s: { interface: string; vmac: VmacConfig | null }): string {
+  return s.vmac ? s.vmac.name : s.interface;
+}
