@@ -31,7 +31,9 @@ function memoryRecord(): BaseSettingsRecord & { saved: SavedBaseSettings } {
   const r = {
     saved: {} as SavedBaseSettings,
     load: () => structuredClone(r.saved),
-    save: (s: SavedBaseSettings) => void (r.saved = structuredClone(s)),
+    save: (s: SavedBaseSettings) => {
+      r.saved = structuredClone(s);
+    },
   };
   return r;
 }
