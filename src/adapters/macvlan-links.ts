@@ -29,6 +29,15 @@ export type Ipv4Setting = "arp_ignore" | "arp_filter" | "arp_announce" | "accept
 
 export type Ipv4Settings = Record<Ipv4Setting, number>;
 
+/**
+ * The IPv6 settings (net.ipv6.conf.IF.NAME) vipd changes on a VMAC: IPv6 off on an IPv4 VMAC (as keepalived), and
+ * no router advertisements taken on an IPv6 one (SLAAC would give every router's VMAC the same address, derived
+ * from the shared MAC).
+ */
+export type Ipv6Setting = "disable_ipv6" | "accept_ra";
+
+export type Ipv6Settings = Record<Ipv6Setting, number>;
+
 export interface MacvlanLinks {
   /** Every macvlan link of the namespace. */
   macvlans(): MacvlanLink[];
@@ -42,5 +51,7 @@ export interface MacvlanLinks {
   setUp(ifindex: number, up: boolean): void;
   ipv4Settings(ifindex: number): Ipv4Settings;
   setIpv4Settings(ifindex: number, settings: Partial<Ipv4Settings>): void;
+  ipv6Settings(ifname: string): Ipv6Settings;
+  setIpv6Settings(ifname: string, settings: Partial<Ipv6Settings>): void;
   close(): void;
 }

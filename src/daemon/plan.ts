@@ -190,6 +190,7 @@ export function buildPlans(
           mac: virtualRouterMac(s.family, s.virtualRouterId),
           xmitBase: s.vmac.xmitBase,
           linkLocal: s.family === 6 && !s.vmac.xmitBase ? source : undefined,
+          ipv6Vips: vips.some((v) => v.family === 6 && (v.dev ?? s.vmac?.name) === s.vmac?.name),
         },
       }),
     });

@@ -5,8 +5,11 @@
 // arp_announce=2: replies to the VIP leave through the base interface, and the ARP requests they cause would
 // otherwise carry the VIP with the base's MAC, which a client takes as the VIP's new MAC (tests/netns/vmac).
 // The base's settings are restored when its last VMAC goes; their values before are recorded (vmac-record.ts), so
-// a start after a crash still restores the originals. No IPv6 address derived from the virtual MAC (RFC 5798 §7.4); an IPv6 instance's VMAC gets the
-// link-local address its adverts are sent from instead (the configured source, else the base interface's).
+// a start after a crash still restores the originals.
+// No IPv6 address derived from the virtual MAC (RFC 5798 §7.4): an IPv6 instance's VMAC gets the link-local
+// address its adverts are sent from instead (the configured source, else the base interface's), and takes no
+// router advertisement (vipd's addition: SLAAC would give every router's VMAC the same address, derived from the
+// shared MAC, and a backup would answer for it); an IPv4 instance's VMAC has IPv6 off unless IPv6 VIPs go on it.
 // A VMAC left by an earlier run (a crash) is reused when it is right and replaced when it is not.
 
 import type { AddressManager, Link } from "../adapters/address-manager.ts";
@@ -25,6 +28,8 @@ export interface WantedVmac {
   xmitBase: boolean;
   /** IPv6 without vmac_xmit_base: the link-local address the VMAC sends adverts from. */
   linkLocal?: Uint8Array;
+  /** An IPv4 instance with IPv6 addresses on its VMAC (virtual_ipaddress_excluded): IPv6 stays on. */
+  ipv6Vips?: boolean;
 }
 
 const VMAC_SETTINGS: Partial<Ipv4Settings> = { arp_ignore: 1, accept_local: 1, rp_filter: 0, promote_secondaries: 1 };
@@ -135,6 +140,8 @@ export class VmacManager {
       this.macvlans.setIpv4Settings(link.ifindex, VMAC_SETTINGS);
       owned.base = this.holdBase(parent);
     }
+    if (w.family === 6 || w.ipv6Vips) this.macvlans.setIpv6Settings(w.name, { disable_ipv6: 0, accept_ra: 0 });
+    else this.macvlans.setIpv6Settings(w.name, { disable_ipv6: 1 });
     if (!link.up) this.macvlans.setUp(link.ifindex, true);
     if (w.linkLocal) this.addLinkLocal(link.ifindex, w);
   }
@@ -202,7 +209,8 @@ export class VmacManager {
 
 function sameWish(a: WantedVmac, b: WantedVmac): boolean {
   const sameLinkLocal = (a.linkLocal ? formatIp(a.linkLocal) : "") === (b.linkLocal ? formatIp(b.linkLocal) : "");
-  return a.parentIfname === b.parentIfname && a.family === b.family && macText(a.mac) === macText(b.mac) && sameLinkLocal;
+  const same = a.parentIfname === b.parentIfname && a.family === b.family && macText(a.mac) === macText(b.mac);
+  return same && sameLinkLocal && Boolean(a.ipv6Vips) === Boolean(b.ipv6Vips);
 }
 
 function fits(link: MacvlanLink, w: WantedVmac, parentIfindex: number): boolean {

@@ -2,7 +2,7 @@
 // as links of the FakeNetlink they are given (with its link events), so daemon tests see them as the kernel would.
 import type { Link } from "../../src/adapters/address-manager.ts";
 import { AdapterError } from "../../src/adapters/adapter-error.ts";
-import type { Ipv4Settings, MacvlanLink, MacvlanLinks, MacvlanSpec } from "../../src/adapters/macvlan-links.ts";
+import type { Ipv4Settings, Ipv6Settings, MacvlanLink, MacvlanLinks, MacvlanSpec } from "../../src/adapters/macvlan-links.ts";
 import type { FakeNetlink } from "./fake-netlink.ts";
 
 const KERNEL_DEFAULTS: Ipv4Settings = {
@@ -17,6 +17,7 @@ const KERNEL_DEFAULTS: Ipv4Settings = {
 export class FakeMacvlanLinks implements MacvlanLinks {
   private readonly table = new Map<number, MacvlanLink>();
   private readonly settings = new Map<number, Ipv4Settings>();
+  private readonly settings6 = new Map<number, Ipv6Settings>();
   private nextIfindex = 1000;
   /** Names whose creation the fake refuses with EPERM (a test's way to make a VMAC fail). */
   readonly refuse = new Set<string>();
@@ -56,6 +57,7 @@ export class FakeMacvlanLinks implements MacvlanLinks {
     if (!this.link(ifindex)) throw AdapterError.refused(`delete link ifindex ${ifindex}`, "ENODEV");
     this.table.delete(ifindex);
     this.settings.delete(ifindex);
+    this.settings6.delete(ifindex);
     this.netlink.removeLink(ifindex);
   }
 
@@ -77,6 +79,19 @@ export class FakeMacvlanLinks implements MacvlanLinks {
   setIpv4Settings(ifindex: number, settings: Partial<Ipv4Settings>): void {
     const current = this.ipv4Settings(ifindex);
     this.settings.set(ifindex, { ...current, ...settings });
+  }
+
+  ipv6Settings(ifname: string): Ipv6Settings {
+    if (!/^[^\s/:]{1,15}$/.test(ifname)) throw AdapterError.refused(`read the IPv6 settings of ${ifname}`, "EINVAL");
+    const link = this.netlink.links().find((l) => l.name === ifname);
+    if (!link) throw AdapterError.refused(`read the IPv6 settings of ${ifname}`, "ENODEV");
+    return { ...(this.settings6.get(link.ifindex) ?? { disable_ipv6: 0, accept_ra: 1 }) };
+  }
+
+  setIpv6Settings(ifname: string, settings: Partial<Ipv6Settings>): void {
+    const current = this.ipv6Settings(ifname);
+    const link = this.netlink.links().find((l) => l.name === ifname)!;
+    this.settings6.set(link.ifindex, { ...current, ...settings });
   }
 
   close(): void {

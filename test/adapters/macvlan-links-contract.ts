@@ -55,6 +55,13 @@ export async function macvlanLinksContract(m: MacvlanLinks, parentIfindex: numbe
   const restored = m.ipv4Settings(parentIfindex);
   check(restored.arp_ignore === parentBefore.arp_ignore && restored.arp_filter === parentBefore.arp_filter, "and are restored");
 
+  m.setIpv6Settings("vmc0", { accept_ra: 0 });
+  check(m.ipv6Settings("vmc0").accept_ra === 0, "accept_ra written is read back");
+  m.setIpv6Settings("vmc0", { disable_ipv6: 1 });
+  const six = m.ipv6Settings("vmc0");
+  check(six.disable_ipv6 === 1 && six.accept_ra === 0, `disable_ipv6 written is read back, accept_ra kept (got ${JSON.stringify(six)})`);
+  await refused("EINVAL", "an interface name that leaves the directory", () => m.setIpv6Settings("../all", { accept_ra: 0 }));
+
   const bridge = m.create({ name: "vmc1", parentIfindex, mac: Uint8Array.of(0x00, 0x00, 0x5e, 0x00, 0x02, 0x33), mode: "bridge" });
   check(m.macvlans().find((l) => l.ifindex === bridge.ifindex)?.mode === "bridge", "a bridge macvlan is listed as bridge");
 
@@ -63,5 +70,6 @@ export async function macvlanLinksContract(m: MacvlanLinks, parentIfindex: numbe
   check(!m.macvlans().some((l) => l.name === "vmc0" || l.name === "vmc1"), "removed macvlans are gone");
   await refused("ENODEV", "removing a link twice", () => m.remove(created.ifindex));
   await refused("ENODEV", "reading the settings of a missing link", () => m.ipv4Settings(created.ifindex));
+  await refused("ENODEV", "writing the IPv6 settings of a missing link", () => m.setIpv6Settings("vmc0", { accept_ra: 0 }));
   return failures;
 }

@@ -68,6 +68,15 @@ describe("VmacManager", () => {
     const vmac = macvlans.macvlans()[0]!;
     expect(netlink.addresses(6, vmac.ifindex).map((a) => `${formatIp(a.address)}/${a.prefixlen}`)).toEqual(["fe80::1/64"]);
     expect(macvlans.ipv4Settings(eth0.ifindex).arp_ignore).toBe(0);
+    expect(macvlans.ipv6Settings("vrrp6.51")).toEqual({ disable_ipv6: 0, accept_ra: 0 });
+  });
+
+  test("IPv4: IPv6 off on the VMAC, unless IPv6 addresses go on it", () => {
+    const { macvlans, manager } = setup();
+    const withIpv6 = { ...v4, instance: "VI_2", name: "vrrp.52", mac: Uint8Array.of(0, 0, 0x5e, 0, 1, 52), ipv6Vips: true };
+    manager.ensure([v4, withIpv6]);
+    expect(macvlans.ipv6Settings("vrrp.51").disable_ipv6).toBe(1);
+    expect(macvlans.ipv6Settings("vrrp.52")).toEqual({ disable_ipv6: 0, accept_ra: 0 });
   });
 
   test("after a crash: a fitting VMAC is reused, the recorded originals are restored at stop", () => {

@@ -73,8 +73,9 @@ test("the VMAC is a private macvlan with the virtual MAC and keepalived's settin
     expect(ipv4Conf(c, host, "eth0", "arp_ignore")).toBe("1");
     expect(ipv4Conf(c, host, "eth0", "arp_filter")).toBe("1");
     expect(ipv4Conf(c, host, "eth0", "arp_announce")).toBe("2");
-    // RFC 5798 §7.4: no link-local address derived from the virtual MAC.
-    expect(c.lab.addressList(host, VMAC).filter((a) => a.startsWith("fe80:"))).toEqual([]);
+    // RFC 5798 §7.4: no link-local address derived from the virtual MAC; an IPv4 VMAC has IPv6 off (keepalived).
+    expect(c.lab.addressList(host, VMAC).filter((a) => a.includes(":"))).toEqual([]);
+    expect(c.lab.must(host, ["cat", `/proc/sys/net/ipv6/conf/${VMAC}/disable_ipv6`]).trim()).toBe("1");
   }
   expect(holdsOnVmac(c, "a")).toBe(true);
   expect(holdsOnVmac(c, "b")).toBe(false);

@@ -1,9 +1,10 @@
 // Macvlans and IPv4 interface settings over rtnetlink, behind the MacvlanLinks port. The settings are written as
 // keepalived 2.2.7 writes them (IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF) and read back from the link dump, so no
-// file under /proc/sys is opened.
+// file under /proc/sys is opened for them. The IPv6 ones rtnetlink cannot write go through /proc/sys.
+import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
 import { RtnlSocket } from "../../../ffi/netlink.ts";
 import { AdapterError, adapterCall } from "../adapter-error.ts";
-import type { Ipv4Settings, MacvlanLink, MacvlanLinks, MacvlanSpec } from "../macvlan-links.ts";
+import type { Ipv4Settings, Ipv6Setting, Ipv6Settings, MacvlanLink, MacvlanLinks, MacvlanSpec } from "../macvlan-links.ts";
 import {
   decodeIpv4Settings,
   decodeMacvlan,
@@ -70,7 +71,61 @@ export class LinuxMacvlanLinks implements MacvlanLinks {
     adapterCall(`set ${names} on ifindex ${ifindex}`, () => this.sock.exec(encodeIpv4Settings(this.sock, ifindex, settings)));
   }
 
+  ipv6Settings(ifname: string): Ipv6Settings {
+    return { disable_ipv6: readIpv6Conf(ifname, "disable_ipv6"), accept_ra: readIpv6Conf(ifname, "accept_ra") };
+  }
+
+  setIpv6Settings(ifname: string, settings: Partial<Ipv6Settings>): void {
+    for (const [key, value] of Object.entries(settings) as [Ipv6Setting, number][]) writeIpv6Conf(ifname, key, value);
+  }
+
   close(): void {
     adapterCall("close the rtnetlink socket for macvlans", () => this.sock.close());
+  }
+}
+
+const IFNAME = /^[^\s/:]{1,15}$/;
+
+/** /proc/sys/net/ipv6/conf/IF/KEY; the name is checked first so that it cannot leave the directory. */
+function ipv6ConfPath(ifname: string, key: Ipv6Setting, operation: string): string {
+  if (!IFNAME.test(ifname) || ifname === "." || ifname === "..")
+    throw AdapterError.refused(operation, "EINVAL", `bad interface name ${ifname}`);
+  return `/proc/sys/net/ipv6/conf/${ifname}/${key}`;
+}
+
+/** ENOENT (the link is gone) becomes ENODEV, as rtnetlink would say. */
+function procError(operation: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return AdapterError.refused(operation, "ENODEV", "no such interface");
+  return AdapterError.refused(operation, "EIO", (error as Error).message);
+}
+
+function readIpv6Conf(ifname: string, key: Ipv6Setting): number {
+  const operation = `read net.ipv6.conf.${ifname}.${key}`;
+  const path = ipv6ConfPath(ifname, key, operation);
+  let fd = -1;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const buffer = Buffer.alloc(32);
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    return Number(buffer.subarray(0, n).toString().trim());
+  } catch (error) {
+    throw procError(operation, error);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+function writeIpv6Conf(ifname: string, key: Ipv6Setting, value: number): void {
+  const operation = `set net.ipv6.conf.${ifname}.${key}=${value}`;
+  const path = ipv6ConfPath(ifname, key, operation);
+  let fd = -1;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW);
+    writeSync(fd, `${value}\n`);
+  } catch (error) {
+    throw procError(operation, error);
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
 }
