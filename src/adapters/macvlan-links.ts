@@ -53,5 +53,12 @@ export interface MacvlanLinks {
   setIpv4Settings(ifindex: number, settings: Partial<Ipv4Settings>): void;
   ipv6Settings(ifname: string): Ipv6Settings;
   setIpv6Settings(ifname: string, settings: Partial<Ipv6Settings>): void;
+  /**
+   * net.ipv4.igmp_link_local_mcast_reports, for the whole namespace: whether IGMP reports are sent for 224.0.0.x
+   * groups. A backup's VMAC joining 224.0.0.18 would otherwise send reports from the virtual MAC, and the switch
+   * would send the VIP's traffic to the backup until the master's next advert (keepalived blocks them too).
+   */
+  igmpLinkLocalReports(): number;
+  setIgmpLinkLocalReports(value: number): void;
   close(): void;
 }

@@ -17,7 +17,7 @@ import type { Ipv4Settings, MacvlanLink, MacvlanLinks } from "../adapters/macvla
 import { formatIp, type IpFamily } from "../vrrp/ip-address.ts";
 import { describe } from "./describe-error.ts";
 import type { Log } from "./log.ts";
-import { type BaseSettingsRecord, NO_BASE_RECORD } from "./vmac-record.ts";
+import { type BaseSettingsRecord, NAMESPACE_ENTRY, NO_BASE_RECORD } from "./vmac-record.ts";
 
 export interface WantedVmac {
   instance: string;
@@ -54,11 +54,15 @@ interface Owned {
   wanted: WantedVmac;
   ifindex: number;
   base: BaseHold | null;
+  /** It holds the namespace's IGMP setting (holdIgmp). */
+  igmp: boolean;
 }
 
 export class VmacManager {
   private readonly owned = new Map<string, Owned>();
   private readonly bases = new Map<number, BaseHold>();
+  /** While IPv4 VMACs exist: igmp_link_local_mcast_reports before vipd set it to 0 (null: it was 0 already). */
+  private igmp: { users: number; saved: number | null } | null = null;
 
   constructor(
     private readonly macvlans: MacvlanLinks,
@@ -134,11 +138,13 @@ export class VmacManager {
       link = this.macvlans.create({ name: w.name, parentIfindex: parent.ifindex, mac: w.mac, mode: "private" });
       this.log.info(`VMAC ${w.name} (${macText(w.mac)}) created on ${w.parentIfname} for instance ${w.instance}`);
     }
-    const owned: Owned = { wanted: w, ifindex: link.ifindex, base: null };
+    const owned: Owned = { wanted: w, ifindex: link.ifindex, base: null, igmp: false };
     this.owned.set(w.name, owned);
     if (w.family === 4) {
       this.macvlans.setIpv4Settings(link.ifindex, VMAC_SETTINGS);
       owned.base = this.holdBase(parent);
+      this.holdIgmp();
+      owned.igmp = true;
     }
     if (w.family === 6 || w.ipv6Vips) this.macvlans.setIpv6Settings(w.name, { disable_ipv6: 0, accept_ra: 0 });
     else this.macvlans.setIpv6Settings(w.name, { disable_ipv6: 1 });
@@ -181,6 +187,42 @@ export class VmacManager {
     return hold;
   }
 
+  /**
+   * No IGMP reports for 224.0.0.x while IPv4 VMACs exist (as keepalived's disable_local_igmp): a backup's VMAC
+   * joining 224.0.0.18 would report from the virtual MAC, and switches would send the VIP's traffic its way until
+   * the master's next advert. Those groups are flooded by IGMP snooping switches anyway (RFC 4541 §2.1.2).
+   */
+  private holdIgmp(): void {
+    if (this.igmp) {
+      this.igmp.users++;
+      return;
+    }
+    const records = this.record.load();
+    const now = this.macvlans.igmpLinkLocalReports();
+    const before = records[NAMESPACE_ENTRY]?.igmp_link_local_mcast_reports ?? now;
+    this.igmp = { users: 1, saved: before === 0 ? null : before };
+    if (this.igmp.saved !== null) this.record.save({ ...records, [NAMESPACE_ENTRY]: { igmp_link_local_mcast_reports: before } });
+    if (now !== 0) {
+      this.macvlans.setIgmpLinkLocalReports(0);
+      this.log.info(`igmp_link_local_mcast_reports ${now} → 0 while IPv4 VMACs exist (restored after)`);
+    }
+  }
+
+  private releaseIgmp(): void {
+    if (!this.igmp || --this.igmp.users > 0) return;
+    const saved = this.igmp.saved;
+    this.igmp = null;
+    const { [NAMESPACE_ENTRY]: _, ...others } = this.record.load();
+    this.record.save(others);
+    if (saved === null) return;
+    try {
+      this.macvlans.setIgmpLinkLocalReports(saved);
+      this.log.info(`igmp_link_local_mcast_reports ${saved} restored`);
+    } catch (error) {
+      this.log.error(`cannot restore igmp_link_local_mcast_reports ${saved}: ${describe(error)}`);
+    }
+  }
+
   private removeOne(owned: Owned): void {
     this.owned.delete(owned.wanted.name);
     try {
@@ -189,6 +231,7 @@ export class VmacManager {
     } catch (error) {
       if ((error as { code?: string }).code !== "ENODEV") this.log.error(`cannot remove VMAC ${owned.wanted.name}: ${describe(error)}`);
     }
+    if (owned.igmp) this.releaseIgmp();
     const base = owned.base;
     if (!base || --base.users > 0) return;
     this.bases.delete(base.ifindex);

@@ -1,4 +1,5 @@
-// The base interfaces' ARP settings as they were before vipd's VMACs changed them, kept in a file under /run so
+// The base interfaces' ARP settings (and the namespace's igmp_link_local_mcast_reports, under NAMESPACE_ENTRY) as
+// they were before vipd's VMACs changed them, kept in a file under /run so
 // that a start after a crash restores the originals at stop (not the values the crashed run left). One file per
 // network namespace: its settings are the namespace's, and daemons in other namespaces share /run.
 
@@ -7,7 +8,10 @@ import { dirname } from "node:path";
 import type { Ipv4Settings } from "../adapters/macvlan-links.ts";
 import type { Log } from "./log.ts";
 
-export type SavedBaseSettings = Record<string, Partial<Ipv4Settings>>;
+export type SavedBaseSettings = Record<string, Partial<Ipv4Settings & { igmp_link_local_mcast_reports: number }>>;
+
+/** The entry of namespace-wide settings: "/" is in no interface name. */
+export const NAMESPACE_ENTRY = "/net/ipv4";
 
 export interface BaseSettingsRecord {
   /** Per base interface name, the settings vipd changed and their values before; {} without a record. */

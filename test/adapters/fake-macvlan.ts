@@ -22,6 +22,7 @@ export class FakeMacvlanLinks implements MacvlanLinks {
   /** Names whose creation the fake refuses with EPERM (a test's way to make a VMAC fail). */
   readonly refuse = new Set<string>();
   closed = false;
+  igmpReports = 1;
 
   constructor(private readonly netlink: FakeNetlink) {}
 
@@ -92,6 +93,14 @@ export class FakeMacvlanLinks implements MacvlanLinks {
     const current = this.ipv6Settings(ifname);
     const link = this.netlink.links().find((l) => l.name === ifname)!;
     this.settings6.set(link.ifindex, { ...current, ...settings });
+  }
+
+  igmpLinkLocalReports(): number {
+    return this.igmpReports;
+  }
+
+  setIgmpLinkLocalReports(value: number): void {
+    this.igmpReports = value;
   }
 
   close(): void {

@@ -62,6 +62,11 @@ export async function macvlanLinksContract(m: MacvlanLinks, parentIfindex: numbe
   check(six.disable_ipv6 === 1 && six.accept_ra === 0, `disable_ipv6 written is read back, accept_ra kept (got ${JSON.stringify(six)})`);
   await refused("EINVAL", "an interface name that leaves the directory", () => m.setIpv6Settings("../all", { accept_ra: 0 }));
 
+  const igmpBefore = m.igmpLinkLocalReports();
+  m.setIgmpLinkLocalReports(igmpBefore === 0 ? 1 : 0);
+  check(m.igmpLinkLocalReports() === (igmpBefore === 0 ? 1 : 0), "igmp_link_local_mcast_reports written is read back");
+  m.setIgmpLinkLocalReports(igmpBefore);
+
   const bridge = m.create({ name: "vmc1", parentIfindex, mac: Uint8Array.of(0x00, 0x00, 0x5e, 0x00, 0x02, 0x33), mode: "bridge" });
   check(m.macvlans().find((l) => l.ifindex === bridge.ifindex)?.mode === "bridge", "a bridge macvlan is listed as bridge");
 

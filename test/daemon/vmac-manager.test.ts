@@ -55,10 +55,15 @@ describe("VmacManager", () => {
     expect(vmac).toMatchObject({ name: "vrrp.51", parentIfindex: 2, mode: "private", up: true });
     expect(macvlans.ipv4Settings(vmac.ifindex)).toMatchObject({ arp_ignore: 1, accept_local: 1, rp_filter: 0, promote_secondaries: 1 });
     expect(macvlans.ipv4Settings(eth0.ifindex)).toMatchObject({ arp_ignore: 1, arp_filter: 1, arp_announce: 2 });
-    expect(record.saved).toEqual({ eth0: { arp_ignore: 0, arp_filter: 0, arp_announce: 1 } });
+    expect(macvlans.igmpLinkLocalReports()).toBe(0);
+    expect(record.saved).toEqual({
+      eth0: { arp_ignore: 0, arp_filter: 0, arp_announce: 1 },
+      "/net/ipv4": { igmp_link_local_mcast_reports: 1 },
+    });
     manager.removeAll();
     expect(macvlans.macvlans()).toEqual([]);
     expect(macvlans.ipv4Settings(eth0.ifindex)).toMatchObject({ arp_ignore: 0, arp_filter: 0, arp_announce: 1 });
+    expect(macvlans.igmpLinkLocalReports()).toBe(1);
     expect(record.saved).toEqual({});
   });
 
@@ -89,6 +94,7 @@ describe("VmacManager", () => {
     expect(first.lines.some((l) => l.includes("already there") && l.includes("reused"))).toBe(true);
     again.removeAll();
     expect(first.macvlans.ipv4Settings(eth0.ifindex)).toMatchObject({ arp_ignore: 0, arp_filter: 0, arp_announce: 0 });
+    expect(first.macvlans.igmpLinkLocalReports()).toBe(1);
   });
 
   test("a VMAC with the wrong MAC is replaced; a link of another kind with the name is refused, the others go on", () => {
@@ -116,7 +122,9 @@ describe("VmacManager", () => {
     manager.removeUnwanted([second]);
     expect(macvlans.macvlans().map((m) => m.name)).toEqual(["vrrp.52"]);
     expect(macvlans.ipv4Settings(eth0.ifindex).arp_ignore).toBe(1);
+    expect(macvlans.igmpLinkLocalReports()).toBe(0);
     manager.removeUnwanted([]);
     expect(macvlans.ipv4Settings(eth0.ifindex).arp_ignore).toBe(0);
+    expect(macvlans.igmpLinkLocalReports()).toBe(1);
   });
 });

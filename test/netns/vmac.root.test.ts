@@ -73,6 +73,7 @@ test("the VMAC is a private macvlan with the virtual MAC and keepalived's settin
     expect(ipv4Conf(c, host, "eth0", "arp_ignore")).toBe("1");
     expect(ipv4Conf(c, host, "eth0", "arp_filter")).toBe("1");
     expect(ipv4Conf(c, host, "eth0", "arp_announce")).toBe("2");
+    expect(c.lab.must(host, ["cat", "/proc/sys/net/ipv4/igmp_link_local_mcast_reports"]).trim()).toBe("0");
     // RFC 5798 §7.4: no link-local address derived from the virtual MAC; an IPv4 VMAC has IPv6 off (keepalived).
     expect(c.lab.addressList(host, VMAC).filter((a) => a.includes(":"))).toEqual([]);
     expect(c.lab.must(host, ["cat", `/proc/sys/net/ipv6/conf/${VMAC}/disable_ipv6`]).trim()).toBe("1");
@@ -104,6 +105,7 @@ test("the VMAC is a private macvlan with the virtual MAC and keepalived's settin
   expect(ipv4Conf(c, "a", "eth0", "arp_ignore")).toBe("0");
   expect(ipv4Conf(c, "a", "eth0", "arp_filter")).toBe("0");
   expect(ipv4Conf(c, "a", "eth0", "arp_announce")).toBe("0");
+  expect(c.lab.must("a", ["cat", "/proc/sys/net/ipv4/igmp_link_local_mcast_reports"]).trim()).toBe("1");
 }, 40_000);
 
 test("an instance whose VMAC cannot be created is FAULT with the reason; the others run", async () => {

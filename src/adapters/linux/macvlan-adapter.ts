@@ -72,11 +72,26 @@ export class LinuxMacvlanLinks implements MacvlanLinks {
   }
 
   ipv6Settings(ifname: string): Ipv6Settings {
-    return { disable_ipv6: readIpv6Conf(ifname, "disable_ipv6"), accept_ra: readIpv6Conf(ifname, "accept_ra") };
+    const read = (key: Ipv6Setting) => {
+      const operation = `read net.ipv6.conf.${ifname}.${key}`;
+      return readProc(ipv6ConfPath(ifname, key, operation), operation);
+    };
+    return { disable_ipv6: read("disable_ipv6"), accept_ra: read("accept_ra") };
   }
 
   setIpv6Settings(ifname: string, settings: Partial<Ipv6Settings>): void {
-    for (const [key, value] of Object.entries(settings) as [Ipv6Setting, number][]) writeIpv6Conf(ifname, key, value);
+    for (const [key, value] of Object.entries(settings) as [Ipv6Setting, number][]) {
+      const operation = `set net.ipv6.conf.${ifname}.${key}=${value}`;
+      writeProc(ipv6ConfPath(ifname, key, operation), value, operation);
+    }
+  }
+
+  igmpLinkLocalReports(): number {
+    return readProc(IGMP_LINK_LOCAL_REPORTS, "read net.ipv4.igmp_link_local_mcast_reports");
+  }
+
+  setIgmpLinkLocalReports(value: number): void {
+    writeProc(IGMP_LINK_LOCAL_REPORTS, value, `set net.ipv4.igmp_link_local_mcast_reports=${value}`);
   }
 
   close(): void {
@@ -85,6 +100,7 @@ export class LinuxMacvlanLinks implements MacvlanLinks {
 }
 
 const IFNAME = /^[^\s/:]{1,15}$/;
+const IGMP_LINK_LOCAL_REPORTS = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports";
 
 /** /proc/sys/net/ipv6/conf/IF/KEY; the name is checked first so that it cannot leave the directory. */
 function ipv6ConfPath(ifname: string, key: Ipv6Setting, operation: string): string {
@@ -100,9 +116,7 @@ function procError(operation: string, error: unknown): Error {
   return AdapterError.refused(operation, "EIO", (error as Error).message);
 }
 
-function readIpv6Conf(ifname: string, key: Ipv6Setting): number {
-  const operation = `read net.ipv6.conf.${ifname}.${key}`;
-  const path = ipv6ConfPath(ifname, key, operation);
+function readProc(path: string, operation: string): number {
   let fd = -1;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -116,9 +130,7 @@ function readIpv6Conf(ifname: string, key: Ipv6Setting): number {
   }
 }
 
-function writeIpv6Conf(ifname: string, key: Ipv6Setting, value: number): void {
-  const operation = `set net.ipv6.conf.${ifname}.${key}=${value}`;
-  const path = ipv6ConfPath(ifname, key, operation);
+function writeProc(path: string, value: number, operation: string): void {
   let fd = -1;
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW);
