@@ -232,6 +232,7 @@ export const IPV4_DEVCONF_ARP_ANNOUNCE = 18;
 export const IPV4_DEVCONF_ARP_IGNORE = 19;
 export const IPV4_DEVCONF_PROMOTE_SECONDARIES = 20;
 export const IPV4_DEVCONF_ACCEPT_LOCAL = 23;
+export const IPV4_DEVCONF_DROP_GRATUITOUS_ARP = 31;
 
 // Routes (linux/rtnetlink.h).
 export const RTA_DST = 1;

@@ -25,7 +25,14 @@ export interface MacvlanLink {
 }
 
 /** The IPv4 settings (net.ipv4.conf.IF.NAME) vipd changes on a VMAC and its base interface. */
-export type Ipv4Setting = "arp_ignore" | "arp_filter" | "arp_announce" | "accept_local" | "rp_filter" | "promote_secondaries";
+export type Ipv4Setting =
+  | "arp_ignore"
+  | "arp_filter"
+  | "arp_announce"
+  | "accept_local"
+  | "rp_filter"
+  | "promote_secondaries"
+  | "drop_gratuitous_arp";
 
 export type Ipv4Settings = Record<Ipv4Setting, number>;
 

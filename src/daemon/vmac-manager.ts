@@ -32,7 +32,18 @@ export interface WantedVmac {
   ipv6Vips?: boolean;
 }
 
-const VMAC_SETTINGS: Partial<Ipv4Settings> = { arp_ignore: 1, accept_local: 1, rp_filter: 0, promote_secondaries: 1 };
+/**
+ * keepalived's, and drop_gratuitous_arp (vipd's addition): a master still holding the VIP while the next one takes
+ * over (a graceful handover) would answer the new master's gratuitous ARP from the virtual MAC, and switches would
+ * send the VIP's traffic back to it until the new master's next advert.
+ */
+const VMAC_SETTINGS: Partial<Ipv4Settings> = {
+  arp_ignore: 1,
+  accept_local: 1,
+  rp_filter: 0,
+  promote_secondaries: 1,
+  drop_gratuitous_arp: 1,
+};
 const BASE_SETTINGS = { arp_ignore: 1, arp_filter: 1, arp_announce: 2 } as const;
 type BaseSetting = keyof typeof BASE_SETTINGS;
 const BASE_KEYS = Object.keys(BASE_SETTINGS) as BaseSetting[];

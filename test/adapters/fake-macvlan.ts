@@ -12,6 +12,7 @@ const KERNEL_DEFAULTS: Ipv4Settings = {
   accept_local: 0,
   rp_filter: 0,
   promote_secondaries: 0,
+  drop_gratuitous_arp: 0,
 };
 
 export class FakeMacvlanLinks implements MacvlanLinks {

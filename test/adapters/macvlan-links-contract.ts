@@ -39,11 +39,15 @@ export async function macvlanLinksContract(m: MacvlanLinks, parentIfindex: numbe
   m.setUp(created.ifindex, true);
   check(m.macvlans().find((l) => l.name === "vmc0")?.up === true, "setUp(true) brings it up");
 
-  const vmacSettings = { arp_ignore: 1, accept_local: 1, rp_filter: 0, promote_secondaries: 1 };
+  const vmacSettings = { arp_ignore: 1, accept_local: 1, rp_filter: 0, promote_secondaries: 1, drop_gratuitous_arp: 1 };
   m.setIpv4Settings(created.ifindex, vmacSettings);
   const read = m.ipv4Settings(created.ifindex);
   check(
-    read.arp_ignore === 1 && read.accept_local === 1 && read.rp_filter === 0 && read.promote_secondaries === 1,
+    read.arp_ignore === 1 &&
+      read.accept_local === 1 &&
+      read.rp_filter === 0 &&
+      read.promote_secondaries === 1 &&
+      read.drop_gratuitous_arp === 1,
     `settings written are read back (got ${JSON.stringify(read)})`,
   );
   const parentBefore = m.ipv4Settings(parentIfindex);

@@ -53,7 +53,13 @@ describe("VmacManager", () => {
     expect(manager.ensure([v4])).toEqual(new Map());
     const vmac = macvlans.macvlans()[0]!;
     expect(vmac).toMatchObject({ name: "vrrp.51", parentIfindex: 2, mode: "private", up: true });
-    expect(macvlans.ipv4Settings(vmac.ifindex)).toMatchObject({ arp_ignore: 1, accept_local: 1, rp_filter: 0, promote_secondaries: 1 });
+    expect(macvlans.ipv4Settings(vmac.ifindex)).toMatchObject({
+      arp_ignore: 1,
+      accept_local: 1,
+      rp_filter: 0,
+      promote_secondaries: 1,
+      drop_gratuitous_arp: 1,
+    });
     expect(macvlans.ipv4Settings(eth0.ifindex)).toMatchObject({ arp_ignore: 1, arp_filter: 1, arp_announce: 2 });
     expect(macvlans.igmpLinkLocalReports()).toBe(0);
     expect(record.saved).toEqual({

@@ -70,6 +70,7 @@ test("the VMAC is a private macvlan with the virtual MAC and keepalived's settin
     expect(ipv4Conf(c, host, VMAC, "accept_local")).toBe("1");
     expect(ipv4Conf(c, host, VMAC, "rp_filter")).toBe("0");
     expect(ipv4Conf(c, host, VMAC, "promote_secondaries")).toBe("1");
+    expect(ipv4Conf(c, host, VMAC, "drop_gratuitous_arp")).toBe("1");
     expect(ipv4Conf(c, host, "eth0", "arp_ignore")).toBe("1");
     expect(ipv4Conf(c, host, "eth0", "arp_filter")).toBe("1");
     expect(ipv4Conf(c, host, "eth0", "arp_announce")).toBe("2");

@@ -209,6 +209,7 @@ export const IPV4_DEVCONF: Record<Ipv4Setting, number> = {
   accept_local: C.IPV4_DEVCONF_ACCEPT_LOCAL,
   rp_filter: C.IPV4_DEVCONF_RP_FILTER,
   promote_secondaries: C.IPV4_DEVCONF_PROMOTE_SECONDARIES,
+  drop_gratuitous_arp: C.IPV4_DEVCONF_DROP_GRATUITOUS_ARP,
 };
 
 const nested = new rtattr.Cursor();
