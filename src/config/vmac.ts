@@ -41,9 +41,12 @@ export function readVmac(r: TableReader, vrid: number): VmacConfig | null {
   return null;
 }
 
-/** Where the instance's adverts go out and come in: its VMAC unless vmac_xmit_base, else its interface. */
-export function advertInterface(s: { interface: string; vmac: VmacConfig | null }): string {
-  return s.vmac && !s.vmac.xmitBase ? s.vmac.name : s.interface;
+/**
+ * Where the instance's adverts go out and come in: its VMAC, unless vmac_xmit_base or unicast peers (their
+ * adverts are addressed to the interface's own address, so they arrive on the interface, never on the VMAC).
+ */
+export function advertInterface(s: { interface: string; vmac: VmacConfig | null; unicastPeers: readonly string[] }): string {
+  return s.vmac && !s.vmac.xmitBase && s.unicastPeers.length === 0 ? s.vmac.name : s.interface;
 }
 
 /** Where the instance's VIPs without a `dev` go: its VMAC when it has one. */

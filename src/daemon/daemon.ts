@@ -236,6 +236,11 @@ class Daemon implements RunningDaemon {
     if (event.type === "link-removed") this.driver.dropTransports(event.name);
     this.driver.onLinkEvent(event, (i) => this.linkNames.get(i));
     if (this.stopping) return;
+    // A VMAC removed by someone else: set up again (as keepalived recreates its own).
+    if (event.type === "link-removed" && this.vmacs?.names().includes(event.name)) {
+      this.refresh(`VMAC ${event.name} was removed`);
+      return;
+    }
     if (
       event.type === "link" &&
       event.change === "new" &&

@@ -189,7 +189,7 @@ export function buildPlans(
           family: s.family,
           mac: virtualRouterMac(s.family, s.virtualRouterId),
           xmitBase: s.vmac.xmitBase,
-          linkLocal: s.family === 6 && !s.vmac.xmitBase ? source : undefined,
+          linkLocal: advertInterface(s) === s.vmac.name && s.family === 6 ? source : undefined,
           ipv6Vips: vips.some((v) => v.family === 6 && (v.dev ?? s.vmac?.name) === s.vmac?.name),
         },
       }),

@@ -94,7 +94,6 @@ export class VmacManager {
    */
   ensure(wanted: readonly WantedVmac[]): Map<string, string> {
     const failures = new Map<string, string>();
-    if (wanted.every((w) => this.owned.has(w.name) && sameWish(this.owned.get(w.name)!.wanted, w))) return failures;
     const links = this.addresses.links();
     const present = this.macvlans.macvlans();
     for (const w of wanted) {

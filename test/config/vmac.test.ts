@@ -47,6 +47,8 @@ describe("use_vmac", () => {
     expect([advertInterface(section), vipInterface(section)]).toEqual(["vrrp.51", "vrrp.51"]);
     const base = loadOk(instance("VI_1", "use_vmac = true\nvmac_xmit_base = true\n")).instances[0]!;
     expect([advertInterface(base), vipInterface(base)]).toEqual(["eth0", "vrrp.51"]);
+    const unicast = loadOk(instance("VI_1", 'use_vmac = true\nunicast_peer = ["192.0.2.2"]\n')).instances[0]!;
+    expect([advertInterface(unicast), vipInterface(unicast)]).toEqual(["eth0", "vrrp.51"]);
 
     const own = parseIp("192.0.2.1")!;
     const core = toCore(plain, () => own);

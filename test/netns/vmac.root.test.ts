@@ -109,6 +109,38 @@ test("the VMAC is a private macvlan with the virtual MAC and keepalived's settin
   expect(c.lab.must("a", ["cat", "/proc/sys/net/ipv4/igmp_link_local_mcast_reports"]).trim()).toBe("1");
 }, 40_000);
 
+test("a VMAC removed under the daemon is set up again, and the master holds the VIP on it again", async () => {
+  const c = await twoNodes();
+  await c.start("a");
+  await c.waitState("a", "MASTER", 3000);
+  c.lab.must("a", ["ip", "link", "del", VMAC]);
+  await c.daemon("a").waitLine((l) => l.includes(`VMAC ${VMAC} was removed`), 3000);
+  expect(await waitFor(() => holdsOnVmac(c, "a"), 3000, 20)).toBe(true);
+  expect(await c.state("a")).toBe("MASTER");
+  expect(c.lab.exec("client", ["ping", "-c", "1", "-W", "1", VIP]).code).toBe(0);
+}, 30_000);
+
+test("vmac_xmit_base: adverts from the interface's own MAC, gratuitous ARP and the VIP from the virtual MAC", async () => {
+  const c = await twoNodes(["use_vmac = true", "vmac_xmit_base = true"]);
+  const capture = c.lab.spawn("client", ["tcpdump", "-n", "-e", "-l", "-i", "eth0", "vrrp or arp"]);
+  await Bun.sleep(300); // tcpdump attaches
+  await c.start("a");
+  await c.waitState("a", "MASTER", 3000);
+  await c.start("b");
+  await c.waitState("b", "BACKUP", 3000);
+  expect(holdsOnVmac(c, "a")).toBe(true);
+  expect(c.lab.exec("client", ["ping", "-c", "1", "-W", "1", VIP]).code).toBe(0);
+  expect(clientNeighbour(c)).toBe(VIRTUAL_MAC4);
+  await Bun.sleep(300);
+  const adverts = capture.lines.filter((l) => l.includes("VRRPv3, Advertisement"));
+  const garps = capture.lines.filter((l) => l.includes(`Request who-has ${VIP}`) && l.includes(`tell ${VIP}`));
+  expect(adverts.length).toBeGreaterThan(2);
+  // tcpdump -e: "TIME SRC-MAC > DST-MAC, ..."
+  expect(adverts.every((l) => l.split(" ")[1] === c.lab.mac("a"))).toBe(true);
+  expect(garps.length).toBeGreaterThan(0);
+  expect(garps.every((l) => l.split(" ")[1] === VIRTUAL_MAC4)).toBe(true);
+}, 30_000);
+
 test("an instance whose VMAC cannot be created is FAULT with the reason; the others run", async () => {
   vipdBinary();
   const c = await VipdCluster.create(["a", "b"], false);
