@@ -393,7 +393,11 @@ class Daemon implements RunningDaemon {
   private ensureVmacs(wanted: WantedVmac[]): Map<string, string> {
     if (!this.vmacs) {
       const open = this.adapters.macvlans;
-      if (!open) return new Map(wanted.map((w) => [w.instance, "this host's adapters cannot create macvlans"]));
+      if (!open) {
+        const reason = "this host's adapters cannot create macvlans";
+        for (const w of wanted) this.deps.logs("vmac").error(`instance ${w.instance}: ${reason}; FAULT`);
+        return new Map(wanted.map((w) => [w.instance, reason]));
+      }
       const log = this.deps.logs("vmac");
       const record = baseSettingsFile(this.options.vmacRecordPath ?? namespaceRecordPath(), log);
       this.vmacs = new VmacManager(open(), this.adapters.addresses, log, record);
