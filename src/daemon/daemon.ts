@@ -84,11 +84,14 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
   for (const warning of loaded.warnings) log.warn(formatConfigError(warning));
   if (!loaded.ok) throw new DaemonStartError(loaded.errors.map(formatConfigError));
   const adapters = deps.adapters();
+  let daemon: Daemon | null = null;
   try {
-    const daemon = new Daemon(options, deps, adapters);
+    daemon = new Daemon(options, deps, adapters);
     daemon.start(loaded.config);
     return daemon;
   } catch (error) {
+    // VMACs set up before the start failed go again (before the address manager they need is closed).
+    daemon?.removeVmacs();
     adapters.addresses.close();
     adapters.announcer.close();
     throw error;
@@ -405,7 +408,8 @@ class Daemon implements RunningDaemon {
     return this.vmacs.ensure(wanted);
   }
 
-  private removeVmacs(): void {
+  /** Every VMAC removed (stop, giving up, a start that failed half-way). */
+  removeVmacs(): void {
     this.vmacs?.removeAll();
     this.vmacs?.close();
     this.vmacs = null;

@@ -331,6 +331,20 @@ describe("use_vmac on fake adapters", () => {
     await stop(daemon, host);
   });
 
+  test("a start that fails half-way (the status socket cannot be made: its directory is a file) removes the VMACs it made", async () => {
+    const host = fakeHost();
+    const macvlans = new FakeMacvlanLinks(host.netlink);
+    host.adapters.macvlans = () => macvlans;
+    const configPath = join(dir, "config.toml");
+    writeFileSync(configPath, `${instance("VI_1", 51, "192.0.2.10")}use_vmac = true\n`);
+    const starting = startDaemon(
+      { configPath, socketPath: join(configPath, "status.sock"), vmacRecordPath: join(dir, "vmac-bases") },
+      { adapters: () => host.adapters, logs: memoryLogs([]), timers: host.timers, runner: noScripts },
+    );
+    await expect(starting).rejects.toThrow();
+    expect(macvlans.macvlans()).toEqual([]);
+  });
+
   test("without macvlan support in the adapters the instance is FAULT and says why", async () => {
     const host = fakeHost();
     const { daemon, lines } = await start(host, `${instance("VI_1", 51, "192.0.2.10")}use_vmac = true\n`);
