@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 # man-db, groff-base and systemd: the package test renders the man pages and verifies the unit.
 # qemu-system-x86, busybox-static, kmod, ipvsadm, xz-utils: the VM that runs the IPVS tests (scripts/vm-image.sh).
 # prometheus: its promtool validates the /metrics output.
-# frr: its zebra + vrrpd are the strict RFC peer of the VMAC interop tests (test/netns/frr.ts); its service is
-# never started, the tests run one pair per namespace.
+# frr: its zebra + vrrpd are the strict RFC peer of the VMAC interop tests (test/netns/frr.ts), one pair per test
+# namespace; the service the package enables is disabled again right after installing it.
 APT_PACKAGES=(iproute2 keepalived tcpdump iputils-ping procps gcc libc6-dev linux-libc-dev man-db groff-base systemd
   qemu-system-x86 busybox-static kmod ipvsadm xz-utils prometheus frr)
 
@@ -27,6 +27,11 @@ if ((${#missing[@]} > 0)); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Installing frr starts and enables its service where systemd runs; the tests start their own daemons in their
+  # namespaces and need none in the host's.
+  if [[ " ${missing[*]} " == *" frr "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now frr.service >/dev/null 2>&1 || true
+  fi
 fi
 
 if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
