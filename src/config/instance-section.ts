@@ -144,7 +144,7 @@ export function readInstance(
     skipCheckAdvAddr: r.bool("skip_check_adv_addr", false),
     v3ChecksumAsV2,
     dontTrackPrimary,
-    vmac: readVmac(r, vrid),
+    vmac: readVmac(r),
   };
   return { instance, path, trackScriptAt, trackFileAt };
 }

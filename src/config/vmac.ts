@@ -5,7 +5,7 @@ import type { IpFamily } from "../vrrp/ip-address.ts";
 import { describeValue, type TableReader } from "./table-reader.ts";
 
 export interface VmacConfig {
-  /** The macvlan's name: `use_vmac = "NAME"`, or keepalived's default vrrp.VRID. */
+  /** The macvlan's name: `use_vmac = "NAME"`, or keepalived's default (defaultVmacNames); "" until it is given. */
   name: string;
   /** Adverts go out (and are heard) on the base interface; VIPs and announcements stay on the VMAC. */
   xmitBase: boolean;
@@ -15,9 +15,13 @@ export const VMAC_KEYS = ["use_vmac", "vmac_xmit_base"];
 
 const IFNAME = /^[^\s/:]{1,15}$/;
 
-/** keepalived's default VMAC name. */
-export function defaultVmacName(vrid: number): string {
-  return `vrrp.${vrid}`;
+/**
+ * keepalived's default VMAC names, in the order it tries them: vrrp.VRID, then for IPv4 vrrp1.VRID, vrrp2.VRID…
+ * and for IPv6 vrrp6.VRID, vrrp1.VRID… (skipping 6). The first one no other instance has is taken.
+ */
+export function defaultVmacNames(vrid: number, family: IpFamily): string[] {
+  const numbers = family === 4 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : [6, 1, 2, 3, 4, 5, 7, 8, 9];
+  return [`vrrp.${vrid}`, ...numbers.map((n) => `vrrp${n}.${vrid}`)];
 }
 
 /** 00:00:5e:00:01:VRID for IPv4, 00:00:5e:00:02:VRID for IPv6. */
@@ -25,14 +29,14 @@ export function virtualRouterMac(family: IpFamily, vrid: number): Uint8Array {
   return Uint8Array.of(0x00, 0x00, 0x5e, 0x00, family === 4 ? 0x01 : 0x02, vrid);
 }
 
-export function readVmac(r: TableReader, vrid: number): VmacConfig | null {
+export function readVmac(r: TableReader): VmacConfig | null {
   const value = r.table.use_vmac;
   const xmitBase = r.bool("vmac_xmit_base", false);
   if (value === undefined || value === false) {
     if (xmitBase) r.problems.error(r.at("vmac_xmit_base"), "only applies with use_vmac (as keepalived says); set use_vmac or remove it");
     return null;
   }
-  if (value === true) return { name: defaultVmacName(vrid), xmitBase };
+  if (value === true) return { name: "", xmitBase };
   if (typeof value === "string" && IFNAME.test(value)) return { name: value, xmitBase };
   r.problems.error(
     r.at("use_vmac"),

@@ -19,6 +19,25 @@ describe("use_vmac", () => {
     expect(loadOk(instance("VI_1", "use_vmac = false\n")).instances[0]!.vmac).toBeNull();
   });
 
+  test("default names as keepalived gives them: vrrp.VRID, then vrrp6.VRID for IPv6 or vrrp1.VRID for IPv4", () => {
+    const vmacInstance = (name: string, ifname: string, vrid: number, vip: string, useVmac: string) =>
+      `[instances.${name}]\ninterface = "${ifname}"\nvirtual_router_id = ${vrid}\nvirtual_ipaddress = ["${vip}"]\nuse_vmac = ${useVmac}\n`;
+    const text = [
+      vmacInstance("A", "eth0", 51, "192.0.2.10/24", "true"),
+      vmacInstance("B", "eth0", 51, "2001:db8::10/64", "true"),
+      vmacInstance("C", "eth1", 51, "192.0.2.11/24", "true"),
+      vmacInstance("D", "eth0", 52, "192.0.2.12/24", '"vrrp.52"'),
+      vmacInstance("E", "eth1", 52, "192.0.2.13/24", "true"),
+    ].join("\n");
+    expect(loadOk(text).instances.map((i) => `${i.name} ${i.vmac?.name}`)).toEqual([
+      "A vrrp.51",
+      "B vrrp6.51",
+      "C vrrp1.51",
+      "D vrrp.52",
+      "E vrrp1.52",
+    ]);
+  });
+
   test("the virtual router MAC: 00:00:5e:00:01:VRID for IPv4, 00:00:5e:00:02:VRID for IPv6", () => {
     expect([...virtualRouterMac(4, 51)]).toEqual([0, 0, 0x5e, 0, 1, 51]);
     expect([...virtualRouterMac(6, 255)]).toEqual([0, 0, 0x5e, 0, 2, 255]);
