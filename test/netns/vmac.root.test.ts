@@ -109,6 +109,39 @@ test("the VMAC is a private macvlan with the virtual MAC and keepalived's settin
   expect(c.lab.must("a", ["cat", "/proc/sys/net/ipv4/igmp_link_local_mcast_reports"]).trim()).toBe("1");
 }, 40_000);
 
+test("IPv6: the VMAC sends from the interface's link-local address, takes no router advertisement, and the client keeps the virtual MAC across a failover", async () => {
+  vipdBinary();
+  const c = await VipdCluster.create(["a", "b"]);
+  cluster = c;
+  const vip6 = "2001:db8::100";
+  const toml = (priority: number) => instanceToml({ priority, extra: ["use_vmac = true"] }).replace('"192.0.2.100/24"', `"${vip6}/64"`);
+  c.writeConfig("a", toml(150));
+  c.writeConfig("b", toml(100));
+  // The link-local addresses adverts are sent from appear once the kernel has seen the carrier.
+  for (const host of ["a", "b"])
+    expect(await waitFor(() => c.lab.addressList(host).some((x) => x.startsWith("fe80:")), 3000, 50)).toBe(true);
+  await c.start("a");
+  await c.waitState("a", "MASTER", 3000);
+  await c.start("b");
+  await c.waitState("b", "BACKUP", 3000);
+  for (const host of ["a", "b"]) {
+    const own = c.lab.addressList(host).find((x) => x.startsWith("fe80:"))!;
+    const onVmac = c.lab.addressList(host, VMAC);
+    expect(onVmac).toContain(own);
+    expect(onVmac.filter((x) => !x.startsWith("fe80:") && !x.startsWith(`${vip6}/`))).toEqual([]);
+    expect(c.lab.must(host, ["cat", `/proc/sys/net/ipv6/conf/${VMAC}/accept_ra`]).trim()).toBe("0");
+  }
+  const ping6 = () => c.lab.exec("client", ["ping", "-6", "-c", "1", "-W", "1", vip6]).code;
+  const neighbour6 = () =>
+    (JSON.parse(c.lab.must("client", ["ip", "-6", "-j", "neigh", "show", "to", vip6])) as { lladdr?: string }[])[0]?.lladdr ?? null;
+  expect(ping6()).toBe(0);
+  expect(neighbour6()).toBe("00:00:5e:00:02:33");
+  c.daemon("a").proc.kill("SIGKILL");
+  await c.waitState("b", "MASTER", 2000);
+  expect(ping6()).toBe(0);
+  expect(neighbour6()).toBe("00:00:5e:00:02:33");
+}, 30_000);
+
 test("a VMAC removed under the daemon is set up again, and the master holds the VIP on it again", async () => {
   const c = await twoNodes();
   await c.start("a");
