@@ -94,12 +94,17 @@ export class VmacManager {
    */
   ensure(wanted: readonly WantedVmac[]): Map<string, string> {
     const failures = new Map<string, string>();
-    const links = this.addresses.links();
-    const present = this.macvlans.macvlans();
+    let links = this.addresses.links();
+    let present = this.macvlans.macvlans();
     for (const w of wanted) {
       const mine = this.owned.get(w.name);
       if (mine && sameWish(mine.wanted, w) && present.some((m) => m.ifindex === mine.ifindex)) continue;
-      if (mine) this.removeOne(mine);
+      if (mine) {
+        // Set up anew (its settings changed, or it is gone): never adopt the link just removed.
+        this.removeOne(mine);
+        present = present.filter((m) => m.ifindex !== mine.ifindex);
+        links = links.filter((l) => l.ifindex !== mine.ifindex);
+      }
       try {
         this.setUp(w, links, present);
       } catch (error) {

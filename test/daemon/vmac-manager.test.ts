@@ -121,6 +121,17 @@ describe("VmacManager", () => {
     expect(manager.ensure([v4])).toEqual(new Map());
   });
 
+  test("a VMAC whose settings change (IPv6 VIPs added) is made anew, not adopted after its removal", () => {
+    const { macvlans, manager } = setup();
+    manager.ensure([v4]);
+    const before = macvlans.macvlans()[0]!.ifindex;
+    expect(manager.ensure([{ ...v4, ipv6Vips: true }])).toEqual(new Map());
+    const after = macvlans.macvlans();
+    expect(after.map((m) => m.name)).toEqual(["vrrp.51"]);
+    expect(after[0]!.ifindex).not.toBe(before);
+    expect(macvlans.ipv6Settings("vrrp.51").disable_ipv6).toBe(0);
+  });
+
   test("removeUnwanted removes only the VMACs no longer wanted; the base is restored with its last VMAC", () => {
     const { macvlans, manager } = setup();
     const second = { ...v4, instance: "VI_2", name: "vrrp.52", mac: Uint8Array.of(0, 0, 0x5e, 0, 1, 52) };
