@@ -7,7 +7,7 @@
 //   with a lower priority and vipd stays master (elected the other way); vipd stops gracefully and the peer takes
 //   over. Throughout, the client's neighbour entry is the virtual MAC and neither side rejects an advert.
 // The matrix covers each of VRRPv3/IPv4, VRRPv3/IPv6 and VRRPv2 once against FRR, at 100 ms (1 s for v2, its
-// minimum), and keepalived at 100 ms over IPv4, to keep CI short.
+// minimum), and keepalived at 100 ms over IPv4 and IPv6, to keep CI short.
 
 import { afterEach, expect, test } from "bun:test";
 import { skewTimeMs, masterDownIntervalMs } from "../../src/vrrp/timing.ts";
@@ -29,6 +29,7 @@ const CASES: Case[] = [
   { peer: "frr", version: 3, family: 6, advertIntervalMs: 100 },
   { peer: "frr", version: 2, family: 4, advertIntervalMs: 1000 },
   { peer: "keepalived", version: 3, family: 4, advertIntervalMs: 100 },
+  { peer: "keepalived", version: 3, family: 6, advertIntervalMs: 100 },
 ];
 
 const VRID = 51;
