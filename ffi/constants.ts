@@ -221,6 +221,25 @@ export const IFLA_MTU = 4;
 export const IFLA_LINK = 5;
 export const IFLA_OPERSTATE = 16;
 export const IFLA_CARRIER = 33;
+export const IFLA_LINKINFO = 18;
+export const IFLA_AF_SPEC = 26;
+export const IFLA_INFO_KIND = 1;
+export const IFLA_INFO_DATA = 2;
+export const IFLA_MACVLAN_MODE = 1;
+export const MACVLAN_MODE_PRIVATE = 1;
+export const MACVLAN_MODE_BRIDGE = 4;
+/** Inside IFLA_AF_SPEC / AF_INET: the interface's IPv4 settings (u32 per IPV4_DEVCONF_*, at index id - 1). */
+export const IFLA_INET_CONF = 1;
+export const IFLA_INET6_ADDR_GEN_MODE = 8;
+export const IN6_ADDR_GEN_MODE_NONE = 1;
+// net.ipv4.conf.IF.* as rtnetlink numbers them (linux/ip.h).
+export const IPV4_DEVCONF_RP_FILTER = 8;
+export const IPV4_DEVCONF_ARPFILTER = 13;
+export const IPV4_DEVCONF_ARP_ANNOUNCE = 18;
+export const IPV4_DEVCONF_ARP_IGNORE = 19;
+export const IPV4_DEVCONF_PROMOTE_SECONDARIES = 20;
+export const IPV4_DEVCONF_ACCEPT_LOCAL = 23;
+export const IPV4_DEVCONF_DROP_GRATUITOUS_ARP = 31;
 
 // Routes (linux/rtnetlink.h).
 export const RTA_DST = 1;

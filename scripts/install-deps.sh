@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 # qemu-system-x86, busybox-static, kmod, ipvsadm, xz-utils: the VM that runs the IPVS tests (scripts/vm-image.sh).
 # prometheus: its promtool validates the /metrics output.
 # nftables: `nft list` shows the tests what the no-accept table (set up over netlink, never by nft) holds.
+# frr: its zebra + vrrpd are the strict RFC peer of the VMAC interop tests (test/netns/frr.ts), one pair per test
+# namespace; the service the package enables is disabled again right after installing it.
 APT_PACKAGES=(iproute2 keepalived tcpdump iputils-ping procps gcc libc6-dev linux-libc-dev man-db groff-base systemd
-  qemu-system-x86 busybox-static kmod ipvsadm xz-utils prometheus nftables)
+  qemu-system-x86 busybox-static kmod ipvsadm xz-utils prometheus nftables frr)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -26,6 +28,11 @@ if ((${#missing[@]} > 0)); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Installing frr starts and enables its service where systemd runs; the tests start their own daemons in their
+  # namespaces and need none in the host's.
+  if [[ " ${missing[*]} " == *" frr "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now frr.service >/dev/null 2>&1 || true
+  fi
 fi
 
 if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

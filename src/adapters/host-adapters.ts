@@ -4,6 +4,7 @@
 import type { AlarmFactory } from "../clock/alarm.ts";
 import type { AddressManager, LinkMonitorFactory } from "./address-manager.ts";
 import type { Ipvs } from "./ipvs.ts";
+import type { MacvlanLinks } from "./macvlan-links.ts";
 import type { NeighbourAnnouncer } from "./neighbour-announcer.ts";
 import type { NoAcceptFilter } from "./no-accept-filter.ts";
 import type { UserLookup } from "./user-lookup.ts";
@@ -23,4 +24,6 @@ export interface HostAdapters {
    * answers that could not be decoded.
    */
   ipvs: (log: (message: string) => void) => Ipvs;
+  /** Macvlans for use_vmac, opened when the first VMAC is wanted; absent where they cannot be made. */
+  macvlans?: () => MacvlanLinks;
 }

@@ -7,7 +7,7 @@ import { MAX_ROUTERS, MIN_ROUTERS, type LabOptions } from "../lab/plan.ts";
 import { runLab } from "../lab/run-lab.ts";
 
 /** Validates the flags into lab options; a list of problems otherwise. */
-export function parseLabArgs(args: { routers: string; version: string; peer: string }): LabOptions | string[] {
+export function parseLabArgs(args: { routers: string; version: string; peer: string; vmac?: boolean }): LabOptions | string[] {
   const problems: string[] = [];
   const routers = Number(args.routers);
   if (!Number.isInteger(routers) || routers < MIN_ROUTERS || routers > MAX_ROUTERS)
@@ -15,7 +15,9 @@ export function parseLabArgs(args: { routers: string; version: string; peer: str
   if (args.version !== "2" && args.version !== "3") problems.push(`--version must be 2 or 3, got ${args.version}`);
   if (args.peer !== "vipd" && args.peer !== "keepalived") problems.push(`--peer must be vipd or keepalived, got ${args.peer}`);
   if (problems.length > 0) return problems;
-  return { routers, version: args.version === "2" ? 2 : 3, peer: args.peer as LabOptions["peer"] };
+  const options: LabOptions = { routers, version: args.version === "2" ? 2 : 3, peer: args.peer as LabOptions["peer"] };
+  if (args.vmac) options.vmac = true;
+  return options;
 }
 
 export const lab = defineCommand({
@@ -24,6 +26,11 @@ export const lab = defineCommand({
     routers: { type: "string", description: `routers in the lab, ${MIN_ROUTERS} to ${MAX_ROUTERS}`, default: "3" },
     version: { type: "string", description: "VRRP version: 3 (advert_int 0.1 s) or 2 (advert_int 1 s)", default: "3" },
     peer: { type: "string", description: "what runs on r2, the first backup: vipd or keepalived (a mixed cluster)", default: "vipd" },
+    vmac: {
+      type: "boolean",
+      description: "use_vmac on every router: the client's neighbour entry stays the virtual MAC across failovers",
+      default: false,
+    },
   },
   async run({ args }) {
     const options = parseLabArgs(args);

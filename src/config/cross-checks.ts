@@ -16,6 +16,7 @@ import type {
   VirtualServerSection,
 } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
+import { defaultVmacNames } from "./vmac.ts";
 import type { SyncGroupRead } from "./sync-group-section.ts";
 
 /** Everything declared, also sections that had errors, so one mistake does not cause a cascade of others. */
@@ -41,6 +42,33 @@ export function checkVrids(problems: Problems, instances: InstanceRead[]): void 
     } else {
       seen.set(id, instance.name);
     }
+  }
+}
+
+/**
+ * `use_vmac = true` takes keepalived's first default name no other instance has (after the names given); a VMAC
+ * name is then one instance's only, and not another instance's interface (keepalived refuses both).
+ */
+export function checkVmacNames(problems: Problems, instances: InstanceRead[]): void {
+  const owner = new Map<string, string>();
+  const interfaces = new Set(instances.map((i) => i.instance.interface));
+  const taken = new Set([...interfaces, ...instances.flatMap((i) => (i.instance.vmac?.name ? [i.instance.vmac.name] : []))]);
+  for (const { instance } of instances) {
+    if (instance.vmac?.name !== "") continue;
+    const candidates = defaultVmacNames(instance.virtualRouterId, instance.family);
+    instance.vmac.name = candidates.find((n) => !taken.has(n)) ?? candidates[0]!;
+    taken.add(instance.vmac.name);
+  }
+  for (const { instance, path } of instances) {
+    if (!instance.vmac) continue;
+    const at = [...path, "use_vmac"];
+    const other = owner.get(instance.vmac.name);
+    if (other !== undefined) {
+      problems.error(at, `VMAC ${instance.vmac.name} is already instance ${other}'s; give this one its own: use_vmac = "NAME"`);
+    } else if (interfaces.has(instance.vmac.name)) {
+      problems.error(at, `VMAC ${instance.vmac.name} is an instance's interface; a VMAC is a macvlan vipd creates, give it another name`);
+    }
+    owner.set(instance.vmac.name, instance.name);
   }
 }
 

@@ -15,6 +15,7 @@ import { describeValue, TableReader, type TomlTable } from "./table-reader.ts";
 import { readTrackRefs, TRACK_FILE, TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, type TrackRefAt } from "./track-refs.ts";
 import { ANY_TTL, parseUnicastPeer, type UnicastPeer } from "./unicast-peer.ts";
 import { parseVip } from "./vip.ts";
+import { readVmac, VMAC_KEYS } from "./vmac.ts";
 
 export const INSTANCE_KEYS = [
   "state",
@@ -49,6 +50,7 @@ export const INSTANCE_KEYS = [
   "skip_check_adv_addr",
   "v3_checksum_as_v2",
   "dont_track_primary",
+  ...VMAC_KEYS,
 ];
 
 /**
@@ -163,6 +165,7 @@ export function readInstance(
     skipCheckAdvAddr: r.bool("skip_check_adv_addr", false),
     v3ChecksumAsV2,
     dontTrackPrimary,
+    vmac: readVmac(r),
   };
   if (strict) applyStrictMode(r, instance);
   return { instance, path, trackScriptAt, trackFileAt, trackProcessAt };

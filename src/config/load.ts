@@ -12,6 +12,7 @@ import {
   checkUnused,
   checkMail,
   checkVrids,
+  checkVmacNames,
   zeroGroupedWeights,
   type Declared,
 } from "./cross-checks.ts";
@@ -151,6 +152,7 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   checkVirtualServers(problems, virtualServers, virtualServerGroups);
 
   checkVrids(problems, instances);
+  checkVmacNames(problems, instances);
   checkTrackNames(problems, instances, declared);
   checkSyncGroups(problems, groups, declared);
   zeroGroupedWeights(problems, instances, groups, scripts, trackFiles, trackProcesses);

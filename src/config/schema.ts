@@ -5,6 +5,7 @@ import type { PlacedCheck } from "./checker-section.ts";
 import type { VrrpVersion } from "../vrrp/advert.ts";
 import type { ConfigPlace } from "./config-error.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
+import type { VmacConfig } from "./vmac.ts";
 
 export interface VipdConfig {
   global: GlobalConfig;
@@ -219,6 +220,8 @@ export interface InstanceSection {
   skipCheckAdvAddr: boolean;
   v3ChecksumAsV2: boolean;
   dontTrackPrimary: boolean;
+  /** use_vmac: the instance answers from the virtual router MAC, on a macvlan vipd creates. */
+  vmac: VmacConfig | null;
 }
 
 export interface SyncGroupSection {

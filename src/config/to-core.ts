@@ -9,6 +9,7 @@ import type { NodeConfig } from "../vrrp/node.ts";
 import type { TrackerConfig } from "../vrrp/tracking.ts";
 import { familyName } from "./address.ts";
 import type { InstanceSection, VipdConfig } from "./schema.ts";
+import { advertInterface } from "./vmac.ts";
 
 /**
  * The address an instance sends adverts from when the config names none: for IPv4 the interface's primary
@@ -30,6 +31,8 @@ export const trackerName = {
   process: (name: string) => `process:${name}`,
   /** The instance's VRRP socket: down while none is open, so an instance that cannot speak is never MASTER. */
   socket: (ifname: string, family: IpFamily) => `socket:${ifname}/IPv${family}`,
+  /** use_vmac: down while the instance's macvlan does not exist (it could not be created). */
+  vmac: (name: string) => `vmac:${name}`,
 };
 
 export function toCore(config: VipdConfig, primaryAddress: PrimaryAddressLookup): ToCoreResult {
@@ -52,7 +55,7 @@ export function toCore(config: VipdConfig, primaryAddress: PrimaryAddressLookup)
 function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: Uint8Array): InstanceConfig {
   return {
     name: s.name,
-    interface: s.interface,
+    interface: advertInterface(s),
     family: s.family,
     version: s.version,
     vrid: s.virtualRouterId,
@@ -93,7 +96,8 @@ function instanceConfig(config: VipdConfig, s: InstanceSection, primaryAddress: 
 /** Track references resolved against their scripts and files: an unset weight or reverse takes theirs. */
 function trackers(config: VipdConfig, s: InstanceSection): TrackerConfig[] {
   const out: TrackerConfig[] = [];
-  out.push({ name: trackerName.socket(s.interface, s.family), kind: "status", weight: 0, reverse: false });
+  out.push({ name: trackerName.socket(advertInterface(s), s.family), kind: "status", weight: 0, reverse: false });
+  if (s.vmac) out.push({ name: trackerName.vmac(s.vmac.name), kind: "status", weight: 0, reverse: false });
   // Like keepalived, an instance whose own interface goes down is in FAULT.
   if (!s.dontTrackPrimary) out.push({ name: trackerName.interface(s.interface), kind: "status", weight: 0, reverse: false });
   for (const ref of s.trackInterface) {

@@ -12,6 +12,7 @@ import { mapGarpExtraIf } from "./map-garp-extra-if.ts";
 import type { GlobalDefaults } from "./map-global.ts";
 import { mapRouteLine, mapRuleLine, mapVipLine, type RulePreferences } from "./map-addresses.ts";
 import { blockName } from "./map-scripts.ts";
+import { applyVmacRules, vmacHandlers } from "./map-vmac.ts";
 import { mapNotify, NOTIFY_KEYWORDS } from "./notify-command.ts";
 import type { TomlDocument, TomlSection } from "./toml-writer.ts";
 import type { ConfNode } from "./types.ts";
@@ -199,6 +200,7 @@ export function mapInstance(
       ]),
     ),
     ...Object.fromEntries(NOTIFY_KEYWORDS.map((k) => [k, (n: ConfNode) => mapNotify(ctx, section, n)])),
+    ...vmacHandlers(ctx, section, nodes),
   };
   walkBlock(ctx, section, node.children!, handlers, INSTANCE_UNSUPPORTED);
   if (!section.has("interface"))
@@ -206,6 +208,7 @@ export function mapInstance(
   if (!section.has("virtual_router_id")) ctx.error(node, `vrrp_instance ${name}: missing virtual_router_id`);
   applyKeepalivedRules(ctx, section, nodes, defaults, node);
   fixUnicastTtl(ctx, section, nodes.unicast_ttl);
+  applyVmacRules(ctx, section, nodes, defaults.strict);
   return info;
 }
 

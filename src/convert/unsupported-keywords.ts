@@ -128,9 +128,7 @@ export const GLOBAL_UNSUPPORTED: Record<string, Unsupported> = {
 
 export const INSTANCE_UNSUPPORTED: Record<string, Unsupported> = {
   vrf: u("ran the instance inside a VRF", true),
-  use_vmac: u("moved the VIPs to a macvlan with the VRRP virtual MAC 00:00:5e:00:01:VRID", true),
   use_vmac_addr: u("created VMAC interfaces for VIPs on other interfaces", true),
-  vmac_xmit_base: u("sent adverts from the base interface of the VMAC", true),
   use_ipvlan: u("moved the VIPs to an ipvlan interface", true),
   native_ipv6: u("forced IPv6; the family now comes from the VIPs", false),
   track_bfd: u("tracked BFD sessions", true),

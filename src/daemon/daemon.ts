@@ -10,6 +10,7 @@ import { effectiveLinkDelays } from "../config/link-delays.ts";
 import { loadConfigFile } from "../config/load.ts";
 import type { Ids } from "../adapters/user-lookup.ts";
 import type { Command, VipdConfig } from "../config/schema.ts";
+import { trackerName } from "../config/to-core.ts";
 import { Mailer } from "../notify/mailer.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { NodemailerTransport } from "../notify/smtp-transport.ts";
@@ -23,6 +24,8 @@ import { type Prepared, prepare, type WaitingInstance } from "./plan.ts";
 import { removeStaleVips } from "./stale-vips.ts";
 import { LoadBalancer } from "../lvs/load-balancer.ts";
 import { spawnCheckerProcess, type SpawnChecker } from "../check/checker-process.ts";
+import { VmacManager, type WantedVmac } from "./vmac-manager.ts";
+import { baseSettingsFile, namespaceRecordPath } from "./vmac-record.ts";
 import { ownedServicesFile } from "../lvs/owned-services.ts";
 import { MetricsServer } from "./metrics.ts";
 import { NoAcceptTable } from "./no-accept-table.ts";
@@ -35,6 +38,8 @@ export interface DaemonOptions {
   handover?: boolean;
   /** Where the services vipd set up in IPVS are recorded, so a restart after a crash knows them. */
   ipvsRecordPath?: string;
+  /** Where the base interfaces' settings before the VMACs are recorded; default one file per namespace in /run/vipd. */
+  vmacRecordPath?: string;
   /**
    * Called once the daemon has given up after an internal error it cannot recover from (priority 0 sent, VIPs
    * released, everything closed): the process should exit non-zero so the supervisor restarts it.
@@ -86,11 +91,14 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
   for (const warning of loaded.warnings) log.warn(formatConfigError(warning));
   if (!loaded.ok) throw new DaemonStartError(loaded.errors.map(formatConfigError));
   const adapters = deps.adapters();
+  let daemon: Daemon | null = null;
   try {
-    const daemon = new Daemon(options, deps, adapters);
+    daemon = new Daemon(options, deps, adapters);
     daemon.start(loaded.config);
     return daemon;
   } catch (error) {
+    // VMACs set up before the start failed go again (before the address manager they need is closed).
+    daemon?.removeVmacs();
     adapters.addresses.close();
     adapters.announcer.close();
     throw error;
@@ -115,6 +123,10 @@ class Daemon implements RunningDaemon {
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
   private waiting: WaitingInstance[] = [];
+  /** use_vmac: the macvlans, opened when the first VMAC is wanted; the VMACs the running config has. */
+  private vmacs: VmacManager | null = null;
+  private wantedVmacs: WantedVmac[] = [];
+  private vmacFailures = new Map<string, string>();
   private readonly log: Log;
   private readonly timers: Timers;
 
@@ -204,10 +216,12 @@ class Daemon implements RunningDaemon {
       return false;
     }
     let summary: ReturnType<Driver["reload"]>;
+    const vmacsBefore = this.wantedVmacs;
     try {
       const prepared = this.prepare(loaded.config);
       this.prepareNoAccept(prepared, false);
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
+      this.vmacs?.removeUnwanted(this.wantedVmacs);
       this.notifier.runAs(prepared.scriptIds);
       this.scriptIds = prepared.scriptIds;
       this.applyMetrics(loaded.config);
@@ -219,6 +233,9 @@ class Daemon implements RunningDaemon {
     } catch (error) {
       const problems = error instanceof DaemonStartError ? error.problems : [(error as Error).message];
       for (const problem of problems) this.log.error(problem);
+      // VMACs set up for the refused config go again.
+      this.wantedVmacs = vmacsBefore;
+      this.vmacs?.removeUnwanted(vmacsBefore);
       this.log.error("reload aborted: still running on the previous configuration");
       return false;
     }
@@ -239,6 +256,11 @@ class Daemon implements RunningDaemon {
     if (event.type === "link-removed") this.driver.dropTransports(event.name);
     this.driver.onLinkEvent(event, (i) => this.linkNames.get(i));
     if (this.stopping) return;
+    // A VMAC removed by someone else: set up again (as keepalived recreates its own).
+    if (event.type === "link-removed" && this.vmacs?.names().includes(event.name)) {
+      this.refresh(`VMAC ${event.name} was removed`);
+      return;
+    }
     if (
       event.type === "link" &&
       event.change === "new" &&
@@ -259,6 +281,7 @@ class Daemon implements RunningDaemon {
       const prepared = this.prepare(this.config);
       this.prepareNoAccept(prepared, false);
       const summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
+      this.vmacs?.removeUnwanted(this.wantedVmacs);
       this.waiting = prepared.waiting;
       this.feedLinkStates(this.config);
       this.log.info(`${why}: ${summary.added.length ? `started ${summary.added.join(", ")}` : "sockets reopened"}`);
@@ -277,6 +300,7 @@ class Daemon implements RunningDaemon {
       const longest = Math.max(0, ...this.node.routers.map((r) => handoverWaitMs(r.config.version, r.config.advertIntervalCs) + 1000));
       await this.driver.stop(handover, longest);
       this.noAccept.remove();
+      this.removeVmacs();
       this.loadBalancer.stop(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
@@ -369,6 +393,7 @@ class Daemon implements RunningDaemon {
       this.trackers.stop();
       await this.driver.abandon();
       this.noAccept.remove();
+      this.removeVmacs();
       this.loadBalancer.stop(this.config.global.lvsOnStop);
       await this.monitor?.close();
       this.status?.stop();
@@ -381,8 +406,43 @@ class Daemon implements RunningDaemon {
     return this.stopping;
   }
 
-  /** Checks a config against the host and derives what the core and the driver run; throws DaemonStartError. */
+  /**
+   * Checks a config against the host and derives what the core and the driver run; throws DaemonStartError. The
+   * VMACs it wants are set up first (an instance whose VMAC cannot be is FAULT, vmacFailures), then the host is
+   * read again with them.
+   */
   private prepare(config: VipdConfig): Prepared {
+    const first = this.prepareOnce(config);
+    const wanted = first.plans.flatMap((p) => (p.vmac ? [p.vmac] : []));
+    if (wanted.length === 0 && !this.vmacs) return first;
+    this.wantedVmacs = wanted;
+    this.vmacFailures = this.ensureVmacs(wanted);
+    return this.prepareOnce(config);
+  }
+
+  private ensureVmacs(wanted: WantedVmac[]): Map<string, string> {
+    if (!this.vmacs) {
+      const open = this.adapters.macvlans;
+      if (!open) {
+        const reason = "this host's adapters cannot create macvlans";
+        for (const w of wanted) this.deps.logs("vmac").error(`instance ${w.instance}: ${reason}; FAULT`);
+        return new Map(wanted.map((w) => [w.instance, reason]));
+      }
+      const log = this.deps.logs("vmac");
+      const record = baseSettingsFile(this.options.vmacRecordPath ?? namespaceRecordPath(), log);
+      this.vmacs = new VmacManager(open(), this.adapters.addresses, log, record);
+    }
+    return this.vmacs.ensure(wanted);
+  }
+
+  /** Every VMAC removed (stop, giving up, a start that failed half-way). */
+  removeVmacs(): void {
+    this.vmacs?.removeAll();
+    this.vmacs?.close();
+    this.vmacs = null;
+  }
+
+  private prepareOnce(config: VipdConfig): Prepared {
     const links = this.adapters.addresses.links();
     for (const link of links) this.linkNames.set(link.ifindex, link.name);
     const addresses = [...this.adapters.addresses.addresses(4), ...this.adapters.addresses.addresses(6)];
@@ -409,6 +469,7 @@ class Daemon implements RunningDaemon {
     const present = new Set(links.map((l) => l.name));
     for (const section of config.instances) {
       if (!present.has(section.interface)) this.driver.linkStateChanged(section.interface, false);
+      if (section.vmac) this.driver.trackerChanged(trackerName.vmac(section.vmac.name), !this.vmacFailures.has(section.name));
     }
   }
 }

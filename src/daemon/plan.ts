@@ -13,6 +13,8 @@ import { toCore } from "../config/to-core.ts";
 import type { NotifyScript, NotifyScripts } from "../notify/notify-plan.ts";
 import type { Ids, UserLookup } from "../adapters/user-lookup.ts";
 import { type IpFamily, parseIp } from "../vrrp/ip-address.ts";
+import { advertInterface, vipInterface, virtualRouterMac } from "../config/vmac.ts";
+import type { WantedVmac } from "./vmac-manager.ts";
 import type { NodeConfig } from "../vrrp/node.ts";
 
 /** Everything the driver needs to know about one instance beyond the core's InstanceConfig. */
@@ -42,6 +44,8 @@ export interface InstancePlan {
   routes: RouteSpec[];
   rules: RuleSpec[];
   notify: NotifyScripts;
+  /** use_vmac: the macvlan the daemon creates before the instance starts (src/daemon/vmac-manager.ts). */
+  vmac?: WantedVmac;
 }
 
 /** An instance left out until its interface can carry it (dynamic_interfaces), and the interface it waits for. */
@@ -86,7 +90,7 @@ export function prepare(writtenConfig: VipdConfig, host: HostSnapshot, lookupUse
     ? withoutMissingInterfaces(fullConfig, missingOf)
     : { config: fullConfig, waiting: [] };
   const core = toCore(config, sourceOf);
-  const plans = buildPlans(config, host.links, lookupUser);
+  const plans = buildPlans(config, host.links, lookupUser, sourceOf);
   const problems = [...(core.ok ? [] : core.errors.map((e) => `instance ${e.instance}: ${e.message}`)), ...(plans.ok ? [] : plans.errors)];
   const scriptUser = config.global.scriptUser;
   const scriptIds = scriptUser ? lookupUser(scriptUser.user, scriptUser.group) : null;
@@ -178,7 +182,16 @@ export type PlanResult = { ok: true; plans: InstancePlan[] } | { ok: false; erro
 const SCOPES: Record<string, number> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
 const TABLES: Record<string, number> = { default: 253, main: 254, local: 255 };
 
-export function buildPlans(config: VipdConfig, links: readonly Link[], lookupUser: UserLookup): PlanResult {
+/**
+ * `sourceOf` gives an interface's own address: an instance on a VMAC sends from its base interface's (the VMAC
+ * has none of its own).
+ */
+export function buildPlans(
+  config: VipdConfig,
+  links: readonly Link[],
+  lookupUser: UserLookup,
+  sourceOf: (ifname: string, family: IpFamily) => Uint8Array | null = () => null,
+): PlanResult {
   const byName = new Map(links.map((l) => [l.name, l]));
   const errors: string[] = [];
   const plans: InstancePlan[] = [];
@@ -186,6 +199,8 @@ export function buildPlans(config: VipdConfig, links: readonly Link[], lookupUse
     const problems: string[] = [];
     const ifindexOf = (name: string): number => {
       const link = byName.get(name);
+      // A VMAC that could not be created: its instance is FAULT (the vmac tracker), not the whole config refused.
+      if (!link && name === s.vmac?.name) return 0;
       if (!link) {
         problems.push(`instance ${s.name}: interface ${name} does not exist`);
         return 0;
@@ -196,10 +211,10 @@ export function buildPlans(config: VipdConfig, links: readonly Link[], lookupUse
     const group = parseIp(s.family === 4 ? config.global.vrrpMcastGroup4 : config.global.vrrpMcastGroup6)!;
     const destinations = s.unicastPeers.length > 0 ? s.unicastPeers.map((p) => parseIp(p)!) : [group];
     const vips = [...s.virtualIpaddress, ...s.virtualIpaddressExcluded];
-    const addresses = vips.map((vip) => addressSpec(vip, ifindexOf(vip.dev ?? s.interface)));
+    const addresses = vips.map((vip) => addressSpec(vip, ifindexOf(vip.dev ?? vipInterface(s))));
     const announce = new Map<string, Uint8Array[]>();
     for (const vip of vips) {
-      const ifname = vip.dev ?? s.interface;
+      const ifname = vip.dev ?? vipInterface(s);
       announce.set(ifname, [...(announce.get(ifname) ?? []), vip.bytes]);
     }
     const routes = s.virtualRoutes.map((r) => routeSpec(r, s, ifindexOf, problems));
@@ -209,13 +224,14 @@ export function buildPlans(config: VipdConfig, links: readonly Link[], lookupUse
       errors.push(...problems);
       continue;
     }
+    const source = s.srcIp !== null ? parseIp(s.srcIp)! : s.vmac ? (sourceOf(s.interface, s.family) ?? undefined) : undefined;
     plans.push({
       name: s.name,
-      ifname: s.interface,
+      ifname: advertInterface(s),
       family: s.family,
       destinations,
       ttl: s.unicastTtl ?? undefined,
-      source: s.srcIp !== null ? parseIp(s.srcIp)! : undefined,
+      source,
       group: s.unicastPeers.length > 0 ? undefined : group,
       ipsecAh: s.authentication?.type === "AH",
       addresses,
@@ -229,6 +245,18 @@ export function buildPlans(config: VipdConfig, links: readonly Link[], lookupUse
       routes: routes.filter((r): r is RouteSpec => r !== null),
       rules: rules.filter((r): r is RuleSpec => r !== null),
       notify,
+      ...(s.vmac && {
+        vmac: {
+          instance: s.name,
+          name: s.vmac.name,
+          parentIfname: s.interface,
+          family: s.family,
+          mac: virtualRouterMac(s.family, s.virtualRouterId),
+          xmitBase: s.vmac.xmitBase,
+          linkLocal: advertInterface(s) === s.vmac.name && s.family === 6 ? source : undefined,
+          ipv6Vips: vips.some((v) => v.family === 6 && (v.dev ?? s.vmac?.name) === s.vmac?.name),
+        },
+      }),
     });
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, plans };

@@ -35,6 +35,7 @@ export function vipdToml(plan: LabPlan, router: RouterPlan, healthFlag: string, 
     `advert_int = ${advertIntSeconds(plan)}`,
     `virtual_ipaddress = [${JSON.stringify(`${plan.vip}/${plan.prefixLength}`)}]`,
     `track_script = [${JSON.stringify(HEALTH_SCRIPT)}]`,
+    ...(plan.virtualMac ? ["use_vmac = true"] : []),
     ``,
   ].join("\n");
 }
@@ -57,6 +58,7 @@ export function keepalivedConf(plan: LabPlan, router: RouterPlan): string {
     `    priority ${router.priority}`,
     `    version ${plan.version}`,
     `    advert_int ${advertIntSeconds(plan)}`,
+    ...(plan.virtualMac ? ["    use_vmac"] : []),
     `    virtual_ipaddress {`,
     `        ${plan.vip}/${plan.prefixLength}`,
     `    }`,

@@ -10,6 +10,8 @@ export interface LabOptions {
   version: VrrpVersion;
   /** Which daemon runs on the first backup (r2); every other router runs vipd. */
   peer: PeerKind;
+  /** use_vmac on every router: the VIP answered from the virtual router MAC. */
+  vmac?: boolean;
 }
 
 export interface HostPlan {
@@ -39,6 +41,8 @@ export interface LabPlan {
   advertIntervalCs: number;
   /** The health script's period; fall = rise = 1 so FAULT follows the first failed run. */
   scriptIntervalMs: number;
+  /** With --vmac, the virtual router MAC the VIP is answered from (00:00:5e:00:01:VRID); else null. */
+  virtualMac: string | null;
 }
 
 export const MIN_ROUTERS = 2;
@@ -87,5 +91,6 @@ export function makePlan(options: LabOptions, prefix: string): LabPlan {
     // v3 carries centiseconds, so 0.1 s keeps the whole lab short; v2 only knows whole seconds.
     advertIntervalCs: options.version === 3 ? 10 : 100,
     scriptIntervalMs: 100,
+    virtualMac: options.vmac ? `00:00:5e:00:01:${(51).toString(16)}` : null,
   };
 }

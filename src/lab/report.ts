@@ -80,6 +80,7 @@ export function formatHeader(style: Style, plan: LabPlan, info: HeaderInfo): str
     `priority ${r.priority}`,
     r.daemon === "keepalived" ? `keepalived${info.keepalivedVersion ? ` ${info.keepalivedVersion}` : ""}` : "vipd",
   ]);
+  if (plan.virtualMac) lines.push(`  use_vmac: every router answers for the VIP from the virtual router MAC ${plan.virtualMac}`);
   lines.push(...padTable(rows), dim(style, `  vipd runs as: ${info.command}`));
   return lines.join("\n");
 }

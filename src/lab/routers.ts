@@ -72,6 +72,9 @@ export class RouterDaemon {
     writeFileSync(this.healthFlag, "");
     if (this.router.daemon === "keepalived") {
       writeFileSync(this.path("conf"), keepalivedConf(this.net.plan, this.router));
+      // keepalived 2.2.7 leaves arp_announce alone: its base interface would then ask for the client with the
+      // VIP as sender and its own MAC, and the client would take that MAC for the VIP (vipd sets it itself).
+      if (this.net.plan.virtualMac) this.net.mustIn(this.router.ns, ["sysctl", "-qw", "net.ipv4.conf.eth0.arp_announce=2"]);
       return this.path("conf");
     }
     writeFileSync(this.path("toml"), vipdToml(this.net.plan, this.router, this.healthFlag, Bun.which("test") ?? "/usr/bin/test"));

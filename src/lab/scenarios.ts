@@ -102,8 +102,30 @@ export async function runElection(ctx: LabContext): Promise<void> {
       `  ${states.join(", ")}`,
       `  ${first!.name} became master ${formatMs(advert.t - daemon.readyAt)} after its daemon started; expected ${formatMs(mdi)}, its Master_Down_Interval`,
       `  (every router starts as BACKUP; the highest priority's timer runs out first)`,
+      clientNeighbourLine(ctx, "now"),
     ].join("\n"),
   );
+}
+
+/**
+ * The client's ARP entry for the VIP, named: the MAC it sends the VIP's traffic to. Without --vmac it is the
+ * master's own and must be moved by a gratuitous ARP on every failover; with it, the virtual MAC never changes.
+ */
+export function clientNeighbourLine(ctx: LabContext, when: string): string {
+  const r = ctx.net.execIn(ctx.plan.client.ns, ["ip", "-j", "neigh", "show", "to", ctx.plan.vip]);
+  let mac: string | null = null;
+  try {
+    mac = (JSON.parse(r.stdout) as { lladdr?: string }[])[0]?.lladdr ?? null;
+  } catch {
+    mac = null;
+  }
+  const owner =
+    mac === null
+      ? "none"
+      : mac === ctx.plan.virtualMac
+        ? `${mac} (the virtual router MAC)`
+        : `${mac} (${ctx.plan.routers.find((x) => x.mac === mac)?.name ?? "unknown"}'s own MAC)`;
+  return `  client's neighbour entry for ${ctx.plan.vip} ${when}: ${owner}`;
 }
 
 async function runScenario(ctx: LabContext, index: number, spec: ScenarioSpec): Promise<ScenarioResult> {
@@ -141,6 +163,7 @@ async function runScenario(ctx: LabContext, index: number, spec: ScenarioSpec): 
     newMaster: spec.newMaster,
     marks,
     faultText: spec.faultText,
+    virtualMac: ctx.plan.virtualMac,
   });
   const expectation = expectationFor(spec.kind, ctx.plan, spec.newMaster, spec.oldMaster);
   return {
@@ -177,6 +200,7 @@ export async function runScenarios(ctx: LabContext, results: ScenarioResult[]): 
       },
     }),
   );
+  ctx.print(clientNeighbourLine(ctx, "after the failover"));
   // Restore r1 for what follows; its return is the same preemption scenario 3 measures, so only say when.
   const restoreAt = nowMs();
   ctx.net.setPort(r1, "up");

@@ -24,6 +24,8 @@ export interface ScenarioWindow {
   /** Further moments the lab knows of (a daemon's start...), epoch ms. */
   marks?: Array<{ t: number; text: string }>;
   faultText: string;
+  /** With use_vmac: the virtual MAC, which the new master's gratuitous ARP comes from. */
+  virtualMac?: string | null;
 }
 
 export interface TimelineEvent {
@@ -73,7 +75,12 @@ export function buildTimeline(packets: readonly Packet[], w: ScenarioWindow): Sc
 
   // The GARP may leave just before the advert (the same transition), so look from the fault, not the advert.
   const garp = inWindow.find(
-    (p) => p.kind === "arp" && p.gratuitous && p.senderIp === w.vip && p.srcMac === w.newMaster.mac && p.t >= w.t0,
+    (p) =>
+      p.kind === "arp" &&
+      p.gratuitous &&
+      p.senderIp === w.vip &&
+      (p.srcMac === w.newMaster.mac || p.srcMac === w.virtualMac) &&
+      p.t >= w.t0,
   );
   if (garp) events.push({ at: rel(garp.t), text: `first gratuitous ARP for ${w.vip} (from ${w.newMaster.name})` });
 

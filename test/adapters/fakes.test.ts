@@ -11,7 +11,9 @@ import { addressManagerContract } from "./address-manager-contract.ts";
 import { alarmContract } from "./alarm-contract.ts";
 import { FakeAnnouncer } from "./fake-announcer.ts";
 import { type AnnouncementFrame, macText, neighbourAnnouncerContract } from "./neighbour-announcer-contract.ts";
+import { FakeMacvlanLinks } from "./fake-macvlan.ts";
 import { FakeNetlink } from "./fake-netlink.ts";
+import { macvlanLinksContract } from "./macvlan-links-contract.ts";
 import { FakeLan } from "./fake-vrrp-transport.ts";
 import { type LinkWorld, linkMonitorContract } from "./link-monitor-contract.ts";
 import { localTransportHost, vrrpTransportAhContract, vrrpTransportContract } from "./vrrp-transport-contract.ts";
@@ -84,6 +86,12 @@ describe("FakeNetlink", () => {
     expect(events.map((e) => e.type)).toEqual(["link", "address-added", "resync", "address-removed", "link-removed"]);
     expect(events[0]).toMatchObject({ link: { carrier: false, up: true } });
     expect(trouble).toEqual([expect.stringContaining("events lost")]);
+  });
+});
+
+describe("FakeMacvlanLinks", () => {
+  test("passes the MacvlanLinks contract", async () => {
+    expect(await macvlanLinksContract(new FakeMacvlanLinks(new FakeNetlink([eth0])), eth0.ifindex)).toEqual([]);
   });
 });
 

@@ -32,7 +32,7 @@ const CLEAN = `vrrp_instance VI_1 {
   }
 }
 `;
-const LOSSY = CLEAN.replace("  priority 150\n", "  priority 150\n  use_vmac\n");
+const LOSSY = CLEAN.replace("  priority 150\n", "  priority 150\n  use_ipvlan\n");
 
 describe("vipd convert", () => {
   test("clean input: TOML on stdout, nothing on stderr, exit 0", () => {
@@ -47,17 +47,15 @@ describe("vipd convert", () => {
     const r = vipd(path);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("[instances.VI_1]");
-    expect(r.stdout).toContain("# keepalived line 6: use_vmac: not supported by vipd");
-    expect(r.stderr.split("\n")[0]).toBe(
-      `${path}:6: use_vmac: not supported by vipd (moved the VIPs to a macvlan with the VRRP virtual MAC 00:00:5e:00:01:VRID)`,
-    );
+    expect(r.stdout).toContain("# keepalived line 6: use_ipvlan: not supported by vipd");
+    expect(r.stderr.split("\n")[0]).toBe(`${path}:6: use_ipvlan: not supported by vipd (moved the VIPs to an ipvlan interface)`);
     expect(r.stderr).toContain("re-run with --allow-partial");
   });
 
   test("lossy input with --allow-partial: exit 0", () => {
     const r = vipd(file("lossy2.conf", LOSSY), "--allow-partial");
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("use_vmac: not supported by vipd");
+    expect(r.stderr).toContain("use_ipvlan: not supported by vipd");
     expect(r.stdout).toContain("[instances.VI_1]");
   });
 

@@ -650,16 +650,16 @@ ${instance("")}`;
 
 describe("unsupported options", () => {
   test("each gives a warning and a comment inside its section; lossy ones are flagged", () => {
-    const { toml, result } = convertAndLoad(instance("  use_vmac\n  track_bfd {\n    bfd1\n  }\n  debug 2\n  promote_secondaries"));
+    const { toml, result } = convertAndLoad(instance("  use_ipvlan\n  track_bfd {\n    bfd1\n  }\n  debug 2\n  promote_secondaries"));
     const lines = result.findings.map((f) => `${formatFinding(f, "")}${f.lossy ? " [lossy]" : ""}`);
     expect(lines).toEqual([
-      ":7: use_vmac: not supported by vipd (moved the VIPs to a macvlan with the VRRP virtual MAC 00:00:5e:00:01:VRID) [lossy]",
+      ":7: use_ipvlan: not supported by vipd (moved the VIPs to an ipvlan interface) [lossy]",
       ":8: track_bfd: not supported by vipd (tracked BFD sessions) [lossy]",
       ":11: debug: not supported by vipd (debug level (not implemented in keepalived either))",
       ":12: promote_secondaries: not supported by vipd (set promote_secondaries so removing a VIP kept the other addresses of its subnet) [lossy]",
     ]);
     const section = toml.slice(toml.indexOf("[instances.VI_1]"));
-    expect(section).toContain("# keepalived line 7: use_vmac: not supported by vipd");
+    expect(section).toContain("# keepalived line 7: use_ipvlan: not supported by vipd");
   });
 
   test("static addresses are not lossy and are listed for the OS configuration", () => {
@@ -874,5 +874,36 @@ describe("LVS", () => {
     const { result, config } = convertAndLoad(`${instance("")}virtual_server group NOPE {\n  protocol TCP\n}\n`);
     expect(result.lossy).toBe(true);
     expect(config.virtualServers).toEqual([]);
+  });
+});
+
+describe("use_vmac", () => {
+  test("without a name: keepalived's vrrp.VRID; with one: that name; vmac_xmit_base carried over", () => {
+    const plain = convertAndLoad(instance("  use_vmac"));
+    expect(plain.toml).toContain("use_vmac = true");
+    expect(plain.config.instances[0]!.vmac).toEqual({ name: "vrrp.51", xmitBase: false });
+    expect(plain.warnings).toEqual([]);
+    const named = convertAndLoad(instance("  use_vmac vmac51\n  vmac_xmit_base"));
+    expect(named.toml).toContain('use_vmac = "vmac51"');
+    expect(named.config.instances[0]!.vmac).toEqual({ name: "vmac51", xmitBase: true });
+    expect(named.result.lossy).toBe(false);
+  });
+
+  test("a MAC address is not supported (lossy); the name beside it is kept", () => {
+    const { config, warnings, result } = convertAndLoad(instance("  use_vmac vmac51 02:00:00:00:00:01"));
+    expect(config.instances[0]!.vmac).toEqual({ name: "vmac51", xmitBase: false });
+    expect(warnings).toEqual([
+      ":7: use_vmac: not supported by vipd (02:00:00:00:00:01: gave the VMAC another MAC than 00:00:5e:00:01:VRID)",
+    ]);
+    expect(result.lossy).toBe(true);
+  });
+
+  test("vmac_xmit_base without use_vmac, or under vrrp_strict, is dropped as keepalived drops it", () => {
+    const alone = convertAndLoad(instance("  vmac_xmit_base"));
+    expect(alone.toml).not.toContain("vmac_xmit_base = ");
+    expect(alone.warnings).toEqual([":7: vmac_xmit_base: only valid with use_vmac; keepalived ignores it, not written"]);
+    const strict = convertAndLoad(`global_defs {\n  vrrp_strict\n}\n${instance("  use_vmac\n  vmac_xmit_base")}`);
+    expect(strict.toml).not.toContain("vmac_xmit_base = ");
+    expect(strict.warnings).toContain(":11: vmac_xmit_base: is incompatible with vrrp_strict; keepalived resets it, not written");
   });
 });

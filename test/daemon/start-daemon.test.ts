@@ -18,6 +18,7 @@ import { FakeAnnouncer } from "../adapters/fake-announcer.ts";
 import { FakeIpvs } from "../adapters/fake-ipvs.ts";
 import { FakeChecker } from "../check/fake-checker.ts";
 import { formatVirtualServers } from "../../src/cli/status-lvs.ts";
+import { FakeMacvlanLinks } from "../adapters/fake-macvlan.ts";
 import { FakeNetlink } from "../adapters/fake-netlink.ts";
 import { FakeLan } from "../adapters/fake-vrrp-transport.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
@@ -62,7 +63,7 @@ function fakeHost() {
   const transports: VrrpTransportFactory = {
     open: (options, onPacket) => {
       const link = netlink.links().find((l) => l.name === options.ifname);
-      if (!link || netlink.addresses(4, link.ifindex).length === 0) {
+      if (!link || (!options.source && netlink.addresses(4, link.ifindex).length === 0)) {
         throw Object.assign(new Error(`no address on ${options.ifname}`), { code: "EADDRNOTAVAIL" });
       }
       return lanPort.open(options, onPacket);
@@ -98,7 +99,12 @@ async function start(host: ReturnType<typeof fakeHost>, config: string, lines: s
   const configPath = join(dir, "config.toml");
   writeFileSync(configPath, config);
   const daemon = await startDaemon(
-    { configPath, socketPath: join(dir, "status.sock"), ipvsRecordPath: join(dir, "ipvs-services") },
+    {
+      configPath,
+      socketPath: join(dir, "status.sock"),
+      ipvsRecordPath: join(dir, "ipvs-services"),
+      vmacRecordPath: join(dir, "vmac-bases"),
+    },
     { adapters: () => host.adapters, logs: memoryLogs(lines), timers: host.timers, runner: noScripts, spawnChecker: host.checker.spawn },
   );
   return { daemon, configPath, lines };
@@ -389,3 +395,64 @@ describe("startDaemon on fake adapters", () => {
     await stopped;
   });
 });
+
+describe("use_vmac on fake adapters", () => {
+  test("the VMAC is created before the instance starts, carries the VIP and its announcements, and goes at stop", async () => {
+    const host = fakeHost();
+    const macvlans = new FakeMacvlanLinks(host.netlink);
+    host.adapters.macvlans = () => macvlans;
+    const { daemon } = await start(host, `${instance("VI_1", 51, "192.0.2.10")}use_vmac = true\n`);
+    const vmac = macvlans.macvlans().find((m) => m.name === "vrrp.51");
+    expect(vmac).toMatchObject({ parentIfindex: 2, mode: "private", up: true });
+    expect(formatMac(vmac!.mac)).toBe("00:00:5e:00:01:33");
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
+    expect(host.netlink.addresses(4, vmac!.ifindex).map((a) => formatIp(a.address))).toEqual(["192.0.2.10"]);
+    expect(host.announcer.announced.map((a) => a.ifname)).toEqual(["vrrp.51"]);
+    expect(macvlans.ipv4Settings(2)).toMatchObject({ arp_ignore: 1, arp_filter: 1, arp_announce: 2 });
+    await stop(daemon, host);
+    expect(macvlans.macvlans()).toEqual([]);
+    expect(macvlans.ipv4Settings(2)).toMatchObject({ arp_ignore: 0, arp_filter: 0, arp_announce: 0 });
+  });
+
+  test("an instance whose VMAC cannot be created is FAULT, with the reason in the log; the others run", async () => {
+    const host = fakeHost();
+    const macvlans = new FakeMacvlanLinks(host.netlink);
+    macvlans.refuse.add("vrrp.51");
+    host.adapters.macvlans = () => macvlans;
+    const config = `${instance("VI_1", 51, "192.0.2.10")}use_vmac = true\n${instance("VI_2", 52, "192.0.2.20")}`;
+    const { daemon, lines } = await start(host, config);
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(daemon.node.router("VI_1")!.state).toBe("FAULT");
+    expect(daemon.node.router("VI_2")!.state).toBe("MASTER");
+    expect(lines.join("\n")).toContain("instance VI_1: cannot set up VMAC vrrp.51 on eth0:");
+    await stop(daemon, host);
+  });
+
+  test("a start that fails half-way (the status socket cannot be made: its directory is a file) removes the VMACs it made", async () => {
+    const host = fakeHost();
+    const macvlans = new FakeMacvlanLinks(host.netlink);
+    host.adapters.macvlans = () => macvlans;
+    const configPath = join(dir, "config.toml");
+    writeFileSync(configPath, `${instance("VI_1", 51, "192.0.2.10")}use_vmac = true\n`);
+    const starting = startDaemon(
+      { configPath, socketPath: join(configPath, "status.sock"), vmacRecordPath: join(dir, "vmac-bases") },
+      { adapters: () => host.adapters, logs: memoryLogs([]), timers: host.timers, runner: noScripts },
+    );
+    await expect(starting).rejects.toThrow();
+    expect(macvlans.macvlans()).toEqual([]);
+  });
+
+  test("without macvlan support in the adapters the instance is FAULT and says why", async () => {
+    const host = fakeHost();
+    const { daemon, lines } = await start(host, `${instance("VI_1", 51, "192.0.2.10")}use_vmac = true\n`);
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(daemon.node.router("VI_1")!.state).toBe("FAULT");
+    expect(lines.join("\n")).toContain("this host's adapters cannot create macvlans");
+    await stop(daemon, host);
+  });
+});
+
+function formatMac(mac: Uint8Array): string {
+  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join(":");
+}

@@ -37,6 +37,7 @@ const HEADERS = [
   "linux/netlink.h",
   "linux/rtnetlink.h",
   "linux/fib_rules.h",
+  "linux/ip.h",
   "linux/genetlink.h",
   "linux/ip_vs.h",
   "linux/netfilter.h",

@@ -85,3 +85,21 @@ test("self command: the compiled executable alone, or bun with the entry file", 
   expect(bun).toBe("/usr/bin/bun");
   expect(entry).toMatch(/src\/cli\/entry\.ts$/);
 });
+
+test("--vmac: use_vmac in both daemons' configs, the virtual MAC in the plan", () => {
+  expect(parseLabArgs({ routers: "2", version: "3", peer: "vipd", vmac: true })).toEqual({
+    routers: 2,
+    version: 3,
+    peer: "vipd",
+    vmac: true,
+  });
+  const p = makePlan({ routers: 2, version: 3, peer: "keepalived", vmac: true }, "vipdlab-1");
+  expect(p.virtualMac).toBe("00:00:5e:00:01:33");
+  expect(plan.virtualMac).toBeNull();
+  const toml = vipdToml(p, p.routers[0]!, "/tmp/vipdlab-1-x/r1.healthy");
+  const loaded = loadConfigText(toml, "r1.toml", { checkPrograms: false });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  expect(loaded.config.instances[0]!.vmac).toEqual({ name: "vrrp.51", xmitBase: false });
+  expect(keepalivedConf(p, p.routers[1]!)).toContain("    use_vmac\n");
+  expect(keepalivedConf(plan, plan.routers[1]!)).not.toContain("use_vmac");
+});

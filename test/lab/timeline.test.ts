@@ -112,3 +112,11 @@ test("adverts of another VRID and packets outside the window are ignored", () =>
   };
   expect(buildTimeline([...packets, other, late], window).masterAtEnd).toBe("r2");
 });
+
+test("with use_vmac the new master's gratuitous ARP comes from the virtual MAC, and counts", () => {
+  const vmac = "00:00:5e:00:01:33";
+  const fromVmac = packets.map((p) => (p.kind === "arp" && p.srcMac === r2.mac ? { ...p, srcMac: vmac } : p));
+  const garpLine = "first gratuitous ARP for 192.0.2.100 (from r2)";
+  expect(buildTimeline(fromVmac, window).events.some((e) => e.text === garpLine)).toBe(false);
+  expect(buildTimeline(fromVmac, { ...window, virtualMac: vmac }).events.some((e) => e.text === garpLine)).toBe(true);
+});

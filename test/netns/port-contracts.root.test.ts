@@ -120,6 +120,10 @@ test("the rtnetlink monitor passes the LinkMonitorFactory contract", async () =>
   expect(await a.call("link-monitor-contract", {}, 20_000)).toEqual([]);
 }, 25_000);
 
+test("the rtnetlink macvlans pass the MacvlanLinks contract", async () => {
+  expect(await a.call("macvlan-contract", { ifname: "eth0" }, 10_000)).toEqual([]);
+}, 15_000);
+
 test("the AF_PACKET announcer passes the NeighbourAnnouncer contract, seen by tcpdump", async () => {
   expect(await a.call("announcer-contract", { ifname: "ga0" }, 20_000)).toEqual([]);
 }, 25_000);

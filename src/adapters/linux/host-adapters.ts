@@ -6,6 +6,7 @@ import { LinuxAddressManager, linuxLinkMonitors } from "./netlink-adapter.ts";
 import { timerFdAlarms } from "./timerfd-alarm.ts";
 import { LinuxIpvs } from "./ipvs-adapter.ts";
 import { LinuxNoAcceptFilter } from "./nft-no-accept.ts";
+import { LinuxMacvlanLinks } from "./macvlan-adapter.ts";
 import { nssUsers } from "./nss-users.ts";
 import { linuxVrrpTransports } from "./vrrp-socket.ts";
 
@@ -18,6 +19,7 @@ export function linuxHostAdapters(): HostAdapters {
     alarms: timerFdAlarms,
     users: nssUsers,
     noAccept: new LinuxNoAcceptFilter(),
+    macvlans: () => LinuxMacvlanLinks.open(),
     ipvs: (log) => LinuxIpvs.open({ onReject: (what, reason) => log(`IPVS: an answer to ${what} could not be decoded: ${reason}`) }),
   };
 }

@@ -9,6 +9,7 @@ import { getU32 } from "../../../ffi/structs/bytes.ts";
 import { fibRuleHdr, ifaddrmsg, ifinfomsg, rtattr, rtmsg } from "../../../ffi/structs/index.ts";
 import type { IpFamily } from "../../vrrp/ip-address.ts";
 import type { AddressEntry, AddressSpec, Link, RouteSpec, RuleSpec } from "../address-manager.ts";
+import type { Ipv4Setting, Ipv4Settings, MacvlanLink, MacvlanMode, MacvlanSpec } from "../macvlan-links.ts";
 
 const cursor = new rtattr.Cursor();
 
@@ -194,4 +195,154 @@ export function encodeRule(sock: RtnlSocket, type: number, flags: number, r: Rul
   end = rtattr.putU32Attr(sock.tx, end, C.FRA_TABLE, r.table);
   if (r.priority !== undefined) end = rtattr.putU32Attr(sock.tx, end, C.FRA_PRIORITY, r.priority);
   return end;
+}
+
+// Macvlans (the VRRP virtual MAC) and the per-interface IPv4 settings keepalived changes for them.
+
+const MACVLAN_KIND = "macvlan";
+const MACVLAN_MODES: Record<MacvlanMode, number> = { private: C.MACVLAN_MODE_PRIVATE, bridge: C.MACVLAN_MODE_BRIDGE };
+
+/** The IPV4_DEVCONF_* number of each setting vipd reads or writes. */
+export const IPV4_DEVCONF: Record<Ipv4Setting, number> = {
+  arp_ignore: C.IPV4_DEVCONF_ARP_IGNORE,
+  arp_filter: C.IPV4_DEVCONF_ARPFILTER,
+  arp_announce: C.IPV4_DEVCONF_ARP_ANNOUNCE,
+  accept_local: C.IPV4_DEVCONF_ACCEPT_LOCAL,
+  rp_filter: C.IPV4_DEVCONF_RP_FILTER,
+  promote_secondaries: C.IPV4_DEVCONF_PROMOTE_SECONDARIES,
+  drop_gratuitous_arp: C.IPV4_DEVCONF_DROP_GRATUITOUS_ARP,
+};
+
+const nested = new rtattr.Cursor();
+const inner = new rtattr.Cursor();
+
+/** An RTM_NEWLINK message as a macvlan, or null when the link is another kind (or the message is malformed). */
+export function decodeMacvlan(b: Uint8Array, payloadAt: number, end: number): MacvlanLink | null {
+  const info = ifinfomsg.decode(b, payloadAt, end);
+  if (!info.ok) return null;
+  let name = "";
+  let mac = new Uint8Array(0);
+  let parentIfindex = 0;
+  let kind = "";
+  let mode = -1;
+  const c = cursor.reset(b, payloadAt + ifinfomsg.SIZE, end);
+  while (c.next()) {
+    if (c.type === C.IFLA_IFNAME) name = c.string();
+    else if (c.type === C.IFLA_ADDRESS) mac = b.slice(c.payloadAt, c.payloadAt + c.payloadLen);
+    else if (c.type === C.IFLA_LINK && c.payloadLen >= 4) parentIfindex = getU32(b, c.payloadAt);
+    else if (c.type === C.IFLA_LINKINFO) {
+      const n = nested.reset(b, c.payloadAt, c.payloadAt + c.payloadLen);
+      while (n.next()) {
+        if (n.type === C.IFLA_INFO_KIND) kind = n.string();
+        else if (n.type === C.IFLA_INFO_DATA) {
+          const d = inner.reset(b, n.payloadAt, n.payloadAt + n.payloadLen);
+          while (d.next()) if (d.type === C.IFLA_MACVLAN_MODE && d.payloadLen >= 4) mode = getU32(b, d.payloadAt);
+        }
+      }
+    }
+  }
+  if (kind !== MACVLAN_KIND) return null;
+  const named = (Object.keys(MACVLAN_MODES) as MacvlanMode[]).find((m) => MACVLAN_MODES[m] === mode) ?? null;
+  return { ifindex: info.index, name, parentIfindex, mac, mode: named, up: (info.flags & C.IFF_UP) !== 0 };
+}
+
+/** The IPv4 settings in an RTM_NEWLINK message (IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF), or null without them. */
+export function decodeIpv4Settings(b: Uint8Array, payloadAt: number, end: number): Ipv4Settings | null {
+  const c = cursor.reset(b, payloadAt + ifinfomsg.SIZE, end);
+  while (c.next()) {
+    if (c.type !== C.IFLA_AF_SPEC) continue;
+    const family = nested.reset(b, c.payloadAt, c.payloadAt + c.payloadLen);
+    while (family.next()) {
+      if (family.type !== C.AF_INET) continue;
+      const conf = inner.reset(b, family.payloadAt, family.payloadAt + family.payloadLen);
+      while (conf.next()) {
+        if (conf.type !== C.IFLA_INET_CONF) continue;
+        // An array of u32, one per IPV4_DEVCONF_* from 1: the value of setting N is at (N - 1) * 4.
+        const at = conf.payloadAt;
+        const count = conf.payloadLen >> 2;
+        const out = {} as Ipv4Settings;
+        for (const [setting, id] of Object.entries(IPV4_DEVCONF) as [Ipv4Setting, number][]) {
+          if (id > count) return null;
+          out[setting] = getU32(b, at + (id - 1) * 4);
+        }
+        return out;
+      }
+    }
+  }
+  return null;
+}
+
+/** Every link message of the namespace, decoded by `decode` (null entries skipped). */
+export function dumpLinksAs<T>(sock: DumpSocket, decode: (b: Uint8Array, payloadAt: number, end: number) => T | null): T[] {
+  return consistentDump(() => {
+    const out: T[] = [];
+    const at = sock.begin(C.RTM_GETLINK, 0);
+    sock.tx.fill(0, at, at + ifinfomsg.SIZE);
+    sock.dump(at + ifinfomsg.SIZE, (type, b, payloadAt, end) => {
+      if (type !== C.RTM_NEWLINK) return;
+      const entry = decode(b, payloadAt, end);
+      if (entry !== null) out.push(entry);
+    });
+    return out;
+  });
+}
+
+function beginLink(sock: RtnlSocket, type: number, flags: number, ifindex: number, upFlags = 0, change = 0): number {
+  const at = sock.begin(type, flags);
+  ifinfomsg.encode(sock.tx, { family: C.AF_UNSPEC, type: 0, index: ifindex, flags: upFlags, change }, at);
+  return at + ifinfomsg.SIZE;
+}
+
+/** RTM_NEWLINK creating a macvlan on its parent, with its MAC and mode (it stays down). */
+export function encodeNewMacvlan(sock: RtnlSocket, spec: MacvlanSpec): number {
+  let end = beginLink(sock, C.RTM_NEWLINK, C.NLM_F_CREATE | C.NLM_F_EXCL, 0);
+  end = rtattr.putString(sock.tx, end, C.IFLA_IFNAME, spec.name);
+  end = rtattr.putU32Attr(sock.tx, end, C.IFLA_LINK, spec.parentIfindex);
+  end = rtattr.putBytes(sock.tx, end, C.IFLA_ADDRESS, spec.mac);
+  const linkinfo = end;
+  end = rtattr.beginNested(sock.tx, end, C.IFLA_LINKINFO);
+  end = rtattr.putString(sock.tx, end, C.IFLA_INFO_KIND, MACVLAN_KIND);
+  const data = end;
+  end = rtattr.beginNested(sock.tx, end, C.IFLA_INFO_DATA);
+  end = rtattr.putU32Attr(sock.tx, end, C.IFLA_MACVLAN_MODE, MACVLAN_MODES[spec.mode]);
+  end = rtattr.endNested(sock.tx, data, end);
+  return rtattr.endNested(sock.tx, linkinfo, end);
+}
+
+/** RTM_NEWLINK turning off IPv6 address generation (the kernel ignores IFLA_AF_SPEC when it creates a link). */
+export function encodeAddrGenModeNone(sock: RtnlSocket, ifindex: number): number {
+  let end = beginLink(sock, C.RTM_NEWLINK, 0, ifindex);
+  const spec = end;
+  end = rtattr.beginNested(sock.tx, end, C.IFLA_AF_SPEC);
+  const inet6 = end;
+  end = rtattr.beginNested(sock.tx, end, C.AF_INET6);
+  end = rtattr.putU8Attr(sock.tx, end, C.IFLA_INET6_ADDR_GEN_MODE, C.IN6_ADDR_GEN_MODE_NONE);
+  end = rtattr.endNested(sock.tx, inet6, end);
+  return rtattr.endNested(sock.tx, spec, end);
+}
+
+/** RTM_NEWLINK setting IFF_UP on or off. */
+export function encodeLinkUp(sock: RtnlSocket, ifindex: number, up: boolean): number {
+  return beginLink(sock, C.RTM_NEWLINK, 0, ifindex, up ? C.IFF_UP : 0, C.IFF_UP);
+}
+
+export function encodeDeleteLink(sock: RtnlSocket, ifindex: number): number {
+  return beginLink(sock, C.RTM_DELLINK, 0, ifindex);
+}
+
+/** RTM_NEWLINK writing IPv4 settings (IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF, one u32 per IPV4_DEVCONF_*). */
+export function encodeIpv4Settings(sock: RtnlSocket, ifindex: number, settings: Partial<Ipv4Settings>): number {
+  let end = beginLink(sock, C.RTM_NEWLINK, 0, ifindex);
+  const spec = end;
+  end = rtattr.beginNested(sock.tx, end, C.IFLA_AF_SPEC);
+  const inet = end;
+  end = rtattr.beginNested(sock.tx, end, C.AF_INET);
+  const conf = end;
+  end = rtattr.beginNested(sock.tx, end, C.IFLA_INET_CONF);
+  for (const [setting, value] of Object.entries(settings) as [Ipv4Setting, number][]) {
+    end = rtattr.putU32Attr(sock.tx, end, IPV4_DEVCONF[setting], value);
+  }
+  end = rtattr.endNested(sock.tx, conf, end);
+  end = rtattr.endNested(sock.tx, inet, end);
+  return rtattr.endNested(sock.tx, spec, end);
 }
