@@ -45,6 +45,7 @@ export const GLOBAL_KEYS = [
   "smtp_helo_name",
   "smtp_connect_timeout",
   "smtp_alert",
+  "smtp_alert_checker",
   "no_email_faults",
   "dynamic_interfaces",
   "shutdown_handover",
@@ -119,6 +120,8 @@ function readMail(r: TableReader): MailConfig {
     smtpHeloName: hostName(r, "smtp_helo_name", "a host name"),
     smtpConnectTimeoutMs: r.seconds("smtp_connect_timeout", 1, 3600, 30_000),
     smtpAlert: r.bool("smtp_alert", false),
+    // keepalived mails health-check changes unless told not to (its backward-compatible default).
+    smtpAlertChecker: r.bool("smtp_alert_checker", r.bool("smtp_alert", true)),
     noEmailFaults: r.bool("no_email_faults", false),
   };
 }

@@ -148,7 +148,7 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   const instances = instanceTables.map(([name, t]) => readInstance(problems, name, t, global, garpFollow));
   const groups = groupTables.map(([name, t]) => readSyncGroup(problems, name, t, global));
   const virtualServerGroups = vsgTables.map(([name, t]) => readVirtualServerGroup(problems, name, t));
-  const virtualServers = vsTables.map(([name, t]) => readVirtualServer(problems, name, t));
+  const virtualServers = vsTables.map(([name, t]) => readVirtualServer(problems, name, t, global.smtpAlertChecker));
   checkVirtualServers(problems, virtualServers, virtualServerGroups);
 
   checkVrids(problems, instances);

@@ -53,6 +53,8 @@ export interface MailConfig {
   smtpConnectTimeoutMs: number;
   /** The default of instances and sync groups that do not set smtp_alert. */
   smtpAlert: boolean;
+  /** The default of real servers that do not set smtp_alert: mail when a health check moves them. */
+  smtpAlertChecker: boolean;
   /** No mail for FAULT. */
   noEmailFaults: boolean;
 }
@@ -300,6 +302,8 @@ export interface RealServerConfig extends ServerAddress {
   inhibitOnFailure: boolean;
   /** Its health checks, with the table each was read from; none: always up. */
   checks: PlacedCheck[];
+  /** Mail (with [global]'s mail settings) when its checks bring it up / take it down. */
+  smtpAlert: boolean;
   /** Run when its checks bring it up / take it down. */
   notifyUp: Command | null;
   notifyDown: Command | null;

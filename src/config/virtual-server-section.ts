@@ -33,7 +33,7 @@ const LB_KINDS = ["NAT", "DR", "TUN"] as const;
 /** Checker kinds and settings not built yet: refused, never parsed and left doing nothing. */
 const CHECKS_NOT_YET = ["FILE_CHECK", "BFD_CHECK"];
 const VS_NOT_YET = ["smtp_alert", "ha_suspend"];
-const RS_NOT_YET = ["smtp_alert"];
+const RS_NOT_YET: string[] = [];
 /** Every key refused as not built yet (the example cannot document them as working). */
 export const CHECKER_KEYS_NOT_YET = [...new Set([...CHECKS_NOT_YET, ...VS_NOT_YET, ...RS_NOT_YET])];
 const NOT_YET = "not yet supported (issue #17)";
@@ -80,6 +80,7 @@ export const REAL_SERVER_KEYS = [
   ...CHECKS_NOT_YET,
   "notify_up",
   "notify_down",
+  "smtp_alert",
   ...RS_NOT_YET,
 ];
 export const SORRY_SERVER_KEYS = ["address", "port", "inhibit", "lb_kind", "tunnel"];
@@ -91,7 +92,8 @@ const MAX_TIMEOUT_S = 86400 * 31;
 const MAX_WEIGHT = 2147483647;
 const MAX_U32 = 4294967295;
 
-export function readVirtualServer(problems: Problems, name: string, table: TomlTable): VirtualServerSection {
+/** `smtpAlertDefault`: global.smtp_alert_checker, the real servers' default. */
+export function readVirtualServer(problems: Problems, name: string, table: TomlTable, smtpAlertDefault = true): VirtualServerSection {
   const r = new TableReader(problems, ["virtual_servers", name], table, VIRTUAL_SERVER_KEYS);
   refuseNotYet(r, VS_NOT_YET);
   const checkDefaults = readCheckDefaults(r, TOP_DEFAULTS);
@@ -126,7 +128,14 @@ export function readVirtualServer(problems: Problems, name: string, table: TomlT
     persistenceEngine: r.optString("persistence_engine", "a persistence engine name"),
     quorum: r.int("quorum", 1, MAX_U32, 1),
     hysteresis: r.int("hysteresis", 0, MAX_U32, 0),
-    realServers: readRealServers(r, { forwarding, defaultWeight, inhibitDefault, checkDefaults, servicePort: servicePort(target) }),
+    realServers: readRealServers(r, {
+      forwarding,
+      defaultWeight,
+      inhibitDefault,
+      checkDefaults,
+      servicePort: servicePort(target),
+      smtpAlertDefault,
+    }),
     sorryServer: readSorryServer(r, forwarding),
     quorumUp: readCommand(r, "quorum_up"),
     quorumDown: readCommand(r, "quorum_down"),
@@ -265,6 +274,7 @@ interface RealServerDefaults {
   inhibitDefault: boolean;
   checkDefaults: CheckDefaults;
   servicePort: number | null;
+  smtpAlertDefault: boolean;
 }
 
 function readRealServers(r: TableReader, defaults: RealServerDefaults): RealServerConfig[] {
@@ -296,6 +306,7 @@ function readRealServers(r: TableReader, defaults: RealServerDefaults): RealServ
       lowerThreshold,
       inhibitOnFailure: rr.bool("inhibit_on_failure", inhibitDefault),
       checks: readChecks(rr, checkDefaults, { ...at, port: at.port ?? defaults.servicePort }),
+      smtpAlert: rr.bool("smtp_alert", defaults.smtpAlertDefault),
       notifyUp: readCommand(rr, "notify_up"),
       notifyDown: readCommand(rr, "notify_down"),
     };

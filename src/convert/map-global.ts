@@ -142,6 +142,10 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
       const value = boolArg(ctx, node);
       if (value !== null && !vrrpAlertSet) section.set("smtp_alert", value);
     },
+    smtp_alert_checker: (node) => {
+      const value = boolArg(ctx, node);
+      if (value !== null) section.set("smtp_alert_checker", value);
+    },
     smtp_alert_vrrp: (node) => {
       const value = boolArg(ctx, node);
       if (value === null) return;

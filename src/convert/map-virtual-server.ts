@@ -25,7 +25,7 @@ const CHECKER_BLOCK = "health checker not converted yet (vipd's issue #17): with
 const CHECKER_SETTING = "health checker setting not converted yet (vipd's issue #17)";
 // Checker features vipd refuses until they are built (e-mail for checkers, scripts run when a checker moves a
 // server or the quorum, ha_suspend): reported, not written.
-const RS_CHECKER_SETTINGS = ["smtp_alert"];
+const RS_CHECKER_SETTINGS: string[] = [];
 const VS_CHECKER_SETTINGS = ["smtp_alert", "ha_suspend"];
 
 const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
@@ -337,6 +337,10 @@ function mapRealServer(ctx: ConvertContext, doc: TomlDocument, vsName: string, n
     ...checkerHandlers(ctx, section, RS_CHECKER_SETTINGS, CHECKER_KINDS_NOT_YET),
     ...checkerSettingHandlers(ctx, section),
     ...checkerBlockHandlers(ctx, doc, ["virtual_servers", vsName, "real_servers"]),
+    smtp_alert: (n) => {
+      const value = boolArg(ctx, n);
+      if (value !== null) section.set("smtp_alert", value);
+    },
     notify_up: (n) => mapNotify(ctx, section, n),
     notify_down: (n) => mapNotify(ctx, section, n),
     weight: (n) => {

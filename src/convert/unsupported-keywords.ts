@@ -50,7 +50,6 @@ export const GLOBAL_UNSUPPORTED: Record<string, Unsupported> = {
   startup_script_timeout: u("timeout of startup_script", false),
   shutdown_script: u("ran a program once when keepalived stopped", true),
   shutdown_script_timeout: u("timeout of shutdown_script", false),
-  smtp_alert_checker: u(CHECKER, false),
   checker_log_all_failures: u(CHECKER, false),
   default_interface: u("default interface of static addresses", false),
   lvs_sync_daemon: u("ran the IPVS connection sync daemon", true),

@@ -336,6 +336,7 @@ class Daemon implements RunningDaemon {
       timers: this.timers,
       spawnChecker: this.deps.spawnChecker ?? spawnCheckerProcess,
       runScript: (command, what) => this.runLvsScript(command, what),
+      mail: (render) => this.mailer.checkerChanged(render),
     });
   }
 

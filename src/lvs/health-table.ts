@@ -17,6 +17,8 @@ export interface CheckHealth {
   last: CheckReport | null;
   /** Real servers using it, as "VS real_servers[i]" (for the log and status). */
   users: string[];
+  /** The same, as the virtual server's name and the real server's index. */
+  servers: { virtualServer: string; index: number }[];
 }
 
 export interface RecordResult {
@@ -35,15 +37,16 @@ export class HealthTable {
   /** Takes the checks of a new config; `ids` are the users MISC_CHECK programs run as, by key. */
   configure(config: Pick<VipdConfig, "virtualServers">, ids: Map<string, Ids>): void {
     const keys = new Map<string, string[][]>();
-    const seen = new Map<string, { definition: CheckDefinition; users: string[] }>();
+    const seen = new Map<string, { definition: CheckDefinition; users: string[]; servers: CheckHealth["servers"] }>();
     for (const vs of config.virtualServers) {
       keys.set(
         vs.name,
         vs.realServers.map((rs, i) =>
           rs.checks.map(({ definition }) => {
             const key = probeKey(definition);
-            const entry = seen.get(key) ?? { definition, users: [] };
+            const entry = seen.get(key) ?? { definition, users: [], servers: [] };
             entry.users.push(`${vs.name} ${rs.address}${rs.port === null ? "" : `:${rs.port}`} (real_servers[${i}])`);
+            entry.servers.push({ virtualServer: vs.name, index: i });
             seen.set(key, entry);
             return key;
           }),
@@ -51,10 +54,10 @@ export class HealthTable {
       );
     }
     for (const key of this.checks.keys()) if (!seen.has(key)) this.checks.delete(key);
-    for (const [key, { definition, users }] of seen) {
+    for (const [key, { definition, users, servers }] of seen) {
       const known = this.checks.get(key);
-      if (known) known.users = users;
-      else this.checks.set(key, { definition, up: !definition.timing.alpha, weight: null, last: null, users });
+      if (known) Object.assign(known, { users, servers });
+      else this.checks.set(key, { definition, up: !definition.timing.alpha, weight: null, last: null, users, servers });
     }
     this.keys = keys;
     this.ids = ids;

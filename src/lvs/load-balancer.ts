@@ -11,9 +11,10 @@ import type { SpawnChecker } from "../check/checker-process.ts";
 import { CheckerSupervisor } from "../check/checker-supervisor.ts";
 import { type CheckDefinition, probeKey } from "../check/check-definition.ts";
 import type { Timers } from "../clock/timers.ts";
-import type { VipdConfig } from "../config/schema.ts";
+import type { RealServerConfig, VipdConfig, VirtualServerSection } from "../config/schema.ts";
+import { type AlertText, checkerAlertText } from "../notify/mail-message.ts";
 import type { Log } from "../daemon/log.ts";
-import { HealthTable } from "./health-table.ts";
+import { type CheckHealth, HealthTable } from "./health-table.ts";
 import { LvsNotifier, type RunScript } from "./lvs-notifier.ts";
 import type { OwnedServices } from "./owned-services.ts";
 import { IpvsReconciler } from "./reconciler.ts";
@@ -28,6 +29,8 @@ export interface LoadBalancerDeps {
   spawnChecker: SpawnChecker;
   /** Runs notify_up / notify_down / quorum_up / quorum_down (without waiting). */
   runScript: RunScript;
+  /** Queues a mail about a real server a check moved (its smtp_alert); the mailer knows whether mail is set up. */
+  mail: (render: (routerId: string) => AlertText) => void;
 }
 
 export interface LoadBalancerStatus {
@@ -131,6 +134,18 @@ export class LoadBalancer {
     return this.supervisor?.restarts ?? 0;
   }
 
+  /** keepalived's checker mail: one per real server the check belongs to, if it has smtp_alert. */
+  private mailFlip(check: CheckHealth, up: boolean): void {
+    for (const { virtualServer, index } of check.servers) {
+      const vs = this.config?.virtualServers.find((v) => v.name === virtualServer);
+      const rs = vs?.realServers[index];
+      if (!vs || !rs?.smtpAlert) continue;
+      const serverUp = this.health.lookup(vs.name, index, rs).alive;
+      const kind = check.definition.kind;
+      this.deps.mail((routerId) => checkerAlertText(routerId, realServerText(vs, rs), virtualServerText(vs), serverUp, kind, up));
+    }
+  }
+
   private notifyChanges(): void {
     const lvs = this.lvs;
     if (!lvs || !this.config) return;
@@ -158,6 +173,7 @@ export class LoadBalancer {
       const line = `${describeCheck(check.definition)} ${report.up ? "succeeded" : "failed"} (${report.reason}): ${report.up ? "up" : "down"} for ${check.users.join(", ")}`;
       if (report.up) this.deps.checkLog.info(line);
       else this.deps.checkLog.warn(line);
+      this.mailFlip(check, report.up);
     }
     if (result.tableChanged && this.reconcileTimer === null) {
       // Reports come in bursts (many servers behind one switch): one reconcile for the burst.
@@ -169,6 +185,22 @@ export class LoadBalancer {
       }, 0);
     }
   }
+}
+
+/** keepalived's way of writing a virtual server in mail: `[203.0.113.10]:tcp:80`, `FWM 5`, `[GROUP]:0`. */
+export function virtualServerText(vs: VirtualServerSection): string {
+  const t = vs.target;
+  if (t.kind === "fwmark") return `FWM ${t.fwmark}`;
+  if (t.kind === "group") return `[${t.group}]:0`;
+  return `[${t.address}]:${t.protocol}:${t.port}`;
+}
+
+/** `[198.51.100.21]:tcp:8080`: its own port, else the service's. */
+export function realServerText(vs: VirtualServerSection, rs: RealServerConfig): string {
+  const t = vs.target;
+  const protocol = t.kind === "fwmark" ? "tcp" : (t.protocol ?? "tcp");
+  const port = rs.port ?? (t.kind === "address" ? t.port : 0);
+  return `[${rs.address}]:${protocol}:${port}`;
 }
 
 /** "TCP_CHECK of 198.51.100.1:80", "MISC_CHECK /usr/bin/check arg". */

@@ -29,6 +29,37 @@ export function alertText(routerId: string, kind: NotifyKind, name: string, stat
   return { subject: `[${routerId}] ${noun} ${name} - ${text.what}`, body: text.body };
 }
 
+/** keepalived's body per kind of check, for a check that passed again or failed. */
+const CHECK_BODY: Record<string, [up: string, down: string]> = {
+  TCP_CHECK: ["=> TCP CHECK succeed on service <=", "=> TCP CHECK failed on service <="],
+  HTTP_GET: ["=> CHECK succeed on service <=", "=> CHECK failed on service : HTTP request failed <="],
+  SSL_GET: ["=> CHECK succeed on service <=", "=> CHECK failed on service : HTTP request failed <="],
+  SMTP_CHECK: ["=> CHECK succeed on service <=", "=> CHECK failed on service <="],
+  DNS_CHECK: ["=> DNS_CHECK: succeed on service <=", "=> DNS_CHECK: failed on service <="],
+  UDP_CHECK: ["=> UDP CHECK succeed on service <=", "=> UDP CHECK failed on service <="],
+  PING_CHECK: ["=> ICMP CHECK succeed on service <=", "=> ICMP CHECK failed on service <="],
+  MISC_CHECK: ["=> MISC CHECK succeeded on service <=", "=> MISC CHECK failed on service <="],
+};
+
+/**
+ * `[lb-a] Realserver [198.51.100.21]:tcp:80 of virtual server [203.0.113.10]:tcp:80 - DOWN`: a health check moved
+ * a real server (or changed without moving it; the subject gives the real server's state).
+ */
+export function checkerAlertText(
+  routerId: string,
+  realServer: string,
+  virtualServer: string,
+  serverUp: boolean,
+  checkKind: string,
+  checkUp: boolean,
+): AlertText {
+  const body = CHECK_BODY[checkKind] ?? ["=> CHECK succeed on service <=", "=> CHECK failed on service <="];
+  return {
+    subject: `[${routerId}] Realserver ${realServer} of virtual server ${virtualServer} - ${serverUp ? "UP" : "DOWN"}`,
+    body: checkUp ? body[0] : body[1],
+  };
+}
+
 export interface MailHeaders {
   date: Date;
   from: string;

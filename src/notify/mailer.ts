@@ -7,7 +7,7 @@
 import { hostname, userInfo } from "node:os";
 import type { Timers } from "../clock/timers.ts";
 import type { MailConfig, VipdConfig } from "../config/schema.ts";
-import { alertText, formatMessage } from "./mail-message.ts";
+import { type AlertText, alertText, formatMessage } from "./mail-message.ts";
 import type { NotifyKind, NotifyState } from "./notify-plan.ts";
 import { type Delivery, type Envelope, MailSendError, type MailTransport, type SmtpServer } from "./smtp-transport.ts";
 
@@ -49,11 +49,10 @@ const DEFAULT_MAX_QUEUED = 100;
 /** A whole delivery is a handful of exchanges, each bounded by the timeout; this bounds them together. */
 const EXCHANGES_PER_DELIVERY = 8;
 
-/** A state change to mail: the message is written by the worker, not inside the state change (a takeover). */
+/** A change to mail: the message is written by the worker, not inside the change (a takeover). */
 interface Pending {
-  kind: NotifyKind;
-  name: string;
-  state: NotifyState;
+  /** The subject and body, given the router_id of the settings it goes out with. */
+  render: (routerId: string) => AlertText;
   date: Date;
   settings: MailSettings;
 }
@@ -114,7 +113,8 @@ export class Mailer {
       ...config.syncGroups.filter((g) => g.smtpAlert).map((g) => key("GROUP", g.name)),
     ]);
     for (const k of this.lastMailed.keys()) if (!this.alerting.has(k)) this.lastMailed.delete(k);
-    if (this.settings && this.alerting.size > 0) this.options.transport.prepare();
+    const checkerMail = config.virtualServers.some((vs) => vs.realServers.some((rs) => rs.smtpAlert && rs.checks.length > 0));
+    if (this.settings && (this.alerting.size > 0 || checkerMail)) this.options.transport.prepare();
   }
 
   /** An instance or group entered `state`. Returns at once; the mail goes out later. */
@@ -125,13 +125,24 @@ export class Mailer {
     if (state === "FAULT" && settings.noEmailFaults) return;
     if (this.lastMailed.get(k) === state) return;
     this.lastMailed.set(k, state);
+    this.enqueue(settings, (routerId) => alertText(routerId, kind, name, state));
+  }
+
+  /** A health check moved a real server (smtp_alert of real servers, keepalived's default on): queued the same way. */
+  checkerChanged(render: (routerId: string) => AlertText): void {
+    const settings = this.settings;
+    if (settings === null || this.closed) return;
+    this.enqueue(settings, render);
+  }
+
+  private enqueue(settings: MailSettings, render: (routerId: string) => AlertText): void {
     if (this.queue.length >= this.maxQueued) {
       const dropped = this.queue.shift()!;
       this.options.log.warn(
         `mail "${subjectOf(dropped)}" dropped: ${this.maxQueued} mails already wait for ${describeServer(settings.server)}`,
       );
     }
-    this.queue.push({ kind, name, state, date: this.now(), settings });
+    this.queue.push({ render, date: this.now(), settings });
     if (!this.running) {
       this.running = true;
       // Not even the first exchange runs inside the state change that queued the mail.
@@ -175,7 +186,7 @@ export class Mailer {
   /** One message, with its retries; every outcome is logged. */
   private async deliver(pending: Pending): Promise<void> {
     const { settings } = pending;
-    const alert = alertText(settings.routerId, pending.kind, pending.name, pending.state);
+    const alert = pending.render(settings.routerId);
     const outgoing: Outgoing = {
       subject: alert.subject,
       message: formatMessage({ date: pending.date, from: settings.envelope.from, to: settings.envelope.to }, alert),
@@ -243,7 +254,7 @@ interface Outgoing {
 }
 
 function subjectOf(pending: Pending): string {
-  return alertText(pending.settings.routerId, pending.kind, pending.name, pending.state).subject;
+  return pending.render(pending.settings.routerId).subject;
 }
 
 function key(kind: NotifyKind, name: string): string {

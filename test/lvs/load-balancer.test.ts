@@ -40,6 +40,7 @@ function setup(text: string) {
   const log = new MemoryLog();
   const checkLog = new MemoryLog();
   const scripts: string[] = [];
+  const mails: string[] = [];
   const lb = new LoadBalancer({
     openIpvs: () => ipvs,
     record: NO_RECORD,
@@ -48,6 +49,10 @@ function setup(text: string) {
     timers,
     spawnChecker: checker.spawn,
     runScript: (command, what) => scripts.push(`${what}: ${command.raw}`),
+    mail: (render) => {
+      const text = render("lb-a");
+      mails.push(`${text.subject} | ${text.body}`);
+    },
   });
   const apply = (t: string) => lb.apply(loadOk(t) as VipdConfig, new Map());
   apply(text);
@@ -61,7 +66,7 @@ function setup(text: string) {
       for (let i = 0; i < 4; i++) await Promise.resolve();
     }
   };
-  return { timers, ipvs, checker, lb, log, checkLog, apply, table, advance, scripts };
+  return { timers, ipvs, checker, lb, log, checkLog, apply, table, advance, scripts, mails };
 }
 
 describe("LoadBalancer", () => {
@@ -186,6 +191,22 @@ describe("LoadBalancer", () => {
     expect(scripts.splice(0)).toEqual(["virtual_servers.web.real_servers[1].notify_down: /bin/down 2"]);
     lb.stop("remove");
     expect(scripts).toEqual(["virtual_servers.web.real_servers[0].notify_down: /bin/down 1", "quorum_down (omega): /bin/qdown"]);
+  });
+
+  test("keepalived's mail on a checker's change (smtp_alert, on by default for real servers), none with smtp_alert = false", async () => {
+    const { checker, advance, mails } = setup(web("", rs("198.51.100.1"), rs("198.51.100.2", "smtp_alert = false\n")));
+    await advance(100);
+    checker.targets.set("198.51.100.1:8080", { ok: false });
+    checker.targets.set("198.51.100.2:8080", { ok: false });
+    await advance(3100);
+    expect(mails.splice(0)).toEqual([
+      "[lb-a] Realserver [198.51.100.1]:tcp:8080 of virtual server [192.0.2.10]:tcp:80 - DOWN | => TCP CHECK failed on service <=",
+    ]);
+    checker.targets.delete("198.51.100.1:8080");
+    await advance(2100);
+    expect(mails).toEqual([
+      "[lb-a] Realserver [198.51.100.1]:tcp:8080 of virtual server [192.0.2.10]:tcp:80 - UP | => TCP CHECK succeed on service <=",
+    ]);
   });
 
   test("stop removes the services and the checker", async () => {

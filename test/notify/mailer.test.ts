@@ -3,6 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import type { VipdConfig } from "../../src/config/schema.ts";
+import { checkerAlertText } from "../../src/notify/mail-message.ts";
 import { type HostIdentity, Mailer, mailSettings } from "../../src/notify/mailer.ts";
 import { type Delivery, type Envelope, MailSendError, type MailTransport, type SmtpServer } from "../../src/notify/smtp-transport.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
@@ -116,6 +117,23 @@ describe("what is mailed", () => {
     ]);
     expect(transport.sent[0]!.envelope).toEqual({ from: "vipd@lb-a.example.com", to: ["noc@example.com", "oncall@example.com"] });
     expect(transport.sent[0]!.server).toEqual({ host: "192.0.2.25", port: 25, heloName: "node1.example.com", timeoutMs: 5000 });
+    await mailer.idle();
+  });
+
+  test("a health check's mail: keepalived's subject and body, the router_id of the settings, queued like the others", async () => {
+    const lb = loadOk(
+      `${MAIL_GLOBAL}[virtual_servers.web]\naddress = "203.0.113.10"\nport = 80\nprotocol = "tcp"\n[[virtual_servers.web.real_servers]]\naddress = "198.51.100.21"\nTCP_CHECK = {}\n`,
+    );
+    const { timers, transport, mailer } = setup(lb);
+    // A real server with a check and smtp_alert (on by default) is enough to get the transport ready.
+    expect(transport.prepared).toBe(1);
+    mailer.checkerChanged((routerId) =>
+      checkerAlertText(routerId, "[198.51.100.21]:tcp:80", "[203.0.113.10]:tcp:80", false, "HTTP_GET", false),
+    );
+    expect(transport.sent).toEqual([]);
+    await advance(timers, 0);
+    expect(transport.subjects()).toEqual(["[lb-a] Realserver [198.51.100.21]:tcp:80 of virtual server [203.0.113.10]:tcp:80 - DOWN"]);
+    expect(transport.sent[0]!.message).toContain("\r\n\r\n=> CHECK failed on service : HTTP request failed <=\r\n");
     await mailer.idle();
   });
 
