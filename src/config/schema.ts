@@ -347,6 +347,8 @@ export interface VirtualServerSection {
   quorumDown: Command | null;
   /** At stop (and when a reload removes it): run quorum_down and the live real servers' notify_down. */
   omega: boolean;
+  /** Its checks run only while one of its addresses is on this host (the VRRP master holds the VIP). */
+  haSuspend: boolean;
 }
 
 export type VirtualServerGroupMember =

@@ -32,7 +32,7 @@ export const LB_FLAGS = ["sh-port", "sh-fallback", "mh-port", "mh-fallback", "fl
 const LB_KINDS = ["NAT", "DR", "TUN"] as const;
 /** Checker kinds and settings not built yet: refused, never parsed and left doing nothing. */
 const CHECKS_NOT_YET = ["FILE_CHECK", "BFD_CHECK"];
-const VS_NOT_YET = ["smtp_alert", "ha_suspend"];
+const VS_NOT_YET = ["smtp_alert"];
 const RS_NOT_YET: string[] = [];
 /** Every key refused as not built yet (the example cannot document them as working). */
 export const CHECKER_KEYS_NOT_YET = [...new Set([...CHECKS_NOT_YET, ...VS_NOT_YET, ...RS_NOT_YET])];
@@ -64,6 +64,7 @@ export const VIRTUAL_SERVER_KEYS = [
   "quorum_up",
   "quorum_down",
   "omega",
+  "ha_suspend",
   ...VS_NOT_YET,
 ];
 export const REAL_SERVER_KEYS = [
@@ -140,6 +141,7 @@ export function readVirtualServer(problems: Problems, name: string, table: TomlT
     quorumUp: readCommand(r, "quorum_up"),
     quorumDown: readCommand(r, "quorum_down"),
     omega: r.bool("omega", false),
+    haSuspend: readHaSuspend(r, target),
   };
   checkFamilies(r, vs);
   checkPorts(r, vs);
@@ -149,6 +151,15 @@ export function readVirtualServer(problems: Problems, name: string, table: TomlT
 
 function refuseNotYet(r: TableReader, keys: readonly string[], message = NOT_YET): void {
   for (const key of keys) if (r.has(key)) r.problems.error(r.at(key), message);
+}
+
+/** keepalived's ha_suspend: checks run only while the service's address is on this host (a fwmark has none). */
+function readHaSuspend(r: TableReader, target: VirtualServiceTarget | null): boolean {
+  const on = r.bool("ha_suspend", false);
+  if (on && target?.kind === "fwmark") {
+    r.problems.error(r.at("ha_suspend"), "a fwmark service has no address to wait for; use a group with addresses, or remove it");
+  }
+  return on;
 }
 
 /** The port a real server without one is reached on: the service's (none for fwmark and group services). */

@@ -16,6 +16,7 @@ import { Notifier } from "../notify/notifier.ts";
 import { NodemailerTransport } from "../notify/smtp-transport.ts";
 import { type CommandRunner, runCommand } from "../process/run-command.ts";
 import { TrackerSet } from "../track/tracker-set.ts";
+import { formatIp } from "../vrrp/ip-address.ts";
 import { VrrpNode } from "../vrrp/node.ts";
 import { handoverWaitMs } from "../vrrp/router.ts";
 import { Driver } from "./driver.ts";
@@ -198,6 +199,7 @@ class Daemon implements RunningDaemon {
     this.status.start();
     this.applyMetrics(config);
     this.startLoadBalancer();
+    this.loadBalancer.addressesChanged(this.localAddresses());
     this.loadBalancer.apply(config, prepared.checkIds);
     this.log.info(`vipd started: ${config.instances.length} instance(s), status on ${this.options.socketPath}`);
   }
@@ -256,6 +258,7 @@ class Daemon implements RunningDaemon {
     if (event.type === "link-removed") this.driver.dropTransports(event.name);
     this.driver.onLinkEvent(event, (i) => this.linkNames.get(i));
     if (this.stopping) return;
+    if (event.type === "address-added" || event.type === "address-removed") this.loadBalancer.addressesChanged(this.localAddresses());
     // A VMAC removed by someone else: set up again (as keepalived recreates its own).
     if (event.type === "link-removed" && this.vmacs?.names().includes(event.name)) {
       this.refresh(`VMAC ${event.name} was removed`);
@@ -372,6 +375,12 @@ class Daemon implements RunningDaemon {
     } catch (error) {
       this.log.error(`metrics: cannot listen on ${wanted.host} port ${wanted.port}: ${(error as Error).message}; running without metrics`);
     }
+  }
+
+  /** The host's addresses, as text: ha_suspend waits for a virtual server's. */
+  private localAddresses(): Set<string> {
+    const all = [...this.adapters.addresses.addresses(4), ...this.adapters.addresses.addresses(6)];
+    return new Set(all.map((a) => formatIp(a.address)));
   }
 
   /** The addresses on the host now and the trackers' state, for status and metrics. */

@@ -63,14 +63,11 @@ export class HealthTable {
     this.ids = ids;
   }
 
-  /** The checker's plan: every distinct check once, with the state known of it. */
-  plan(): PlannedCheck[] {
-    return [...this.checks].map(([key, c]) => ({
-      key,
-      definition: c.definition,
-      knownUp: c.last === null ? null : c.up,
-      ...this.ids.get(key),
-    }));
+  /** The checker's plan: every distinct check once, with the state known of it; none used only by `suspended` ones. */
+  plan(suspended: ReadonlySet<string> = new Set()): PlannedCheck[] {
+    return [...this.checks]
+      .filter(([, c]) => c.servers.some((s) => !suspended.has(s.virtualServer)))
+      .map(([key, c]) => ({ key, definition: c.definition, knownUp: c.last === null ? null : c.up, ...this.ids.get(key) }));
   }
 
   record(report: CheckReport): RecordResult {

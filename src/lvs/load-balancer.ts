@@ -12,6 +12,8 @@ import { CheckerSupervisor } from "../check/checker-supervisor.ts";
 import { type CheckDefinition, probeKey } from "../check/check-definition.ts";
 import type { Timers } from "../clock/timers.ts";
 import type { RealServerConfig, VipdConfig, VirtualServerSection } from "../config/schema.ts";
+import { rangeAddresses } from "../config/virtual-server-group-section.ts";
+import { formatIp } from "../vrrp/ip-address.ts";
 import { type AlertText, checkerAlertText } from "../notify/mail-message.ts";
 import type { Log } from "../daemon/log.ts";
 import { type CheckHealth, HealthTable } from "./health-table.ts";
@@ -58,6 +60,9 @@ export class LoadBalancer {
   private config: LvsConfig | null = null;
   private reconcileTimer: unknown = null;
   private readonly notifier: LvsNotifier;
+  /** ha_suspend: virtual servers whose addresses are not on this host; their checks wait. */
+  private suspended = new Set<string>();
+  private localAddresses: ReadonlySet<string> = new Set();
 
   constructor(private readonly deps: LoadBalancerDeps) {
     this.notifier = new LvsNotifier(deps.runScript);
@@ -68,6 +73,7 @@ export class LoadBalancer {
     if (!this.open(config)) return;
     this.config = config;
     this.health.configure(config, checkIds);
+    this.suspended = this.suspendedOf(config, this.localAddresses, false);
     this.lvs!.reconciler.apply(config, this.health.lookup);
     this.notifyChanges();
     if (this.health.size > 0 && this.supervisor === null) {
@@ -76,11 +82,41 @@ export class LoadBalancer {
         spawnChecker,
         timers,
         checkLog,
-        () => this.health.plan(),
+        () => this.health.plan(this.suspended),
         (r) => this.onReport(r),
       );
     }
     this.supervisor?.replan();
+  }
+
+  /**
+   * The addresses on this host changed (at start, and on every address event): ha_suspend's virtual servers whose
+   * address came or went start or stop their checks. `addresses` are formatted as formatIp writes them.
+   */
+  addressesChanged(addresses: ReadonlySet<string>): void {
+    this.localAddresses = addresses;
+    if (this.config === null) return;
+    const suspended = this.suspendedOf(this.config, addresses, true);
+    const changed = suspended.size !== this.suspended.size || [...suspended].some((v) => !this.suspended.has(v));
+    this.suspended = suspended;
+    if (changed) this.supervisor?.replan();
+  }
+
+  /** keepalived: with ha_suspend, a virtual server's checks run while at least one of its addresses is local. */
+  private suspendedOf(config: LvsConfig, addresses: ReadonlySet<string>, logChanges: boolean): Set<string> {
+    const out = new Set<string>();
+    for (const vs of config.virtualServers) {
+      if (!vs.haSuspend) continue;
+      const own = serviceAddresses(vs, config.virtualServerGroups);
+      const suspended = !own.some((a) => addresses.has(a));
+      if (suspended) out.add(vs.name);
+      if (logChanges && suspended !== this.suspended.has(vs.name)) {
+        this.deps.checkLog.info(
+          `ha_suspend: checks of ${vs.name} ${suspended ? "suspended" : "resumed"} (${own.join(", ")} ${suspended ? "no longer" : "now"} on this host)`,
+        );
+      }
+    }
+    return out;
   }
 
   /** At stop (and when giving up): the checker stopped, vipd's IPVS services removed or kept. */
@@ -185,6 +221,15 @@ export class LoadBalancer {
       }, 0);
     }
   }
+}
+
+/** The addresses a virtual server answers on: its own, or its group's address members. */
+function serviceAddresses(vs: VirtualServerSection, groups: LvsConfig["virtualServerGroups"]): string[] {
+  const t = vs.target;
+  if (t.kind === "address") return [formatIp(t.bytes)];
+  if (t.kind === "fwmark") return [];
+  const group = groups.find((g) => g.name === t.group);
+  return (group?.members ?? []).flatMap((m) => (m.kind === "range" ? rangeAddresses(m).map((a) => formatIp(a)) : []));
 }
 
 /** keepalived's way of writing a virtual server in mail: `[203.0.113.10]:tcp:80`, `FWM 5`, `[GROUP]:0`. */

@@ -169,7 +169,11 @@ port = 80
 
 describe("checker features not built yet are refused (never parsed and left doing nothing)", () => {
   test("on a virtual server, named", () => {
-    const text = `[virtual_servers.web]\naddress = "192.0.2.10"\nport = 80\nprotocol = "tcp"\ndelay_loop = 6\nha_suspend = true\nquorum_up = "/bin/true"\n[[virtual_servers.web.real_servers]]\naddress = "198.51.100.1"\nsmtp_alert = true\nnotify_down = "/bin/true"\n`;
-    expect(errorsOf(text)).toEqual([`${FILE}:6: virtual_servers.web.ha_suspend: not yet supported (issue #17)`]);
+    const text = `[virtual_servers.web]\naddress = "192.0.2.10"\nport = 80\nprotocol = "tcp"\ndelay_loop = 6\nsmtp_alert = true\nquorum_up = "/bin/true"\n[[virtual_servers.web.real_servers]]\naddress = "198.51.100.1"\nsmtp_alert = true\nnotify_down = "/bin/true"\n`;
+    expect(errorsOf(text)).toEqual([`${FILE}:6: virtual_servers.web.smtp_alert: not yet supported (issue #17)`]);
+    const fwmark = `[virtual_servers.mark]\nfwmark = 3\nha_suspend = true\n[[virtual_servers.mark.real_servers]]\naddress = "198.51.100.1"\n`;
+    expect(errorsOf(fwmark)).toEqual([
+      `${FILE}:3: virtual_servers.mark.ha_suspend: a fwmark service has no address to wait for; use a group with addresses, or remove it`,
+    ]);
   });
 });

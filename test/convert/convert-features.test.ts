@@ -726,13 +726,13 @@ describe("LVS", () => {
 }
 `;
     const { result, config, warnings } = convertAndLoad(text);
-    // Checker features not built yet (#17) are reported, not written: vipd refuses them until then.
-    expect(warnings.map((w) => w.split(": ").slice(-2).join(": "))).toEqual(
-      ["ha_suspend"].map((k) => `${k}: health checker setting not converted yet (vipd's issue #17)`),
-    );
+    expect(warnings).toEqual([]);
     expect(result.lossy).toBe(false);
     const vs = config.virtualServers[0]!;
     expect(vs).toMatchObject({
+      haSuspend: true,
+      omega: true,
+      quorumUp: { raw: "/bin/up arg", runAs: { user: "nobody", group: null } },
       name: "192.0.2.10:80",
       target: { kind: "address", address: "192.0.2.10", port: 80, protocol: "tcp" },
       lbAlgo: "sh",

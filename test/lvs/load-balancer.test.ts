@@ -209,6 +209,23 @@ describe("LoadBalancer", () => {
     ]);
   });
 
+  test("ha_suspend: the checks run only while the service's address is on this host", async () => {
+    const { checker, advance, lb, checkLog } = setup(web("ha_suspend = true", rs("198.51.100.1")));
+    await advance(3000);
+    expect(checker.probes).toBe(0);
+    lb.addressesChanged(new Set(["192.0.2.10"]));
+    await advance(3000);
+    const probed = checker.probes;
+    expect(probed).toBeGreaterThanOrEqual(1);
+    lb.addressesChanged(new Set(["192.0.2.99"]));
+    await advance(6000);
+    expect(checker.probes).toBe(probed);
+    expect(checkLog.lines).toEqual([
+      "info ha_suspend: checks of web resumed (192.0.2.10 now on this host)",
+      "info ha_suspend: checks of web suspended (192.0.2.10 no longer on this host)",
+    ]);
+  });
+
   test("stop removes the services and the checker", async () => {
     const { checker, lb, ipvs, advance } = setup(web("", rs("198.51.100.1")));
     await advance(100);
