@@ -71,6 +71,17 @@ const CASES: FaultCase[] = [
   { name: "link flap on the MASTER (IPv4)", family: 4, run: linkFlapOnMaster },
   { name: "link flap on the MASTER (IPv6)", family: 6, run: linkFlapOnMaster },
   {
+    // The flap that made the IPv6 socket deaf (#12 item 1): deaf, the BACKUP would take over beside the master.
+    name: "link flap on the BACKUP (IPv6)",
+    family: 6,
+    async run(w) {
+      w.lab.linkSet("b", "eth0", "down");
+      await w.cluster.waitState("b", "FAULT", 2000);
+      w.lab.linkSet("b", "eth0", "up");
+      return nowWall();
+    },
+  },
+  {
     name: "the MASTER's interface deleted and recreated",
     family: 4,
     async run(w) {

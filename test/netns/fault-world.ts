@@ -96,13 +96,16 @@ export class FaultWorld {
   }
 
   /**
-   * The checks after a fault cleared at `clearedWallMs`: within `settleMs` exactly one MASTER (`master`), the VIP
-   * on it alone, every daemon's fd count back to its baseline; returns how long after the clearing the client
-   * reached the VIP for good (null: it did not).
+   * The checks after a fault cleared at `clearedWallMs`: within `settleMs`, and then for a whole
+   * Master_Down_Interval + one interval (a deaf BACKUP would take over by then), exactly one MASTER (`master`),
+   * the VIP on it alone, every daemon's fd count back to its baseline; returns how long after the clearing the
+   * client reached the VIP for good (null: it did not).
    */
   async settledChecks(master: string, clearedWallMs: number, settleMs: number): Promise<{ reachedMs: number | null; problems: string[] }> {
     const problems: string[] = [];
     const deadline = performance.now() + settleMs;
+    const stableFor = MDI_MAX_MS + ADVERT_INTERVAL_MS;
+    let goodSince: number | null = null;
     let states: Record<string, string> = {};
     let holders: string[] = [];
     let fds: Record<string, number> = {};
@@ -115,7 +118,9 @@ export class FaultWorld {
       states = await this.states();
       holders = this.cluster.holders(this.vip);
       fds = Object.fromEntries(ROUTERS.map((h) => [h, fdCount(this.pid(h))]));
-      if (good() || performance.now() > deadline) break;
+      const now = performance.now();
+      goodSince = good() ? (goodSince ?? now) : null;
+      if ((goodSince !== null && now - goodSince >= stableFor) || now > deadline + stableFor) break;
       await Bun.sleep(50);
     }
     if (Object.values(states).filter((s) => s === "MASTER").length !== 1 || states[master] !== "MASTER")
