@@ -109,11 +109,9 @@ export class FaultWorld {
     let states: Record<string, string> = {};
     let holders: string[] = [];
     let fds: Record<string, number> = {};
+    const statesRight = () => ROUTERS.every((h) => states[h] === (h === master ? "MASTER" : "BACKUP"));
     const good = () =>
-      Object.entries(states).every(([h, s]) => s === (h === master ? "MASTER" : "BACKUP")) &&
-      holders.length === 1 &&
-      holders[0] === master &&
-      ROUTERS.every((h) => fds[h] === this.baselineFds.get(h));
+      statesRight() && holders.length === 1 && holders[0] === master && ROUTERS.every((h) => fds[h] === this.baselineFds.get(h));
     for (;;) {
       states = await this.states();
       holders = this.cluster.holders(this.vip);
@@ -123,13 +121,12 @@ export class FaultWorld {
       if ((goodSince !== null && now - goodSince >= stableFor) || now > deadline + stableFor) break;
       await Bun.sleep(50);
     }
-    if (Object.values(states).filter((s) => s === "MASTER").length !== 1 || states[master] !== "MASTER")
-      problems.push(`states ${JSON.stringify(states)}, want ${master} the one MASTER`);
+    if (!statesRight()) problems.push(`states ${JSON.stringify(states)}, want ${master} the one MASTER and the other BACKUP`);
     if (holders.length !== 1 || holders[0] !== master) problems.push(`VIP held by [${holders.join(", ")}], want [${master}]`);
     for (const h of ROUTERS)
       if (fds[h] !== this.baselineFds.get(h)) problems.push(`${h}: ${fds[h]} descriptors, ${this.baselineFds.get(h)} before the fault`);
     // A last stretch of probes after the settling, so "for good" means something.
-    await Bun.sleep((10 * ADVERT_INTERVAL_MS) / 2);
+    await Bun.sleep(5 * ADVERT_INTERVAL_MS);
     return { reachedMs: this.probe?.reachedAfter(clearedWallMs) ?? null, problems };
   }
 
