@@ -28,7 +28,7 @@ interface FaultCase {
   family: Family;
   /** a's health check (`chk`, run from the lab directory) is part of its config. */
   trackScript?: boolean;
-  /** The check's timeout in seconds (default 0.3: a hung run is caught fast). */
+  /** The check's timeout in seconds (default 1: a hung run is caught soon, a slow start on a loaded machine is not). */
   scriptTimeoutS?: number;
   /** Breaks the world and mends it; returns the wall-clock ms at which the fault cleared. */
   run(w: FaultWorld): Promise<number>;
@@ -59,8 +59,8 @@ function checkScript(dir: string): string {
     `  hang) sleep 30 & echo $! > ${dir}/hung-child.pid; echo $$ > ${dir}/hung.pid; wait ;;`,
     // A child that outlives the run and keeps its stdout and stderr open.
     "  fork) sleep 2 & exit 0 ;;",
-    // Megabytes on stdout every run.
-    "  flood) yes 'flooding stdout' | head -c 4000000; exit 0 ;;",
+    // A megabyte on stdout and one on stderr (which the daemon reads, keeping the first KiB) every run.
+    "  flood) yes 'flooding stdout' | head -c 1000000; yes 'flooding stderr' | head -c 1000000 >&2; exit 0 ;;",
     "  *) exit 0 ;;",
     "esac",
     "",
@@ -176,10 +176,13 @@ const CASES: FaultCase[] = [
   },
   ...(["fork", "flood"] as const).map(
     (mode): FaultCase => ({
-      name: mode === "fork" ? "a health check leaving a child behind, 10 runs" : "a health check flooding stdout (4 MB a run), 10 runs",
+      name:
+        mode === "fork"
+          ? "a health check leaving a child behind, 10 runs"
+          : "a health check flooding stdout and stderr (1 MB each a run), 10 runs",
       family: 4,
       trackScript: true,
-      // Writing 4 MB to /dev/null takes milliseconds, but not on a loaded 2-core machine: only a real hang may fail it.
+      // Writing 2 MB takes milliseconds, but not on a loaded 2-core machine: only a real hang may fail it.
       scriptTimeoutS: 2,
       async run(w) {
         setScriptMode(w, mode);
@@ -188,8 +191,9 @@ const CASES: FaultCase[] = [
         const cleared = nowWall();
         // The script kept succeeding: nothing may have moved.
         const [a, b] = await Promise.all([w.cluster.status("a"), w.cluster.status("b")]);
-        expect(a.instances[0]!.becameMaster, w.cluster.daemon("a").lines.join("\n")).toBe(1);
-        expect(b.instances[0]!.becameMaster).toBe(0);
+        const why = `timers a ${JSON.stringify(a.timer)} b ${JSON.stringify(b.timer)}\nb's log:\n${w.cluster.daemon("b").lines.join("\n")}`;
+        expect(a.instances[0]!.becameMaster, `${why}\na's log:\n${w.cluster.daemon("a").lines.join("\n")}`).toBe(1);
+        expect(b.instances[0]!.becameMaster, why).toBe(0);
         return cleared;
       },
     }),
@@ -244,7 +248,7 @@ test.each(CASES.map((c) => [c.name, c] as const))(
           "[scripts.chk]",
           `script = "/bin/sh ${join(w.lab.dir, "chk.sh")}"`,
           `interval = ${SCRIPT_INTERVAL_MS / 1000}`,
-          `timeout = ${fault.scriptTimeoutS ?? 0.3}`,
+          `timeout = ${fault.scriptTimeoutS ?? 1}`,
           "fall = 1",
           "rise = 1",
         ]
