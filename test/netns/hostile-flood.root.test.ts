@@ -3,7 +3,8 @@
 // list, the other checksum form, a v2 advert for a v3 instance, wrong password, no password, wrong v2 interval,
 // and a stranger advertising a lower priority) at a MASTER holding a v3 and a v2 instance. It stays MASTER of
 // both, its per-reason drop counters equal exactly what was sent for each reason, the lower-priority stranger is
-// answered at most once per advert interval, and its anonymous memory grows by less than 4 MiB.
+// answered at most once per advert interval, its anonymous memory grows by less than 4 MiB, and it logs a line
+// per reason, not per packet.
 
 import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
