@@ -50,6 +50,9 @@ export function formatLogLine(level: LogLevel, scope: string, message: string, o
 
 export function streamLogs(options: StreamLogOptions = {}): LogFactory {
   const write = options.write ?? writeStd;
+  // Bun opens process.stdout / process.stderr on first use (a dup of fd 1 / 2, kept for life): opened now, the
+  // first warning of a running daemon does not look like a descriptor leak to whoever watches its fd count.
+  if (write === writeStd) void [process.stdout, process.stderr];
   const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, scope: string, message: string) => write(level, formatLogLine(level, scope, message, options, now()));
   return (scope) => ({

@@ -100,3 +100,30 @@ streamLogs({ journal: underJournald(process.env) })("probe").warn("hello");\n`,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the first warning opens no descriptor: the standard streams are opened when the logs are", () => {
+  // Bun dups fd 2 on the first use of process.stderr and keeps it; a daemon watched for descriptor leaks (the
+  // fault matrix compares /proc/PID/fd before and after) must not grow by one at its first warning.
+  const dir = mkdtempSync(join(tmpdir(), "vipd-log-"));
+  try {
+    const script = join(dir, "probe.ts");
+    writeFileSync(
+      script,
+      `import { readdirSync } from "node:fs";
+import { streamLogs } from ${JSON.stringify(join(import.meta.dir, "../../src/daemon/log.ts"))};
+const log = streamLogs()("probe");
+const fds = () => readdirSync("/proc/self/fd").length;
+const before = fds();
+log.info("info");
+log.warn("warning");
+log.error("error");
+console.log(JSON.stringify({ before, after: fds() }));\n`,
+    );
+    const result = Bun.spawnSync([process.execPath, script], { stderr: "ignore" });
+    expect(result.exitCode).toBe(0);
+    const counts = JSON.parse(result.stdout.toString().trim().split("\n").at(-1)!) as { before: number; after: number };
+    expect(counts.after).toBe(counts.before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
