@@ -248,6 +248,7 @@ const VARIANTS: Record<string, Variant> = {
   // At stop, omega runs quorum_down (the example leaves it out) and the live real servers' notify_down.
   "virtual_servers.omega": { context: [[["virtual_servers", "web"], "quorum_down", "/usr/local/lib/vipd/notify.sh quorum down"]] },
   "virtual_servers.virtualhost": { value: "other.example.com" },
+  "real_servers.virtualhost": { value: "other.example.com" },
   "real_servers.notify_up": { value: "/usr/local/lib/vipd/notify.sh rs-up other" },
   "real_servers.notify_down": { value: "/usr/local/lib/vipd/notify.sh rs-down other" },
   "real_servers.notify_down.command": { value: "/usr/local/lib/vipd/notify.sh rs-down other" },
