@@ -6,10 +6,12 @@
 //   - prepare(): the protocol core's NodeConfig and the driver's plans (addresses, routes, rules, notify, no-accept);
 //   - the Mailer: its resolved settings and which instances and groups it mails for;
 //   - the IPVS reconciler: the table and timeouts it sets up, on the in-memory IPVS;
-//   - the tracker set: the check each script runs;
+//   - the tracker set: the check each script runs, the processes it counts and how often;
+//   - the health checkers: the plan HealthTable gives the checker process (every distinct check by its key);
+//   - the LvsNotifier: the notify_up / notify_down / quorum_up / quorum_down scripts it runs through a fixed story;
 //   - the loader's program checks: whether an insecure notify program is refused;
 //   - what src/daemon/daemon.ts reads itself (handover at stop, lvs_on_stop, the metrics listener, notify FIFOs,
-//     track files): listed here, and the source is checked to still read them.
+//     track files, the interfaces' up/down delays): listed here, and the source is checked to still read them.
 // Some keys only act together with others (state clears nopreempt; hysteresis on top of quorum): such a key
 // carries a context, the same extra settings in the base and the variant.
 import { describe, expect, test } from "bun:test";
@@ -19,10 +21,13 @@ import { join } from "node:path";
 import TOML from "@iarna/toml";
 import type { HostSnapshot } from "../../src/adapters/address-manager.ts";
 import { formatConfigError } from "../../src/config/config-error.ts";
+import { effectiveLinkDelays } from "../../src/config/link-delays.ts";
 import { loadConfigText } from "../../src/config/load.ts";
 import type { VipdConfig } from "../../src/config/schema.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
 import { prepare } from "../../src/daemon/plan.ts";
+import { HealthTable } from "../../src/lvs/health-table.ts";
+import { LvsNotifier } from "../../src/lvs/lvs-notifier.ts";
 import { ownedServicesFile } from "../../src/lvs/owned-services.ts";
 import { IpvsReconciler } from "../../src/lvs/reconciler.ts";
 import { Mailer } from "../../src/notify/mailer.ts";
@@ -34,7 +39,12 @@ import { FakeTimers } from "../clock/fake-timers.ts";
 import { fakeFs, ROOT_PROGRAM } from "./helpers.ts";
 
 const EXAMPLE = readFileSync(join(import.meta.dir, "../../config.toml.example"), "utf8");
-const PROGRAMS = ["/usr/bin/pgrep", "/usr/local/lib/vipd/notify.sh", "/usr/local/lib/vipd/group-notify.sh"];
+const PROGRAMS = [
+  "/usr/bin/pgrep",
+  "/usr/local/lib/vipd/notify.sh",
+  "/usr/local/lib/vipd/group-notify.sh",
+  "/usr/local/lib/vipd/check-app.sh",
+];
 const fs = fakeFs(Object.fromEntries(PROGRAMS.map((p) => [p, ROOT_PROGRAM])), {});
 /** The same with one notify program writable by its group: enable_script_security refuses it. */
 const insecureFs = fakeFs(
@@ -63,34 +73,59 @@ function documentedKeys(text: string): DocumentedKey[] {
   for (const line of text.split("\n")) {
     const header = /^\s*(\[\[?)([^\]]+)\]\]?/.exec(line);
     if (header) {
-      const parts: Path = header[2]!.split(".");
-      if (header[1] === "[[") {
-        const n = arrays.get(header[2]!) ?? 0;
-        arrays.set(header[2]!, n + 1);
-        parts.push(n);
-      }
-      table = parts;
+      table = tablePath(header[2]!, header[1] === "[[", arrays);
       continue;
     }
-    const entry = /^(?:#\s*)?([a-z0-9_]+)\s*=\s*(.*)$/.exec(line);
+    const entry = /^(#\s*)?([a-z0-9_]+)\s*=\s*(.*)$/.exec(line);
     if (!entry) continue;
+    const [, commented, name, text] = entry;
     let shown: unknown;
     try {
-      shown = (TOML.parse(`${entry[1]} = ${entry[2]}`) as Toml)[entry[1]!];
+      shown = (TOML.parse(`${name} = ${text}`) as Toml)[name!];
     } catch {
-      shown = undefined; // a multi-line value: the table's parsed value is used instead
+      // Prose in a comment ("# full_command = true. Required."), or a set multi-line value: the table's parsed
+      // value is used instead.
+      if (commented) continue;
+      shown = undefined;
     }
-    const kind = table.length >= 3 ? String(table[2]) : String(table[0]);
-    const id = `${kind}.${entry[1]}`;
+    // "instances", "real_servers", "real_servers.TCP_CHECK", "real_servers.HTTP_GET.url": each check kind apart.
+    const kind =
+      table.length >= 3
+        ? table
+            .slice(2)
+            .filter((p) => typeof p === "string")
+            .join(".")
+        : String(table[0]);
+    const id = `${kind}.${name}`;
     if (keys.some((k) => k.id === id)) continue;
-    keys.push({ table: [...table], key: entry[1]!, id, shown });
+    keys.push({ table: [...table], key: name!, id, shown });
     // The keys of an inline table ({auth_type, auth_pass}, {tcp, tcpfin, udp}, ...) are walked one by one too.
     if (shown !== null && typeof shown === "object" && !Array.isArray(shown)) {
-      for (const [sub, value] of Object.entries(shown))
-        keys.push({ table: [...table, entry[1]!], key: sub, id: `${id}.${sub}`, shown: value });
+      for (const [sub, value] of Object.entries(shown)) keys.push({ table: [...table, name!], key: sub, id: `${id}.${sub}`, shown: value });
     }
   }
   return keys;
+}
+
+/**
+ * The path of a table header: an array of tables ([[NAME]]) adds the new element's index, and a header under one
+ * ([[virtual_servers.web.real_servers.TCP_CHECK]]) names its latest element, as TOML reads it.
+ */
+function tablePath(name: string, isArray: boolean, arrays: Map<string, number>): Path {
+  const names = name.split(".");
+  const path: Path = [];
+  names.forEach((part, i) => {
+    path.push(part);
+    const prefix = names.slice(0, i + 1).join(".");
+    if (i === names.length - 1 && isArray) {
+      const n = arrays.get(prefix) ?? 0;
+      arrays.set(prefix, n + 1);
+      // A new element starts its own arrays of tables afresh.
+      for (const nested of [...arrays.keys()]) if (nested.startsWith(`${prefix}.`)) arrays.delete(nested);
+      path.push(n);
+    } else if (arrays.has(prefix)) path.push(arrays.get(prefix)! - 1);
+  });
+  return path;
 }
 
 interface Variant {
@@ -195,6 +230,48 @@ const VARIANTS: Record<string, Variant> = {
   "real_servers.address": { value: "198.51.100.23" },
   "real_servers.lb_kind": { value: "DR", context: DR_PORTS },
   "virtual_server_groups.members": { value: ["203.0.113.20-22 443", "fwmark 3"] },
+  "global.garp_group": { value: [{ interfaces: ["eth1"], garp_interval: 0.01 }] },
+  // Below the 2 s (down_timer_adverts − 1 advert intervals) the delays are kept under.
+  "global.interface_up_down_delays": { value: { eth1: { down: 1, up: 0.5 } } },
+  "global.interface_up_down_delays.eth1": { value: { down: 1, up: 0 } },
+  "track_processes.process": { value: "nginx" },
+  "track_processes.parameters": { value: ["-c", "/etc/haproxy/other.cfg"] },
+  "track_processes.param_match": {
+    value: "partial",
+    context: [[["track_processes", "haproxy"], "parameters", ["-f", "/etc/haproxy/haproxy.cfg"]]],
+  },
+  "track_processes.weight": { context: [[["sync_groups", "LB"], "sync_group_tracking_weight", true]] },
+  "instances.track_process": { value: [] },
+  "instances.unicast_ttl": { value: 254, context: [[["instances", "VI_PUBLIC"], "unicast_peer", ["203.0.113.3"]]] },
+  "virtual_servers.quorum_up": { value: "/usr/local/lib/vipd/notify.sh quorum other" },
+  "virtual_servers.quorum_down": { value: "/usr/local/lib/vipd/notify.sh quorum other" },
+  // At stop, omega runs quorum_down (the example leaves it out) and the live real servers' notify_down.
+  "virtual_servers.omega": { context: [[["virtual_servers", "web"], "quorum_down", "/usr/local/lib/vipd/notify.sh quorum down"]] },
+  "virtual_servers.virtualhost": { value: "other.example.com" },
+  "real_servers.virtualhost": { value: "other.example.com" },
+  "real_servers.notify_up": { value: "/usr/local/lib/vipd/notify.sh rs-up other" },
+  "real_servers.notify_down": { value: "/usr/local/lib/vipd/notify.sh rs-down other" },
+  "real_servers.notify_down.command": { value: "/usr/local/lib/vipd/notify.sh rs-down other" },
+  "real_servers.notify_down.user": {
+    value: "vipd_script",
+    context: [[["virtual_servers", "web", "real_servers", 0], "notify_down", { command: "/usr/local/lib/vipd/notify.sh rs-down x" }]],
+  },
+  "real_servers.TCP_CHECK.connect_ip": { value: "198.51.100.23" },
+  "real_servers.TCP_CHECK.bindto": { value: "198.51.100.2" },
+  "real_servers.HTTP_GET.http_protocol": { value: "1.0C" },
+  "real_servers.HTTP_GET.url.path": { value: "/other" },
+  "real_servers.HTTP_GET.url.status_code": { value: [200] },
+  "real_servers.SSL_GET.url.path": { value: "/other" },
+  "real_servers.HTTP_GET.url.digest": { value: "0123456789abcdef0123456789abcdef" },
+  "real_servers.HTTP_GET.url.regex": { value: "fine" },
+  "real_servers.HTTP_GET.url.virtualhost": { value: "other.example.com" },
+  "real_servers.SMTP_CHECK.helo_name": { value: "other.example.com" },
+  "real_servers.DNS_CHECK.type": { value: "AAAA" },
+  "real_servers.DNS_CHECK.name": { value: "example.org" },
+  "real_servers.UDP_CHECK.payload": { value: "00" },
+  "real_servers.UDP_CHECK.reply_data": { value: "00" },
+  "real_servers.MISC_CHECK.misc_path": { value: "/usr/local/lib/vipd/check-app.sh 198.51.100.22" },
+  "real_servers.MISC_CHECK.user": { value: "vipd_script" },
 };
 
 function clone(value: Toml): Toml {
@@ -291,14 +368,50 @@ function usage(config: VipdConfig, files: Variant["host"], text: Toml): Record<s
   const checks = config.scripts.map((s) =>
     (trackers as unknown as { scriptCheck: (s: unknown, ids: unknown) => unknown }).scriptCheck(s, null),
   );
+  const health = new HealthTable();
+  health.configure(config, prepared.ok ? prepared.prepared.checkIds : new Map());
   return {
     prepared: serialize(prepared.ok ? prepared.prepared : prepared.problems),
     mail: serialize([mail.settings, mail.alerting]),
     ipvs: serialize([tableLines(ipvs.services()), ipvs.timeouts()]),
     trackers: serialize(checks),
+    processes: serialize(processTracking(trackers, config)),
+    checker: serialize(health.plan()),
+    lvsScripts: serialize(lvsScripts(config)),
     security: serialize(load(text, insecureFs).errors.length === 0),
     daemon: serialize(daemonReads(config)),
   };
+}
+
+/** What the tracker set's one process tracker counts, and how often it scans (it scans /proc once here). */
+function processTracking(trackers: TrackerSet, config: VipdConfig): unknown {
+  const set = trackers as unknown as {
+    syncProcesses: (config: VipdConfig) => void;
+    processes: { states: { spec: unknown }[]; intervalMs: number; stop: () => void } | null;
+  };
+  set.syncProcesses(config);
+  const tracker = set.processes;
+  if (tracker === null) return null;
+  tracker.stop();
+  return { specs: tracker.states.map((s) => s.spec), intervalMs: tracker.intervalMs };
+}
+
+/**
+ * The scripts LvsNotifier runs through a fixed story: at start no real server is alive and the quorum is lost,
+ * then all come up, all go down, all come up again, then vipd stops.
+ */
+function lvsScripts(config: VipdConfig): string[] {
+  const ran: string[] = [];
+  const notifier = new LvsNotifier((command, what) => ran.push(`${what}: ${serialize(command)}`));
+  for (const alive of [false, true, false, true]) {
+    notifier.update(
+      config.virtualServers,
+      (_vs, _i, rs) => ({ alive, weight: alive ? rs.weight : 0 }),
+      () => alive,
+    );
+  }
+  notifier.stop();
+  return ran;
 }
 
 /** What src/daemon/daemon.ts reads of the config itself (the test below checks it still does). */
@@ -309,10 +422,17 @@ function daemonReads(config: VipdConfig): unknown {
     metrics: config.metrics,
     fifos: config.instances.map((i) => i.notifyFifo),
     trackFiles: config.trackFiles.map((f) => [f.file, f.initFile]),
+    linkDelays: effectiveLinkDelays(config.global.interfaceUpDownDelays, config.instances),
   };
 }
 
-const DAEMON_READS = ["global.shutdownHandover", "global.lvsOnStop", "metrics", ".notifyFifo"];
+const DAEMON_READS = [
+  "global.shutdownHandover",
+  "global.lvsOnStop",
+  "metrics",
+  ".notifyFifo",
+  "effectiveLinkDelays(config.global.interfaceUpDownDelays, config.instances)",
+];
 
 function variantValue(k: DocumentedKey, current: unknown): unknown {
   const v = VARIANTS[k.id];
@@ -334,6 +454,10 @@ describe("every key of config.toml.example changes what vipd does", () => {
       "instances.accept",
       "instances.strict_mode",
       "real_servers.weight",
+      "real_servers.TCP_CHECK.connect_port",
+      "real_servers.SSL_GET.connect_port",
+      "real_servers.HTTP_GET.url.path",
+      "track_processes.full_command",
       "metrics.listen",
     ])
       expect(ids).toContain(id);
