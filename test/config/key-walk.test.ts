@@ -187,6 +187,9 @@ const VARIANTS: Record<string, Variant> = {
   "instances.interface": { value: "eth1", context: [[["instances", "VI_INTERNAL"], "virtual_router_id", 53]] },
   "instances.version": { value: 3 },
   "instances.nopreempt": { context: [[["instances", "VI_PUBLIC"], "state", "BACKUP"]] },
+  // The example shows use_vmac's "on" value, commented out: the walk turns it on.
+  "instances.use_vmac": { value: true },
+  "instances.vmac_xmit_base": { context: [[["instances", "VI_PUBLIC"], "use_vmac", true]] },
   "instances.unicast_peer": { value: ["203.0.113.4"] },
   "instances.preempt_delay": { value: 5, context: [[["instances", "VI_PUBLIC"], "state", "BACKUP"]] },
   "instances.unicast_src_ip": { value: "203.0.113.9" },
@@ -380,6 +383,7 @@ function usage(config: VipdConfig, files: Variant["host"], text: Toml): Record<s
     lvsScripts: serialize(lvsScripts(config)),
     security: serialize(load(text, insecureFs).errors.length === 0),
     daemon: serialize(daemonReads(config)),
+    loadBalancer: serialize(loadBalancerReads(config)),
   };
 }
 
@@ -426,6 +430,13 @@ function daemonReads(config: VipdConfig): unknown {
   };
 }
 
+/** What src/lvs/load-balancer.ts reads of the config itself (checked below to still read it). */
+function loadBalancerReads(config: VipdConfig): unknown {
+  return config.virtualServers.map((vs) => ({ haSuspend: vs.haSuspend, mail: vs.realServers.map((rs) => rs.smtpAlert) }));
+}
+
+const LOAD_BALANCER_READS = ["vs.haSuspend", "rs?.smtpAlert"];
+
 const DAEMON_READS = [
   "global.shutdownHandover",
   "global.lvsOnStop",
@@ -467,6 +478,8 @@ describe("every key of config.toml.example changes what vipd does", () => {
   test("the daemon still reads what daemonReads() lists", () => {
     const source = readFileSync(join(import.meta.dir, "../../src/daemon/daemon.ts"), "utf8");
     for (const read of DAEMON_READS) expect(source).toContain(read);
+    const loadBalancer = readFileSync(join(import.meta.dir, "../../src/lvs/load-balancer.ts"), "utf8");
+    for (const read of LOAD_BALANCER_READS) expect(loadBalancer).toContain(read);
     const trackers = readFileSync(join(import.meta.dir, "../../src/track/tracker-set.ts"), "utf8");
     expect(trackers).toContain("file.initFile");
     expect(trackers).toContain("path: file.file");
