@@ -4,12 +4,16 @@
 // runs the stripped file, vipd's reconciler the `vipd convert`ed TOML (test/vm/guest/lvs-oracle-agent.ts), and
 // ipvsadm's listings of the two tables must be identical, but for the differences listed, with the kernel's reason,
 // in test/vm/fixtures/oracle-differences.json.
+// In the same boot, a director pair end to end (test/vm/guest/director-pair.ts): the compiled vipd on two directors
+// holds the VIP with VRRP and the NAT service in each one's IPVS table; the master dies and the client's new
+// connections are served by the backup director.
 // Fails (never skips) when the VM cannot run.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import differences from "./fixtures/oracle-differences.json";
+import type { PairResult } from "./guest/director-pair.ts";
 import type { OracleTables } from "./guest/lvs-oracle-agent.ts";
 import { type OracleSample, oracleSamples } from "./oracle-samples.ts";
 import { runInVm } from "./runner.ts";
@@ -24,6 +28,7 @@ interface Difference {
 const scratch = mkdtempSync(join(tmpdir(), "vipd-oracle-"));
 let samples: OracleSample[] = [];
 let oracle: { results: Record<string, OracleTables>; phases: Record<string, number> };
+let pair = {} as PairResult;
 
 beforeAll(async () => {
   samples = oracleSamples(scratch);
@@ -32,21 +37,29 @@ beforeAll(async () => {
     writeFileSync(join(scratch, `${s.name}.toml`), s.toml);
   }
   const names = samples.map((s) => s.name).join(" ");
+  const root = join(import.meta.dir, "..", "..");
+  const binary = join(scratch, "vipd");
+  const build = Bun.spawnSync([process.execPath, join(root, "build.ts"), "--outfile", binary], { stdout: "pipe", stderr: "pipe" });
+  if (build.exitCode !== 0) throw new Error(`build.ts failed: ${build.stderr.toString()}`);
   const run = await runInVm({
     command: [
       "modprobe ip_vs",
       "sh test/vm/guest/director-netns.sh oracle",
       `ip netns exec oracle node_modules/.bin/bun test/vm/guest/lvs-oracle-agent.ts ${scratch} ${names}`,
+      `node_modules/.bin/bun test/vm/guest/director-pair.ts ${binary} ${scratch}`,
     ].join(" && "),
-    cwd: `${import.meta.dir}/../..`,
-    timeoutMs: 240_000,
+    cwd: root,
+    timeoutMs: 360_000,
   });
-  if (run.exitCode !== 0) throw new Error(`the guest agent exited ${run.exitCode}:\n${run.stderr}\n${run.stdout}`);
-  oracle = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "");
+  if (run.exitCode !== 0) throw new Error(`a guest agent exited ${run.exitCode}:\n${run.stderr}\n${run.stdout}`);
+  const lines = run.stdout.split("\n").filter((l) => l.startsWith("{"));
+  if (lines.length !== 2) throw new Error(`expected one JSON line from each agent, got ${lines.length}:\n${run.stdout}`);
+  oracle = JSON.parse(lines[0] ?? "");
+  pair = JSON.parse(lines[1] ?? "");
   console.log(
-    `lvs oracle vm: boot ${Math.round(run.bootMs)} ms, whole run ${Math.round(run.totalMs)} ms, agent ${JSON.stringify(oracle.phases)}`,
+    `lvs oracle+pair vm: boot ${Math.round(run.bootMs)} ms, whole run ${Math.round(run.totalMs)} ms, oracle ${JSON.stringify(oracle.phases)}, pair ${JSON.stringify(pair.phases)}`,
   );
-}, 300_000);
+}, 420_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -93,7 +106,7 @@ test("vipd applied each sample without a refusal or a warning, and both left an 
 
 test("the features sample's table, line by line (save format leaves thresholds out), as keepalived adjusts it", () => {
   const thresholds = oracle.results["keepalived.conf.lvs-features"]?.vipd.thresholds ?? "";
-  expect(thresholds).toMatch(/-> 198\.51\.100\.2:80\s+Route\s+3\s+100\s+10/);
+  expect(thresholds).toMatch(/-> 198\.51\.100\.2:80\s+100\s+10\s/);
   const save = oracle.results["keepalived.conf.lvs-features"]?.vipd.save.trim().split("\n").sort();
   expect(save).toEqual(
     [
@@ -113,3 +126,38 @@ test("the features sample's table, line by line (save format leaves thresholds o
     ].sort(),
   );
 });
+
+test("director pair: d1 holds the VIP, both directors have the service in their own IPVS table, d1 serves", () => {
+  expect(pair.vipBefore).toEqual({ d1: true, d2: false });
+  const service = (t: string) => table(t);
+  const expected = ["TCP 192.0.2.1:80 rr", "-> 198.51.100.21:80 Masq 1", "-> 198.51.100.22:80 Masq 1"];
+  expect(service(pair.tableBefore.d1)).toEqual(expected);
+  expect(service(pair.tableBefore.d2)).toEqual(expected);
+  // rr over two real servers: each new connection goes to the other one.
+  expect([...pair.before].sort()).toEqual(["r1", "r1", "r2", "r2"]);
+  expect(pair.d2ConnsBefore).toBe(0);
+});
+
+test("director pair: the master dies, the backup takes the VIP and serves every new connection", () => {
+  expect(pair.vipAfter).toEqual({ d2: true });
+  expect([...pair.after].sort()).toEqual(["r1", "r1", "r2", "r2"]);
+  // Every connection after the failover went through d2's IPVS (the first that got through may have needed retries).
+  expect(pair.d2ConnsAfter).toBeGreaterThanOrEqual(4);
+  expect(pair.logs.d2).toContain("BACKUP -> MASTER");
+  // Master_Down_Interval at 1 s adverts is ≈ 3.6 s; the rest is the emulated machine (one curl ≈ 0.3 s).
+  expect(pair.failoverMs).toBeLessThan(20_000);
+});
+
+test("director pair: the backup's vipd stops cleanly and removes its service", () => {
+  expect(pair.d2Exit).toBe(0);
+  expect(pair.tableAfterStop).toBe("");
+});
+
+/** `ipvsadm -Ln` service and destination lines, without the connection counters. */
+function table(text: string): string[] {
+  return text
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .filter((w) => w[0] === "TCP" || (w[0] === "->" && w[1] !== "RemoteAddress:Port"))
+    .map((w) => (w[0] === "->" ? w.slice(0, 4) : w).join(" "));
+}
