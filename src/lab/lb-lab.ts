@@ -1,0 +1,149 @@
+// `vipd lab --lb`: the load-balancing lab. Two directors run vipd (this executable) for a VIP with VRRP and a NAT
+// virtual service in their IPVS tables, in front of two real servers (lb-network.ts); a client opens new
+// connections to the VIP. The lab shows the virtual service and its real servers, which real server answers each
+// connection, then kills the master director and shows the backup serving the client's new connections.
+// This kernel must have IPVS: `vipd lab --lb` runs it in the test VM otherwise (lb-lab-vm.ts).
+
+import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Director, directorConfig, LbNetwork, VIP } from "./lb-network.ts";
+import { labPrefix } from "./plan.ts";
+import { bold, type Style } from "./report.ts";
+import { selfCommand } from "./routers.ts";
+
+export interface LbLabIo {
+  out(text: string): void;
+  err(text: string): void;
+  style: Style;
+}
+
+const FETCHES = 4;
+
+function run(argv: string[], timeout = 30_000): { ok: boolean; out: string } {
+  const r = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe", timeout });
+  return { ok: r.exitCode === 0, out: `${r.stdout.toString()}${r.stderr.toString()}` };
+}
+
+async function waitFor<T>(what: string, ms: number, probe: () => T | null | false): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (let i = 0; i < 1000 && performance.now() < deadline; i++) {
+    const value = probe();
+    if (value !== null && value !== false) return value;
+    await Bun.sleep(200);
+  }
+  throw new Error(`${what}: not within ${ms / 1000} s`);
+}
+
+/** What must hold before anything is created; each problem is one sentence for the user. */
+export function lbPreflight(uid: number | undefined = process.getuid?.()): string[] {
+  if (uid !== 0) return ["vipd lab --lb must run as root: it creates network namespaces and IPVS services (try: sudo vipd lab --lb)"];
+  const tools: [string, string][] = [
+    ["ip", "iproute2"],
+    ["ipvsadm", "ipvsadm"],
+    ["curl", "curl"],
+    ["busybox", "busybox"],
+  ];
+  return tools
+    .filter(([tool]) => !Bun.which(tool))
+    .map(([tool, pkg]) => `vipd lab --lb needs \`${tool}\`, which is not on PATH (apt-get install ${pkg}, or scripts/install-deps.sh)`);
+}
+
+export async function runLbLab(io: LbLabIo): Promise<number> {
+  const problems = lbPreflight();
+  if (problems.length > 0) {
+    for (const p of problems) io.err(p);
+    return 1;
+  }
+  const net = new LbNetwork(`${labPrefix(process.pid)}-lb`);
+  const dir = mkdtempSync(join(tmpdir(), "vipd-lab-lb-"));
+  const processes: Bun.Subprocess[] = [];
+  const inNs = (host: Parameters<LbNetwork["ns"]>[0], argv: string[]) => ["ip", "netns", "exec", net.ns(host), ...argv];
+  const fetchPage = (): string | null => {
+    const r = run(inNs("c", ["curl", "-s", "--max-time", "3", `http://${VIP}/`]), 10_000);
+    return r.ok ? r.out.trim() : null;
+  };
+  const hasVip = (d: Director) => run(["ip", "-n", net.ns(d), "-4", "addr", "show", "dev", "eth0"]).out.includes(`inet ${VIP}/24`);
+  const table = (d: Director, stats = false) => run(inNs(d, ["ipvsadm", "-Ln", ...(stats ? ["--stats"] : [])])).out;
+  const indent = (text: string) =>
+    text
+      .trimEnd()
+      .split("\n")
+      .filter((l) => !l.startsWith("IP Virtual Server"))
+      .map((l) => `    ${l}`)
+      .join("\n");
+  const startVipd = (d: Director, priority: number) => {
+    const config = join(dir, `${d}.toml`);
+    writeFileSync(config, directorConfig(d, priority));
+    const log = openSync(join(dir, `${d}.log`), "w");
+    // A private /run/vipd (tmpfs in the mount namespace `ip netns exec` makes): the directors' IPVS records never
+    // meet each other's, nor the host's own vipd's.
+    const command = [...selfCommand(), "run", "-c", config].map((a) => `'${a}'`).join(" ");
+    const proc = Bun.spawn(inNs(d, ["sh", "-c", `mount -t tmpfs tmpfs /run/vipd && exec ${command}`]), {
+      stdin: "ignore",
+      stdout: log,
+      stderr: log,
+    });
+    processes.push(proc);
+    return proc;
+  };
+
+  const started = performance.now();
+  const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  io.out(bold(io.style, "vipd lab --lb: two IPVS directors running vipd (VRRP + a NAT virtual service), two real servers, a client"));
+  let passed = true;
+  try {
+    net.build();
+    Bun.spawnSync(["mkdir", "-p", "/run/vipd"]);
+    for (const r of ["r1", "r2"] as const) {
+      const root = join(dir, `www-${r}`);
+      Bun.spawnSync(["mkdir", "-p", root]);
+      writeFileSync(join(root, "index.html"), `${r}\n`);
+      processes.push(
+        Bun.spawn(inNs(r, ["busybox", "httpd", "-f", "-p", "80", "-h", root]), { stdin: "ignore", stdout: "ignore", stderr: "ignore" }),
+      );
+    }
+    io.out(`[${seconds()}] network: client 192.0.2.100 → VIP ${VIP} (d1 192.0.2.11 / d2 192.0.2.12) → r1 198.51.100.21, r2 198.51.100.22`);
+    const d1 = startVipd("d1", 150);
+    startVipd("d2", 100);
+    await waitFor("d1 to take the VIP", 60_000, () => hasVip("d1"));
+    await waitFor(
+      "both directors' IPVS tables",
+      30_000,
+      () => table("d1").includes("198.51.100.22:80") && table("d2").includes("198.51.100.22:80"),
+    );
+    io.out(`[${seconds()}] d1 is MASTER (priority 150) and holds ${VIP}; its virtual service and real servers:`);
+    io.out(indent(table("d1")));
+    io.out(`[${seconds()}] d2 is BACKUP (priority 100) with the same virtual service in its own IPVS table, idle`);
+    const before = Array.from({ length: FETCHES }, () => fetchPage() ?? "(failed)");
+    io.out(`[${seconds()}] client, ${FETCHES} new connections to ${VIP}:80 → ${before.join(" ")} (round robin through d1)`);
+    passed &&= before.every((a) => a === "r1" || a === "r2");
+
+    const killedAt = performance.now();
+    d1.kill("SIGKILL");
+    net.unplug("d1");
+    io.out(`[${seconds()}] d1 dies: vipd killed (SIGKILL), its links down`);
+    const first = await waitFor("a page through d2", 60_000, fetchPage);
+    io.out(
+      `[${seconds()}] d2 took the VIP: the client's first new connection was served ${Math.round(performance.now() - killedAt)} ms after the kill (Master_Down_Interval at advert_int 1 s: 3.6 s)`,
+    );
+    const after = [first, ...Array.from({ length: FETCHES - 1 }, () => fetchPage() ?? "(failed)")];
+    io.out(`[${seconds()}] client, ${FETCHES} new connections → ${after.join(" ")}, through d2:`);
+    io.out(indent(table("d2", true)));
+    passed &&= hasVip("d2") && after.every((a) => a === "r1" || a === "r2");
+  } catch (e) {
+    io.err(`vipd lab --lb: ${(e as Error).message}`);
+    passed = false;
+  } finally {
+    for (const p of processes) if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
+    // A timer that is cleared: a pending sleep would keep the process alive until it ran out.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(processes.map((p) => p.exited)), new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+    clearTimeout(timer);
+    for (const p of processes) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+    net.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  io.out(bold(io.style, passed ? "PASS: the backup director served every new connection" : "FAIL"));
+  return passed ? 0 : 1;
+}
