@@ -4,16 +4,16 @@
 // runs the stripped file, vipd's reconciler the `vipd convert`ed TOML (test/vm/guest/lvs-oracle-agent.ts), and
 // ipvsadm's listings of the two tables must be identical, but for the differences listed, with the kernel's reason,
 // in test/vm/fixtures/oracle-differences.json.
-// In the same boot, a director pair end to end (test/vm/guest/director-pair.ts): the compiled vipd on two directors
+// In the same boot, a director pair end to end (`vipd lab --lb`'s lab, test/vm/guest/director-pair.ts): the compiled vipd on two directors
 // holds the VIP with VRRP and the NAT service in each one's IPVS table; the master dies and the client's new
 // connections are served by the backup director.
 // Fails (never skips) when the VM cannot run.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { LbLabResult } from "../../src/lab/lb-lab.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import differences from "./fixtures/oracle-differences.json";
-import type { PairResult } from "./guest/director-pair.ts";
 import type { OracleTables } from "./guest/lvs-oracle-agent.ts";
 import { type OracleSample, oracleSamples } from "./oracle-samples.ts";
 import { runInVm } from "./runner.ts";
@@ -28,7 +28,7 @@ interface Difference {
 const scratch = mkdtempSync(join(tmpdir(), "vipd-oracle-"));
 let samples: OracleSample[] = [];
 let oracle: { results: Record<string, OracleTables>; phases: Record<string, number> };
-let pair = {} as PairResult;
+let pair = {} as LbLabResult & { phases: Record<string, number> };
 
 beforeAll(async () => {
   samples = oracleSamples(scratch);
@@ -46,7 +46,7 @@ beforeAll(async () => {
       "modprobe ip_vs",
       "sh test/vm/guest/director-netns.sh oracle",
       `ip netns exec oracle node_modules/.bin/bun test/vm/guest/lvs-oracle-agent.ts ${scratch} ${names}`,
-      `node_modules/.bin/bun test/vm/guest/director-pair.ts ${binary} ${scratch}`,
+      `node_modules/.bin/bun test/vm/guest/director-pair.ts ${binary}`,
     ].join(" && "),
     cwd: root,
     timeoutMs: 360_000,
