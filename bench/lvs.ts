@@ -65,6 +65,18 @@ function convert(dir: string, name: string, text: string): string {
   return conf;
 }
 
+/** From vipd's log timestamps: its first line to the table applied at start, and SIGHUP to the reload applied. */
+function vipdSplit(log: string[]): string {
+  const at = (line: string | undefined) => (line ? Date.parse(line.slice(0, line.indexOf(" "))) : Number.NaN);
+  const first = log.find((l) => /^\d{4}-/.test(l));
+  const applied = log.filter((l) => l.includes("changes applied"));
+  const hup = log.find((l) => l.includes("SIGHUP received"));
+  return [
+    `  first log line → table applied at start: ${at(applied[0]) - at(first)} ms`,
+    `  SIGHUP received → reload applied: ${at(applied[1]) - at(hup)} ms`,
+  ].join("\n");
+}
+
 const dir = mkdtempSync(join(tmpdir(), "vipd-bench-lvs-"));
 try {
   convert(dir, "big", keepalivedConf(false));
@@ -82,12 +94,15 @@ try {
   });
   if (run.exitCode !== 0) throw new Error(`the guest exited ${run.exitCode}:\n${run.stderr}\n${run.stdout}`);
   const result = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "") as LvsBenchResult;
+  const applied = (f: LvsBenchResult["vipd"]) => f.reported.filter((l) => l.includes("changes applied"));
   const row = (name: string, f: LvsBenchResult["vipd"]) => [
     name,
     `${f.installMs} ms`,
     `${f.reloadMs} ms`,
     `${f.removed.length} / ${f.added.length}`,
-    f.reported.at(-1)?.replace(/^.*IPVS: /, "") ?? "-",
+    applied(f)
+      .at(-1)
+      ?.replace(/^.*IPVS: /, "") ?? "-",
   ];
   console.log(`\nIPVS under emulation (qemu TCG, ≈ 12× slower than this host), ${SERVICES} services × ${SERVERS} real servers, NAT, wrr\n`);
   console.log(
@@ -107,8 +122,9 @@ try {
   }
   const touchedOnlyOne = (f: LvsBenchResult["vipd"]) => f.removed.length === 1 && f.added.length === 1;
   console.log(
-    `\nthe reload touched only the changed real server: keepalived ${touchedOnlyOne(result.keepalived) ? "yes" : "NO"}, vipd ${touchedOnlyOne(result.vipd) && result.vipd.reported.at(-1)?.includes("1 of 1") ? "yes (1 netlink operation)" : "NO"}`,
+    `\nthe reload touched only the changed real server: keepalived ${touchedOnlyOne(result.keepalived) ? "yes" : "NO"}, vipd ${touchedOnlyOne(result.vipd) && applied(result.vipd).at(-1)?.includes("1 of 1") ? "yes (1 netlink operation)" : "NO"}`,
   );
+  console.log(`\nvipd's own log, where its time went:\n${vipdSplit(result.vipd.reported)}`);
   console.log(`(VM: boot ${Math.round(run.bootMs)} ms, whole run ${Math.round(run.totalMs)} ms)`);
 } catch (e) {
   console.error(e instanceof VmError ? e.message : e);
