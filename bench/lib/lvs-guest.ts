@@ -15,6 +15,9 @@ export interface DaemonFigures {
   /** ipvsadm -Sn lines the reload removed and added. */
   removed: string[];
   added: string[];
+  /** Epoch ms (the guest's clock, as the daemon's log lines) of the start and of SIGHUP. */
+  startedAt: number;
+  hupAt: number;
   /** The daemon's log (vipd's: its timestamps split the time, its "IPVS: N of N changes applied" the work). */
   reported: string[];
 }
@@ -96,6 +99,7 @@ async function measure(
   start: () => Bun.Subprocess,
   reported: () => string[],
 ): Promise<DaemonFigures> {
+  const startedAt = Date.now();
   const proc = start();
   const table = () => readFileSync(`/proc/${proc.pid}/net/ip_vs`, "utf8");
   try {
@@ -105,12 +109,20 @@ async function measure(
     });
     const before = must(["nsenter", `--net=/run/netns/${netns}`, "ipvsadm", "-Sn"]);
     copyFileSync(reloadCopy, config);
+    const hupAt = Date.now();
     proc.kill("SIGHUP");
     const reloadMs = await until("reload", 120_000, proc, () => weightOf(table()) === 2);
     // Anything else the reload does comes with the same pass; a short wait lets a straggler show.
     await Bun.sleep(1000);
     const after = must(["nsenter", `--net=/run/netns/${netns}`, "ipvsadm", "-Sn"]);
-    return { installMs: Math.round(installMs), reloadMs: Math.round(reloadMs), ...diff(before, after), reported: reported() };
+    return {
+      installMs: Math.round(installMs),
+      reloadMs: Math.round(reloadMs),
+      ...diff(before, after),
+      startedAt,
+      hupAt,
+      reported: reported(),
+    };
   } finally {
     await stop(proc);
   }
