@@ -1,5 +1,5 @@
 // The load balancer's benchmark, vipd beside keepalived 2.2.7 in the same VM run (this machine's kernel has no
-// IPVS; test/vm/runner.ts boots one that has): the time to install 1,000 virtual services × 10 real servers from
+// IPVS; src/vm/runner.ts boots one that has): the time to install 1,000 virtual services × 10 real servers from
 // start, and a reload that changes one real server's weight — how long it takes, and what it touches (ipvsadm's
 // table before and after; vipd also reports its netlink operations). Both read the same keepalived.conf: vipd its
 // `vipd convert`. The guest half is bench/lib/lvs-guest.ts.
@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertKeepalived } from "../src/convert/convert.ts";
-import { runInVm, VmError } from "../test/vm/runner.ts";
+import { runInVm, VmError } from "../src/vm/runner.ts";
 import type { LvsBenchResult } from "./lib/lvs-guest.ts";
 import { formatTable } from "./lib/table.ts";
 

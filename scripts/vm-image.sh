@@ -19,7 +19,7 @@ fi
 
 tree="$cache/kernel-$release"
 vmlinux="$cache/vmlinux-$release"
-# Named by the guest init's content: worktrees with different inits each find their own (test/vm/runner.ts
+# Named by the guest init's content: worktrees with different inits each find their own (src/vm/runner.ts
 # computes the same name), and none rebuilds another's.
 init_sum="$(sha256sum "$init_script" | cut -c1-16)"
 initramfs="$cache/initramfs-$release-$init_sum.cpio.gz"
