@@ -105,6 +105,9 @@ test("vipd applied each sample without a refusal or a warning, and both left an 
 });
 
 test("the features sample's table, line by line (save format leaves thresholds out), as keepalived adjusts it", () => {
+  const features = oracle.results["keepalived.conf.lvs-features"];
+  expect(features?.vipd.timeouts.trim()).toBe("Timeout (tcp tcpfin udp): 1000 60 200");
+  expect(oracle.results["keepalived.conf.sample"]?.vipd.timeouts.trim()).toBe("Timeout (tcp tcpfin udp): 900 120 300");
   const thresholds = oracle.results["keepalived.conf.lvs-features"]?.vipd.thresholds ?? "";
   expect(thresholds).toMatch(/-> 198\.51\.100\.2:80\s+100\s+10\s/);
   const save = oracle.results["keepalived.conf.lvs-features"]?.vipd.save.trim().split("\n").sort();

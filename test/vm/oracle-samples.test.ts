@@ -9,10 +9,14 @@ import { oracleSamples, stripForOracle } from "./oracle-samples.ts";
 const scratch = mkdtempSync(join(tmpdir(), "vipd-oracle-samples-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-test("checker blocks (nested ones too), VRRP blocks and global_defs are removed; the LVS part stays as written", () => {
+test("checker blocks (nested ones too), VRRP blocks and global_defs but its LVS settings are removed; the LVS part stays as written", () => {
   const text = [
     "global_defs {",
     "  router_id x",
+    "  notification_email {",
+    "    lvs_timeouts@example.com",
+    "  }",
+    "  lvs_timeouts tcp 1000",
     "}",
     "vrrp_instance VI_1 {",
     "  virtual_ipaddress {",
@@ -31,7 +35,17 @@ test("checker blocks (nested ones too), VRRP blocks and global_defs are removed;
     "}",
   ].join("\n");
   expect(stripForOracle(text)).toBe(
-    ["virtual_server 192.0.2.1 80 {", "  lb_algo rr", "  real_server 198.51.100.2 80 {", "    weight 2", "  }", "}"].join("\n"),
+    [
+      "global_defs {",
+      "  lvs_timeouts tcp 1000",
+      "}",
+      "virtual_server 192.0.2.1 80 {",
+      "  lb_algo rr",
+      "  real_server 198.51.100.2 80 {",
+      "    weight 2",
+      "  }",
+      "}",
+    ].join("\n"),
   );
 });
 

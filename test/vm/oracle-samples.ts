@@ -21,11 +21,12 @@ const CHECKERS = [
   "FILE_CHECK",
 ];
 /**
- * Everything but the LVS part: VRRP needs the sample's interfaces and would add its VIPs, global_defs carries the
- * samples' SMTP servers (addresses outside any test network). None of the corpus's global_defs holds an LVS setting.
+ * Everything but the LVS part: VRRP needs the sample's interfaces and would add its VIPs; global_defs carries the
+ * samples' SMTP servers (addresses outside any test network), so of it only the LVS settings in GLOBAL_LVS stay.
  */
-const NOT_LVS = ["global_defs", "vrrp_instance", "vrrp_sync_group", "vrrp_script", "static_ipaddress", "static_routes", "static_rules"];
+const NOT_LVS = ["vrrp_instance", "vrrp_sync_group", "vrrp_script", "static_ipaddress", "static_routes", "static_rules"];
 const STRIPPED = new Set([...CHECKERS, ...NOT_LVS]);
+const GLOBAL_LVS = new Set(["lvs_timeouts"]);
 
 export interface OracleSample {
   name: string;
@@ -35,26 +36,34 @@ export interface OracleSample {
   toml: string;
 }
 
-/** Removes the blocks named in STRIPPED, counting braces (blocks nest: HTTP_GET { url { … } }). */
+/**
+ * Removes the blocks named in STRIPPED, counting braces (blocks nest: HTTP_GET { url { … } }), and global_defs'
+ * lines but those in GLOBAL_LVS.
+ */
 export function stripForOracle(text: string): string {
   const kept: string[] = [];
   let skipDepth = 0;
+  let globalDepth = 0;
   for (const line of text.split("\n")) {
     const code = line.replace(/[!#].*$/, "");
     const opens = (code.match(/\{/g) ?? []).length;
     const closes = (code.match(/\}/g) ?? []).length;
+    const keyword = code.trim().split(/\s+/)[0] ?? "";
     if (skipDepth > 0) {
       skipDepth += opens - closes;
-      continue;
-    }
-    const keyword = code.trim().split(/\s+/)[0] ?? "";
-    if (STRIPPED.has(keyword) && opens > 0) {
+    } else if (globalDepth > 0) {
+      globalDepth += opens - closes;
+      if (globalDepth === 0 || (globalDepth === 1 && opens === 0 && GLOBAL_LVS.has(keyword))) kept.push(line);
+    } else if (keyword === "global_defs" && opens > 0) {
+      globalDepth = opens - closes;
+      kept.push(line);
+    } else if (STRIPPED.has(keyword) && opens > 0) {
       skipDepth = opens - closes;
-      continue;
+    } else {
+      kept.push(line);
     }
-    kept.push(line);
   }
-  if (skipDepth !== 0) throw new Error("unbalanced braces in a sample");
+  if (skipDepth !== 0 || globalDepth !== 0) throw new Error("unbalanced braces in a sample");
   return kept.join("\n");
 }
 

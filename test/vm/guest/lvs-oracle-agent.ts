@@ -14,11 +14,16 @@ import type { Log } from "../../../src/daemon/log.ts";
 import { IpvsReconciler } from "../../../src/lvs/reconciler.ts";
 import { describeOperation } from "../../../src/lvs/table-diff.ts";
 
-/**
- * What ipvsadm shows of a table, the listings compared. Timeouts are global and no sample sets them;
- * `--persistent-conn` only adds counters, all 0 without traffic.
- */
-export const LISTINGS = { list: "-Ln --sort", thresholds: "-Ln --sort --thresholds", save: "-Sn" } as const;
+/** What ipvsadm shows of a table, the listings compared (the timeouts are the namespace's, set by lvs_timeouts). */
+export const LISTINGS = {
+  list: "-Ln --sort",
+  thresholds: "-Ln --sort --thresholds",
+  persistent: "-Ln --sort --persistent-conn",
+  save: "-Sn",
+  timeouts: "-Ln --timeout",
+} as const;
+/** The kernel's own timeouts: each sample starts from them, as keepalived's fresh namespaces do. */
+const KERNEL_TIMEOUTS = { tcpS: 900, tcpFinS: 120, udpS: 300 };
 export type Listings = Record<keyof typeof LISTINGS, string>;
 
 export interface OracleTables {
@@ -128,6 +133,7 @@ async function vipdTables(
   const log: Log = { debug() {}, info() {}, warn: (m) => errors.push(`warn ${m}`), error: (m) => errors.push(`error ${m}`) };
   const loaded = loadConfigText(readFileSync(`${dir}/${name}.toml`, "utf8"), `${name}.toml`, { checkPrograms: false });
   if (!loaded.ok) throw new Error(`${name}.toml: ${loaded.errors.map(formatConfigError).join("\n")}`);
+  ipvs.setTimeouts(KERNEL_TIMEOUTS);
   const reconciler = new IpvsReconciler(ipvs, log);
   const applied = reconciler.apply(loaded.config);
   for (const f of applied.failures) errors.push(`${describeOperation(f.operation)}: ${f.code} ${f.message}`);
