@@ -160,6 +160,16 @@ export async function lbLab(io: LbLabIo, vipd: string[] = selfCommand()): Promis
   const started = performance.now();
   const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
   io.out(bold(io.style, "vipd lab --lb: two IPVS directors running vipd (VRRP + a NAT virtual service), two real servers, a client"));
+  // Ctrl-C: nothing is left behind (our processes by PID, our namespaces), then the usual exit status.
+  const onSignal = (signal: NodeJS.Signals) => {
+    io.err(`\n${signal}: stopping the lab's processes and removing its namespaces`);
+    for (const p of processes) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+    net.destroy();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     net.build();
     mkdirSync("/run/vipd", { recursive: true });
@@ -226,6 +236,8 @@ export async function lbLab(io: LbLabIo, vipd: string[] = selfCommand()): Promis
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- d1's log\n${logOf("d1")}\n--- d2's log\n${logOf("d2")}`);
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     for (const p of processes) if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([Promise.all(processes.map((p) => p.exited)), new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
