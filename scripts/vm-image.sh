@@ -7,7 +7,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${1:-${VIPD_VM_CACHE:-/var/cache/vipd-vm}}"
-init_script="$repo/test/vm/guest-init.sh"
+init_script="$repo/src/vm/guest-init.sh"
 
 # The flavour the metapackage points at now; a new Debian point release moves it and the image is rebuilt.
 release="$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -1)"
@@ -19,7 +19,7 @@ fi
 
 tree="$cache/kernel-$release"
 vmlinux="$cache/vmlinux-$release"
-# Named by the guest init's content: worktrees with different inits each find their own (test/vm/runner.ts
+# Named by the guest init's content: worktrees with different inits each find their own (src/vm/runner.ts
 # computes the same name), and none rebuilds another's.
 init_sum="$(sha256sum "$init_script" | cut -c1-16)"
 initramfs="$cache/initramfs-$release-$init_sum.cpio.gz"

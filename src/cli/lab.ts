@@ -1,9 +1,11 @@
 // `vipd lab`: the failover lab. As root, builds routers and a client in private network namespaces, runs vipd
 // (this executable) on the routers, breaks the master in four ways and measures what a client pinging the VIP
-// sees, against the RFC's figures. Exit 0 when every scenario behaved as expected.
+// sees, against the RFC's figures. Exit 0 when every scenario behaved as expected. `--lb`: the load-balancing lab
+// instead (src/lab/lb-lab.ts), in the test VM when this kernel has no IPVS.
 
 import { defineCommand } from "citty";
 import { MAX_ROUTERS, MIN_ROUTERS, type LabOptions } from "../lab/plan.ts";
+import { runLbLabAnywhere } from "../lab/lb-lab-vm.ts";
 import { runLab } from "../lab/run-lab.ts";
 
 /** Validates the flags into lab options; a list of problems otherwise. */
@@ -31,8 +33,23 @@ export const lab = defineCommand({
       description: "use_vmac on every router: the client's neighbour entry stays the virtual MAC across failovers",
       default: false,
     },
+    lb: {
+      type: "boolean",
+      description: "the load-balancing lab instead: two IPVS directors, two real servers, a director failover (in a VM without IPVS)",
+      default: false,
+    },
   },
   async run({ args }) {
+    if (args.lb) {
+      const colour = Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined;
+      process.exit(
+        await runLbLabAnywhere({
+          out: (text) => process.stdout.write(`${text}\n`),
+          err: (text) => process.stderr.write(`${text}\n`),
+          style: { colour },
+        }),
+      );
+    }
     const options = parseLabArgs(args);
     if (Array.isArray(options)) {
       for (const problem of options) process.stderr.write(`vipd lab: ${problem}\n`);

@@ -1,0 +1,180 @@
+// The guest half of bench/lvs.ts (runs inside the test VM): keepalived's checker process and the compiled vipd, one
+// after the other, each in a namespace of its own (test/vm/guest/director-netns.sh), install the same large table
+// (DIR/big.conf for keepalived, DIR/big.toml for vipd) and then reload a copy with one real server's weight changed.
+// Measured from the process's start to the complete table, and from SIGHUP to the changed weight, both read from
+// the namespace's /proc/net/ip_vs (no process start per poll); ipvsadm -Sn before and after the reload shows what
+// the reload touched. Prints one JSON line.
+//   bun lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX
+import { copyFileSync, openSync, readFileSync } from "node:fs";
+
+export interface DaemonFigures {
+  /** Process start to the whole table in the kernel. */
+  installMs: number;
+  /** SIGHUP to the changed weight in the kernel. */
+  reloadMs: number;
+  /** ipvsadm -Sn lines the reload removed and added. */
+  removed: string[];
+  added: string[];
+  /** Epoch ms (the guest's clock, as the daemon's log lines) of the start and of SIGHUP. */
+  startedAt: number;
+  hupAt: number;
+  /** The daemon's log (vipd's: its timestamps split the time, its "IPVS: N of N changes applied" the work). */
+  reported: string[];
+}
+
+export interface LvsBenchResult {
+  keepalived: DaemonFigures;
+  vipd: DaemonFigures;
+}
+
+const [binary, dir, servicesText, perServiceText, serviceHex, destHex] = process.argv.slice(2);
+if (!binary || !dir || !servicesText || !perServiceText || !serviceHex || !destHex) {
+  throw new Error("usage: lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX");
+}
+const services = Number(servicesText);
+const destinations = services * Number(perServiceText);
+
+function must(argv: string[]): string {
+  const r = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe", timeout: 120_000 });
+  if (r.exitCode !== 0) throw new Error(`${argv.join(" ")} exited ${r.exitCode}: ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}
+
+/** Services and destinations in a /proc/net/ip_vs text. */
+function counts(text: string): { services: number; destinations: number } {
+  let s = 0;
+  let d = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("TCP ")) s++;
+    else if (line.startsWith("  -> ") && !line.includes("RemoteAddress")) d++;
+  }
+  return { services: s, destinations: d };
+}
+
+/** The weight of one destination of one service in a /proc/net/ip_vs text (hex ADDR:PORT, as /proc writes them). */
+function weightOf(text: string): number | null {
+  const start = text.indexOf(`TCP  ${serviceHex} `);
+  if (start < 0) return null;
+  const next = text.indexOf("\nTCP ", start + 1);
+  const block = text.slice(start, next < 0 ? undefined : next);
+  const line = block.split("\n").find((l) => l.includes(`-> ${destHex} `));
+  return line ? Number(line.trim().split(/\s+/)[3]) : null;
+}
+
+async function until(what: string, ms: number, proc: Bun.Subprocess, probe: () => boolean): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < 100_000 && performance.now() - started < ms; i++) {
+    if (probe()) return performance.now() - started;
+    if (proc.exitCode !== null) throw new Error(`${what}: the daemon exited ${proc.exitCode}`);
+    await Bun.sleep(20);
+  }
+  throw new Error(`${what}: not within ${ms} ms`);
+}
+
+async function stop(proc: Bun.Subprocess): Promise<void> {
+  proc.kill("SIGTERM");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), 120_000);
+  });
+  const outcome = await Promise.race([proc.exited, late]);
+  clearTimeout(timer);
+  if (outcome === "late") {
+    proc.kill("SIGKILL");
+    throw new Error("a daemon did not stop within 120 s");
+  }
+}
+
+function diff(before: string, after: string): { removed: string[]; added: string[] } {
+  const a = new Set(before.split("\n"));
+  const b = new Set(after.split("\n"));
+  return { removed: [...a].filter((l) => !b.has(l)), added: [...b].filter((l) => !a.has(l)) };
+}
+
+/** Runs one daemon through install and reload; `config` is the file it reads, rewritten with the reload's copy. */
+async function measure(
+  netns: string,
+  config: string,
+  reloadCopy: string,
+  start: () => Bun.Subprocess,
+  reported: () => string[],
+): Promise<DaemonFigures> {
+  const startedAt = Date.now();
+  const proc = start();
+  const table = () => readFileSync(`/proc/${proc.pid}/net/ip_vs`, "utf8");
+  try {
+    const installMs = await until("install", 600_000, proc, () => {
+      const c = counts(table());
+      return c.services === services && c.destinations === destinations;
+    });
+    const before = must(["nsenter", `--net=/run/netns/${netns}`, "ipvsadm", "-Sn"]);
+    copyFileSync(reloadCopy, config);
+    const hupAt = Date.now();
+    proc.kill("SIGHUP");
+    const reloadMs = await until("reload", 120_000, proc, () => weightOf(table()) === 2);
+    // Anything else the reload does comes with the same pass; a short wait lets a straggler show.
+    await Bun.sleep(1000);
+    const after = must(["nsenter", `--net=/run/netns/${netns}`, "ipvsadm", "-Sn"]);
+    return {
+      installMs: Math.round(installMs),
+      reloadMs: Math.round(reloadMs),
+      ...diff(before, after),
+      startedAt,
+      hupAt,
+      reported: reported(),
+    };
+  } finally {
+    await stop(proc);
+  }
+}
+
+must(["sh", `${import.meta.dir}/../../test/vm/guest/director-netns.sh`, "bench-k", "bench-v"]);
+must(["mkdir", "-p", "/run/vipd"]);
+
+copyFileSync(`${dir}/big.conf`, `${dir}/run.conf`);
+const keepalived = await measure(
+  "bench-k",
+  `${dir}/run.conf`,
+  `${dir}/reload.conf`,
+  () =>
+    Bun.spawn(
+      [
+        "keepalived",
+        "-n",
+        "-l",
+        "-G",
+        "-C",
+        "-s",
+        "bench-k",
+        "-f",
+        `${dir}/run.conf`,
+        "-p",
+        `${dir}/k.pid`,
+        "-c",
+        `${dir}/k.checkers.pid`,
+        "-r",
+        `${dir}/k.vrrp.pid`,
+      ],
+      { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
+    ),
+  () => [],
+);
+
+copyFileSync(`${dir}/big.toml`, `${dir}/run.toml`);
+const vipdLog = `${dir}/vipd.log`;
+const vipd = await measure(
+  "bench-v",
+  `${dir}/run.toml`,
+  `${dir}/reload.toml`,
+  () => {
+    const log = openSync(vipdLog, "w");
+    return Bun.spawn(
+      ["ip", "netns", "exec", "bench-v", "sh", "-c", `mount -t tmpfs tmpfs /run/vipd && exec ${binary} run -c ${dir}/run.toml`],
+      { stdin: "ignore", stdout: log, stderr: log },
+    );
+  },
+  () => readFileSync(vipdLog, "utf8").split("\n"),
+);
+
+const result: LvsBenchResult = { keepalived, vipd };
+console.log(JSON.stringify(result));
