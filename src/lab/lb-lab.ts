@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Director, directorConfig, LbNetwork, VIP } from "./lb-network.ts";
+import { CHECK_BOUND_MS, type Director, directorConfig, LbNetwork, SORRY, VIP } from "./lb-network.ts";
 import { labPrefix } from "./plan.ts";
 import { bold, type Style } from "./report.ts";
 import { selfCommand } from "./routers.ts";
@@ -55,6 +55,11 @@ export interface LbLabResult {
   /** Where the VIP was once d1 had taken it, and each director's IPVS table then (ipvsadm -Ln). */
   vipBefore: Record<Director, boolean>;
   tableBefore: Record<Director, string>;
+  /**
+   * Health checks: r1's web server stopped (the service loses its quorum of 2: the sorry server serves), then
+   * started again. How long until d1's table changed each time, d1's table then, and what the client got.
+   */
+  checks: { removedMs: number; tableDown: string; whileDown: string[]; restoredMs: number; tableRestored: string };
   /** The real server that answered each new connection, before and after d1's death ("(failed)" when none). */
   before: string[];
   after: string[];
@@ -79,7 +84,8 @@ export async function runLbLab(io: LbLabIo): Promise<number> {
   try {
     const r = await lbLab(io);
     const served = (answers: string[]) => answers.every((a) => a === "r1" || a === "r2");
-    const passed = served(r.before) && served(r.after) && r.vipAfter.d2 && r.d2ConnsAfter >= r.after.length && r.d2Exit === 0;
+    const checked = r.checks.whileDown.every((a) => a === "sorry");
+    const passed = checked && served(r.before) && served(r.after) && r.vipAfter.d2 && r.d2ConnsAfter >= r.after.length && r.d2Exit === 0;
     io.out(bold(io.style, passed ? "PASS: the backup director served every new connection" : "FAIL"));
     return passed ? 0 : 1;
   } catch (e) {
@@ -173,14 +179,21 @@ export async function lbLab(io: LbLabIo, vipd: string[] = selfCommand()): Promis
   try {
     net.build();
     mkdirSync("/run/vipd", { recursive: true });
-    for (const r of ["r1", "r2"] as const) {
-      const root = join(dir, `www-${r}`);
-      mkdirSync(root);
-      writeFileSync(join(root, "index.html"), `${r}\n`);
-      processes.push(
-        Bun.spawn(inNs(r, ["busybox", "httpd", "-f", "-p", "80", "-h", root]), { stdin: "ignore", stdout: "ignore", stderr: "ignore" }),
-      );
-    }
+    const httpd = (r: "r1" | "r2", port: number, text: string) => {
+      const root = join(dir, `www-${r}-${port}`);
+      mkdirSync(root, { recursive: true });
+      writeFileSync(join(root, "index.html"), `${text}\n`);
+      const proc = Bun.spawn(inNs(r, ["busybox", "httpd", "-f", "-p", String(port), "-h", root]), {
+        stdin: "ignore",
+        stdout: "ignore",
+        stderr: "ignore",
+      });
+      processes.push(proc);
+      return proc;
+    };
+    let r1Web = httpd("r1", 80, "r1");
+    httpd("r2", 80, "r2");
+    httpd("r2", SORRY.port, "sorry");
     io.out(`[${seconds()}] network: client 192.0.2.100 → VIP ${VIP} (d1 192.0.2.11 / d2 192.0.2.12) → r1 198.51.100.21, r2 198.51.100.22`);
     const d1 = startVipd("d1", 150);
     const d2 = startVipd("d2", 100);
@@ -198,6 +211,32 @@ export async function lbLab(io: LbLabIo, vipd: string[] = selfCommand()): Promis
     const before = Array.from({ length: FETCHES }, () => fetchPage() ?? "(failed)");
     const d2ConnsBefore = d2Conns();
     io.out(`[${seconds()}] client, ${FETCHES} new connections to ${VIP}:80 → ${before.join(" ")} (round robin through d1)`);
+
+    // Health checks: HTTP_GET every second, one retry. r1's web server stops: the service keeps 1 of its quorum of
+    // 2, so keepalived's rule puts the sorry server in; r1 comes back: the real servers return.
+    r1Web.kill("SIGKILL");
+    await r1Web.exited;
+    let mark = performance.now();
+    io.out(`[${seconds()}] r1's web server stopped; d1's HTTP_GET checks (every 1 s, 1 retry) notice:`);
+    const tableDown = await waitFor("d1's checks to take r1 out", 10 * CHECK_BOUND_MS, () => {
+      const t = table("d1");
+      return !t.includes("198.51.100.21:80") && t.includes(`${SORRY.address}:${SORRY.port}`) ? t : null;
+    });
+    const removedMs = Math.round(performance.now() - mark);
+    io.out(indent(tableDown));
+    const whileDown = Array.from({ length: 2 }, () => fetchPage() ?? "(failed)");
+    io.out(
+      `[${seconds()}] after ${removedMs} ms (bound ${CHECK_BOUND_MS} ms): quorum lost, the sorry server answers → ${whileDown.join(" ")}`,
+    );
+    r1Web = httpd("r1", 80, "r1");
+    mark = performance.now();
+    const tableRestored = await waitFor("d1's checks to bring r1 back", 10 * CHECK_BOUND_MS, () => {
+      const t = table("d1");
+      return t.includes("198.51.100.21:80") && !t.includes(`${SORRY.address}:${SORRY.port}`) ? t : null;
+    });
+    const restoredMs = Math.round(performance.now() - mark);
+    io.out(`[${seconds()}] r1's web server is back: after ${restoredMs} ms r1 and r2 serve again`);
+    const checks = { removedMs, tableDown, whileDown, restoredMs, tableRestored };
 
     const killedAt = performance.now();
     d1.kill("SIGKILL");
@@ -223,6 +262,7 @@ export async function lbLab(io: LbLabIo, vipd: string[] = selfCommand()): Promis
     return {
       vipBefore,
       tableBefore,
+      checks,
       before,
       after,
       d2ConnsBefore,

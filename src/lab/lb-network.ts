@@ -4,10 +4,15 @@
 //   back  198.51.100.0/24:  d1 198.51.100.11, d2 198.51.100.12, r1 198.51.100.21, r2 198.51.100.22; the real
 //                           servers' gateway 198.51.100.1 moves with the VIP (NAT replies must go back through
 //                           the director that holds the connection)
-// Each real server's busybox httpd answers its own name on port 80. Links are made with one `ip -batch` per
+// Each real server's busybox httpd answers its own name on port 80; r2 also answers "sorry" on 8080, the sorry
+// server that serves while the health checks leave the service without its quorum of 2. Links are made with one `ip -batch` per
 // namespace: in the test VM every process start costs ≈ 0.1 s.
 
 export const VIP = "192.0.2.1";
+/** Served while the quorum is lost: a second httpd on r2. */
+export const SORRY = { address: "198.51.100.22", port: 8080 } as const;
+/** The checks' bound: delay_loop 1 s, one retry 1 s later, each up to connect_timeout 1 s, plus a reconcile. */
+export const CHECK_BOUND_MS = 1000 + 2 * (1000 + 1000) + 500;
 export const REAL_SERVERS = ["198.51.100.21", "198.51.100.22"] as const;
 export const DIRECTORS = ["d1", "d2"] as const;
 export type Director = (typeof DIRECTORS)[number];
@@ -32,7 +37,14 @@ port = 80
 protocol = "tcp"
 lb_algo = "rr"
 lb_kind = "NAT"
-${REAL_SERVERS.map((a) => `\n[[virtual_servers.web.real_servers]]\naddress = "${a}"\n`).join("")}`;
+quorum = 2
+sorry_server = { address = "${SORRY.address}", port = ${SORRY.port} }
+delay_loop = 1
+warmup = 0
+retry = 1
+delay_before_retry = 1
+connect_timeout = 1
+${REAL_SERVERS.map((a) => `\n[[virtual_servers.web.real_servers]]\naddress = "${a}"\n[[virtual_servers.web.real_servers.HTTP_GET]]\nurl = [{ path = "/" }]\n`).join("")}`;
 }
 
 function ip(args: string[], batch?: string): void {

@@ -8,6 +8,7 @@
 // holds the VIP with VRRP and the NAT service in each one's IPVS table; the master dies and the client's new
 // connections are served by the backup director.
 // Fails (never skips) when the VM cannot run.
+import { CHECK_BOUND_MS } from "../../src/lab/lb-network.ts";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { LbLabResult } from "../../src/lab/lb-lab.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -139,6 +140,19 @@ test("director pair: d1 holds the VIP, both directors have the service in their 
   // rr over two real servers: each new connection goes to the other one.
   expect([...pair.before].sort()).toEqual(["r1", "r1", "r2", "r2"]);
   expect(pair.d2ConnsBefore).toBe(0);
+});
+
+test("director pair: HTTP_GET checks take a dead real server out (quorum lost: the sorry server serves) and bring it back", () => {
+  expect(table(pair.checks.tableDown)).toEqual(["TCP 192.0.2.1:80 rr", "-> 198.51.100.22:8080 Masq 1"]);
+  expect(pair.checks.whileDown).toEqual(["sorry", "sorry"]);
+  expect(table(pair.checks.tableRestored)).toEqual(["TCP 192.0.2.1:80 rr", "-> 198.51.100.21:80 Masq 1", "-> 198.51.100.22:80 Masq 1"]);
+  // Within delay_loop × (retry + 1) and the checks' deadlines on the host; the emulated VM runs code ≈ 12× slower.
+  console.log(
+    `checks in the VM: out after ${pair.checks.removedMs} ms, back after ${pair.checks.restoredMs} ms (host bound ${CHECK_BOUND_MS} ms)`,
+  );
+  expect(pair.checks.removedMs).toBeLessThan(10 * CHECK_BOUND_MS);
+  expect(pair.logs.d1).toContain("HTTP_GET of 198.51.100.21:80 failed");
+  expect(pair.logs.d1).toContain("HTTP_GET of 198.51.100.21:80 succeeded");
 });
 
 test("director pair: the master dies, the backup takes the VIP and serves every new connection", () => {
