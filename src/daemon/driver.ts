@@ -133,6 +133,11 @@ export class Driver {
    * old and the new config is never removed, not even for an instant. Throws, changing nothing, when the core
    * refuses the new config.
    */
+  /** A deadline that is due but whose alarm is still unread runs now (see Scheduler.catchUp). */
+  catchUpTimers(): void {
+    this.scheduler.catchUp();
+  }
+
   reload(plans: InstancePlan[], config: NodeConfig, groupNotify: Map<string, NotifyScripts>): ReconfigureSummary {
     const oldBound = this.bound;
     const boundByRouter = new Map([...oldBound.values()].map((b) => [b.router, b]));
