@@ -24,6 +24,7 @@ import { removeStaleVips } from "./stale-vips.ts";
 import { IpvsReconciler } from "../lvs/reconciler.ts";
 import { ownedServicesFile } from "../lvs/owned-services.ts";
 import { MetricsServer } from "./metrics.ts";
+import { reloadLine } from "./reload-line.ts";
 import { type LiveState, StatusServer, type StatusSnapshot, snapshot } from "./status.ts";
 
 export interface DaemonOptions {
@@ -189,6 +190,7 @@ class Daemon implements RunningDaemon {
       this.log.error("reload aborted: still running on the previous configuration");
       return false;
     }
+    const previous = this.config;
     let summary: ReturnType<Driver["reload"]>;
     try {
       const prepared = this.prepare(loaded.config);
@@ -206,10 +208,7 @@ class Daemon implements RunningDaemon {
       this.log.error("reload aborted: still running on the previous configuration");
       return false;
     }
-    const renamed = summary.kept.filter((k) => k.from !== k.to).map((k) => `${k.from} → ${k.to}`);
-    this.log.info(
-      `reloaded: ${summary.kept.length} kept${renamed.length ? ` (renamed ${renamed.join(", ")})` : ""}, ${summary.added.length} added${summary.added.length ? ` (${summary.added.join(", ")})` : ""}, ${summary.removed.length} removed${summary.removed.length ? ` (${summary.removed.join(", ")})` : ""}`,
-    );
+    this.log.info(reloadLine(summary, previous, loaded.config));
     return true;
   }
 

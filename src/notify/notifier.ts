@@ -2,6 +2,7 @@
 // daemon) and the notify FIFO line.
 
 import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
+import { scriptOutcome } from "../daemon/log-wording.ts";
 import type { CommandRunner } from "../process/run-command.ts";
 import { notifyCommands, notifyFifoLine, type NotifyKind, type NotifyScripts, type NotifyState } from "./notify-plan.ts";
 import { SerialQueue } from "./serial-queue.ts";
@@ -9,6 +10,7 @@ import { SerialQueue } from "./serial-queue.ts";
 const FIFO_FLAGS = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_APPEND | constants.O_NOFOLLOW;
 
 export interface NotifierLog {
+  info(message: string): void;
   warn(message: string): void;
   debug(message: string): void;
 }
@@ -45,13 +47,12 @@ export class Notifier {
     const queued = this.queue.enqueue(`${kind}:${name}`, async () => {
       for (const { argv, runAs } of commands) {
         const ids = runAs ?? this.defaultIds;
+        const command = argv.join(" ");
+        this.options.log.info(`(${name}) Running notify script ${command}`);
         const result = await this.options.runner({ argv, uid: ids.uid, gid: ids.gid });
-        if (result.exitCode !== 0) {
-          const why = result.spawnError ?? (result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`);
-          this.options.log.warn(
-            `notify ${argv.join(" ")} for ${kind} ${name} ${state} failed: ${why}${result.stderr ? `: ${result.stderr.trim()}` : ""}`,
-          );
-        }
+        const outcome = `(${name}) notify script ${command} ${scriptOutcome(result)}`;
+        if (result.exitCode === 0) this.options.log.info(outcome);
+        else this.options.log.warn(`${outcome}${result.stderr ? `: ${result.stderr.trim()}` : ""}`);
       }
     });
     if (!queued) this.options.log.warn(`notify for ${kind} ${name} ${state} dropped: too many notifications still running`);

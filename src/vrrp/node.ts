@@ -2,7 +2,7 @@
 // event here with the current time and carries out the effects; nextDeadline() says when to call back.
 
 import { AdvertDecoder } from "./advert.ts";
-import type { Effect, RouterState, VrrpState } from "./effects.ts";
+import type { Effect, LogEffect, RouterState, VrrpState } from "./effects.ts";
 import type { AdvertReceivedEvent, VrrpEvent } from "./events.ts";
 import type { InstanceConfig } from "./instance-config.ts";
 import { newRejectCounters, type RejectCounters } from "./reject-reason.ts";
@@ -305,7 +305,9 @@ export class VrrpNode {
     if (!uses) return;
     const touched = new Set<Router>();
     for (const use of uses) {
+      const priorityBefore = use.router.priority;
       use.router.updateTracker(use.index, up, value);
+      if (use.router.priority !== priorityBefore) out.push(priorityChangeLog(use.router, priorityBefore, name, up, value));
       touched.add(use.router);
       const group = this.groupOf.get(use.router);
       if (group) {
@@ -359,4 +361,18 @@ export class VrrpNode {
       });
     }
   }
+}
+
+/**
+ * keepalived's "(VI_1) Changing effective priority from 100 to 90", with the tracker that caused it. Only on a
+ * tracker change, never per advert.
+ */
+function priorityChangeLog(router: Router, from: number, tracker: string, up: boolean, value: number): LogEffect {
+  const cause = tracker.startsWith("file:") ? `${tracker} is ${value}` : `${tracker} is ${up ? "up" : "down"}`;
+  return {
+    type: "Log",
+    level: "info",
+    instance: router.name,
+    message: `(${router.name}) Changing effective priority from ${from} to ${router.priority} (${cause})`,
+  };
 }

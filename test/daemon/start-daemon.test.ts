@@ -138,6 +138,17 @@ describe("startDaemon on fake adapters", () => {
     expect(daemon.reload()).toBe(false);
     expect(lines.join("\n")).toContain("reload aborted: still running on the previous configuration");
     expect(daemon.node.routers.map((r) => `${r.name} ${r.state}`)).toEqual(["VI_1 MASTER", "VI_2 MASTER"]);
+
+    // The reload line names what changed: an edited instance, a removed one, and one renamed (kept by its VRID).
+    writeFileSync(
+      configPath,
+      `${instance("VI_1", 51, "192.0.2.10").replace("priority = 100", "priority = 120")}\n${instance("VI_3", 52, "192.0.2.11")}`,
+    );
+    expect(daemon.reload()).toBe(true);
+    expect(lines.at(-1)).toBe("info vipd: reloaded: 2 kept (changed VI_1; renamed VI_2 → VI_3), 0 added, 0 removed");
+    writeFileSync(configPath, instance("VI_1", 51, "192.0.2.10").replace("priority = 100", "priority = 120"));
+    expect(daemon.reload()).toBe(true);
+    expect(lines.at(-1)).toBe("info vipd: reloaded: 1 kept, 0 added, 1 removed (VI_3)");
     await stop(daemon, host);
   });
 
