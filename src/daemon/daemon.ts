@@ -25,6 +25,7 @@ import { IpvsReconciler } from "../lvs/reconciler.ts";
 import { ownedServicesFile } from "../lvs/owned-services.ts";
 import { MetricsServer } from "./metrics.ts";
 import { reloadLine } from "./reload-line.ts";
+import { stateSummary } from "./state-summary.ts";
 import { type LiveState, StatusServer, type StatusSnapshot, snapshot } from "./status.ts";
 
 export interface DaemonOptions {
@@ -39,6 +40,8 @@ export interface DaemonOptions {
    * released, everything closed): the process should exit non-zero so the supervisor restarts it.
    */
   onFatal?: (error: unknown) => void;
+  /** Told "3 MASTER, 1 BACKUP" whenever an instance changes state (systemd's STATUS=). */
+  onStatus?: (summary: string) => void;
 }
 
 export interface DaemonDeps {
@@ -104,6 +107,7 @@ class Daemon implements RunningDaemon {
   private metrics: MetricsServer | null = null;
   private lvs: { ipvs: Ipvs; reconciler: IpvsReconciler } | null = null;
   private startedAt = 0;
+  private lastStatus = "";
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
   private waiting: WaitingInstance[] = [];
@@ -148,7 +152,13 @@ class Daemon implements RunningDaemon {
       addresses: this.adapters.addresses,
       announcer: this.adapters.announcer,
       notifier: this.notifier,
-      mailer: this.mailer,
+      // Told of every state change: the e-mail alerts, and systemd's STATUS= line.
+      mailer: {
+        stateChanged: (kind, name, state) => {
+          this.mailer.stateChanged(kind, name, state);
+          this.reportStates();
+        },
+      },
       logs: this.deps.logs,
       timers: this.timers,
       alarms: this.adapters.alarms,
@@ -272,6 +282,14 @@ class Daemon implements RunningDaemon {
       this.log.info("stopped");
     })();
     return this.stopping;
+  }
+
+  /** The states' summary to onStatus, when it changed. */
+  private reportStates(): void {
+    const summary = stateSummary(this.node.routers.map((r) => r.state));
+    if (summary === this.lastStatus) return;
+    this.lastStatus = summary;
+    this.options.onStatus?.(summary);
   }
 
   private snapshot(): StatusSnapshot {

@@ -84,11 +84,16 @@ const noScripts: CommandRunner = () => {
   throw new Error("no script is configured in these tests");
 };
 
-async function start(host: ReturnType<typeof fakeHost>, config: string, lines: string[] = []) {
+async function start(host: ReturnType<typeof fakeHost>, config: string, lines: string[] = [], statuses: string[] = []) {
   const configPath = join(dir, "config.toml");
   writeFileSync(configPath, config);
   const daemon = await startDaemon(
-    { configPath, socketPath: join(dir, "status.sock"), ipvsRecordPath: join(dir, "ipvs-services") },
+    {
+      configPath,
+      socketPath: join(dir, "status.sock"),
+      ipvsRecordPath: join(dir, "ipvs-services"),
+      onStatus: (summary) => statuses.push(summary),
+    },
     { adapters: () => host.adapters, logs: memoryLogs(lines), timers: host.timers, runner: noScripts },
   );
   return { daemon, configPath, lines };
@@ -122,7 +127,8 @@ describe("startDaemon on fake adapters", () => {
 
   test("a reload keeps a MASTER's VIP without a gap, adds the new instance, and a broken file changes nothing", async () => {
     const host = fakeHost();
-    const { daemon, configPath, lines } = await start(host, instance("VI_1", 51, "192.0.2.10"));
+    const statuses: string[] = [];
+    const { daemon, configPath, lines } = await start(host, instance("VI_1", 51, "192.0.2.10"), [], statuses);
     host.timers.advance(MASTER_DOWN_MS + 1);
     host.events.length = 0;
     writeFileSync(configPath, `${instance("VI_1", 51, "192.0.2.10")}\n${instance("VI_2", 52, "192.0.2.11")}`);
@@ -133,6 +139,8 @@ describe("startDaemon on fake adapters", () => {
     expect(host.held().sort()).toEqual(["192.0.2.10", "192.0.2.11"]);
     expect(host.events).toEqual(["add 192.0.2.11"]);
     expect(lines.join("\n")).toContain("reloaded: 1 kept, 1 added (VI_2), 0 removed");
+    // systemd's STATUS= line follows every state change, once per new summary.
+    expect(statuses).toEqual(["1 BACKUP", "1 MASTER", "1 MASTER, 1 BACKUP", "2 MASTER"]);
 
     writeFileSync(configPath, "[instances.VI_1]\ninterface = eth0\n");
     expect(daemon.reload()).toBe(false);
