@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import TOML from "@iarna/toml";
 import { Problems, type ConfigError, type ConfigWarning } from "./config-error.ts";
 import {
+  checkNotifyFifoScripts,
   checkPrograms,
   warnUncheckedRootScripts,
   checkSyncGroups,
@@ -142,14 +143,22 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   zeroGroupedWeights(problems, instances, groups, scripts, trackFiles);
   checkUnused(problems, instances, scripts, trackFiles);
   checkMail(problems, global, instances, groups);
+  checkNotifyFifoScripts(problems, instances);
   warnUncheckedRootScripts(problems, global, instances, groups, scripts);
   if (options.checkPrograms !== false) {
-    checkPrograms(problems, instances, groups, scripts, {
-      stat: options.stat ?? systemStat,
-      realpath: options.realpath ?? systemRealpath,
-      searchPath: options.searchPath ?? process.env.PATH ?? DEFAULT_SEARCH_PATH,
-      security: global.enableScriptSecurity,
-    });
+    checkPrograms(
+      problems,
+      instances,
+      groups,
+      scripts,
+      {
+        stat: options.stat ?? systemStat,
+        realpath: options.realpath ?? systemRealpath,
+        searchPath: options.searchPath ?? process.env.PATH ?? DEFAULT_SEARCH_PATH,
+        security: global.enableScriptSecurity,
+      },
+      global,
+    );
   }
   return {
     global,

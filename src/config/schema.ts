@@ -70,6 +70,12 @@ export interface GlobalConfig extends MailConfig {
   lvsOnStop: "remove" | "keep";
   /** IPVS connection timeouts in seconds set at start and reload; 0 leaves the kernel's. */
   lvsTimeouts: { tcpS: number; tcpFinS: number; udpS: number };
+  /** Run once before the instances start (keepalived's startup_script), killed after its timeout. */
+  startupScript: Command | null;
+  startupScriptTimeoutMs: number;
+  /** Run once after every instance has stopped and released its addresses (keepalived's shutdown_script). */
+  shutdownScript: Command | null;
+  shutdownScriptTimeoutMs: number;
 }
 
 export interface GarpConfig {
@@ -158,6 +164,8 @@ export interface InstanceSection {
   trackFile: TrackRef[];
   notify: NotifyCommands;
   notifyFifo: string | null;
+  /** Started with the notify FIFO's path as its last argument, to read it while the daemon runs (one per FIFO). */
+  notifyFifoScript: Command | null;
   smtpAlert: boolean;
   garp: GarpConfig;
   skipCheckAdvAddr: boolean;

@@ -317,7 +317,12 @@ function applyGlobalDefaults(section: TomlSection, defaults: GlobalDefaults): vo
   const from = (what: string): string => `from global_defs ${what}`;
   if (defaults.skipCheckAdvAddr && !section.has("skip_check_adv_addr"))
     section.set("skip_check_adv_addr", true, from("vrrp_skip_check_adv_addr"));
-  if (defaults.notifyFifo !== null) section.set("notify_fifo", defaults.notifyFifo.path, from(defaults.notifyFifo.node.keyword));
+  if (defaults.notifyFifo !== null) {
+    const fifo = defaults.notifyFifo;
+    section.set("notify_fifo", fifo.path, from(fifo.node.keyword));
+    const reader = defaults.notifyFifoScripts.get(fifo.node.keyword);
+    if (reader) section.set("notify_fifo_script", reader.value, from(reader.node.keyword));
+  }
   // vrrp_strict's no-accept mode below priority 255 is part of what its warning says vipd does not do.
   if (defaults.strict && !section.has("accept") && section.get("priority") === 255) {
     section.set("accept", true, "vrrp_strict: keepalived sets accept mode at priority 255");

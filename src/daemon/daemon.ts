@@ -26,6 +26,8 @@ import { ownedServicesFile } from "../lvs/owned-services.ts";
 import { MetricsServer } from "./metrics.ts";
 import { reloadLine } from "./reload-line.ts";
 import { stateSummary } from "./state-summary.ts";
+import { type LifecycleRuns, lifecycleRuns, runLifecycleScript, scriptUserIds } from "./global-scripts.ts";
+import { FifoReaders } from "../notify/fifo-readers.ts";
 import { type LiveState, StatusServer, type StatusSnapshot, snapshot } from "./status.ts";
 
 export interface DaemonOptions {
@@ -85,6 +87,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
   if (!loaded.ok) throw new DaemonStartError(loaded.errors.map(formatConfigError));
   const adapters = deps.adapters();
   try {
+    await runStartupScript(loaded.config, adapters, deps);
     const daemon = new Daemon(options, deps, adapters);
     daemon.start(loaded.config);
     return daemon;
@@ -95,6 +98,17 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
   }
 }
 
+/**
+ * keepalived's startup_script, before anything else: it may set up what the instances need (an interface, a
+ * route). A user that does not resolve stops the start; a failing script is logged and the start goes on.
+ */
+async function runStartupScript(config: VipdConfig, adapters: HostAdapters, deps: DaemonDeps): Promise<void> {
+  const problems: string[] = [];
+  const { startup } = lifecycleRuns(config, adapters.users, scriptUserIds(config, adapters.users, problems), problems);
+  if (problems.length > 0) throw new DaemonStartError(problems);
+  if (startup) await runLifecycleScript("startup", startup, deps.runner ?? runCommand, deps.logs("vipd"));
+}
+
 class Daemon implements RunningDaemon {
   driver!: Driver;
   node!: VrrpNode;
@@ -102,6 +116,8 @@ class Daemon implements RunningDaemon {
   private notifier!: Notifier;
   private mailer!: Mailer;
   private trackers!: TrackerSet;
+  private fifoReaders!: FifoReaders;
+  private lifecycle: LifecycleRuns = { startup: null, shutdown: null };
   private monitor: LinkMonitor | null = null;
   private status: StatusServer | null = null;
   private metrics: MetricsServer | null = null;
@@ -128,9 +144,19 @@ class Daemon implements RunningDaemon {
     removeStaleVips(this.adapters.addresses, prepared.plans, this.deps.logs("netlink"), (i) => this.linkNames.get(i));
     this.config = config;
     this.node = new VrrpNode(prepared.node);
+    this.lifecycle = prepared.lifecycle;
+    this.fifoReaders = new FifoReaders({
+      runner: this.deps.runner ?? runCommand,
+      makeFifo: this.adapters.makeFifo,
+      timers: this.timers,
+      log: this.deps.logs("notify"),
+    });
+    // Before the instances start: their first lines wait in the FIFO for its reader.
+    void this.fifoReaders.sync(prepared.fifoReaders);
     this.notifier = new Notifier({
       runner: this.deps.runner ?? runCommand,
       log: this.deps.logs("notify"),
+      heldFifo: (path) => this.fifoReaders.fd(path),
       // Each instance's own notify_fifo; a group's is that of its first member that has one.
       fifoFor: (kind, name) => {
         const members = kind === "INSTANCE" ? [name] : (this.config.syncGroups.find((g) => g.name === name)?.group ?? []);
@@ -206,6 +232,8 @@ class Daemon implements RunningDaemon {
       const prepared = this.prepare(loaded.config);
       summary = this.driver.reload(prepared.plans, prepared.node, prepared.groupNotify);
       this.notifier.runAs(prepared.scriptIds);
+      this.lifecycle = prepared.lifecycle;
+      void this.fifoReaders.sync(prepared.fifoReaders);
       this.applyMetrics(loaded.config);
       this.applyVirtualServers(loaded.config);
       this.mailer.configure(loaded.config);
@@ -277,8 +305,12 @@ class Daemon implements RunningDaemon {
         new Promise((resolve) => this.timers.setTimeout(() => resolve(undefined), NOTIFY_DRAIN_MS)),
       ]);
       this.mailer.close();
+      await this.fifoReaders.stop();
       this.adapters.addresses.close();
       this.adapters.announcer.close();
+      // keepalived's shutdown_script: once every instance has stopped and released its addresses.
+      const shutdown = this.lifecycle.shutdown;
+      if (shutdown) await runLifecycleScript("shutdown", shutdown, this.deps.runner ?? runCommand, this.log);
       this.log.info("stopped");
     })();
     return this.stopping;
@@ -365,6 +397,7 @@ class Daemon implements RunningDaemon {
       this.status?.stop();
       this.metrics?.stop();
       this.mailer.close();
+      await this.fifoReaders.stop();
       this.adapters.addresses.close();
       this.adapters.announcer.close();
       this.options.onFatal?.(error);

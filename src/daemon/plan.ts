@@ -10,6 +10,7 @@ import type { NotifyScript, NotifyScripts } from "../notify/notify-plan.ts";
 import type { Ids, UserLookup } from "../adapters/user-lookup.ts";
 import { type IpFamily, parseIp } from "../vrrp/ip-address.ts";
 import type { NodeConfig } from "../vrrp/node.ts";
+import { type FifoReader, fifoReaders, type LifecycleRuns, lifecycleRuns, scriptUserIds } from "./global-scripts.ts";
 
 /** Everything the driver needs to know about one instance beyond the core's InstanceConfig. */
 export interface InstancePlan {
@@ -45,6 +46,10 @@ export interface Prepared {
   groupNotify: Map<string, NotifyScripts>;
   /** global.script_user's ids, or null (scripts run as the daemon's user). */
   scriptIds: Ids | null;
+  /** startup_script / shutdown_script with the ids they run as. */
+  lifecycle: LifecycleRuns;
+  /** The notify FIFOs' readers (notify_fifo_script). */
+  fifoReaders: FifoReader[];
 }
 
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; problems: string[] };
@@ -69,14 +74,14 @@ export function prepare(fullConfig: VipdConfig, host: HostSnapshot, lookupUser: 
   const core = toCore(config, sourceOf);
   const plans = buildPlans(config, host.links, lookupUser);
   const problems = [...(core.ok ? [] : core.errors.map((e) => `instance ${e.instance}: ${e.message}`)), ...(plans.ok ? [] : plans.errors)];
-  const scriptUser = config.global.scriptUser;
-  const scriptIds = scriptUser ? lookupUser(scriptUser.user, scriptUser.group) : null;
-  if (scriptUser && !scriptIds) problems.push(`global.script_user: no user ${scriptUser.user}`);
+  const scriptIds = scriptUserIds(config, lookupUser, problems);
+  const lifecycle = lifecycleRuns(config, lookupUser, scriptIds, problems);
+  const readers = fifoReaders(config, lookupUser, scriptIds, problems);
   const groupNotify = new Map(
     config.syncGroups.map((g) => [g.name, notifyScripts(g.notify, lookupUser, `sync_groups.${g.name}`, problems)]),
   );
   if (problems.length > 0 || !core.ok || !plans.ok) return { ok: false, problems };
-  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds } };
+  return { ok: true, prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds, lifecycle, fifoReaders: readers } };
 }
 
 /**

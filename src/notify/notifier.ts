@@ -24,6 +24,8 @@ export interface NotifierOptions {
   fifoFor?: (kind: NotifyKind, name: string) => string | undefined;
   uid?: number;
   gid?: number;
+  /** A descriptor the daemon holds on a FIFO while its notify_fifo_script reads it (src/notify/fifo-readers.ts). */
+  heldFifo?: (path: string) => number | undefined;
 }
 
 export class Notifier {
@@ -63,9 +65,25 @@ export class Notifier {
     return this.queue.idle();
   }
 
+  /** Non-blocking: a reader that stopped reading fills the pipe, and then lines are dropped (EAGAIN), never waited for. */
+  private writeHeld(path: string, fd: number, line: string): void {
+    try {
+      writeSync(fd, line);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") this.options.log.warn(`notify_fifo ${path} is full (its notify_fifo_script is not reading): line dropped`);
+      else this.options.log.warn(`notify_fifo ${path} not written: ${code ?? error}`);
+    }
+  }
+
   private writeFifo(kind: NotifyKind, name: string, state: NotifyState, priority: number): void {
     const path = this.options.fifoFor?.(kind, name) ?? this.options.fifoPath;
     if (!path) return;
+    const held = this.options.heldFifo?.(path);
+    if (held !== undefined) {
+      this.writeHeld(path, held, notifyFifoLine(kind, name, state, priority));
+      return;
+    }
     let fd: number | null = null;
     try {
       // Non-blocking: with no reader on the FIFO the open fails (ENXIO) instead of hanging the daemon. Root never

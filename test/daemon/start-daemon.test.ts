@@ -12,6 +12,7 @@ import { timersAlarm } from "../../src/clock/alarm.ts";
 import { DaemonStartError, type RunningDaemon, startDaemon } from "../../src/daemon/daemon.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
 import type { StatusSnapshot } from "../../src/daemon/status.ts";
+import { linuxFifoMaker } from "../../src/adapters/linux/fifo-maker.ts";
 import type { CommandRunner } from "../../src/process/run-command.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
 import { FakeAnnouncer } from "../adapters/fake-announcer.ts";
@@ -71,6 +72,7 @@ function fakeHost() {
     announcer,
     alarms: timersAlarm(timers),
     users,
+    makeFifo: linuxFifoMaker,
     ipvs: () => {
       ipvsOpened++;
       return ipvs;
@@ -291,6 +293,14 @@ describe("startDaemon on fake adapters", () => {
     await expect(started).rejects.toBeInstanceOf(DaemonStartError);
     await expect(started).rejects.toThrow("interface eth1 does not exist");
     expect(host.held()).toEqual(["192.0.2.10"]);
+  });
+
+  test("a startup_script whose user does not resolve stops the start before anything runs", async () => {
+    const host = fakeHost();
+    const config = `[global]\nstartup_script = { command = "/bin/true", user = "ghost" }\n${instance("VI_1", 51, "192.0.2.10")}`;
+    const started = start(host, config);
+    await expect(started).rejects.toBeInstanceOf(DaemonStartError);
+    await expect(started).rejects.toThrow("global.startup_script: no user ghost");
   });
 
   test("stop with handover keeps the VIPs until the core says it has stopped, bounded when no backup speaks", async () => {
