@@ -126,6 +126,8 @@ class Daemon implements RunningDaemon {
   private lastStatus = "";
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
+  /** Each link's last known state (up with carrier), to log its changes as keepalived does. */
+  private readonly linkUp = new Map<string, boolean>();
   private waiting: WaitingInstance[] = [];
   private readonly log: Log;
   private readonly timers: Timers;
@@ -257,6 +259,8 @@ class Daemon implements RunningDaemon {
    */
   private onLinkEvent(event: LinkEvent): void {
     if (event.type === "link") this.linkNames.set(event.link.ifindex, event.link.name);
+    if (event.type === "link") this.reportLink(event.link.name, event.link.up && event.link.carrier);
+    if (event.type === "link-removed") this.reportLink(event.name, false);
     if (event.type === "link-removed") this.driver.dropTransports(event.name);
     this.driver.onLinkEvent(event, (i) => this.linkNames.get(i));
     if (this.stopping) return;
@@ -273,6 +277,13 @@ class Daemon implements RunningDaemon {
         this.refresh(`interface ${ifname} has an address`);
       }
     }
+  }
+
+  /** keepalived's "Netlink reports eth1 down": a tracked link's change, said once whatever it moves. */
+  private reportLink(name: string, up: boolean): void {
+    const before = this.linkUp.get(name);
+    this.linkUp.set(name, up);
+    if (before !== undefined && before !== up) this.deps.logs("netlink").info(`Netlink reports ${name} ${up ? "up" : "down"}`);
   }
 
   private refresh(why: string): void {
@@ -418,6 +429,7 @@ class Daemon implements RunningDaemon {
   private feedLinkStates(config: VipdConfig): void {
     const links = this.adapters.addresses.links();
     for (const link of links) this.driver.trackerChanged(trackerName.interface(link.name), link.up && link.carrier);
+    for (const link of links) if (!this.linkUp.has(link.name)) this.linkUp.set(link.name, link.up && link.carrier);
     const present = new Set(links.map((l) => l.name));
     for (const section of config.instances) {
       if (!present.has(section.interface)) this.driver.trackerChanged(trackerName.interface(section.interface), false);

@@ -295,6 +295,19 @@ describe("startDaemon on fake adapters", () => {
     expect(host.held()).toEqual(["192.0.2.10"]);
   });
 
+  test("a link going down and up is logged as keepalived logs it, once per change", async () => {
+    const host = fakeHost();
+    const { daemon, lines } = await start(host, instance("VI_1", 51, "192.0.2.10"));
+    host.netlink.setLink(2, { carrier: false });
+    host.netlink.setLink(2, { carrier: false });
+    host.netlink.setLink(2, { carrier: true });
+    expect(lines.filter((l) => l.startsWith("info netlink: Netlink reports"))).toEqual([
+      "info netlink: Netlink reports eth0 down",
+      "info netlink: Netlink reports eth0 up",
+    ]);
+    await stop(daemon, host);
+  });
+
   test("a startup_script whose user does not resolve stops the start before anything runs", async () => {
     const host = fakeHost();
     const config = `[global]\nstartup_script = { command = "/bin/true", user = "ghost" }\n${instance("VI_1", 51, "192.0.2.10")}`;
