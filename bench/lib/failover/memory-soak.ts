@@ -26,8 +26,13 @@ export interface MemorySoakResult {
   firstMinuteAnonMb: number;
   lastMinuteAnonMb: number;
   maxAnonMb: number;
-  /** Least-squares slope of the samples after the first minute (start-up garbage settles in it). */
+  /**
+   * Least-squares slope of the per-minute means after the first minute: the garbage collector runs about once a
+   * minute, so single samples saw-tooth; the first minute holds the start-up garbage.
+   */
   growthMbPerHour: number;
+  /** The mean of each minute's samples. */
+  minuteMeansMb: number[];
   samples: { atMs: number; anonMb: number }[];
   error: string | null;
 }
@@ -86,7 +91,14 @@ export function summarizeSoak(samples: { atMs: number; anonMb: number }[], flips
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
   const first = samples.filter((s) => s.atMs < MINUTE_MS).map((s) => s.anonMb);
   const last = samples.filter((s) => s.atMs >= durationMs - MINUTE_MS).map((s) => s.anonMb);
-  const settled = samples.filter((s) => s.atMs >= MINUTE_MS);
+  // Each minute's mean, placed at the mean time of its samples (the last minute may be partial).
+  const minutes: { atMs: number; anonMb: number }[] = [];
+  for (let m = 0; m * MINUTE_MS <= durationMs; m++) {
+    const inMinute = samples.filter((s) => s.atMs >= m * MINUTE_MS && s.atMs < (m + 1) * MINUTE_MS);
+    if (inMinute.length > 0) minutes.push({ atMs: mean(inMinute.map((s) => s.atMs)), anonMb: mean(inMinute.map((s) => s.anonMb)) });
+  }
+  const minuteMeansMb = minutes.map((m) => m.anonMb);
+  const settled = minutes.slice(1);
   return {
     durationMs,
     flips,
@@ -94,6 +106,7 @@ export function summarizeSoak(samples: { atMs: number; anonMb: number }[], flips
     lastMinuteAnonMb: mean(last),
     maxAnonMb: Math.max(...samples.map((s) => s.anonMb)),
     growthMbPerHour: slopePerMs(settled) * 3_600_000,
+    minuteMeansMb,
     samples,
     error: error ?? (samples.length === 0 ? "no sample taken" : null),
   };

@@ -253,8 +253,9 @@ export function memorySoakTable(soak: MemorySoakResult | null, why: string): str
   return [
     title,
     ...padTable(rows),
-    `  sampled every ${MEMORY_SOAK_SAMPLE_MS / 1000} s; growth: least-squares slope over the samples after the first minute;`,
-    `  flat: under ${MEMORY_SOAK_FLAT_MB_PER_HOUR} MiB/hour`,
+    `  per minute (mean MiB): ${soak.minuteMeansMb.map((m) => m.toFixed(1)).join(" ")}`,
+    `  sampled every ${MEMORY_SOAK_SAMPLE_MS / 1000} s; growth: least-squares slope of the per-minute means after the first minute`,
+    `  (the collector runs about once a minute: single samples saw-tooth); flat: under ${MEMORY_SOAK_FLAT_MB_PER_HOUR} MiB/hour`,
   ].join("\n");
 }
 
