@@ -5,9 +5,12 @@
 //   2. the new master's first gratuitous ARP against its first advert, on the wire;
 //   3. idle CPU and RSS as MASTER of 1 and 100 instances;
 //   4. how long 100 instances take to move after a hard failure;
-//   5. (--soak) the shortest advert interval a vipd pair holds without a spurious transition.
+//   5. (--soak) the shortest advert interval a vipd pair holds without a spurious transition;
+//   memory: RSS, PSS and anonymous memory side by side with the runtime's floor (from part 3), and
+//   (--memory-soak-minutes M) vipd's anonymous memory over M minutes with 100 instances and a tracker flapping.
 //
 //   bun bench/failover.ts [--runs 5] [--quick] [--soak] [--soak-minutes 10]      (as root; ≈10 min, --quick ≈2 min)
+//   bun bench/failover.ts --memory-only [--memory-soak-minutes 10]               (part 3 and memory alone)
 //
 // Everything it creates carries the prefix vipdbench-<pid> and is removed at the end, on error and on Ctrl-C.
 
@@ -26,7 +29,17 @@ import { parseOptions, type BenchOptions } from "./lib/failover/options.ts";
 import { runOutageSeries, type OutageConfig, type OutageSeries } from "./lib/failover/outage.ts";
 import { BenchRegistry } from "./lib/failover/registry.ts";
 import { soakInterval, SOAK_INTERVALS_CS, type SoakResult } from "./lib/failover/soak.ts";
-import { hardFailureTable, part1Table, part2Table, part3Table, part4Table, part5Table } from "./lib/failover/tables.ts";
+import {
+  hardFailureTable,
+  memorySoakTable,
+  memoryTable,
+  part1Table,
+  part2Table,
+  part3Table,
+  part4Table,
+  part5Table,
+} from "./lib/failover/tables.ts";
+import { MEMORY_SOAK_INSTANCES, memorySoak, type MemorySoakResult } from "./lib/failover/memory-soak.ts";
 
 const DAEMONS = ["vipd", "keepalived"] as const;
 const CONFIGS: OutageConfig[] = [
@@ -67,7 +80,8 @@ async function main(options: BenchOptions): Promise<number> {
   };
 
   // Quick: one run of the short-interval configurations; v2's 1 s adverts make each scenario take seconds.
-  const configs = options.soakOnly ? [] : options.quick ? CONFIGS.filter((c) => c.version === 3) : CONFIGS;
+  const skipOutages = options.soakOnly || options.memoryOnly;
+  const configs = skipOutages ? [] : options.quick ? CONFIGS.filter((c) => c.version === 3) : CONFIGS;
   const series: OutageSeries[] = [];
   for (const c of configs) {
     for (const d of DAEMONS) {
@@ -76,7 +90,7 @@ async function main(options: BenchOptions): Promise<number> {
       series.push(await runOutageSeries(registry, vipd, c, d, options.runs));
     }
   }
-  if (!options.soakOnly) {
+  if (!skipOutages) {
     show(part1Table(configs, series, options.runs));
     show(hardFailureTable(configs, series));
     show(part2Table(configs, series));
@@ -96,15 +110,28 @@ async function main(options: BenchOptions): Promise<number> {
     progress(`part 3: the runtime's floor (an empty compiled program), ${windowMs / 1000} s`);
     floor = await measureRuntimeFloor(registry, windowMs);
   }
-  if (!options.soakOnly) show(part3Table(idle, windowMs, `VRRPv${IDLE_VERSION}, advert ${IDLE_INTERVAL_CS / 100} s`, floor));
+  if (!options.soakOnly) {
+    show(part3Table(idle, windowMs, `VRRPv${IDLE_VERSION}, advert ${IDLE_INTERVAL_CS / 100} s`, floor));
+    show(memoryTable(idle, floor));
+  }
+  let memory: MemorySoakResult | null = null;
+  if (options.memorySoakMinutes !== null && !registry.stopping) {
+    progress(`memory soak: vipd with ${MEMORY_SOAK_INSTANCES} instances, a tracker flapping, ${options.memorySoakMinutes} min`);
+    memory = await memorySoak(registry, vipd, options.memorySoakMinutes * 60_000);
+  }
+  if (options.memorySoakMinutes !== null || options.memoryOnly) {
+    show(
+      memorySoakTable(memory, options.memorySoakMinutes === null ? "ask with --memory-soak-minutes M" : `${options.memorySoakMinutes} min`),
+    );
+  }
 
   const mass: MassMoveResult[] = [];
-  for (const d of options.soakOnly ? [] : DAEMONS) {
+  for (const d of skipOutages ? [] : DAEMONS) {
     if (registry.stopping) break;
     progress(`part 4: ${d} pair with 100 instances, ${options.runs} cut(s)`);
     mass.push(await measureMassMove(registry, vipd, d, options.runs));
   }
-  if (!options.soakOnly) show(part4Table(mass));
+  if (!skipOutages) show(part4Table(mass));
 
   let soak: SoakResult[] | null = null;
   if (options.soakMinutes !== null) {
@@ -118,7 +145,7 @@ async function main(options: BenchOptions): Promise<number> {
   }
   const why =
     options.soakMinutes === null ? "ask with --soak (10 min per interval) or --soak-minutes M" : `${options.soakMinutes} min per interval`;
-  show(part5Table(soak, why));
+  if (!options.memoryOnly) show(part5Table(soak, why));
 
   registry.destroyAllSync();
   const left = registry.leftovers();

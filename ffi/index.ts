@@ -13,6 +13,7 @@ export { monotonicMicroseconds } from "./clock.ts";
 export * from "./constants.ts";
 export { ERRNO, errnoName, SyscallError, type ErrnoCode } from "./errno.ts";
 export { execve } from "./exec.ts";
+export { mkfifo } from "./fifo.ts";
 export { LIBC_NAME } from "./libc.ts";
 export { getGroupId, getPasswdEntry, type PasswdEntry } from "./nss.ts";
 export {

@@ -38,6 +38,7 @@ const lib = dlopen(LIBC_NAME, {
   capset: { args: ["ptr", "ptr"], returns: "i32" },
   // prctl is variadic (unsigned long arguments); on x86_64 / aarch64 Linux they are passed like fixed ones.
   prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" },
+  mkfifo: { args: ["ptr", "u32"], returns: "i32" },
 });
 
 export const libc = lib.symbols;

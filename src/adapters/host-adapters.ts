@@ -3,6 +3,7 @@
 
 import type { AlarmFactory } from "../clock/alarm.ts";
 import type { AddressManager, LinkMonitorFactory } from "./address-manager.ts";
+import type { FifoMaker } from "./fifo-maker.ts";
 import type { Ipvs } from "./ipvs.ts";
 import type { MacvlanLinks } from "./macvlan-links.ts";
 import type { NeighbourAnnouncer } from "./neighbour-announcer.ts";
@@ -19,6 +20,8 @@ export interface HostAdapters {
   users: UserLookup;
   /** No-accept mode's nftables table (talks to the kernel only when used). */
   noAccept: NoAcceptFilter;
+  /** Creates a notify FIFO a notify_fifo_script reads, when it is missing. */
+  makeFifo: FifoMaker;
   /**
    * The kernel's IPVS table, opened only when needed (opening it loads the ip_vs module); `log` is told of kernel
    * answers that could not be decoded.

@@ -51,6 +51,7 @@ export const run = defineCommand({
           handover: args["release-immediately"] ? false : undefined,
           // EX_SOFTWARE: the supervisor restarts a daemon that gave up on an internal error.
           onFatal: () => process.exit(70),
+          onStatus: (summary) => systemd.status(summary),
         },
         { adapters: linuxHostAdapters, logs },
       );

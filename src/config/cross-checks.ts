@@ -197,8 +197,14 @@ export function* commandsOf(
   groups: SyncGroupRead[],
   scripts: ScriptSection[],
   virtualServers: readonly VirtualServerSection[] = [],
+  global?: LifecycleScripts,
 ): Generator<{ at: PathSegment[]; command: Command }> {
+  if (global?.startupScript) yield { at: ["global", "startup_script"], command: global.startupScript };
+  if (global?.shutdownScript) yield { at: ["global", "shutdown_script"], command: global.shutdownScript };
   for (const script of scripts) yield { at: ["scripts", script.name, "script"], command: script.script };
+  for (const { instance, path } of instances) {
+    if (instance.notifyFifoScript) yield { at: [...path, "notify_fifo_script"], command: instance.notifyFifoScript };
+  }
   for (const vs of virtualServers) {
     const vsAt: PathSegment[] = ["virtual_servers", vs.name];
     if (vs.quorumUp) yield { at: [...vsAt, "quorum_up"], command: vs.quorumUp };
@@ -232,21 +238,50 @@ export function checkPrograms(
   scripts: ScriptSection[],
   virtualServers: readonly VirtualServerSection[],
   options: ProgramCheckOptions,
+  global?: LifecycleScripts,
 ): void {
-  for (const { at, command } of commandsOf(instances, groups, scripts, virtualServers)) checkProgram(problems, at, command, options);
+  for (const { at, command } of commandsOf(instances, groups, scripts, virtualServers, global))
+    checkProgram(problems, at, command, options);
+}
+
+type LifecycleScripts = Pick<GlobalConfig, "startupScript" | "shutdownScript">;
+
+/**
+ * notify_fifo_script reads the instance's notify_fifo, so it needs one; instances sharing a FIFO share its one
+ * reader, so they must name the same program.
+ */
+export function checkNotifyFifoScripts(problems: Problems, instances: InstanceRead[]): void {
+  const readers = new Map<string, { raw: string; name: string }>();
+  for (const { instance, path } of instances) {
+    const script = instance.notifyFifoScript;
+    if (script === null) continue;
+    if (instance.notifyFifo === null) {
+      problems.error([...path, "notify_fifo_script"], "needs notify_fifo: the program is started to read that FIFO");
+      continue;
+    }
+    const other = readers.get(instance.notifyFifo);
+    if (other === undefined) readers.set(instance.notifyFifo, { raw: script.raw, name: instance.name });
+    else if (other.raw !== script.raw) {
+      problems.error(
+        [...path, "notify_fifo_script"],
+        `differs from instance ${other.name}'s for the same notify_fifo ${instance.notifyFifo}: one FIFO has one reader`,
+      );
+    }
+  }
 }
 
 /** keepalived warns too: scripts that run as root with nothing checking who could have replaced them. */
 export function warnUncheckedRootScripts(
   problems: Problems,
-  global: { enableScriptSecurity: boolean; scriptUser: unknown },
+  global: { enableScriptSecurity: boolean; scriptUser: unknown } & Partial<LifecycleScripts>,
   instances: InstanceRead[],
   groups: SyncGroupRead[],
   scripts: ScriptSection[],
   virtualServers: readonly VirtualServerSection[],
 ): void {
   if (global.enableScriptSecurity || global.scriptUser !== null) return;
-  if (commandsOf(instances, groups, scripts, virtualServers).next().done) return;
+  const lifecycle = { startupScript: global.startupScript ?? null, shutdownScript: global.shutdownScript ?? null };
+  if (commandsOf(instances, groups, scripts, virtualServers, lifecycle).next().done) return;
   problems.warn(
     ["global", "enable_script_security"],
     "is off and global.script_user is not set: scripts run as root and nothing checks that only root can change them",

@@ -3,7 +3,7 @@
 import { VRRP_MCAST_GROUP_V4, VRRP_MCAST_GROUP_V6 } from "../vrrp/constants.ts";
 import { DEFAULT_GARP } from "../vrrp/instance-config.ts";
 import { parseAddress } from "./address.ts";
-import { readRunAs } from "./commands.ts";
+import { readCommand, readRunAs } from "./commands.ts";
 import type { Problems } from "./config-error.ts";
 import { DEFAULT_ELECTION, ELECTION_KEYS, readElection } from "./election-section.ts";
 import { readGarpGroups } from "./garp-groups.ts";
@@ -51,6 +51,10 @@ export const GLOBAL_KEYS = [
   "shutdown_handover",
   "lvs_on_stop",
   "lvs_timeouts",
+  "startup_script",
+  "startup_script_timeout",
+  "shutdown_script",
+  "shutdown_script_timeout",
 ];
 
 /** Longest delay or refresh accepted, one day (keepalived's limit for garp_extra_if). */
@@ -87,6 +91,29 @@ export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
     shutdownHandover: r.bool("shutdown_handover", true),
     lvsOnStop: r.oneOf("lvs_on_stop", ["remove", "keep"] as const, "remove"),
     lvsTimeouts: readLvsTimeouts(r),
+    ...readLifecycleScripts(r),
+  };
+}
+
+/** keepalived's limit for startup_script_timeout / shutdown_script_timeout, in whole seconds; 10 by default. */
+export const MAX_LIFECYCLE_TIMEOUT_S = 1000;
+const DEFAULT_LIFECYCLE_TIMEOUT_MS = 10_000;
+
+function readLifecycleScripts(r: TableReader) {
+  const read = (kind: "startup" | "shutdown") => {
+    const script = readCommand(r, `${kind}_script`);
+    const timeoutKey = `${kind}_script_timeout`;
+    const timeoutMs = r.int(timeoutKey, 1, MAX_LIFECYCLE_TIMEOUT_S, DEFAULT_LIFECYCLE_TIMEOUT_MS / 1000) * 1000;
+    if (script === null && timeoutKey in r.table) r.problems.warn(r.at(timeoutKey), `does nothing without ${kind}_script`);
+    return { script, timeoutMs };
+  };
+  const startup = read("startup");
+  const shutdown = read("shutdown");
+  return {
+    startupScript: startup.script,
+    startupScriptTimeoutMs: startup.timeoutMs,
+    shutdownScript: shutdown.script,
+    shutdownScriptTimeoutMs: shutdown.timeoutMs,
   };
 }
 

@@ -3,7 +3,7 @@
 import { VRRP_AUTH_DATA_LENGTH, VRRP_PRIO_OWNER, VRRP_V2_MAX_INTERVAL_S, VRRP_V3_MAX_INTERVAL_CS } from "../vrrp/constants.ts";
 import type { IpFamily } from "../vrrp/ip-address.ts";
 import { familyName, parseAddress } from "./address.ts";
-import { NOTIFY_KEYS, readNotify } from "./commands.ts";
+import { NOTIFY_KEYS, readCommand, readNotify } from "./commands.ts";
 import type { Problems } from "./config-error.ts";
 import { ELECTION_KEYS, readElection } from "./election-section.ts";
 import { GARP_KEYS, readGarp, type GarpFollow } from "./global-section.ts";
@@ -44,6 +44,7 @@ export const INSTANCE_KEYS = [
   "track_process",
   ...NOTIFY_KEYS,
   "notify_fifo",
+  "notify_fifo_script",
   "smtp_alert",
   ...GARP_KEYS,
   ...ELECTION_KEYS,
@@ -159,6 +160,7 @@ export function readInstance(
     trackProcess: trackProcessAt.map((t) => t.ref),
     notify: readNotify(r),
     notifyFifo: r.optString("notify_fifo", "a path"),
+    notifyFifoScript: readCommand(r, "notify_fifo_script"),
     smtpAlert: r.bool("smtp_alert", global.smtpAlert),
     garp: readGarp(r, global.garp, garpFollow),
     election: readElection(r, global.election),

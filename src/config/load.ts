@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import TOML from "@iarna/toml";
 import { Problems, type ConfigError, type ConfigWarning } from "./config-error.ts";
 import {
+  checkNotifyFifoScripts,
   checkPrograms,
   warnUncheckedRootScripts,
   checkSyncGroups,
@@ -158,14 +159,23 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   zeroGroupedWeights(problems, instances, groups, scripts, trackFiles, trackProcesses);
   checkUnused(problems, instances, scripts, trackFiles, trackProcesses);
   checkMail(problems, global, instances, groups);
+  checkNotifyFifoScripts(problems, instances);
   warnUncheckedRootScripts(problems, global, instances, groups, scripts, virtualServers);
   if (options.checkPrograms !== false) {
-    checkPrograms(problems, instances, groups, scripts, virtualServers, {
-      stat: options.stat ?? systemStat,
-      realpath: options.realpath ?? systemRealpath,
-      searchPath: options.searchPath ?? process.env.PATH ?? DEFAULT_SEARCH_PATH,
-      security: global.enableScriptSecurity,
-    });
+    checkPrograms(
+      problems,
+      instances,
+      groups,
+      scripts,
+      virtualServers,
+      {
+        stat: options.stat ?? systemStat,
+        realpath: options.realpath ?? systemRealpath,
+        searchPath: options.searchPath ?? process.env.PATH ?? DEFAULT_SEARCH_PATH,
+        security: global.enableScriptSecurity,
+      },
+      global,
+    );
   }
   return {
     global,

@@ -88,6 +88,12 @@ export interface GlobalConfig extends MailConfig {
   lvsOnStop: "remove" | "keep";
   /** IPVS connection timeouts in seconds set at start and reload; 0 leaves the kernel's. */
   lvsTimeouts: { tcpS: number; tcpFinS: number; udpS: number };
+  /** Run once before the instances start (keepalived's startup_script), killed after its timeout. */
+  startupScript: Command | null;
+  startupScriptTimeoutMs: number;
+  /** Run once after every instance has stopped and released its addresses (keepalived's shutdown_script). */
+  shutdownScript: Command | null;
+  shutdownScriptTimeoutMs: number;
 }
 
 /** keepalived's garp_group: the announcement spacing on these interfaces; null keeps [global]'s. */
@@ -216,6 +222,8 @@ export interface InstanceSection {
   trackProcess: TrackRef[];
   notify: NotifyCommands;
   notifyFifo: string | null;
+  /** Started with the notify FIFO's path as its last argument, to read it while the daemon runs (one per FIFO). */
+  notifyFifoScript: Command | null;
   smtpAlert: boolean;
   garp: GarpConfig;
   election: ElectionConfig;

@@ -2,10 +2,11 @@
 // the notify FIFO); they are collected here and written into the instances later.
 
 import { MAX_DOWN_TIMER_ADVERTS } from "../config/election-section.ts";
-import { MAX_GARP_REPEAT, MAX_GARP_SECONDS, MAX_STARTUP_DELAY_S } from "../config/global-section.ts";
+import { MAX_GARP_REPEAT, MAX_GARP_SECONDS, MAX_LIFECYCLE_TIMEOUT_S, MAX_STARTUP_DELAY_S } from "../config/global-section.ts";
 import type { ConvertContext } from "./convert-context.ts";
 import { mapGarpExtraIf } from "./map-garp-extra-if.ts";
-import type { TomlSection } from "./toml-writer.ts";
+import { commandValue } from "./notify-command.ts";
+import type { TomlSection, TomlValue } from "./toml-writer.ts";
 import type { ConfNode } from "./types.ts";
 import { GLOBAL_UNSUPPORTED } from "./unsupported-keywords.ts";
 import { addressArg, boolArg, decimalArg, firstArg, intArg, numberValue } from "./values.ts";
@@ -20,6 +21,8 @@ export interface GlobalDefaults {
   checkUnicastSrc: boolean;
   /** notify_fifo / vrrp_notify_fifo, which keepalived writes for every instance. */
   notifyFifo: { path: string; node: ConfNode } | null;
+  /** notify_fifo_script / vrrp_notify_fifo_script, by the keyword of the FIFO each one reads. */
+  notifyFifoScripts: Map<string, { value: TomlValue; node: ConfNode }>;
 }
 
 /** keepalived's vrrp_garp_* spelling → vipd's key. */
@@ -33,7 +36,7 @@ const GARP_KEYS: Record<string, { key: string; repeat: boolean }> = {
 };
 
 export function newGlobalDefaults(): GlobalDefaults {
-  return { vrrpVersion: 2, skipCheckAdvAddr: false, checkUnicastSrc: false, strict: false, notifyFifo: null };
+  return { vrrpVersion: 2, skipCheckAdvAddr: false, checkUnicastSrc: false, strict: false, notifyFifo: null, notifyFifoScripts: new Map() };
 }
 
 export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: ConfNode, defaults: GlobalDefaults): void {
@@ -70,6 +73,18 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
         `owner ${node.args.slice(1).join(" ")} of the FIFO: not supported by vipd (keepalived created the FIFO with this owner)`,
       );
     }
+  };
+  const program = (node: ConfNode) => {
+    const value = commandValue(ctx, node);
+    if (value !== null) section.set(node.keyword, value);
+  };
+  const scriptTimeout = (node: ConfNode) => {
+    const value = intArg(ctx, node, 1, MAX_LIFECYCLE_TIMEOUT_S);
+    if (value !== null) section.set(node.keyword, value);
+  };
+  const fifoScript = (node: ConfNode) => {
+    const value = commandValue(ctx, node);
+    if (value !== null) defaults.notifyFifoScripts.set(node.keyword.replace(/_script$/, ""), { value, node });
   };
   let vrrpAlertSet = false;
   const handlers: Record<string, Handler> = {
@@ -173,12 +188,24 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
     },
     notify_fifo: fifo,
     vrrp_notify_fifo: fifo,
+    notify_fifo_script: fifoScript,
+    vrrp_notify_fifo_script: fifoScript,
+    startup_script: program,
+    startup_script_timeout: scriptTimeout,
+    shutdown_script: program,
+    shutdown_script_timeout: scriptTimeout,
     vrrp_strict: () => {
       defaults.strict = true;
       section.set("vrrp_strict", true);
     },
   };
   walkBlock(ctx, section, block.children ?? [], handlers, GLOBAL_UNSUPPORTED);
+  // A FIFO script whose FIFO vipd does not write (none, or the other one of notify_fifo / vrrp_notify_fifo).
+  for (const [fifoKeyword, { node }] of defaults.notifyFifoScripts) {
+    if (defaults.notifyFifo?.node.keyword === fifoKeyword) continue;
+    const why = defaults.notifyFifo === null ? `without ${fifoKeyword}` : `for ${fifoKeyword}, which vipd does not write`;
+    ctx.unsupported(section, node, `ran a program that read the notify FIFO (${why} there is nothing to read)`, true);
+  }
 }
 
 /**

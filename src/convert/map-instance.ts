@@ -382,7 +382,12 @@ function applyGlobalDefaults(section: TomlSection, defaults: GlobalDefaults): vo
   const from = (what: string): string => `from global_defs ${what}`;
   if (defaults.skipCheckAdvAddr && !section.has("skip_check_adv_addr"))
     section.set("skip_check_adv_addr", true, from("vrrp_skip_check_adv_addr"));
-  if (defaults.notifyFifo !== null) section.set("notify_fifo", defaults.notifyFifo.path, from(defaults.notifyFifo.node.keyword));
+  if (defaults.notifyFifo !== null) {
+    const fifo = defaults.notifyFifo;
+    section.set("notify_fifo", fifo.path, from(fifo.node.keyword));
+    const reader = defaults.notifyFifoScripts.get(fifo.node.keyword);
+    if (reader) section.set("notify_fifo_script", reader.value, from(reader.node.keyword));
+  }
   const peers = section.get("unicast_peer");
   const ranged = Array.isArray(peers) && peers.some((p) => typeof p === "string" && p.includes("_ttl"));
   if (defaults.checkUnicastSrc) {

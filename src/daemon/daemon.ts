@@ -30,6 +30,10 @@ import { baseSettingsFile, namespaceRecordPath } from "./vmac-record.ts";
 import { ownedServicesFile } from "../lvs/owned-services.ts";
 import { MetricsServer } from "./metrics.ts";
 import { NoAcceptTable } from "./no-accept-table.ts";
+import { reloadLine } from "./reload-line.ts";
+import { stateSummary } from "./state-summary.ts";
+import { type LifecycleRuns, lifecycleRuns, runLifecycleScript, scriptUserIds } from "./global-scripts.ts";
+import { FifoReaders } from "../notify/fifo-readers.ts";
 import { type LiveState, StatusServer, type StatusSnapshot, snapshot } from "./status.ts";
 
 export interface DaemonOptions {
@@ -46,6 +50,8 @@ export interface DaemonOptions {
    * released, everything closed): the process should exit non-zero so the supervisor restarts it.
    */
   onFatal?: (error: unknown) => void;
+  /** Told "3 MASTER, 1 BACKUP" whenever an instance changes state (systemd's STATUS=). */
+  onStatus?: (summary: string) => void;
 }
 
 export interface DaemonDeps {
@@ -94,6 +100,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
   const adapters = deps.adapters();
   let daemon: Daemon | null = null;
   try {
+    await runStartupScript(loaded.config, adapters, deps);
     daemon = new Daemon(options, deps, adapters);
     daemon.start(loaded.config);
     return daemon;
@@ -106,6 +113,17 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
   }
 }
 
+/**
+ * keepalived's startup_script, before anything else: it may set up what the instances need (an interface, a
+ * route). A user that does not resolve stops the start; a failing script is logged and the start goes on.
+ */
+async function runStartupScript(config: VipdConfig, adapters: HostAdapters, deps: DaemonDeps): Promise<void> {
+  const problems: string[] = [];
+  const { startup } = lifecycleRuns(config, adapters.users, scriptUserIds(config, adapters.users, problems), problems);
+  if (problems.length > 0) throw new DaemonStartError(problems);
+  if (startup) await runLifecycleScript("startup", startup, deps.runner ?? runCommand, deps.logs("vipd"));
+}
+
 class Daemon implements RunningDaemon {
   driver!: Driver;
   node!: VrrpNode;
@@ -113,6 +131,8 @@ class Daemon implements RunningDaemon {
   private notifier!: Notifier;
   private mailer!: Mailer;
   private trackers!: TrackerSet;
+  private fifoReaders!: FifoReaders;
+  private lifecycle: LifecycleRuns = { startup: null, shutdown: null };
   private monitor: LinkMonitor | null = null;
   private status: StatusServer | null = null;
   private metrics: MetricsServer | null = null;
@@ -121,8 +141,11 @@ class Daemon implements RunningDaemon {
   private scriptIds: Ids | null = null;
   private noAccept!: NoAcceptTable;
   private startedAt = 0;
+  private lastStatus = "";
   private stopping: Promise<void> | null = null;
   private readonly linkNames = new Map<number, string>();
+  /** Each link's last known state (up with carrier), to log its changes as keepalived does. */
+  private readonly linkUp = new Map<string, boolean>();
   private waiting: WaitingInstance[] = [];
   /** use_vmac: the macvlans, opened when the first VMAC is wanted; the VMACs the running config has. */
   private vmacs: VmacManager | null = null;
@@ -147,9 +170,19 @@ class Daemon implements RunningDaemon {
     this.prepareNoAccept(prepared, true);
     this.config = config;
     this.node = new VrrpNode(prepared.node);
+    this.lifecycle = prepared.lifecycle;
+    this.fifoReaders = new FifoReaders({
+      runner: this.deps.runner ?? runCommand,
+      makeFifo: this.adapters.makeFifo,
+      timers: this.timers,
+      log: this.deps.logs("notify"),
+    });
+    // Before the instances start: their first lines wait in the FIFO for its reader.
+    void this.fifoReaders.sync(prepared.fifoReaders);
     this.notifier = new Notifier({
       runner: this.deps.runner ?? runCommand,
       log: this.deps.logs("notify"),
+      heldFifo: (path) => this.fifoReaders.fd(path),
       // Each instance's own notify_fifo; a group's is that of its first member that has one.
       fifoFor: (kind, name) => {
         const members = kind === "INSTANCE" ? [name] : (this.config.syncGroups.find((g) => g.name === name)?.group ?? []);
@@ -172,7 +205,13 @@ class Daemon implements RunningDaemon {
       noAccept: this.adapters.noAccept,
       announcer: this.adapters.announcer,
       notifier: this.notifier,
-      mailer: this.mailer,
+      // Told of every state change: the e-mail alerts, and systemd's STATUS= line.
+      mailer: {
+        stateChanged: (kind, name, state) => {
+          this.mailer.stateChanged(kind, name, state);
+          this.reportStates();
+        },
+      },
       logs: this.deps.logs,
       timers: this.timers,
       alarms: this.adapters.alarms,
@@ -220,6 +259,7 @@ class Daemon implements RunningDaemon {
       this.log.error("reload aborted: still running on the previous configuration");
       return false;
     }
+    const previous = this.config;
     let summary: ReturnType<Driver["reload"]>;
     const vmacsBefore = this.wantedVmacs;
     try {
@@ -229,6 +269,8 @@ class Daemon implements RunningDaemon {
       this.vmacs?.removeUnwanted(this.wantedVmacs);
       this.notifier.runAs(prepared.scriptIds);
       this.scriptIds = prepared.scriptIds;
+      this.lifecycle = prepared.lifecycle;
+      void this.fifoReaders.sync(prepared.fifoReaders);
       this.applyMetrics(loaded.config);
       this.loadBalancer.apply(loaded.config, prepared.checkIds);
       this.mailer.configure(loaded.config);
@@ -244,10 +286,7 @@ class Daemon implements RunningDaemon {
       this.log.error("reload aborted: still running on the previous configuration");
       return false;
     }
-    const renamed = summary.kept.filter((k) => k.from !== k.to).map((k) => `${k.from} → ${k.to}`);
-    this.log.info(
-      `reloaded: ${summary.kept.length} kept${renamed.length ? ` (renamed ${renamed.join(", ")})` : ""}, ${summary.added.length} added${summary.added.length ? ` (${summary.added.join(", ")})` : ""}, ${summary.removed.length} removed${summary.removed.length ? ` (${summary.removed.join(", ")})` : ""}`,
-    );
+    this.log.info(reloadLine(summary, previous, loaded.config));
     return true;
   }
 
@@ -258,6 +297,8 @@ class Daemon implements RunningDaemon {
    */
   private onLinkEvent(event: LinkEvent): void {
     if (event.type === "link") this.linkNames.set(event.link.ifindex, event.link.name);
+    if (event.type === "link") this.reportLink(event.link.name, event.link.up && event.link.carrier);
+    if (event.type === "link-removed") this.reportLink(event.name, false);
     if (event.type === "link-removed") this.driver.dropTransports(event.name);
     this.driver.onLinkEvent(event, (i) => this.linkNames.get(i));
     if (this.stopping) return;
@@ -280,6 +321,13 @@ class Daemon implements RunningDaemon {
         this.refresh(`interface ${ifname} has an address`);
       }
     }
+  }
+
+  /** keepalived's "Netlink reports eth1 down": a tracked link's change, said once whatever it moves. */
+  private reportLink(name: string, up: boolean): void {
+    const before = this.linkUp.get(name);
+    this.linkUp.set(name, up);
+    if (before !== undefined && before !== up) this.deps.logs("netlink").info(`Netlink reports ${name} ${up ? "up" : "down"}`);
   }
 
   private refresh(why: string): void {
@@ -316,11 +364,23 @@ class Daemon implements RunningDaemon {
         new Promise((resolve) => this.timers.setTimeout(() => resolve(undefined), NOTIFY_DRAIN_MS)),
       ]);
       this.mailer.close();
+      await this.fifoReaders.stop();
       this.adapters.addresses.close();
       this.adapters.announcer.close();
+      // keepalived's shutdown_script: once every instance has stopped and released its addresses.
+      const shutdown = this.lifecycle.shutdown;
+      if (shutdown) await runLifecycleScript("shutdown", shutdown, this.deps.runner ?? runCommand, this.log);
       this.log.info("stopped");
     })();
     return this.stopping;
+  }
+
+  /** The states' summary to onStatus, when it changed. */
+  private reportStates(): void {
+    const summary = stateSummary(this.node.routers.map((r) => r.state));
+    if (summary === this.lastStatus) return;
+    this.lastStatus = summary;
+    this.options.onStatus?.(summary);
   }
 
   private snapshot(): StatusSnapshot {
@@ -412,6 +472,7 @@ class Daemon implements RunningDaemon {
       this.status?.stop();
       this.metrics?.stop();
       this.mailer.close();
+      await this.fifoReaders.stop();
       this.adapters.addresses.close();
       this.adapters.announcer.close();
       this.options.onFatal?.(error);
@@ -479,6 +540,7 @@ class Daemon implements RunningDaemon {
     this.driver.setLinkDelays(delays);
     const links = this.adapters.addresses.links();
     for (const link of links) this.driver.linkStateChanged(link.name, link.up && link.carrier);
+    for (const link of links) if (!this.linkUp.has(link.name)) this.linkUp.set(link.name, link.up && link.carrier);
     const present = new Set(links.map((l) => l.name));
     for (const section of config.instances) {
       if (!present.has(section.interface)) this.driver.linkStateChanged(section.interface, false);

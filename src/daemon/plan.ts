@@ -16,6 +16,7 @@ import { type IpFamily, parseIp } from "../vrrp/ip-address.ts";
 import { advertInterface, vipInterface, virtualRouterMac } from "../config/vmac.ts";
 import type { WantedVmac } from "./vmac-manager.ts";
 import type { NodeConfig } from "../vrrp/node.ts";
+import { type FifoReader, fifoReaders, type LifecycleRuns, lifecycleRuns, scriptUserIds } from "./global-scripts.ts";
 
 /** Everything the driver needs to know about one instance beyond the core's InstanceConfig. */
 export interface InstancePlan {
@@ -66,6 +67,10 @@ export interface Prepared {
   warnings: ConfigWarning[];
   /** The ids each MISC_CHECK program runs as (its own user, else global.script_user), by check key. */
   checkIds: Map<string, Ids>;
+  /** startup_script / shutdown_script with the ids they run as. */
+  lifecycle: LifecycleRuns;
+  /** The notify FIFOs' readers (notify_fifo_script). */
+  fifoReaders: FifoReader[];
 }
 
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; problems: string[] };
@@ -92,9 +97,9 @@ export function prepare(writtenConfig: VipdConfig, host: HostSnapshot, lookupUse
   const core = toCore(config, sourceOf);
   const plans = buildPlans(config, host.links, lookupUser, sourceOf);
   const problems = [...(core.ok ? [] : core.errors.map((e) => `instance ${e.instance}: ${e.message}`)), ...(plans.ok ? [] : plans.errors)];
-  const scriptUser = config.global.scriptUser;
-  const scriptIds = scriptUser ? lookupUser(scriptUser.user, scriptUser.group) : null;
-  if (scriptUser && !scriptIds) problems.push(`global.script_user: no user ${scriptUser.user}`);
+  const scriptIds = scriptUserIds(config, lookupUser, problems);
+  const lifecycle = lifecycleRuns(config, lookupUser, scriptIds, problems);
+  const readers = fifoReaders(config, lookupUser, scriptIds, problems);
   const groupNotify = new Map(
     config.syncGroups.map((g) => [g.name, notifyScripts(g.notify, lookupUser, `sync_groups.${g.name}`, problems)]),
   );
@@ -102,7 +107,17 @@ export function prepare(writtenConfig: VipdConfig, host: HostSnapshot, lookupUse
   if (problems.length > 0 || !core.ok || !plans.ok) return { ok: false, problems };
   return {
     ok: true,
-    prepared: { waiting, node: core.node, plans: plans.plans, groupNotify, scriptIds, checkIds, warnings: fitted.warnings },
+    prepared: {
+      waiting,
+      node: core.node,
+      plans: plans.plans,
+      groupNotify,
+      scriptIds,
+      checkIds,
+      warnings: fitted.warnings,
+      lifecycle,
+      fifoReaders: readers,
+    },
   };
 }
 

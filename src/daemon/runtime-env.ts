@@ -7,7 +7,22 @@
 // 0.11 % of a core with it, 0.06 % at one check a minute (bench/failover.ts part 3). Collections driven by
 // allocation are unaffected.
 
-export const DAEMON_RUNTIME_ENV: Readonly<Record<string, string>> = { BUN_GC_TIMER_INTERVAL: "60000" };
+//
+// BUN_JSC_useDFGJIT=0 and BUN_JSC_useBaselineJIT=0: JSC's JIT tiers compiled the daemon's hot paths (the adverts of
+// 100 instances) into code, code blocks and compiler data that stayed resident. Without the optimizing tiers (DFG,
+// FTL) anonymous memory with 100 instances went 16.5 → 13.1 MiB and RSS 63 → 54 MiB; without the baseline JIT too
+// (the interpreter runs everything) 11.9 MiB and 52 MiB (bench/failover.ts, memory table). A takeover runs code
+// that has never run, which no tier had compiled anyway: part 1b stayed within a millisecond of
+// Master_Down_Interval (0.9 ms at 100 ms adverts), 100 VIPs still move in ≈ 300 ms, and idle CPU stayed level
+// with keepalived's. What it costs is the steady state's per-advert time: 0.2 µs → 12 µs to receive, 5 µs to send
+// (bench/core.ts under these settings), 0.1 % of a core for 100 adverts a second. bun:ffi still works: it needs
+// the JIT enabled (BUN_JSC_useJIT=0 makes dlopen throw), not its tiers.
+
+export const DAEMON_RUNTIME_ENV: Readonly<Record<string, string>> = {
+  BUN_GC_TIMER_INTERVAL: "60000",
+  BUN_JSC_useDFGJIT: "0",
+  BUN_JSC_useBaselineJIT: "0",
+};
 
 /**
  * The environment to restart with, or null when there is nothing to do: every setting is already there (a user's

@@ -2,6 +2,7 @@
 // daemon) and the notify FIFO line.
 
 import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
+import { scriptOutcome } from "../daemon/log-wording.ts";
 import type { CommandRunner } from "../process/run-command.ts";
 import { notifyCommands, notifyFifoLine, type NotifyKind, type NotifyScripts, type NotifyState } from "./notify-plan.ts";
 import { SerialQueue } from "./serial-queue.ts";
@@ -9,6 +10,7 @@ import { SerialQueue } from "./serial-queue.ts";
 const FIFO_FLAGS = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_APPEND | constants.O_NOFOLLOW;
 
 export interface NotifierLog {
+  info(message: string): void;
   warn(message: string): void;
   debug(message: string): void;
 }
@@ -22,6 +24,8 @@ export interface NotifierOptions {
   fifoFor?: (kind: NotifyKind, name: string) => string | undefined;
   uid?: number;
   gid?: number;
+  /** A descriptor the daemon holds on a FIFO while its notify_fifo_script reads it (src/notify/fifo-readers.ts). */
+  heldFifo?: (path: string) => number | undefined;
 }
 
 export class Notifier {
@@ -45,13 +49,12 @@ export class Notifier {
     const queued = this.queue.enqueue(`${kind}:${name}`, async () => {
       for (const { argv, runAs } of commands) {
         const ids = runAs ?? this.defaultIds;
+        const command = argv.join(" ");
+        this.options.log.info(`(${name}) Running notify script ${command}`);
         const result = await this.options.runner({ argv, uid: ids.uid, gid: ids.gid });
-        if (result.exitCode !== 0) {
-          const why = result.spawnError ?? (result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`);
-          this.options.log.warn(
-            `notify ${argv.join(" ")} for ${kind} ${name} ${state} failed: ${why}${result.stderr ? `: ${result.stderr.trim()}` : ""}`,
-          );
-        }
+        const outcome = `(${name}) notify script ${command} ${scriptOutcome(result)}`;
+        if (result.exitCode === 0) this.options.log.info(outcome);
+        else this.options.log.warn(`${outcome}${result.stderr ? `: ${result.stderr.trim()}` : ""}`);
       }
     });
     if (!queued) this.options.log.warn(`notify for ${kind} ${name} ${state} dropped: too many notifications still running`);
@@ -62,9 +65,25 @@ export class Notifier {
     return this.queue.idle();
   }
 
+  /** Non-blocking: a reader that stopped reading fills the pipe, and then lines are dropped (EAGAIN), never waited for. */
+  private writeHeld(path: string, fd: number, line: string): void {
+    try {
+      writeSync(fd, line);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") this.options.log.warn(`notify_fifo ${path} is full (its notify_fifo_script is not reading): line dropped`);
+      else this.options.log.warn(`notify_fifo ${path} not written: ${code ?? error}`);
+    }
+  }
+
   private writeFifo(kind: NotifyKind, name: string, state: NotifyState, priority: number): void {
     const path = this.options.fifoFor?.(kind, name) ?? this.options.fifoPath;
     if (!path) return;
+    const held = this.options.heldFifo?.(path);
+    if (held !== undefined) {
+      this.writeHeld(path, held, notifyFifoLine(kind, name, state, priority));
+      return;
+    }
     let fd: number | null = null;
     try {
       // Non-blocking: with no reader on the FIFO the open fails (ENXIO) instead of hanging the daemon. Root never

@@ -11,6 +11,8 @@ export interface RunOptions {
   /** Kill the whole process group after this long; undefined waits for ever (notify scripts). */
   timeoutMs?: number;
   env?: Record<string, string>;
+  /** Aborting ends the program: SIGTERM to its process group, SIGKILL a second later if it is still there. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -31,6 +33,16 @@ export type CommandRunner = (options: RunOptions) => Promise<RunResult>;
 const STDERR_KEPT = 1024;
 /** How long after the script's exit its stderr may still deliver its last lines. */
 const STDERR_GRACE_MS = 50;
+/** How long a program asked to end (SIGTERM) has before it is killed. */
+const TERM_GRACE_MS = 1000;
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
 
 export function runCommand(options: RunOptions): Promise<RunResult> {
   const started = performance.now();
@@ -86,6 +98,17 @@ export function runCommand(options: RunOptions): Promise<RunResult> {
         });
       }
     });
+    if (options.signal && pid !== null) {
+      const signal = options.signal;
+      const terminate = () => {
+        killGroup(pid, "SIGTERM");
+        const kill = setTimeout(() => killGroup(pid, "SIGKILL"), TERM_GRACE_MS);
+        child.once("exit", () => clearTimeout(kill));
+      };
+      if (signal.aborted) terminate();
+      else signal.addEventListener("abort", terminate, { once: true });
+      child.once("exit", () => signal.removeEventListener("abort", terminate));
+    }
     if (options.timeoutMs !== undefined && pid !== null) {
       timer = setTimeout(() => {
         timedOut = true;

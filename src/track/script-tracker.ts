@@ -22,6 +22,8 @@ export interface ScriptCheck {
 export interface ScriptTrackerEvents {
   /** The tracked state changed. */
   changed(name: string, up: boolean, last: RunResult): void;
+  /** Every finished run (a debug line; the tracker's status shows the last one). */
+  ran?(name: string, result: RunResult): void;
 }
 
 export class ScriptTracker {
@@ -91,6 +93,7 @@ export class ScriptTracker {
   private record(result: RunResult): void {
     this.runs++;
     this.lastDurationMs = result.durationMs;
+    this.events.ran?.(this.check.name, result);
     const ok = result.exitCode === 0 && !result.timedOut;
     if (ok) {
       this.failures = 0;

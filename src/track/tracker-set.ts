@@ -8,6 +8,7 @@ import type { Timers } from "../clock/timers.ts";
 import type { ScriptSection, TrackFileSection, VipdConfig } from "../config/schema.ts";
 import { trackerName } from "../config/to-core.ts";
 import type { Log } from "../daemon/log.ts";
+import { scriptOutcome, scriptStateLine } from "../daemon/log-wording.ts";
 import type { CommandRunner, RunResult } from "../process/run-command.ts";
 import type { Ids, UserLookup } from "../adapters/user-lookup.ts";
 import { FileTracker, openProblem } from "./file-tracker.ts";
@@ -59,7 +60,10 @@ export class TrackerSet {
       const tracker = new ScriptTracker(
         check,
         this.deps.runner,
-        { changed: (n, up, last) => this.scriptChanged(n, up, last) },
+        {
+          changed: (n, up, last) => this.scriptChanged(n, up, last),
+          ran: (n, result) => this.deps.log.debug(`VRRP_Script(${n}) ${scriptOutcome(result)}`),
+        },
         this.deps.timers,
       );
       this.scripts.set(name, { key: JSON.stringify(check), tracker });
@@ -131,19 +135,13 @@ export class TrackerSet {
   }
 
   private scriptChanged(name: string, up: boolean, last: RunResult): void {
-    const why = up
-      ? "succeeded"
-      : last.timedOut
-        ? "timed out"
-        : last.spawnError
-          ? `could not start (${last.spawnError})`
-          : `failed (exit ${last.exitCode ?? last.signal})`;
-    this.deps.log.info(`script ${name} ${why}: now ${up ? "up" : "down"}`);
+    this.deps.log.info(scriptStateLine(name, up, last));
     this.sink(trackerName.script(name), up);
   }
 
   private fileChanged(file: TrackFileSection, name: string, value: number | null, problem: string | null): void {
     if (value === null) this.deps.log.warn(`track file ${name}: ${file.file} ${problem ?? "holds no number"}; counting it as 0`);
+    else this.deps.log.info(`track file ${name}: ${file.file} now holds ${value}`);
     this.sink(trackerName.file(name), true, value ?? 0);
   }
 

@@ -3,7 +3,7 @@
 
 import { AdvertDecoder, reject } from "./advert.ts";
 import { IPPROTO_AH } from "./constants.ts";
-import type { Effect, RouterState, VrrpState } from "./effects.ts";
+import type { Effect, LogEffect, RouterState, VrrpState } from "./effects.ts";
 import type { AdvertReceivedEvent, VrrpEvent } from "./events.ts";
 import type { InstanceConfig } from "./instance-config.ts";
 import { AH_HEADER_LENGTH, ahPayloadOffset } from "./ipsec-ah.ts";
@@ -338,7 +338,9 @@ export class VrrpNode {
     if (!uses) return;
     const touched = new Set<Router>();
     for (const use of uses) {
+      const priorityBefore = use.router.priority;
       use.router.updateTracker(use.index, up, value);
+      if (use.router.priority !== priorityBefore) out.push(priorityChangeLog(use.router, priorityBefore, name, up, value));
       touched.add(use.router);
       const group = this.groupOf.get(use.router);
       if (group) {
@@ -392,4 +394,18 @@ export class VrrpNode {
       });
     }
   }
+}
+
+/**
+ * keepalived's "(VI_1) Changing effective priority from 100 to 90", with the tracker that caused it. Only on a
+ * tracker change, never per advert.
+ */
+function priorityChangeLog(router: Router, from: number, tracker: string, up: boolean, value: number): LogEffect {
+  const cause = tracker.startsWith("file:") ? `${tracker} is ${value}` : `${tracker} is ${up ? "up" : "down"}`;
+  return {
+    type: "Log",
+    level: "info",
+    instance: router.name,
+    message: `(${router.name}) Changing effective priority from ${from} to ${router.priority} (${cause})`,
+  };
 }

@@ -44,6 +44,9 @@ const PROGRAMS = [
   "/usr/local/lib/vipd/notify.sh",
   "/usr/local/lib/vipd/group-notify.sh",
   "/usr/local/lib/vipd/check-app.sh",
+  "/usr/local/lib/vipd/startup.sh",
+  "/usr/local/lib/vipd/shutdown.sh",
+  "/usr/local/lib/vipd/read-notify-fifo.sh",
 ];
 const fs = fakeFs(Object.fromEntries(PROGRAMS.map((p) => [p, ROOT_PROGRAM])), {});
 /** The same with one notify program writable by its group: enable_script_security refuses it. */
@@ -187,6 +190,23 @@ const VARIANTS: Record<string, Variant> = {
   "instances.interface": { value: "eth1", context: [[["instances", "VI_INTERNAL"], "virtual_router_id", 53]] },
   "instances.version": { value: 3 },
   "instances.nopreempt": { context: [[["instances", "VI_PUBLIC"], "state", "BACKUP"]] },
+  // The lifecycle scripts: set (the example shows them commented out), their timeouts acting with them.
+  "global.startup_script": { value: "/usr/local/lib/vipd/startup.sh" },
+  "global.startup_script_timeout": { value: 20, context: [[["global"], "startup_script", "/usr/local/lib/vipd/startup.sh"]] },
+  "global.shutdown_script": { value: { command: "/usr/local/lib/vipd/shutdown.sh", user: "vipd_script" } },
+  "global.shutdown_script.command": {
+    value: "/usr/local/lib/vipd/startup.sh",
+    context: [[["global"], "shutdown_script", { command: "/usr/local/lib/vipd/shutdown.sh", user: "vipd_script" }]],
+  },
+  "global.shutdown_script.user": {
+    value: "nobody",
+    context: [[["global"], "shutdown_script", { command: "/usr/local/lib/vipd/shutdown.sh", user: "vipd_script" }]],
+  },
+  "global.shutdown_script_timeout": { value: 20, context: [[["global"], "shutdown_script", "/usr/local/lib/vipd/shutdown.sh"]] },
+  "instances.notify_fifo_script": {
+    value: "/usr/local/lib/vipd/read-notify-fifo.sh",
+    context: [[["instances", "VI_PUBLIC"], "notify_fifo", "/run/vipd/notify.fifo"]],
+  },
   // The example shows use_vmac's "on" value, commented out: the walk turns it on.
   "instances.use_vmac": { value: true },
   "instances.vmac_xmit_base": { context: [[["instances", "VI_PUBLIC"], "use_vmac", true]] },

@@ -566,6 +566,48 @@ ${instance("  lower_prio_no_advert off\n  higher_prio_send_advert\n  down_timer_
     ]);
   });
 
+  test("startup_script / shutdown_script with their timeouts and users, and the notify FIFO's reader, are mapped", () => {
+    const text = `global_defs {
+  startup_script "/usr/local/sbin/prepare --all" root
+  startup_script_timeout 30
+  shutdown_script /usr/local/sbin/cleanup nobody nogroup
+  notify_fifo /run/keepalived.fifo
+  notify_fifo_script /usr/local/sbin/read-fifo
+}
+${instance("")}${instance("", "VI_2").replace("virtual_router_id 51", "virtual_router_id 52")}`;
+    const { config, toml, warnings, result } = convertAndLoad(text);
+    const g = config.global;
+    expect(g.startupScript).toEqual({
+      raw: "/usr/local/sbin/prepare --all",
+      argv: ["/usr/local/sbin/prepare", "--all"],
+      runAs: { user: "root", group: null },
+    });
+    expect([g.startupScriptTimeoutMs, g.shutdownScriptTimeoutMs]).toEqual([30_000, 10_000]);
+    expect(g.shutdownScript).toMatchObject({ argv: ["/usr/local/sbin/cleanup"], runAs: { user: "nobody", group: "nogroup" } });
+    // keepalived's one FIFO and its one reader, written into every instance (vipd starts one reader per FIFO).
+    for (const i of config.instances) {
+      expect([i.notifyFifo, i.notifyFifoScript?.argv]).toEqual(["/run/keepalived.fifo", ["/usr/local/sbin/read-fifo"]]);
+    }
+    expect(toml).toContain('notify_fifo_script = "/usr/local/sbin/read-fifo"  # from global_defs notify_fifo_script');
+    expect(warnings).toEqual([]);
+    expect(result.lossy).toBe(false);
+  });
+
+  test("a notify FIFO script whose FIFO vipd does not write is reported as lost", () => {
+    const text = `global_defs {
+  notify_fifo /run/a.fifo
+  vrrp_notify_fifo /run/b.fifo
+  vrrp_notify_fifo_script /usr/local/sbin/read-b
+}
+${instance("")}`;
+    const { config, warnings, result } = convertAndLoad(text);
+    expect(config.instances[0]!.notifyFifoScript).toBeNull();
+    expect(
+      warnings.some((w) => w.includes("vrrp_notify_fifo_script") && w.includes("for vrrp_notify_fifo, which vipd does not write")),
+    ).toBe(true);
+    expect(result.lossy).toBe(true);
+  });
+
   test("the mail settings: smtp_server's port, smtp_helo_name, no_email_faults; smtp_alert_vrrp wins over smtp_alert", () => {
     const mail = (extra: string) => `global_defs {
   notification_email {

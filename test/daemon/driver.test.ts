@@ -12,6 +12,7 @@ import { FakeLan } from "../adapters/fake-vrrp-transport.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
 import { FakeNoAcceptFilter } from "../adapters/fake-no-accept-filter.ts";
+import type { TrackerConfig } from "../../src/vrrp/tracking.ts";
 
 const LAN_DELAY_MS = 0.2;
 const ETH0 = { ifindex: 2, name: "eth0", mac: new Uint8Array(6), mtu: 1500, up: true, carrier: true };
@@ -35,13 +36,13 @@ function hostKernel() {
 const VIP = ip("192.0.2.100");
 const GROUP = ip("224.0.0.18");
 
-function host(lan: FakeLan, timers: FakeTimers, name: string, address: string, priority: number) {
+function host(lan: FakeLan, timers: FakeTimers, name: string, address: string, priority: number, trackers: TrackerConfig[] = []) {
   const config = instance({
     version: 3,
     advertIntervalCs: 10,
     priority,
     primaryAddress: ip(address),
-    trackers: [{ name: "interface:eth0", kind: "status", weight: 0, reverse: false }],
+    trackers: [{ name: "interface:eth0", kind: "status", weight: 0, reverse: false }, ...trackers],
   });
   const node = new VrrpNode({ instances: [config], syncGroups: [] });
   const kernel = hostKernel();
@@ -112,7 +113,39 @@ test("election: the higher priority holds the VIP, announces it, and notifies", 
   ]);
   expect(a.notifications).toEqual(["INSTANCE VI_1 BACKUP 150", "INSTANCE VI_1 MASTER 150"]);
   expect(b.notifications).toEqual(["INSTANCE VI_1 BACKUP 100"]);
-  expect(a.lines.some((l) => l.includes("BACKUP -> MASTER (no advert within Master_Down_Interval)"))).toBe(true);
+  expect(a.lines.some((l) => l.includes("(VI_1) Entering MASTER STATE from BACKUP (no advert within Master_Down_Interval)"))).toBe(true);
+});
+
+test("the log says what happened in keepalived's words: states, VIPs, one line per announcement burst, a priority's cause", async () => {
+  const timers = new FakeTimers();
+  const lan = new FakeLan((deliver) => timers.setTimeout(deliver, LAN_DELAY_MS));
+  const a = host(lan, timers, "a", "192.0.2.1", 150, [{ name: "script:chk", kind: "status", weight: -60, reverse: false }]);
+  const b = host(lan, timers, "b", "192.0.2.2", 100);
+  a.driver.start();
+  b.driver.start();
+  timers.advance(2000);
+  await Bun.sleep(0); // the VIP and announcement lines come after the takeover's sends
+  const said = (h: typeof a) =>
+    h.lines.filter((l) => l.startsWith("info vrrp:VI_1: (VI_1)")).map((l) => l.slice("info vrrp:VI_1: ".length));
+  expect(said(a)).toEqual([
+    "(VI_1) Entering BACKUP STATE from INIT (startup), priority 150",
+    "(VI_1) Entering MASTER STATE from BACKUP (no advert within Master_Down_Interval), priority 150",
+    "(VI_1) Setting VIPs: 192.0.2.100/24",
+    "(VI_1) Sending gratuitous ARP on eth0 for 192.0.2.100; 5 frames sent",
+  ]);
+  a.lines.length = 0;
+  a.driver.trackerChanged("script:chk", false);
+  a.driver.trackerChanged("script:chk", false); // no change, no line
+  expect(said(a)).toEqual(["(VI_1) Changing effective priority from 150 to 90 (script:chk is down)"]);
+  timers.advance(1000);
+  await Bun.sleep(0);
+  expect(said(a)).toContain("(VI_1) Removing VIPs: 192.0.2.100/24");
+  expect(said(a).some((l) => l.startsWith("(VI_1) Entering BACKUP STATE from MASTER ("))).toBe(true);
+  // One line per burst, never one per frame: as many lines as bursts.
+  const bursts = b.lines.filter((l) => l.includes("Sending gratuitous ARP on eth0 for 192.0.2.100;"));
+  expect(b.node.router("VI_1")!.state).toBe("MASTER");
+  expect(bursts.length).toBe(b.announcer.announced.length);
+  expect(b.announcer.frames.length).toBeGreaterThan(bursts.length);
 });
 
 test("hard failure: the master's link goes down, the backup takes over within Master_Down_Interval", () => {

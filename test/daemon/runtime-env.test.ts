@@ -9,7 +9,9 @@ test("a missing setting asks for a restart with it added and everything else kep
 });
 
 test("a setting already present (the user's own, or after the restart) means no restart", () => {
-  expect(runtimeRestartEnv({ PATH: "/bin", BUN_GC_TIMER_INTERVAL: "5000" })).toBeNull();
+  expect(runtimeRestartEnv({ PATH: "/bin", ...DAEMON_RUNTIME_ENV, BUN_GC_TIMER_INTERVAL: "5000" })).toBeNull();
+  // One setting missing: restart with it, keeping the user's value of the other.
+  expect(runtimeRestartEnv({ BUN_GC_TIMER_INTERVAL: "5000" })).toEqual({ ...DAEMON_RUNTIME_ENV, BUN_GC_TIMER_INTERVAL: "5000" });
   expect(runtimeRestartEnv({ ...DAEMON_RUNTIME_ENV })).toBeNull();
 });
 

@@ -12,6 +12,7 @@ import { timersAlarm } from "../../src/clock/alarm.ts";
 import { DaemonStartError, type RunningDaemon, startDaemon } from "../../src/daemon/daemon.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
 import type { StatusSnapshot } from "../../src/daemon/status.ts";
+import { linuxFifoMaker } from "../../src/adapters/linux/fifo-maker.ts";
 import type { CommandRunner } from "../../src/process/run-command.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
 import { FakeAnnouncer } from "../adapters/fake-announcer.ts";
@@ -81,6 +82,7 @@ function fakeHost() {
     alarms: timersAlarm(timers),
     users,
     noAccept,
+    makeFifo: linuxFifoMaker,
     ipvs: () => {
       ipvsOpened++;
       return ipvs;
@@ -95,7 +97,7 @@ const noScripts: CommandRunner = () => {
   throw new Error("no script is configured in these tests");
 };
 
-async function start(host: ReturnType<typeof fakeHost>, config: string, lines: string[] = []) {
+async function start(host: ReturnType<typeof fakeHost>, config: string, lines: string[] = [], statuses: string[] = []) {
   const configPath = join(dir, "config.toml");
   writeFileSync(configPath, config);
   const daemon = await startDaemon(
@@ -104,6 +106,7 @@ async function start(host: ReturnType<typeof fakeHost>, config: string, lines: s
       socketPath: join(dir, "status.sock"),
       ipvsRecordPath: join(dir, "ipvs-services"),
       vmacRecordPath: join(dir, "vmac-bases"),
+      onStatus: (summary) => statuses.push(summary),
     },
     { adapters: () => host.adapters, logs: memoryLogs(lines), timers: host.timers, runner: noScripts, spawnChecker: host.checker.spawn },
   );
@@ -180,7 +183,8 @@ describe("startDaemon on fake adapters", () => {
 
   test("a reload keeps a MASTER's VIP without a gap, adds the new instance, and a broken file changes nothing", async () => {
     const host = fakeHost();
-    const { daemon, configPath, lines } = await start(host, instance("VI_1", 51, "192.0.2.10"));
+    const statuses: string[] = [];
+    const { daemon, configPath, lines } = await start(host, instance("VI_1", 51, "192.0.2.10"), [], statuses);
     host.timers.advance(MASTER_DOWN_MS + 1);
     host.events.length = 0;
     writeFileSync(configPath, `${instance("VI_1", 51, "192.0.2.10")}\n${instance("VI_2", 52, "192.0.2.11")}`);
@@ -191,11 +195,24 @@ describe("startDaemon on fake adapters", () => {
     expect(host.held().sort()).toEqual(["192.0.2.10", "192.0.2.11"]);
     expect(host.events).toEqual(["add 192.0.2.11"]);
     expect(lines.join("\n")).toContain("reloaded: 1 kept, 1 added (VI_2), 0 removed");
+    // systemd's STATUS= line follows every state change, once per new summary.
+    expect(statuses).toEqual(["1 BACKUP", "1 MASTER", "1 MASTER, 1 BACKUP", "2 MASTER"]);
 
     writeFileSync(configPath, "[instances.VI_1]\ninterface = eth0\n");
     expect(daemon.reload()).toBe(false);
     expect(lines.join("\n")).toContain("reload aborted: still running on the previous configuration");
     expect(daemon.node.routers.map((r) => `${r.name} ${r.state}`)).toEqual(["VI_1 MASTER", "VI_2 MASTER"]);
+
+    // The reload line names what changed: an edited instance, a removed one, and one renamed (kept by its VRID).
+    writeFileSync(
+      configPath,
+      `${instance("VI_1", 51, "192.0.2.10").replace("priority = 100", "priority = 120")}\n${instance("VI_3", 52, "192.0.2.11")}`,
+    );
+    expect(daemon.reload()).toBe(true);
+    expect(lines.at(-1)).toBe("info vipd: reloaded: 2 kept (changed VI_1; renamed VI_2 → VI_3), 0 added, 0 removed");
+    writeFileSync(configPath, instance("VI_1", 51, "192.0.2.10").replace("priority = 100", "priority = 120"));
+    expect(daemon.reload()).toBe(true);
+    expect(lines.at(-1)).toBe("info vipd: reloaded: 1 kept, 0 added, 1 removed (VI_3)");
     await stop(daemon, host);
   });
 
@@ -376,6 +393,27 @@ describe("startDaemon on fake adapters", () => {
     await expect(started).rejects.toBeInstanceOf(DaemonStartError);
     await expect(started).rejects.toThrow("interface eth1 does not exist");
     expect(host.held()).toEqual(["192.0.2.10"]);
+  });
+
+  test("a link going down and up is logged as keepalived logs it, once per change", async () => {
+    const host = fakeHost();
+    const { daemon, lines } = await start(host, instance("VI_1", 51, "192.0.2.10"));
+    host.netlink.setLink(2, { carrier: false });
+    host.netlink.setLink(2, { carrier: false });
+    host.netlink.setLink(2, { carrier: true });
+    expect(lines.filter((l) => l.startsWith("info netlink: Netlink reports"))).toEqual([
+      "info netlink: Netlink reports eth0 down",
+      "info netlink: Netlink reports eth0 up",
+    ]);
+    await stop(daemon, host);
+  });
+
+  test("a startup_script whose user does not resolve stops the start before anything runs", async () => {
+    const host = fakeHost();
+    const config = `[global]\nstartup_script = { command = "/bin/true", user = "ghost" }\n${instance("VI_1", 51, "192.0.2.10")}`;
+    const started = start(host, config);
+    await expect(started).rejects.toBeInstanceOf(DaemonStartError);
+    await expect(started).rejects.toThrow("global.startup_script: no user ghost");
   });
 
   test("stop with handover keeps the VIPs until the core says it has stopped, bounded when no backup speaks", async () => {

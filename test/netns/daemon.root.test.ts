@@ -82,7 +82,7 @@ test("graceful stop: a client pinging the VIP every 2 ms loses nothing (handover
   expect(result.sent).toBeGreaterThan(200);
   expect(result.lost).toBe(0);
   expect(c.holders(VIP)).toEqual(["b"]);
-  expect(c.daemon("a").lines.some((l) => l.includes("MASTER -> STOP (handover complete"))).toBe(true);
+  expect(c.daemon("a").lines.some((l) => l.includes("Entering STOP STATE from MASTER (handover complete"))).toBe(true);
 }, 30_000);
 
 test("preempt: the higher priority takes the VIP back when it returns", async () => {

@@ -51,17 +51,30 @@ test("a slow MASTER script finishes before the BACKUP script starts (keepalived 
   writeFileSync(script, `#!/bin/sh\n[ "$3" = MASTER ] && sleep 0.2\necho "$1 $2 $3 $4" >> ${log}\n`);
   chmodSync(script, 0o755);
   const warnings: string[] = [];
-  const notifier = new Notifier({ runner: runCommand, log: { warn: (m) => warnings.push(m), debug: () => {} } });
+  const infos: string[] = [];
+  const notifier = new Notifier({
+    runner: runCommand,
+    log: { info: (m) => infos.push(m), warn: (m) => warnings.push(m), debug: () => {} },
+  });
   notifier.notify("INSTANCE", "VI_1", "MASTER", 100, { notify: { line: script } });
   notifier.notify("INSTANCE", "VI_1", "BACKUP", 100, { notify: { line: script } });
   await notifier.idle();
   expect(readFileSync(log, "utf8")).toBe("INSTANCE VI_1 MASTER 100\nINSTANCE VI_1 BACKUP 100\n");
   expect(warnings).toEqual([]);
+  // Each run is logged when it starts and when it ends, with its exit status and how long it took.
+  const durations = infos.map((l) => /after (\d+) ms$/.exec(l)?.[1]).filter((d) => d !== undefined);
+  expect(infos.map((l) => l.replace(/after \d+ ms$/, "after N ms"))).toEqual([
+    `(VI_1) Running notify script ${script} INSTANCE VI_1 MASTER 100`,
+    `(VI_1) notify script ${script} INSTANCE VI_1 MASTER 100 exited with status 0 after N ms`,
+    `(VI_1) Running notify script ${script} INSTANCE VI_1 BACKUP 100`,
+    `(VI_1) notify script ${script} INSTANCE VI_1 BACKUP 100 exited with status 0 after N ms`,
+  ]);
+  expect(Number(durations[0])).toBeGreaterThanOrEqual(200); // the MASTER run slept 0.2 s
 });
 
 test("a failing script is logged and does not stop the next one", async () => {
   const warnings: string[] = [];
-  const notifier = new Notifier({ runner: runCommand, log: { warn: (m) => warnings.push(m), debug: () => {} } });
+  const notifier = new Notifier({ runner: runCommand, log: { info: () => {}, warn: (m) => warnings.push(m), debug: () => {} } });
   const marker = join(dir, "after-failure");
   notifier.notify("INSTANCE", "VI_2", "MASTER", 100, {
     notify_master: { line: "/nonexistent/x.sh" },
@@ -69,21 +82,25 @@ test("a failing script is logged and does not stop the next one", async () => {
   });
   await notifier.idle();
   expect(warnings.length).toBe(1);
-  expect(warnings[0]).toContain("/nonexistent/x.sh for INSTANCE VI_2 MASTER failed: ENOENT");
+  expect(warnings[0]).toBe("(VI_2) notify script /nonexistent/x.sh could not start (ENOENT)");
   expect(readFileSync(marker, "utf8")).toBe("");
 });
 
 test("notify_fifo receives one line per change; a FIFO without a reader never blocks", async () => {
   const file = join(dir, "fifo.txt");
   writeFileSync(file, "");
-  const notifier = new Notifier({ runner: runCommand, log: { warn: () => {}, debug: () => {} }, fifoPath: file });
+  const notifier = new Notifier({ runner: runCommand, log: { info: () => {}, warn: () => {}, debug: () => {} }, fifoPath: file });
   notifier.notify("INSTANCE", "VI_1", "MASTER", 100, {});
   notifier.notify("GROUP", "G1", "MASTER", 100, {});
   expect(readFileSync(file, "utf8")).toBe('INSTANCE "VI_1" MASTER 100\nGROUP "G1" MASTER 100\n');
   const fifo = join(dir, "real.fifo");
   expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
   const debug: string[] = [];
-  const blocking = new Notifier({ runner: runCommand, log: { warn: () => {}, debug: (m) => debug.push(m) }, fifoPath: fifo });
+  const blocking = new Notifier({
+    runner: runCommand,
+    log: { info: () => {}, warn: () => {}, debug: (m) => debug.push(m) },
+    fifoPath: fifo,
+  });
   blocking.notify("INSTANCE", "VI_1", "BACKUP", 90, {});
   expect(debug).toEqual([`notify_fifo ${fifo}: ENXIO`]);
 });
@@ -97,7 +114,7 @@ test("notify_fifo never writes through a symbolic link, nor to a device: refused
   const target = join(dir, "victim");
   symlinkSync(target, dangling);
   const warnings: string[] = [];
-  const log = { warn: (m: string) => warnings.push(m), debug: () => {} };
+  const log = { info: () => {}, warn: (m: string) => warnings.push(m), debug: () => {} };
   for (const fifoPath of [linked, dangling, "/dev/null"]) {
     new Notifier({ runner: runCommand, log, fifoPath }).notify("INSTANCE", "VI_1", "MASTER", 100, {});
   }
@@ -115,7 +132,7 @@ test("notify_fifo writes to a FIFO that has a reader", async () => {
   expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
   const reader = Bun.spawn(["timeout", "5", "head", "-n", "1", fifo], { stdout: "pipe" });
   try {
-    const notifier = new Notifier({ runner: runCommand, log: { warn: () => {}, debug: () => {} }, fifoPath: fifo });
+    const notifier = new Notifier({ runner: runCommand, log: { info: () => {}, warn: () => {}, debug: () => {} }, fifoPath: fifo });
     // The reader opens the FIFO when it gets to it: retry (bounded) until the open stops failing with ENXIO.
     for (let i = 0; i < 100 && reader.exitCode === null; i++) {
       notifier.notify("INSTANCE", "VI_1", "MASTER", 100, {});
@@ -129,7 +146,11 @@ test("notify_fifo writes to a FIFO that has a reader", async () => {
 
 test("a notify_fifo that cannot be opened for another reason than a missing reader is a warning", () => {
   const warnings: string[] = [];
-  const notifier = new Notifier({ runner: runCommand, log: { warn: (m) => warnings.push(m), debug: () => {} }, fifoPath: dir });
+  const notifier = new Notifier({
+    runner: runCommand,
+    log: { info: () => {}, warn: (m) => warnings.push(m), debug: () => {} },
+    fifoPath: dir,
+  });
   notifier.notify("INSTANCE", "VI_1", "MASTER", 100, {});
   expect(warnings).toEqual([`notify_fifo ${dir} not written: EISDIR`]);
 });
@@ -141,7 +162,7 @@ test("each instance or group can have its own FIFO", () => {
   writeFileSync(two, "");
   const notifier = new Notifier({
     runner: runCommand,
-    log: { warn: () => {}, debug: () => {} },
+    log: { info: () => {}, warn: () => {}, debug: () => {} },
     fifoFor: (kind, name) => (kind === "INSTANCE" && name === "VI_1" ? one : kind === "GROUP" ? two : undefined),
   });
   notifier.notify("INSTANCE", "VI_1", "MASTER", 100, {});
@@ -157,7 +178,7 @@ test("a command's own user wins over the daemon-wide one; others run as the daem
     ran.push({ argv: options.argv, uid: options.uid, gid: options.gid });
     return { exitCode: 0, signal: null, timedOut: false, spawnError: null, durationMs: 0, stderr: "", pid: 1 };
   };
-  const notifier = new Notifier({ runner, log: { warn: () => {}, debug: () => {} }, uid: 999, gid: 998 });
+  const notifier = new Notifier({ runner, log: { info: () => {}, warn: () => {}, debug: () => {} }, uid: 999, gid: 998 });
   notifier.notify("INSTANCE", "VI_1", "MASTER", 100, {
     notify_master: { line: "/bin/true own", runAs: { uid: 33, gid: 34 } },
     notify: { line: "/bin/true any" },

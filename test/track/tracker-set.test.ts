@@ -63,7 +63,9 @@ test("scripts go down after `fall` failures, by the tracker names the core knows
   }
   expect(t.changes).toEqual(["script:chk down"]);
   expect(t.runs[0]).toMatchObject({ argv: ["/bin/false"], uid: 33, gid: 33 });
-  expect(t.lines.join("\n")).toContain("script chk failed (exit 1): now down");
+  // keepalived's wording, with the deciding run's exit status and duration; every run is a debug line.
+  expect(t.lines).toContain("info track: VRRP_Script(chk) failed: now down (last run exited with status 1 after 1 ms)");
+  expect(t.lines.filter((l) => l === "debug track: VRRP_Script(chk) exited with status 1 after 1 ms")).toHaveLength(3);
   t.set.stop();
 });
 

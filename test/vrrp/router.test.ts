@@ -480,9 +480,12 @@ describe("trackers", () => {
     const h = new Harness([instance({ version: 2, trackers })]);
     h.startup();
     h.advanceTo(MDI_V2_100);
-    expect(types(h.tracker("script:chk", false))).toEqual(["SendAdvert:40"]);
+    const down = h.tracker("script:chk", false);
+    expect(types(down)).toEqual(["Log", "SendAdvert:40"]);
+    // keepalived's line, with the tracker that caused the change.
+    expect(down[0]).toMatchObject({ level: "info", message: "(VI_1) Changing effective priority from 100 to 40 (script:chk is down)" });
     expect(h.router().priority).toBe(40);
-    expect(types(h.tracker("script:chk", true))).toEqual(["SendAdvert:100"]);
+    expect(types(h.tracker("script:chk", true))).toEqual(["Log", "SendAdvert:100"]);
   });
 
   test("a weight-0 tracker down: MASTER sends priority 0, releases VIPs, goes FAULT; back up → BACKUP", () => {

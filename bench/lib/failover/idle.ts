@@ -24,6 +24,8 @@ export interface IdleResult {
   rssMb: number;
   /** Its anonymous part at that moment, MB. */
   rssAnonMb: number;
+  /** Its proportional set size at that moment, MB. */
+  pssMb: number;
   windowMs: number;
   error: string | null;
 }
@@ -41,6 +43,7 @@ interface QuietWindow {
   schedCpuPct: number;
   rssMb: number;
   rssAnonMb: number;
+  pssMb: number;
   windowMs: number;
 }
 
@@ -68,6 +71,7 @@ async function watchQuiet(registry: BenchRegistry, pids: readonly number[], wind
     schedCpuPct: (threads.runMs / elapsed) * 100,
     rssMb: peak.rssKb / 1024,
     rssAnonMb: peak.rssAnonKb / 1024,
+    pssMb: peak.pssKb / 1024,
     windowMs: elapsed,
   };
 }
@@ -93,6 +97,7 @@ export async function measureIdle(
     schedCpuPct: NaN,
     rssMb: NaN,
     rssAnonMb: NaN,
+    pssMb: NaN,
     windowMs,
     error: null,
   };
@@ -116,6 +121,7 @@ export async function measureIdle(
 export interface RuntimeFloor {
   rssMb: number;
   rssAnonMb: number;
+  pssMb: number;
   cpuPct: number;
   error: string | null;
 }
@@ -125,7 +131,7 @@ export interface RuntimeFloor {
  * settings), measured like the daemon. Most of vipd's RSS is this executable's mapped pages, not vipd's data.
  */
 export async function measureRuntimeFloor(registry: BenchRegistry, windowMs: number): Promise<RuntimeFloor> {
-  const result: RuntimeFloor = { rssMb: NaN, rssAnonMb: NaN, cpuPct: NaN, error: null };
+  const result: RuntimeFloor = { rssMb: NaN, rssAnonMb: NaN, pssMb: NaN, cpuPct: NaN, error: null };
   const source = join(registry.dir, "floor.ts");
   const binary = join(registry.dir, "floor");
   writeFileSync(source, "setInterval(() => {}, 1000);\n");
@@ -145,6 +151,7 @@ export async function measureRuntimeFloor(registry: BenchRegistry, windowMs: num
     result.cpuPct = w.schedCpuPct;
     result.rssMb = w.rssMb;
     result.rssAnonMb = w.rssAnonMb;
+    result.pssMb = w.pssMb;
   } catch (error) {
     result.error = (error as Error).message;
   } finally {

@@ -18,6 +18,8 @@ export interface PairOptions {
   instances?(plan: LabPlan): BenchInstance[];
   /** Capture and pinger on the client: needed to see outages, not to count CPU. */
   probe: boolean;
+  /** See RouterConfig.trackFlag. */
+  trackFlag?: string;
 }
 
 export class BenchPair {
@@ -57,6 +59,7 @@ export class BenchPair {
           version: options.version,
           advertIntervalCs: options.advertIntervalCs,
           instances: this.instances,
+          trackFlag: options.trackFlag,
         },
         this.net,
         registry,

@@ -12,6 +12,8 @@ export interface ProcSample {
   rssKb: number;
   /** The anonymous part of VmRSS (heap, stacks): VmRSS also counts the executable's mapped file pages. */
   rssAnonKb: number;
+  /** Proportional set size: pages shared with other processes (keepalived's parent and child) counted once. */
+  pssKb: number;
 }
 
 function statCpuMs(pid: number): number {
@@ -65,8 +67,8 @@ export class ThreadCpuMeter {
   }
 }
 
-function statusKb(pid: number, key: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+function statusKb(pid: number, key: string, file = "status"): number {
+  const line = readFileSync(`/proc/${pid}/${file}`, "utf8")
     .split("\n")
     .find((l) => l.startsWith(`${key}:`));
   return Number(line?.match(/(\d+)/)?.[1] ?? 0);
@@ -74,11 +76,12 @@ function statusKb(pid: number, key: string): number {
 
 /** The sum over `pids` (keepalived: parent + VRRP child). Throws if one has gone. */
 export function sample(pids: readonly number[]): ProcSample {
-  const s: ProcSample = { statCpuMs: 0, rssKb: 0, rssAnonKb: 0 };
+  const s: ProcSample = { statCpuMs: 0, rssKb: 0, rssAnonKb: 0, pssKb: 0 };
   for (const pid of pids) {
     s.statCpuMs += statCpuMs(pid);
     s.rssKb += statusKb(pid, "VmRSS");
     s.rssAnonKb += statusKb(pid, "RssAnon");
+    s.pssKb += statusKb(pid, "Pss", "smaps_rollup");
   }
   return s;
 }

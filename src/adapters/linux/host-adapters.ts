@@ -3,6 +3,7 @@
 import type { HostAdapters } from "../host-adapters.ts";
 import { linuxNeighbourAnnouncer } from "./gratuitous.ts";
 import { LinuxAddressManager, linuxLinkMonitors } from "./netlink-adapter.ts";
+import { linuxFifoMaker } from "./fifo-maker.ts";
 import { timerFdAlarms } from "./timerfd-alarm.ts";
 import { LinuxIpvs } from "./ipvs-adapter.ts";
 import { LinuxNoAcceptFilter } from "./nft-no-accept.ts";
@@ -20,6 +21,7 @@ export function linuxHostAdapters(): HostAdapters {
     users: nssUsers,
     noAccept: new LinuxNoAcceptFilter(),
     macvlans: () => LinuxMacvlanLinks.open(),
+    makeFifo: linuxFifoMaker,
     ipvs: (log) => LinuxIpvs.open({ onReject: (what, reason) => log(`IPVS: an answer to ${what} could not be decoded: ${reason}`) }),
   };
 }
