@@ -160,7 +160,7 @@ test("director pair: the master dies, the backup takes the VIP and serves every 
   expect([...pair.after].sort()).toEqual(["r1", "r1", "r2", "r2"]);
   // Every connection after the failover went through d2's IPVS (the first that got through may have needed retries).
   expect(pair.d2ConnsAfter).toBeGreaterThanOrEqual(4);
-  expect(pair.logs.d2).toContain("BACKUP -> MASTER");
+  expect(pair.logs.d2).toContain("(VI_1) Entering MASTER STATE from BACKUP");
   // Master_Down_Interval at 1 s adverts is ≈ 3.6 s; the rest is the emulated machine (one curl ≈ 0.3 s).
   expect(pair.failoverMs).toBeLessThan(20_000);
 });
