@@ -115,26 +115,7 @@ const FAULTS: Fault[] = [
       const lab = w.c.lab;
       lab.must("a", ["ip", "link", "del", "eth0"]);
       await waitState(w.b, "MASTER", MDI_MAX_MS + 2000);
-      const port = lab.bridgePort("a");
-      lab.mustIn(lab.bridgeNs!, [
-        "ip",
-        "link",
-        "add",
-        port,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "address",
-        lab.mac("a"),
-        "netns",
-        lab.ns("a"),
-      ]);
-      lab.mustIn(lab.bridgeNs!, ["ip", "link", "set", port, "master", "br0"]);
-      lab.mustIn(lab.bridgeNs!, ["ip", "link", "set", port, "up"]);
-      lab.must("a", ["ip", "addr", "add", `${lab.ipv4("a")}/24`, "dev", "eth0"]);
-      lab.must("a", ["ip", "link", "set", "eth0", "up"]);
+      lab.replug("a");
       return Date.now();
     },
   },

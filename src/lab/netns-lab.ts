@@ -82,6 +82,34 @@ export class NetnsLab {
     installExitHook();
   }
 
+  /**
+   * A host's eth0: a veth whose other end is the host's port on the bridge, up. At build, and again when a test
+   * deleted the host's interface (its addresses are the test's to add back).
+   */
+  plugIntoBridge(host: NetnsHost): void {
+    const bridgeNs = this.spec.bridgeNs;
+    if (!bridgeNs) throw new Error("a lab without a bridge has no ports to plug into");
+    mustRun([
+      "ip",
+      "-n",
+      bridgeNs,
+      "link",
+      "add",
+      host.port,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "eth0",
+      "address",
+      host.mac,
+      "netns",
+      host.ns,
+    ]);
+    mustRun(["ip", "-n", bridgeNs, "link", "set", host.port, "master", "br0"]);
+    mustRun(["ip", "-n", bridgeNs, "link", "set", host.port, "up"]);
+  }
+
   /** Creates the namespaces, links and addresses. On failure the caller destroys the lab (removing what exists). */
   build(): void {
     if (this.destroyed) throw new Error("lab destroyed");
@@ -108,25 +136,7 @@ export class NetnsLab {
       mustRun(["ip", "-n", bridgeNs, "link", "set", "br0", "up"]);
       for (const host of hosts) {
         this.addNamespace(host.ns);
-        mustRun([
-          "ip",
-          "-n",
-          bridgeNs,
-          "link",
-          "add",
-          host.port,
-          "type",
-          "veth",
-          "peer",
-          "name",
-          "eth0",
-          "address",
-          host.mac,
-          "netns",
-          host.ns,
-        ]);
-        mustRun(["ip", "-n", bridgeNs, "link", "set", host.port, "master", "br0"]);
-        mustRun(["ip", "-n", bridgeNs, "link", "set", host.port, "up"]);
+        this.plugIntoBridge(host);
       }
     } else {
       const [a, b] = hosts as [NetnsHost, NetnsHost];

@@ -89,28 +89,7 @@ const CASES: FaultCase[] = [
       lab.must("a", ["ip", "link", "del", "eth0"]);
       await w.cluster.waitState("a", "FAULT", 2000);
       await w.cluster.waitState("b", "MASTER", MDI_MAX_MS + 1000);
-      const bridgeNs = lab.bridgeNs!;
-      const port = lab.bridgePort("a");
-      lab.mustIn(bridgeNs, [
-        "ip",
-        "link",
-        "add",
-        port,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "address",
-        lab.mac("a"),
-        "netns",
-        lab.ns("a"),
-      ]);
-      lab.mustIn(bridgeNs, ["ip", "link", "set", port, "master", "br0"]);
-      lab.mustIn(bridgeNs, ["ip", "link", "set", port, "up"]);
-      lab.must("a", ["ip", "addr", "add", `${lab.ipv4("a")}/24`, "dev", "eth0"]);
-      lab.must("a", ["ip", "addr", "add", `${lab.ipv6("a")}/64`, "dev", "eth0", "nodad"]);
-      lab.must("a", ["ip", "link", "set", "eth0", "up"]);
+      lab.replug("a");
       return nowWall();
     },
   },

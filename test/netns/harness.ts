@@ -174,6 +174,14 @@ export class Lab extends NetnsLab {
     return macOf(this.index(host));
   }
 
+  /** Recreates a host's eth0 (deleted by a test) on its bridge port, with its addresses, up. */
+  replug(host: string): void {
+    this.plugIntoBridge(this.spec.hosts[this.index(host)]!);
+    this.must(host, ["ip", "addr", "add", `${this.ipv4(host)}/24`, "dev", "eth0"]);
+    this.must(host, ["ip", "addr", "add", `${this.ipv6(host)}/64`, "dev", "eth0", "nodad"]);
+    this.must(host, ["ip", "link", "set", "eth0", "up"]);
+  }
+
   /** The bridge-side end of a host's veth (in the bridge namespace). */
   bridgePort(host: string): string {
     return Lab.portName(host);
