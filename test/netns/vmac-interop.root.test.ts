@@ -272,7 +272,9 @@ test.each(CASES)(
     await waitFor(() => peer.state(), "MASTER", SLACK_MS, "peer");
     await Bun.sleep(2 * c.advertIntervalMs);
     const heal = await healing.finish();
-    expect(heal.lost * PING_INTERVAL_MS).toBeLessThanOrEqual(c.advertIntervalMs);
+    // Within one advert interval of the heal, measured by pings PING_INTERVAL_MS apart (one probe of resolution, as in
+    // heal-primed-cache.root.test.ts): 11 lost pings at 10 ms were seen for 100 ms adverts.
+    expect(heal.lost * PING_INTERVAL_MS).toBeLessThanOrEqual(c.advertIntervalMs + PING_INTERVAL_MS);
     expect(clientNeighbour(cluster, c)).toBe(mac);
 
     // The peer stops gracefully: vipd takes over after its skew time.
