@@ -2,6 +2,7 @@
 // their checks' last result.
 
 import type { StatusSnapshot } from "../daemon/status.ts";
+import { printable } from "./status.ts";
 
 export function formatVirtualServers(snapshot: Pick<StatusSnapshot, "virtualServers" | "checker">): string {
   const servers = snapshot.virtualServers ?? [];
@@ -11,11 +12,11 @@ export function formatVirtualServers(snapshot: Pick<StatusSnapshot, "virtualServ
     for (const rs of vs.realServers) {
       const checks = rs.checks.length === 0 ? "no check" : rs.checks.map((c) => `${c.check}: ${checkText(c)}`).join("; ");
       rows.push([
-        vs.name,
+        printable(vs.name),
         `${rs.address}:${rs.port ?? "-"}`,
         rs.alive ? "up" : "DOWN",
         rs.weight === null ? "out" : String(rs.weight),
-        checks,
+        printable(checks),
       ]);
     }
   }

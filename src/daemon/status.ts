@@ -33,6 +33,10 @@ export interface StatusSnapshot {
     basePriority: number;
     fault: string | null;
     master: string | null;
+    /** Milliseconds since the last advert the instance accepted (the master's, as BACKUP); null: none yet. */
+    lastAdvertAgeMs: number | null;
+    /** The last state change: from, to, why, and how long ago; null before the first. */
+    lastTransition: { from: string; to: string; reason: string; ageMs: number } | null;
     advertIntervalCs: number;
     masterDownIntervalMs: number;
     advertsReceived: number;
@@ -93,6 +97,13 @@ export function snapshot(node: VrrpNode, driver: Driver, startedAt: number, now:
       basePriority: r.config.priority,
       fault: r.driverFault ?? (r.ownFault !== null ? `tracker ${r.ownFault} is down` : r.groupFault),
       master: r.masterAddressString(),
+      lastAdvertAgeMs: r.lastAdvertAtMs === null ? null : Math.round(now - r.lastAdvertAtMs),
+      lastTransition: r.lastTransition && {
+        from: r.lastTransition.from,
+        to: r.lastTransition.to,
+        reason: r.lastTransition.reason,
+        ageMs: Math.round(now - r.lastTransition.atMs),
+      },
       advertIntervalCs: r.masterAdverIntervalCs,
       masterDownIntervalMs: Math.round(r.masterDownIntervalMs * 1000) / 1000,
       advertsReceived: r.stats.advertsReceived,

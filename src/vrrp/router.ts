@@ -62,6 +62,11 @@ export class Router {
     lastReject: null,
   };
 
+  /** The last state change, and when (the core's clock); null before the first. For status. */
+  lastTransition: { from: RouterState; to: RouterState; reason: string; atMs: number } | null = null;
+  /** When the last advert this instance accepted arrived (the core's clock); null before the first. For status. */
+  lastAdvertAtMs: number | null = null;
+
   /** Master_Adver_Interval: v3 backups adopt the master's interval (RFC 5798 §6.4.2); v2 and masters use their own. */
   #masterAdverIntervalCs: number;
   private advertAt = Infinity;
@@ -308,6 +313,7 @@ export class Router {
       this.countReject(reason, advert, nowMs, out);
       return;
     }
+    this.lastAdvertAtMs = nowMs;
     if (this.state === "BACKUP") this.ah?.heardMaster();
     switch (this.state) {
       case "BACKUP":
@@ -585,6 +591,7 @@ export class Router {
     this.preemptDelayed = false;
     this.otherMasterEpisode = false;
     this.#state = to;
+    this.lastTransition = { from, to, reason, atMs: nowMs };
     switch (to) {
       case "MASTER": {
         this.stats.becameMaster++;

@@ -21,6 +21,8 @@ const instance: Complete<StatusSnapshot["instances"][number]> = {
   basePriority: 150,
   fault: null,
   master: null,
+  lastAdvertAgeMs: 120,
+  lastTransition: { from: "BACKUP", to: "MASTER", reason: "no advert within Master_Down_Interval", ageMs: 5000 },
   advertIntervalCs: 100,
   masterDownIntervalMs: 3414.063,
   advertsReceived: 0,

@@ -19,6 +19,18 @@ describe("election from BACKUP", () => {
     expect(h.state()).toBe("MASTER");
   });
 
+  test("status sees the last transition (from, to, why, when) and when the last accepted advert came", () => {
+    const h = new Harness([instance({ version: 2 })]);
+    h.startup();
+    expect(h.router().lastTransition).toEqual({ from: "INIT", to: "BACKUP", reason: "startup", atMs: 0 });
+    expect(h.router().lastAdvertAtMs).toBeNull();
+    h.advanceTo(1000);
+    h.receive({ src: "192.0.2.9", priority: 150 });
+    expect(h.router().lastAdvertAtMs).toBe(1000);
+    h.advanceTo(1000 + MDI_V2_100);
+    expect(h.router().lastTransition).toMatchObject({ from: "BACKUP", to: "MASTER", atMs: 1000 + MDI_V2_100 });
+  });
+
   test("the address owner (255) is MASTER at once", () => {
     const h = new Harness([instance({ priority: 255 })]);
     expect(types(h.startup())).toEqual(["AddVips", "SendGratuitous", "SendAdvert:255", "Notify:VI_1:MASTER"]);
