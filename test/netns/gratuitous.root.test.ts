@@ -31,7 +31,8 @@ function frames(p: LabProcess): Frame[] {
 async function capture(count: number, action: () => Promise<void>): Promise<Frame[]> {
   const td = lab.spawn("b", ["tcpdump", "-i", "eth0", "-n", "-l", "-U", "-tt", "-xx", "-c", String(count), FILTER]);
   try {
-    await Bun.sleep(300); // tcpdump attaches
+    // tcpdump says so once it captures (a fixed pause was too short on a loaded CI machine: nothing captured).
+    await td.waitLine((l) => l.includes("listening on"), 5000);
     await action();
     await Promise.race([td.proc.exited, Bun.sleep(5000)]);
   } finally {
