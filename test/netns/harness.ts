@@ -8,7 +8,7 @@
 // namespace. destroy() kills every process started through the lab and deletes the namespaces; it is idempotent
 // and also runs on process exit.
 import type { LabProcess as BaseLabProcess } from "../../src/lab/lab-process.ts";
-import { type CommandResult, mustRun, NetnsLab } from "../../src/lab/netns-lab.ts";
+import { type CommandResult, mustRun, NetnsLab, namespacesWithPrefix, runCommandSync } from "../../src/lab/netns-lab.ts";
 
 export interface LabOptions {
   hosts: string[];
@@ -99,6 +99,24 @@ export interface LinkInfoJson {
   addr_info: LinkAddr[];
 }
 
+/**
+ * A test process killed outright (SIGKILL, a CI timeout) cannot run its exit hook: its namespaces stay. They carry
+ * its PID (`vt<pid>x<n>-`), so any later lab removes those whose process is gone, and never a live run's.
+ */
+function removeOrphanedLabs(): void {
+  for (const ns of namespacesWithPrefix("vt")) {
+    const pid = Number(/^vt(\d+)x\d+-/.exec(ns)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // still running: its own cleanup will come
+    } catch {
+      // gone: the namespace is an orphan
+    }
+    runCommandSync(["ip", "netns", "del", ns]);
+  }
+}
+
 export class Lab extends NetnsLab {
   readonly prefix: string;
   readonly hosts: string[];
@@ -124,6 +142,7 @@ export class Lab extends NetnsLab {
 
   static async create(options: LabOptions): Promise<Lab> {
     requireLabPrerequisites();
+    removeOrphanedLabs();
     const bridge = options.bridge ?? true;
     if (new Set(options.hosts).size !== options.hosts.length || options.hosts.length === 0)
       throw new Error("hosts must be distinct and non-empty");
