@@ -19,6 +19,7 @@ import { TrackerSet } from "../track/tracker-set.ts";
 import { formatIp } from "../vrrp/ip-address.ts";
 import { VrrpNode } from "../vrrp/node.ts";
 import { handoverWaitMs } from "../vrrp/router.ts";
+import { ControlSocket } from "./control-socket.ts";
 import { Driver } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
 import { type Prepared, prepare, type WaitingInstance } from "./plan.ts";
@@ -34,7 +35,7 @@ import { reloadLine } from "./reload-line.ts";
 import { stateSummary } from "./state-summary.ts";
 import { type LifecycleRuns, lifecycleRuns, runLifecycleScript, scriptUserIds } from "./global-scripts.ts";
 import { FifoReaders } from "../notify/fifo-readers.ts";
-import { type LiveState, StatusServer, type StatusSnapshot, snapshot } from "./status.ts";
+import { type LiveState, type StatusSnapshot, snapshot } from "./status.ts";
 
 export interface DaemonOptions {
   configPath: string;
@@ -134,7 +135,7 @@ class Daemon implements RunningDaemon {
   private fifoReaders!: FifoReaders;
   private lifecycle: LifecycleRuns = { startup: null, shutdown: null };
   private monitor: LinkMonitor | null = null;
-  private status: StatusServer | null = null;
+  private status: ControlSocket | null = null;
   private metrics: MetricsServer | null = null;
   private loadBalancer!: LoadBalancer;
   /** global.script_user's ids (null: the daemon's user), for the load balancer's scripts. */
@@ -230,10 +231,12 @@ class Daemon implements RunningDaemon {
       (trouble) => this.deps.logs("netlink").warn(trouble),
     );
     this.startedAt = this.timers.now();
-    this.status = new StatusServer(
+    this.status = new ControlSocket(
       this.options.socketPath,
-      (instance, undo) => this.handover(instance, undo),
-      () => this.snapshot(),
+      { status: () => this.snapshot(), handover: (instance, undo) => this.handover(instance, undo) },
+      this.adapters.peerCredentials,
+      this.deps.logs("control"),
+      process.getuid?.() ?? 0,
     );
     this.status.start();
     this.applyMetrics(config);

@@ -12,6 +12,7 @@ import { timersAlarm } from "../../src/clock/alarm.ts";
 import { DaemonStartError, type RunningDaemon, startDaemon } from "../../src/daemon/daemon.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
 import type { StatusSnapshot } from "../../src/daemon/status.ts";
+import { linuxPeerCredentials } from "../../src/adapters/linux/peer-credentials.ts";
 import { linuxFifoMaker } from "../../src/adapters/linux/fifo-maker.ts";
 import type { CommandRunner } from "../../src/process/run-command.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
@@ -83,6 +84,7 @@ function fakeHost() {
     users,
     noAccept,
     makeFifo: linuxFifoMaker,
+    peerCredentials: linuxPeerCredentials,
     ipvs: () => {
       ipvsOpened++;
       return ipvs;
