@@ -101,8 +101,18 @@ export class ControlSocket {
     const head = parseRequestHead(connection.received);
     if (head.kind === "incomplete") return;
     connection.answer =
-      head.kind === "bad" ? httpResponse(head.status, `${head.reason}\n`, "text/plain") : this.answer(head.request, connection.peer);
+      head.kind === "bad" ? httpResponse(head.status, `${head.reason}\n`, "text/plain") : this.answerSafely(head.request, connection.peer);
     this.flush(socket);
+  }
+
+  /** A command that throws is a bug: the client hears so and the log says what, the daemon goes on. */
+  private answerSafely(request: ControlRequest, peer: PeerCredentials | null): Uint8Array {
+    try {
+      return this.answer(request, peer);
+    } catch (error) {
+      this.log.error(`control socket: ${request.method} ${request.path} failed: ${(error as Error).stack ?? String(error)}`);
+      return httpResponse(500, JSON.stringify({ ok: false, problem: `the daemon failed to answer: ${(error as Error).message}` }));
+    }
   }
 
   private answer(request: ControlRequest, peer: PeerCredentials | null): Uint8Array {
@@ -123,7 +133,8 @@ export class ControlSocket {
   private flush(socket: Socket<Connection>): void {
     const connection = socket.data;
     if (connection.answer === null) return;
-    connection.written += socket.write(connection.answer, connection.written);
+    // Bun takes the length too: without it, it assumes the whole buffer from the offset on and throws.
+    connection.written += socket.write(connection.answer, connection.written, connection.answer.byteLength - connection.written);
     if (connection.written >= connection.answer.byteLength) socket.end();
   }
 }
