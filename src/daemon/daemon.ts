@@ -370,12 +370,19 @@ class Daemon implements RunningDaemon {
       await this.fifoReaders.stop();
       this.adapters.addresses.close();
       this.adapters.announcer.close();
-      // keepalived's shutdown_script: once every instance has stopped and released its addresses.
-      const shutdown = this.lifecycle.shutdown;
-      if (shutdown) await runLifecycleScript("shutdown", shutdown, this.deps.runner ?? runCommand, this.log);
+      await this.runShutdownScript();
       this.log.info("stopped");
     })();
     return this.stopping;
+  }
+
+  /**
+   * keepalived's shutdown_script: once every instance has stopped and released its addresses. Bounded by its
+   * timeout (the runner kills it then); its outcome is logged, a failure changes nothing.
+   */
+  private async runShutdownScript(): Promise<void> {
+    const shutdown = this.lifecycle.shutdown;
+    if (shutdown) await runLifecycleScript("shutdown", shutdown, this.deps.runner ?? runCommand, this.log);
   }
 
   /** The states' summary to onStatus, when it changed. */
@@ -478,6 +485,8 @@ class Daemon implements RunningDaemon {
       await this.fifoReaders.stop();
       this.adapters.addresses.close();
       this.adapters.announcer.close();
+      // A fatal stop is a stop too: keepalived runs its shutdown_script however it ends.
+      await this.runShutdownScript();
       this.options.onFatal?.(error);
     })();
     return this.stopping;
