@@ -3,10 +3,10 @@
 // connection's credentials (SO_PEERCRED, read when it is accepted) are root's or the daemon's user's.
 //
 // Why Bun.listen: Bun.serve and node:http hide the connection a request came on, while a Bun.listen socket carries
-// its accepted descriptor (`fd`, which Bun's own tests keep working for node:net's `_handle.fd`). Reading
-// SO_PEERCRED from that very descriptor in `open` ties the credentials to the exact connection, with no race and no
-// polling; the alternative, our own listening socket through ffi, would have needed a readiness signal Bun cannot
-// give for a listening descriptor (its fd streams read(), which a listening socket refuses with EINVAL).
+// its accepted descriptor (`fd`, not in Bun's types; Bun's own tests check it as node:net's `socket._handle.fd`).
+// Reading SO_PEERCRED from that very descriptor in `open` ties the credentials to the exact connection, with no
+// race and no polling. The alternative, our own listening socket through ffi, would have needed a readiness signal
+// Bun cannot give for a listening descriptor (its fd streams read(), which a listening socket refuses: EINVAL).
 
 import type { Socket, UnixSocketListener } from "bun";
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
