@@ -33,6 +33,7 @@ export {
   MsgBuffers,
   openSocket,
   optionName,
+  peerCredentials,
   pollOne,
   recvFrom,
   recvMsg,

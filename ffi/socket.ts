@@ -12,6 +12,7 @@ import * as msghdr from "./structs/msghdr.ts";
 import * as pollfd from "./structs/pollfd.ts";
 import * as sockFilter from "./structs/sock-filter.ts";
 import * as sockFprog from "./structs/sock-fprog.ts";
+import * as ucred from "./structs/ucred.ts";
 
 /** sizeof(struct sockaddr_storage): large enough for any address the kernel returns. */
 export const SOCKADDR_STORAGE_SIZE = 128;
@@ -32,6 +33,7 @@ const intValue = new Int32Array(1);
 const optLen = new Uint32Array(1);
 const ifr = stableBuffer(ifreq.SIZE);
 const pollBuf = stableBuffer(pollfd.SIZE);
+const ucredBuf = stableBuffer(ucred.SIZE);
 
 const OPTION_PREFIX: ReadonlyMap<number, string> = new Map([
   [C.SOL_SOCKET, "SO_"],
@@ -115,6 +117,16 @@ export function getsockoptBytes(fd: number, level: number, name: number, out: Ui
   optLen[0] = out.byteLength;
   if (libc.getsockopt(fd, level, name, out, optLen) !== 0) throw lastError(`getsockopt(${optionName(level, name)})`);
   return optLen[0] ?? 0;
+}
+
+/**
+ * SO_PEERCRED: the process at the other end of a connected Unix socket, with the user and group it had when it
+ * called connect() (the kernel records them then; later setuid() in the peer does not change them).
+ */
+export function peerCredentials(fd: number): ucred.Ucred {
+  const len = getsockoptBytes(fd, C.SOL_SOCKET, C.SO_PEERCRED, ucredBuf);
+  if (len !== ucred.SIZE) throw new Error(`getsockopt(SO_PEERCRED) answered ${len} bytes, not ${ucred.SIZE}`);
+  return ucred.decode(ucredBuf);
 }
 
 /** SO_BINDTODEVICE: the socket only sends and receives through `ifname` (requires CAP_NET_RAW). */

@@ -31,3 +31,4 @@ export * as sockaddrLl from "./sockaddr-ll.ts";
 export * as sockaddrNl from "./sockaddr-nl.ts";
 export * as sockaddrUn from "./sockaddr-un.ts";
 export * as timespec from "./timespec.ts";
+export * as ucred from "./ucred.ts";

@@ -8,6 +8,7 @@ import type { Ipvs } from "./ipvs.ts";
 import type { MacvlanLinks } from "./macvlan-links.ts";
 import type { NeighbourAnnouncer } from "./neighbour-announcer.ts";
 import type { NoAcceptFilter } from "./no-accept-filter.ts";
+import type { PeerCredentialsReader } from "./peer-credentials.ts";
 import type { UserLookup } from "./user-lookup.ts";
 import type { VrrpTransportFactory } from "./vrrp-transport.ts";
 
@@ -22,6 +23,8 @@ export interface HostAdapters {
   noAccept: NoAcceptFilter;
   /** Creates a notify FIFO a notify_fifo_script reads, when it is missing. */
   makeFifo: FifoMaker;
+  /** Who is connected to the control socket (SO_PEERCRED): state-changing commands need root or the daemon's user. */
+  peerCredentials: PeerCredentialsReader;
   /**
    * The kernel's IPVS table, opened only when needed (opening it loads the ip_vs module); `log` is told of kernel
    * answers that could not be decoded.

@@ -26,7 +26,7 @@ export const handover = defineCommand({
     const query = new URLSearchParams();
     if (instance !== null) query.set("instance", instance);
     if (args.undo) query.set("undo", "1");
-    let answer: { ok: boolean; problem?: string };
+    let answer: { ok: boolean; problem?: string; refused?: boolean };
     try {
       const response = await fetch(`http://vipd/handover?${query}`, {
         method: "POST",
@@ -39,7 +39,8 @@ export const handover = defineCommand({
       process.exit(1);
     }
     if (!answer.ok) {
-      process.stderr.write(`vipd handover: ${answer.problem}\n`);
+      // Refused: the daemon checked who is asking (SO_PEERCRED) and only root or its own user may change state.
+      process.stderr.write(answer.refused ? `vipd handover needs root: ${answer.problem}\n` : `vipd handover: ${answer.problem}\n`);
       process.exit(1);
     }
     const what = instance ?? "every instance";

@@ -19,6 +19,7 @@ import { TrackerSet } from "../track/tracker-set.ts";
 import { formatIp } from "../vrrp/ip-address.ts";
 import { VrrpNode } from "../vrrp/node.ts";
 import { handoverWaitMs } from "../vrrp/router.ts";
+import { ControlSocket } from "./control-socket.ts";
 import { Driver } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
 import { type Prepared, prepare, type WaitingInstance } from "./plan.ts";
@@ -34,7 +35,7 @@ import { reloadLine } from "./reload-line.ts";
 import { stateSummary } from "./state-summary.ts";
 import { type LifecycleRuns, lifecycleRuns, runLifecycleScript, scriptUserIds } from "./global-scripts.ts";
 import { FifoReaders } from "../notify/fifo-readers.ts";
-import { type LiveState, StatusServer, type StatusSnapshot, snapshot } from "./status.ts";
+import { type LiveState, type StatusSnapshot, snapshot } from "./status.ts";
 
 export interface DaemonOptions {
   configPath: string;
@@ -134,7 +135,7 @@ class Daemon implements RunningDaemon {
   private fifoReaders!: FifoReaders;
   private lifecycle: LifecycleRuns = { startup: null, shutdown: null };
   private monitor: LinkMonitor | null = null;
-  private status: StatusServer | null = null;
+  private status: ControlSocket | null = null;
   private metrics: MetricsServer | null = null;
   private loadBalancer!: LoadBalancer;
   /** global.script_user's ids (null: the daemon's user), for the load balancer's scripts. */
@@ -230,10 +231,12 @@ class Daemon implements RunningDaemon {
       (trouble) => this.deps.logs("netlink").warn(trouble),
     );
     this.startedAt = this.timers.now();
-    this.status = new StatusServer(
+    this.status = new ControlSocket(
       this.options.socketPath,
-      (instance, undo) => this.handover(instance, undo),
-      () => this.snapshot(),
+      { status: () => this.snapshot(), handover: (instance, undo) => this.handover(instance, undo) },
+      this.adapters.peerCredentials,
+      this.deps.logs("control"),
+      process.getuid?.() ?? 0,
     );
     this.status.start();
     this.applyMetrics(config);
@@ -367,12 +370,19 @@ class Daemon implements RunningDaemon {
       await this.fifoReaders.stop();
       this.adapters.addresses.close();
       this.adapters.announcer.close();
-      // keepalived's shutdown_script: once every instance has stopped and released its addresses.
-      const shutdown = this.lifecycle.shutdown;
-      if (shutdown) await runLifecycleScript("shutdown", shutdown, this.deps.runner ?? runCommand, this.log);
+      await this.runShutdownScript();
       this.log.info("stopped");
     })();
     return this.stopping;
+  }
+
+  /**
+   * keepalived's shutdown_script: once every instance has stopped and released its addresses. Bounded by its
+   * timeout (the runner kills it then); its outcome is logged, a failure changes nothing.
+   */
+  private async runShutdownScript(): Promise<void> {
+    const shutdown = this.lifecycle.shutdown;
+    if (shutdown) await runLifecycleScript("shutdown", shutdown, this.deps.runner ?? runCommand, this.log);
   }
 
   /** The states' summary to onStatus, when it changed. */
@@ -475,6 +485,8 @@ class Daemon implements RunningDaemon {
       await this.fifoReaders.stop();
       this.adapters.addresses.close();
       this.adapters.announcer.close();
+      // A fatal stop is a stop too: keepalived runs its shutdown_script however it ends.
+      await this.runShutdownScript();
       this.options.onFatal?.(error);
     })();
     return this.stopping;

@@ -290,6 +290,9 @@ export class Driver {
 
   /** Link and address events: link state feeds `interface:NAME` trackers; a VIP removed behind our back returns. */
   onLinkEvent(event: LinkEvent, ifnameOf: (ifindex: number) => string | undefined): void {
+    // Abandoned (or the core failed): the core still calls its instances MASTER, so the removal of our own VIPs
+    // must not be taken for someone else's and undone.
+    if (this.fatal) return;
     if (event.type === "link") {
       this.refreshAnnouncements(event.link.name);
       this.linkStateChanged(event.link.name, event.link.up && event.link.carrier);
@@ -376,6 +379,7 @@ export class Driver {
    * priority 0 so a backup takes over at once, and releases what it holds. The process is about to exit.
    */
   async abandon(): Promise<void> {
+    this.fatal = true;
     for (const b of this.bound.values()) {
       if (b.router.state !== "MASTER" && b.router.state !== "STOPPING") continue;
       try {

@@ -1,9 +1,8 @@
-// The live status API: a Unix socket answering GET /status with JSON (instances, their state, priority,
-// master, counters and drop reasons, transports, timer lateness). `vipd status` reads it.
+// The live status: the snapshot the control socket (control-socket.ts) answers GET /status with, as JSON
+// (instances, their state, priority, master, counters and drop reasons, transports, timer lateness). `vipd status`
+// reads it.
 
 import type { LoadBalancerStatus } from "../lvs/load-balancer.ts";
-import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
-import { dirname } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import type { AddressEntry } from "../adapters/address-manager.ts";
 import type { TrackerSnapshot } from "../track/tracker-set.ts";
@@ -121,44 +120,4 @@ export function snapshot(node: VrrpNode, driver: Driver, startedAt: number, now:
     transports: driver.transportStats(),
     timer: { ...driver.scheduler.stats },
   };
-}
-
-export class StatusServer {
-  private server: ReturnType<typeof Bun.serve> | null = null;
-  /** The socket file's inode, so stop() never removes a socket another daemon has created since. */
-  private inode = -1;
-
-  constructor(
-    private readonly socketPath: string,
-    private readonly handover: (instance: string | null, undo: boolean) => string | null,
-    private readonly read: () => StatusSnapshot,
-  ) {}
-
-  start(): void {
-    mkdirSync(dirname(this.socketPath), { recursive: true });
-    // A socket left by a crashed daemon would make the bind fail.
-    if (existsSync(this.socketPath)) rmSync(this.socketPath, { force: true });
-    this.server = Bun.serve({
-      unix: this.socketPath,
-      fetch: (request) => {
-        const url = new URL(request.url);
-        if (url.pathname === "/status") return Response.json(this.read());
-        if (url.pathname === "/handover" && request.method === "POST") {
-          const problem = this.handover(url.searchParams.get("instance"), url.searchParams.get("undo") === "1");
-          return problem === null ? Response.json({ ok: true }) : Response.json({ ok: false, problem }, { status: 409 });
-        }
-        return new Response("not found\n", { status: 404 });
-      },
-    });
-    // Root only: the socket also takes commands that change state (handover).
-    chmodSync(this.socketPath, 0o600);
-    this.inode = statSync(this.socketPath).ino;
-  }
-
-  stop(): void {
-    this.server?.stop(true);
-    this.server = null;
-    const current = existsSync(this.socketPath) ? statSync(this.socketPath).ino : -1;
-    if (current === this.inode) rmSync(this.socketPath, { force: true });
-  }
 }

@@ -113,6 +113,24 @@ test("a core that throws is abandoned: onFatal once, priority 0 sent, VIPs relea
   expect(s.held()).toEqual([]);
 });
 
+test("abandoned without a core fault (an escaped exception): the removal of its own VIPs is not undone", async () => {
+  const s = setup();
+  s.driver.start();
+  s.timers.advance(MDI + 1);
+  expect(s.held()).toEqual(["192.0.2.10", "192.0.2.11"]);
+  await s.driver.abandon();
+  expect(s.held()).toEqual([]);
+  // The kernel's notices of those removals arrive after: the core still calls the instances MASTER.
+  expect(s.node.router("VI_1")!.state).toBe("MASTER");
+  for (const vip of ["192.0.2.10", "192.0.2.11"])
+    s.driver.onLinkEvent(
+      { type: "address-removed", address: { family: 4, ifindex: 2, address: ip(vip), prefixlen: 24, scope: 0, label: "eth0", flags: 0 } },
+      () => "eth0",
+    );
+  expect(s.held()).toEqual([]);
+  expect(s.lines.some((l) => l.includes("removed by someone else"))).toBe(false);
+});
+
 test("a socket that stops receiving (IPv6 after a link flap) puts its instances in FAULT until it hears again", async () => {
   const timers = new FakeTimers();
   const node = new VrrpNode({

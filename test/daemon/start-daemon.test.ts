@@ -12,6 +12,7 @@ import { timersAlarm } from "../../src/clock/alarm.ts";
 import { DaemonStartError, type RunningDaemon, startDaemon } from "../../src/daemon/daemon.ts";
 import { memoryLogs } from "../../src/daemon/log.ts";
 import type { StatusSnapshot } from "../../src/daemon/status.ts";
+import { linuxPeerCredentials } from "../../src/adapters/linux/peer-credentials.ts";
 import { linuxFifoMaker } from "../../src/adapters/linux/fifo-maker.ts";
 import type { CommandRunner } from "../../src/process/run-command.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
@@ -83,6 +84,7 @@ function fakeHost() {
     users,
     noAccept,
     makeFifo: linuxFifoMaker,
+    peerCredentials: linuxPeerCredentials,
     ipvs: () => {
       ipvsOpened++;
       return ipvs;
@@ -414,6 +416,37 @@ describe("startDaemon on fake adapters", () => {
     const started = start(host, config);
     await expect(started).rejects.toBeInstanceOf(DaemonStartError);
     await expect(started).rejects.toThrow("global.startup_script: no user ghost");
+  });
+
+  test("a fatal stop runs the shutdown_script too, with its timeout, after the VIPs are released and before exiting", async () => {
+    const host = fakeHost();
+    const configPath = join(dir, "config.toml");
+    writeFileSync(
+      configPath,
+      `[global]\nshutdown_script = "/bin/true --fatal"\nshutdown_script_timeout = 3\n${instance("VI_1", 51, "192.0.2.10")}`,
+    );
+    const lines: string[] = [];
+    const order: string[] = [];
+    const runner: CommandRunner = async (options) => {
+      order.push(`script ${options.argv.join(" ")} timeout ${options.timeoutMs} ms, VIPs held: ${host.held().length}`);
+      return { exitCode: 0, signal: null, timedOut: false, spawnError: null, durationMs: 5, stderr: "", pid: 4321 };
+    };
+    const daemon = await startDaemon(
+      {
+        configPath,
+        socketPath: join(dir, "status.sock"),
+        ipvsRecordPath: join(dir, "ipvs-services"),
+        vmacRecordPath: join(dir, "vmac-bases"),
+        onFatal: (error) => order.push(`fatal ${(error as Error).message}`),
+      },
+      { adapters: () => host.adapters, logs: memoryLogs(lines), timers: host.timers, runner, spawnChecker: host.checker.spawn },
+    );
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(host.held()).toEqual(["192.0.2.10"]);
+    await daemon.fail(new Error("the core broke"));
+    expect(order).toEqual(["script /bin/true --fatal timeout 3000 ms, VIPs held: 0", "fatal the core broke"]);
+    expect(lines).toContain("info vipd: Running shutdown script /bin/true --fatal");
+    expect(lines.some((l) => l.startsWith("info vipd: shutdown script /bin/true --fatal "))).toBe(true);
   });
 
   test("stop with handover keeps the VIPs until the core says it has stopped, bounded when no backup speaks", async () => {

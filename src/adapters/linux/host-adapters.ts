@@ -9,6 +9,7 @@ import { LinuxIpvs } from "./ipvs-adapter.ts";
 import { LinuxNoAcceptFilter } from "./nft-no-accept.ts";
 import { LinuxMacvlanLinks } from "./macvlan-adapter.ts";
 import { nssUsers } from "./nss-users.ts";
+import { linuxPeerCredentials } from "./peer-credentials.ts";
 import { linuxVrrpTransports } from "./vrrp-socket.ts";
 
 export function linuxHostAdapters(): HostAdapters {
@@ -22,6 +23,7 @@ export function linuxHostAdapters(): HostAdapters {
     noAccept: new LinuxNoAcceptFilter(),
     macvlans: () => LinuxMacvlanLinks.open(),
     makeFifo: linuxFifoMaker,
+    peerCredentials: linuxPeerCredentials,
     ipvs: (log) => LinuxIpvs.open({ onReject: (what, reason) => log(`IPVS: an answer to ${what} could not be decoded: ${reason}`) }),
   };
 }
