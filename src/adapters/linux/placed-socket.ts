@@ -103,7 +103,7 @@ export function connectPlacedStream(placement: SocketPlacement): PendingConnect 
         if (events === 0) return;
         const error = getsockoptInt(fd, SOL_SOCKET, SO_ERROR);
         if (error !== 0) throw new SyscallError("connect", error);
-        if ((events & (POLLERR | POLLHUP)) !== 0) throw new SyscallError("connect", 0);
+        if ((events & (POLLERR | POLLHUP)) !== 0) throw new PlacedSocketError("ECONNRESET", "connect: hung up while connecting");
         finish();
         resolve(fd);
       } catch (e) {
@@ -217,10 +217,7 @@ function parseOrThrow(text: string): Uint8Array {
 
 function asPlacedError(e: unknown): PlacedSocketError {
   if (e instanceof PlacedSocketError) return e;
-  if (e instanceof SyscallError) {
-    const code = e.errno === 0 ? "ECONNRESET" : errnoName(e.errno);
-    return new PlacedSocketError(code, `${e.syscall}: ${code}`);
-  }
+  if (e instanceof SyscallError) return new PlacedSocketError(errnoName(e.errno), `${e.syscall}: ${errnoName(e.errno)}`);
   return new PlacedSocketError("EIO", (e as Error)?.message ?? String(e));
 }
 
