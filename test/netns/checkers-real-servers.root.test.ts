@@ -11,7 +11,8 @@
 //     stopped (refused).
 // bind_if and fwmark: rs also holds 203.0.113.1 / 2001:db8:1::1, which lb routes by eth0 (rs drops what eth0 brings
 // for them) and, with a worse metric, by a second link eth1; `ip rule fwmark 7` sends marked packets by eth1. So a
-// check to it passes only when its packets leave by eth1: with bind_if = "eth1" or fwmark = 7.
+// check to it passes only when its packets leave by eth1: with bind_if = "eth1" or fwmark = 7. rs's link-local
+// fe80::2 on eth1 is reached with bind_if naming the link (the scope of the address).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
@@ -93,6 +94,7 @@ http {
     listen ${FAR}:80 default_server;
     listen [${FAR6}]:80 default_server;
     listen ${RS}:8081;
+    listen [::]:8090;
     listen ${RS}:443 ssl;
     listen ${FAR}:443 ssl;
     ssl_certificate ${dir}/cert.pem;
@@ -183,6 +185,7 @@ beforeAll(async () => {
     lab.must(host, ["ip", "addr", "add", v6, "dev", "eth1", "nodad"]);
     lab.must(host, ["ip", "link", "set", "eth1", "up"]);
   }
+  lab.must("rs", ["ip", "addr", "add", "fe80::2/64", "dev", "eth1", "nodad"]);
   lab.must("rs", ["ip", "addr", "add", `${FAR}/32`, "dev", "lo"]);
   lab.must("rs", ["ip", "addr", "add", `${FAR6}/128`, "dev", "lo"]);
   lab.must("lb", ["sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.eth1.rp_filter=0", "net.ipv4.conf.eth0.rp_filter=0"]);
@@ -371,6 +374,7 @@ describe("real servers", () => {
       ["tcp6_routed", FAR6, 80, "TCP_CHECK", ""],
       ["tcp6_bind_if", FAR6, 80, "TCP_CHECK", `bind_if = "eth1"`],
       ["tcp6_fwmark", FAR6, 80, "TCP_CHECK", "fwmark = 7"],
+      ["tcp6_link_local", FAR6, 80, "TCP_CHECK", `connect_ip = "fe80::2"\nconnect_port = 8090\nbind_if = "eth1"`],
       ["http_bind_if", FAR, 80, "HTTP_GET", `bind_if = "eth1"\nurl = [{ path = "/index.html", digest = "${md5(INDEX_BODY)}" }]`],
       ["http6_fwmark", FAR6, 80, "HTTP_GET", `fwmark = 7\nurl = [{ path = "/index.html", digest = "${md5(INDEX_BODY)}" }]`],
       [
@@ -400,6 +404,7 @@ describe("real servers", () => {
       "tcp_fwmark",
       "tcp6_bind_if",
       "tcp6_fwmark",
+      "tcp6_link_local",
       "http_bind_if",
       "http6_fwmark",
       "ssl_fwmark",
