@@ -21,6 +21,7 @@ export {
   bindDevice,
   bindSocket,
   closeFd,
+  connectSocket,
   getPid,
   getSockName,
   getsockoptBytes,

@@ -84,6 +84,18 @@ export function bindSocket(fd: number, sockaddr: Uint8Array): void {
   if (libc.bind(fd, sockaddr, sockaddr.byteLength) !== 0) throw lastError("bind");
 }
 
+/**
+ * Connects `fd` to `sockaddr`. On a non-blocking socket a connection still under way is "in-progress": the socket
+ * becomes writable when it is done, and SO_ERROR then says how it went. Refusals and the like throw SyscallError.
+ */
+export function connectSocket(fd: number, sockaddr: Uint8Array): "connected" | "in-progress" {
+  if (libc.connect(fd, sockaddr, sockaddr.byteLength) === 0) return "connected";
+  const errno = lastErrno();
+  // An interrupted connect goes on in the background, as one in progress does (connect(2)).
+  if (errno === ERRNO.EINPROGRESS || errno === ERRNO.EINTR) return "in-progress";
+  throw new SyscallError("connect", errno);
+}
+
 /** Writes the socket's own address into `out` (≥ the family's sockaddr size) and returns its length. */
 export function getSockName(fd: number, out: Uint8Array): number {
   optLen[0] = out.byteLength;

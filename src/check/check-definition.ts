@@ -36,6 +36,10 @@ export interface ConnectTarget {
   /** bindto / bind_port: the source of the connection. */
   bindAddress: string | null;
   bindPort: number | null;
+  /** bind_if: the interface the check's packets leave by (SO_BINDTODEVICE); null: the route decides. */
+  bindInterface: string | null;
+  /** fwmark: the firewall mark on the check's packets (SO_MARK), for policy routing; null: none. */
+  fwmark: number | null;
   /** The deadline for the whole check: connecting, sending and reading the reply (connect_timeout). */
   timeoutMs: number;
 }

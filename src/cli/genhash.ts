@@ -28,6 +28,8 @@ export function checkOfUrl(text: string, virtualhost: string | null, timeoutMs: 
       port: url.port === "" ? (tls ? 443 : 80) : Number(url.port),
       bindAddress: null,
       bindPort: null,
+      bindInterface: null,
+      fwmark: null,
       timeoutMs,
     },
     urls: [

@@ -59,7 +59,7 @@ const KIND_DEFAULTS: Record<CheckKind, { retry: number; delayBeforeRetryMs: numb
 };
 
 const MAX_SECONDS = 86400;
-const CONNECT_KEYS = ["connect_ip", "connect_port", "bindto", "bind_port", "connect_timeout"];
+const CONNECT_KEYS = ["connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "fwmark", "connect_timeout"];
 const TIMING_KEYS = ["retry", "delay_before_retry", "warmup", "delay_loop", "alpha"];
 export const CHECK_KEYS: Record<CheckKind, string[]> = {
   TCP_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS],
@@ -216,14 +216,34 @@ function readConnect(r: TableReader, above: CheckDefaults, server: CheckedServer
   const family = ip?.family ?? server.family;
   if (bind !== null && bind.family !== family)
     r.problems.error(r.at("bindto"), `is not of the family of the address checked (IPv${family})`);
+  const placement = readPlacement(r);
+  const address = ip?.text ?? server.address;
+  if (family === 6 && /^fe[89ab]/i.test(address) && placement.bindInterface === null && needsPort) {
+    r.problems.error(r.at("bind_if"), `missing; the link-local address ${address} is reached only through a named interface`);
+  }
   return {
-    address: ip?.text ?? server.address,
+    address,
     family,
     port: port ?? 0,
     bindAddress: bind?.text ?? null,
     bindPort: r.optInt("bind_port", 1, 65535),
+    ...placement,
     timeoutMs: r.seconds("connect_timeout", 0.001, MAX_SECONDS, above.connectTimeoutMs),
   };
+}
+
+/** bind_if and fwmark (keepalived's SO_BINDTODEVICE and SO_MARK on the check's socket). */
+function readPlacement(r: TableReader): Pick<ConnectTarget, "bindInterface" | "fwmark"> {
+  const bindInterface = r.optString("bind_if", "an interface name");
+  if (bindInterface !== null && !/^[^\s/:]{1,15}$/.test(bindInterface)) {
+    r.problems.error(
+      r.at("bind_if"),
+      `must be an interface name (1 to 15 characters, no space, "/" or ":"), got ${JSON.stringify(bindInterface)}`,
+    );
+  }
+  // keepalived sets no mark for 0.
+  const fwmark = r.optInt("fwmark", 0, 0xffffffff);
+  return { bindInterface, fwmark: fwmark === 0 ? null : fwmark };
 }
 
 function readUrls(r: TableReader): HttpUrl[] {

@@ -17,8 +17,6 @@ export const CHECKER_KINDS_NOT_YET = ["FILE_CHECK", "BFD_CHECK"];
 
 /** Checker settings not built yet, wherever they appear. */
 const SETTINGS_NOT_YET: Record<string, Unsupported> = {
-  bind_if: u("bound the check's connection to an interface", true),
-  fwmark: u("marked the check's packets", true),
   log_all_failures: u("logged every failed check, not only state changes", false),
   fast_recovery: u("retried a failed HTTP check at once", true),
   regex_options: u("set PCRE2 regex options", true),
@@ -55,6 +53,13 @@ export function checkerBlockHandlers(ctx: ConvertContext, doc: TomlDocument, rea
       // An echo has no port, and vipd's echo socket is shared: no source address of its own.
       for (const k of ["connect_port", "bind_port"]) delete handlers[k];
       handlers.bindto = (n) => ctx.unsupported(section, n, "sent the echo from this source address", false);
+      // keepalived 2.2.7 reads both for PING_CHECK but its echo socket sets neither.
+      for (const k of ["bind_if", "fwmark"])
+        handlers[k] = (n) => ctx.warn(section, n, "keepalived 2.2.7 does not apply it to PING_CHECK; left out");
+    }
+    if (kind === "UDP_CHECK") {
+      handlers.bind_if = (n) =>
+        ctx.warn(section, n, "keepalived 2.2.7 does not apply it to UDP_CHECK (only fwmark); left out so the check runs as before");
     }
     walkBlock(ctx, section, node.children ?? [], handlers, SETTINGS_NOT_YET);
     if (hosts.length > 0) smtpHosts(ctx, doc, section, node, hosts);
@@ -106,6 +111,14 @@ function connectionHandlers(ctx: ConvertContext, section: TomlSection): Record<s
     connect_port: (n) => set("connect_port", intArg(ctx, n, 1, 65535)),
     bindto: (n) => set("bindto", addressArg(ctx, n)),
     bind_port: (n) => set("bind_port", intArg(ctx, n, 1, 65535)),
+    bind_if: (n) => {
+      const name = firstArg(ctx, n, "an interface name");
+      // keepalived 2.2.7 ignores a name too long for an interface ("Interface name ... is too long").
+      if (name !== null && name.length > 15)
+        ctx.warn(section, n, `${name}: too long for an interface name; keepalived ignores it, left out`);
+      else set("bind_if", name);
+    },
+    fwmark: (n) => set("fwmark", intArg(ctx, n, 0, 0xffffffff)),
     connect_timeout: (n) => set("connect_timeout", decimalArg(ctx, n, 0.001, MAX_SECONDS)),
   };
 }

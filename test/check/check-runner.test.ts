@@ -10,7 +10,16 @@ import { FakeTimers } from "../clock/fake-timers.ts";
 const tcp = (port: number, over: Partial<CheckDefinition["timing"]> = {}): CheckDefinition => ({
   kind: "TCP_CHECK",
   timing: { delayLoopMs: 6000, retry: 1, delayBeforeRetryMs: 1000, warmupMs: 0, alpha: false, ...over },
-  connect: { address: "198.51.100.1", family: 4, port, bindAddress: null, bindPort: null, timeoutMs: 3000 },
+  connect: {
+    address: "198.51.100.1",
+    family: 4,
+    port,
+    bindAddress: null,
+    bindPort: null,
+    bindInterface: null,
+    fwmark: null,
+    timeoutMs: 3000,
+  },
 });
 const planned = (key: string, definition: CheckDefinition, knownUp: boolean | null = null): PlannedCheck => ({ key, definition, knownUp });
 

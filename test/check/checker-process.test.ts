@@ -25,7 +25,16 @@ const check = (): PlannedCheck => ({
   definition: {
     kind: "TCP_CHECK",
     timing: { delayLoopMs: 100, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0, alpha: false },
-    connect: { address: "127.0.0.1", family: 4, port, bindAddress: null, bindPort: null, timeoutMs: 500 },
+    connect: {
+      address: "127.0.0.1",
+      family: 4,
+      port,
+      bindAddress: null,
+      bindPort: null,
+      bindInterface: null,
+      fwmark: null,
+      timeoutMs: 500,
+    },
   },
 });
 

@@ -3,12 +3,30 @@ import { type CheckDefinition, probeKey } from "../../src/check/check-definition
 
 const tcp = (port: number, order: "a" | "b"): CheckDefinition => {
   const timing = { delayLoopMs: 6000, retry: 1, delayBeforeRetryMs: 1000, warmupMs: 6000, alpha: false };
-  const connect = { address: "198.51.100.21", family: 4 as const, port, bindAddress: null, bindPort: null, timeoutMs: 5000 };
+  const connect = {
+    address: "198.51.100.21",
+    family: 4 as const,
+    port,
+    bindAddress: null,
+    bindPort: null,
+    bindInterface: null,
+    fwmark: null,
+    timeoutMs: 5000,
+  };
   // Same content, properties in another order: still the same probe.
   return order === "a"
     ? { kind: "TCP_CHECK", timing, connect }
     : {
-        connect: { timeoutMs: 5000, bindPort: null, bindAddress: null, port, family: 4, address: "198.51.100.21" },
+        connect: {
+          timeoutMs: 5000,
+          bindPort: null,
+          bindInterface: null,
+          fwmark: null,
+          bindAddress: null,
+          port,
+          family: 4,
+          address: "198.51.100.21",
+        },
         timing,
         kind: "TCP_CHECK",
       };

@@ -17,6 +17,8 @@ const target = (port: number, timeoutMs = 1000): ConnectTarget => ({
   port,
   bindAddress: null,
   bindPort: null,
+  bindInterface: null,
+  fwmark: null,
   timeoutMs,
 });
 

@@ -52,6 +52,8 @@ const target = (over: Partial<ConnectTarget> = {}): ConnectTarget => ({
   port,
   bindAddress: null,
   bindPort: null,
+  bindInterface: null,
+  fwmark: null,
   timeoutMs: 2000,
   ...over,
 });

@@ -23,7 +23,16 @@ describe("checks", () => {
     expect(tcp).toEqual({
       kind: "TCP_CHECK",
       timing: { delayLoopMs: 60_000, retry: 1, delayBeforeRetryMs: 1000, warmupMs: 60_000, alpha: false },
-      connect: { address: "198.51.100.1", family: 4, port: 80, bindAddress: null, bindPort: null, timeoutMs: 5000 },
+      connect: {
+        address: "198.51.100.1",
+        family: 4,
+        port: 80,
+        bindAddress: null,
+        bindPort: null,
+        bindInterface: null,
+        fwmark: null,
+        timeoutMs: 5000,
+      },
     });
     expect(http).toMatchObject({
       timing: { retry: 1, delayBeforeRetryMs: 3000 },
@@ -57,6 +66,31 @@ describe("checks", () => {
     ]);
   });
 
+  test("bind_if and fwmark: read on connecting checks (fwmark 0 is none), refused on PING_CHECK, checked", () => {
+    const config = loadOk(
+      vs("", `port = 80\nTCP_CHECK = { bind_if = "eth1", fwmark = 7 }\nUDP_CHECK = { fwmark = 0 }\nDNS_CHECK = { bind_if = "eth2" }\n`),
+      { checkPrograms: false },
+    );
+    expect(checksOf(config).map((c) => ("connect" in c ? [c.kind, c.connect.bindInterface, c.connect.fwmark] : []))).toEqual([
+      ["TCP_CHECK", "eth1", 7],
+      ["DNS_CHECK", "eth2", null],
+      ["UDP_CHECK", null, null],
+    ]);
+    const errors = errorsOf(
+      vs(
+        "",
+        `port = 80\nPING_CHECK = { fwmark = 7 }\nTCP_CHECK = { bind_if = "a name too long", fwmark = -1 }\nSSL_GET = { connect_ip = "fe80::1", url = [{ path = "/" }] }\n`,
+      ),
+    );
+    expect(errors).toHaveLength(4);
+    expect(errors[0]).toContain("PING_CHECK.fwmark: unknown key");
+    expect(errors[1]).toContain(
+      'TCP_CHECK.bind_if: must be an interface name (1 to 15 characters, no space, "/" or ":"), got "a name too long"',
+    );
+    expect(errors[2]).toContain("TCP_CHECK.fwmark:");
+    expect(errors[3]).toContain("SSL_GET.bind_if: missing; the link-local address fe80::1 is reached only through a named interface");
+  });
+
   test("several checks of one kind as a list; every mistake at its own line", () => {
     const text = vs(
       "",
@@ -75,7 +109,7 @@ conect_timeout = 3
       `${FILE}:9: virtual_servers.web.real_servers[0].HTTP_GET[0].url[0].status_code[2]: must be a status code from 100 to 599 or a range "200-299", got 700`,
       `${FILE}:11: virtual_servers.web.real_servers[0].HTTP_GET[1].url: missing; an HTTP check needs at least one url = [{ path = "/" }]`,
       `${FILE}:13: virtual_servers.web.real_servers[0].TCP_CHECK[0].bindto: is not of the family of the address checked (IPv4)`,
-      `${FILE}:14: virtual_servers.web.real_servers[0].TCP_CHECK[0].conect_timeout: unknown key (did you mean "connect_timeout"?); allowed here: alpha, bind_port, bindto, connect_ip, connect_port, connect_timeout, delay_before_retry, delay_loop, retry, warmup`,
+      `${FILE}:14: virtual_servers.web.real_servers[0].TCP_CHECK[0].conect_timeout: unknown key (did you mean "connect_timeout"?); allowed here: alpha, bind_if, bind_port, bindto, connect_ip, connect_port, connect_timeout, delay_before_retry, delay_loop, fwmark, retry, warmup`,
     ]);
   });
 

@@ -281,6 +281,8 @@ const VARIANTS: Record<string, Variant> = {
   },
   "real_servers.TCP_CHECK.connect_ip": { value: "198.51.100.23" },
   "real_servers.TCP_CHECK.bindto": { value: "198.51.100.2" },
+  "real_servers.TCP_CHECK.bind_if": { value: "eth2" },
+  "real_servers.TCP_CHECK.fwmark": { value: 8 },
   "real_servers.HTTP_GET.http_protocol": { value: "1.0C" },
   "real_servers.HTTP_GET.url.path": { value: "/other" },
   "real_servers.HTTP_GET.url.status_code": { value: [200] },

@@ -828,12 +828,30 @@ describe("LVS", () => {
       {
         kind: "TCP_CHECK",
         timing: { ...timing, retry: 2, delayBeforeRetryMs: 500 },
-        connect: { address: "198.51.100.1", family: 4, port: 81, bindAddress: null, bindPort: null, timeoutMs: 3000 },
+        connect: {
+          address: "198.51.100.1",
+          family: 4,
+          port: 81,
+          bindAddress: null,
+          bindPort: null,
+          bindInterface: null,
+          fwmark: null,
+          timeoutMs: 3000,
+        },
       },
       {
         kind: "HTTP_GET",
         timing: { ...timing, retry: 4, delayBeforeRetryMs: 3000 },
-        connect: { address: "198.51.100.1", family: 4, port: 8080, bindAddress: null, bindPort: null, timeoutMs: 3000 },
+        connect: {
+          address: "198.51.100.1",
+          family: 4,
+          port: 8080,
+          bindAddress: null,
+          bindPort: null,
+          bindInterface: null,
+          fwmark: null,
+          timeoutMs: 3000,
+        },
         urls: [
           {
             path: "/health",
@@ -866,6 +884,47 @@ describe("LVS", () => {
     );
     expect(lossy.result.lossy).toBe(true);
     expect(lossy.warnings[0]).toContain("FILE_CHECK: health checker not converted yet (vipd's issue #17)");
+  });
+
+  test("bind_if and fwmark on a connecting check are kept; on PING_CHECK and (bind_if) UDP_CHECK, where keepalived 2.2.7 ignores them, left out with a warning", () => {
+    const text = `virtual_server 192.0.2.10 80 {
+  protocol TCP
+  real_server 198.51.100.1 8080 {
+    TCP_CHECK {
+      bind_if eth1
+      fwmark 7
+    }
+    DNS_CHECK {
+      fwmark 4294967295
+    }
+    UDP_CHECK {
+      bind_if eth1
+      fwmark 9
+    }
+    PING_CHECK {
+      bind_if eth1
+      fwmark 7
+    }
+  }
+}
+`;
+    const { result, config, warnings } = convertAndLoad(text);
+    expect(result.lossy).toBe(false);
+    const connects = config.virtualServers[0]!.realServers[0]!.checks.map((c) => {
+      const d = c.definition as { kind: string; connect: { bindInterface: string | null; fwmark: number | null } };
+      return [d.kind, d.connect.bindInterface, d.connect.fwmark];
+    });
+    expect(connects).toEqual([
+      ["TCP_CHECK", "eth1", 7],
+      ["DNS_CHECK", null, 4294967295],
+      ["UDP_CHECK", null, 9],
+      ["PING_CHECK", null, null],
+    ]);
+    expect(warnings).toEqual([
+      ":12: bind_if: keepalived 2.2.7 does not apply it to UDP_CHECK (only fwmark); left out so the check runs as before",
+      ":16: bind_if: keepalived 2.2.7 does not apply it to PING_CHECK; left out",
+      ":17: fwmark: keepalived 2.2.7 does not apply it to PING_CHECK; left out",
+    ]);
   });
 
   test("keepalived's corrections are written out with a warning: UDP by default, DR ports, fwmark protocol, flags before lb_algo", () => {

@@ -5,7 +5,7 @@
 
 import { createHash } from "node:crypto";
 import type { HttpCheck, HttpUrl } from "../check-definition.ts";
-import { deadline, openSocket, socketError } from "./connection.ts";
+import { deadline, openConnection, socketError } from "./connection.ts";
 import { failed, passed, type ProbeResult } from "./probe-result.ts";
 
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -42,18 +42,22 @@ export function httpDigest(check: HttpCheck, url: HttpUrl): Promise<ProbeResult>
 function fetchUrl(check: HttpCheck, url: HttpUrl, mode: "judge" | "digest" = "judge"): Promise<ProbeResult> {
   const limit = deadline(check.connect.timeoutMs);
   const serverName = check.enableSni ? (url.virtualhost ?? check.virtualhost ?? null) : null;
-  const socket = openSocket(check.connect, check.kind === "SSL_GET" ? { serverName } : null);
+  const connection = openConnection(check.connect, check.kind === "SSL_GET" ? { serverName } : null);
   const reply = new ReplyReader(url, mode);
-  const outcome = new Promise<ProbeResult>((resolve) => {
-    socket.once(check.kind === "SSL_GET" ? "secureConnect" : "connect", () => socket.write(httpRequest(check, url)));
-    socket.on("data", (chunk: Buffer) => {
-      const verdict = reply.add(chunk);
-      if (verdict !== null) resolve(verdict);
-    });
-    socket.once("end", () => resolve(reply.end()));
-    socket.on("error", (e) => resolve(failed(socketError(e))));
-    socket.once("close", () => resolve(reply.end()));
-  });
+  const outcome = connection.ready.then(
+    (socket) =>
+      new Promise<ProbeResult>((resolve) => {
+        socket.on("data", (chunk: Buffer) => {
+          const verdict = reply.add(chunk);
+          if (verdict !== null) resolve(verdict);
+        });
+        socket.once("end", () => resolve(reply.end()));
+        socket.on("error", (e) => resolve(failed(socketError(e))));
+        socket.once("close", () => resolve(reply.end()));
+        socket.write(httpRequest(check, url));
+      }),
+    (e) => failed(socketError(e)),
+  );
   return Promise.race([outcome, limit.expired])
     .then(
       (result) => (result === "timeout" ? failed(`no complete reply within ${check.connect.timeoutMs} ms`) : result),
@@ -61,7 +65,7 @@ function fetchUrl(check: HttpCheck, url: HttpUrl, mode: "judge" | "digest" = "ju
     )
     .finally(() => {
       limit.cancel();
-      socket.destroy();
+      connection.close();
     });
 }
 

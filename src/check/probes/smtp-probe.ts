@@ -2,15 +2,16 @@
 // QUIT (and its answer) ends the check. Multi-line replies ("250-...") are read to their last line. The whole
 // exchange runs under the check's deadline.
 
+import type { Socket } from "node:net";
 import type { SmtpCheck } from "../check-definition.ts";
-import { deadline, openSocket, socketError } from "./connection.ts";
+import { deadline, openConnection, socketError } from "./connection.ts";
 import { failed, passed, type ProbeResult } from "./probe-result.ts";
 
 const MAX_REPLY_BYTES = 16 * 1024;
 
 export async function smtpProbe(check: SmtpCheck): Promise<ProbeResult> {
   const limit = deadline(check.connect.timeoutMs);
-  const socket = openSocket(check.connect, null);
+  const connection = openConnection(check.connect, null);
   let buffer = "";
   let waiting: ((reply: number | string) => void) | null = null;
   /** The code of the next complete reply, or a reason why there is none. */
@@ -37,13 +38,19 @@ export async function smtpProbe(check: SmtpCheck): Promise<ProbeResult> {
     waiting = null;
     resolve?.(reply);
   };
-  socket.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString("latin1");
-    deliver();
-  });
-  socket.on("error", (e) => settle(socketError(e)));
-  socket.on("close", () => settle("connection closed"));
   const exchange = async (): Promise<ProbeResult> => {
+    let socket: Socket;
+    try {
+      socket = await connection.ready;
+    } catch (e) {
+      return failed(socketError(e));
+    }
+    socket.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString("latin1");
+      deliver();
+    });
+    socket.on("error", (e) => settle(socketError(e)));
+    socket.on("close", () => settle("connection closed"));
     const greeting = await nextReply();
     if (greeting !== 220) return failed(typeof greeting === "string" ? greeting : `greeting ${greeting}, expected 220`);
     socket.write(`HELO ${check.heloName}\r\n`);
@@ -58,6 +65,6 @@ export async function smtpProbe(check: SmtpCheck): Promise<ProbeResult> {
     return result === "timeout" ? failed(`no complete SMTP exchange within ${check.connect.timeoutMs} ms`) : result;
   } finally {
     limit.cancel();
-    socket.destroy();
+    connection.close();
   }
 }

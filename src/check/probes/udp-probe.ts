@@ -2,34 +2,41 @@
 // must answer within the deadline (and, with reply data, the answer must be as long as allowed and start with it);
 // without, silence is success and only an ICMP error (port unreachable: ECONNREFUSED) is a failure.
 
-import { createSocket } from "node:dgram";
 import type { UdpCheck } from "../check-definition.ts";
-import { deadline, socketError } from "./connection.ts";
+import { deadline, openDatagram, socketError } from "./connection.ts";
 import { failed, passed, type ProbeResult } from "./probe-result.ts";
 
 export async function udpProbe(check: UdpCheck): Promise<ProbeResult> {
   const limit = deadline(check.connect.timeoutMs);
-  const socket = createSocket(check.connect.family === 6 ? "udp6" : "udp4");
-  const outcome = new Promise<ProbeResult>((resolve) => {
-    socket.on("error", (e) => resolve(failed(socketError(e))));
-    socket.on("message", (reply: Buffer) => resolve(judgeReply(check, reply)));
-    const start = () =>
-      socket.connect(check.connect.port, check.connect.address, () => {
-        socket.send(Buffer.from(check.payload, "hex"), (e) => {
-          if (e) resolve(failed(socketError(e)));
-        });
-      });
-    if (check.connect.bindAddress !== null || check.connect.bindPort !== null) {
-      socket.bind({ address: check.connect.bindAddress ?? undefined, port: check.connect.bindPort ?? 0 }, start);
-    } else start();
+  let settle: (result: ProbeResult) => void = () => undefined;
+  const heard = new Promise<ProbeResult>((resolve) => {
+    settle = resolve;
   });
+  const opened = openDatagram(
+    check.connect,
+    (reply) => settle(judgeReply(check, reply)),
+    (e) => settle(failed(socketError(e))),
+  );
+  const outcome = opened.then(
+    (socket) => {
+      socket.send(Buffer.from(check.payload, "hex"));
+      return heard;
+    },
+    (e) => failed(socketError(e)),
+  );
   try {
     const result = await Promise.race([outcome, limit.expired]);
     if (result !== "timeout") return result;
     return check.requireReply ? failed(`no reply within ${check.connect.timeoutMs} ms`) : passed("no error");
+  } catch (e) {
+    return failed(socketError(e));
   } finally {
     limit.cancel();
-    socket.close();
+    // Closed whenever it opens, also after the deadline.
+    opened.then(
+      (socket) => socket.close(),
+      () => undefined,
+    );
   }
 }
 
