@@ -13,6 +13,7 @@ export const CHECK_KINDS = [
   "DNS_CHECK",
   "UDP_CHECK",
   "PING_CHECK",
+  "FILE_CHECK",
 ] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
@@ -118,7 +119,25 @@ export type CheckDefinition =
       timeoutMs: number;
       /** misc_dynamic: exit 0 up, 1 down, 2..255 up with weight code - 2. */
       dynamic: boolean;
-    };
+    }
+  | FileCheck;
+
+/**
+ * keepalived's FILE_CHECK: a [track_files.NAME] file read whenever it changes (no probe, no timing). With weight 0
+ * the number says up (0) or down (anything else; reverse swaps them); otherwise number × weight (negated by
+ * reverse) is added to the real server's weight, and at -2147483648 or below the server is down.
+ */
+export interface FileCheck {
+  kind: "FILE_CHECK";
+  /** The [track_files.NAME] it reads, and that table's file. */
+  trackFile: string;
+  path: string;
+  weight: number;
+  reverse: boolean;
+}
+
+/** The checks the checker process probes on a schedule; FILE_CHECK is read by the daemon itself (src/lvs/file-checks.ts). */
+export type ProbedCheck = Exclude<CheckDefinition, FileCheck>;
 
 /**
  * The identity of a check: two real servers (of the same or different virtual servers) with the same check of

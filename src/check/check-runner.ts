@@ -4,13 +4,13 @@
 // its result dropped. Lives in the checker process, away from the VRRP event loop.
 
 import type { Timers } from "../clock/timers.ts";
-import type { CheckDefinition } from "./check-definition.ts";
+import type { ProbedCheck } from "./check-definition.ts";
 import { CheckState } from "./check-state.ts";
 import type { ProbeResult } from "./probes/probe-result.ts";
 
 export interface PlannedCheck {
   key: string;
-  definition: CheckDefinition;
+  definition: ProbedCheck;
   /** The state the daemon last knew (a restarted checker carries on from it); null: none yet. */
   knownUp: boolean | null;
   /** MISC_CHECK: the ids its program runs as, resolved by the daemon. */

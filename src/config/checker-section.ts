@@ -1,5 +1,5 @@
-// The health checks of a real server (keepalived's TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK
-// and MISC_CHECK blocks), read into
+// The health checks of a real server (keepalived's TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
+// PING_CHECK, MISC_CHECK and FILE_CHECK blocks), read into
 // fully resolved definitions: each setting comes from the check, else the real server, else the virtual server,
 // else keepalived 2.2.7's default for that kind of check.
 
@@ -12,11 +12,13 @@ import {
   DNS_TYPES,
   type DnsType,
   type HttpUrl,
+  type ProbedCheck,
 } from "../check/check-definition.ts";
 import { parseAddress } from "./address.ts";
 import { readCommand, readRunAs } from "./commands.ts";
 import type { PathSegment } from "./key-path.ts";
-import type { RunAs } from "./schema.ts";
+import { FILE_CHECK_KEYS, readFileCheck } from "./file-check-section.ts";
+import type { RunAs, TrackFileSection } from "./schema.ts";
 import { describeValue, isTable, TableReader } from "./table-reader.ts";
 
 /** Settings a virtual server and a real server pass down to their checks. */
@@ -46,7 +48,7 @@ export const TOP_DEFAULTS: CheckDefaults = {
 };
 
 /** Per kind: keepalived's default retry count and delay before a retry (misc checks are not retried). */
-const KIND_DEFAULTS: Record<CheckKind, { retry: number; delayBeforeRetryMs: number }> = {
+const KIND_DEFAULTS: Record<ProbedCheck["kind"], { retry: number; delayBeforeRetryMs: number }> = {
   TCP_CHECK: { retry: 1, delayBeforeRetryMs: 1000 },
   HTTP_GET: { retry: 1, delayBeforeRetryMs: 3000 },
   SSL_GET: { retry: 1, delayBeforeRetryMs: 3000 },
@@ -70,6 +72,7 @@ export const CHECK_KEYS: Record<CheckKind, string[]> = {
   DNS_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "type", "name"],
   UDP_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "payload", "require_reply", "reply_data", "min_reply_length", "max_reply_length"],
   PING_CHECK: ["connect_ip", "connect_timeout", ...TIMING_KEYS],
+  FILE_CHECK: FILE_CHECK_KEYS,
 };
 const SMTP_DEFAULT_HELO = "smtpchecker.keepalived.org";
 const DNS_DEFAULT_PORT = 53;
@@ -102,8 +105,13 @@ export interface PlacedCheck {
   definition: CheckDefinition;
 }
 
-/** Every check block of a real server, each kind given as one table or a list of tables. */
-export function readChecks(r: TableReader, defaults: CheckDefaults, server: CheckedServer): PlacedCheck[] {
+/** Every check block of a real server, each kind given as one table or a list of tables; FILE_CHECK names one of `trackFiles`. */
+export function readChecks(
+  r: TableReader,
+  defaults: CheckDefaults,
+  server: CheckedServer,
+  trackFiles: readonly TrackFileSection[] = [],
+): PlacedCheck[] {
   const out: PlacedCheck[] = [];
   for (const kind of IMPLEMENTED_CHECKS) {
     const value = r.table[kind];
@@ -115,14 +123,15 @@ export function readChecks(r: TableReader, defaults: CheckDefaults, server: Chec
         r.problems.error(path, `must be a table (or a list of tables) of ${kind} settings, got ${describeValue(item)}`);
         return;
       }
-      const check = readCheck(new TableReader(r.problems, path, item, CHECK_KEYS[kind]), kind, defaults, server);
+      const reader = new TableReader(r.problems, path, item, CHECK_KEYS[kind]);
+      const check = kind === "FILE_CHECK" ? readFileCheck(reader, trackFiles) : readCheck(reader, kind, defaults, server);
       if (check !== null) out.push({ at: path, definition: check });
     });
   }
   return out;
 }
 
-function readCheck(r: TableReader, kind: CheckKind, above: CheckDefaults, server: CheckedServer): CheckDefinition | null {
+function readCheck(r: TableReader, kind: ProbedCheck["kind"], above: CheckDefaults, server: CheckedServer): CheckDefinition | null {
   const timing = readTiming(r, kind, above);
   if (kind === "MISC_CHECK") return readMisc(r, timing);
   // An echo has no port; DNS asks port 53 of a real server without one.
@@ -153,7 +162,7 @@ function readHttp(
   return { kind, timing, connect, urls, httpProtocol, virtualhost, enableSni: kind === "SSL_GET" && r.bool("enable_sni", false) };
 }
 
-function readTiming(r: TableReader, kind: CheckKind, above: CheckDefaults): CheckTiming {
+function readTiming(r: TableReader, kind: ProbedCheck["kind"], above: CheckDefaults): CheckTiming {
   const delayLoopMs = r.seconds("delay_loop", 0.001, MAX_SECONDS, above.delayLoopMs);
   return {
     delayLoopMs,
@@ -164,7 +173,7 @@ function readTiming(r: TableReader, kind: CheckKind, above: CheckDefaults): Chec
   };
 }
 
-function kindRetryDelay(kind: CheckKind, delayLoopMs: number): number {
+function kindRetryDelay(kind: ProbedCheck["kind"], delayLoopMs: number): number {
   const ms = KIND_DEFAULTS[kind].delayBeforeRetryMs;
   return ms < 0 ? delayLoopMs : ms;
 }

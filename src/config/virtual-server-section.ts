@@ -13,6 +13,7 @@ import type {
   RealServerConfig,
   ServerAddress,
   SorryServerConfig,
+  TrackFileSection,
   VirtualServerSection,
   VirtualServiceTarget,
 } from "./schema.ts";
@@ -31,7 +32,7 @@ export const LB_ALGOS = ["rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo
 export const LB_FLAGS = ["sh-port", "sh-fallback", "mh-port", "mh-fallback", "flag-1", "flag-2"] as const;
 const LB_KINDS = ["NAT", "DR", "TUN"] as const;
 /** Checker kinds and settings not built yet: refused, never parsed and left doing nothing. */
-const CHECKS_NOT_YET = ["FILE_CHECK", "BFD_CHECK"];
+const CHECKS_NOT_YET = ["BFD_CHECK"];
 const VS_NOT_YET = ["smtp_alert"];
 const RS_NOT_YET: string[] = [];
 /** Every key refused as not built yet (the example cannot document them as working). */
@@ -93,8 +94,14 @@ const MAX_TIMEOUT_S = 86400 * 31;
 const MAX_WEIGHT = 2147483647;
 const MAX_U32 = 4294967295;
 
-/** `smtpAlertDefault`: global.smtp_alert_checker, the real servers' default. */
-export function readVirtualServer(problems: Problems, name: string, table: TomlTable, smtpAlertDefault = true): VirtualServerSection {
+/** `smtpAlertDefault`: global.smtp_alert_checker, the real servers' default; `trackFiles`: what FILE_CHECKs may name. */
+export function readVirtualServer(
+  problems: Problems,
+  name: string,
+  table: TomlTable,
+  smtpAlertDefault = true,
+  trackFiles: readonly TrackFileSection[] = [],
+): VirtualServerSection {
   const r = new TableReader(problems, ["virtual_servers", name], table, VIRTUAL_SERVER_KEYS);
   refuseNotYet(r, VS_NOT_YET);
   const checkDefaults = readCheckDefaults(r, TOP_DEFAULTS);
@@ -136,6 +143,7 @@ export function readVirtualServer(problems: Problems, name: string, table: TomlT
       checkDefaults,
       servicePort: servicePort(target),
       smtpAlertDefault,
+      trackFiles,
     }),
     sorryServer: readSorryServer(r, forwarding),
     quorumUp: readCommand(r, "quorum_up"),
@@ -286,6 +294,7 @@ interface RealServerDefaults {
   checkDefaults: CheckDefaults;
   servicePort: number | null;
   smtpAlertDefault: boolean;
+  trackFiles: readonly TrackFileSection[];
 }
 
 function readRealServers(r: TableReader, defaults: RealServerDefaults): RealServerConfig[] {
@@ -316,7 +325,7 @@ function readRealServers(r: TableReader, defaults: RealServerDefaults): RealServ
       upperThreshold,
       lowerThreshold,
       inhibitOnFailure: rr.bool("inhibit_on_failure", inhibitDefault),
-      checks: readChecks(rr, checkDefaults, { ...at, port: at.port ?? defaults.servicePort }),
+      checks: readChecks(rr, checkDefaults, { ...at, port: at.port ?? defaults.servicePort }, defaults.trackFiles),
       smtpAlert: rr.bool("smtp_alert", defaults.smtpAlertDefault),
       notifyUp: readCommand(rr, "notify_up"),
       notifyDown: readCommand(rr, "notify_down"),

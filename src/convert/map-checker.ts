@@ -1,4 +1,5 @@
-// keepalived's health checkers (TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK, MISC_CHECK) and the checker settings a virtual or
+// keepalived's health checkers (TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK, MISC_CHECK,
+// FILE_CHECK) and the checker settings a virtual or
 // real server passes down (delay_loop, retry, ...), into vipd's [[...real_servers.KIND]] tables. The kinds vipd
 // does not run yet are reported (lossy: a checker decides which servers get traffic).
 
@@ -8,12 +9,13 @@ import type { ConfNode } from "./types.ts";
 import { addressArg, boolArg, decimalArg, firstArg, intArg } from "./values.ts";
 import { type Handler, walkBlock } from "./walk-block.ts";
 import type { Unsupported } from "./unsupported-keywords.ts";
+import { weightLine } from "./map-scripts.ts";
 
 const MAX_SECONDS = 86400;
 const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
 
 /** Checker kinds vipd does not run yet (reported as lossy by the real server's mapping). */
-export const CHECKER_KINDS_NOT_YET = ["FILE_CHECK", "BFD_CHECK"];
+export const CHECKER_KINDS_NOT_YET = ["BFD_CHECK"];
 
 /** Checker settings not built yet, wherever they appear. */
 const SETTINGS_NOT_YET: Record<string, Unsupported> = {
@@ -67,9 +69,47 @@ export function checkerBlockHandlers(ctx: ConvertContext, doc: TomlDocument, rea
       );
     }
   };
-  return Object.fromEntries(
-    ["TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "MISC_CHECK"].map((k) => [k, block(k)]),
+  return Object.fromEntries([
+    ...["TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "MISC_CHECK"].map((k) => [k, block(k)]),
+    ["FILE_CHECK", (node: ConfNode) => mapFileCheck(ctx, doc, realServerPath, node)],
+  ]);
+}
+
+/** keepalived's IPVS_WEIGHT_LIMIT: a FILE_CHECK's own weight. */
+const MAX_WEIGHT = 2147483647;
+/** The FILE_CHECKs written, per conversion: keepalived drops one whose track_file it has not read by then. */
+const fileChecks = new WeakMap<ConvertContext, { section: TomlSection; node: ConfNode; name: string }[]>();
+
+/** FILE_CHECK { track_file NAME; weight W [reverse] }: only those two keywords (keepalived knows no other there). */
+function mapFileCheck(ctx: ConvertContext, doc: TomlDocument, realServerPath: string[], node: ConfNode): void {
+  const section = doc.arrayTable([...realServerPath, "FILE_CHECK"]);
+  walkBlock(
+    ctx,
+    section,
+    node.children ?? [],
+    {
+      track_file: (n) => {
+        const name = firstArg(ctx, n, "a track_file name");
+        if (name !== null) section.set("track_file", name);
+      },
+      weight: (n) => weightLine(ctx, section, n, MAX_WEIGHT),
+    },
+    {},
   );
+  const name = section.get("track_file");
+  if (typeof name !== "string") {
+    ctx.warn(doc.dropTable(section), node, "no track_file: keepalived 2.2.7 ignores the checker, left out", true);
+    return;
+  }
+  fileChecks.set(ctx, [...(fileChecks.get(ctx) ?? []), { section, node, name }]);
+}
+
+/** After the whole file: a FILE_CHECK naming no track_file block keepalived read ("track_file X not found") is left out. */
+export function dropUnknownFileChecks(ctx: ConvertContext, doc: TomlDocument, trackFiles: ReadonlySet<string>): void {
+  for (const { section, node, name } of fileChecks.get(ctx) ?? []) {
+    if (trackFiles.has(name)) continue;
+    ctx.warn(doc.dropTable(section), node, `track_file ${name} not found: keepalived 2.2.7 ignores the checker, left out`, true);
+  }
 }
 
 const CONNECTION_KEYS = ["connect_ip", "connect_port", "bindto", "bind_port"];

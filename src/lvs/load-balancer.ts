@@ -16,7 +16,8 @@ import { rangeAddresses } from "../config/virtual-server-group-section.ts";
 import { formatIp } from "../vrrp/ip-address.ts";
 import { type AlertText, checkerAlertText } from "../notify/mail-message.ts";
 import type { Log } from "../daemon/log.ts";
-import { type CheckHealth, HealthTable } from "./health-table.ts";
+import { type FileCheckResult, FileChecks } from "./file-checks.ts";
+import { type CheckHealth, HealthTable, type RecordResult } from "./health-table.ts";
 import { LvsNotifier, type RunScript } from "./lvs-notifier.ts";
 import type { OwnedServices } from "./owned-services.ts";
 import { IpvsReconciler } from "./reconciler.ts";
@@ -63,9 +64,11 @@ export class LoadBalancer {
   /** ha_suspend: virtual servers whose addresses are not on this host; their checks wait. */
   private suspended = new Set<string>();
   private localAddresses: ReadonlySet<string> = new Set();
+  private readonly fileChecks: FileChecks;
 
   constructor(private readonly deps: LoadBalancerDeps) {
     this.notifier = new LvsNotifier(deps.runScript);
+    this.fileChecks = new FileChecks(deps.timers, (r) => this.onFileResult(r));
   }
 
   /** At start and reload. `checkIds`: the users MISC_CHECK programs run as, by check key (see plan.ts). */
@@ -74,9 +77,11 @@ export class LoadBalancer {
     this.config = config;
     this.health.configure(config, checkIds);
     this.suspended = this.suspendedOf(config, this.localAddresses, false);
+    // Read before the table is set up: a real server whose file says down is not added first.
+    this.fileChecks.sync(this.health.fileChecks());
     this.lvs!.reconciler.apply(config, this.health.lookup);
     this.notifyChanges();
-    if (this.health.size > 0 && this.supervisor === null) {
+    if (this.health.plan().length > 0 && this.supervisor === null) {
       const { timers, spawnChecker, checkLog } = this.deps;
       this.supervisor = new CheckerSupervisor(
         spawnChecker,
@@ -123,6 +128,7 @@ export class LoadBalancer {
   stop(mode: "remove" | "keep"): void {
     this.supervisor?.stop();
     this.supervisor = null;
+    this.fileChecks.stop();
     this.deps.timers.clearTimeout(this.reconcileTimer);
     this.notifier.stop();
     if (!this.lvs) return;
@@ -206,11 +212,32 @@ export class LoadBalancer {
     const result = this.health.record(report);
     const check = this.health.get(report.key);
     if (result.flipped && check) {
-      const line = `${describeCheck(check.definition)} ${report.up ? "succeeded" : "failed"} (${report.reason}): ${report.up ? "up" : "down"} for ${check.users.join(", ")}`;
-      if (report.up) this.deps.checkLog.info(line);
-      else this.deps.checkLog.warn(line);
+      this.logFlip(check, report);
       this.mailFlip(check, report.up);
     }
+    this.reconcileSoon(result);
+  }
+
+  /** keepalived mails nothing when a FILE_CHECK moves a real server; it logs, as vipd does. */
+  private onFileResult({ key, verdict, reason }: FileCheckResult): void {
+    const report: CheckReport = { key, ok: verdict.up, up: verdict.up, changed: false, reason, weight: null, durationMs: 0 };
+    const result = this.health.recordFile(report, verdict.weightDelta);
+    const check = this.health.get(key);
+    if (check && result.flipped) this.logFlip(check, report);
+    else if (check && result.weightChanged) {
+      const delta = verdict.weightDelta >= 0 ? `+${verdict.weightDelta}` : String(verdict.weightDelta);
+      this.deps.checkLog.info(`${describeCheck(check.definition)} ${reason}: weight ${delta} for ${check.users.join(", ")}`);
+    }
+    this.reconcileSoon(result);
+  }
+
+  private logFlip(check: CheckHealth, report: CheckReport): void {
+    const line = `${describeCheck(check.definition)} ${report.up ? "succeeded" : "failed"} (${report.reason}): ${report.up ? "up" : "down"} for ${check.users.join(", ")}`;
+    if (report.up) this.deps.checkLog.info(line);
+    else this.deps.checkLog.warn(line);
+  }
+
+  private reconcileSoon(result: RecordResult): void {
     if (result.tableChanged && this.reconcileTimer === null) {
       // Reports come in bursts (many servers behind one switch): one reconcile for the burst.
       this.reconcileTimer = this.deps.timers.setTimeout(() => {
@@ -251,6 +278,7 @@ export function realServerText(vs: VirtualServerSection, rs: RealServerConfig): 
 /** "TCP_CHECK of 198.51.100.1:80", "MISC_CHECK /usr/bin/check arg". */
 export function describeCheck(check: CheckDefinition): string {
   if (check.kind === "MISC_CHECK") return `MISC_CHECK ${check.command}`;
+  if (check.kind === "FILE_CHECK") return `FILE_CHECK of track file ${check.trackFile} (${check.path})`;
   const { address, family, port } = check.connect;
   return `${check.kind} of ${family === 6 ? `[${address}]` : address}:${port}`;
 }

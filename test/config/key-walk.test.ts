@@ -295,6 +295,9 @@ const VARIANTS: Record<string, Variant> = {
   "real_servers.UDP_CHECK.reply_data": { value: "00" },
   "real_servers.MISC_CHECK.misc_path": { value: "/usr/local/lib/vipd/check-app.sh 198.51.100.22" },
   "real_servers.MISC_CHECK.user": { value: "vipd_script" },
+  "real_servers.FILE_CHECK.track_file": { value: "other", context: [[["track_files", "other"], "file", "/run/vipd/other"]] },
+  // reverse goes with a weight written beside it.
+  "real_servers.FILE_CHECK.reverse": { context: [[["virtual_servers", "web", "real_servers", 0, "FILE_CHECK", 0], "weight", 2]] },
 };
 
 function clone(value: Toml): Toml {
@@ -400,6 +403,7 @@ function usage(config: VipdConfig, files: Variant["host"], text: Toml): Record<s
     trackers: serialize(checks),
     processes: serialize(processTracking(trackers, config)),
     checker: serialize(health.plan()),
+    fileChecks: serialize(health.fileChecks()),
     lvsScripts: serialize(lvsScripts(config)),
     security: serialize(load(text, insecureFs).errors.length === 0),
     daemon: serialize(daemonReads(config)),

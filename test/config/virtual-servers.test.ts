@@ -79,9 +79,9 @@ describe("virtual servers", () => {
   });
 
   test("checker kinds not built yet are refused, never ignored", () => {
-    const text = `${WEB}[virtual_servers.web.real_servers.FILE_CHECK]\nweight = 1\n`;
+    const text = `${WEB}[virtual_servers.web.real_servers.BFD_CHECK]\nweight = 1\n`;
     expect(errorsOf(text)).toEqual([
-      `${FILE}:14: virtual_servers.web.real_servers[1].FILE_CHECK: not yet supported (issue #17); the checks built are TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, SMTP_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK`,
+      `${FILE}:14: virtual_servers.web.real_servers[1].BFD_CHECK: not yet supported (issue #17); the checks built are TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, SMTP_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK, FILE_CHECK`,
     ]);
   });
 

@@ -862,10 +862,10 @@ describe("LVS", () => {
       },
     ]);
     const lossy = convertAndLoad(
-      text.replace("TCP_CHECK {", "FILE_CHECK {").replace("connect_port 81\n", "").replace("delay_before_retry 0.5\n", ""),
+      text.replace("TCP_CHECK {", "BFD_CHECK {").replace("connect_port 81\n", "").replace("delay_before_retry 0.5\n", ""),
     );
     expect(lossy.result.lossy).toBe(true);
-    expect(lossy.warnings[0]).toContain("FILE_CHECK: health checker not converted yet (vipd's issue #17)");
+    expect(lossy.warnings[0]).toContain("BFD_CHECK: health checker not converted yet (vipd's issue #17)");
   });
 
   test("keepalived's corrections are written out with a warning: UDP by default, DR ports, fwmark protocol, flags before lb_algo", () => {

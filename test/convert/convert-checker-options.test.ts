@@ -1,0 +1,44 @@
+// keepalived's checker features converted in part 2 of issue #17: FILE_CHECK, log_all_failures, fast_recovery,
+// the regex options and a virtual server's smtp_alert, each converted and loaded by vipd's loader.
+
+import { expect, test } from "bun:test";
+import { formatConfigError } from "../../src/config/config-error.ts";
+import { loadConfigText } from "../../src/config/load.ts";
+import type { VipdConfig } from "../../src/config/schema.ts";
+import { formatFinding } from "../../src/convert/convert-context.ts";
+import { convertKeepalived, type ConvertResult } from "../../src/convert/convert.ts";
+import { formatDiagnostic } from "../../src/convert/types.ts";
+import { memoryFs } from "./memory-fs.ts";
+
+const FILE = "/etc/keepalived/keepalived.conf";
+
+function convertAndLoad(text: string): { result: ConvertResult; toml: string; config: VipdConfig; warnings: string[] } {
+  const result = convertKeepalived(FILE, { fs: memoryFs({ [FILE]: text }), configIds: [] });
+  expect(result.errors.map(formatDiagnostic)).toEqual([]);
+  const toml = result.toml!;
+  const loaded = loadConfigText(toml, "converted.toml", { checkPrograms: false });
+  if (!loaded.ok) throw new Error(`${loaded.errors.map(formatConfigError).join("\n")}\n--- TOML ---\n${toml}`);
+  return { result, toml, config: loaded.config, warnings: result.findings.map((f) => formatFinding(f, "")) };
+}
+
+const service = (realServer: string, head = "") =>
+  `virtual_server 192.0.2.10 80 {\n  protocol TCP\n${head}  real_server 198.51.100.1 80 {\n${realServer}  }\n}\n`;
+
+test("FILE_CHECK: track_file and `weight W [reverse]`; one naming no track_file block is left out, as keepalived ignores it", () => {
+  const trackFile = "track_file drain {\n  file /run/drain\n  weight 3 reverse\n}\n";
+  const { config, toml, warnings, result } = convertAndLoad(
+    trackFile +
+      service("    FILE_CHECK {\n      track_file drain\n    }\n    FILE_CHECK {\n      track_file drain\n      weight -7\n    }\n"),
+  );
+  expect(warnings).toEqual([]);
+  expect(result.lossy).toBe(false);
+  expect(toml).toContain('[[virtual_servers."192.0.2.10:80".real_servers.FILE_CHECK]]\ntrack_file = "drain"\nweight = -7\n');
+  expect(config.virtualServers[0]!.realServers[0]!.checks.map((c) => c.definition)).toEqual([
+    { kind: "FILE_CHECK", trackFile: "drain", path: "/run/drain", weight: 3, reverse: true },
+    { kind: "FILE_CHECK", trackFile: "drain", path: "/run/drain", weight: -7, reverse: false },
+  ]);
+  const unknown = convertAndLoad(service("    FILE_CHECK {\n      track_file nowhere\n    }\n"));
+  expect(unknown.result.lossy).toBe(true);
+  expect(unknown.warnings).toEqual([":4: FILE_CHECK: track_file nowhere not found: keepalived 2.2.7 ignores the checker, left out"]);
+  expect(unknown.config.virtualServers[0]!.realServers[0]!.checks).toEqual([]);
+});
