@@ -70,6 +70,8 @@ export type CheckDefinition =
       virtualhost: string | null;
       /** SSL_GET: send the virtual host (or the address) as TLS server name. */
       enableSni: boolean;
+      /** A down server's confirming pass (see check-state.ts) runs at once instead of delay_loop later. */
+      fastRecovery: boolean;
     }
   | {
       kind: "SMTP_CHECK";

@@ -43,6 +43,7 @@ export function checkOfUrl(text: string, virtualhost: string | null, timeoutMs: 
     httpProtocol: "1.0",
     virtualhost,
     enableSni: tls && virtualhost !== null,
+    fastRecovery: false,
   };
 }
 

@@ -65,8 +65,8 @@ const CONNECT_KEYS = ["connect_ip", "connect_port", "bindto", "bind_port", "conn
 const TIMING_KEYS = ["retry", "delay_before_retry", "warmup", "delay_loop", "alpha"];
 export const CHECK_KEYS: Record<CheckKind, string[]> = {
   TCP_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS],
-  HTTP_GET: [...CONNECT_KEYS, ...TIMING_KEYS, "url", "virtualhost", "http_protocol"],
-  SSL_GET: [...CONNECT_KEYS, ...TIMING_KEYS, "url", "virtualhost", "http_protocol", "enable_sni"],
+  HTTP_GET: [...CONNECT_KEYS, ...TIMING_KEYS, "url", "virtualhost", "http_protocol", "fast_recovery"],
+  SSL_GET: [...CONNECT_KEYS, ...TIMING_KEYS, "url", "virtualhost", "http_protocol", "enable_sni", "fast_recovery"],
   MISC_CHECK: [...TIMING_KEYS, "misc_path", "misc_timeout", "misc_dynamic", "user"],
   SMTP_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "helo_name"],
   DNS_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "type", "name"],
@@ -74,6 +74,8 @@ export const CHECK_KEYS: Record<CheckKind, string[]> = {
   PING_CHECK: ["connect_ip", "connect_timeout", ...TIMING_KEYS],
   FILE_CHECK: FILE_CHECK_KEYS,
 };
+/** Every probed kind (a FILE_CHECK is never run, so never fails a run). */
+const LOGGING_KEYS = ["log_all_failures"];
 const SMTP_DEFAULT_HELO = "smtpchecker.keepalived.org";
 const DNS_DEFAULT_PORT = 53;
 export const URL_KEYS = ["path", "digest", "status_code", "virtualhost", "regex", "regex_no_match"];
@@ -103,6 +105,11 @@ export interface CheckedServer {
 export interface PlacedCheck {
   at: PathSegment[];
   definition: CheckDefinition;
+  /**
+   * keepalived's log_all_failures: log every failed run while the check is up, not only the one that takes it
+   * down. What the daemon logs, not what is probed: not part of the check's identity (one probe serves both).
+   */
+  logAllFailures: boolean;
 }
 
 /** Every check block of a real server, each kind given as one table or a list of tables; FILE_CHECK names one of `trackFiles`. */
@@ -123,9 +130,11 @@ export function readChecks(
         r.problems.error(path, `must be a table (or a list of tables) of ${kind} settings, got ${describeValue(item)}`);
         return;
       }
-      const reader = new TableReader(r.problems, path, item, CHECK_KEYS[kind]);
+      const keys = kind === "FILE_CHECK" ? CHECK_KEYS[kind] : [...CHECK_KEYS[kind], ...LOGGING_KEYS];
+      const reader = new TableReader(r.problems, path, item, keys);
       const check = kind === "FILE_CHECK" ? readFileCheck(reader, trackFiles) : readCheck(reader, kind, defaults, server);
-      if (check !== null) out.push({ at: path, definition: check });
+      const logAllFailures = kind !== "FILE_CHECK" && reader.bool("log_all_failures", false);
+      if (check !== null) out.push({ at: path, definition: check, logAllFailures });
     });
   }
   return out;
@@ -159,7 +168,8 @@ function readHttp(
   }
   const httpProtocol = r.oneOf("http_protocol", ["1.0", "1.1", "1.0C"] as const, "1.0");
   const virtualhost = r.optString("virtualhost", "a host name") ?? above.virtualhost;
-  return { kind, timing, connect, urls, httpProtocol, virtualhost, enableSni: kind === "SSL_GET" && r.bool("enable_sni", false) };
+  const enableSni = kind === "SSL_GET" && r.bool("enable_sni", false);
+  return { kind, timing, connect, urls, httpProtocol, virtualhost, enableSni, fastRecovery: r.bool("fast_recovery", false) };
 }
 
 function readTiming(r: TableReader, kind: ProbedCheck["kind"], above: CheckDefaults): CheckTiming {

@@ -21,8 +21,6 @@ export const CHECKER_KINDS_NOT_YET = ["BFD_CHECK"];
 const SETTINGS_NOT_YET: Record<string, Unsupported> = {
   bind_if: u("bound the check's connection to an interface", true),
   fwmark: u("marked the check's packets", true),
-  log_all_failures: u("logged every failed check, not only state changes", false),
-  fast_recovery: u("retried a failed HTTP check at once", true),
   regex_options: u("set PCRE2 regex options", true),
   regex_min_offset: u("limited where the regex may match", true),
   regex_max_offset: u("limited where the regex may match", true),
@@ -153,7 +151,11 @@ function connectionHandlers(ctx: ConvertContext, section: TomlSection): Record<s
 function commonHandlers(ctx: ConvertContext, section: TomlSection): Record<string, Handler> {
   const timing = checkerSettingHandlers(ctx, section);
   delete timing.virtualhost;
-  return { ...timing, ...connectionHandlers(ctx, section) };
+  const logAll = (n: ConfNode) => {
+    const value = boolArg(ctx, n);
+    if (value !== null) section.set("log_all_failures", value);
+  };
+  return { ...timing, ...connectionHandlers(ctx, section), log_all_failures: logAll };
 }
 
 function kindHandlers(ctx: ConvertContext, doc: TomlDocument, section: TomlSection, kind: string): Record<string, Handler> {
@@ -201,6 +203,7 @@ function kindHandlers(ctx: ConvertContext, doc: TomlDocument, section: TomlSecti
     url: (n) => mapUrl(ctx, doc, section, n),
   };
   if (kind === "SSL_GET") handlers.enable_sni = (n) => set("enable_sni", boolArg(ctx, n));
+  handlers.fast_recovery = (n) => set("fast_recovery", boolArg(ctx, n));
   return handlers;
 }
 

@@ -21,6 +21,8 @@ export interface CheckHealth {
   users: string[];
   /** The same, as the virtual server's name and the real server's index. */
   servers: { virtualServer: string; index: number }[];
+  /** One of its users asks for every failed run to be logged (log_all_failures). */
+  logAllFailures: boolean;
 }
 
 export interface RecordResult {
@@ -39,14 +41,18 @@ export class HealthTable {
   /** Takes the checks of a new config; `ids` are the users MISC_CHECK programs run as, by key. */
   configure(config: Pick<VipdConfig, "virtualServers">, ids: Map<string, Ids>): void {
     const keys = new Map<string, string[][]>();
-    const seen = new Map<string, { definition: CheckDefinition; users: string[]; servers: CheckHealth["servers"] }>();
+    const seen = new Map<
+      string,
+      { definition: CheckDefinition; users: string[]; servers: CheckHealth["servers"]; logAllFailures: boolean }
+    >();
     for (const vs of config.virtualServers) {
       keys.set(
         vs.name,
         vs.realServers.map((rs, i) =>
-          rs.checks.map(({ definition }) => {
+          rs.checks.map(({ definition, logAllFailures }) => {
             const key = probeKey(definition);
-            const entry = seen.get(key) ?? { definition, users: [], servers: [] };
+            const entry = seen.get(key) ?? { definition, users: [], servers: [], logAllFailures: false };
+            entry.logAllFailures ||= logAllFailures;
             entry.users.push(`${vs.name} ${rs.address}${rs.port === null ? "" : `:${rs.port}`} (real_servers[${i}])`);
             entry.servers.push({ virtualServer: vs.name, index: i });
             seen.set(key, entry);
@@ -56,12 +62,12 @@ export class HealthTable {
       );
     }
     for (const key of this.checks.keys()) if (!seen.has(key)) this.checks.delete(key);
-    for (const [key, { definition, users, servers }] of seen) {
+    for (const [key, { definition, users, servers, logAllFailures }] of seen) {
       const known = this.checks.get(key);
-      if (known) Object.assign(known, { users, servers });
+      if (known) Object.assign(known, { users, servers, logAllFailures });
       else {
         const up = definition.kind === "FILE_CHECK" || !definition.timing.alpha;
-        this.checks.set(key, { definition, up, weight: null, weightDelta: 0, last: null, users, servers });
+        this.checks.set(key, { definition, up, weight: null, weightDelta: 0, last: null, users, servers, logAllFailures });
       }
     }
     this.keys = keys;

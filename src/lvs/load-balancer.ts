@@ -52,7 +52,9 @@ export interface LoadBalancerStatus {
   checker: { pid: number | null; restarts: number; distinctChecks: number } | null;
 }
 
-type LvsConfig = Pick<VipdConfig, "virtualServers" | "virtualServerGroups"> & { global: Pick<VipdConfig["global"], "lvsTimeouts"> };
+type LvsConfig = Pick<VipdConfig, "virtualServers" | "virtualServerGroups"> & {
+  global: Pick<VipdConfig["global"], "lvsTimeouts" | "checkerLogAllFailures">;
+};
 
 export class LoadBalancer {
   private lvs: { ipvs: Ipvs; reconciler: IpvsReconciler } | null = null;
@@ -214,6 +216,11 @@ export class LoadBalancer {
     if (result.flipped && check) {
       this.logFlip(check, report);
       this.mailFlip(check, report.up);
+    } else if (check && !report.ok && report.up && (check.logAllFailures || this.config?.global.checkerLogAllFailures)) {
+      // log_all_failures: a failed run the retries may still make good (keepalived logs these only when asked).
+      this.deps.checkLog.info(
+        `${describeCheck(check.definition)} failed (${report.reason}); still up, retrying, for ${check.users.join(", ")}`,
+      );
     }
     this.reconcileSoon(result);
   }

@@ -73,6 +73,7 @@ const http = (urls: HttpUrl[], over: Partial<ConnectTarget> = {}): HttpCheck => 
   httpProtocol: "1.0",
   virtualhost: null,
   enableSni: false,
+  fastRecovery: false,
 });
 
 describe("TCP_CHECK", () => {

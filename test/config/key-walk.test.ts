@@ -404,6 +404,7 @@ function usage(config: VipdConfig, files: Variant["host"], text: Toml): Record<s
     processes: serialize(processTracking(trackers, config)),
     checker: serialize(health.plan()),
     fileChecks: serialize(health.fileChecks()),
+    checkLogging: serialize(health.plan().map((c) => health.get(c.key)?.logAllFailures)),
     lvsScripts: serialize(lvsScripts(config)),
     security: serialize(load(text, insecureFs).errors.length === 0),
     daemon: serialize(daemonReads(config)),
@@ -456,10 +457,13 @@ function daemonReads(config: VipdConfig): unknown {
 
 /** What src/lvs/load-balancer.ts reads of the config itself (checked below to still read it). */
 function loadBalancerReads(config: VipdConfig): unknown {
-  return config.virtualServers.map((vs) => ({ haSuspend: vs.haSuspend, mail: vs.realServers.map((rs) => rs.smtpAlert) }));
+  return {
+    servers: config.virtualServers.map((vs) => ({ haSuspend: vs.haSuspend, mail: vs.realServers.map((rs) => rs.smtpAlert) })),
+    logAllFailures: config.global.checkerLogAllFailures,
+  };
 }
 
-const LOAD_BALANCER_READS = ["vs.haSuspend", "rs?.smtpAlert"];
+const LOAD_BALANCER_READS = ["vs.haSuspend", "rs?.smtpAlert", "global.checkerLogAllFailures"];
 
 const DAEMON_READS = [
   "global.shutdownHandover",

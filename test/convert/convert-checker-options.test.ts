@@ -42,3 +42,18 @@ test("FILE_CHECK: track_file and `weight W [reverse]`; one naming no track_file 
   expect(unknown.warnings).toEqual([":4: FILE_CHECK: track_file nowhere not found: keepalived 2.2.7 ignores the checker, left out"]);
   expect(unknown.config.virtualServers[0]!.realServers[0]!.checks).toEqual([]);
 });
+
+test("log_all_failures (every kind), fast_recovery (HTTP) and global checker_log_all_failures convert as written", () => {
+  const { config, warnings, result } = convertAndLoad(
+    `global_defs {\n  checker_log_all_failures\n}\n${service(
+      "    TCP_CHECK {\n      log_all_failures\n    }\n    HTTP_GET {\n      fast_recovery\n      log_all_failures false\n      url {\n        path /\n      }\n    }\n",
+    )}`,
+  );
+  expect(warnings.filter((w) => !w.includes("higher_prio_send_advert") && !w.includes("shutdown_handover"))).toEqual([]);
+  expect(result.lossy).toBe(false);
+  expect(config.global.checkerLogAllFailures).toBe(true);
+  const [tcp, http] = config.virtualServers[0]!.realServers[0]!.checks;
+  expect(tcp!.logAllFailures).toBe(true);
+  expect(http!.logAllFailures).toBe(false);
+  expect(http!.definition).toMatchObject({ kind: "HTTP_GET", fastRecovery: true });
+});

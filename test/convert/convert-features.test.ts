@@ -850,6 +850,7 @@ describe("LVS", () => {
         httpProtocol: "1.0",
         virtualhost: "www.example.com",
         enableSni: false,
+        fastRecovery: false,
       },
       {
         kind: "MISC_CHECK",
