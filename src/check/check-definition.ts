@@ -55,7 +55,18 @@ export interface HttpUrl {
   regex: string | null;
   /** The check passes when the regex does not match. */
   regexNoMatch: boolean;
+  /**
+   * keepalived's regex_options as JavaScript flags, and where a match may start (bytes of the body, inclusive;
+   * maxOffset null: anywhere; firstLine: on the body's first line). See src/config/regex-options.ts.
+   */
+  regexOptions: { flags: string; minOffset: number; maxOffset: number | null; firstLine: boolean };
 }
+
+/** A url without regex options: no flag, anywhere in the body. */
+export const NO_REGEX_OPTIONS: HttpUrl["regexOptions"] = { flags: "", minOffset: 0, maxOffset: null, firstLine: false };
+
+/** The body's first bytes an HTTP check's regex looks at. */
+export const REGEX_WINDOW = 1024 * 1024;
 
 export type CheckDefinition =
   | { kind: "TCP_CHECK"; timing: CheckTiming; connect: ConnectTarget }

@@ -18,6 +18,7 @@ import { parseAddress } from "./address.ts";
 import { readCommand, readRunAs } from "./commands.ts";
 import type { PathSegment } from "./key-path.ts";
 import { FILE_CHECK_KEYS, readFileCheck } from "./file-check-section.ts";
+import { REGEX_KEYS, readRegexOptions } from "./regex-options.ts";
 import type { RunAs, TrackFileSection } from "./schema.ts";
 import { describeValue, isTable, TableReader } from "./table-reader.ts";
 
@@ -78,7 +79,7 @@ export const CHECK_KEYS: Record<CheckKind, string[]> = {
 const LOGGING_KEYS = ["log_all_failures"];
 const SMTP_DEFAULT_HELO = "smtpchecker.keepalived.org";
 const DNS_DEFAULT_PORT = 53;
-export const URL_KEYS = ["path", "digest", "status_code", "virtualhost", "regex", "regex_no_match"];
+export const URL_KEYS = ["path", "digest", "status_code", "virtualhost", "regex", "regex_no_match", ...REGEX_KEYS];
 
 /** The settings a virtual or real server gives its checks, over those of the level above. */
 export function readCheckDefaults(r: TableReader, above: CheckDefaults): CheckDefaults {
@@ -256,7 +257,8 @@ function readUrls(r: TableReader): HttpUrl[] {
     const u = new TableReader(r.problems, path, item, URL_KEYS);
     const urlPath = u.requiredString("path", 'the path to ask for, e.g. "/health"');
     const digest = readDigest(u);
-    const regex = readRegex(u);
+    const regexOptions = readRegexOptions(u, u.optString("regex", "a regular expression"));
+    const regex = readRegex(u, regexOptions.flags);
     const regexNoMatch = u.bool("regex_no_match", false);
     if (regexNoMatch && regex === null) r.problems.error(u.at("regex_no_match"), "needs regex");
     if (urlPath === null) return;
@@ -267,6 +269,7 @@ function readUrls(r: TableReader): HttpUrl[] {
       virtualhost: u.optString("virtualhost", "a host name"),
       regex,
       regexNoMatch,
+      regexOptions,
     });
   });
   return out;
@@ -282,11 +285,11 @@ function readDigest(u: TableReader): string | null {
   return digest.toLowerCase();
 }
 
-function readRegex(u: TableReader): string | null {
+function readRegex(u: TableReader, flags: string): string | null {
   const regex = u.optString("regex", "a regular expression");
   if (regex === null) return null;
   try {
-    new RegExp(regex);
+    new RegExp(regex, flags);
   } catch (e) {
     u.problems.error(u.at("regex"), `is not a valid regular expression: ${(e as Error).message}`);
     return null;

@@ -10,6 +10,7 @@ import { addressArg, boolArg, decimalArg, firstArg, intArg } from "./values.ts";
 import { type Handler, walkBlock } from "./walk-block.ts";
 import type { Unsupported } from "./unsupported-keywords.ts";
 import { weightLine } from "./map-scripts.ts";
+import { REFUSED_REGEX_OPTIONS, REGEX_OPTIONS } from "../config/regex-options.ts";
 
 const MAX_SECONDS = 86400;
 const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
@@ -21,10 +22,6 @@ export const CHECKER_KINDS_NOT_YET = ["BFD_CHECK"];
 const SETTINGS_NOT_YET: Record<string, Unsupported> = {
   bind_if: u("bound the check's connection to an interface", true),
   fwmark: u("marked the check's packets", true),
-  regex_options: u("set PCRE2 regex options", true),
-  regex_min_offset: u("limited where the regex may match", true),
-  regex_max_offset: u("limited where the regex may match", true),
-  regex_stack: u("gave the regex its own stack", false),
 };
 
 /** delay_loop, alpha, retry, connect_timeout, delay_before_retry, warmup, virtualhost on a virtual or real server. */
@@ -228,9 +225,50 @@ function mapUrl(ctx: ConvertContext, doc: TomlDocument, checker: TomlSection, no
       virtualhost: (n) => set("virtualhost", firstArg(ctx, n, "a host name")),
       regex: (n) => set("regex", firstArg(ctx, n, "a regular expression")),
       regex_no_match: (n) => set("regex_no_match", boolArg(ctx, n)),
+      regex_options: (n) => mapRegexOptions(ctx, section, n),
+      regex_min_offset: (n) => set("regex_min_offset", intArg(ctx, n, 0, REGEX_OFFSET_MAX)),
+      regex_max_offset: (n) => set("regex_max_offset", intArg(ctx, n, 0, REGEX_OFFSET_MAX)),
+      regex_stack: (n) => ctx.warn(section, n, "the PCRE2 JIT's stack size: vipd's JavaScript regular expressions need none, left out"),
     },
     SETTINGS_NOT_YET,
   );
+  dropIgnoredRegexSettings(ctx, section, node);
   if (!section.has("path"))
     ctx.warn(doc.dropTable(section), node, 'url without path: keepalived 2.2.7 ignores it ("url has no path"), left out', true);
+}
+
+/** vipd searches the body's first MiB (src/check/check-definition.ts REGEX_WINDOW). */
+const REGEX_OFFSET_MAX = 1024 * 1024 - 1;
+
+/** keepalived ORs the words of every regex_options line; words it does not know it skips without a word. */
+function mapRegexOptions(ctx: ConvertContext, section: TomlSection, node: ConfNode): void {
+  const written = section.get("regex_options");
+  const options = Array.isArray(written) ? [...written] : [];
+  for (const word of node.args) {
+    if (!REGEX_OPTIONS.includes(word)) ctx.warn(section, node, `'${word}' is no PCRE2 option keepalived knows: it ignores it, left out`);
+    else if (word in REFUSED_REGEX_OPTIONS)
+      ctx.unsupported(section, node, `the PCRE2 option ${word}: ${REFUSED_REGEX_OPTIONS[word]}`, true);
+    else if (!options.includes(word)) options.push(word);
+  }
+  if (options.length > 0) section.set("regex_options", options);
+}
+
+/**
+ * keepalived drops the regex settings of a url without regex ("regex parameters specified without regex") and
+ * both offsets when the minimum is beyond the maximum; vipd refuses them, so they are left out with the reason.
+ */
+function dropIgnoredRegexSettings(ctx: ConvertContext, section: TomlSection, node: ConfNode): void {
+  const settings = ["regex_no_match", "regex_options", "regex_min_offset", "regex_max_offset"].filter((k) => section.has(k));
+  if (!section.has("regex") && settings.length > 0) {
+    for (const key of settings) section.delete(key);
+    ctx.warn(section, node, `${settings.join(", ")} without regex: keepalived 2.2.7 ignores them, left out`);
+    return;
+  }
+  const min = section.get("regex_min_offset");
+  const max = section.get("regex_max_offset");
+  if (typeof min === "number" && typeof max === "number" && min > max) {
+    section.delete("regex_min_offset");
+    section.delete("regex_max_offset");
+    ctx.warn(section, node, `regex_min_offset ${min} is beyond regex_max_offset ${max}: keepalived 2.2.7 ignores both, left out`);
+  }
 }

@@ -3,7 +3,7 @@
 // kinds, and the first run, come up on one pass.
 
 import { describe, expect, test } from "bun:test";
-import type { HttpCheck, ProbedCheck } from "../../src/check/check-definition.ts";
+import { type HttpCheck, NO_REGEX_OPTIONS, type ProbedCheck } from "../../src/check/check-definition.ts";
 import { type CheckReport, CheckRunner, type PlannedCheck } from "../../src/check/check-runner.ts";
 import { CheckState } from "../../src/check/check-state.ts";
 import type { ProbeResult } from "../../src/check/probes/probe-result.ts";
@@ -15,7 +15,17 @@ const http = (fastRecovery: boolean): HttpCheck => ({
   kind: "HTTP_GET",
   timing,
   connect,
-  urls: [{ path: "/", statusCodes: [[200, 299]], digest: null, virtualhost: null, regex: null, regexNoMatch: false }],
+  urls: [
+    {
+      path: "/",
+      statusCodes: [[200, 299]],
+      digest: null,
+      virtualhost: null,
+      regex: null,
+      regexNoMatch: false,
+      regexOptions: NO_REGEX_OPTIONS,
+    },
+  ],
   httpProtocol: "1.0",
   virtualhost: null,
   enableSni: false,

@@ -287,6 +287,7 @@ const VARIANTS: Record<string, Variant> = {
   "real_servers.SSL_GET.url.path": { value: "/other" },
   "real_servers.HTTP_GET.url.digest": { value: "0123456789abcdef0123456789abcdef" },
   "real_servers.HTTP_GET.url.regex": { value: "fine" },
+  "real_servers.HTTP_GET.url.regex_options": { value: ["dotall"] },
   "real_servers.HTTP_GET.url.virtualhost": { value: "other.example.com" },
   "real_servers.SMTP_CHECK.helo_name": { value: "other.example.com" },
   "real_servers.DNS_CHECK.type": { value: "AAAA" },

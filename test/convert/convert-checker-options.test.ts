@@ -57,3 +57,28 @@ test("log_all_failures (every kind), fast_recovery (HTTP) and global checker_log
   expect(http!.logAllFailures).toBe(false);
   expect(http!.definition).toMatchObject({ kind: "HTTP_GET", fastRecovery: true });
 });
+
+test("regex_options, regex_min_offset and regex_max_offset convert; refused options are lossy, regex_stack is dropped with a note", () => {
+  const url = (lines: string) => service(`    HTTP_GET {\n      url {\n        path /\n${lines}      }\n    }\n`);
+  const { config, warnings, result } = convertAndLoad(
+    url(
+      '        regex "ok"\n        regex_options caseless firstline\n        regex_min_offset 4\n        regex_max_offset 64\n        regex_stack 32768 1048576\n',
+    ),
+  );
+  expect(result.lossy).toBe(false);
+  expect(warnings).toEqual([":11: regex_stack: the PCRE2 JIT's stack size: vipd's JavaScript regular expressions need none, left out"]);
+  const check = config.virtualServers[0]!.realServers[0]!.checks[0]!.definition;
+  expect(check.kind === "HTTP_GET" && check.urls[0]!.regexOptions).toEqual({ flags: "i", minOffset: 4, maxOffset: 64, firstLine: true });
+
+  const refused = convertAndLoad(url('        regex "ok"\n        regex_options ungreedy caseless nonsense\n'));
+  expect(refused.result.lossy).toBe(true);
+  expect(refused.warnings).toEqual([
+    ":8: regex_options: not supported by vipd (the PCRE2 option ungreedy: JavaScript cannot swap the greediness of quantifiers; write lazy quantifiers (*?, +?) instead)",
+    ":8: regex_options: 'nonsense' is no PCRE2 option keepalived knows: it ignores it, left out",
+  ]);
+
+  const ignored = convertAndLoad(url("        regex_min_offset 4\n        regex_no_match\n"));
+  expect(ignored.warnings).toEqual([":5: url: regex_no_match, regex_min_offset without regex: keepalived 2.2.7 ignores them, left out"]);
+  const crossed = convertAndLoad(url('        regex "ok"\n        regex_min_offset 9\n        regex_max_offset 8\n'));
+  expect(crossed.warnings).toEqual([":5: url: regex_min_offset 9 is beyond regex_max_offset 8: keepalived 2.2.7 ignores both, left out"]);
+});

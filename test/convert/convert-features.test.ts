@@ -845,6 +845,7 @@ describe("LVS", () => {
             virtualhost: null,
             regex: null,
             regexNoMatch: false,
+            regexOptions: { flags: "", minOffset: 0, maxOffset: null, firstLine: false },
           },
         ],
         httpProtocol: "1.0",
