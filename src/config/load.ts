@@ -150,7 +150,13 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   const instances = instanceTables.map(([name, t]) => readInstance(problems, name, t, global, garpFollow));
   const groups = groupTables.map(([name, t]) => readSyncGroup(problems, name, t, global));
   const virtualServerGroups = vsgTables.map(([name, t]) => readVirtualServerGroup(problems, name, t));
-  const virtualServers = vsTables.map(([name, t]) => readVirtualServer(problems, name, t, global.smtpAlertChecker, trackFiles));
+  const virtualServers = vsTables.map(([name, t]) =>
+    readVirtualServer(problems, name, t, {
+      smtpAlertRealServers: global.smtpAlertChecker,
+      smtpAlertVirtualServers: global.smtpAlertVirtualServers,
+      trackFiles,
+    }),
+  );
   checkVirtualServers(problems, virtualServers, virtualServerGroups);
 
   checkVrids(problems, instances);

@@ -361,6 +361,8 @@ export interface VirtualServerSection {
   omega: boolean;
   /** Its checks run only while one of its addresses is on this host (the VRRP master holds the VIP). */
   haSuspend: boolean;
+  /** Mail (with [global]'s mail settings) when its quorum is gained or lost. */
+  smtpAlert: boolean;
 }
 
 export type VirtualServerGroupMember =

@@ -33,7 +33,7 @@ export const LB_FLAGS = ["sh-port", "sh-fallback", "mh-port", "mh-fallback", "fl
 const LB_KINDS = ["NAT", "DR", "TUN"] as const;
 /** Checker kinds and settings not built yet: refused, never parsed and left doing nothing. */
 const CHECKS_NOT_YET = ["BFD_CHECK"];
-const VS_NOT_YET = ["smtp_alert"];
+const VS_NOT_YET: string[] = [];
 const RS_NOT_YET: string[] = [];
 /** Every key refused as not built yet (the example cannot document them as working). */
 export const CHECKER_KEYS_NOT_YET = [...new Set([...CHECKS_NOT_YET, ...VS_NOT_YET, ...RS_NOT_YET])];
@@ -66,6 +66,7 @@ export const VIRTUAL_SERVER_KEYS = [
   "quorum_down",
   "omega",
   "ha_suspend",
+  "smtp_alert",
   ...VS_NOT_YET,
 ];
 export const REAL_SERVER_KEYS = [
@@ -94,13 +95,22 @@ const MAX_TIMEOUT_S = 86400 * 31;
 const MAX_WEIGHT = 2147483647;
 const MAX_U32 = 4294967295;
 
-/** `smtpAlertDefault`: global.smtp_alert_checker, the real servers' default; `trackFiles`: what FILE_CHECKs may name. */
+/** What a virtual server takes from the rest of the configuration. */
+export interface VirtualServerContext {
+  /** The default smtp_alert of real servers (global.smtp_alert_checker) and of virtual servers. */
+  smtpAlertRealServers: boolean;
+  smtpAlertVirtualServers: boolean;
+  /** What FILE_CHECKs may name. */
+  trackFiles: readonly TrackFileSection[];
+}
+
+const NO_CONTEXT: VirtualServerContext = { smtpAlertRealServers: true, smtpAlertVirtualServers: false, trackFiles: [] };
+
 export function readVirtualServer(
   problems: Problems,
   name: string,
   table: TomlTable,
-  smtpAlertDefault = true,
-  trackFiles: readonly TrackFileSection[] = [],
+  context: VirtualServerContext = NO_CONTEXT,
 ): VirtualServerSection {
   const r = new TableReader(problems, ["virtual_servers", name], table, VIRTUAL_SERVER_KEYS);
   refuseNotYet(r, VS_NOT_YET);
@@ -142,14 +152,15 @@ export function readVirtualServer(
       inhibitDefault,
       checkDefaults,
       servicePort: servicePort(target),
-      smtpAlertDefault,
-      trackFiles,
+      smtpAlertDefault: context.smtpAlertRealServers,
+      trackFiles: context.trackFiles,
     }),
     sorryServer: readSorryServer(r, forwarding),
     quorumUp: readCommand(r, "quorum_up"),
     quorumDown: readCommand(r, "quorum_down"),
     omega: r.bool("omega", false),
     haSuspend: readHaSuspend(r, target),
+    smtpAlert: r.bool("smtp_alert", context.smtpAlertVirtualServers),
   };
   checkFamilies(r, vs);
   checkPorts(r, vs);

@@ -14,11 +14,11 @@ import type { Timers } from "../clock/timers.ts";
 import type { RealServerConfig, VipdConfig, VirtualServerSection } from "../config/schema.ts";
 import { rangeAddresses } from "../config/virtual-server-group-section.ts";
 import { formatIp } from "../vrrp/ip-address.ts";
-import { type AlertText, checkerAlertText } from "../notify/mail-message.ts";
+import { type AlertText, checkerAlertText, realServerRemovedText, virtualServerAlertText } from "../notify/mail-message.ts";
 import type { Log } from "../daemon/log.ts";
 import { type FileCheckResult, FileChecks } from "./file-checks.ts";
 import { type CheckHealth, HealthTable, type RecordResult } from "./health-table.ts";
-import { LvsNotifier, type RunScript } from "./lvs-notifier.ts";
+import { type LvsMail, LvsNotifier, type RunScript } from "./lvs-notifier.ts";
 import type { OwnedServices } from "./owned-services.ts";
 import { IpvsReconciler } from "./reconciler.ts";
 
@@ -69,7 +69,7 @@ export class LoadBalancer {
   private readonly fileChecks: FileChecks;
 
   constructor(private readonly deps: LoadBalancerDeps) {
-    this.notifier = new LvsNotifier(deps.runScript);
+    this.notifier = new LvsNotifier(deps.runScript, (m) => this.mailLvs(m));
     this.fileChecks = new FileChecks(deps.timers, (r) => this.onFileResult(r));
   }
 
@@ -188,6 +188,13 @@ export class LoadBalancer {
       const kind = check.definition.kind;
       this.deps.mail((routerId) => checkerAlertText(routerId, realServerText(vs, rs), virtualServerText(vs), serverUp, kind, up));
     }
+  }
+
+  /** keepalived's quorum mails (the virtual server's smtp_alert) and removed real servers' (theirs). */
+  private mailLvs(m: LvsMail): void {
+    const vsText = virtualServerText(m.vs);
+    if (m.kind === "quorum") this.deps.mail((routerId) => virtualServerAlertText(routerId, vsText, m.up, m.body));
+    else this.deps.mail((routerId) => realServerRemovedText(routerId, realServerText(m.vs, m.rs), vsText, m.stopping));
   }
 
   private notifyChanges(): void {

@@ -432,7 +432,10 @@ function processTracking(trackers: TrackerSet, config: VipdConfig): unknown {
  */
 function lvsScripts(config: VipdConfig): string[] {
   const ran: string[] = [];
-  const notifier = new LvsNotifier((command, what) => ran.push(`${what}: ${serialize(command)}`));
+  const notifier = new LvsNotifier(
+    (command, what) => ran.push(`${what}: ${serialize(command)}`),
+    (mail) => ran.push(`mail ${mail.kind} ${mail.vs.name} ${mail.kind === "quorum" ? mail.body : mail.rs.address}`),
+  );
   for (const alive of [false, true, false, true]) {
     notifier.update(
       config.virtualServers,

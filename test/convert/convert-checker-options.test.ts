@@ -82,3 +82,11 @@ test("regex_options, regex_min_offset and regex_max_offset convert; refused opti
   const crossed = convertAndLoad(url('        regex "ok"\n        regex_min_offset 9\n        regex_max_offset 8\n'));
   expect(crossed.warnings).toEqual([":5: url: regex_min_offset 9 is beyond regex_max_offset 8: keepalived 2.2.7 ignores both, left out"]);
 });
+
+test("a virtual server's smtp_alert converts (quorum mails), as written", () => {
+  const { config, toml, result } = convertAndLoad(service("", "  smtp_alert\n"));
+  expect(result.lossy).toBe(false);
+  expect(toml).toContain('protocol = "tcp"\nsmtp_alert = true\n');
+  expect(config.virtualServers[0]!.smtpAlert).toBe(true);
+  expect(convertAndLoad(service("", "  smtp_alert off\n")).config.virtualServers[0]!.smtpAlert).toBe(false);
+});
