@@ -165,7 +165,7 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   checkSyncGroups(problems, groups, declared);
   zeroGroupedWeights(problems, instances, groups, scripts, trackFiles, trackProcesses);
   checkUnused(problems, instances, scripts, trackFilesNotChecked(trackFiles, virtualServers), trackProcesses);
-  checkMail(problems, global, instances, groups);
+  checkMail(problems, global, instances, groups, virtualServers);
   checkNotifyFifoScripts(problems, instances);
   warnUncheckedRootScripts(problems, global, instances, groups, scripts, virtualServers);
   if (options.checkPrograms !== false) {
