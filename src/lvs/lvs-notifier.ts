@@ -70,26 +70,31 @@ export class LvsNotifier {
       }
       next.set(vs.name, state);
     }
-    for (const [name, gone] of this.services) if (!next.has(name)) this.shutDown(gone);
+    for (const [name, gone] of this.services) if (!next.has(name)) this.shutDown(gone, false);
     this.services = next;
   }
 
   /** At stop: the omega virtual servers' live real servers go down, and their quorum. */
   stop(): void {
-    for (const state of this.services.values()) this.shutDown(state);
+    for (const state of this.services.values()) this.shutDown(state, true);
     this.services.clear();
   }
 
-  private shutDown(state: ServiceState): void {
+  /** `stopping`: vipd stops (keepalived's "Shutting down"), else a reload removed the virtual server ("Removing"). */
+  private shutDown(state: ServiceState, stopping: boolean): void {
     if (!state.omega) return;
     for (const server of state.servers.values()) {
       if (!server.alive) continue;
       if (server.notifyDown) this.run(server.notifyDown, `${server.what}.notify_down`);
-      if (server.config.smtpAlert) this.mail({ kind: "removed", vs: state.config, rs: server.config, stopping: true });
+      if (server.config.smtpAlert) this.mail({ kind: "removed", vs: state.config, rs: server.config, stopping });
     }
     if (!state.quorum) return;
     if (state.quorumDown) this.run(state.quorumDown, "quorum_down (omega)");
-    if (state.config.smtpAlert) this.mail({ kind: "quorum", vs: state.config, up: false, body: "=> Shutting down <=" });
+    if (!state.config.smtpAlert) return;
+    const { quorum, hysteresis } = state.config;
+    // Removed by a reload, its real servers are gone: the quorum is lost at weight 0.
+    const body = stopping ? "=> Shutting down <=" : `=> Lost quorum ${quorum}+${hysteresis}=${quorum - hysteresis} <= 0 <=`;
+    this.mail({ kind: "quorum", vs: state.config, up: false, body });
   }
 }
 

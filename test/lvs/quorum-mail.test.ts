@@ -91,4 +91,20 @@ describe("virtual server smtp_alert", () => {
       `${VS} - DOWN | => Shutting down <=`,
     ]);
   });
+
+  test("an omega virtual server a reload removes mails its live real servers' removal and the quorum lost", async () => {
+    const { mails, apply, advance, lb } = setup(web("smtp_alert = true\nomega = true\nquorum = 2", rs("198.51.100.1", 2)));
+    await advance(500);
+    apply(
+      web("", rs("198.51.100.1", 2))
+        .replace("[virtual_servers.web]", "[virtual_servers.other]")
+        .replace(/virtual_servers\.web\./g, "virtual_servers.other.")
+        .replace("192.0.2.10", "192.0.2.20"),
+    );
+    expect(mails).toEqual([
+      "[lb-a] Realserver [198.51.100.1]:tcp:8080 of virtual server [192.0.2.10]:tcp:80 - DOWN | => Removing <=",
+      `${VS} - DOWN | => Lost quorum 2+0=2 <= 0 <=`,
+    ]);
+    lb.stop("remove");
+  });
 });
