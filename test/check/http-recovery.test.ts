@@ -10,7 +10,17 @@ import type { ProbeResult } from "../../src/check/probes/probe-result.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
 
 const timing = { delayLoopMs: 6000, retry: 0, delayBeforeRetryMs: 1000, warmupMs: 0, alpha: false };
-const connect = { address: "198.51.100.1", family: 4 as const, port: 80, bindAddress: null, bindPort: null, timeoutMs: 3000 };
+// bindInterface and fwmark: the ConnectTarget of main since bind_if/fwmark (extra keys are harmless before it).
+const connect = {
+  address: "198.51.100.1",
+  family: 4 as const,
+  port: 80,
+  bindAddress: null,
+  bindPort: null,
+  bindInterface: null,
+  fwmark: null,
+  timeoutMs: 3000,
+};
 const http = (fastRecovery: boolean): HttpCheck => ({
   kind: "HTTP_GET",
   timing,
