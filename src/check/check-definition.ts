@@ -13,6 +13,7 @@ export const CHECK_KINDS = [
   "DNS_CHECK",
   "UDP_CHECK",
   "PING_CHECK",
+  "FILE_CHECK",
 ] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
@@ -58,7 +59,18 @@ export interface HttpUrl {
   regex: string | null;
   /** The check passes when the regex does not match. */
   regexNoMatch: boolean;
+  /**
+   * keepalived's regex_options as JavaScript flags, and where a match may start (bytes of the body, inclusive;
+   * maxOffset null: anywhere; firstLine: on the body's first line). See src/config/regex-options.ts.
+   */
+  regexOptions: { flags: string; minOffset: number; maxOffset: number | null; firstLine: boolean };
 }
+
+/** A url without regex options: no flag, anywhere in the body. */
+export const NO_REGEX_OPTIONS: HttpUrl["regexOptions"] = { flags: "", minOffset: 0, maxOffset: null, firstLine: false };
+
+/** The body's first bytes an HTTP check's regex looks at. */
+export const REGEX_WINDOW = 1024 * 1024;
 
 export type CheckDefinition =
   | { kind: "TCP_CHECK"; timing: CheckTiming; connect: ConnectTarget }
@@ -73,6 +85,8 @@ export type CheckDefinition =
       virtualhost: string | null;
       /** SSL_GET: send the virtual host (or the address) as TLS server name. */
       enableSni: boolean;
+      /** A down server's confirming pass (see check-state.ts) runs at once instead of delay_loop later. */
+      fastRecovery: boolean;
     }
   | {
       kind: "SMTP_CHECK";
@@ -122,7 +136,25 @@ export type CheckDefinition =
       timeoutMs: number;
       /** misc_dynamic: exit 0 up, 1 down, 2..255 up with weight code - 2. */
       dynamic: boolean;
-    };
+    }
+  | FileCheck;
+
+/**
+ * keepalived's FILE_CHECK: a [track_files.NAME] file read whenever it changes (no probe, no timing). With weight 0
+ * the number says up (0) or down (anything else; reverse swaps them); otherwise number × weight (negated by
+ * reverse) is added to the real server's weight, and at -2147483648 or below the server is down.
+ */
+export interface FileCheck {
+  kind: "FILE_CHECK";
+  /** The [track_files.NAME] it reads, and that table's file. */
+  trackFile: string;
+  path: string;
+  weight: number;
+  reverse: boolean;
+}
+
+/** The checks the checker process probes on a schedule; FILE_CHECK is read by the daemon itself (src/lvs/file-checks.ts). */
+export type ProbedCheck = Exclude<CheckDefinition, FileCheck>;
 
 /**
  * The identity of a check: two real servers (of the same or different virtual servers) with the same check of

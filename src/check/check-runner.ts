@@ -4,13 +4,13 @@
 // its result dropped. Lives in the checker process, away from the VRRP event loop.
 
 import type { Timers } from "../clock/timers.ts";
-import type { CheckDefinition } from "./check-definition.ts";
+import type { ProbedCheck } from "./check-definition.ts";
 import { CheckState } from "./check-state.ts";
 import type { ProbeResult } from "./probes/probe-result.ts";
 
 export interface PlannedCheck {
   key: string;
-  definition: CheckDefinition;
+  definition: ProbedCheck;
   /** The state the daemon last knew (a restarted checker carries on from it); null: none yet. */
   knownUp: boolean | null;
   /** MISC_CHECK: the ids its program runs as, resolved by the daemon. */
@@ -66,7 +66,7 @@ export class CheckRunner {
         existing.check = check; // ids may have been resolved anew
         continue;
       }
-      const state = new CheckState(check.definition.timing, check.knownUp);
+      const state = new CheckState(check.definition.timing, check.knownUp, recoveryConfirmMs(check.definition));
       const entry: Entry = { check, state, timer: null, running: false };
       this.entries.set(check.key, entry);
       this.schedule(entry, this.random() * check.definition.timing.warmupMs);
@@ -112,4 +112,10 @@ export class CheckRunner {
     });
     this.schedule(entry, verdict.nextInMs);
   }
+}
+
+/** keepalived's HTTP checks need a second pass to bring a down server back (see check-state.ts); the others none. */
+function recoveryConfirmMs(check: ProbedCheck): number | null {
+  if (check.kind !== "HTTP_GET" && check.kind !== "SSL_GET") return null;
+  return check.fastRecovery ? 0 : check.timing.delayLoopMs;
 }

@@ -1,6 +1,8 @@
 // keepalived 2.2.7's verdict on one checker from its results: a failure is retried `retry` times,
 // `delayBeforeRetryMs` apart, before the checker goes down; a success brings it up at once. At start the retries
-// are already used up (one failure is enough to go down), and under alpha the checker starts down.
+// are already used up (one failure is enough to go down), and under alpha the checker starts down. An HTTP check
+// that is down comes back only after a second pass (keepalived checks the failed url, then every url again from
+// the first, delay_loop apart; fast_recovery runs that second pass at once): `recoveryConfirmMs` is that delay.
 
 import type { CheckTiming } from "./check-definition.ts";
 
@@ -19,11 +21,17 @@ export class CheckState {
   private upNow: boolean;
   private retriesUsed: number;
   private hasRun = false;
+  /** A pass while down was seen; the next one brings the checker up. */
+  private confirming = false;
 
-  /** `knownUp`: the state a previous checker reached (a restarted checker carries on from it). */
+  /**
+   * `knownUp`: the state a previous checker reached (a restarted checker carries on from it). `recoveryConfirmMs`:
+   * null, a pass brings a down checker up at once; else it takes a second pass, this long after the first.
+   */
   constructor(
     private readonly timing: CheckTiming,
     knownUp: boolean | null = null,
+    private readonly recoveryConfirmMs: number | null = null,
   ) {
     this.upNow = knownUp ?? !timing.alpha;
     this.hasRun = knownUp !== null;
@@ -42,6 +50,12 @@ export class CheckState {
   record(success: boolean): CheckVerdict {
     const first = !this.hasRun;
     this.hasRun = true;
+    const confirmed = this.confirming;
+    this.confirming = false;
+    if (success && !this.upNow && !first && !confirmed && this.recoveryConfirmMs !== null) {
+      this.confirming = true;
+      return { up: false, changed: false, nextInMs: this.recoveryConfirmMs, retriesExhausted: false };
+    }
     if (!success && this.retriesUsed < this.timing.retry) {
       this.retriesUsed++;
       return { up: this.upNow, changed: false, nextInMs: this.timing.delayBeforeRetryMs, retriesExhausted: false };

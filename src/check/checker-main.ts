@@ -37,7 +37,8 @@ export function probeOf(check: PlannedCheck): Promise<ProbeResult> {
     case "PING_CHECK":
       echo ??= new LinuxIcmpEcho();
       return pingProbe(d, echo);
-    default:
+    case "HTTP_GET":
+    case "SSL_GET":
       return httpProbe(d);
   }
 }

@@ -2,7 +2,7 @@
 // `digest`. Fetched exactly as the checker fetches it (same request, same reading of the reply).
 
 import { defineCommand } from "citty";
-import type { HttpCheck } from "../check/check-definition.ts";
+import { type HttpCheck, NO_REGEX_OPTIONS } from "../check/check-definition.ts";
 import { httpDigest } from "../check/probes/http-probe.ts";
 import { parseAddress } from "../config/address.ts";
 
@@ -40,11 +40,13 @@ export function checkOfUrl(text: string, virtualhost: string | null, timeoutMs: 
         virtualhost: null,
         regex: null,
         regexNoMatch: false,
+        regexOptions: NO_REGEX_OPTIONS,
       },
     ],
     httpProtocol: "1.0",
     virtualhost,
     enableSni: tls && virtualhost !== null,
+    fastRecovery: false,
   };
 }
 

@@ -1,5 +1,5 @@
-// The health checks of a real server (keepalived's TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK
-// and MISC_CHECK blocks), read into
+// The health checks of a real server (keepalived's TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
+// PING_CHECK, MISC_CHECK and FILE_CHECK blocks), read into
 // fully resolved definitions: each setting comes from the check, else the real server, else the virtual server,
 // else keepalived 2.2.7's default for that kind of check.
 
@@ -12,11 +12,14 @@ import {
   DNS_TYPES,
   type DnsType,
   type HttpUrl,
+  type ProbedCheck,
 } from "../check/check-definition.ts";
 import { parseAddress } from "./address.ts";
 import { readCommand, readRunAs } from "./commands.ts";
 import type { PathSegment } from "./key-path.ts";
-import type { RunAs } from "./schema.ts";
+import { FILE_CHECK_KEYS, readFileCheck } from "./file-check-section.ts";
+import { REGEX_KEYS, readRegexOptions } from "./regex-options.ts";
+import type { RunAs, TrackFileSection } from "./schema.ts";
 import { describeValue, isTable, TableReader } from "./table-reader.ts";
 
 /** Settings a virtual server and a real server pass down to their checks. */
@@ -46,7 +49,7 @@ export const TOP_DEFAULTS: CheckDefaults = {
 };
 
 /** Per kind: keepalived's default retry count and delay before a retry (misc checks are not retried). */
-const KIND_DEFAULTS: Record<CheckKind, { retry: number; delayBeforeRetryMs: number }> = {
+const KIND_DEFAULTS: Record<ProbedCheck["kind"], { retry: number; delayBeforeRetryMs: number }> = {
   TCP_CHECK: { retry: 1, delayBeforeRetryMs: 1000 },
   HTTP_GET: { retry: 1, delayBeforeRetryMs: 3000 },
   SSL_GET: { retry: 1, delayBeforeRetryMs: 3000 },
@@ -63,17 +66,20 @@ const CONNECT_KEYS = ["connect_ip", "connect_port", "bindto", "bind_port", "bind
 const TIMING_KEYS = ["retry", "delay_before_retry", "warmup", "delay_loop", "alpha"];
 export const CHECK_KEYS: Record<CheckKind, string[]> = {
   TCP_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS],
-  HTTP_GET: [...CONNECT_KEYS, ...TIMING_KEYS, "url", "virtualhost", "http_protocol"],
-  SSL_GET: [...CONNECT_KEYS, ...TIMING_KEYS, "url", "virtualhost", "http_protocol", "enable_sni"],
+  HTTP_GET: [...CONNECT_KEYS, ...TIMING_KEYS, "url", "virtualhost", "http_protocol", "fast_recovery"],
+  SSL_GET: [...CONNECT_KEYS, ...TIMING_KEYS, "url", "virtualhost", "http_protocol", "enable_sni", "fast_recovery"],
   MISC_CHECK: [...TIMING_KEYS, "misc_path", "misc_timeout", "misc_dynamic", "user"],
   SMTP_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "helo_name"],
   DNS_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "type", "name"],
   UDP_CHECK: [...CONNECT_KEYS, ...TIMING_KEYS, "payload", "require_reply", "reply_data", "min_reply_length", "max_reply_length"],
   PING_CHECK: ["connect_ip", "connect_timeout", ...TIMING_KEYS],
+  FILE_CHECK: FILE_CHECK_KEYS,
 };
+/** Every probed kind (a FILE_CHECK is never run, so never fails a run). */
+const LOGGING_KEYS = ["log_all_failures"];
 const SMTP_DEFAULT_HELO = "smtpchecker.keepalived.org";
 const DNS_DEFAULT_PORT = 53;
-export const URL_KEYS = ["path", "digest", "status_code", "virtualhost", "regex", "regex_no_match"];
+export const URL_KEYS = ["path", "digest", "status_code", "virtualhost", "regex", "regex_no_match", ...REGEX_KEYS];
 
 /** The settings a virtual or real server gives its checks, over those of the level above. */
 export function readCheckDefaults(r: TableReader, above: CheckDefaults): CheckDefaults {
@@ -100,10 +106,20 @@ export interface CheckedServer {
 export interface PlacedCheck {
   at: PathSegment[];
   definition: CheckDefinition;
+  /**
+   * keepalived's log_all_failures: log every failed run while the check is up, not only the one that takes it
+   * down. What the daemon logs, not what is probed: not part of the check's identity (one probe serves both).
+   */
+  logAllFailures: boolean;
 }
 
-/** Every check block of a real server, each kind given as one table or a list of tables. */
-export function readChecks(r: TableReader, defaults: CheckDefaults, server: CheckedServer): PlacedCheck[] {
+/** Every check block of a real server, each kind given as one table or a list of tables; FILE_CHECK names one of `trackFiles`. */
+export function readChecks(
+  r: TableReader,
+  defaults: CheckDefaults,
+  server: CheckedServer,
+  trackFiles: readonly TrackFileSection[] = [],
+): PlacedCheck[] {
   const out: PlacedCheck[] = [];
   for (const kind of IMPLEMENTED_CHECKS) {
     const value = r.table[kind];
@@ -115,14 +131,17 @@ export function readChecks(r: TableReader, defaults: CheckDefaults, server: Chec
         r.problems.error(path, `must be a table (or a list of tables) of ${kind} settings, got ${describeValue(item)}`);
         return;
       }
-      const check = readCheck(new TableReader(r.problems, path, item, CHECK_KEYS[kind]), kind, defaults, server);
-      if (check !== null) out.push({ at: path, definition: check });
+      const keys = kind === "FILE_CHECK" ? CHECK_KEYS[kind] : [...CHECK_KEYS[kind], ...LOGGING_KEYS];
+      const reader = new TableReader(r.problems, path, item, keys);
+      const check = kind === "FILE_CHECK" ? readFileCheck(reader, trackFiles) : readCheck(reader, kind, defaults, server);
+      const logAllFailures = kind !== "FILE_CHECK" && reader.bool("log_all_failures", false);
+      if (check !== null) out.push({ at: path, definition: check, logAllFailures });
     });
   }
   return out;
 }
 
-function readCheck(r: TableReader, kind: CheckKind, above: CheckDefaults, server: CheckedServer): CheckDefinition | null {
+function readCheck(r: TableReader, kind: ProbedCheck["kind"], above: CheckDefaults, server: CheckedServer): CheckDefinition | null {
   const timing = readTiming(r, kind, above);
   if (kind === "MISC_CHECK") return readMisc(r, timing);
   // An echo has no port; DNS asks port 53 of a real server without one.
@@ -150,10 +169,11 @@ function readHttp(
   }
   const httpProtocol = r.oneOf("http_protocol", ["1.0", "1.1", "1.0C"] as const, "1.0");
   const virtualhost = r.optString("virtualhost", "a host name") ?? above.virtualhost;
-  return { kind, timing, connect, urls, httpProtocol, virtualhost, enableSni: kind === "SSL_GET" && r.bool("enable_sni", false) };
+  const enableSni = kind === "SSL_GET" && r.bool("enable_sni", false);
+  return { kind, timing, connect, urls, httpProtocol, virtualhost, enableSni, fastRecovery: r.bool("fast_recovery", false) };
 }
 
-function readTiming(r: TableReader, kind: CheckKind, above: CheckDefaults): CheckTiming {
+function readTiming(r: TableReader, kind: ProbedCheck["kind"], above: CheckDefaults): CheckTiming {
   const delayLoopMs = r.seconds("delay_loop", 0.001, MAX_SECONDS, above.delayLoopMs);
   return {
     delayLoopMs,
@@ -164,7 +184,7 @@ function readTiming(r: TableReader, kind: CheckKind, above: CheckDefaults): Chec
   };
 }
 
-function kindRetryDelay(kind: CheckKind, delayLoopMs: number): number {
+function kindRetryDelay(kind: ProbedCheck["kind"], delayLoopMs: number): number {
   const ms = KIND_DEFAULTS[kind].delayBeforeRetryMs;
   return ms < 0 ? delayLoopMs : ms;
 }
@@ -257,7 +277,8 @@ function readUrls(r: TableReader): HttpUrl[] {
     const u = new TableReader(r.problems, path, item, URL_KEYS);
     const urlPath = u.requiredString("path", 'the path to ask for, e.g. "/health"');
     const digest = readDigest(u);
-    const regex = readRegex(u);
+    const regexOptions = readRegexOptions(u, u.optString("regex", "a regular expression"));
+    const regex = readRegex(u, regexOptions.flags);
     const regexNoMatch = u.bool("regex_no_match", false);
     if (regexNoMatch && regex === null) r.problems.error(u.at("regex_no_match"), "needs regex");
     if (urlPath === null) return;
@@ -268,6 +289,7 @@ function readUrls(r: TableReader): HttpUrl[] {
       virtualhost: u.optString("virtualhost", "a host name"),
       regex,
       regexNoMatch,
+      regexOptions,
     });
   });
   return out;
@@ -283,11 +305,11 @@ function readDigest(u: TableReader): string | null {
   return digest.toLowerCase();
 }
 
-function readRegex(u: TableReader): string | null {
+function readRegex(u: TableReader, flags: string): string | null {
   const regex = u.optString("regex", "a regular expression");
   if (regex === null) return null;
   try {
-    new RegExp(regex);
+    new RegExp(regex, flags);
   } catch (e) {
     u.problems.error(u.at("regex"), `is not a valid regular expression: ${(e as Error).message}`);
     return null;

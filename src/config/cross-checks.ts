@@ -175,18 +175,29 @@ export function checkUnused(
   }
 }
 
-/** smtp_alert needs somewhere to send to, and the mail settings need something to send. */
-export function checkMail(problems: Problems, global: GlobalConfig, instances: InstanceRead[], groups: SyncGroupRead[]): void {
+/**
+ * smtp_alert needs somewhere to send to, and the mail settings need something to send (a virtual server's quorum,
+ * or a real server a check moves, counts).
+ */
+export function checkMail(
+  problems: Problems,
+  global: GlobalConfig,
+  instances: InstanceRead[],
+  groups: SyncGroupRead[],
+  virtualServers: readonly VirtualServerSection[] = [],
+): void {
   const alerting = [
     ...instances.filter((r) => r.instance.smtpAlert).map((r) => ["instances", r.instance.name]),
     ...groups.filter((g) => g.group.smtpAlert).map((g) => ["sync_groups", g.group.name]),
+    ...virtualServers.filter((vs) => vs.smtpAlert).map((vs) => ["virtual_servers", vs.name]),
   ];
+  const checkerMail = virtualServers.some((vs) => vs.realServers.some((rs) => rs.smtpAlert && rs.checks.length > 0));
   const canSend = global.notificationEmail.length > 0 && global.smtpServer !== null;
   if (alerting.length > 0 && !canSend) {
     const at = global.smtpAlert ? ["global"] : alerting[0]!;
     problems.warn([...at, "smtp_alert"], "is true, but no mail is sent without [global] notification_email and smtp_server");
   }
-  if (alerting.length === 0 && canSend) {
+  if (alerting.length === 0 && !checkerMail && canSend) {
     problems.warn(["global", "smtp_server"], "no instance or sync group has smtp_alert = true: no mail will be sent");
   }
 }

@@ -46,6 +46,7 @@ export const GLOBAL_KEYS = [
   "smtp_connect_timeout",
   "smtp_alert",
   "smtp_alert_checker",
+  "checker_log_all_failures",
   "no_email_faults",
   "dynamic_interfaces",
   "shutdown_handover",
@@ -91,6 +92,7 @@ export function readGlobal(problems: Problems, table: TomlTable): GlobalConfig {
     shutdownHandover: r.bool("shutdown_handover", true),
     lvsOnStop: r.oneOf("lvs_on_stop", ["remove", "keep"] as const, "remove"),
     lvsTimeouts: readLvsTimeouts(r),
+    checkerLogAllFailures: r.bool("checker_log_all_failures", false),
     ...readLifecycleScripts(r),
   };
 }
@@ -149,6 +151,8 @@ function readMail(r: TableReader): MailConfig {
     smtpAlert: r.bool("smtp_alert", false),
     // keepalived mails health-check changes unless told not to (its backward-compatible default).
     smtpAlertChecker: r.bool("smtp_alert_checker", r.bool("smtp_alert", true)),
+    // A virtual server's quorum mails: the same keys, but off when neither is written (keepalived's default).
+    smtpAlertVirtualServers: r.bool("smtp_alert_checker", r.bool("smtp_alert", false)),
     noEmailFaults: r.bool("no_email_faults", false),
   };
 }

@@ -28,6 +28,7 @@ import { didYouMean } from "./suggest.ts";
 import { readSyncGroup } from "./sync-group-section.ts";
 import { describeValue, isTable, type TomlTable } from "./table-reader.ts";
 import { describeSyntaxError } from "./toml-syntax.ts";
+import { trackFilesNotChecked } from "./file-check-section.ts";
 import { readTrackFile } from "./track-file-section.ts";
 import { readTrackProcess } from "./track-process-section.ts";
 import { readVirtualServerGroup } from "./virtual-server-group-section.ts";
@@ -149,7 +150,13 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   const instances = instanceTables.map(([name, t]) => readInstance(problems, name, t, global, garpFollow));
   const groups = groupTables.map(([name, t]) => readSyncGroup(problems, name, t, global));
   const virtualServerGroups = vsgTables.map(([name, t]) => readVirtualServerGroup(problems, name, t));
-  const virtualServers = vsTables.map(([name, t]) => readVirtualServer(problems, name, t, global.smtpAlertChecker));
+  const virtualServers = vsTables.map(([name, t]) =>
+    readVirtualServer(problems, name, t, {
+      smtpAlertRealServers: global.smtpAlertChecker,
+      smtpAlertVirtualServers: global.smtpAlertVirtualServers,
+      trackFiles,
+    }),
+  );
   checkVirtualServers(problems, virtualServers, virtualServerGroups);
 
   checkVrids(problems, instances);
@@ -157,8 +164,8 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   checkTrackNames(problems, instances, declared);
   checkSyncGroups(problems, groups, declared);
   zeroGroupedWeights(problems, instances, groups, scripts, trackFiles, trackProcesses);
-  checkUnused(problems, instances, scripts, trackFiles, trackProcesses);
-  checkMail(problems, global, instances, groups);
+  checkUnused(problems, instances, scripts, trackFilesNotChecked(trackFiles, virtualServers), trackProcesses);
+  checkMail(problems, global, instances, groups, virtualServers);
   checkNotifyFifoScripts(problems, instances);
   warnUncheckedRootScripts(problems, global, instances, groups, scripts, virtualServers);
   if (options.checkPrograms !== false) {

@@ -55,6 +55,8 @@ export interface MailConfig {
   smtpAlert: boolean;
   /** The default of real servers that do not set smtp_alert: mail when a health check moves them. */
   smtpAlertChecker: boolean;
+  /** The default of virtual servers that do not set smtp_alert: mail when their quorum is gained or lost. */
+  smtpAlertVirtualServers: boolean;
   /** No mail for FAULT. */
   noEmailFaults: boolean;
 }
@@ -88,6 +90,8 @@ export interface GlobalConfig extends MailConfig {
   lvsOnStop: "remove" | "keep";
   /** IPVS connection timeouts in seconds set at start and reload; 0 leaves the kernel's. */
   lvsTimeouts: { tcpS: number; tcpFinS: number; udpS: number };
+  /** keepalived's checker_log_all_failures: every check logs each failed run while up (log_all_failures). */
+  checkerLogAllFailures: boolean;
   /** Run once before the instances start (keepalived's startup_script), killed after its timeout. */
   startupScript: Command | null;
   startupScriptTimeoutMs: number;
@@ -357,6 +361,8 @@ export interface VirtualServerSection {
   omega: boolean;
   /** Its checks run only while one of its addresses is on this host (the VRRP master holds the VIP). */
   haSuspend: boolean;
+  /** Mail (with [global]'s mail settings) when its quorum is gained or lost. */
+  smtpAlert: boolean;
 }
 
 export type VirtualServerGroupMember =

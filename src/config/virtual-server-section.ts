@@ -13,6 +13,7 @@ import type {
   RealServerConfig,
   ServerAddress,
   SorryServerConfig,
+  TrackFileSection,
   VirtualServerSection,
   VirtualServiceTarget,
 } from "./schema.ts";
@@ -31,8 +32,8 @@ export const LB_ALGOS = ["rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo
 export const LB_FLAGS = ["sh-port", "sh-fallback", "mh-port", "mh-fallback", "flag-1", "flag-2"] as const;
 const LB_KINDS = ["NAT", "DR", "TUN"] as const;
 /** Checker kinds and settings not built yet: refused, never parsed and left doing nothing. */
-const CHECKS_NOT_YET = ["FILE_CHECK", "BFD_CHECK"];
-const VS_NOT_YET = ["smtp_alert"];
+const CHECKS_NOT_YET = ["BFD_CHECK"];
+const VS_NOT_YET: string[] = [];
 const RS_NOT_YET: string[] = [];
 /** Every key refused as not built yet (the example cannot document them as working). */
 export const CHECKER_KEYS_NOT_YET = [...new Set([...CHECKS_NOT_YET, ...VS_NOT_YET, ...RS_NOT_YET])];
@@ -65,6 +66,7 @@ export const VIRTUAL_SERVER_KEYS = [
   "quorum_down",
   "omega",
   "ha_suspend",
+  "smtp_alert",
   ...VS_NOT_YET,
 ];
 export const REAL_SERVER_KEYS = [
@@ -93,8 +95,23 @@ const MAX_TIMEOUT_S = 86400 * 31;
 const MAX_WEIGHT = 2147483647;
 const MAX_U32 = 4294967295;
 
-/** `smtpAlertDefault`: global.smtp_alert_checker, the real servers' default. */
-export function readVirtualServer(problems: Problems, name: string, table: TomlTable, smtpAlertDefault = true): VirtualServerSection {
+/** What a virtual server takes from the rest of the configuration. */
+export interface VirtualServerContext {
+  /** The default smtp_alert of real servers (global.smtp_alert_checker) and of virtual servers. */
+  smtpAlertRealServers: boolean;
+  smtpAlertVirtualServers: boolean;
+  /** What FILE_CHECKs may name. */
+  trackFiles: readonly TrackFileSection[];
+}
+
+const NO_CONTEXT: VirtualServerContext = { smtpAlertRealServers: true, smtpAlertVirtualServers: false, trackFiles: [] };
+
+export function readVirtualServer(
+  problems: Problems,
+  name: string,
+  table: TomlTable,
+  context: VirtualServerContext = NO_CONTEXT,
+): VirtualServerSection {
   const r = new TableReader(problems, ["virtual_servers", name], table, VIRTUAL_SERVER_KEYS);
   refuseNotYet(r, VS_NOT_YET);
   const checkDefaults = readCheckDefaults(r, TOP_DEFAULTS);
@@ -135,13 +152,15 @@ export function readVirtualServer(problems: Problems, name: string, table: TomlT
       inhibitDefault,
       checkDefaults,
       servicePort: servicePort(target),
-      smtpAlertDefault,
+      smtpAlertDefault: context.smtpAlertRealServers,
+      trackFiles: context.trackFiles,
     }),
     sorryServer: readSorryServer(r, forwarding),
     quorumUp: readCommand(r, "quorum_up"),
     quorumDown: readCommand(r, "quorum_down"),
     omega: r.bool("omega", false),
     haSuspend: readHaSuspend(r, target),
+    smtpAlert: r.bool("smtp_alert", context.smtpAlertVirtualServers),
   };
   checkFamilies(r, vs);
   checkPorts(r, vs);
@@ -286,6 +305,7 @@ interface RealServerDefaults {
   checkDefaults: CheckDefaults;
   servicePort: number | null;
   smtpAlertDefault: boolean;
+  trackFiles: readonly TrackFileSection[];
 }
 
 function readRealServers(r: TableReader, defaults: RealServerDefaults): RealServerConfig[] {
@@ -316,7 +336,7 @@ function readRealServers(r: TableReader, defaults: RealServerDefaults): RealServ
       upperThreshold,
       lowerThreshold,
       inhibitOnFailure: rr.bool("inhibit_on_failure", inhibitDefault),
-      checks: readChecks(rr, checkDefaults, { ...at, port: at.port ?? defaults.servicePort }),
+      checks: readChecks(rr, checkDefaults, { ...at, port: at.port ?? defaults.servicePort }, defaults.trackFiles),
       smtpAlert: rr.bool("smtp_alert", defaults.smtpAlertDefault),
       notifyUp: readCommand(rr, "notify_up"),
       notifyDown: readCommand(rr, "notify_down"),

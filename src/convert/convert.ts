@@ -4,6 +4,7 @@
 import packageJson from "../../package.json" with { type: "json" };
 import { ConvertContext, type Finding } from "./convert-context.ts";
 import { countStaticRules, RulePreferences } from "./map-addresses.ts";
+import { dropUnknownFileChecks } from "./map-checker.ts";
 import { mapGarpGroup } from "./map-garp-group.ts";
 import { mapLinkDelays } from "./map-link-delays.ts";
 import { mapTrackProcess } from "./map-track-process.ts";
@@ -136,6 +137,7 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
   }
   resolveGroupMembers(ctx, doc, groups, new Set(instances.map((i) => i.name)));
   resolveVirtualServers(ctx, doc, virtualServers, vsGroups);
+  dropUnknownFileChecks(ctx, doc, trackFiles);
   const findings = ctx.sortedFindings();
   if (instances.length === 0 && virtualServers.length === 0 && ctx.errors.length === 0) {
     findings.push({

@@ -1,4 +1,5 @@
-// keepalived's health checkers (TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK, MISC_CHECK) and the checker settings a virtual or
+// keepalived's health checkers (TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK, MISC_CHECK,
+// FILE_CHECK) and the checker settings a virtual or
 // real server passes down (delay_loop, retry, ...), into vipd's [[...real_servers.KIND]] tables. The kinds vipd
 // does not run yet are reported (lossy: a checker decides which servers get traffic).
 
@@ -8,22 +9,17 @@ import type { ConfNode } from "./types.ts";
 import { addressArg, boolArg, decimalArg, firstArg, intArg } from "./values.ts";
 import { type Handler, walkBlock } from "./walk-block.ts";
 import type { Unsupported } from "./unsupported-keywords.ts";
+import { weightLine } from "./map-scripts.ts";
+import { REFUSED_REGEX_OPTIONS, REGEX_OPTIONS } from "../config/regex-options.ts";
 
 const MAX_SECONDS = 86400;
 const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
 
 /** Checker kinds vipd does not run yet (reported as lossy by the real server's mapping). */
-export const CHECKER_KINDS_NOT_YET = ["FILE_CHECK", "BFD_CHECK"];
+export const CHECKER_KINDS_NOT_YET = ["BFD_CHECK"];
 
 /** Checker settings not built yet, wherever they appear. */
-const SETTINGS_NOT_YET: Record<string, Unsupported> = {
-  log_all_failures: u("logged every failed check, not only state changes", false),
-  fast_recovery: u("retried a failed HTTP check at once", true),
-  regex_options: u("set PCRE2 regex options", true),
-  regex_min_offset: u("limited where the regex may match", true),
-  regex_max_offset: u("limited where the regex may match", true),
-  regex_stack: u("gave the regex its own stack", false),
-};
+const SETTINGS_NOT_YET: Record<string, Unsupported> = {};
 
 /** delay_loop, alpha, retry, connect_timeout, delay_before_retry, warmup, virtualhost on a virtual or real server. */
 export function checkerSettingHandlers(ctx: ConvertContext, section: TomlSection): Record<string, Handler> {
@@ -72,9 +68,47 @@ export function checkerBlockHandlers(ctx: ConvertContext, doc: TomlDocument, rea
       );
     }
   };
-  return Object.fromEntries(
-    ["TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "MISC_CHECK"].map((k) => [k, block(k)]),
+  return Object.fromEntries([
+    ...["TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "MISC_CHECK"].map((k) => [k, block(k)]),
+    ["FILE_CHECK", (node: ConfNode) => mapFileCheck(ctx, doc, realServerPath, node)],
+  ]);
+}
+
+/** keepalived's IPVS_WEIGHT_LIMIT: a FILE_CHECK's own weight. */
+const MAX_WEIGHT = 2147483647;
+/** The FILE_CHECKs written, per conversion: keepalived drops one whose track_file it has not read by then. */
+const fileChecks = new WeakMap<ConvertContext, { section: TomlSection; node: ConfNode; name: string }[]>();
+
+/** FILE_CHECK { track_file NAME; weight W [reverse] }: only those two keywords (keepalived knows no other there). */
+function mapFileCheck(ctx: ConvertContext, doc: TomlDocument, realServerPath: string[], node: ConfNode): void {
+  const section = doc.arrayTable([...realServerPath, "FILE_CHECK"]);
+  walkBlock(
+    ctx,
+    section,
+    node.children ?? [],
+    {
+      track_file: (n) => {
+        const name = firstArg(ctx, n, "a track_file name");
+        if (name !== null) section.set("track_file", name);
+      },
+      weight: (n) => weightLine(ctx, section, n, MAX_WEIGHT),
+    },
+    {},
   );
+  const name = section.get("track_file");
+  if (typeof name !== "string") {
+    ctx.warn(doc.dropTable(section), node, "no track_file: keepalived 2.2.7 ignores the checker, left out", true);
+    return;
+  }
+  fileChecks.set(ctx, [...(fileChecks.get(ctx) ?? []), { section, node, name }]);
+}
+
+/** After the whole file: a FILE_CHECK naming no track_file block keepalived read ("track_file X not found") is left out. */
+export function dropUnknownFileChecks(ctx: ConvertContext, doc: TomlDocument, trackFiles: ReadonlySet<string>): void {
+  for (const { section, node, name } of fileChecks.get(ctx) ?? []) {
+    if (trackFiles.has(name)) continue;
+    ctx.warn(doc.dropTable(section), node, `track_file ${name} not found: keepalived 2.2.7 ignores the checker, left out`, true);
+  }
 }
 
 const CONNECTION_KEYS = ["connect_ip", "connect_port", "bindto", "bind_port"];
@@ -126,7 +160,11 @@ function connectionHandlers(ctx: ConvertContext, section: TomlSection): Record<s
 function commonHandlers(ctx: ConvertContext, section: TomlSection): Record<string, Handler> {
   const timing = checkerSettingHandlers(ctx, section);
   delete timing.virtualhost;
-  return { ...timing, ...connectionHandlers(ctx, section) };
+  const logAll = (n: ConfNode) => {
+    const value = boolArg(ctx, n);
+    if (value !== null) section.set("log_all_failures", value);
+  };
+  return { ...timing, ...connectionHandlers(ctx, section), log_all_failures: logAll };
 }
 
 function kindHandlers(ctx: ConvertContext, doc: TomlDocument, section: TomlSection, kind: string): Record<string, Handler> {
@@ -174,6 +212,7 @@ function kindHandlers(ctx: ConvertContext, doc: TomlDocument, section: TomlSecti
     url: (n) => mapUrl(ctx, doc, section, n),
   };
   if (kind === "SSL_GET") handlers.enable_sni = (n) => set("enable_sni", boolArg(ctx, n));
+  handlers.fast_recovery = (n) => set("fast_recovery", boolArg(ctx, n));
   return handlers;
 }
 
@@ -198,9 +237,50 @@ function mapUrl(ctx: ConvertContext, doc: TomlDocument, checker: TomlSection, no
       virtualhost: (n) => set("virtualhost", firstArg(ctx, n, "a host name")),
       regex: (n) => set("regex", firstArg(ctx, n, "a regular expression")),
       regex_no_match: (n) => set("regex_no_match", boolArg(ctx, n)),
+      regex_options: (n) => mapRegexOptions(ctx, section, n),
+      regex_min_offset: (n) => set("regex_min_offset", intArg(ctx, n, 0, REGEX_OFFSET_MAX)),
+      regex_max_offset: (n) => set("regex_max_offset", intArg(ctx, n, 0, REGEX_OFFSET_MAX)),
+      regex_stack: (n) => ctx.warn(section, n, "the PCRE2 JIT's stack size: vipd's JavaScript regular expressions need none, left out"),
     },
     SETTINGS_NOT_YET,
   );
+  dropIgnoredRegexSettings(ctx, section, node);
   if (!section.has("path"))
     ctx.warn(doc.dropTable(section), node, 'url without path: keepalived 2.2.7 ignores it ("url has no path"), left out', true);
+}
+
+/** vipd searches the body's first MiB (src/check/check-definition.ts REGEX_WINDOW). */
+const REGEX_OFFSET_MAX = 1024 * 1024 - 1;
+
+/** keepalived ORs the words of every regex_options line; words it does not know it skips without a word. */
+function mapRegexOptions(ctx: ConvertContext, section: TomlSection, node: ConfNode): void {
+  const written = section.get("regex_options");
+  const options = Array.isArray(written) ? [...written] : [];
+  for (const word of node.args) {
+    if (!REGEX_OPTIONS.includes(word)) ctx.warn(section, node, `'${word}' is no PCRE2 option keepalived knows: it ignores it, left out`);
+    else if (word in REFUSED_REGEX_OPTIONS)
+      ctx.unsupported(section, node, `the PCRE2 option ${word}: ${REFUSED_REGEX_OPTIONS[word]}`, true);
+    else if (!options.includes(word)) options.push(word);
+  }
+  if (options.length > 0) section.set("regex_options", options);
+}
+
+/**
+ * keepalived drops the regex settings of a url without regex ("regex parameters specified without regex") and
+ * both offsets when the minimum is beyond the maximum; vipd refuses them, so they are left out with the reason.
+ */
+function dropIgnoredRegexSettings(ctx: ConvertContext, section: TomlSection, node: ConfNode): void {
+  const settings = ["regex_no_match", "regex_options", "regex_min_offset", "regex_max_offset"].filter((k) => section.has(k));
+  if (!section.has("regex") && settings.length > 0) {
+    for (const key of settings) section.delete(key);
+    ctx.warn(section, node, `${settings.join(", ")} without regex: keepalived 2.2.7 ignores them, left out`);
+    return;
+  }
+  const min = section.get("regex_min_offset");
+  const max = section.get("regex_max_offset");
+  if (typeof min === "number" && typeof max === "number" && min > max) {
+    section.delete("regex_min_offset");
+    section.delete("regex_max_offset");
+    ctx.warn(section, node, `regex_min_offset ${min} is beyond regex_max_offset ${max}: keepalived 2.2.7 ignores both, left out`);
+  }
 }

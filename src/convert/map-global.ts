@@ -161,6 +161,10 @@ export function mapGlobalDefs(ctx: ConvertContext, section: TomlSection, block: 
       const value = boolArg(ctx, node);
       if (value !== null) section.set("smtp_alert_checker", value);
     },
+    checker_log_all_failures: (node) => {
+      const value = boolArg(ctx, node);
+      if (value !== null) section.set("checker_log_all_failures", value);
+    },
     smtp_alert_vrrp: (node) => {
       const value = boolArg(ctx, node);
       if (value === null) return;

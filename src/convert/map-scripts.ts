@@ -26,7 +26,7 @@ export function blockName(ctx: ConvertContext, node: ConfNode): string | null {
 }
 
 /** `weight N [reverse]` as in vrrp_script and track_file. */
-function weightLine(ctx: ConvertContext, section: TomlSection, node: ConfNode, max: number): void {
+export function weightLine(ctx: ConvertContext, section: TomlSection, node: ConfNode, max: number): void {
   const weight = intArg(ctx, node, -max, max);
   if (weight === null) return;
   section.set("weight", weight);

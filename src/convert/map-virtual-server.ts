@@ -23,9 +23,9 @@ const MAX_TIMEOUT_S = 86400 * 31;
 const DEFAULT_PERSISTENCE_S = 360;
 const CHECKER_BLOCK = "health checker not converted yet (vipd's issue #17): without it the real server is always up";
 const CHECKER_SETTING = "health checker setting not converted yet (vipd's issue #17)";
-// Checker features vipd refuses until they are built (a virtual server's quorum mails): reported, not written.
+// Checker features vipd refuses until they are built: reported, not written.
 const RS_CHECKER_SETTINGS: string[] = [];
-const VS_CHECKER_SETTINGS = ["smtp_alert"];
+const VS_CHECKER_SETTINGS: string[] = [];
 
 const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
 const VS_UNSUPPORTED: Record<string, Unsupported> = {
@@ -122,6 +122,10 @@ export function mapVirtualServer(ctx: ConvertContext, doc: TomlDocument, node: C
     quorum_up: (n) => mapNotify(ctx, section, n),
     quorum_down: (n) => mapNotify(ctx, section, n),
     ha_suspend: () => section.set("ha_suspend", true),
+    smtp_alert: (n) => {
+      const value = boolArg(ctx, n);
+      if (value !== null) section.set("smtp_alert", value);
+    },
     omega: (n) => {
       const value = boolArg(ctx, n);
       if (value !== null) section.set("omega", value);

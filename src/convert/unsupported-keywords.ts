@@ -46,7 +46,6 @@ export const GLOBAL_UNSUPPORTED: Record<string, Unsupported> = {
   vrrp_process_name: u("named keepalived's processes", false),
   checker_process_name: u(CHECKER, false),
   bfd_process_name: u("named the BFD process", false),
-  checker_log_all_failures: u(CHECKER, false),
   default_interface: u("default interface of static addresses", false),
   lvs_sync_daemon: u("ran the IPVS connection sync daemon", true),
   lvs_flush: u("flushed the whole IPVS table at start; vipd changes only the services of its configuration", false),

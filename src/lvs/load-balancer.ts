@@ -14,10 +14,11 @@ import type { Timers } from "../clock/timers.ts";
 import type { RealServerConfig, VipdConfig, VirtualServerSection } from "../config/schema.ts";
 import { rangeAddresses } from "../config/virtual-server-group-section.ts";
 import { formatIp } from "../vrrp/ip-address.ts";
-import { type AlertText, checkerAlertText } from "../notify/mail-message.ts";
+import { type AlertText, checkerAlertText, realServerRemovedText, virtualServerAlertText } from "../notify/mail-message.ts";
 import type { Log } from "../daemon/log.ts";
-import { type CheckHealth, HealthTable } from "./health-table.ts";
-import { LvsNotifier, type RunScript } from "./lvs-notifier.ts";
+import { type FileCheckResult, FileChecks } from "./file-checks.ts";
+import { type CheckHealth, HealthTable, type RecordResult } from "./health-table.ts";
+import { type LvsMail, LvsNotifier, type RunScript } from "./lvs-notifier.ts";
 import type { OwnedServices } from "./owned-services.ts";
 import { IpvsReconciler } from "./reconciler.ts";
 
@@ -51,7 +52,9 @@ export interface LoadBalancerStatus {
   checker: { pid: number | null; restarts: number; distinctChecks: number } | null;
 }
 
-type LvsConfig = Pick<VipdConfig, "virtualServers" | "virtualServerGroups"> & { global: Pick<VipdConfig["global"], "lvsTimeouts"> };
+type LvsConfig = Pick<VipdConfig, "virtualServers" | "virtualServerGroups"> & {
+  global: Pick<VipdConfig["global"], "lvsTimeouts" | "checkerLogAllFailures">;
+};
 
 export class LoadBalancer {
   private lvs: { ipvs: Ipvs; reconciler: IpvsReconciler } | null = null;
@@ -63,9 +66,11 @@ export class LoadBalancer {
   /** ha_suspend: virtual servers whose addresses are not on this host; their checks wait. */
   private suspended = new Set<string>();
   private localAddresses: ReadonlySet<string> = new Set();
+  private readonly fileChecks: FileChecks;
 
   constructor(private readonly deps: LoadBalancerDeps) {
-    this.notifier = new LvsNotifier(deps.runScript);
+    this.notifier = new LvsNotifier(deps.runScript, (m) => this.mailLvs(m));
+    this.fileChecks = new FileChecks(deps.timers, (r) => this.onFileResult(r));
   }
 
   /** At start and reload. `checkIds`: the users MISC_CHECK programs run as, by check key (see plan.ts). */
@@ -74,9 +79,11 @@ export class LoadBalancer {
     this.config = config;
     this.health.configure(config, checkIds);
     this.suspended = this.suspendedOf(config, this.localAddresses, false);
+    // Read before the table is set up: a real server whose file says down is not added first.
+    this.fileChecks.sync(this.health.fileChecks());
     this.lvs!.reconciler.apply(config, this.health.lookup);
     this.notifyChanges();
-    if (this.health.size > 0 && this.supervisor === null) {
+    if (this.health.plan().length > 0 && this.supervisor === null) {
       const { timers, spawnChecker, checkLog } = this.deps;
       this.supervisor = new CheckerSupervisor(
         spawnChecker,
@@ -123,6 +130,7 @@ export class LoadBalancer {
   stop(mode: "remove" | "keep"): void {
     this.supervisor?.stop();
     this.supervisor = null;
+    this.fileChecks.stop();
     this.deps.timers.clearTimeout(this.reconcileTimer);
     this.notifier.stop();
     if (!this.lvs) return;
@@ -182,6 +190,13 @@ export class LoadBalancer {
     }
   }
 
+  /** keepalived's quorum mails (the virtual server's smtp_alert) and removed real servers' (theirs). */
+  private mailLvs(m: LvsMail): void {
+    const vsText = virtualServerText(m.vs);
+    if (m.kind === "quorum") this.deps.mail((routerId) => virtualServerAlertText(routerId, vsText, m.up, m.body));
+    else this.deps.mail((routerId) => realServerRemovedText(routerId, realServerText(m.vs, m.rs), vsText, m.stopping));
+  }
+
   private notifyChanges(): void {
     const lvs = this.lvs;
     if (!lvs || !this.config) return;
@@ -206,11 +221,37 @@ export class LoadBalancer {
     const result = this.health.record(report);
     const check = this.health.get(report.key);
     if (result.flipped && check) {
-      const line = `${describeCheck(check.definition)} ${report.up ? "succeeded" : "failed"} (${report.reason}): ${report.up ? "up" : "down"} for ${check.users.join(", ")}`;
-      if (report.up) this.deps.checkLog.info(line);
-      else this.deps.checkLog.warn(line);
+      this.logFlip(check, report);
       this.mailFlip(check, report.up);
+    } else if (check && !report.ok && report.up && (check.logAllFailures || this.config?.global.checkerLogAllFailures)) {
+      // log_all_failures: a failed run the retries may still make good (keepalived logs these only when asked).
+      this.deps.checkLog.info(
+        `${describeCheck(check.definition)} failed (${report.reason}); still up, retrying, for ${check.users.join(", ")}`,
+      );
     }
+    this.reconcileSoon(result);
+  }
+
+  /** keepalived mails nothing when a FILE_CHECK moves a real server; it logs, as vipd does. */
+  private onFileResult({ key, verdict, reason }: FileCheckResult): void {
+    const report: CheckReport = { key, ok: verdict.up, up: verdict.up, changed: false, reason, weight: null, durationMs: 0 };
+    const result = this.health.recordFile(report, verdict.weightDelta);
+    const check = this.health.get(key);
+    if (check && result.flipped) this.logFlip(check, report);
+    else if (check && result.weightChanged) {
+      const delta = verdict.weightDelta >= 0 ? `+${verdict.weightDelta}` : String(verdict.weightDelta);
+      this.deps.checkLog.info(`${describeCheck(check.definition)} ${reason}: weight ${delta} for ${check.users.join(", ")}`);
+    }
+    this.reconcileSoon(result);
+  }
+
+  private logFlip(check: CheckHealth, report: CheckReport): void {
+    const line = `${describeCheck(check.definition)} ${report.up ? "succeeded" : "failed"} (${report.reason}): ${report.up ? "up" : "down"} for ${check.users.join(", ")}`;
+    if (report.up) this.deps.checkLog.info(line);
+    else this.deps.checkLog.warn(line);
+  }
+
+  private reconcileSoon(result: RecordResult): void {
     if (result.tableChanged && this.reconcileTimer === null) {
       // Reports come in bursts (many servers behind one switch): one reconcile for the burst.
       this.reconcileTimer = this.deps.timers.setTimeout(() => {
@@ -251,6 +292,7 @@ export function realServerText(vs: VirtualServerSection, rs: RealServerConfig): 
 /** "TCP_CHECK of 198.51.100.1:80", "MISC_CHECK /usr/bin/check arg". */
 export function describeCheck(check: CheckDefinition): string {
   if (check.kind === "MISC_CHECK") return `MISC_CHECK ${check.command}`;
+  if (check.kind === "FILE_CHECK") return `FILE_CHECK of track file ${check.trackFile} (${check.path})`;
   const { address, family, port } = check.connect;
   return `${check.kind} of ${family === 6 ? `[${address}]` : address}:${port}`;
 }

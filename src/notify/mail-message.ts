@@ -60,6 +60,19 @@ export function checkerAlertText(
   };
 }
 
+/** `[lb-a] Virtualserver [203.0.113.10]:tcp:80 - UP`: a virtual server's quorum was gained (UP) or lost (DOWN). */
+export function virtualServerAlertText(routerId: string, virtualServer: string, up: boolean, body: string): AlertText {
+  return { subject: `[${routerId}] Virtualserver ${virtualServer} - ${up ? "UP" : "DOWN"}`, body };
+}
+
+/** A live real server a reload removed, or the stop of an omega virtual server shut down. */
+export function realServerRemovedText(routerId: string, realServer: string, virtualServer: string, stopping: boolean): AlertText {
+  return {
+    subject: `[${routerId}] Realserver ${realServer} of virtual server ${virtualServer} - DOWN`,
+    body: stopping ? "=> Shutting down <=" : "=> Removing <=",
+  };
+}
+
 export interface MailHeaders {
   date: Date;
   from: string;

@@ -113,7 +113,9 @@ export class Mailer {
       ...config.syncGroups.filter((g) => g.smtpAlert).map((g) => key("GROUP", g.name)),
     ]);
     for (const k of this.lastMailed.keys()) if (!this.alerting.has(k)) this.lastMailed.delete(k);
-    const checkerMail = config.virtualServers.some((vs) => vs.realServers.some((rs) => rs.smtpAlert && rs.checks.length > 0));
+    const checkerMail = config.virtualServers.some(
+      (vs) => vs.smtpAlert || vs.realServers.some((rs) => rs.smtpAlert && rs.checks.length > 0),
+    );
     if (this.settings && (this.alerting.size > 0 || checkerMail)) this.options.transport.prepare();
   }
 

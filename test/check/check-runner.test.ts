@@ -2,12 +2,12 @@
 // schedule (warmup, delay_loop, delay_before_retry), no overlapping runs, a removed check's late result dropped.
 
 import { describe, expect, test } from "bun:test";
-import type { CheckDefinition } from "../../src/check/check-definition.ts";
+import type { ProbedCheck } from "../../src/check/check-definition.ts";
 import { type CheckReport, CheckRunner, type PlannedCheck } from "../../src/check/check-runner.ts";
 import type { ProbeResult } from "../../src/check/probes/probe-result.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
 
-const tcp = (port: number, over: Partial<CheckDefinition["timing"]> = {}): CheckDefinition => ({
+const tcp = (port: number, over: Partial<ProbedCheck["timing"]> = {}): ProbedCheck => ({
   kind: "TCP_CHECK",
   timing: { delayLoopMs: 6000, retry: 1, delayBeforeRetryMs: 1000, warmupMs: 0, alpha: false, ...over },
   connect: {
@@ -21,7 +21,7 @@ const tcp = (port: number, over: Partial<CheckDefinition["timing"]> = {}): Check
     timeoutMs: 3000,
   },
 });
-const planned = (key: string, definition: CheckDefinition, knownUp: boolean | null = null): PlannedCheck => ({ key, definition, knownUp });
+const planned = (key: string, definition: ProbedCheck, knownUp: boolean | null = null): PlannedCheck => ({ key, definition, knownUp });
 
 function setup(outcomes: Record<string, boolean[]>) {
   const timers = new FakeTimers();

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
-import { type CheckDefinition, probeKey } from "../../src/check/check-definition.ts";
+import { type ProbedCheck, probeKey } from "../../src/check/check-definition.ts";
 
-const tcp = (port: number, order: "a" | "b"): CheckDefinition => {
+const tcp = (port: number, order: "a" | "b"): ProbedCheck => {
   const timing = { delayLoopMs: 6000, retry: 1, delayBeforeRetryMs: 1000, warmupMs: 6000, alpha: false };
   const connect = {
     address: "198.51.100.21",

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
-import type { ConnectTarget, HttpCheck, HttpUrl, MiscCheck } from "../../src/check/check-definition.ts";
+import { type ConnectTarget, type HttpCheck, type HttpUrl, type MiscCheck, NO_REGEX_OPTIONS } from "../../src/check/check-definition.ts";
 import { httpProbe, httpRequest } from "../../src/check/probes/http-probe.ts";
 import { miscProbe } from "../../src/check/probes/misc-probe.ts";
 import { tcpProbe } from "../../src/check/probes/tcp-probe.ts";
@@ -64,6 +64,7 @@ const url = (path: string, over: Partial<HttpUrl> = {}): HttpUrl => ({
   virtualhost: null,
   regex: null,
   regexNoMatch: false,
+  regexOptions: NO_REGEX_OPTIONS,
   ...over,
 });
 const timing = { delayLoopMs: 1000, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0, alpha: false };
@@ -75,6 +76,7 @@ const http = (urls: HttpUrl[], over: Partial<ConnectTarget> = {}): HttpCheck => 
   httpProtocol: "1.0",
   virtualhost: null,
   enableSni: false,
+  fastRecovery: false,
 });
 
 describe("TCP_CHECK", () => {

@@ -109,7 +109,7 @@ conect_timeout = 3
       `${FILE}:9: virtual_servers.web.real_servers[0].HTTP_GET[0].url[0].status_code[2]: must be a status code from 100 to 599 or a range "200-299", got 700`,
       `${FILE}:11: virtual_servers.web.real_servers[0].HTTP_GET[1].url: missing; an HTTP check needs at least one url = [{ path = "/" }]`,
       `${FILE}:13: virtual_servers.web.real_servers[0].TCP_CHECK[0].bindto: is not of the family of the address checked (IPv4)`,
-      `${FILE}:14: virtual_servers.web.real_servers[0].TCP_CHECK[0].conect_timeout: unknown key (did you mean "connect_timeout"?); allowed here: alpha, bind_if, bind_port, bindto, connect_ip, connect_port, connect_timeout, delay_before_retry, delay_loop, fwmark, retry, warmup`,
+      `${FILE}:14: virtual_servers.web.real_servers[0].TCP_CHECK[0].conect_timeout: unknown key (did you mean "connect_timeout"?); allowed here: alpha, bind_if, bind_port, bindto, connect_ip, connect_port, connect_timeout, delay_before_retry, delay_loop, fwmark, log_all_failures, retry, warmup`,
     ]);
   });
 

@@ -289,6 +289,7 @@ const VARIANTS: Record<string, Variant> = {
   "real_servers.SSL_GET.url.path": { value: "/other" },
   "real_servers.HTTP_GET.url.digest": { value: "0123456789abcdef0123456789abcdef" },
   "real_servers.HTTP_GET.url.regex": { value: "fine" },
+  "real_servers.HTTP_GET.url.regex_options": { value: ["dotall"] },
   "real_servers.HTTP_GET.url.virtualhost": { value: "other.example.com" },
   "real_servers.SMTP_CHECK.helo_name": { value: "other.example.com" },
   "real_servers.DNS_CHECK.type": { value: "AAAA" },
@@ -297,6 +298,9 @@ const VARIANTS: Record<string, Variant> = {
   "real_servers.UDP_CHECK.reply_data": { value: "00" },
   "real_servers.MISC_CHECK.misc_path": { value: "/usr/local/lib/vipd/check-app.sh 198.51.100.22" },
   "real_servers.MISC_CHECK.user": { value: "vipd_script" },
+  "real_servers.FILE_CHECK.track_file": { value: "other", context: [[["track_files", "other"], "file", "/run/vipd/other"]] },
+  // reverse goes with a weight written beside it.
+  "real_servers.FILE_CHECK.reverse": { context: [[["virtual_servers", "web", "real_servers", 0, "FILE_CHECK", 0], "weight", 2]] },
 };
 
 function clone(value: Toml): Toml {
@@ -402,6 +406,8 @@ function usage(config: VipdConfig, files: Variant["host"], text: Toml): Record<s
     trackers: serialize(checks),
     processes: serialize(processTracking(trackers, config)),
     checker: serialize(health.plan()),
+    fileChecks: serialize(health.fileChecks()),
+    checkLogging: serialize(health.plan().map((c) => health.get(c.key)?.logAllFailures)),
     lvsScripts: serialize(lvsScripts(config)),
     security: serialize(load(text, insecureFs).errors.length === 0),
     daemon: serialize(daemonReads(config)),
@@ -428,7 +434,10 @@ function processTracking(trackers: TrackerSet, config: VipdConfig): unknown {
  */
 function lvsScripts(config: VipdConfig): string[] {
   const ran: string[] = [];
-  const notifier = new LvsNotifier((command, what) => ran.push(`${what}: ${serialize(command)}`));
+  const notifier = new LvsNotifier(
+    (command, what) => ran.push(`${what}: ${serialize(command)}`),
+    (mail) => ran.push(`mail ${mail.kind} ${mail.vs.name} ${mail.kind === "quorum" ? mail.body : mail.rs.address}`),
+  );
   for (const alive of [false, true, false, true]) {
     notifier.update(
       config.virtualServers,
@@ -454,10 +463,13 @@ function daemonReads(config: VipdConfig): unknown {
 
 /** What src/lvs/load-balancer.ts reads of the config itself (checked below to still read it). */
 function loadBalancerReads(config: VipdConfig): unknown {
-  return config.virtualServers.map((vs) => ({ haSuspend: vs.haSuspend, mail: vs.realServers.map((rs) => rs.smtpAlert) }));
+  return {
+    servers: config.virtualServers.map((vs) => ({ haSuspend: vs.haSuspend, mail: vs.realServers.map((rs) => rs.smtpAlert) })),
+    logAllFailures: config.global.checkerLogAllFailures,
+  };
 }
 
-const LOAD_BALANCER_READS = ["vs.haSuspend", "rs?.smtpAlert"];
+const LOAD_BALANCER_READS = ["vs.haSuspend", "rs?.smtpAlert", "global.checkerLogAllFailures"];
 
 const DAEMON_READS = [
   "global.shutdownHandover",

@@ -85,7 +85,7 @@ describe("TOML syntax", () => {
 describe("keys and types", () => {
   test("unknown keys name the allowed ones and suggest the nearest", () => {
     expect(errorsOf(`[global]\nrouter_idd = "x"\n${instance("VI_1")}`)).toEqual([
-      `${F}:2: global.router_idd: unknown key (did you mean "router_id"?); allowed here: check_unicast_src, down_timer_adverts, dynamic_interfaces, enable_script_security, ` +
+      `${F}:2: global.router_idd: unknown key (did you mean "router_id"?); allowed here: check_unicast_src, checker_log_all_failures, down_timer_adverts, dynamic_interfaces, enable_script_security, ` +
         "garp_extra_if, garp_group, garp_interval, garp_lower_prio_delay, garp_lower_prio_repeat, garp_master_delay, garp_master_refresh, " +
         "garp_master_refresh_repeat, garp_master_repeat, gna_interval, higher_prio_send_advert, interface_up_down_delays, lower_prio_no_advert, lvs_on_stop, lvs_timeouts, no_email_faults, notification_email, notification_email_from, " +
         "router_id, script_user, shutdown_handover, shutdown_script, shutdown_script_timeout, smtp_alert, smtp_alert_checker, smtp_connect_timeout, smtp_helo_name, smtp_port, smtp_server, " +

@@ -95,6 +95,20 @@ describe("settings that would do nothing are reported", () => {
     ]);
   });
 
+  test("a load balancer's mails count: a virtual server's smtp_alert, or a real server's with a check", () => {
+    const lb = (global: string, vs: string, rs: string) =>
+      `[global]\n${global}\n[virtual_servers.web]\naddress = "192.0.2.10"\nport = 80\nprotocol = "tcp"\n${vs}\n[[virtual_servers.web.real_servers]]\naddress = "198.51.100.1"\n${rs}\n`;
+    const server = 'notification_email = ["noc@example.com"]\nsmtp_server = "192.0.2.25"';
+    expect(warningsOf(lb(server, "smtp_alert = true", "smtp_alert = false"))).toEqual([]);
+    expect(warningsOf(lb(server, "", "TCP_CHECK = {}"))).toEqual([]);
+    expect(warningsOf(lb(server, "", ""))).toEqual([
+      "/etc/vipd/config.toml:3: global.smtp_server: no instance or sync group has smtp_alert = true: no mail will be sent",
+    ]);
+    expect(warningsOf(lb("", "smtp_alert = true", ""))).toEqual([
+      "/etc/vipd/config.toml:7: virtual_servers.web.smtp_alert: is true, but no mail is sent without [global] notification_email and smtp_server",
+    ]);
+  });
+
   test("a complete setup has no warning", () => {
     expect(warningsOf(withInstances('notification_email = ["noc@example.com"]\nsmtp_server = "192.0.2.25"', "smtp_alert = true"))).toEqual(
       [],

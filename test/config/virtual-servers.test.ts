@@ -79,9 +79,9 @@ describe("virtual servers", () => {
   });
 
   test("checker kinds not built yet are refused, never ignored", () => {
-    const text = `${WEB}[virtual_servers.web.real_servers.FILE_CHECK]\nweight = 1\n`;
+    const text = `${WEB}[virtual_servers.web.real_servers.BFD_CHECK]\nweight = 1\n`;
     expect(errorsOf(text)).toEqual([
-      `${FILE}:14: virtual_servers.web.real_servers[1].FILE_CHECK: not yet supported (issue #17); the checks built are TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, SMTP_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK`,
+      `${FILE}:14: virtual_servers.web.real_servers[1].BFD_CHECK: not yet supported (issue #17); the checks built are TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, SMTP_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK, FILE_CHECK`,
     ]);
   });
 
@@ -167,10 +167,19 @@ port = 80
   });
 });
 
-describe("checker features not built yet are refused (never parsed and left doing nothing)", () => {
-  test("on a virtual server, named", () => {
-    const text = `[virtual_servers.web]\naddress = "192.0.2.10"\nport = 80\nprotocol = "tcp"\ndelay_loop = 6\nsmtp_alert = true\nquorum_up = "/bin/true"\n[[virtual_servers.web.real_servers]]\naddress = "198.51.100.1"\nsmtp_alert = true\nnotify_down = "/bin/true"\n`;
-    expect(errorsOf(text)).toEqual([`${FILE}:6: virtual_servers.web.smtp_alert: not yet supported (issue #17)`]);
+describe("a virtual server's smtp_alert and ha_suspend", () => {
+  test("smtp_alert (quorum mails): its own, else global smtp_alert_checker, else global smtp_alert, else off; ha_suspend needs an address", () => {
+    const text = (global: string, own: string) =>
+      `[global]\n${global}\n[virtual_servers.web]\naddress = "192.0.2.10"\nport = 80\nprotocol = "tcp"\n${own}\n[[virtual_servers.web.real_servers]]\naddress = "198.51.100.1"\n`;
+    const alert = (global: string, own = "") => {
+      const vs = loadOk(text(global, own)).virtualServers[0]!;
+      return [vs.smtpAlert, vs.realServers[0]!.smtpAlert];
+    };
+    expect(alert("")).toEqual([false, true]);
+    expect(alert("", "smtp_alert = true")).toEqual([true, true]);
+    expect(alert("smtp_alert = true")).toEqual([true, true]);
+    expect(alert("smtp_alert = true\nsmtp_alert_checker = false")).toEqual([false, false]);
+    expect(alert("smtp_alert_checker = true", "smtp_alert = false")).toEqual([false, true]);
     const fwmark = `[virtual_servers.mark]\nfwmark = 3\nha_suspend = true\n[[virtual_servers.mark.real_servers]]\naddress = "198.51.100.1"\n`;
     expect(errorsOf(fwmark)).toEqual([
       `${FILE}:3: virtual_servers.mark.ha_suspend: a fwmark service has no address to wait for; use a group with addresses, or remove it`,

@@ -863,11 +863,13 @@ describe("LVS", () => {
             virtualhost: null,
             regex: null,
             regexNoMatch: false,
+            regexOptions: { flags: "", minOffset: 0, maxOffset: null, firstLine: false },
           },
         ],
         httpProtocol: "1.0",
         virtualhost: "www.example.com",
         enableSni: false,
+        fastRecovery: false,
       },
       {
         kind: "MISC_CHECK",
@@ -880,10 +882,10 @@ describe("LVS", () => {
       },
     ]);
     const lossy = convertAndLoad(
-      text.replace("TCP_CHECK {", "FILE_CHECK {").replace("connect_port 81\n", "").replace("delay_before_retry 0.5\n", ""),
+      text.replace("TCP_CHECK {", "BFD_CHECK {").replace("connect_port 81\n", "").replace("delay_before_retry 0.5\n", ""),
     );
     expect(lossy.result.lossy).toBe(true);
-    expect(lossy.warnings[0]).toContain("FILE_CHECK: health checker not converted yet (vipd's issue #17)");
+    expect(lossy.warnings[0]).toContain("BFD_CHECK: health checker not converted yet (vipd's issue #17)");
   });
 
   test("bind_if and fwmark on a connecting check are kept; on PING_CHECK and (bind_if) UDP_CHECK, where keepalived 2.2.7 ignores them, left out with a warning", () => {

@@ -4,12 +4,12 @@
 // the check's one deadline; the body is hashed as it arrives and at most REGEX_WINDOW bytes of it are kept.
 
 import { createHash } from "node:crypto";
-import type { HttpCheck, HttpUrl } from "../check-definition.ts";
+import { type HttpCheck, type HttpUrl, REGEX_WINDOW } from "../check-definition.ts";
 import { deadline, openConnection, socketError } from "./connection.ts";
 import { failed, passed, type ProbeResult } from "./probe-result.ts";
+import { regexMatches } from "./regex-match.ts";
 
 const MAX_HEADER_BYTES = 64 * 1024;
-const REGEX_WINDOW = 1024 * 1024;
 const HEADER_END = Buffer.from("\r\n\r\n");
 
 export async function httpProbe(check: HttpCheck): Promise<ProbeResult> {
@@ -132,7 +132,7 @@ class ReplyReader {
       if (digest !== this.url.digest) return failed(`digest ${digest}, expected ${this.url.digest}`);
     }
     if (this.url.regex !== null) {
-      const matched = new RegExp(this.url.regex).test(Buffer.concat(this.body).toString("latin1"));
+      const matched = regexMatches(this.url, Buffer.concat(this.body));
       if (matched === this.url.regexNoMatch) return failed(this.url.regexNoMatch ? "regex matched" : "regex did not match");
     }
     return passed(`HTTP ${status}`);
