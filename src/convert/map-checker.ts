@@ -13,12 +13,11 @@ import { weightLine } from "./map-scripts.ts";
 import { REFUSED_REGEX_OPTIONS, REGEX_OPTIONS } from "../config/regex-options.ts";
 
 const MAX_SECONDS = 86400;
-const u = (did: string, lossy: boolean): Unsupported => ({ did, lossy });
 
 /** Checker kinds vipd does not run yet (reported as lossy by the real server's mapping). */
 export const CHECKER_KINDS_NOT_YET = ["BFD_CHECK"];
 
-/** Checker settings not built yet, wherever they appear. */
+/** Every checker setting is built now: none is reported as not yet. */
 const SETTINGS_NOT_YET: Record<string, Unsupported> = {};
 
 /** delay_loop, alpha, retry, connect_timeout, delay_before_retry, warmup, virtualhost on a virtual or real server. */
