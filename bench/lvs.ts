@@ -126,6 +126,12 @@ try {
     `\nthe reload touched only the changed real server: keepalived ${touchedOnlyOne(result.keepalived) ? "yes" : "NO"}, vipd ${touchedOnlyOne(result.vipd) && applied(result.vipd).at(-1)?.includes("1 of 1") ? "yes (1 netlink operation)" : "NO"}`,
   );
   console.log(`\nvipd's own log, where its time went:\n${vipdSplit(result.vipd)}`);
+  const { startMs, checkMs } = result.vipdPhases;
+  console.log(
+    `vipd's fixed costs, each its own process under the daemon's runtime settings (median of 3):\n` +
+      `  vipd --version (runtime start, program load): ${startMs} ms\n` +
+      `  vipd check --offline of the big file (start + read, parse, validate, prepare): ${checkMs} ms`,
+  );
   console.log(`(VM: boot ${Math.round(run.bootMs)} ms, whole run ${Math.round(run.totalMs)} ms)`);
 } catch (e) {
   console.error(e instanceof VmError ? e.message : e);

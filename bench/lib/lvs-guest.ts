@@ -22,9 +22,18 @@ export interface DaemonFigures {
   reported: string[];
 }
 
+/** vipd's fixed costs under emulation, each a process of its own: where the install's time goes before IPVS. */
+export interface VipdPhases {
+  /** `vipd --version`: the runtime's start and the program's loading. */
+  startMs: number;
+  /** `vipd check --offline` of the big file under the daemon's runtime settings: start, read, parse, validate, prepare. */
+  checkMs: number;
+}
+
 export interface LvsBenchResult {
   keepalived: DaemonFigures;
   vipd: DaemonFigures;
+  vipdPhases: VipdPhases;
 }
 
 const [binary, dir, servicesText, perServiceText, serviceHex, destHex] = process.argv.slice(2);
@@ -128,6 +137,25 @@ async function measure(
   }
 }
 
+/** Wall time of one run of the command (the median of `runs`). */
+function timed(argv: string[], env: Record<string, string>, runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const r = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe", timeout: 120_000, env: { ...process.env, ...env } });
+    if (r.exitCode !== 0) throw new Error(`${argv.join(" ")} exited ${r.exitCode}: ${r.stderr.toString()}`);
+    times.push(performance.now() - started);
+  }
+  return Math.round(times.sort((a, b) => a - b)[Math.floor(runs / 2)]!);
+}
+
+// The daemon's own runtime settings (src/daemon/runtime-env.ts), which `vipd run` restarts itself with.
+const { DAEMON_RUNTIME_ENV } = await import("../../src/daemon/runtime-env.ts");
+const vipdPhases: VipdPhases = {
+  startMs: timed([binary, "--version"], { ...DAEMON_RUNTIME_ENV }, 3),
+  checkMs: timed([binary, "check", "--offline", "-c", `${dir}/big.toml`], { ...DAEMON_RUNTIME_ENV }, 3),
+};
+
 must(["sh", `${import.meta.dir}/../../test/vm/guest/director-netns.sh`, "bench-k", "bench-v"]);
 must(["mkdir", "-p", "/run/vipd"]);
 
@@ -176,5 +204,5 @@ const vipd = await measure(
   () => readFileSync(vipdLog, "utf8").split("\n"),
 );
 
-const result: LvsBenchResult = { keepalived, vipd };
+const result: LvsBenchResult = { keepalived, vipd, vipdPhases };
 console.log(JSON.stringify(result));
