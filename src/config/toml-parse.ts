@@ -12,7 +12,9 @@
 //   - a byte order mark anywhere (@iarna/toml refuses a leading one), a carriage return anywhere (it refuses one
 //     ending a comment line: CRLF files with comments), a float written as 0 with an exponent (it refuses 0e2);
 //   - date-times: Bun's parser returns Temporal objects (and accepts times without seconds), @iarna/toml Dates;
-//     any value that is neither a plain table, a list nor a primitive sends the file to @iarna/toml.
+//     any value that is neither a plain table, a list nor a primitive sends the file to @iarna/toml;
+//   - a key named like a property every object inherits (toString, constructor, __proto__…): @iarna/toml reads
+//     `[instances.toString]` as the inherited function, Bun's parser as a table.
 // The checks only ever send a file to @iarna/toml, so a config is never read differently from before.
 
 import TOML from "@iarna/toml";
@@ -20,11 +22,14 @@ import type { TomlTable } from "./table-reader.ts";
 
 /** Parses TOML text; throws @iarna/toml's error (0-based `line` and `col`) when the text is not TOML. */
 export function parseToml(text: string): TomlTable {
-  if (!NEEDS_REFERENCE_PARSER.test(text) && inlineTablesOnOneLine(text)) {
-    const root = parseNative(text);
-    if (root !== null && onlyPlainValues(root)) return root;
-  }
-  return TOML.parse(text) as TomlTable;
+  return parseNatively(text) ?? (TOML.parse(text) as TomlTable);
+}
+
+/** What Bun's parser read, when it reads the text as @iarna/toml would; null when @iarna/toml must. */
+export function parseNatively(text: string): TomlTable | null {
+  if (NEEDS_REFERENCE_PARSER.test(text) || !inlineTablesOnOneLine(text)) return null;
+  const root = parseNative(text);
+  return root !== null && onlyPlainValues(root) ? root : null;
 }
 
 /** See above; matched anywhere (inside a string or comment too, which only costs the fast path). */
@@ -91,7 +96,10 @@ function stringEnd(text: string, at: number, quote: number): number {
   return -1;
 }
 
-/** Whether every value is a string, number, boolean, list or plain table; walked without recursion. */
+/**
+ * Whether every value is a string, number, boolean, list or plain table, and no key is an inherited property's
+ * name; walked without recursion.
+ */
 function onlyPlainValues(root: TomlTable): boolean {
   const pending: object[] = [root];
   for (let guard = 0; pending.length > 0 && guard < 1e8; guard++) {
@@ -100,6 +108,7 @@ function onlyPlainValues(root: TomlTable): boolean {
       for (const v of value) if (typeof v === "object" && v !== null) pending.push(v);
     } else if (Object.getPrototypeOf(value) === Object.prototype) {
       for (const key in value) {
+        if (key in Object.prototype) return false;
         const v = (value as TomlTable)[key];
         if (typeof v === "object" && v !== null) pending.push(v);
       }
