@@ -118,7 +118,10 @@ try {
       [row("keepalived 2.2.7", result.keepalived), row("vipd", result.vipd)],
     ),
   );
-  for (const [name, f] of Object.entries(result) as [string, LvsBenchResult["vipd"]][]) {
+  for (const [name, f] of [
+    ["keepalived", result.keepalived],
+    ["vipd", result.vipd],
+  ] as const) {
     console.log(`\n${name}'s reload changed:\n${[...f.removed.map((l) => `  - ${l}`), ...f.added.map((l) => `  + ${l}`)].join("\n")}`);
   }
   const touchedOnlyOne = (f: LvsBenchResult["vipd"]) => f.removed.length === 1 && f.added.length === 1;
