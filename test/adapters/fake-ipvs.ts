@@ -2,12 +2,15 @@
 // src/adapters/ipvs.ts), for driver tests and the shared contract suite (test/adapters/ipvs-contract.ts), which the
 // Linux adapter passes inside the test VM.
 import {
+  applyEachChange,
   type Destination,
   type DestinationKey,
   destinationKeyText,
   type DestinationSettings,
   type Ipvs,
+  type IpvsChange,
   type IpvsInfo,
+  type IpvsRefusal,
   type IpvsTimeouts,
   normalizeServiceSettings,
   type Service,
@@ -51,6 +54,10 @@ export class FakeIpvs implements Ipvs {
 
   info(): IpvsInfo {
     return { version: "1.2.1", connTableSize: 4096 };
+  }
+
+  applyChanges(changes: readonly IpvsChange[]): IpvsRefusal[] {
+    return applyEachChange(this, changes);
   }
 
   private checkService(key: ServiceKey, s: ServiceSettings, what: string): void {
