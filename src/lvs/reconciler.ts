@@ -100,7 +100,7 @@ export class IpvsReconciler {
 
   private readTable(): Service[] | string {
     try {
-      return this.ipvs.services();
+      return this.ipvs.services({ counters: false });
     } catch (e) {
       const reason = `${(e as { code?: string }).code ?? "EUNKNOWN"} (${(e as Error).message})`;
       this.log.error(`IPVS: cannot read the table, nothing changed: ${reason}`);

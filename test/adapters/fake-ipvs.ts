@@ -144,16 +144,17 @@ export class FakeIpvs implements Ipvs {
     service.destinations.splice(i, 1);
   }
 
-  services(): Service[] {
+  services(options: { counters?: boolean } = {}): Service[] {
+    const counters = options.counters ?? true;
     return [...this.table.values()].map((s) => ({
       key: copyKey(s.key),
       settings: { ...s.settings },
-      stats: { ...s.stats },
+      stats: counters ? { ...s.stats } : { ...ZERO_STATS },
       destinations: s.destinations.map((d) => ({
         ...d,
         address: d.address.slice(),
         settings: copySettings(d.settings),
-        stats: { ...d.stats },
+        stats: counters ? { ...d.stats } : { ...ZERO_STATS },
       })),
     }));
   }

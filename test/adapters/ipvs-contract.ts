@@ -142,6 +142,12 @@ export function ipvsContract(ipvs: Ipvs): string[] {
   const built = table();
   const want = expectedLines();
   check(JSON.stringify(built) === JSON.stringify(want), `the table lists what was added: ${diff(want, built)}`);
+  const withoutCounters = ipvs.services({ counters: false });
+  check(JSON.stringify(tableLines(withoutCounters)) === JSON.stringify(want), "the table lists the same without counters");
+  check(
+    withoutCounters.every((s) => s.stats.conns === 0 && s.destinations.every((d) => d.stats.inPackets === 0)),
+    "without counters every stats is zero",
+  );
 
   // Refusals, each leaving the table as it was.
   const key = tcp4;

@@ -184,17 +184,18 @@ export class LinuxIpvs implements Ipvs {
     this.sock.exec(encodeDestinationCommand(this.sock.tx, this.begin(), cmd, service, destination));
   }
 
-  services(): Service[] {
+  services(options: { counters?: boolean } = {}): Service[] {
+    const counters = options.counters ?? true;
     const services: Service[] = [];
     const cmd = C.IPVS_CMD_GET_SERVICE;
     this.sock.dump(encodeBareCommand(this.sock.tx, this.begin(), cmd), (type, b, at, end) => {
-      if (type === this.family.id) this.keep("service", decodeService(b, at, end), services);
+      if (type === this.family.id) this.keep("service", decodeService(b, at, end, counters), services);
     });
     for (const service of services) {
       const family = serviceFamily(service.key);
       const dump = C.IPVS_CMD_GET_DEST;
       this.sock.dump(encodeDestinationCommand(this.sock.tx, this.begin(), dump, service.key), (type, b, at, end) => {
-        if (type === this.family.id) this.keep("destination", decodeDestination(b, at, end, family), service.destinations);
+        if (type === this.family.id) this.keep("destination", decodeDestination(b, at, end, family, counters), service.destinations);
       });
     }
     return services;

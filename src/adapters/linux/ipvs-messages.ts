@@ -280,7 +280,15 @@ function readStats(b: Uint8Array, at: number, end: number): IpvsStats | null {
  * the one read is malformed. Only one nest is read: a dump of 10,000 destinations spent half its decoding on
  * counters under the daemon's interpreter-only runtime.
  */
-function readPreferredStats(b: Uint8Array, stats64At: number, stats64End: number, statsAt: number, statsEnd: number): IpvsStats | null {
+function readPreferredStats(
+  b: Uint8Array,
+  stats64At: number,
+  stats64End: number,
+  statsAt: number,
+  statsEnd: number,
+  counters: boolean,
+): IpvsStats | null {
+  if (!counters) return { ...ZERO_STATS };
   if (stats64At >= 0) return readStats(b, stats64At, stats64End);
   if (statsAt >= 0) return readStats(b, statsAt, statsEnd);
   return { ...ZERO_STATS };
@@ -293,8 +301,11 @@ function netmaskToPrefix(mask: number): number | undefined {
   return 32 - Math.log2(inverted + 1);
 }
 
-/** One service of a GET_SERVICE dump (an IPVS_CMD_NEW_SERVICE message); its destinations are left empty. */
-export function decodeService(b: Uint8Array, payloadAt: number, end: number): Decoded<Service> {
+/**
+ * One service of a GET_SERVICE dump (an IPVS_CMD_NEW_SERVICE message); its destinations are left empty. Without
+ * `counters` its stats are zero, not read.
+ */
+export function decodeService(b: Uint8Array, payloadAt: number, end: number, counters = true): Decoded<Service> {
   const svc = nested(b, payloadAt, end, C.IPVS_CMD_NEW_SERVICE, C.IPVS_CMD_ATTR_SERVICE);
   if (!svc.ok) return svc;
   let af = -1;
@@ -358,7 +369,7 @@ export function decodeService(b: Uint8Array, payloadAt: number, end: number): De
     }
   }
   if (c.malformed) return fail("malformed service attribute");
-  const stats = readPreferredStats(b, stats64At, stats64End, statsAt, statsEnd);
+  const stats = readPreferredStats(b, stats64At, stats64End, statsAt, statsEnd, counters);
   if (stats === null) return fail("malformed service statistics");
   if (af !== C.AF_INET && af !== C.AF_INET6) return fail(`service address family ${af}`);
   const family: IpFamily = af === C.AF_INET ? 4 : 6;
@@ -388,8 +399,17 @@ export function decodeService(b: Uint8Array, payloadAt: number, end: number): De
   return { ok: true, value: { key, settings, stats, destinations: [] } };
 }
 
-/** One destination of a GET_DEST dump (an IPVS_CMD_NEW_DEST message); `serviceFamily` when it has no ADDR_FAMILY. */
-export function decodeDestination(b: Uint8Array, payloadAt: number, end: number, serviceFamily: IpFamily): Decoded<Destination> {
+/**
+ * One destination of a GET_DEST dump (an IPVS_CMD_NEW_DEST message); `serviceFamily` when it has no ADDR_FAMILY.
+ * Without `counters` its stats are zero, not read.
+ */
+export function decodeDestination(
+  b: Uint8Array,
+  payloadAt: number,
+  end: number,
+  serviceFamily: IpFamily,
+  counters = true,
+): Decoded<Destination> {
   const dest = nested(b, payloadAt, end, C.IPVS_CMD_NEW_DEST, C.IPVS_CMD_ATTR_DEST);
   if (!dest.ok) return dest;
   let af = familyNumber(serviceFamily);
@@ -462,7 +482,7 @@ export function decodeDestination(b: Uint8Array, payloadAt: number, end: number,
     }
   }
   if (c.malformed) return fail("malformed destination attribute");
-  const stats = readPreferredStats(b, stats64At, stats64End, statsAt, statsEnd);
+  const stats = readPreferredStats(b, stats64At, stats64End, statsAt, statsEnd, counters);
   if (stats === null) return fail("malformed destination statistics");
   const length = af === C.AF_INET ? 4 : af === C.AF_INET6 ? 16 : 0;
   if (length === 0) return fail(`destination address family ${af}`);
