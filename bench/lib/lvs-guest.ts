@@ -4,7 +4,7 @@
 // Measured from the process's start to the complete table, and from SIGHUP to the changed weight, both read from
 // the namespace's /proc/net/ip_vs (no process start per poll); ipvsadm -Sn before and after the reload shows what
 // the reload touched. Prints one JSON line.
-//   bun lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX
+//   bun lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX [jit|interpreter]
 import { copyFileSync, openSync, readFileSync } from "node:fs";
 
 export interface DaemonFigures {
@@ -36,7 +36,9 @@ export interface LvsBenchResult {
   vipdPhases: VipdPhases;
 }
 
-const [binary, dir, servicesText, perServiceText, serviceHex, destHex] = process.argv.slice(2);
+const [binary, dir, servicesText, perServiceText, serviceHex, destHex, engine] = process.argv.slice(2);
+/** "jit": vipd with JSC's JIT tiers on, over the daemon's own settings (a value already set is kept). */
+const jitEnv: Record<string, string> = engine === "jit" ? { BUN_JSC_useBaselineJIT: "1", BUN_JSC_useDFGJIT: "1" } : {};
 if (!binary || !dir || !servicesText || !perServiceText || !serviceHex || !destHex) {
   throw new Error("usage: lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX");
 }
@@ -152,8 +154,8 @@ function timed(argv: string[], env: Record<string, string>, runs: number): numbe
 // The daemon's own runtime settings (src/daemon/runtime-env.ts), which `vipd run` restarts itself with.
 const { DAEMON_RUNTIME_ENV } = await import("../../src/daemon/runtime-env.ts");
 const vipdPhases: VipdPhases = {
-  startMs: timed([binary, "--version"], { ...DAEMON_RUNTIME_ENV }, 3),
-  checkMs: timed([binary, "check", "--offline", "-c", `${dir}/big.toml`], { ...DAEMON_RUNTIME_ENV }, 3),
+  startMs: timed([binary, "--version"], { ...DAEMON_RUNTIME_ENV, ...jitEnv }, 3),
+  checkMs: timed([binary, "check", "--offline", "-c", `${dir}/big.toml`], { ...DAEMON_RUNTIME_ENV, ...jitEnv }, 3),
 };
 
 must(["sh", `${import.meta.dir}/../../test/vm/guest/director-netns.sh`, "bench-k", "bench-v"]);
@@ -198,7 +200,7 @@ const vipd = await measure(
     const log = openSync(vipdLog, "w");
     return Bun.spawn(
       ["ip", "netns", "exec", "bench-v", "sh", "-c", `mount -t tmpfs tmpfs /run/vipd && exec ${binary} run -c ${dir}/run.toml`],
-      { stdin: "ignore", stdout: log, stderr: log },
+      { stdin: "ignore", stdout: log, stderr: log, env: { ...process.env, ...jitEnv } },
     );
   },
   () => readFileSync(vipdLog, "utf8").split("\n"),
