@@ -205,6 +205,8 @@ export class RtnlSocket {
       const at = this.trainAt[i]!;
       nlmsghdr.setLen(this.tx, (i + 1 < count ? this.trainAt[i + 1]! : end) - at, at);
     }
+    // The kernel acks the last request sent: a request taken back after it (cancelRequest) took a later number.
+    this.seq = this.trainSeq[count - 1]!;
     const last = this.trainAt[count - 1]!;
     const flagsAt = last + nlmsghdr.OFFSETS.nlmsg_flags;
     putU16(this.tx, flagsAt, getU16(this.tx, flagsAt) | C.NLM_F_ACK);

@@ -238,8 +238,8 @@ export function ipvsContract(ipvs: Ipvs): string[] {
 
 /**
  * 150 services × 3 destinations (several of the adapter's trains of requests), with edits and deletes of what was
- * added before them, and refusals: by the kernel in the middle, at the end of a train and as the very last change,
- * and one the adapter cannot even encode (a port above 65535).
+ * added before them, and refusals: by the kernel in the middle, at the end of a train and as the last request
+ * sent, and two the adapter cannot even encode (a port above 65535), one of them the very last change.
  */
 function manyChanges(): { changes: IpvsChange[]; refused: string[]; expected: string[] } {
   const settings: ServiceSettings = { scheduler: "wrr" };
@@ -273,6 +273,8 @@ function manyChanges(): { changes: IpvsChange[]; refused: string[]; expected: st
   insert(300, { op: "deleteDestination", service: service(3), destination: server(1) }, null);
   insert(301, { op: "deleteService", service: service(4) }, null);
   insert(changes.length, { op: "addService", service: service(500), settings: { scheduler: "nosuch" } }, "ENOENT");
+  // The last change cannot be encoded: the request before it is the last one sent, and its answer ends the exchange.
+  insert(changes.length, { op: "deleteDestination", service: service(5), destination: { ...server(0), port: 70_000 } }, "EINVAL");
   const kept = destinations
     .filter(([s, d]) => !(s.kind === "address" && ((s.port === 10_003 && d.address[3] === 2) || s.port === 10_004)))
     .map(([s, d, x]): [ServiceKey, DestinationKey, DestinationSettings] =>
