@@ -138,6 +138,8 @@ export class FakeIpvs implements Ipvs {
   }
 
   deleteDestination(serviceKey: ServiceKey, d: DestinationKey): void {
+    // The adapter cannot put a port above 65535 in a request: refused before the kernel is asked.
+    if (!validPort(d.port)) throw refusal("EINVAL", "IPVS_CMD_DEL_DEST");
     const service = this.service(serviceKey, "IPVS_CMD_DEL_DEST");
     const i = this.findDestination(service, d);
     if (i < 0) throw refusal("ENOENT", "IPVS_CMD_DEL_DEST");
