@@ -4,7 +4,10 @@
 // table before and after; vipd also reports its netlink operations). Both read the same keepalived.conf: vipd its
 // `vipd convert`. The guest half is bench/lib/lvs-guest.ts.
 //
-//   bun bench/lvs.ts [--services 1000] [--servers 10]        (≈ 3–6 min under emulation)
+//   bun bench/lvs.ts [--services 1000] [--servers 10] [--jit]        (≈ 3–6 min under emulation)
+//
+// --jit runs vipd with JSC's JIT tiers on (BUN_JSC_useBaselineJIT=1 BUN_JSC_useDFGJIT=1), which the daemon turns
+// off for memory (src/daemon/runtime-env.ts): what the interpreter costs a load balancer this large.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,6 +29,7 @@ function option(name: string, fallback: number): number {
 
 const SERVICES = option("services", 1000);
 const SERVERS = option("servers", 10);
+const JIT = process.argv.includes("--jit");
 if (SERVICES > 250 * 100 || SERVERS > 250) throw new Error("at most 25,000 services and 250 real servers each");
 
 /** Service i: 203.0.113.(1 + i mod 250), port 80 + ⌊i / 250⌋; real server j: 198.51.100.(1 + j):8080. */
@@ -86,8 +90,16 @@ try {
   const build = Bun.spawnSync([process.execPath, join(root, "build.ts"), "--outfile", binary], { stdout: "pipe", stderr: "pipe" });
   if (build.exitCode !== 0) throw new Error(`build.ts failed: ${build.stderr.toString()}`);
   const { host, port } = serviceAddress(CHANGED.service);
-  const args = [binary, dir, SERVICES, SERVERS, procHex(host, port), procHex(`198.51.100.${1 + CHANGED.server}`, 8080)];
-  console.log(`booting the VM: ${SERVICES} services × ${SERVERS} real servers, keepalived then vipd…`);
+  const args = [
+    binary,
+    dir,
+    SERVICES,
+    SERVERS,
+    procHex(host, port),
+    procHex(`198.51.100.${1 + CHANGED.server}`, 8080),
+    JIT ? "jit" : "interpreter",
+  ];
+  console.log(`booting the VM: ${SERVICES} services × ${SERVERS} real servers, keepalived then vipd${JIT ? " (JIT tiers on)" : ""}…`);
   const run = await runInVm({
     command: `modprobe ip_vs && node_modules/.bin/bun bench/lib/lvs-guest.ts ${args.join(" ")}`,
     cwd: root,
@@ -118,7 +130,10 @@ try {
       [row("keepalived 2.2.7", result.keepalived), row("vipd", result.vipd)],
     ),
   );
-  for (const [name, f] of Object.entries(result) as [string, LvsBenchResult["vipd"]][]) {
+  for (const [name, f] of [
+    ["keepalived", result.keepalived],
+    ["vipd", result.vipd],
+  ] as const) {
     console.log(`\n${name}'s reload changed:\n${[...f.removed.map((l) => `  - ${l}`), ...f.added.map((l) => `  + ${l}`)].join("\n")}`);
   }
   const touchedOnlyOne = (f: LvsBenchResult["vipd"]) => f.removed.length === 1 && f.added.length === 1;
@@ -126,6 +141,12 @@ try {
     `\nthe reload touched only the changed real server: keepalived ${touchedOnlyOne(result.keepalived) ? "yes" : "NO"}, vipd ${touchedOnlyOne(result.vipd) && applied(result.vipd).at(-1)?.includes("1 of 1") ? "yes (1 netlink operation)" : "NO"}`,
   );
   console.log(`\nvipd's own log, where its time went:\n${vipdSplit(result.vipd)}`);
+  const { startMs, checkMs } = result.vipdPhases;
+  console.log(
+    `vipd's fixed costs, each its own process under the daemon's runtime settings (median of 3):\n` +
+      `  vipd --version (runtime start, program load): ${startMs} ms\n` +
+      `  vipd check --offline of the big file (start + read, parse, validate, prepare): ${checkMs} ms`,
+  );
   console.log(`(VM: boot ${Math.round(run.bootMs)} ms, whole run ${Math.round(run.totalMs)} ms)`);
 } catch (e) {
   console.error(e instanceof VmError ? e.message : e);

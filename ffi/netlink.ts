@@ -6,7 +6,7 @@
 import * as C from "./constants.ts";
 import { ERRNO, SyscallError } from "./errno.ts";
 import { bindSocket, closeFd, getSockName, openSocket, pollOne, recvFrom, sendTo, setsockoptInt, stableBuffer } from "./socket.ts";
-import { getI32, getU32, putU16 } from "./structs/bytes.ts";
+import { getI32, getU16, getU32, putU16 } from "./structs/bytes.ts";
 import * as nlmsgerr from "./structs/nlmsgerr.ts";
 import * as nlmsghdr from "./structs/nlmsghdr.ts";
 import * as rtattr from "./structs/rtattr.ts";
@@ -62,6 +62,12 @@ function describeRtnl(_tx: Uint8Array, type: number): string {
 const RX_SIZE = 64 * 1024;
 /** Bounds the datagrams read for one request, so a kernel (or test) bug cannot spin forever. */
 const MAX_DATAGRAMS = 1 << 16;
+/**
+ * Requests sent in one sendto() by execTrain. Only refusals are answered before the last request's ack, and each
+ * queued answer costs the socket ≈ 1 KiB of its receive buffer (≈ 208 KiB by default; a full buffer drops
+ * answers): 64 refusals at most stay well inside it.
+ */
+export const MAX_TRAIN = 64;
 
 export class RtnlSocket {
   readonly fd: number;
@@ -77,6 +83,12 @@ export class RtnlSocket {
   private flags = 0;
   private closed = false;
   private readonly cursor = new rtattr.Cursor();
+  /** The requests of the train being written (see appendRequest): where each starts in tx, and its sequence number. */
+  private readonly trainAt = new Uint32Array(MAX_TRAIN);
+  private readonly trainSeq = new Uint32Array(MAX_TRAIN);
+  private trainLength = 0;
+  /** While a train is out: told of each refused request. */
+  private onRefusal: ((index: number, error: NetlinkError) => void) | null = null;
 
   private constructor(fd: number, portId: number, options: RtnlOptions) {
     this.fd = fd;
@@ -154,6 +166,59 @@ export class RtnlSocket {
     this.transact(end, undefined, false);
   }
 
+  /**
+   * Several independent requests in one sendto(): the kernel handles them in order, each on its own, exactly as
+   * if sent one at a time (a refused one does not stop the next). Call startTrain(), then appendRequest() for each
+   * (at most MAX_TRAIN) and write its body, then execTrain() with the end of the last.
+   */
+  startTrain(): void {
+    this.trainLength = 0;
+  }
+
+  /** Starts the next request of the train at tx[at] (4-byte aligned); returns where its body goes. */
+  appendRequest(at: number, type: number, flags: number): number {
+    if (this.trainLength >= MAX_TRAIN) throw new RangeError(`a train holds at most ${MAX_TRAIN} requests`);
+    if (at % nlmsghdr.NLMSG_ALIGNTO !== 0) throw new RangeError(`request at unaligned offset ${at}`);
+    this.seq = (this.seq + 1) >>> 0 || 1;
+    this.type = type;
+    nlmsghdr.encode(this.tx, { len: 0, type, flags: flags | C.NLM_F_REQUEST, seq: this.seq, pid: 0 }, at);
+    this.trainAt[this.trainLength] = at;
+    this.trainSeq[this.trainLength] = this.seq;
+    this.trainLength++;
+    return at + nlmsghdr.NLMSG_HDRLEN;
+  }
+
+  /** Takes back the last appendRequest (its body could not be written); the next one starts where it did. */
+  cancelRequest(): void {
+    if (this.trainLength > 0) this.trainLength--;
+  }
+
+  /**
+   * Sends the train ending at tx[end] and returns when the kernel has handled all of it. Only the last request
+   * asks for an ack; a refusal of any is answered anyway, and `onRefusal` gets its index in the train and the
+   * error. Throws only when the exchange itself fails (no answer, a malformed one).
+   */
+  execTrain(end: number, onRefusal: (index: number, error: NetlinkError) => void): void {
+    const count = this.trainLength;
+    if (count === 0) return;
+    for (let i = 0; i < count; i++) {
+      const at = this.trainAt[i]!;
+      nlmsghdr.setLen(this.tx, (i + 1 < count ? this.trainAt[i + 1]! : end) - at, at);
+    }
+    // The kernel acks the last request sent: a request taken back after it (cancelRequest) took a later number.
+    this.seq = this.trainSeq[count - 1]!;
+    const last = this.trainAt[count - 1]!;
+    const flagsAt = last + nlmsghdr.OFFSETS.nlmsg_flags;
+    putU16(this.tx, flagsAt, getU16(this.tx, flagsAt) | C.NLM_F_ACK);
+    this.onRefusal = onRefusal;
+    try {
+      this.transact(end, undefined, false);
+    } finally {
+      this.onRefusal = null;
+      this.trainLength = 0;
+    }
+  }
+
   /** Sends the dump request built in tx[0, end) (NLM_F_DUMP is added) and calls `onMessage` for every answer. */
   dump(end: number, onMessage: MessageHandler): void {
     putU16(this.tx, nlmsghdr.OFFSETS.nlmsg_flags, this.flags | C.NLM_F_DUMP);
@@ -220,8 +285,15 @@ export class RtnlSocket {
       const payloadAt = at + nlmsghdr.NLMSG_HDRLEN;
       const msgEnd = at + h.len;
       at += nlmsghdr.NLMSG_ALIGN(h.len);
-      // Answers to an earlier request that timed out, or anything not for this socket, are skipped.
-      if (h.seq !== this.seq || (h.pid !== this.portId && h.pid !== 0)) continue;
+      if (h.pid !== this.portId && h.pid !== 0) continue;
+      // A train's refusals come before its last request's answer (which carries this.seq).
+      if (h.seq !== this.seq && this.onRefusal !== null && h.type === C.NLMSG_ERROR) {
+        const index = this.trainIndexOf(h.seq);
+        if (index >= 0) this.refused(index, h.flags, payloadAt, msgEnd);
+        continue;
+      }
+      // Answers to an earlier request that timed out are skipped.
+      if (h.seq !== this.seq) continue;
       if (h.flags & C.NLM_F_DUMP_INTR) interrupted = true;
       switch (h.type) {
         case C.NLMSG_NOOP:
@@ -229,6 +301,10 @@ export class RtnlSocket {
         case C.NLMSG_OVERRUN:
           throw this.fail(ERRNO.ENOBUFS, "NLMSG_OVERRUN");
         case C.NLMSG_ERROR: {
+          if (this.onRefusal !== null) {
+            this.refused(this.trainLength - 1, h.flags, payloadAt, msgEnd);
+            return "done";
+          }
           const e = nlmsgerr.decode(b, payloadAt, msgEnd, (h.flags & C.NLM_F_CAPPED) !== 0);
           if (!e.ok) throw this.fail(ERRNO.EBADMSG, e.reason);
           if (e.error === 0) return interrupted ? "interrupted" : "done";
@@ -249,6 +325,11 @@ export class RtnlSocket {
   }
 
   private throwWithExtack(errno: number, flags: number, tlvAt: number, end: number): never {
+    throw this.errorWithExtack(this.tx, errno, flags, tlvAt, end);
+  }
+
+  /** `request` (the request's own bytes) names it in the error. */
+  private errorWithExtack(request: Uint8Array, errno: number, flags: number, tlvAt: number, end: number): NetlinkError {
     let message: string | undefined;
     let offset: number | undefined;
     if (flags & C.NLM_F_ACK_TLVS) {
@@ -258,6 +339,22 @@ export class RtnlSocket {
         else if (c.type === C.NLMSGERR_ATTR_OFFS && c.payloadLen >= 4) offset = getU32(this.rx, c.payloadAt);
       }
     }
-    throw this.fail(errno, message, offset);
+    const type = getU16(request, nlmsghdr.OFFSETS.nlmsg_type);
+    return new NetlinkError(this.describeRequest(request, type), errno, message, offset);
+  }
+
+  /** Index in the train of the request with sequence number `seq`, or -1. */
+  private trainIndexOf(seq: number): number {
+    for (let i = 0; i < this.trainLength; i++) if (this.trainSeq[i] === seq) return i;
+    return -1;
+  }
+
+  /** A train request's answer: a refusal goes to onRefusal (an ack, error 0, is only the last one's). */
+  private refused(index: number, flags: number, payloadAt: number, end: number): void {
+    const e = nlmsgerr.decode(this.rx, payloadAt, end, (flags & C.NLM_F_CAPPED) !== 0);
+    if (!e.ok) throw this.fail(ERRNO.EBADMSG, e.reason);
+    if (e.error === 0) return;
+    const request = this.tx.subarray(this.trainAt[index]!);
+    this.onRefusal!(index, this.errorWithExtack(request, -e.error, flags, e.tlvAt, end));
   }
 }

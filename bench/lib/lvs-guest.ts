@@ -4,7 +4,7 @@
 // Measured from the process's start to the complete table, and from SIGHUP to the changed weight, both read from
 // the namespace's /proc/net/ip_vs (no process start per poll); ipvsadm -Sn before and after the reload shows what
 // the reload touched. Prints one JSON line.
-//   bun lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX
+//   bun lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX [jit|interpreter]
 import { copyFileSync, openSync, readFileSync } from "node:fs";
 
 export interface DaemonFigures {
@@ -22,12 +22,23 @@ export interface DaemonFigures {
   reported: string[];
 }
 
+/** vipd's fixed costs under emulation, each a process of its own: where the install's time goes before IPVS. */
+export interface VipdPhases {
+  /** `vipd --version`: the runtime's start and the program's loading. */
+  startMs: number;
+  /** `vipd check --offline` of the big file under the daemon's runtime settings: start, read, parse, validate, prepare. */
+  checkMs: number;
+}
+
 export interface LvsBenchResult {
   keepalived: DaemonFigures;
   vipd: DaemonFigures;
+  vipdPhases: VipdPhases;
 }
 
-const [binary, dir, servicesText, perServiceText, serviceHex, destHex] = process.argv.slice(2);
+const [binary, dir, servicesText, perServiceText, serviceHex, destHex, engine] = process.argv.slice(2);
+/** "jit": vipd with JSC's JIT tiers on, over the daemon's own settings (a value already set is kept). */
+const jitEnv: Record<string, string> = engine === "jit" ? { BUN_JSC_useBaselineJIT: "1", BUN_JSC_useDFGJIT: "1" } : {};
 if (!binary || !dir || !servicesText || !perServiceText || !serviceHex || !destHex) {
   throw new Error("usage: lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX");
 }
@@ -128,6 +139,25 @@ async function measure(
   }
 }
 
+/** Wall time of one run of the command (the median of `runs`). */
+function timed(argv: string[], env: Record<string, string>, runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const r = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe", timeout: 120_000, env: { ...process.env, ...env } });
+    if (r.exitCode !== 0) throw new Error(`${argv.join(" ")} exited ${r.exitCode}: ${r.stderr.toString()}`);
+    times.push(performance.now() - started);
+  }
+  return Math.round(times.sort((a, b) => a - b)[Math.floor(runs / 2)]!);
+}
+
+// The daemon's own runtime settings (src/daemon/runtime-env.ts), which `vipd run` restarts itself with.
+const { DAEMON_RUNTIME_ENV } = await import("../../src/daemon/runtime-env.ts");
+const vipdPhases: VipdPhases = {
+  startMs: timed([binary, "--version"], { ...DAEMON_RUNTIME_ENV, ...jitEnv }, 3),
+  checkMs: timed([binary, "check", "--offline", "-c", `${dir}/big.toml`], { ...DAEMON_RUNTIME_ENV, ...jitEnv }, 3),
+};
+
 must(["sh", `${import.meta.dir}/../../test/vm/guest/director-netns.sh`, "bench-k", "bench-v"]);
 must(["mkdir", "-p", "/run/vipd"]);
 
@@ -170,11 +200,11 @@ const vipd = await measure(
     const log = openSync(vipdLog, "w");
     return Bun.spawn(
       ["ip", "netns", "exec", "bench-v", "sh", "-c", `mount -t tmpfs tmpfs /run/vipd && exec ${binary} run -c ${dir}/run.toml`],
-      { stdin: "ignore", stdout: log, stderr: log },
+      { stdin: "ignore", stdout: log, stderr: log, env: { ...process.env, ...jitEnv } },
     );
   },
   () => readFileSync(vipdLog, "utf8").split("\n"),
 );
 
-const result: LvsBenchResult = { keepalived, vipd };
+const result: LvsBenchResult = { keepalived, vipd, vipdPhases };
 console.log(JSON.stringify(result));

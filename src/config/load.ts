@@ -27,6 +27,7 @@ import { readScript } from "./script-section.ts";
 import { didYouMean } from "./suggest.ts";
 import { readSyncGroup } from "./sync-group-section.ts";
 import { describeValue, isTable, type TomlTable } from "./table-reader.ts";
+import { parseToml } from "./toml-parse.ts";
 import { describeSyntaxError } from "./toml-syntax.ts";
 import { trackFilesNotChecked } from "./file-check-section.ts";
 import { readTrackFile } from "./track-file-section.ts";
@@ -77,7 +78,7 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): LoadRes
 export function loadConfigText(text: string, file: string, options: LoadOptions = {}): LoadResult {
   let root: TomlTable;
   try {
-    root = TOML.parse(text) as TomlTable;
+    root = parseToml(text);
   } catch (e) {
     const problem = describeSyntaxError(text, e, parsesAsValue);
     return {

@@ -5,7 +5,7 @@
 // crash: vipd never touches another service. A start adopts the services it finds that the configuration names
 // (edited in place, connections kept) and removes those it recorded that the configuration no longer names.
 
-import { type Ipvs, type Service, serviceKeyText } from "../adapters/ipvs.ts";
+import { type Ipvs, type IpvsRefusal, type Service, serviceKeyText } from "../adapters/ipvs.ts";
 import type { VipdConfig } from "../config/schema.ts";
 import type { Log } from "../daemon/log.ts";
 import { ALL_UP, desiredTable, type HealthLookup, type QuorumStates, serviceNames } from "./desired-table.ts";
@@ -100,7 +100,7 @@ export class IpvsReconciler {
 
   private readTable(): Service[] | string {
     try {
-      return this.ipvs.services();
+      return this.ipvs.services({ counters: false });
     } catch (e) {
       const reason = `${(e as { code?: string }).code ?? "EUNKNOWN"} (${(e as Error).message})`;
       this.log.error(`IPVS: cannot read the table, nothing changed: ${reason}`);
@@ -108,42 +108,28 @@ export class IpvsReconciler {
     }
   }
 
+  /** All at once (the kernel adapter sends many per message); each is logged, a refusal with the kernel's errno. */
   private run(operations: IpvsOperation[]): ApplyResult["failures"] {
+    if (operations.length === 0) return [];
+    let refusals: IpvsRefusal[];
+    try {
+      refusals = this.ipvs.applyChanges(operations);
+    } catch (e) {
+      // Not expected (refusals come back as data): whatever happened, none of them counts as done.
+      const code = (e as { code?: string }).code ?? "EUNKNOWN";
+      refusals = operations.map((_, index) => ({ index, code, message: (e as Error).message }));
+    }
     const failures: ApplyResult["failures"] = [];
-    for (const o of operations) {
-      try {
-        this.carryOut(o);
+    let next = 0;
+    operations.forEach((o, i) => {
+      const refusal = refusals[next]?.index === i ? refusals[next++]! : null;
+      if (refusal === null) {
         this.log.debug(`IPVS: ${describeOperation(o)}`);
-      } catch (e) {
-        const code = (e as { code?: string }).code ?? "EUNKNOWN";
-        const message = (e as Error).message;
-        failures.push({ operation: o, code, message });
-        this.log.error(`IPVS: ${describeOperation(o)} refused: ${code} (${message})`);
+        return;
       }
-    }
+      failures.push({ operation: o, code: refusal.code, message: refusal.message });
+      this.log.error(`IPVS: ${describeOperation(o)} refused: ${refusal.code} (${refusal.message})`);
+    });
     return failures;
-  }
-
-  private carryOut(o: IpvsOperation): void {
-    switch (o.op) {
-      case "addService":
-        this.ipvs.addService(o.service, o.settings);
-        break;
-      case "editService":
-        this.ipvs.editService(o.service, o.settings);
-        break;
-      case "deleteService":
-        this.ipvs.deleteService(o.service);
-        break;
-      case "addDestination":
-        this.ipvs.addDestination(o.service, o.destination, o.settings);
-        break;
-      case "editDestination":
-        this.ipvs.editDestination(o.service, o.destination, o.settings);
-        break;
-      case "deleteDestination":
-        this.ipvs.deleteDestination(o.service, o.destination);
-        break;
-    }
   }
 }

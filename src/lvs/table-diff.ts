@@ -4,6 +4,7 @@
 
 import {
   type DestinationKey,
+  type IpvsChange,
   destinationKeyText,
   type DestinationSettings,
   normalizeServiceSettings,
@@ -14,13 +15,7 @@ import {
 } from "../adapters/ipvs.ts";
 import type { DesiredService } from "./desired-table.ts";
 
-export type IpvsOperation =
-  | { op: "addService"; service: ServiceKey; settings: ServiceSettings }
-  | { op: "editService"; service: ServiceKey; settings: ServiceSettings }
-  | { op: "deleteService"; service: ServiceKey }
-  | { op: "addDestination"; service: ServiceKey; destination: DestinationKey; settings: DestinationSettings }
-  | { op: "editDestination"; service: ServiceKey; destination: DestinationKey; settings: DestinationSettings }
-  | { op: "deleteDestination"; service: ServiceKey; destination: DestinationKey };
+export type IpvsOperation = IpvsChange;
 
 export function diffTables(desired: readonly DesiredService[], current: readonly Service[], owned: ReadonlySet<string>): IpvsOperation[] {
   const ops: IpvsOperation[] = [];

@@ -2,12 +2,15 @@
 // src/adapters/ipvs.ts), for driver tests and the shared contract suite (test/adapters/ipvs-contract.ts), which the
 // Linux adapter passes inside the test VM.
 import {
+  applyEachChange,
   type Destination,
   type DestinationKey,
   destinationKeyText,
   type DestinationSettings,
   type Ipvs,
+  type IpvsChange,
   type IpvsInfo,
+  type IpvsRefusal,
   type IpvsTimeouts,
   normalizeServiceSettings,
   type Service,
@@ -51,6 +54,10 @@ export class FakeIpvs implements Ipvs {
 
   info(): IpvsInfo {
     return { version: "1.2.1", connTableSize: 4096 };
+  }
+
+  applyChanges(changes: readonly IpvsChange[]): IpvsRefusal[] {
+    return applyEachChange(this, changes);
   }
 
   private checkService(key: ServiceKey, s: ServiceSettings, what: string): void {
@@ -131,22 +138,25 @@ export class FakeIpvs implements Ipvs {
   }
 
   deleteDestination(serviceKey: ServiceKey, d: DestinationKey): void {
+    // The adapter cannot put a port above 65535 in a request: refused before the kernel is asked.
+    if (!validPort(d.port)) throw refusal("EINVAL", "IPVS_CMD_DEL_DEST");
     const service = this.service(serviceKey, "IPVS_CMD_DEL_DEST");
     const i = this.findDestination(service, d);
     if (i < 0) throw refusal("ENOENT", "IPVS_CMD_DEL_DEST");
     service.destinations.splice(i, 1);
   }
 
-  services(): Service[] {
+  services(options: { counters?: boolean } = {}): Service[] {
+    const counters = options.counters ?? true;
     return [...this.table.values()].map((s) => ({
       key: copyKey(s.key),
       settings: { ...s.settings },
-      stats: { ...s.stats },
+      stats: counters ? { ...s.stats } : { ...ZERO_STATS },
       destinations: s.destinations.map((d) => ({
         ...d,
         address: d.address.slice(),
         settings: copySettings(d.settings),
-        stats: { ...d.stats },
+        stats: counters ? { ...d.stats } : { ...ZERO_STATS },
       })),
     }));
   }

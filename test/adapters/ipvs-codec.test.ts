@@ -181,6 +181,24 @@ describe("decoders", () => {
     );
     const d = decodeService(new Uint8Array(msg), 0, msg.length);
     expect(d).toMatchObject({ ok: true, value: { key: { kind: "fwmark", family: 4, fwmark: 9 }, stats: { conns: 2 ** 40, inBytes: 7 } } });
+    // Without counters (the reconciler's read) the same service, its stats left at zero.
+    const bare = decodeService(new Uint8Array(msg), 0, msg.length, false);
+    expect(bare.ok && d.ok && bare.value.settings).toEqual(d.ok && d.value.settings);
+    expect(bare).toMatchObject({ ok: true, value: { key: { kind: "fwmark", family: 4, fwmark: 9 }, stats: { conns: 0, inBytes: 0 } } });
+  });
+
+  test("the kernel's destinations read without counters: the same destinations, stats at zero", () => {
+    for (const [name, dump] of Object.entries(answers.destinations as Record<string, string[]>)) {
+      const family = name.split(" ")[1]!.length > 8 ? 6 : 4;
+      for (const hex of dump) {
+        const b = new Uint8Array(Buffer.from(hex, "hex"));
+        const full = decodeDestination(b, 0, b.length, family);
+        const bare = decodeDestination(b, 0, b.length, family, false);
+        if (!full.ok || !bare.ok) throw new Error(`${name}: ${JSON.stringify([full, bare])}`);
+        expect({ ...bare.value, stats: full.value.stats }).toEqual(full.value);
+        expect(Object.values(bare.value.stats).every((v) => v === 0)).toBe(true);
+      }
+    }
   });
 
   test("timeouts and info answers", () => {

@@ -1,7 +1,15 @@
 // What every Ipvs must do, written once and run against the in-memory fake (test/adapters/ipvs-fake.test.ts) and
 // the generic netlink adapter on a real kernel inside the test VM (test/vm/ipvs-kernel.test.ts). Returns the
 // failures, [] when it holds. Leaves the table empty and the timeouts as it found them.
-import type { DestinationKey, DestinationSettings, Ipvs, Service, ServiceKey, ServiceSettings } from "../../src/adapters/ipvs.ts";
+import type {
+  DestinationKey,
+  DestinationSettings,
+  Ipvs,
+  IpvsChange,
+  Service,
+  ServiceKey,
+  ServiceSettings,
+} from "../../src/adapters/ipvs.ts";
 import { destinationKeyText, normalizeServiceSettings, serviceKeyText } from "../../src/adapters/ipvs.ts";
 import { formatIp, parseIp } from "../../src/vrrp/ip-address.ts";
 
@@ -68,13 +76,21 @@ export const DESTINATIONS: ReadonlyArray<[ServiceKey, DestinationKey, Destinatio
 
 /** The table after SERVICES and DESTINATIONS are added, as tableLines() prints it. */
 export function expectedLines(): string[] {
-  const services: Service[] = SERVICES.map(([key, settings]) => ({
+  return linesOf(SERVICES, DESTINATIONS);
+}
+
+/** The table holding these services and destinations, as tableLines() prints it. */
+function linesOf(
+  serviceList: ReadonlyArray<readonly [ServiceKey, ServiceSettings]>,
+  destinationList: ReadonlyArray<readonly [ServiceKey, DestinationKey, DestinationSettings]>,
+): string[] {
+  const services: Service[] = serviceList.map(([key, settings]) => ({
     key,
     settings: normalizeServiceSettings(key, settings),
     stats: {} as Service["stats"],
     destinations: [],
   }));
-  for (const [key, d, settings] of DESTINATIONS) {
+  for (const [key, d, settings] of destinationList) {
     const s = services.find((x) => serviceKeyText(x.key) === serviceKeyText(key));
     const full = { upperThreshold: 0, lowerThreshold: 0, ...settings };
     // A tunnel reads back with its encapsulation spelled out: IPIP, no port, no checksum unless told.
@@ -126,6 +142,12 @@ export function ipvsContract(ipvs: Ipvs): string[] {
   const built = table();
   const want = expectedLines();
   check(JSON.stringify(built) === JSON.stringify(want), `the table lists what was added: ${diff(want, built)}`);
+  const withoutCounters = ipvs.services({ counters: false });
+  check(JSON.stringify(tableLines(withoutCounters)) === JSON.stringify(want), "the table lists the same without counters");
+  check(
+    withoutCounters.every((s) => s.stats.conns === 0 && s.destinations.every((d) => d.stats.inPackets === 0)),
+    "without counters every stats is zero",
+  );
 
   // Refusals, each leaving the table as it was.
   const key = tcp4;
@@ -201,5 +223,66 @@ export function ipvsContract(ipvs: Ipvs): string[] {
   check(ipvs.services().length === SERVICES.length - 1, "the other services stay");
   ipvs.flushAll();
   check(ipvs.services().length === 0, "flushAll empties the table");
+
+  // Many changes at once: the same as one call at a time, in order, a refusal not stopping the rest.
+  const many = manyChanges();
+  const refusals = ipvs.applyChanges(many.changes).map((r) => `${r.index} ${r.code}`);
+  check(JSON.stringify(refusals) === JSON.stringify(many.refused), `applyChanges refuses ${many.refused} only, got ${refusals}`);
+  const afterMany = table();
+  check(JSON.stringify(afterMany) === JSON.stringify(many.expected), `applyChanges builds the table: ${diff(many.expected, afterMany)}`);
+  check(ipvs.applyChanges([]).length === 0 && table().length === afterMany.length, "no changes change nothing");
+  ipvs.flushAll();
+  check(ipvs.services().length === 0, "flushAll empties the table");
   return failures;
+}
+
+/**
+ * 150 services × 3 destinations (several of the adapter's trains of requests), with edits and deletes of what was
+ * added before them, and refusals: by the kernel in the middle, at the end of a train and as the last request
+ * sent, and two the adapter cannot even encode (a port above 65535), one of them the very last change.
+ */
+function manyChanges(): { changes: IpvsChange[]; refused: string[]; expected: string[] } {
+  const settings: ServiceSettings = { scheduler: "wrr" };
+  const service = (i: number): ServiceKey => ({ kind: "address", protocol: "tcp", address: ip("192.0.2.20"), port: 10_000 + i });
+  const server = (j: number): DestinationKey => ({ address: ip(`198.51.100.${1 + j}`), port: 80 });
+  const changes: IpvsChange[] = [];
+  const services: [ServiceKey, ServiceSettings][] = [];
+  const destinations: [ServiceKey, DestinationKey, DestinationSettings][] = [];
+  for (let i = 0; i < 150; i++) {
+    changes.push({ op: "addService", service: service(i), settings });
+    services.push([service(i), settings]);
+    for (let j = 0; j < 3; j++) {
+      changes.push({ op: "addDestination", service: service(i), destination: server(j), settings: { forward: "masq", weight: 1 } });
+      destinations.push([service(i), server(j), { forward: "masq", weight: 1 }]);
+    }
+  }
+  const refused: string[] = [];
+  const insert = (at: number, change: IpvsChange, code: string | null) => {
+    changes.splice(at, 0, change);
+    if (code !== null) refused.push(`${at} ${code}`);
+  };
+  // Inserted in increasing order, so each index is final.
+  insert(40, { op: "addService", service: service(0), settings }, "EEXIST");
+  insert(63, { op: "addDestination", service: service(999), destination: server(0), settings: { forward: "masq", weight: 1 } }, "ESRCH");
+  insert(
+    100,
+    { op: "addDestination", service: service(1), destination: { ...server(9), port: 70_000 }, settings: { forward: "masq", weight: 1 } },
+    "EINVAL",
+  );
+  insert(101, { op: "editDestination", service: service(2), destination: server(2), settings: { forward: "masq", weight: 7 } }, null);
+  insert(300, { op: "deleteDestination", service: service(3), destination: server(1) }, null);
+  insert(301, { op: "deleteService", service: service(4) }, null);
+  insert(changes.length, { op: "addService", service: service(500), settings: { scheduler: "nosuch" } }, "ENOENT");
+  // The last change cannot be encoded: the request before it is the last one sent, and its answer ends the exchange.
+  insert(changes.length, { op: "deleteDestination", service: service(5), destination: { ...server(0), port: 70_000 } }, "EINVAL");
+  const kept = destinations
+    .filter(([s, d]) => !(s.kind === "address" && ((s.port === 10_003 && d.address[3] === 2) || s.port === 10_004)))
+    .map(([s, d, x]): [ServiceKey, DestinationKey, DestinationSettings] =>
+      s.kind === "address" && s.port === 10_002 && d.address[3] === 3 ? [s, d, { ...x, weight: 7 }] : [s, d, x],
+    );
+  const expected = linesOf(
+    services.filter(([s]) => !(s.kind === "address" && s.port === 10_004)),
+    kept,
+  );
+  return { changes, refused, expected };
 }

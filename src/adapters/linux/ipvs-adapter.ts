@@ -4,8 +4,20 @@
 // and a hint when it cannot.
 import * as C from "../../../ffi/constants.ts";
 import { type GenlFamily, openGenl, resolveFamily } from "../../../ffi/genetlink.ts";
-import type { RtnlSocket } from "../../../ffi/netlink.ts";
-import type { DestinationKey, DestinationSettings, Ipvs, IpvsInfo, IpvsTimeouts, Service, ServiceKey, ServiceSettings } from "../ipvs.ts";
+import { MAX_TRAIN, type RtnlSocket } from "../../../ffi/netlink.ts";
+import { NLMSG_ALIGN } from "../../../ffi/structs/nlmsghdr.ts";
+import type {
+  DestinationKey,
+  DestinationSettings,
+  Ipvs,
+  IpvsChange,
+  IpvsInfo,
+  IpvsRefusal,
+  IpvsTimeouts,
+  Service,
+  ServiceKey,
+  ServiceSettings,
+} from "../ipvs.ts";
 import { serviceFamily } from "../ipvs.ts";
 import {
   type Decoded,
@@ -26,12 +38,16 @@ export interface LinuxIpvsOptions {
   timeoutMs?: number;
 }
 
-/** Dumps of many services with their destinations need room: a service with stats is ≈ 200 bytes. */
-const TX_SIZE = 4096;
+/** Requests: room for a whole train of changes (MAX_TRAIN of at most CHANGE_ROOM bytes; most are ≈ 150). */
+const CHANGE_ROOM = 512;
+const TX_SIZE = MAX_TRAIN * CHANGE_ROOM;
 
 export class LinuxIpvs implements Ipvs {
   /** Kernel answers that could not be decoded since open (each also reported to onReject). */
   rejected = 0;
+  /** The index in applyChanges' list of each request of the train being sent. */
+  private readonly trainIndex = new Int32Array(MAX_TRAIN);
+  private readonly trainRefused = new Uint8Array(MAX_TRAIN);
 
   private constructor(
     private readonly sock: RtnlSocket,
@@ -79,6 +95,68 @@ export class LinuxIpvs implements Ipvs {
     return this.ask(C.IPVS_CMD_GET_INFO, decodeInfo);
   }
 
+  applyChanges(changes: readonly IpvsChange[]): IpvsRefusal[] {
+    const refusals: IpvsRefusal[] = [];
+    const tx = this.sock.tx;
+    let next = 0;
+    while (next < changes.length) {
+      this.sock.startTrain();
+      let end = 0;
+      let count = 0;
+      for (; next < changes.length && count < MAX_TRAIN && end + CHANGE_ROOM <= tx.length; next++) {
+        const bodyAt = this.sock.appendRequest(end, this.family.id, 0);
+        try {
+          end = NLMSG_ALIGN(this.encodeChange(bodyAt, changes[next]!));
+        } catch (e) {
+          // What cannot be put in a request (a port above 65535) is refused here, as the single call refuses it.
+          this.sock.cancelRequest();
+          refusals.push({ index: next, code: (e as { code?: string }).code ?? "EUNKNOWN", message: (e as Error).message });
+          continue;
+        }
+        this.trainIndex[count++] = next;
+      }
+      this.sendTrain(end, count, refusals);
+    }
+    return refusals.sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * When the exchange itself fails (no answer in time), whether each request of the train was carried out is not
+   * known: every one not already refused counts as refused with that error, as one call at a time would have been.
+   */
+  private sendTrain(end: number, count: number, refusals: IpvsRefusal[]): void {
+    const refused = this.trainRefused.fill(0, 0, count);
+    try {
+      this.sock.execTrain(end, (i, e) => {
+        refused[i] = 1;
+        refusals.push({ index: this.trainIndex[i]!, code: e.code, message: e.message });
+      });
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? "EUNKNOWN";
+      for (let i = 0; i < count; i++) {
+        if (refused[i] === 0) refusals.push({ index: this.trainIndex[i]!, code, message: (e as Error).message });
+      }
+    }
+  }
+
+  private encodeChange(at: number, c: IpvsChange): number {
+    const tx = this.sock.tx;
+    switch (c.op) {
+      case "addService":
+        return encodeServiceCommand(tx, at, C.IPVS_CMD_NEW_SERVICE, c.service, c.settings);
+      case "editService":
+        return encodeServiceCommand(tx, at, C.IPVS_CMD_SET_SERVICE, c.service, c.settings);
+      case "deleteService":
+        return encodeServiceCommand(tx, at, C.IPVS_CMD_DEL_SERVICE, c.service);
+      case "addDestination":
+        return encodeDestinationCommand(tx, at, C.IPVS_CMD_NEW_DEST, c.service, c.destination, c.settings);
+      case "editDestination":
+        return encodeDestinationCommand(tx, at, C.IPVS_CMD_SET_DEST, c.service, c.destination, c.settings);
+      case "deleteDestination":
+        return encodeDestinationCommand(tx, at, C.IPVS_CMD_DEL_DEST, c.service, c.destination);
+    }
+  }
+
   addService(key: ServiceKey, settings: ServiceSettings): void {
     this.sock.exec(encodeServiceCommand(this.sock.tx, this.begin(), C.IPVS_CMD_NEW_SERVICE, key, settings));
   }
@@ -106,17 +184,18 @@ export class LinuxIpvs implements Ipvs {
     this.sock.exec(encodeDestinationCommand(this.sock.tx, this.begin(), cmd, service, destination));
   }
 
-  services(): Service[] {
+  services(options: { counters?: boolean } = {}): Service[] {
+    const counters = options.counters ?? true;
     const services: Service[] = [];
     const cmd = C.IPVS_CMD_GET_SERVICE;
     this.sock.dump(encodeBareCommand(this.sock.tx, this.begin(), cmd), (type, b, at, end) => {
-      if (type === this.family.id) this.keep("service", decodeService(b, at, end), services);
+      if (type === this.family.id) this.keep("service", decodeService(b, at, end, counters), services);
     });
     for (const service of services) {
       const family = serviceFamily(service.key);
       const dump = C.IPVS_CMD_GET_DEST;
       this.sock.dump(encodeDestinationCommand(this.sock.tx, this.begin(), dump, service.key), (type, b, at, end) => {
-        if (type === this.family.id) this.keep("destination", decodeDestination(b, at, end, family), service.destinations);
+        if (type === this.family.id) this.keep("destination", decodeDestination(b, at, end, family, counters), service.destinations);
       });
     }
     return services;
