@@ -13,7 +13,7 @@
 //   (as root; ≈ 10 min by default, the VM ≈ 8 of them: under its emulation keepalived's checker already needs half
 //   a core for 200 checks a second, so the VM's steps are small and the host's go to 10,000)
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertKeepalived } from "../src/convert/convert.ts";
@@ -158,6 +158,7 @@ function loadRow(daemon: string, name: string, f: LoadFigures | undefined, error
     `${r.targetsSeen}`,
     `${r.late}`,
     `${r.p99IntervalMs} / ${r.maxIntervalMs} ms`,
+    `${f.restarts}`,
   ];
 }
 
@@ -171,6 +172,7 @@ const LOAD_HEADER = [
   "real servers checked",
   `late (> ${LATE_MS} ms apart)`,
   "interval p99 / max",
+  "checker restarts",
 ];
 
 function printVm(result: GuestResult, phases: Phase[]): void {
@@ -216,7 +218,17 @@ function printVm(result: GuestResult, phases: Phase[]): void {
   );
   console.log(
     formatTable(
-      ["daemon", "checks running", "adverts", "lateness min / median / max", "p99", "late > 100 ms", "checker CPU", "all processes CPU"],
+      [
+        "daemon",
+        "checks running",
+        "adverts",
+        "lateness min / median / max",
+        "p99",
+        "late > 100 ms",
+        "checker CPU",
+        "all processes CPU",
+        "checker restarts",
+      ],
       ["vrrp-idle", "vrrp-failing"].flatMap((name) =>
         daemons.map((d) => {
           const what = name === "vrrp-idle" ? "none" : `${FAILING} failing (½ refused, ½ hung)`;
@@ -232,6 +244,7 @@ function printVm(result: GuestResult, phases: Phase[]): void {
             `${t.late}`,
             pct((f.vrrp.checkerCpuS / f.vrrp.windowS) * 100),
             pct((f.vrrp.daemonCpuS / f.vrrp.windowS) * 100),
+            `${f.vrrp.restarts}`,
           ];
         }),
       ),
@@ -305,7 +318,11 @@ async function runHost(dir: string): Promise<void> {
   }
 }
 
+/** The host is shared: its load says how far the figures can be trusted. */
+const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
 const dir = mkdtempSync(join(tmpdir(), "vipd-bench-checkers-"));
+console.log(`this host's load average at the start: ${loadAverage()} (${navigator.hardwareConcurrency} cores)`);
 try {
   if (VM) await runVm(dir);
   if (HOST) await runHost(dir);
@@ -313,5 +330,6 @@ try {
   console.error(e instanceof VmError ? e.message : e);
   process.exitCode = 1;
 } finally {
+  console.log(`this host's load average at the end: ${loadAverage()}`);
   rmSync(dir, { recursive: true, force: true });
 }

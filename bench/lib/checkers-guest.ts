@@ -6,7 +6,7 @@
 // `--internal-checker-process`) and of all the daemon's processes; the IPVS table from /proc/PID/net/ip_vs.
 // Prints one JSON line (GuestResult).
 //   bun checkers-guest.ts VIPD_BINARY DIR
-import { openSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import {
   type Daemon,
   type DetectFigures,
@@ -20,6 +20,8 @@ import {
   procHex,
   statParent,
   statTicks,
+  checkerTicks,
+  type CheckerSample,
   VICTIM,
   VRRP,
   type VrrpFigures,
@@ -46,10 +48,40 @@ function must(argv: string[], input?: string): string {
 
 const ticksPerSecond = Number(must(["getconf", "CLK_TCK"]).trim()) || 100;
 
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) ticks += statTicks(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  return ticks / ticksPerSecond;
+function countLines(file: string, pattern: RegExp): number {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => pattern.test(l)).length;
+}
+
+interface Usage {
+  checker: CheckerSample;
+  /** Every process of the daemon, the children it has waited for included. */
+  all: number;
+}
+
+/** CPU ticks of the daemon's processes, read again if a process is replaced while it is read (bounded). */
+function usage(running: Running): Usage {
+  const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8");
+  let failure: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const parent = stat(running.proc.pid);
+      const pid = running.checkerPid();
+      const checker = { checker: pid === null ? 0 : statTicks(stat(pid)), reaped: statTicks(parent, true), pid: pid ?? 0 };
+      let all = statTicks(parent) + checker.reaped;
+      for (const p of running.pids()) if (p !== running.proc.pid) all += statTicks(stat(p));
+      return { checker, all };
+    } catch (e) {
+      failure = e;
+    }
+  }
+  throw new Error(`the daemon's processes cannot be read: ${(failure as Error).message}`);
+}
+
+/** CPU seconds between two usages: the checker's, and all the daemon's. */
+function cpuBetween(a: Usage, b: Usage): { checkerCpuS: number; daemonCpuS: number } {
+  return { checkerCpuS: checkerTicks(a.checker, b.checker) / ticksPerSecond, daemonCpuS: (b.all - a.all) / ticksPerSecond };
 }
 
 async function sleep(ms: number): Promise<void> {
@@ -72,6 +104,8 @@ interface Running {
   pids: () => number[];
   checkerPid: () => number | null;
   logTail: () => string;
+  /** Checker processes replaced so far, from the daemon's log. */
+  restarts: () => number;
 }
 
 function vipdChecker(daemonPid: number): number | null {
@@ -109,6 +143,7 @@ function start(daemon: Daemon, name: string): Running {
       checkerPid,
       pids: () => [proc.pid, checkerPid(), readPid(files.vrrp)].filter((p): p is number => p !== null),
       logTail: () => readFileSync(`${dir}/keepalived-${name}.log`, "utf8").slice(-2000),
+      restarts: () => countLines(`${dir}/keepalived-${name}.log`, /Healthcheck child process.*died/),
     };
   }
   const logFile = `${dir}/vipd-${name}.log`;
@@ -118,8 +153,9 @@ function start(daemon: Daemon, name: string): Running {
     { stdin: "ignore", stdout: log, stderr: log },
   );
   let checker: number | null = null;
+  // The daemon replaces a checker whose heartbeat stops: look again when the one we knew is gone.
   const checkerPid = () => {
-    if (checker === null || proc.exitCode !== null) checker = vipdChecker(proc.pid);
+    if (checker === null || !existsSync(`/proc/${checker}`)) checker = vipdChecker(proc.pid);
     return checker;
   };
   return {
@@ -127,6 +163,7 @@ function start(daemon: Daemon, name: string): Running {
     checkerPid,
     pids: () => [proc.pid, checkerPid()].filter((p): p is number => p !== null),
     logTail: () => readFileSync(logFile, "utf8").slice(-2000),
+    restarts: () => countLines(logFile, /checker process .*(starting a new one|exited)/),
   };
 }
 
@@ -189,18 +226,16 @@ async function settle(running: Running, phase: Phase): Promise<void> {
 }
 
 async function measureLoad(running: Running, backend: LineChild): Promise<LoadFigures> {
-  const checker = running.checkerPid()!;
   backend.send("reset");
   const startedAt = performance.now();
-  const checker0 = cpuSeconds([checker]);
-  const all0 = cpuSeconds(running.pids());
+  const restarts = running.restarts();
+  const before = usage(running);
   await sleep(plan.windowMs);
-  const checker1 = cpuSeconds([checker]);
-  const all1 = cpuSeconds(running.pids());
+  const after = usage(running);
   const windowS = (performance.now() - startedAt) / 1000;
   backend.send("report");
   const report = await backend.next<IntervalReport>("report");
-  return { windowS, checkerCpuS: checker1 - checker0, daemonCpuS: all1 - all0, report };
+  return { windowS, ...cpuBetween(before, after), restarts: running.restarts() - restarts, report };
 }
 
 async function measureDetection(running: Running, backend: LineChild, phase: Phase): Promise<DetectFigures> {
@@ -246,17 +281,15 @@ async function measureVrrp(running: Running): Promise<VrrpFigures> {
     const outcome = await Promise.race([listening, late]);
     clearTimeout(timer);
     if (outcome === "late" || !said.includes("listening on")) throw new Error(`tcpdump did not start: ${said}`);
-    const checker = running.checkerPid();
-    const checker0 = checker ? cpuSeconds([checker]) : 0;
-    const all0 = cpuSeconds(running.pids());
+    const restarts = running.restarts();
+    const before = usage(running);
     const startedAt = performance.now();
     await sleep(plan.vrrpWindowMs);
-    const checker1 = checker ? cpuSeconds([checker]) : 0;
-    const all1 = cpuSeconds(running.pids());
+    const after = usage(running);
     const windowS = (performance.now() - startedAt) / 1000;
     capture.kill("SIGINT");
     const text = await new Response(capture.stdout).text();
-    return { advertTimes: captureTimes(text), windowS, checkerCpuS: checker1 - checker0, daemonCpuS: all1 - all0 };
+    return { advertTimes: captureTimes(text), windowS, ...cpuBetween(before, after), restarts: running.restarts() - restarts };
   } finally {
     capture.kill("SIGKILL");
     await capture.exited;

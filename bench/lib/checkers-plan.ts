@@ -140,11 +140,30 @@ export function destinationCount(text: string): number {
   return n;
 }
 
-/** utime + stime in clock ticks from a /proc/PID/stat line (the command name may hold spaces and parentheses). */
-export function statTicks(text: string): number {
+/**
+ * utime + stime in clock ticks from a /proc/PID/stat line (the command name may hold spaces and parentheses);
+ * with `reaped`, cutime + cstime instead: the children that have exited and were waited for.
+ */
+export function statTicks(text: string, reaped = false): number {
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
   if (fields.length < 20) throw new Error(`not a /proc/PID/stat line: ${text.slice(0, 80)}`);
-  return Number(fields[14 - 3]) + Number(fields[15 - 3]);
+  return reaped ? Number(fields[16 - 3]) + Number(fields[17 - 3]) : Number(fields[14 - 3]) + Number(fields[15 - 3]);
+}
+
+/**
+ * The CPU a checker process used over a window even when the daemon replaced it meanwhile (vipd restarts a checker
+ * whose heartbeat stops): a replaced one's time went into its parent's reaped children's time when it was waited for.
+ */
+export function checkerTicks(start: CheckerSample, end: CheckerSample): number {
+  // Replaced: its whole time is in end.reaped, less what it had used before the window; the new one's is all in it.
+  return end.reaped - start.reaped + end.checker - start.checker;
+}
+
+/** The live checker's own ticks and its parent's reaped children's, read together. */
+export interface CheckerSample {
+  checker: number;
+  reaped: number;
+  pid: number;
 }
 
 /** The parent PID (field 4) of a /proc/PID/stat line. */
@@ -317,6 +336,8 @@ export interface LoadFigures {
   /** CPU seconds of the checker process, and of the daemon's processes together (checker included). */
   checkerCpuS: number;
   daemonCpuS: number;
+  /** Checker processes the daemon replaced during the window (vipd: heartbeat silence or exit). */
+  restarts: number;
   report: IntervalReport;
 }
 
@@ -331,6 +352,7 @@ export interface VrrpFigures {
   windowS: number;
   checkerCpuS: number;
   daemonCpuS: number;
+  restarts: number;
 }
 
 export interface PhaseFigures {

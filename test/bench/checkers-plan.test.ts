@@ -9,6 +9,7 @@ import { join } from "node:path";
 import {
   advertTiming,
   captureTimes,
+  checkerTicks,
   cpuPer1000ChecksPerSecond,
   destinationCount,
   detectionBoundMs,
@@ -110,6 +111,8 @@ test("/proc parsing: utime + stime and the parent, with a command name holding s
   const stat = "4242 (vipd (checker) x) S 4000 4242 4242 0 -1 4194560 100 0 0 0 123 45 0 0 20 0 9 0 777 1000 200";
   expect(statTicks(stat)).toBe(168);
   expect(statParent(stat)).toBe(4000);
+  expect(statTicks(stat, true)).toBe(0 + 0);
+  expect(statTicks("1 (d) S 0 1 1 0 -1 0 0 0 0 0 10 5 30 7 20 0 1 0 1 1 1", true)).toBe(37);
   expect(() => statTicks("4242 (x) S 1")).toThrow("not a /proc/PID/stat line");
   const ipvs = [
     "IP Virtual Server version 1.2.1 (size=4096)",
@@ -121,6 +124,13 @@ test("/proc parsing: utime + stime and the parent, with a command name holding s
   ].join("\n");
   expect(procHex("198.51.100.1", 10_999)).toBe("C6336401:2AF7");
   expect(destinationCount(ipvs)).toBe(2);
+});
+
+test("a checker's CPU over a window, also when the daemon replaced it meanwhile", () => {
+  // Kept: its own ticks went 100 → 160.
+  expect(checkerTicks({ checker: 100, reaped: 5, pid: 7 }, { checker: 160, reaped: 5, pid: 7 })).toBe(60);
+  // Replaced: the old one ended at 130 (waited for, so in the parent's reaped time), the new one has used 20.
+  expect(checkerTicks({ checker: 100, reaped: 5, pid: 7 }, { checker: 20, reaped: 135, pid: 9 })).toBe(50);
 });
 
 test("CPU per 1,000 checks a second: the cost whatever rate was reached", () => {
