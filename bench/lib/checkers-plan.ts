@@ -275,7 +275,8 @@ export class IntervalTracker {
       intervals: this.intervals,
       late: this.late,
       maxIntervalMs: Math.round(this.maxIntervalMs),
-      p99IntervalMs: this.intervals ? p99 : 0,
+      // A bucket's upper edge can pass the largest interval itself.
+      p99IntervalMs: this.intervals ? Math.min(p99, Math.ceil(this.maxIntervalMs)) : 0,
     };
   }
 }
