@@ -1,12 +1,14 @@
 // The checker process: `vipd` started by the daemon with the internal argument CHECKER_ARGUMENT
 // (checker-protocol.ts). It runs the
-// checks the daemon plans, away from the VRRP event loop, and reports every result; a heartbeat shows it is alive.
+// checks the daemon plans, away from the VRRP event loop, and reports the results that say something new
+// (report-filter.ts); a heartbeat shows it is alive.
 // It ends when its stdin closes (the daemon is gone) and exits non-zero on an internal error so that the daemon
 // starts a new one.
 
 import { runCommand } from "../process/run-command.ts";
 import { type CheckReport, CheckRunner, type PlannedCheck } from "./check-runner.ts";
 import { decodeToChecker, encodeMessage, HEARTBEAT_MS } from "./checker-protocol.ts";
+import { ReportFilter } from "./report-filter.ts";
 import { httpProbe } from "./probes/http-probe.ts";
 import { miscProbe } from "./probes/misc-probe.ts";
 import type { ProbeResult } from "./probes/probe-result.ts";
@@ -51,7 +53,14 @@ export async function checkerMain(): Promise<never> {
   };
   process.on("uncaughtException", (e) => fail(`internal error: ${e.stack ?? e.message}`));
   process.on("unhandledRejection", (e) => fail(`internal error: ${(e as Error)?.stack ?? String(e)}`));
-  const runner = new CheckRunner(probeOf, (report: CheckReport) => write(encodeMessage({ type: "report", report })), realTimers);
+  const filter = new ReportFilter();
+  const runner = new CheckRunner(
+    probeOf,
+    (report: CheckReport) => {
+      if (filter.shouldSend(report, realTimers.now())) write(encodeMessage({ type: "report", report }));
+    },
+    realTimers,
+  );
   setInterval(() => write(encodeMessage({ type: "beat" })), HEARTBEAT_MS);
   write(encodeMessage({ type: "beat" }));
   let pending = "";
@@ -61,7 +70,10 @@ export async function checkerMain(): Promise<never> {
     while (newline >= 0) {
       const message = decodeToChecker(pending.slice(0, newline));
       if (message === null) fail(`malformed message from the daemon: ${pending.slice(0, Math.min(newline, 200))}`);
-      else runner.plan(message.checks);
+      else {
+        filter.retain(new Set(message.checks.map((c) => c.key)));
+        runner.plan(message.checks);
+      }
       pending = pending.slice(newline + 1);
       newline = pending.indexOf("\n");
     }

@@ -2,6 +2,7 @@
 // protocol's channel and its stderr lines handed to the daemon's log.
 
 import { spawn } from "node:child_process";
+import { checkerEnv } from "../daemon/runtime-env.ts";
 import { selfCommand } from "../process/self-command.ts";
 import { CHECKER_ARGUMENT, decodeFromChecker, encodeMessage, type FromChecker, type ToChecker } from "./checker-protocol.ts";
 
@@ -24,7 +25,11 @@ export type SpawnChecker = (events: CheckerEvents) => CheckerChannel;
 
 export const spawnCheckerProcess: SpawnChecker = (events) => {
   const [program, ...args] = selfCommand();
-  const child = spawn(program!, [...args, CHECKER_ARGUMENT], { stdio: ["pipe", "pipe", "pipe"], detached: true });
+  const child = spawn(program!, [...args, CHECKER_ARGUMENT], {
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+    env: checkerEnv(process.env),
+  });
   let exited = false;
   const lines = (onLine: (line: string) => void) => {
     let pending = "";

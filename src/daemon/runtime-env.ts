@@ -24,6 +24,16 @@ export const DAEMON_RUNTIME_ENV: Readonly<Record<string, string>> = {
   BUN_JSC_useBaselineJIT: "0",
 };
 
+/** Lists the settings the restart added, so that the checker process can leave out those not meant for it. */
+export const RUNTIME_ADDED_VARIABLE = "VIPD_RUNTIME_ADDED";
+
+/**
+ * The JIT settings are for the VRRP daemon's resident memory. The checker process is the opposite case: its probes
+ * are its steady state, thousands a second, and the interpreter made each check cost ≈ 1.5× the CPU on this host
+ * and ≈ 3× under the VM's emulation (bench/checkers.ts), so it runs with the JIT unless the user disabled it.
+ */
+const NOT_FOR_THE_CHECKER = ["BUN_JSC_useDFGJIT", "BUN_JSC_useBaselineJIT"];
+
 /**
  * The environment to restart with, or null when there is nothing to do: every setting is already there (a user's
  * own value wins, and a restarted daemon does not restart again).
@@ -34,6 +44,18 @@ export function runtimeRestartEnv(env: Readonly<Record<string, string | undefine
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
   for (const [key, value] of missing) result[key] = value;
+  result[RUNTIME_ADDED_VARIABLE] = missing.map(([key]) => key).join(",");
+  return result;
+}
+
+/** The checker process's environment: the daemon's, without the JIT settings the daemon's restart added. */
+export function checkerEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const added = new Set((env[RUNTIME_ADDED_VARIABLE] ?? "").split(","));
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined || key === RUNTIME_ADDED_VARIABLE || (added.has(key) && NOT_FOR_THE_CHECKER.includes(key))) continue;
+    result[key] = value;
+  }
   return result;
 }
 
