@@ -67,7 +67,9 @@ test("the load configuration: every real server checked, 100 to a service, and v
   expect(servers).toHaveLength(250);
   expect(servers.every((rs) => rs.checks.length === 1 && rs.checks[0]!.definition.kind === "TCP_CHECK")).toBe(true);
   expect(servers.at(-1)).toMatchObject({ address: "198.51.100.250", port: TARGET_PORT });
-  expect(config.virtualServers[0]!.realServers[0]!.checks[0]!.definition.timing).toMatchObject({
+  const first = config.virtualServers[0]!.realServers[0]!.checks[0]!.definition;
+  if (first.kind === "FILE_CHECK") throw new Error("a TCP_CHECK was expected");
+  expect(first.timing).toMatchObject({
     delayLoopMs: 1000,
     retry: 1,
     delayBeforeRetryMs: 1000,
