@@ -72,9 +72,9 @@ export class IpvsReconciler {
 
   /**
    * At start and reload: the timeouts, then the table. The first apply reads the whole table in one pass: vipd
-   * knows nothing yet of what a crashed run or an operator left there (services recorded but no longer wanted
-   * are removed), one dump per service is the cheapest way to learn it all, and no VRRP instance has been MASTER
-   * long enough for an advert to be due behind it. A later apply works on the changed services at once and
+   * knows nothing yet of what a crashed run or an operator left there (services recorded as vipd's but no longer
+   * configured are found only in it), and a first start writes the whole table anyway (11,000 changes for 1,000
+   * services × 10), a longer block than the read. A later apply works on the changed services at once and
    * leaves the others to a sliced resync (the result reports the former only).
    */
   apply(config: LvsTables & { global: Pick<VipdConfig["global"], "lvsTimeouts"> }, health: HealthLookup = ALL_UP): ApplyResult {
