@@ -38,8 +38,9 @@ export interface ReconcilerOptions {
 type LvsTables = Pick<VipdConfig, "virtualServers" | "virtualServerGroups">;
 
 /**
- * Services per resync slice: each is two small netlink requests and its destinations decoded, so a slice is a
- * small fraction of an advert interval even under the test VM's emulation.
+ * Services per resync slice: each is two small netlink requests and its destinations decoded. Eight services of
+ * ten real servers took ≈ 20 ms (72 ms at most) under the test VM's emulation with the daemon's interpreter-only
+ * runtime, where the whole table of 1,000 took ≈ 2 s; the host is ≈ 12× faster.
  */
 export const RESYNC_SLICE = 8;
 
