@@ -139,6 +139,11 @@ export interface Ipvs {
    * compares settings only, and decoding the counters of 10,000 destinations was a third of reading them.
    */
   services(options?: { counters?: boolean }): Service[];
+  /**
+   * One service with its destinations, null when it is not there: what a health flip or a reload reads, so that
+   * it costs two small requests instead of a dump per service of the whole table.
+   */
+  service(key: ServiceKey, options?: { counters?: boolean }): Service | null;
   timeouts(): IpvsTimeouts;
   setTimeouts(timeouts: Partial<IpvsTimeouts>): void;
   /** Deletes every service of the namespace, ours or not: for tests and an explicit operator request only. */

@@ -2,7 +2,7 @@
 // of the real servers, which the checker process reports. The table is opened (which loads ip_vs) only once there
 // are virtual servers, or services recorded by an earlier run to clean up; the checker process runs only while
 // there are checks. A check that flips is logged once with its reason; the table is reconciled once per burst of
-// reports.
+// reports, for the virtual servers the burst touched only.
 
 import type { Ids } from "../adapters/user-lookup.ts";
 import type { Ipvs } from "../adapters/ipvs.ts";
@@ -62,6 +62,8 @@ export class LoadBalancer {
   private supervisor: CheckerSupervisor | null = null;
   private config: LvsConfig | null = null;
   private reconcileTimer: unknown = null;
+  /** Virtual servers whose real servers' health changed since the last reconcile. */
+  private readonly touched = new Set<string>();
   private readonly notifier: LvsNotifier;
   /** ha_suspend: virtual servers whose addresses are not on this host; their checks wait. */
   private suspended = new Set<string>();
@@ -209,7 +211,7 @@ export class LoadBalancer {
     if (config.virtualServers.length === 0 && record.load().length === 0) return false;
     try {
       const ipvs = this.deps.openIpvs();
-      this.lvs = { ipvs, reconciler: new IpvsReconciler(ipvs, log, record) };
+      this.lvs = { ipvs, reconciler: new IpvsReconciler(ipvs, log, record, { timers: this.deps.timers }) };
       return true;
     } catch (error) {
       log.error(`cannot open the kernel's IPVS table: ${(error as Error).message}; virtual servers are not set up`);
@@ -229,7 +231,7 @@ export class LoadBalancer {
         `${describeCheck(check.definition)} failed (${report.reason}); still up, retrying, for ${check.users.join(", ")}`,
       );
     }
-    this.reconcileSoon(result);
+    this.reconcileSoon(result, check);
   }
 
   /** keepalived mails nothing when a FILE_CHECK moves a real server; it logs, as vipd does. */
@@ -242,7 +244,7 @@ export class LoadBalancer {
       const delta = verdict.weightDelta >= 0 ? `+${verdict.weightDelta}` : String(verdict.weightDelta);
       this.deps.checkLog.info(`${describeCheck(check.definition)} ${reason}: weight ${delta} for ${check.users.join(", ")}`);
     }
-    this.reconcileSoon(result);
+    this.reconcileSoon(result, check);
   }
 
   private logFlip(check: CheckHealth, report: CheckReport): void {
@@ -251,16 +253,19 @@ export class LoadBalancer {
     else this.deps.checkLog.warn(line);
   }
 
-  private reconcileSoon(result: RecordResult): void {
-    if (result.tableChanged && this.reconcileTimer === null) {
-      // Reports come in bursts (many servers behind one switch): one reconcile for the burst.
-      this.reconcileTimer = this.deps.timers.setTimeout(() => {
-        this.reconcileTimer = null;
-        if (!this.lvs || !this.config) return;
-        this.lvs.reconciler.reconcile(this.config, this.health.lookup);
-        this.notifyChanges();
-      }, 0);
-    }
+  private reconcileSoon(result: RecordResult, check: CheckHealth | undefined): void {
+    if (!result.tableChanged || check === undefined) return;
+    for (const { virtualServer } of check.servers) this.touched.add(virtualServer);
+    if (this.reconcileTimer !== null) return;
+    // Reports come in bursts (many servers behind one switch): one reconcile for the burst.
+    this.reconcileTimer = this.deps.timers.setTimeout(() => {
+      this.reconcileTimer = null;
+      const touched = new Set(this.touched);
+      this.touched.clear();
+      if (!this.lvs || !this.config) return;
+      this.lvs.reconciler.healthChanged(this.config, this.health.lookup, touched);
+      this.notifyChanges();
+    }, 0);
   }
 }
 

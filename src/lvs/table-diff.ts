@@ -54,9 +54,31 @@ function diffDestinations(ops: IpvsOperation[], want: DesiredService, have: Serv
   }
 }
 
+/**
+ * Whether two desired forms of one service set the kernel up alike: a flip or a reload reads only the services
+ * whose form changed since it was last applied.
+ */
+export function sameDesiredService(a: DesiredService | undefined, b: DesiredService): boolean {
+  if (a === undefined || serviceKeyText(a.key) !== serviceKeyText(b.key)) return false;
+  if (!sameSettings(normalizeServiceSettings(a.key, a.settings), normalizeServiceSettings(b.key, b.settings))) return false;
+  if (a.destinations.length !== b.destinations.length) return false;
+  return a.destinations.every((d, i) => {
+    const e = b.destinations[i]!;
+    return d.key.port === e.key.port && sameBytes(d.key.address, e.key.address) && sameDestinationSettings(d.settings, e.settings);
+  });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function sameServiceSettings(want: DesiredService, have: Service): boolean {
-  const a = normalizeServiceSettings(want.key, want.settings);
-  const b = have.settings;
+  return sameSettings(normalizeServiceSettings(want.key, want.settings), have.settings);
+}
+
+function sameSettings(a: Service["settings"], b: Service["settings"]): boolean {
   return (
     a.scheduler === b.scheduler &&
     a.persistenceTimeoutS === b.persistenceTimeoutS &&

@@ -45,6 +45,20 @@ function copySettings(s: DestinationSettings): DestinationSettings {
   return out;
 }
 
+function copyService(s: Service, counters: boolean): Service {
+  return {
+    key: copyKey(s.key),
+    settings: { ...s.settings },
+    stats: counters ? { ...s.stats } : { ...ZERO_STATS },
+    destinations: s.destinations.map((d) => ({
+      ...d,
+      address: d.address.slice(),
+      settings: copySettings(d.settings),
+      stats: counters ? { ...d.stats } : { ...ZERO_STATS },
+    })),
+  };
+}
+
 const validPort = (port: number) => Number.isInteger(port) && port >= 0 && port <= 0xffff;
 
 export class FakeIpvs implements Ipvs {
@@ -69,7 +83,7 @@ export class FakeIpvs implements Ipvs {
     if (key.kind === "address" && !validPort(key.port)) throw refusal("EINVAL", what);
   }
 
-  private service(key: ServiceKey, what: string): Service {
+  private existing(key: ServiceKey, what: string): Service {
     const found = this.table.get(serviceKeyText(key));
     if (!found) throw refusal("ESRCH", what);
     return found;
@@ -87,13 +101,13 @@ export class FakeIpvs implements Ipvs {
   }
 
   editService(key: ServiceKey, settings: ServiceSettings): void {
-    const service = this.service(key, "IPVS_CMD_SET_SERVICE");
+    const service = this.existing(key, "IPVS_CMD_SET_SERVICE");
     this.checkService(key, settings, "IPVS_CMD_SET_SERVICE");
     service.settings = normalizeServiceSettings(key, settings);
   }
 
   deleteService(key: ServiceKey): void {
-    this.service(key, "IPVS_CMD_DEL_SERVICE");
+    this.existing(key, "IPVS_CMD_DEL_SERVICE");
     this.table.delete(serviceKeyText(key));
   }
 
@@ -112,7 +126,7 @@ export class FakeIpvs implements Ipvs {
 
   addDestination(serviceKey: ServiceKey, d: DestinationKey, settings: DestinationSettings): void {
     const what = "IPVS_CMD_NEW_DEST";
-    const service = this.service(serviceKey, what);
+    const service = this.existing(serviceKey, what);
     this.checkDestination(service, d, settings, what);
     if (this.findDestination(service, d) >= 0) throw refusal("EEXIST", what);
     const destination: Destination = {
@@ -129,7 +143,7 @@ export class FakeIpvs implements Ipvs {
 
   editDestination(serviceKey: ServiceKey, d: DestinationKey, settings: DestinationSettings): void {
     const what = "IPVS_CMD_SET_DEST";
-    const service = this.service(serviceKey, what);
+    const service = this.existing(serviceKey, what);
     this.checkDestination(service, d, settings, what);
     const i = this.findDestination(service, d);
     const found = service.destinations[i];
@@ -140,7 +154,7 @@ export class FakeIpvs implements Ipvs {
   deleteDestination(serviceKey: ServiceKey, d: DestinationKey): void {
     // The adapter cannot put a port above 65535 in a request: refused before the kernel is asked.
     if (!validPort(d.port)) throw refusal("EINVAL", "IPVS_CMD_DEL_DEST");
-    const service = this.service(serviceKey, "IPVS_CMD_DEL_DEST");
+    const service = this.existing(serviceKey, "IPVS_CMD_DEL_DEST");
     const i = this.findDestination(service, d);
     if (i < 0) throw refusal("ENOENT", "IPVS_CMD_DEL_DEST");
     service.destinations.splice(i, 1);
@@ -148,17 +162,14 @@ export class FakeIpvs implements Ipvs {
 
   services(options: { counters?: boolean } = {}): Service[] {
     const counters = options.counters ?? true;
-    return [...this.table.values()].map((s) => ({
-      key: copyKey(s.key),
-      settings: { ...s.settings },
-      stats: counters ? { ...s.stats } : { ...ZERO_STATS },
-      destinations: s.destinations.map((d) => ({
-        ...d,
-        address: d.address.slice(),
-        settings: copySettings(d.settings),
-        stats: counters ? { ...d.stats } : { ...ZERO_STATS },
-      })),
-    }));
+    return [...this.table.values()].map((s) => copyService(s, counters));
+  }
+
+  service(key: ServiceKey, options: { counters?: boolean } = {}): Service | null {
+    // The kernel cannot be asked for a port above 65535: the adapter refuses it before sending.
+    if (key.kind === "address" && !validPort(key.port)) throw refusal("EINVAL", "IPVS_CMD_GET_SERVICE");
+    const found = this.table.get(serviceKeyText(key));
+    return found === undefined ? null : copyService(found, options.counters ?? true);
   }
 
   timeouts(): IpvsTimeouts {

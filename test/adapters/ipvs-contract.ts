@@ -149,6 +149,31 @@ export function ipvsContract(ipvs: Ipvs): string[] {
     "without counters every stats is zero",
   );
 
+  // One service by its key: what the whole table lists for it, destinations included; an absent one is null.
+  for (const [key] of SERVICES) {
+    const one = ipvs.service(key, { counters: false });
+    const listed = withoutCounters.filter((s) => serviceKeyText(s.key) === serviceKeyText(key));
+    check(
+      one !== null && JSON.stringify(tableLines([one])) === JSON.stringify(tableLines(listed)),
+      `service(${serviceKeyText(key)}) reads what the table lists: ${one === null ? "null" : diff(tableLines(listed), tableLines([one]))}`,
+    );
+  }
+  const counted = ipvs.service(tcp4);
+  check(
+    counted?.destinations.length === DESTINATIONS.filter(([s]) => s === tcp4).length,
+    "service() with counters reads every destination",
+  );
+  const absentKeys: ServiceKey[] = [
+    { kind: "address", protocol: "tcp", address: ip("192.0.2.99"), port: 1 },
+    // The same address and port as a service, another protocol; the same mark, the other family.
+    { kind: "address", protocol: "udp", address: ip("192.0.2.10"), port: 80 },
+    { kind: "fwmark", family: 6, fwmark: 1 },
+  ];
+  for (const key of absentKeys) check(ipvs.service(key) === null, `service(${serviceKeyText(key)}) of an absent service is null`);
+  refused("EINVAL", "reading a service of port 65536", () =>
+    ipvs.service({ kind: "address", protocol: "tcp", address: ip("192.0.2.10"), port: 65536 }),
+  );
+
   // Refusals, each leaving the table as it was.
   const key = tcp4;
   const settings: ServiceSettings = { scheduler: "rr" };
@@ -221,6 +246,7 @@ export function ipvsContract(ipvs: Ipvs): string[] {
   ipvs.deleteService(tcp6);
   check(!table().some((l) => l.startsWith(serviceKeyText(tcp6))), "a deleted service is gone with its destinations");
   check(ipvs.services().length === SERVICES.length - 1, "the other services stay");
+  check(ipvs.service(tcp6) === null && ipvs.service(tcp4) !== null, "service() of a deleted service is null, the others still read");
   ipvs.flushAll();
   check(ipvs.services().length === 0, "flushAll empties the table");
 

@@ -226,6 +226,30 @@ describe("LoadBalancer", () => {
     ]);
   });
 
+  test("a real server's flip reads and fixes only its virtual server's service, not the whole table", async () => {
+    const other = web("", rs("198.51.100.3"))
+      .replaceAll("virtual_servers.web", "virtual_servers.other")
+      .replace("192.0.2.10", "192.0.2.11");
+    const { checker, table, advance, ipvs } = setup(`${web("", rs("198.51.100.1"), rs("198.51.100.2"))}${other}`);
+    const reads: string[] = [];
+    const services = ipvs.services.bind(ipvs);
+    const service = ipvs.service.bind(ipvs);
+    ipvs.services = (o) => {
+      reads.push("the whole table");
+      return services(o);
+    };
+    ipvs.service = (key, o) => {
+      reads.push(serviceKeyText(key));
+      return service(key, o);
+    };
+    await advance(500);
+    expect(reads).toEqual([]);
+    checker.targets.set("198.51.100.2:8080", { ok: false });
+    await advance(3000);
+    expect(reads).toEqual(["tcp 192.0.2.10 80"]);
+    expect(table()).toEqual(["tcp 192.0.2.10 80 -> 198.51.100.1 8080 weight 1", "tcp 192.0.2.11 80 -> 198.51.100.3 8080 weight 1"]);
+  });
+
   test("stop removes the services and the checker", async () => {
     const { checker, lb, ipvs, advance } = setup(web("", rs("198.51.100.1")));
     await advance(100);

@@ -10,8 +10,11 @@ interface AgentResult {
   applied: string[];
   afterApply: string;
   before: string;
+  drifted: string;
   reload: string[];
   afterReload: string;
+  afterResync: string;
+  resyncLog: string[];
   after: string;
   restart: string[];
   stop: string[];
@@ -62,10 +65,27 @@ test("the first apply builds the table; the kernel refuses nothing", () => {
 
 test("a reload with one changed weight is one destination edit, and ipvsadm shows only that change", () => {
   expect(result.reload).toEqual(["editDestination tcp 192.0.2.1 9000 -> 198.51.100.18 9000 weight 3"]);
-  const before = table(result.afterApply);
+  const before = table(result.drifted);
   const after = table(result.afterReload);
   expect(after.filter((l) => !before.includes(l))).toEqual(["-> 198.51.100.18:9000 Masq 3"]);
   expect(before.filter((l) => !after.includes(l))).toEqual(["-> 198.51.100.18:9000 Masq 1"]);
+});
+
+test("the drift made with ipvsadm before the reload is repaired by its resync afterwards, and logged", () => {
+  /** The lines of the port-80 services (vipd's, and the foreign one without real servers) and their real servers. */
+  const portEighty = (text: string) => table(text).filter((l) => /:80( |$)/.test(l));
+  const others = (text: string) => table(text).filter((l) => !/:80( |$)/.test(l));
+  expect(portEighty(result.drifted)).toContain("-> 198.51.100.2:80 Masq 5");
+  expect(portEighty(result.drifted)).not.toContain("-> 198.51.100.18:80 Masq 1");
+  // Not by the reload itself (it reads only the changed service)...
+  expect(portEighty(result.afterReload)).toEqual(portEighty(result.drifted));
+  // ...but by the resync after it: the port-80 service as first applied, the rest as the reload left it.
+  expect(portEighty(result.afterResync)).toEqual(portEighty(result.afterApply));
+  expect(others(result.afterResync)).toEqual(others(result.afterReload));
+  expect(result.resyncLog).toEqual([
+    "IPVS: tcp 192.0.2.1 80 differed from the configuration (changed outside vipd); repaired: editDestination tcp 192.0.2.1 80 -> 198.51.100.2 80 weight 1, addDestination tcp 192.0.2.1 80 -> 198.51.100.18 80 weight 1",
+    "IPVS: resync after reload repaired 1 of 2 services changed outside vipd",
+  ]);
 });
 
 test("the long-lived connection through the service carries on after the reload, to the same real server", () => {

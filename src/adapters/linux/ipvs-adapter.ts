@@ -191,14 +191,34 @@ export class LinuxIpvs implements Ipvs {
     this.sock.dump(encodeBareCommand(this.sock.tx, this.begin(), cmd), (type, b, at, end) => {
       if (type === this.family.id) this.keep("service", decodeService(b, at, end, counters), services);
     });
-    for (const service of services) {
-      const family = serviceFamily(service.key);
-      const dump = C.IPVS_CMD_GET_DEST;
-      this.sock.dump(encodeDestinationCommand(this.sock.tx, this.begin(), dump, service.key), (type, b, at, end) => {
-        if (type === this.family.id) this.keep("destination", decodeDestination(b, at, end, family, counters), service.destinations);
-      });
-    }
+    for (const service of services) this.readDestinations(service, counters);
     return services;
+  }
+
+  /** GET_SERVICE naming the service (the kernel answers ESRCH when it is absent), then its GET_DEST dump. */
+  service(key: ServiceKey, options: { counters?: boolean } = {}): Service | null {
+    const counters = options.counters ?? true;
+    const found: Service[] = [];
+    try {
+      this.sock.exec(encodeServiceCommand(this.sock.tx, this.begin(), C.IPVS_CMD_GET_SERVICE, key), (type, b, at, end) => {
+        if (type === this.family.id) this.keep("service", decodeService(b, at, end, counters), found);
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code === "ESRCH") return null;
+      throw e;
+    }
+    const service = found[0];
+    if (service === undefined) throw new Error("IPVS_CMD_GET_SERVICE: no usable answer from the kernel");
+    this.readDestinations(service, counters);
+    return service;
+  }
+
+  private readDestinations(service: Service, counters: boolean): void {
+    const family = serviceFamily(service.key);
+    const dump = C.IPVS_CMD_GET_DEST;
+    this.sock.dump(encodeDestinationCommand(this.sock.tx, this.begin(), dump, service.key), (type, b, at, end) => {
+      if (type === this.family.id) this.keep("destination", decodeDestination(b, at, end, family, counters), service.destinations);
+    });
   }
 
   timeouts(): IpvsTimeouts {

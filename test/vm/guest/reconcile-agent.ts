@@ -1,7 +1,9 @@
 // Runs inside the test VM (test/vm/ipvs-reconcile.test.ts boots it): the reconciler drives the kernel from a
 // [virtual_servers] config. It applies the config, opens a long-lived TCP connection through the NAT service,
-// reloads with one real server's weight changed, talks over the same connection again, restarts (a new
-// reconciler adopts the table) and stops; ipvsadm (an independent netlink client) shows the table at each step.
+// changes the table behind the reconciler's back (ipvsadm edits one real server and deletes another), reloads with
+// one real server's weight changed, waits for the reload's sliced resync to repair the drift, talks over the same
+// connection again, restarts (a new reconciler adopts the table) and stops; ipvsadm (an independent netlink client)
+// shows the table at each step.
 // A foreign service added with ipvsadm must come through untouched. Prints one JSON line.
 import { LinuxIpvs } from "../../../src/adapters/linux/ipvs-adapter.ts";
 import { formatConfigError } from "../../../src/config/config-error.ts";
@@ -147,8 +149,18 @@ try {
   const before = await readLine(reader, 60_000, pending);
   mark("connected");
 
+  // Drift: changes someone else makes to a service of vipd's.
+  run(["ipvsadm", "-e", "-t", "192.0.2.1:80", "-r", "198.51.100.2:80", "-m", "-w", "5"]);
+  run(["ipvsadm", "-d", "-t", "192.0.2.1:80", "-r", "198.51.100.18:80"]);
+  const drifted = ipvsadm();
   const reload = first.apply(load(CONFIG(3)));
   const afterReload = ipvsadm();
+  const resyncStarted = performance.now();
+  for (let i = 0; i < 1000 && first.resyncing && performance.now() - resyncStarted < 20_000; i++) await Bun.sleep(10);
+  const resyncMs = Math.round(performance.now() - resyncStarted);
+  if (first.resyncing) throw new Error(`the reload's resync did not end within ${resyncMs} ms`);
+  const afterResync = ipvsadm();
+  mark("resynced");
   const sink = client.stdin as import("bun").FileSink;
   sink.write("go\n");
   sink.flush();
@@ -166,8 +178,11 @@ try {
       applied: ops(applied),
       afterApply,
       before,
+      drifted,
       reload: ops(reload),
       afterReload,
+      afterResync,
+      resyncLog: log.lines.filter((l) => l.includes("outside vipd")),
       after,
       restart: ops(restart),
       stop: ops(stop),
