@@ -2,7 +2,7 @@
 // problems come back as ConfigErrors, sorted by line, so one run shows everything to fix.
 
 import { readFileSync } from "node:fs";
-import TOML from "@iarna/toml";
+import parseToml from "@iarna/toml/parse-string.js";
 import { Problems, type ConfigError, type ConfigWarning } from "./config-error.ts";
 import {
   checkNotifyFifoScripts,
@@ -76,7 +76,7 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): LoadRes
 export function loadConfigText(text: string, file: string, options: LoadOptions = {}): LoadResult {
   let root: TomlTable;
   try {
-    root = TOML.parse(text) as TomlTable;
+    root = parseToml(text) as TomlTable;
   } catch (e) {
     const problem = describeSyntaxError(text, e, parsesAsValue);
     return {
@@ -101,7 +101,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
 /** Whether `value` is one TOML value (for the syntax error's "write it quoted" hint). */
 function parsesAsValue(value: string): boolean {
   try {
-    TOML.parse(`v = ${value}`);
+    parseToml(`v = ${value}`);
     return true;
   } catch {
     return false;
