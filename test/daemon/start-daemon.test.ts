@@ -175,6 +175,8 @@ describe("startDaemon on fake adapters", () => {
     host.noAccept.block([ip("192.0.2.10")]);
     const { daemon } = await start(host, instance("VI_1", 51, "192.0.2.10"));
     expect(host.noAccept.installed()).toBe(false);
+    // Nothing needs the table: its socket is not kept open.
+    expect(host.noAccept.closed).toBe(true);
     host.timers.advance(MASTER_DOWN_MS + 1);
     expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
     await stop(daemon, host);
