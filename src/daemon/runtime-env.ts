@@ -5,14 +5,8 @@
 // opportunistic collection (a GC helper thread hand-off and a read of /proc/self/statm each time). For a daemon
 // whose hot paths allocate nothing, that timer was most of its idle CPU: with one instance at one advert a second,
 // 0.11 % of a core with it, 0.06 % at one check a minute (bench/failover.ts part 3). Collections driven by
-// allocation are unaffected. Every 10 s is the compromise: at once a minute, 100 instances tracking a script that
-// flaps every 3 s (the memory soak) saw-toothed between 10 and 15 MiB anonymous (≈ 5 MiB of log lines, script
-// runs and adverts' garbage a minute); every 10 s they stay between 10.3 and 10.5 MiB (minute means, peak 11.3).
-// Idle CPU as MASTER went 0.04 → 0.07 % of a core with 1 instance and 0.22 → 0.27 % with 100 (part 3,
-// schedstat); takeovers unchanged (part 1b 0.6 / 0.5 ms over Master_Down_Interval at 100 / 20 ms adverts).
-// Measured and not adopted (100 instances, anonymous MiB, means of runs): MIMALLOC_PURGE_DELAY=0 (9.4–9.6
-// against 9.5–10.0 without: noise), BUN_JSC_numberOfGCMarkers=1 (10.0), BUN_JSC_gcMaxHeapSize (collections
-// forced by heap size could land on a takeover).
+// allocation are unaffected.
+
 //
 // BUN_JSC_useDFGJIT=0 and BUN_JSC_useBaselineJIT=0: JSC's JIT tiers compiled the daemon's hot paths (the adverts of
 // 100 instances) into code, code blocks and compiler data that stayed resident. Without the optimizing tiers (DFG,
@@ -27,7 +21,7 @@
 // 14.1 with DFG too: turning a tier on costs the 12 MiB target.
 
 export const DAEMON_RUNTIME_ENV: Readonly<Record<string, string>> = {
-  BUN_GC_TIMER_INTERVAL: "10000",
+  BUN_GC_TIMER_INTERVAL: "60000",
   BUN_JSC_useDFGJIT: "0",
   BUN_JSC_useBaselineJIT: "0",
 };

@@ -27,8 +27,8 @@ export interface MemorySoakResult {
   lastMinuteAnonMb: number;
   maxAnonMb: number;
   /**
-   * Least-squares slope of the per-minute means after the first minute: garbage builds up between the collection
-   * timer's runs, so single samples saw-tooth; the first minute holds the start-up garbage.
+   * Least-squares slope of the per-minute means after the first minute: the garbage collector runs about once a
+   * minute, so single samples saw-tooth; the first minute holds the start-up garbage.
    */
   growthMbPerHour: number;
   /** The mean of each minute's samples. */

@@ -255,7 +255,7 @@ export function memorySoakTable(soak: MemorySoakResult | null, why: string): str
     ...padTable(rows),
     `  per minute (mean MiB): ${soak.minuteMeansMb.map((m) => m.toFixed(1)).join(" ")}`,
     `  sampled every ${MEMORY_SOAK_SAMPLE_MS / 1000} s; growth: least-squares slope of the per-minute means after the first minute`,
-    `  (the collection timer runs every 10 s: single samples saw-tooth); flat: under ${MEMORY_SOAK_FLAT_MB_PER_HOUR} MiB/hour`,
+    `  (the collector runs about once a minute: single samples saw-tooth); flat: under ${MEMORY_SOAK_FLAT_MB_PER_HOUR} MiB/hour`,
   ].join("\n");
 }
 
