@@ -23,6 +23,10 @@ const result = Bun.spawnSync(
     // ≈ 0.5 ms before the first gratuitous ARP (traced). Bun's bytecode needs the ESM output format.
     "--bytecode",
     "--format=esm",
+    // Each dynamic import() its own chunk, loaded only when imported: bundled into one file, every function of
+    // every command (convert, lab, the VM runner, the checkers) was created at start, the daemon's too. `vipd run`
+    // with 100 instances went 11.7 → 9.3 MiB anonymous, `vipd check` 171 → 94 ms; the chunks keep their bytecode.
+    "--splitting",
     entry,
     "--outfile",
     outfile,

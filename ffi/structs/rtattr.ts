@@ -18,6 +18,9 @@ export function RTA_SPACE(payloadLen: number): number {
 /** Flags in the high bits of rta_type (nla_type); the attribute type proper is the low 14 bits. */
 export const NLA_F_NESTED = 1 << 15;
 export const NLA_F_NET_BYTEORDER = 1 << 14;
+
+/** One decoder for every attribute string: a dump of 100 addresses used to create 100 of them. */
+const UTF8 = new TextDecoder();
 export const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 
 /** Writes an attribute with `payload` at `at` (padding zeroed); returns the offset after it. */
@@ -127,6 +130,6 @@ export class Cursor {
     let stop = this.payloadAt;
     const limit = this.payloadAt + this.payloadLen;
     while (stop < limit && this.b[stop] !== 0) stop++;
-    return new TextDecoder().decode(this.b.subarray(this.payloadAt, stop));
+    return UTF8.decode(this.b.subarray(this.payloadAt, stop));
   }
 }

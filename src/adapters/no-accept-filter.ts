@@ -22,5 +22,6 @@ export interface NoAcceptFilter {
   installed(): boolean;
   /** The addresses dropped now, in no particular order (for status and tests). */
   blocked(): Uint8Array[];
+  /** Releases what the filter holds open (its socket); a later call opens it again. */
   close(): void;
 }

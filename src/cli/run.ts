@@ -12,6 +12,7 @@ import { realTimers } from "../clock/timers.ts";
 import { startWatchdog, SystemdNotifier, takeSystemdEnv, watchdogIntervalMs } from "../systemd/notify.ts";
 import { DEFAULT_CONFIG } from "./check.ts";
 import { configFileOf } from "./strict-args.ts";
+import { collectGarbage } from "../daemon/collect-garbage.ts";
 
 export const DEFAULT_SOCKET = "/run/vipd/vipd.sock";
 
@@ -66,6 +67,7 @@ export const run = defineCommand({
     // src/daemon/privileges.ts); reloads open new sockets with what is kept.
     dropPrivileges(keepOnlyCapabilities, logs("privileges"));
     systemd.ready();
+    collectGarbage();
     // The watchdog keeps pinging through a stop too: a handover may take longer than WatchdogSec.
     const watchdogMs = watchdogIntervalMs(systemdEnv, process.pid, logs("systemd"));
     if (watchdogMs !== null) startWatchdog(systemd, watchdogMs, realTimers);
@@ -94,6 +96,7 @@ export const run = defineCommand({
       running.reload();
       // Done either way: a file that does not load leaves the daemon running on the previous one.
       systemd.ready();
+      collectGarbage();
     });
   },
 });

@@ -2,7 +2,6 @@
 // problems come back as ConfigErrors, sorted by line, so one run shows everything to fix.
 
 import { readFileSync } from "node:fs";
-import TOML from "@iarna/toml";
 import { Problems, type ConfigError, type ConfigWarning } from "./config-error.ts";
 import {
   checkNotifyFifoScripts,
@@ -103,7 +102,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
 /** Whether `value` is one TOML value (for the syntax error's "write it quoted" hint). */
 function parsesAsValue(value: string): boolean {
   try {
-    TOML.parse(`v = ${value}`);
+    parseToml(`v = ${value}`);
     return true;
   } catch {
     return false;

@@ -24,7 +24,7 @@ import { Driver } from "./driver.ts";
 import type { Log, LogFactory } from "./log.ts";
 import { type Prepared, prepare, type WaitingInstance } from "./plan.ts";
 import { removeStaleVips } from "./stale-vips.ts";
-import { LoadBalancer } from "../lvs/load-balancer.ts";
+import { LoadBalancer, watchesAddresses } from "../lvs/load-balancer.ts";
 import { spawnCheckerProcess, type SpawnChecker } from "../check/checker-process.ts";
 import { VmacManager, type WantedVmac } from "./vmac-manager.ts";
 import { baseSettingsFile, namespaceRecordPath } from "./vmac-record.ts";
@@ -241,7 +241,7 @@ class Daemon implements RunningDaemon {
     this.status.start();
     this.applyMetrics(config);
     this.startLoadBalancer();
-    this.loadBalancer.addressesChanged(this.localAddresses());
+    if (watchesAddresses(config)) this.loadBalancer.addressesChanged(this.localAddresses());
     this.loadBalancer.apply(config, prepared.checkIds);
     this.log.info(`vipd started: ${config.instances.length} instance(s), status on ${this.options.socketPath}`);
   }
@@ -275,6 +275,8 @@ class Daemon implements RunningDaemon {
       this.lifecycle = prepared.lifecycle;
       void this.fifoReaders.sync(prepared.fifoReaders);
       this.applyMetrics(loaded.config);
+      // Addresses are followed only while ha_suspend needs them: fresh ones for a config that starts to.
+      if (watchesAddresses(loaded.config)) this.loadBalancer.addressesChanged(this.localAddresses());
       this.loadBalancer.apply(loaded.config, prepared.checkIds);
       this.mailer.configure(loaded.config);
       this.config = loaded.config;
@@ -305,7 +307,9 @@ class Daemon implements RunningDaemon {
     if (event.type === "link-removed") this.driver.dropTransports(event.name);
     this.driver.onLinkEvent(event, (i) => this.linkNames.get(i));
     if (this.stopping) return;
-    if (event.type === "address-added" || event.type === "address-removed") this.loadBalancer.addressesChanged(this.localAddresses());
+    if ((event.type === "address-added" || event.type === "address-removed") && watchesAddresses(this.config)) {
+      this.loadBalancer.addressesChanged(this.localAddresses());
+    }
     // A VMAC removed by someone else: set up again (as keepalived recreates its own).
     if (event.type === "link-removed" && this.vmacs?.names().includes(event.name)) {
       this.refresh(`VMAC ${event.name} was removed`);

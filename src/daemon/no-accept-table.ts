@@ -33,6 +33,8 @@ export class NoAcceptTable {
       } catch (error) {
         this.log.warn(`could not remove a no-accept table an earlier run may have left: ${describe(error)}`);
       }
+      // Its netlink socket (and 96 KiB of buffers) is not kept for a table nobody uses; install() opens it again.
+      this.filter.close();
     }
   }
 

@@ -5,8 +5,12 @@
 // opportunistic collection (a GC helper thread hand-off and a read of /proc/self/statm each time). For a daemon
 // whose hot paths allocate nothing, that timer was most of its idle CPU: with one instance at one advert a second,
 // 0.11 % of a core with it, 0.06 % at one check a minute (bench/failover.ts part 3). Collections driven by
-// allocation are unaffected.
-
+// allocation are unaffected. Every 10 s was tried against the memory soak (100 instances tracking a script that
+// flaps every 3 s): minute means 10.1–13.9 MiB anonymous over 40 minutes, against 10.2–15.8 over 60 at once a
+// minute, for +0.03–0.05 % of a core idle: not adopted. The soak's garbage is mostly the script runs' buffers.
+// Measured and not adopted either (100 instances, anonymous MiB, means of runs): MIMALLOC_PURGE_DELAY=0 (9.4–9.6
+// against 9.5–10.0 without: noise), BUN_JSC_numberOfGCMarkers=1 (10.0), BUN_JSC_gcMaxHeapSize (collections
+// forced by heap size could land on a takeover).
 //
 // BUN_JSC_useDFGJIT=0 and BUN_JSC_useBaselineJIT=0: JSC's JIT tiers compiled the daemon's hot paths (the adverts of
 // 100 instances) into code, code blocks and compiler data that stayed resident. Without the optimizing tiers (DFG,
@@ -16,7 +20,9 @@
 // Master_Down_Interval (0.9 ms at 100 ms adverts), 100 VIPs still move in ≈ 300 ms, and idle CPU stayed level
 // with keepalived's. What it costs is the steady state's per-advert time: 0.2 µs → 12 µs to receive, 5 µs to send
 // (bench/core.ts under these settings), 0.1 % of a core for 100 adverts a second. bun:ffi still works: it needs
-// the JIT enabled (BUN_JSC_useJIT=0 makes dlopen throw), not its tiers.
+// the JIT enabled (BUN_JSC_useJIT=0 makes dlopen throw), not its tiers. Measured again once the executable was
+// split into chunks (100 instances, means of two runs): 9.5 MiB as set here, 12.0 with the baseline JIT back on,
+// 14.1 with DFG too: turning a tier on costs the 12 MiB target.
 
 export const DAEMON_RUNTIME_ENV: Readonly<Record<string, string>> = {
   BUN_GC_TIMER_INTERVAL: "60000",

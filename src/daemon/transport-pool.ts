@@ -7,6 +7,8 @@ import type { Log } from "./log.ts";
 
 export class TransportPool {
   private readonly open = new Map<string, VrrpTransport>();
+  /** The same transports, for has(): each address event asks it for every instance (no iterator per question). */
+  private readonly members = new Set<VrrpTransport>();
 
   constructor(
     private readonly factory: VrrpTransportFactory,
@@ -20,14 +22,14 @@ export class TransportPool {
     if (!transport) {
       transport = this.factory.open(options, onPacket);
       this.open.set(key, transport);
+      this.members.add(transport);
     }
     return transport;
   }
 
   /** True while `transport` is open in this pool. */
   has(transport: VrrpTransport): boolean {
-    for (const t of this.open.values()) if (t === transport) return true;
-    return false;
+    return this.members.has(transport);
   }
 
   /** The interface is gone and its sockets with it: close them; the next get() for it opens new ones. */
@@ -35,6 +37,7 @@ export class TransportPool {
     for (const [key, transport] of this.open) {
       if (transport.ifname !== ifname) continue;
       this.open.delete(key);
+      this.members.delete(transport);
       this.close(transport);
       this.log.info(`interface ${ifname} is gone: its VRRP sockets are closed until it returns`);
     }
@@ -50,6 +53,7 @@ export class TransportPool {
     for (const [key, transport] of this.open) {
       if (used.has(transport)) continue;
       this.open.delete(key);
+      this.members.delete(transport);
       this.close(transport);
     }
   }
@@ -57,6 +61,7 @@ export class TransportPool {
   async closeAll(): Promise<void> {
     const all = [...this.open.values()];
     this.open.clear();
+    this.members.clear();
     await Promise.all(all.map((t) => t.close()));
   }
 

@@ -52,6 +52,14 @@ export interface LoadBalancerStatus {
   checker: { pid: number | null; restarts: number; distinctChecks: number } | null;
 }
 
+/**
+ * Whether the host's addresses matter to the load balancer (only ha_suspend reads them): without it the daemon does
+ * not list them on every address event (100 VIPs coming up were 100 dumps of 100 addresses, ≈ 2 MiB of garbage).
+ */
+export function watchesAddresses(config: Pick<VipdConfig, "virtualServers">): boolean {
+  return config.virtualServers.some((vs) => vs.haSuspend);
+}
+
 type LvsConfig = Pick<VipdConfig, "virtualServers" | "virtualServerGroups"> & {
   global: Pick<VipdConfig["global"], "lvsTimeouts" | "checkerLogAllFailures">;
 };

@@ -54,6 +54,13 @@ export function noAcceptFilterContract(filter: NoAcceptFilter): string[] {
     filter.block([ip("198.51.100.7")]);
     filter.remove();
     expect("remove deletes the table with its addresses", [filter.installed(), list(filter)], [false, ""]);
+
+    // The daemon closes a filter nobody needs (start without no-accept instances) and uses it again on a reload.
+    filter.close();
+    filter.install();
+    filter.block([ip("192.0.2.3")]);
+    expect("usable again after close", [filter.installed(), list(filter)], [true, "192.0.2.3"]);
+    filter.remove();
   } catch (error) {
     failures.push(`threw: ${(error as Error).message}`);
   } finally {

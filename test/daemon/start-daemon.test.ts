@@ -177,6 +177,8 @@ describe("startDaemon on fake adapters", () => {
     host.noAccept.block([ip("192.0.2.10")]);
     const { daemon } = await start(host, instance("VI_1", 51, "192.0.2.10"));
     expect(host.noAccept.installed()).toBe(false);
+    // Nothing needs the table: its socket is not kept open.
+    expect(host.noAccept.closed).toBe(true);
     host.timers.advance(MASTER_DOWN_MS + 1);
     expect(daemon.node.router("VI_1")!.state).toBe("MASTER");
     await stop(daemon, host);
@@ -347,6 +349,37 @@ describe("startDaemon on fake adapters", () => {
     expect(alone.ipvs.services().length).toBe(1);
     await stop(lb, alone);
     expect(alone.ipvs.services()).toEqual([]);
+  });
+
+  test("the host's addresses are listed on address events only while ha_suspend needs them", async () => {
+    const counted = (host: ReturnType<typeof fakeHost>) => {
+      let lists = 0;
+      const list = host.netlink.addresses.bind(host.netlink);
+      host.netlink.addresses = (family, ifindex) => {
+        lists++;
+        return list(family, ifindex);
+      };
+      return () => lists;
+    };
+    const three = [instance("VI_1", 51, "192.0.2.10"), instance("VI_2", 52, "192.0.2.11"), instance("VI_3", 53, "192.0.2.12")].join("\n");
+    const plain = fakeHost();
+    const { daemon: vrrpOnly } = await start(plain, three);
+    const plainLists = counted(plain);
+    plain.timers.advance(MASTER_DOWN_MS + 1);
+    expect(plainLists()).toBe(0);
+    expect(plain.held()).toEqual(["192.0.2.10", "192.0.2.11", "192.0.2.12"]);
+    await stop(vrrpOnly, plain);
+
+    const host = fakeHost();
+    const web =
+      `[virtual_servers.web]\naddress = "192.0.2.10"\nport = 80\nprotocol = "tcp"\nha_suspend = true\n` +
+      `[[virtual_servers.web.real_servers]]\naddress = "198.51.100.21"\nTCP_CHECK = {}\n`;
+    const { daemon, lines } = await start(host, `${web}\n${three}`);
+    const lists = counted(host);
+    host.timers.advance(MASTER_DOWN_MS + 1);
+    expect(lists()).toBeGreaterThan(0);
+    expect(lines).toContainEqual(expect.stringContaining("ha_suspend: checks of web resumed (192.0.2.10 now on this host)"));
+    await stop(daemon, host);
   });
 
   test("checks: a real server failing its check leaves IPVS; status, `vipd status` and the metrics (promtool) show it", async () => {
