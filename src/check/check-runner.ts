@@ -60,9 +60,7 @@ export class CheckRunner {
   /** Keeps the checks whose key is planned (their state and schedule), starts new ones, drops the rest. */
   plan(checks: readonly PlannedCheck[]): void {
     const wanted = new Map(checks.map((c) => [c.key, c]));
-    for (const [key, entry] of this.entries) {
-      if (!wanted.has(key)) this.entries.delete(key);
-    }
+    for (const key of this.entries.keys()) if (!wanted.has(key)) this.entries.delete(key);
     for (const check of checks) {
       const existing = this.entries.get(check.key);
       if (existing) {

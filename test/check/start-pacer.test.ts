@@ -43,7 +43,7 @@ describe("DueQueue", () => {
   test("pops the earliest due first, equal times in arrival order, nothing before it is due", () => {
     const queue = new DueQueue<Item>();
     const times = [50, 10, 30, 10, 70, 30, 0, 10];
-    times.forEach((t, i) => queue.push(item(`${t}#${i}`), t));
+    for (const [i, t] of times.entries()) queue.push(item(`${t}#${i}`), t);
     expect(queue.nextDueMs).toBe(0);
     expect(queue.popDue(-1)).toBeNull();
     const popped: string[] = [];
@@ -60,7 +60,10 @@ describe("DueQueue", () => {
   test("keeps heap order over many random pushes and pops", () => {
     const queue = new DueQueue<Item>();
     let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     let last = -1;
     for (let round = 0; round < 2000; round++) {
       queue.push(item(String(round)), last + 1 + Math.floor(random() * 500));
