@@ -6,7 +6,9 @@
 import type { Timers } from "../clock/timers.ts";
 import type { ProbedCheck } from "./check-definition.ts";
 import { CheckState } from "./check-state.ts";
+import type { Due } from "./due-queue.ts";
 import type { ProbeResult } from "./probes/probe-result.ts";
+import { StartPacer } from "./start-pacer.ts";
 
 export interface PlannedCheck {
   key: string;
@@ -34,15 +36,16 @@ export interface CheckReport {
 
 export type Probe = (check: PlannedCheck) => Promise<ProbeResult>;
 
-interface Entry {
+interface Entry extends Due {
   check: PlannedCheck;
   state: CheckState;
-  timer: unknown;
   running: boolean;
 }
 
 export class CheckRunner {
   private readonly entries = new Map<string, Entry>();
+  /** The one timer for every check's next run; a removed check left in it is skipped when it comes up. */
+  private readonly pacer: StartPacer<Entry>;
   private stopped = false;
 
   constructor(
@@ -50,16 +53,14 @@ export class CheckRunner {
     private readonly report: (report: CheckReport) => void,
     private readonly timers: Timers,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.pacer = new StartPacer<Entry>(timers, (entry) => void this.run(entry));
+  }
 
   /** Keeps the checks whose key is planned (their state and schedule), starts new ones, drops the rest. */
   plan(checks: readonly PlannedCheck[]): void {
     const wanted = new Map(checks.map((c) => [c.key, c]));
-    for (const [key, entry] of this.entries) {
-      if (wanted.has(key)) continue;
-      this.timers.clearTimeout(entry.timer);
-      this.entries.delete(key);
-    }
+    for (const key of this.entries.keys()) if (!wanted.has(key)) this.entries.delete(key);
     for (const check of checks) {
       const existing = this.entries.get(check.key);
       if (existing) {
@@ -67,7 +68,7 @@ export class CheckRunner {
         continue;
       }
       const state = new CheckState(check.definition.timing, check.knownUp, recoveryConfirmMs(check.definition));
-      const entry: Entry = { check, state, timer: null, running: false };
+      const entry: Entry = { check, state, running: false, dueMs: 0, order: 0 };
       this.entries.set(check.key, entry);
       this.schedule(entry, this.random() * check.definition.timing.warmupMs);
     }
@@ -79,12 +80,12 @@ export class CheckRunner {
 
   stop(): void {
     this.stopped = true;
-    for (const entry of this.entries.values()) this.timers.clearTimeout(entry.timer);
+    this.pacer.clear();
     this.entries.clear();
   }
 
   private schedule(entry: Entry, inMs: number): void {
-    entry.timer = this.timers.setTimeout(() => void this.run(entry), inMs);
+    this.pacer.after(entry, inMs);
   }
 
   private async run(entry: Entry): Promise<void> {

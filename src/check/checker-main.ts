@@ -61,6 +61,9 @@ export async function checkerMain(): Promise<never> {
     },
     realTimers,
   );
+  // The heartbeat stays a timer on this loop, not a thread's: it proves the loop that runs the checks still turns,
+  // which a beat from elsewhere could not. The runner starts checks a bounded batch per turn (start-pacer.ts), so a
+  // busy checker still beats; one whose loop is really stuck goes silent and is replaced.
   setInterval(() => write(encodeMessage({ type: "beat" })), HEARTBEAT_MS);
   write(encodeMessage({ type: "beat" }));
   let pending = "";
