@@ -3,14 +3,11 @@
 // edit, never a delete and add, so established connections through a service or real server survive. Pure.
 
 import {
-  type DestinationKey,
   type IpvsChange,
   destinationKeyText,
   type DestinationSettings,
   normalizeServiceSettings,
   type Service,
-  type ServiceKey,
-  type ServiceSettings,
   serviceKeyText,
 } from "../adapters/ipvs.ts";
 import type { DesiredService } from "./desired-table.ts";
