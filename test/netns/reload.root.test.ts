@@ -55,7 +55,12 @@ test("reload adding a VIP, then removing it again: the first VIP never stops ans
   expect(c.holds("a", VIP)).toBe(true);
   expect(c.holds("a", VIP2)).toBe(false);
   expect(await c.state("a")).toBe("MASTER");
-  expect((await c.status("b")).instances[0]!.drops).toEqual({});
+  // Both daemons reload on their own SIGHUP: an advert a sends between its reload and b's carries the other VIP
+  // list, which b counts as an address-count mismatch and drops (keepalived does the same). One such window per
+  // reload at most; any other drop is a fault.
+  const { "address-count-mismatch": mismatches = 0, ...otherDrops } = (await c.status("b")).instances[0]!.drops;
+  expect(otherDrops).toEqual({});
+  expect(mismatches).toBeLessThanOrEqual(2);
 }, 30_000);
 
 test("reload raising the backup's priority: it preempts, and the client loses nothing", async () => {
