@@ -41,16 +41,9 @@ import {
   VRRP,
 } from "./lib/checkers-plan.ts";
 import { formatTable } from "./lib/table.ts";
+import { wholeOption as option } from "./lib/options.ts";
 
 const root = join(import.meta.dir, "..");
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} needs a positive whole number`);
-  return value;
-}
 
 function listOption(name: string, fallback: number[]): number[] {
   const i = process.argv.indexOf(`--${name}`);

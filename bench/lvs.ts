@@ -16,16 +16,9 @@ import { convertKeepalived } from "../src/convert/convert.ts";
 import { runInVm, VmError } from "../src/vm/runner.ts";
 import type { LvsBenchResult } from "./lib/lvs-guest.ts";
 import { formatTable } from "./lib/table.ts";
+import { wholeOption as option } from "./lib/options.ts";
 
 const root = join(import.meta.dir, "..");
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} needs a positive whole number`);
-  return value;
-}
 
 const SERVICES = option("services", 1000);
 const SERVERS = option("servers", 10);
