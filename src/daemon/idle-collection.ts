@@ -1,20 +1,19 @@
 // A full collection once enough scripts have run, at a moment when no instance's deadline is near.
 //
-// Why: every script run leaves ≈ 80 KB of discarded buffers (the child's pipes and streams, a heap dump over 45 runs
-// held ≈ 3.5 MB of them). JavaScriptCore barely counts that memory, so with a tracker flapping the daemon's
-// anonymous memory saw-toothed 10–16 MiB between the garbage-collection timer's rounds (once a minute, see
-// runtime-env.ts; a 10 s timer did no better and costs an idle daemon CPU). Collecting every RUNS_PER_COLLECTION
-// runs keeps that garbage to ≈ 1.5 MB for ≈ 4 ms per collection at 100 instances (collect-garbage.ts), and costs
-// an idle daemon nothing: without script runs there is no timer at all.
-// Rewriting runCommand over Bun.spawn was the other option; its behaviour (timeouts, process groups, users, the
-// stderr grace) is tested as it stands, while this leaves it untouched and bounds the garbage of any other
-// allocation-heavy work a script run triggers (notify lines, log lines).
+// Why: script runs leave garbage that JavaScriptCore barely counts (pipe buffers, the run's promises, its log
+// lines), so nothing triggers a collection before the garbage-collection timer's round (once a minute, see
+// runtime-env.ts; a 10 s timer did no better and costs an idle daemon CPU). With 100 instances tracking a flapping
+// script, the anonymous memory saw-toothed 10–16 MiB between rounds; a heap dump over 45 runs held ≈ 3.5 MB of
+// discarded buffers. runCommand now leaves ≈ 12 KB per run instead of ≈ 65 KB (Bun.spawn instead of
+// node:child_process), and this bounds the rest: a collection every RUNS_PER_COLLECTION runs costs ≈ 4 ms at 100
+// instances (collect-garbage.ts), ≈ 0.01 % of a core with a script every second, and nothing at all for a daemon
+// that runs no scripts (no timer is armed without a run).
 
 import type { Timers } from "../clock/timers.ts";
 import type { CommandRunner } from "../process/run-command.ts";
 
-/** ≈ 80 KB of garbage per run: collecting every 20 runs keeps it near 1.5 MB. */
-export const RUNS_PER_COLLECTION = 20;
+/** Half a minute of a script run every second: the garbage between collections stays well under a MiB. */
+export const RUNS_PER_COLLECTION = 30;
 /**
  * The next VRRP deadline must be at least this far off: a collection takes ≈ 4 ms at 100 instances, and on a busy
  * host several times that; a takeover or an advert must never wait behind one.
