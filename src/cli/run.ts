@@ -13,6 +13,8 @@ import { startWatchdog, SystemdNotifier, takeSystemdEnv, watchdogIntervalMs } fr
 import { DEFAULT_CONFIG } from "./check.ts";
 import { configFileOf } from "./strict-args.ts";
 import { collectGarbage } from "../daemon/collect-garbage.ts";
+import { IdleCollection } from "../daemon/idle-collection.ts";
+import { runCommand } from "../process/run-command.ts";
 
 export const DEFAULT_SOCKET = "/run/vipd/vipd.sock";
 
@@ -43,6 +45,9 @@ export const run = defineCommand({
     // Read before anything starts a script: the variables are taken out of the environment scripts inherit.
     const systemdEnv = takeSystemdEnv(process.env);
     const systemd = SystemdNotifier.open(systemdEnv, linuxNotifyHost, logs("systemd"));
+    // Script runs leave garbage the GC timer finds late: a full collection every few runs, away from any deadline.
+    let nextDeadline = () => Infinity;
+    const idleCollection = new IdleCollection({ timers: realTimers, nextDeadline: () => nextDeadline(), collect: collectGarbage });
     let daemon: Awaited<ReturnType<typeof startDaemon>>;
     try {
       daemon = await startDaemon(
@@ -54,7 +59,7 @@ export const run = defineCommand({
           onFatal: () => process.exit(70),
           onStatus: (summary) => systemd.status(summary),
         },
-        { adapters: linuxHostAdapters, logs },
+        { adapters: linuxHostAdapters, logs, runner: idleCollection.counting(runCommand) },
       );
     } catch (error) {
       const problems = error instanceof DaemonStartError ? error.problems : [(error as Error).stack ?? String(error)];
@@ -63,6 +68,7 @@ export const run = defineCommand({
       process.exit(1);
     }
     const running = daemon;
+    nextDeadline = () => running.node.nextDeadline();
     // Everything that needs more than the daemon's own capabilities is open by now (and nothing does, see
     // src/daemon/privileges.ts); reloads open new sockets with what is kept.
     dropPrivileges(keepOnlyCapabilities, logs("privileges"));
@@ -75,6 +81,7 @@ export const run = defineCommand({
     const shutdown = (signal: string) => {
       log.info(`${signal} received`);
       stopping = true;
+      idleCollection.stop();
       systemd.stopping();
       void running.stop().then(() => process.exit(0));
     };

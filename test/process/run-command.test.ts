@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { identifyProcess, isRunning } from "../../src/lab/process-identity.ts";
@@ -73,4 +73,34 @@ test("a script whose child keeps its stderr open leaks no descriptor: 30 runs, t
       }
     }
   }
+});
+
+test("keeps only the first KiB of a chatty stderr, and the script never blocks on a full pipe", async () => {
+  // 200 KB: more than a pipe holds, so a reader that stopped reading would leave the script hung.
+  const result = await runCommand({ argv: ["/bin/sh", "-c", "head -c 200000 /dev/zero | tr '\\0' e >&2; exit 4"], timeoutMs: 10_000 });
+  expect([result.exitCode, result.timedOut, result.stderr.length]).toEqual([4, false, 1024]);
+  expect(result.stderr).toBe("e".repeat(1024));
+});
+
+test("reports the signal that ended a script", async () => {
+  const result = await runCommand({ argv: ["/bin/sh", "-c", "kill -USR1 $$"] });
+  expect([result.exitCode, result.signal, result.timedOut, result.spawnError]).toEqual([null, "SIGUSR1", false, null]);
+});
+
+test("aborting ends the script's whole process group: SIGTERM, then SIGKILL for one that ignores it", async () => {
+  const pidFile = join(dir, "abort-child.pid");
+  const abort = new AbortController();
+  const running = runCommand({ argv: ["/bin/sh", "-c", `sleep 30 & echo $! > ${pidFile}; sleep 30`], signal: abort.signal });
+  expect(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 5000)).toBe(true);
+  abort.abort();
+  const result = await running;
+  expect([result.signal, result.timedOut]).toEqual(["SIGTERM", false]);
+  const grandchild = identifyProcess(Number(readFileSync(pidFile, "utf8")));
+  expect(await waitFor(() => grandchild === null || !isRunning(grandchild), 2000)).toBe(true);
+
+  const stubborn = new AbortController();
+  const ignoring = runCommand({ argv: ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"], signal: stubborn.signal });
+  await Bun.sleep(100);
+  stubborn.abort();
+  expect((await ignoring).signal).toBe("SIGKILL");
 });
