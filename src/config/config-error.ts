@@ -26,10 +26,18 @@ export function formatConfigError(e: ConfigError): string {
   return e.keyPath === "" ? `${where}: ${e.message}` : `${where}: ${e.keyPath}: ${e.message}`;
 }
 
+/** A problem as a validator raised it, before it was placed on a line: raised again when its section is reused. */
+export interface RaisedProblem {
+  kind: "error" | "warning";
+  path: readonly PathSegment[];
+  message: string;
+}
+
 /** Collects errors and warnings for one file; validators report and go on, so the user sees all at once. */
 export class Problems {
   readonly errors: ConfigError[] = [];
   readonly warnings: ConfigWarning[] = [];
+  private raised: RaisedProblem[] | null = null;
 
   constructor(
     readonly file: string,
@@ -37,11 +45,29 @@ export class Problems {
   ) {}
 
   error(path: readonly PathSegment[], message: string): void {
+    this.raised?.push({ kind: "error", path, message });
     this.errors.push(this.at(path, message));
   }
 
   warn(path: readonly PathSegment[], message: string): void {
+    this.raised?.push({ kind: "warning", path, message });
     this.warnings.push(this.at(path, message));
+  }
+
+  /** Runs `read` and returns what it raised with its value (one recording at a time). */
+  recording<T>(read: () => T): { value: T; raised: RaisedProblem[] } {
+    const raised: RaisedProblem[] = [];
+    this.raised = raised;
+    try {
+      return { value: read(), raised };
+    } finally {
+      this.raised = null;
+    }
+  }
+
+  /** What a reused section raised when it was read, placed in this file. */
+  raise(raised: readonly RaisedProblem[]): void {
+    for (const p of raised) (p.kind === "error" ? this.error : this.warn).call(this, p.path, p.message);
   }
 
   place(path: readonly PathSegment[]): ConfigPlace {

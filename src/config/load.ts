@@ -2,7 +2,7 @@
 // problems come back as ConfigErrors, sorted by line, so one run shows everything to fix.
 
 import { readFileSync } from "node:fs";
-import { Problems, type ConfigError, type ConfigWarning } from "./config-error.ts";
+import { Problems, type ConfigError, type ConfigWarning, type RaisedProblem } from "./config-error.ts";
 import {
   checkNotifyFifoScripts,
   checkPrograms,
@@ -21,7 +21,7 @@ import { readMetrics } from "./metrics-section.ts";
 import { readInstance } from "./instance-section.ts";
 import { scanKeyLines } from "./key-lines.ts";
 import { type RealpathFn, systemRealpath, systemStat, type StatFn } from "./program-check.ts";
-import type { VipdConfig } from "./schema.ts";
+import type { VipdConfig, VirtualServerSection } from "./schema.ts";
 import { readScript } from "./script-section.ts";
 import { didYouMean } from "./suggest.ts";
 import { readSyncGroup } from "./sync-group-section.ts";
@@ -32,7 +32,7 @@ import { trackFilesNotChecked } from "./file-check-section.ts";
 import { readTrackFile } from "./track-file-section.ts";
 import { readTrackProcess } from "./track-process-section.ts";
 import { readVirtualServerGroup } from "./virtual-server-group-section.ts";
-import { readVirtualServer } from "./virtual-server-section.ts";
+import { readVirtualServer, type VirtualServerContext } from "./virtual-server-section.ts";
 import { checkVirtualServers } from "./virtual-server-checks.ts";
 
 export interface LoadOptions {
@@ -63,18 +63,36 @@ const SECTIONS = [
 ];
 const DEFAULT_SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/**
+ * A virtual server read before from identical text (src/config/config-loader.ts): given back instead of read
+ * again, with what reading it raised; and every one read now, remembered for the next load.
+ */
+export interface VirtualServerMemo {
+  reused(name: string): ReadVirtualServer | undefined;
+  remember(name: string, read: ReadVirtualServer): void;
+}
+
+export interface ReadVirtualServer {
+  section: VirtualServerSection;
+  raised: readonly RaisedProblem[];
+}
+
 export function loadConfigFile(path: string, options: LoadOptions = {}): LoadResult {
-  let text: string;
+  const read = readConfigText(path);
+  return typeof read === "string" ? loadConfigText(read, path, options) : read;
+}
+
+/** The file's text, or the failed load that says why it cannot be read. */
+export function readConfigText(path: string): string | LoadResult {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     return { ok: false, errors: [{ file: path, line: 0, keyPath: "", message: `cannot read the file (${reason})` }], warnings: [] };
   }
-  return loadConfigText(text, path, options);
 }
 
-export function loadConfigText(text: string, file: string, options: LoadOptions = {}): LoadResult {
+export function loadConfigText(text: string, file: string, options: LoadOptions = {}, memo?: VirtualServerMemo): LoadResult {
   let root: TomlTable;
   try {
     root = parseToml(text);
@@ -86,9 +104,14 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
       warnings: [],
     };
   }
+  return loadParsedConfig(root, text, file, options, memo);
+}
+
+/** Validates a parsed file; `text` is the file's whole text (problems are placed on its lines). */
+export function loadParsedConfig(root: TomlTable, text: string, file: string, options: LoadOptions, memo?: VirtualServerMemo): LoadResult {
   const problems = new Problems(file, scanKeyLines(text));
   try {
-    const config = validate(problems, root, options);
+    const config = validate(problems, root, options, memo);
     const errors = byLine(problems.errors);
     const warnings = byLine(problems.warnings);
     return errors.length === 0 ? { ok: true, config, warnings } : { ok: false, errors, warnings };
@@ -116,7 +139,7 @@ function byLine(list: ConfigError[]): ConfigError[] {
     .map((x) => x.e);
 }
 
-function validate(problems: Problems, root: TomlTable, options: LoadOptions): VipdConfig {
+function validate(problems: Problems, root: TomlTable, options: LoadOptions, memo: VirtualServerMemo | undefined): VipdConfig {
   for (const key of Object.keys(root)) {
     if (!SECTIONS.includes(key)) problems.error([key], `unknown section${didYouMean(key, SECTIONS)}; allowed: ${SECTIONS.join(", ")}`);
   }
@@ -150,13 +173,12 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
   const instances = instanceTables.map(([name, t]) => readInstance(problems, name, t, global, garpFollow));
   const groups = groupTables.map(([name, t]) => readSyncGroup(problems, name, t, global));
   const virtualServerGroups = vsgTables.map(([name, t]) => readVirtualServerGroup(problems, name, t));
-  const virtualServers = vsTables.map(([name, t]) =>
-    readVirtualServer(problems, name, t, {
-      smtpAlertRealServers: global.smtpAlertChecker,
-      smtpAlertVirtualServers: global.smtpAlertVirtualServers,
-      trackFiles,
-    }),
-  );
+  const vsContext: VirtualServerContext = {
+    smtpAlertRealServers: global.smtpAlertChecker,
+    smtpAlertVirtualServers: global.smtpAlertVirtualServers,
+    trackFiles,
+  };
+  const virtualServers = vsTables.map(([name, t]) => readVirtualServerOnce(problems, name, t, vsContext, memo));
   checkVirtualServers(problems, virtualServers, virtualServerGroups);
 
   checkVrids(problems, instances);
@@ -195,6 +217,24 @@ function validate(problems: Problems, root: TomlTable, options: LoadOptions): Vi
     virtualServers,
     virtualServerGroups,
   };
+}
+
+/** A virtual server from the memo when its text is unchanged, else read (and remembered). */
+function readVirtualServerOnce(
+  problems: Problems,
+  name: string,
+  table: TomlTable,
+  context: VirtualServerContext,
+  memo: VirtualServerMemo | undefined,
+): VirtualServerSection {
+  const kept = memo?.reused(name);
+  if (kept !== undefined) {
+    problems.raise(kept.raised);
+    return kept.section;
+  }
+  const { value, raised } = problems.recording(() => readVirtualServer(problems, name, table, context));
+  memo?.remember(name, { section: value, raised });
+  return value;
 }
 
 function section(problems: Problems, root: TomlTable, key: string): TomlTable {

@@ -7,7 +7,7 @@ import type { HostAdapters } from "../adapters/host-adapters.ts";
 import { realTimers, type Timers } from "../clock/timers.ts";
 import { formatConfigError } from "../config/config-error.ts";
 import { effectiveLinkDelays } from "../config/link-delays.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { ConfigLoader } from "../config/config-loader.ts";
 import type { Ids } from "../adapters/user-lookup.ts";
 import type { Command, VipdConfig } from "../config/schema.ts";
 import { trackerName } from "../config/to-core.ts";
@@ -95,14 +95,15 @@ export class DaemonStartError extends Error {
 
 export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Promise<RunningDaemon> {
   const log = deps.logs("vipd");
-  const loaded = loadConfigFile(options.configPath);
+  const configLoader = new ConfigLoader();
+  const loaded = configLoader.load(options.configPath);
   for (const warning of loaded.warnings) log.warn(formatConfigError(warning));
   if (!loaded.ok) throw new DaemonStartError(loaded.errors.map(formatConfigError));
   const adapters = deps.adapters();
   let daemon: Daemon | null = null;
   try {
     await runStartupScript(loaded.config, adapters, deps);
-    daemon = new Daemon(options, deps, adapters);
+    daemon = new Daemon(options, deps, adapters, configLoader);
     daemon.start(loaded.config);
     return daemon;
   } catch (error) {
@@ -159,6 +160,7 @@ class Daemon implements RunningDaemon {
     private readonly options: DaemonOptions,
     private readonly deps: DaemonDeps,
     private readonly adapters: HostAdapters,
+    private readonly configLoader: ConfigLoader,
   ) {
     this.log = deps.logs("vipd");
     this.timers = deps.timers ?? realTimers;
@@ -255,7 +257,7 @@ class Daemon implements RunningDaemon {
     // A reload runs to its end without yielding: an advert already due leaves first (back-to-back SIGHUPs once
     // held one 163 ms behind them).
     this.driver.catchUpTimers();
-    const loaded = loadConfigFile(this.options.configPath);
+    const loaded = this.configLoader.load(this.options.configPath);
     for (const warning of loaded.warnings) this.log.warn(formatConfigError(warning));
     if (!loaded.ok) {
       for (const error of loaded.errors) this.log.error(formatConfigError(error));

@@ -34,6 +34,21 @@ export const ALL_UP: HealthLookup = (_vs, _i, server) => ({ alive: true, weight:
 const FORWARD: Record<Forwarding["kind"], ForwardMethod> = { NAT: "masq", DR: "route", TUN: "tunnel" };
 
 /**
+ * What a virtual server's services were last worked out from, by name: the same section (object), group, health
+ * and quorum give the same services back (the same objects), so a reload or a flip does not build or compare
+ * again what did not change.
+ */
+export type DesiredMemo = Map<string, WorkedOut>;
+
+interface WorkedOut {
+  section: VirtualServerSection;
+  group: string;
+  states: readonly ServerHealth[];
+  up: boolean;
+  services: DesiredService[];
+}
+
+/**
  * The services of every virtual server, with their destinations. `quorum` holds the state each virtual server
  * had before (none at start) and is updated: with hysteresis the same weights can mean either state.
  */
@@ -42,17 +57,35 @@ export function desiredTable(
   groups: readonly VirtualServerGroupSection[],
   quorum: QuorumStates,
   health: HealthLookup = ALL_UP,
+  memo?: DesiredMemo,
 ): DesiredService[] {
   const out: DesiredService[] = [];
   for (const vs of servers) {
     const states = vs.realServers.map((rs, i) => health(vs.name, i, rs));
     const up = quorumUp(vs, states, quorum.get(vs.name));
     quorum.set(vs.name, up);
-    for (const key of serviceKeys(vs, groups)) {
-      out.push({ key, settings: serviceSettings(vs), destinations: destinations(vs, states, key, up), owner: vs.name });
+    const group = vs.target.kind === "group" ? JSON.stringify(groups.find((g) => g.name === (vs.target as { group: string }).group)) : "";
+    const last = memo?.get(vs.name);
+    if (last !== undefined && last.section === vs && last.up === up && last.group === group && sameStates(last.states, states)) {
+      out.push(...last.services);
+      continue;
     }
+    const services = serviceKeys(vs, groups).map((key) => ({
+      key,
+      settings: serviceSettings(vs),
+      destinations: destinations(vs, states, key, up),
+      owner: vs.name,
+    }));
+    memo?.set(vs.name, { section: vs, group, states, up, services });
+    out.push(...services);
   }
   return out;
+}
+
+function sameStates(a: readonly ServerHealth[], b: readonly ServerHealth[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.alive !== b[i]!.alive || a[i]!.weight !== b[i]!.weight) return false;
+  return true;
 }
 
 /**

@@ -27,6 +27,8 @@ interface ServiceState {
   quorumDown: Command | null;
   omega: boolean;
   servers: Map<string, ServerState>;
+  /** Each real server's life, in the config's order. */
+  alive: boolean[];
   config: VirtualServerSection;
 }
 
@@ -44,10 +46,16 @@ export class LvsNotifier {
     for (const vs of servers) {
       const before = this.services.get(vs.name);
       const quorum = quorumOf(vs.name) ?? true;
-      const state: ServiceState = { quorum, quorumDown: vs.quorumDown, omega: vs.omega, servers: new Map(), config: vs };
+      const alive = vs.realServers.map((rs, i) => health(vs.name, i, rs).alive);
+      // The same section (a reload reused it) with the same lives and quorum: nothing to run, nothing to rebuild.
+      if (before?.config === vs && before.quorum === quorum && before.alive.every((a, i) => a === alive[i])) {
+        next.set(vs.name, before);
+        continue;
+      }
+      const state: ServiceState = { quorum, quorumDown: vs.quorumDown, omega: vs.omega, servers: new Map(), alive, config: vs };
       vs.realServers.forEach((rs, i) => {
         const key = `${rs.address} ${rs.port ?? 0}`;
-        const alive = health(vs.name, i, rs).alive;
+        const alive = state.alive[i]!;
         const was = before?.servers.get(key);
         const what = `virtual_servers.${vs.name}.real_servers[${i}]`;
         if (was !== undefined && was.alive !== alive) {

@@ -14,7 +14,7 @@ import { type Ipvs, type IpvsRefusal, type Service, type ServiceKey, serviceKeyT
 import { realTimers, type Timers } from "../clock/timers.ts";
 import type { VipdConfig } from "../config/schema.ts";
 import type { Log } from "../daemon/log.ts";
-import { ALL_UP, type DesiredService, desiredTable, type HealthLookup, type QuorumStates } from "./desired-table.ts";
+import { ALL_UP, type DesiredMemo, type DesiredService, desiredTable, type HealthLookup, type QuorumStates } from "./desired-table.ts";
 import { NO_RECORD, type OwnedServices } from "./owned-services.ts";
 import { SlicedRun } from "./sliced-run.ts";
 import { describeOperation, diffTables, type IpvsOperation, sameDesiredService } from "./table-diff.ts";
@@ -48,6 +48,7 @@ export class IpvsReconciler {
   /** Services set up (or adopted) by the last apply: a reload that drops one removes it. */
   private owned: Set<string>;
   private readonly quorum: QuorumStates = new Map();
+  private readonly workedOut: DesiredMemo = new Map();
   /** The desired form of every service as last worked out: a flip or reload reads only those whose form changes. */
   private readonly wanted = new Map<string, DesiredService>();
   /** Services whose last change was refused or that could not be read: read again whatever the comparison says. */
@@ -81,8 +82,10 @@ export class IpvsReconciler {
   apply(config: LvsTables & { global: Pick<VipdConfig["global"], "lvsTimeouts"> }, health: HealthLookup = ALL_UP): ApplyResult {
     this.cancelResync();
     this.applyTimeouts(config.global.lvsTimeouts);
-    for (const name of this.quorum.keys()) if (!config.virtualServers.some((vs) => vs.name === name)) this.quorum.delete(name);
-    const desired = desiredTable(config.virtualServers, config.virtualServerGroups, this.quorum, health);
+    const configured = new Set(config.virtualServers.map((vs) => vs.name));
+    for (const name of this.quorum.keys()) if (!configured.has(name)) this.quorum.delete(name);
+    for (const name of this.workedOut.keys()) if (!configured.has(name)) this.workedOut.delete(name);
+    const desired = desiredTable(config.virtualServers, config.virtualServerGroups, this.quorum, health, this.workedOut);
     if (!this.started) return this.wholeTable(desired);
     const names = new Set(desired.map((s) => serviceKeyText(s.key)));
     const dropped = new Map<string, ServiceKey>();
@@ -101,7 +104,7 @@ export class IpvsReconciler {
    */
   healthChanged(config: LvsTables, health: HealthLookup, virtualServers: ReadonlySet<string>): ApplyResult {
     const servers = config.virtualServers.filter((vs) => virtualServers.has(vs.name));
-    const desired = desiredTable(servers, config.virtualServerGroups, this.quorum, health);
+    const desired = desiredTable(servers, config.virtualServerGroups, this.quorum, health, this.workedOut);
     return this.changedOnly(desired, new Map());
   }
 

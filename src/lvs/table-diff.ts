@@ -56,6 +56,7 @@ function diffDestinations(ops: IpvsOperation[], want: DesiredService, have: Serv
  * whose form changed since it was last applied.
  */
 export function sameDesiredService(a: DesiredService | undefined, b: DesiredService): boolean {
+  if (a === b) return true;
   if (a === undefined || serviceKeyText(a.key) !== serviceKeyText(b.key)) return false;
   if (!sameSettings(normalizeServiceSettings(a.key, a.settings), normalizeServiceSettings(b.key, b.settings))) return false;
   if (a.destinations.length !== b.destinations.length) return false;

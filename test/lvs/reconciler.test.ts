@@ -440,6 +440,24 @@ describe("what a flip and a reload read", () => {
     expect(ipvs.take()).toEqual(["addDestination 198.51.100.2 80 weight 1"]);
   });
 
+  test("a reload with the same sections reads nothing at once, yet applies a health change not reconciled yet", () => {
+    const { ipvs, reconciler } = setup();
+    // One config object, as the config loader hands back unchanged sections: the desired forms are reused.
+    const text = config(many(10));
+    const down = new Set<string>();
+    const health: HealthLookup = (vs, i, rs) => ({ alive: !down.has(`${vs} ${i}`), weight: rs.weight });
+    reconciler.apply(text, health);
+    ipvs.take();
+    ipvs.takeReads();
+    reconciler.apply({ ...text }, health);
+    expect(ipvs.takeReads()).toEqual([]);
+    // A check went down after the last reconcile, and the reload comes before the flip's own reconcile.
+    down.add("vs7 0");
+    reconciler.apply({ ...text }, health);
+    expect(ipvs.takeReads()).toEqual(["tcp 192.0.2.8 80"]);
+    expect(ipvs.take()).toEqual(["deleteDestination 198.51.100.1 80"]);
+  });
+
   test("a flip that costs the quorum brings the sorry server, reading that service only", () => {
     const { ipvs, reconciler } = setup();
     const sorry = 'quorum = 2\nsorry_server = { address = "198.51.100.99" }';
