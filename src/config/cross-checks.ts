@@ -220,7 +220,9 @@ export function* commandsOf(
     const vsAt: PathSegment[] = ["virtual_servers", vs.name];
     if (vs.quorumUp) yield { at: [...vsAt, "quorum_up"], command: vs.quorumUp };
     if (vs.quorumDown) yield { at: [...vsAt, "quorum_down"], command: vs.quorumDown };
-    for (const [i, rs] of vs.realServers.entries()) {
+    for (let i = 0; i < vs.realServers.length; i++) {
+      const rs = vs.realServers[i]!;
+      if (rs.notifyUp === null && rs.notifyDown === null && rs.checks.length === 0) continue;
       if (rs.notifyUp) yield { at: [...vsAt, "real_servers", i, "notify_up"], command: rs.notifyUp };
       if (rs.notifyDown) yield { at: [...vsAt, "real_servers", i, "notify_down"], command: rs.notifyDown };
       for (const { at, definition: c } of rs.checks) {

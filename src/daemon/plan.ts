@@ -137,6 +137,7 @@ function miscCheckIds(config: VipdConfig, lookupUser: UserLookup, scriptIds: Ids
     resolvable(`virtual_servers.${vs.name}.quorum_up`, vs.quorumUp);
     resolvable(`virtual_servers.${vs.name}.quorum_down`, vs.quorumDown);
     vs.realServers.forEach((rs, i) => {
+      if (rs.notifyUp === null && rs.notifyDown === null && rs.checks.length === 0) return;
       resolvable(`virtual_servers.${vs.name}.real_servers[${i}].notify_up`, rs.notifyUp);
       resolvable(`virtual_servers.${vs.name}.real_servers[${i}].notify_down`, rs.notifyDown);
       for (const { definition } of rs.checks) {

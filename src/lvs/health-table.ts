@@ -32,6 +32,8 @@ export interface RecordResult {
   tableChanged: boolean;
 }
 
+const NO_KEYS: string[] = [];
+
 export class HealthTable {
   private readonly checks = new Map<string, CheckHealth>();
   /** Per virtual server, per real server index: the keys of its checks. */
@@ -49,15 +51,17 @@ export class HealthTable {
       keys.set(
         vs.name,
         vs.realServers.map((rs, i) =>
-          rs.checks.map(({ definition, logAllFailures }) => {
-            const key = probeKey(definition);
-            const entry = seen.get(key) ?? { definition, users: [], servers: [], logAllFailures: false };
-            entry.logAllFailures ||= logAllFailures;
-            entry.users.push(`${vs.name} ${rs.address}${rs.port === null ? "" : `:${rs.port}`} (real_servers[${i}])`);
-            entry.servers.push({ virtualServer: vs.name, index: i });
-            seen.set(key, entry);
-            return key;
-          }),
+          rs.checks.length === 0
+            ? NO_KEYS
+            : rs.checks.map(({ definition, logAllFailures }) => {
+                const key = probeKey(definition);
+                const entry = seen.get(key) ?? { definition, users: [], servers: [], logAllFailures: false };
+                entry.logAllFailures ||= logAllFailures;
+                entry.users.push(`${vs.name} ${rs.address}${rs.port === null ? "" : `:${rs.port}`} (real_servers[${i}])`);
+                entry.servers.push({ virtualServer: vs.name, index: i });
+                seen.set(key, entry);
+                return key;
+              }),
         ),
       );
     }
@@ -127,7 +131,9 @@ export class HealthTable {
   }
 
   readonly lookup: HealthLookup = (virtualServer, index, server) => {
-    const keys = this.keys.get(virtualServer)?.[index] ?? [];
+    const keys = this.keys.get(virtualServer)?.[index];
+    // Without checks a real server is up at its configured weight (the common case, looked up on every reload).
+    if (keys === undefined || keys.length === 0) return { alive: true, weight: server.weight };
     return serverHealth(
       server.weight,
       keys.map((k) => {
