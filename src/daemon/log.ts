@@ -7,6 +7,8 @@
 import { fstatSync } from "node:fs";
 
 export interface Log {
+  /** false when debug lines go nowhere: a caller may then skip building them (11,000 at an IPVS start). */
+  readonly debugging?: boolean;
   debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
@@ -15,7 +17,7 @@ export interface Log {
 
 export type LogFactory = (scope: string) => Log;
 
-export type LogLevel = keyof Log;
+export type LogLevel = "debug" | "info" | "warn" | "error";
 export const LOG_FORMATS = ["text", "json"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
@@ -56,6 +58,7 @@ export function streamLogs(options: StreamLogOptions = {}): LogFactory {
   const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, scope: string, message: string) => write(level, formatLogLine(level, scope, message, options, now()));
   return (scope) => ({
+    debugging: options.verbose === true,
     debug: (m) => {
       if (options.verbose) emit("debug", scope, m);
     },

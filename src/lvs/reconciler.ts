@@ -326,7 +326,7 @@ export class IpvsReconciler {
     operations.forEach((o, i) => {
       const refusal = refusals[next]?.index === i ? refusals[next++]! : null;
       if (refusal === null) {
-        this.log.debug(`IPVS: ${describeOperation(o)}`);
+        if (this.log.debugging !== false) this.log.debug(`IPVS: ${describeOperation(o)}`);
         return;
       }
       failures.push({ operation: o, code: refusal.code, message: refusal.message });

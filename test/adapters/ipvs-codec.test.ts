@@ -101,6 +101,47 @@ describe("requests match ipvsadm's", () => {
   });
 });
 
+test("destination requests written in a row into a used buffer are byte for byte those written one by one", () => {
+  const udp6: ServiceKey = { kind: "address", protocol: "udp", address: ip("2001:db8::1"), port: 53 };
+  const mark: ServiceKey = { kind: "fwmark", family: 4, fwmark: 7 };
+  const other: ServiceKey = { kind: "address", protocol: "sctp", address: ip("203.0.113.9"), port: 9 };
+  const masq = { forward: "masq" as const, weight: 3, upperThreshold: 10, lowerThreshold: 2 };
+  const gue = { forward: "tunnel" as const, weight: 70000, tunnel: { type: "gue" as const, port: 6080, checksum: "remcsum" as const } };
+  const route = { forward: "route" as const, weight: 0 };
+  const requests: [number, ServiceKey, { address: Uint8Array; port: number }, typeof masq | typeof gue | typeof route | undefined][] = [
+    [C.IPVS_CMD_NEW_DEST, tcp80, { address: ip("198.51.100.1"), port: 8080 }, masq],
+    [C.IPVS_CMD_NEW_DEST, tcp80, { address: ip("2001:db8::2"), port: 80 }, gue],
+    [C.IPVS_CMD_DEL_DEST, tcp80, { address: ip("198.51.100.1"), port: 8080 }, undefined],
+    [C.IPVS_CMD_SET_DEST, udp6, { address: ip("2001:db8::3"), port: 53 }, route],
+    [C.IPVS_CMD_NEW_DEST, mark, { address: ip("198.51.100.4"), port: 0 }, masq],
+    [C.IPVS_CMD_NEW_DEST, tcp80, { address: ip("198.51.100.5"), port: 65535 }, route],
+  ];
+  // One by one: another service between them, so nothing is carried over from the request before.
+  const alone = requests.map(([cmd, service, destination, settings]) => {
+    encoded((o) => encodeDestinationCommand(o, 0, C.IPVS_CMD_DEL_DEST, other, { address: ip("198.51.100.9"), port: 1 }));
+    return encoded((o) => encodeDestinationCommand(o, 0, cmd, service, destination, settings));
+  });
+  const out = new Uint8Array(4096).fill(0xaa);
+  let at = 0;
+  const inARow = requests.map(([cmd, service, destination, settings]) => {
+    const end = encodeDestinationCommand(out, at, cmd, service, destination, settings);
+    const text = hex(out.subarray(at, end));
+    at = end + 8;
+    return text;
+  });
+  expect(inARow).toEqual(alone);
+  // A key object changed in place between two requests names the new service.
+  const key: ServiceKey = { kind: "address", protocol: "tcp", address: ip("192.0.2.50"), port: 80 };
+  encoded((o) => encodeDestinationCommand(o, 0, C.IPVS_CMD_DEL_DEST, key, { address: ip("198.51.100.1"), port: 80 }));
+  key.address[3] = 51;
+  const changed = encoded((o) => encodeDestinationCommand(o, 0, C.IPVS_CMD_DEL_DEST, key, { address: ip("198.51.100.1"), port: 80 }));
+  const fresh = { ...key, address: ip("192.0.2.51") };
+  encoded((o) => encodeDestinationCommand(o, 0, C.IPVS_CMD_DEL_DEST, other, { address: ip("198.51.100.9"), port: 1 }));
+  expect(changed).toBe(
+    encoded((o) => encodeDestinationCommand(o, 0, C.IPVS_CMD_DEL_DEST, fresh, { address: ip("198.51.100.1"), port: 80 })),
+  );
+});
+
 test("a delete names the service by its key alone, spelled out from linux/ip_vs.h", () => {
   const key: ServiceKey = { kind: "address", protocol: "sctp", address: ip("2001:db8::5"), port: 3868 };
   const want = [

@@ -25,6 +25,9 @@ test("text lines outside journald start with an ISO 8601 time; debug only when v
     ["error", "2026-12-03T09:40:01.250Z [error] [vrrp:VI_1] cannot add 192.0.2.10/24"],
   ]);
   expect(capture({ verbose: true })[0]).toEqual(["debug", "2026-12-03T09:40:01.250Z [debug] [vrrp:VI_1] d"]);
+  // Callers may skip building debug lines nobody will see.
+  expect(streamLogs({})("vipd").debugging).toBe(false);
+  expect(streamLogs({ verbose: true })("vipd").debugging).toBe(true);
 });
 
 test("under journald each line carries its syslog priority and no timestamp", () => {

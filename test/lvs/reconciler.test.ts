@@ -153,6 +153,18 @@ describe("apply", () => {
     expect(ipvs.take()).toEqual([]);
   });
 
+  test("a log that drops debug lines is not handed one per operation; the summary and refusals still come", () => {
+    const ipvs = new CountingIpvs();
+    const log = new MemoryLog();
+    const quiet = Object.assign(log, { debugging: false });
+    new IpvsReconciler(ipvs, quiet, NO_RECORD).apply(config(TWO));
+    expect(log.lines.filter((l) => l.startsWith("debug"))).toEqual([]);
+    expect(log.lines).toContain("info IPVS: 3 of 3 changes applied");
+    const chatty = setup();
+    chatty.reconciler.apply(config(TWO));
+    expect(chatty.log.lines.filter((l) => l.startsWith("debug"))).toHaveLength(3);
+  });
+
   test("a reload with one changed weight edits that one destination, nothing else", () => {
     const { ipvs, reconciler } = setup();
     reconciler.apply(config(TWO));

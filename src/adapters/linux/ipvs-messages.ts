@@ -3,7 +3,7 @@
 // the timeouts, the version) that return { ok: false, reason } on malformed input and never throw. Attribute order
 // and widths follow the kernel's policy; services and destinations are sent the way ipvsadm sends them.
 import * as C from "../../../ffi/constants.ts";
-import { getU16, getU16BE, getU32, getU32BE, getU64, putU32BE } from "../../../ffi/structs/bytes.ts";
+import { getU16, getU16BE, getU32, getU32BE, getU64, putU16, putU16BE, putU32, putU32BE } from "../../../ffi/structs/bytes.ts";
 import { genlmsghdr, ipVsFlags, rtattr } from "../../../ffi/structs/index.ts";
 import type { IpFamily } from "../../vrrp/ip-address.ts";
 import {
@@ -80,10 +80,12 @@ function familyNumber(family: IpFamily): number {
 
 function putAddress(out: Uint8Array, at: number, type: number, address: Uint8Array): number {
   if (address.length !== 4 && address.length !== 16) throw new RangeError(`address must be 4 or 16 bytes, got ${address.length}`);
-  const padded = new Uint8Array(INET_ADDR_SIZE);
-  padded.set(address);
-  return rtattr.putBytes(out, at, type, padded);
+  const next = rtattr.putBytes(out, at, type, EMPTY_INET_ADDR);
+  out.set(address, at + rtattr.SIZE);
+  return next;
 }
+
+const EMPTY_INET_ADDR = new Uint8Array(INET_ADDR_SIZE);
 
 /** What the kernel could not be told (it would be truncated on the wire): refused like the kernel's EINVAL. */
 function invalid(message: string): Error {
@@ -109,8 +111,37 @@ function serviceFlags(s: ServiceSettings): number {
   return flags;
 }
 
+/**
+ * The key-only service attribute last written, and its key: a service's destinations are changed in a row, each
+ * request naming the service again, and the interpreter the daemon runs (src/daemon/runtime-env.ts) pays for every
+ * attribute written (11,000 requests at start).
+ */
+const lastServiceKey = { key: null as ServiceKey | null, bytes: new Uint8Array(0) };
+
+function sameServiceKey(a: ServiceKey, b: ServiceKey): boolean {
+  if (a.kind === "fwmark") return b.kind === "fwmark" && a.family === b.family && a.fwmark === b.fwmark;
+  if (b.kind === "fwmark") return false;
+  if (a.protocol !== b.protocol || a.port !== b.port || a.address.length !== b.address.length) return false;
+  for (let i = 0; i < a.address.length; i++) if (a.address[i] !== b.address[i]) return false;
+  return true;
+}
+
 /** IPVS_CMD_ATTR_SERVICE: the key, plus every setting when `settings` is given (new/set need them all). */
 function putService(out: Uint8Array, at: number, key: ServiceKey, settings?: ServiceSettings): number {
+  if (settings !== undefined) return putWholeService(out, at, key, settings);
+  const last = lastServiceKey;
+  if (last.key === null || !sameServiceKey(last.key, key)) {
+    const end = putWholeService(out, at, key);
+    last.key = key.kind === "address" ? { ...key, address: key.address.slice() } : { ...key };
+    last.bytes = out.slice(at, end);
+    return end;
+  }
+  if (at + last.bytes.length > out.length) throw new RangeError("the service attribute does not fit");
+  out.set(last.bytes, at);
+  return at + last.bytes.length;
+}
+
+function putWholeService(out: Uint8Array, at: number, key: ServiceKey, settings?: ServiceSettings): number {
   const family = serviceFamily(key);
   const start = at;
   let end = rtattr.beginNested(out, at, C.IPVS_CMD_ATTR_SERVICE);
@@ -149,6 +180,10 @@ function addressFamilyOf(address: Uint8Array): number {
 
 /** IPVS_CMD_ATTR_DEST: the key, plus every setting when `settings` is given. */
 function putDestination(out: Uint8Array, at: number, d: DestinationKey, settings?: DestinationSettings): number {
+  return settings === undefined ? putDestinationAttrs(out, at, d) : DESTINATION_TEMPLATE.write(out, at, d, settings);
+}
+
+function putDestinationAttrs(out: Uint8Array, at: number, d: DestinationKey, settings?: DestinationSettings): number {
   const start = at;
   let end = rtattr.beginNested(out, at, C.IPVS_CMD_ATTR_DEST);
   end = rtattr.putU16Attr(out, end, C.IPVS_DEST_ATTR_ADDR_FAMILY, addressFamilyOf(d.address));
@@ -166,6 +201,75 @@ function putDestination(out: Uint8Array, at: number, d: DestinationKey, settings
   }
   return rtattr.endNested(out, start, end);
 }
+
+/**
+ * A destination with its settings always has the same attributes in the same order, so their headers are laid
+ * out once (by putDestinationAttrs itself) and each request copies them and writes only the values: a start
+ * writes 11,000 of these, and the interpreter the daemon runs pays for every call (≈ 3× less time this way).
+ */
+class DestinationTemplate {
+  private readonly bytes: Uint8Array;
+  /** Where each attribute's payload starts, from the nested attribute's start. */
+  private readonly family: number;
+  private readonly address: number;
+  private readonly port: number;
+  private readonly forward: number;
+  private readonly weight: number;
+  private readonly tunnelType: number;
+  private readonly tunnelPort: number;
+  private readonly tunnelFlags: number;
+  private readonly upper: number;
+  private readonly lower: number;
+
+  constructor() {
+    const scratch = new Uint8Array(256);
+    const sample: DestinationSettings = { forward: "masq", weight: 0, tunnel: { type: "ipip", port: 0, checksum: "nocsum" } };
+    const end = putDestinationAttrs(scratch, 0, { address: new Uint8Array(16), port: 0 }, sample);
+    this.bytes = scratch.slice(0, end);
+    const payload = new Map<number, number>();
+    const cursor = new rtattr.Cursor().reset(this.bytes, rtattr.SIZE, end);
+    while (cursor.next()) payload.set(cursor.type, cursor.payloadAt);
+    const at = (type: number): number => {
+      const offset = payload.get(type);
+      if (offset === undefined) throw new Error(`the destination template has no attribute ${type}`);
+      return offset;
+    };
+    this.family = at(C.IPVS_DEST_ATTR_ADDR_FAMILY);
+    this.address = at(C.IPVS_DEST_ATTR_ADDR);
+    this.port = at(C.IPVS_DEST_ATTR_PORT);
+    this.forward = at(C.IPVS_DEST_ATTR_FWD_METHOD);
+    this.weight = at(C.IPVS_DEST_ATTR_WEIGHT);
+    this.tunnelType = at(C.IPVS_DEST_ATTR_TUN_TYPE);
+    this.tunnelPort = at(C.IPVS_DEST_ATTR_TUN_PORT);
+    this.tunnelFlags = at(C.IPVS_DEST_ATTR_TUN_FLAGS);
+    this.upper = at(C.IPVS_DEST_ATTR_U_THRESH);
+    this.lower = at(C.IPVS_DEST_ATTR_L_THRESH);
+  }
+
+  /** What putDestinationAttrs writes, byte for byte, and refuses alike. */
+  write(out: Uint8Array, at: number, d: DestinationKey, settings: DestinationSettings): number {
+    if (d.address.length !== 4 && d.address.length !== 16) throw new RangeError(`address must be 4 or 16 bytes, got ${d.address.length}`);
+    const port = checkPort(d.port);
+    const tunnel = settings.tunnel;
+    const tunnelPort = checkPort(tunnel?.port ?? 0);
+    const end = at + this.bytes.length;
+    if (end > out.length) throw new RangeError(`rtattr ${C.IPVS_CMD_ATTR_DEST} does not fit`);
+    out.set(this.bytes, at);
+    putU16(out, at + this.family, addressFamilyOf(d.address));
+    out.set(d.address, at + this.address);
+    putU16BE(out, at + this.port, port);
+    putU32(out, at + this.forward, FORWARD_FLAG[settings.forward]);
+    putU32(out, at + this.weight, settings.weight >>> 0);
+    out[at + this.tunnelType] = TUNNEL_TYPE[tunnel?.type ?? "ipip"];
+    putU16BE(out, at + this.tunnelPort, tunnelPort);
+    putU16(out, at + this.tunnelFlags, TUNNEL_CHECKSUM[tunnel?.checksum ?? "nocsum"]);
+    putU32(out, at + this.upper, settings.upperThreshold ?? 0);
+    putU32(out, at + this.lower, settings.lowerThreshold ?? 0);
+    return end;
+  }
+}
+
+const DESTINATION_TEMPLATE = new DestinationTemplate();
 
 function putHeader(out: Uint8Array, at: number, cmd: number): number {
   if (at + genlmsghdr.SIZE > out.length) throw new RangeError("genlmsghdr does not fit");
