@@ -14,6 +14,7 @@
 // Priority -1 is keepalived's default (nftables_priority): just before the usual filter chains. Every change is one
 // batch, applied by the kernel all or nothing. The socket is opened on first use, so a host whose config needs no
 // table never talks to nf_tables beyond the clean-up at start.
+import { moduleMayBePresent } from "./kernel-module.ts";
 import * as C from "../../../ffi/constants.ts";
 import { RtnlSocket } from "../../../ffi/netlink.ts";
 import { AdapterError, toAdapterError } from "../adapter-error.ts";
@@ -85,6 +86,8 @@ function neighbourDiscoveryRule(icmpType: number): NftExpr[] {
 export class LinuxNoAcceptFilter implements NoAcceptFilter {
   private sock: RtnlSocket | null = null;
 
+  constructor(private readonly nfTablesMayBePresent: () => boolean = () => moduleMayBePresent("nf_tables")) {}
+
   install(): void {
     this.batch("install the no-accept table", (b) => {
       // Created then deleted first: whatever an earlier run left is gone in the same step.
@@ -120,6 +123,9 @@ export class LinuxNoAcceptFilter implements NoAcceptFilter {
   }
 
   remove(): void {
+    // No nf_tables in the kernel, no table to remove: asking would load the module into a kernel that may never
+    // use it (at every start without a no-accept instance; ≈ 1 s of the test VM's start).
+    if (this.sock === null && !this.nfTablesMayBePresent()) return;
     this.batch("remove the no-accept table", (b) => b.newTable(FAMILY, TABLE).delTable(FAMILY, TABLE));
   }
 
