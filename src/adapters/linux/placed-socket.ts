@@ -1,7 +1,8 @@
 // Checker sockets that leave by a given interface (keepalived's bind_if: SO_BINDTODEVICE) or carry a firewall mark
 // (fwmark: SO_MARK). Neither Bun's nor Node's sockets can set these before connecting, so the socket is made here,
 // set up in keepalived's order (mark, device, source address, then connect), and its descriptor handed on: a TCP
-// one to node:net once connected, a UDP one read here. Bun offers no wait for a descriptor to become writable or
+// one to node:net once connected (TLS, SMTP) or kept by stream-exchange.ts (TCP_CHECK, HTTP_GET, every one of
+// them, placed or not), a UDP one read here. Bun offers no wait for a descriptor to become writable or
 // readable that is not also a read, so progress is polled every POLL_MS, and only while a check is under way.
 
 import {
