@@ -1,12 +1,15 @@
 // One epoll descriptor and one tick for every checker socket in flight, instead of an event-emitting socket, a
 // promise and a timer each. Bun's event loop cannot wait on a descriptor of ours without reading it, so the poller
 // ticks every TICK_MS while anything is watched (and not at all when nothing is): each tick reads the clock once,
-// collects what epoll found ready (what is ready costs, not what is watched) and expires what is overdue.
+// collects what epoll found ready (what is ready costs, not what is watched) and expires what is overdue. A check
+// ends up to TICK_MS after its connection or reply did (a deadline as late). TICK_MS is the checks' start grid
+// (START_GRID_MS, start-pacer.ts), so a tick and a slot's starts come in one wakeup: at 500 TCP checks a second on
+// this host, 2 ms ticks with each start at its own time cost ≈ 15 % of a core per 1,000 checks/s, this ≈ 8 %.
 
 import { EPOLL_CTL_ADD, epollControl, epollCreate, epollEvent, epollWait, stableBuffer } from "../../../ffi/index.ts";
 import { DeadlineQueues } from "./deadline-queues.ts";
 
-const TICK_MS = 2;
+const TICK_MS = 20;
 /** Events collected per epoll_wait; more ready ones wait for the next call (edge-triggered ones stay queued). */
 const MAX_EVENTS = 256;
 /** epoll_wait calls per tick at most, so a flood of ready sockets cannot hold the loop. */
