@@ -12,6 +12,7 @@ export {
 export { monotonicMicroseconds } from "./clock.ts";
 export * from "./constants.ts";
 export { ERRNO, errnoName, SyscallError, type ErrnoCode } from "./errno.ts";
+export { epollControl, epollCreate, epollWait } from "./epoll.ts";
 export { execve } from "./exec.ts";
 export { mkfifo } from "./fifo.ts";
 export { LIBC_NAME } from "./libc.ts";

@@ -2,6 +2,7 @@
 export * as capUserData from "./cap-user-data.ts";
 export * as capUserHeader from "./cap-user-header.ts";
 export * as cmsghdr from "./cmsghdr.ts";
+export * as epollEvent from "./epoll-event.ts";
 export * as fibRuleHdr from "./fib-rule-hdr.ts";
 export * as group from "./group.ts";
 export * as genlmsghdr from "./genlmsghdr.ts";

@@ -8,7 +8,7 @@ import type { ProbedCheck } from "./check-definition.ts";
 import { CheckState } from "./check-state.ts";
 import type { Due } from "./due-queue.ts";
 import type { ProbeResult } from "./probes/probe-result.ts";
-import { StartPacer } from "./start-pacer.ts";
+import { MAX_STARTS_PER_TURN, START_GRID_MS, StartPacer, TURN_BUDGET_MS } from "./start-pacer.ts";
 
 export interface PlannedCheck {
   key: string;
@@ -54,7 +54,7 @@ export class CheckRunner {
     private readonly timers: Timers,
     private readonly random: () => number = Math.random,
   ) {
-    this.pacer = new StartPacer<Entry>(timers, (entry) => void this.run(entry));
+    this.pacer = new StartPacer<Entry>(timers, (entry) => void this.run(entry), MAX_STARTS_PER_TURN, TURN_BUDGET_MS, START_GRID_MS);
   }
 
   /** Keeps the checks whose key is planned (their state and schedule), starts new ones, drops the rest. */

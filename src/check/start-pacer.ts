@@ -8,12 +8,15 @@
 // at most MAX_STARTS_PER_TURN checks and stops early once TURN_BUDGET_MS has passed; the rest wait for the next
 // turn (a 0 ms timer, so I/O and the other timers, the heartbeat among them, get their turn in between). A check
 // therefore starts when it is due unless the process cannot keep up, and then it starts late, in due order.
+// A start still ahead waits for the end of its START_GRID_MS slot, so the checks due within one slot share one
+// wakeup (and their connections one tick of src/adapters/linux/readiness-poller.ts, whose tick is as long).
 
 import type { Timers } from "../clock/timers.ts";
 import { type Due, DueQueue } from "./due-queue.ts";
 
 export const MAX_STARTS_PER_TURN = 200;
 export const TURN_BUDGET_MS = 10;
+export const START_GRID_MS = 20;
 
 export class StartPacer<T extends Due> {
   private readonly queue = new DueQueue<T>();
@@ -26,6 +29,8 @@ export class StartPacer<T extends Due> {
     private readonly start: (item: T) => void,
     private readonly maxPerTurn = MAX_STARTS_PER_TURN,
     private readonly turnBudgetMs = TURN_BUDGET_MS,
+    /** 0: each start at its own time. */
+    private readonly gridMs = 0,
   ) {}
 
   /** Starts the item inMs from now (or as soon after as the pacing allows). */
@@ -47,9 +52,13 @@ export class StartPacer<T extends Due> {
   }
 
   private arm(dueMs: number): void {
+    const now = this.timers.now();
+    // One already due goes at once: rounding it up would cap the starts a second at a batch per slot.
+    const at = this.gridMs > 0 && dueMs > now ? Math.ceil(dueMs / this.gridMs) * this.gridMs : dueMs;
+    if (this.armedForMs === at) return;
     this.timers.clearTimeout(this.timer);
-    this.armedForMs = dueMs;
-    this.timer = this.timers.setTimeout(() => this.turn(), Math.max(0, dueMs - this.timers.now()));
+    this.armedForMs = at;
+    this.timer = this.timers.setTimeout(() => this.turn(), Math.max(0, at - now));
   }
 
   private turn(): void {

@@ -169,4 +169,27 @@ describe("StartPacer", () => {
     expect(started).toEqual(["0", "1", "2", "3"]);
     expect(timers.time).toBe(0);
   });
+
+  test("on a grid, starts due within one slot share the ring at its end; one already due is not held back", () => {
+    const timers = new TurnTimers();
+    const started: [string, number][] = [];
+    const pacer = new StartPacer<Item>(timers, (i) => started.push([i.name, timers.now()]), MAX_STARTS_PER_TURN, TURN_BUDGET_MS, 20);
+    timers.time = 5;
+    pacer.after(item("a"), 2); // due 7
+    pacer.after(item("b"), 14); // due 19
+    pacer.after(item("c"), 16); // due 21: the next slot
+    expect([...timers.pending.values()].map((t) => t.at)).toEqual([20]);
+    timers.ring();
+    expect(started).toEqual([
+      ["a", 20],
+      ["b", 20],
+    ]);
+    timers.ring();
+    expect(started.at(-1)).toEqual(["c", 40]);
+    timers.time = 41;
+    pacer.after(item("d"), 0);
+    expect([...timers.pending.values()].map((t) => t.at)).toEqual([41]);
+    timers.ring();
+    expect(started.at(-1)).toEqual(["d", 41]);
+  });
 });

@@ -23,6 +23,7 @@ const HEADERS = [
   "stddef.h",
   "errno.h",
   "poll.h",
+  "sys/epoll.h",
   "sys/socket.h",
   "sys/un.h",
   "sys/uio.h",

@@ -1,7 +1,8 @@
 // Checker sockets that leave by a given interface (keepalived's bind_if: SO_BINDTODEVICE) or carry a firewall mark
 // (fwmark: SO_MARK). Neither Bun's nor Node's sockets can set these before connecting, so the socket is made here,
 // set up in keepalived's order (mark, device, source address, then connect), and its descriptor handed on: a TCP
-// one to node:net once connected, a UDP one read here. Bun offers no wait for a descriptor to become writable or
+// one to node:net once connected (TLS, SMTP) or kept by stream-exchange.ts (TCP_CHECK, HTTP_GET, every one of
+// them, placed or not), a UDP one read here. Bun offers no wait for a descriptor to become writable or
 // readable that is not also a read, so progress is polled every POLL_MS, and only while a check is under way.
 
 import {
@@ -177,7 +178,7 @@ export class PlacedDatagram {
 }
 
 /** A non-blocking socket with the mark, the device and the source address set, as keepalived sets them. */
-function openPlaced(p: SocketPlacement, type: number): number {
+export function openPlaced(p: SocketPlacement, type: number): number {
   const fd = openSocket(p.family === 6 ? AF_INET6 : AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   try {
     if (p.fwmark !== null) setsockoptInt(fd, SOL_SOCKET, SO_MARK, p.fwmark | 0);
@@ -194,12 +195,22 @@ function openPlaced(p: SocketPlacement, type: number): number {
   }
 }
 
-/** The address connected to; an IPv6 link-local one is scoped to bind_if (keepalived requires it there). */
-function destination(p: SocketPlacement): Uint8Array {
+/** Destinations already encoded, per placement (a check's target lives as long as its definition). */
+const destinations = new WeakMap<SocketPlacement, Uint8Array>();
+
+/**
+ * The address connected to; an IPv6 link-local one is scoped to bind_if (keepalived requires it there), looked
+ * up each time since the interface may be made anew, the others encoded once per placement.
+ */
+export function destination(p: SocketPlacement): Uint8Array {
+  const known = destinations.get(p);
+  if (known !== undefined) return known;
   const address = parseOrThrow(p.address);
   const linkLocal = p.family === 6 && address[0] === 0xfe && (address[1]! & 0xc0) === 0x80;
-  const scope = linkLocal && p.bindInterface !== null ? ifNameToIndex(p.bindInterface) : 0;
-  return sockaddrOf(p.family, address, p.port, scope);
+  const scoped = linkLocal && p.bindInterface !== null;
+  const encoded = sockaddrOf(p.family, address, p.port, scoped ? ifNameToIndex(p.bindInterface!) : 0);
+  if (!scoped) destinations.set(p, encoded);
+  return encoded;
 }
 
 function sockaddrOf(family: IpFamily, address: Uint8Array, port: number, scopeId = 0): Uint8Array {
@@ -215,13 +226,13 @@ function parseOrThrow(text: string): Uint8Array {
   return parsed;
 }
 
-function asPlacedError(e: unknown): PlacedSocketError {
+export function asPlacedError(e: unknown): PlacedSocketError {
   if (e instanceof PlacedSocketError) return e;
   if (e instanceof SyscallError) return new PlacedSocketError(errnoName(e.errno), `${e.syscall}: ${errnoName(e.errno)}`);
   return new PlacedSocketError("EIO", (e as Error)?.message ?? String(e));
 }
 
-function closeQuietly(fd: number): void {
+export function closeQuietly(fd: number): void {
   if (fd < 0) return;
   try {
     closeFd(fd);

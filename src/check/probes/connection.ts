@@ -1,4 +1,5 @@
-// Opening a checker's connection (TCP, or TLS over it) with the whole check under one deadline: the socket is
+// Opening a checker's connection over node:net (SSL_GET's TLS, SMTP_CHECK's dialogue; TCP_CHECK and HTTP_GET use
+// src/adapters/linux/stream-exchange.ts instead) with the whole check under one deadline: the socket is
 // destroyed when the deadline passes, whatever it is doing, so a server that answers slowly in small pieces
 // cannot stretch a check beyond connect_timeout. A check with bind_if or fwmark gets its socket from
 // src/adapters/linux/placed-socket.ts (node:net can set neither), the rest from node:net directly.

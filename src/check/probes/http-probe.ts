@@ -1,16 +1,15 @@
 // HTTP_GET / SSL_GET: each url is fetched on a connection of its own, as keepalived sends it (HTTP/1.0 by default,
 // User-Agent KeepAliveClient), and passes when its status code is in the url's set and, where given, the MD5 of
-// the body is the digest and the regex matches (or not). Each fetch, from connecting to the last byte, runs under
-// the check's one deadline; the body is hashed as it arrives and at most REGEX_WINDOW bytes of it are kept.
+// the body is the digest and the regex matches (or not): the reply's analysis is http-reply.ts. Each fetch, from
+// connecting to the last byte, runs under the check's one deadline. HTTP_GET goes over a socket of our own watched
+// with every other check's (src/adapters/linux/stream-exchange.ts); SSL_GET over node:tls.
 
-import { createHash } from "node:crypto";
-import { type HttpCheck, type HttpUrl, REGEX_WINDOW } from "../check-definition.ts";
+import type { ExchangeClient, ExchangeEnd } from "../../adapters/linux/stream-exchange.ts";
+import { startExchange } from "../../adapters/linux/stream-exchange.ts";
+import type { HttpCheck, HttpUrl } from "../check-definition.ts";
 import { deadline, openConnection, socketError } from "./connection.ts";
+import { ReplyReader, type ReplyMode } from "./http-reply.ts";
 import { failed, passed, type ProbeResult } from "./probe-result.ts";
-import { regexMatches } from "./regex-match.ts";
-
-const MAX_HEADER_BYTES = 64 * 1024;
-const HEADER_END = Buffer.from("\r\n\r\n");
 
 export async function httpProbe(check: HttpCheck): Promise<ProbeResult> {
   let last = passed("no url");
@@ -39,10 +38,52 @@ export function httpDigest(check: HttpCheck, url: HttpUrl): Promise<ProbeResult>
   return fetchUrl(check, url, "digest");
 }
 
-function fetchUrl(check: HttpCheck, url: HttpUrl, mode: "judge" | "digest" = "judge"): Promise<ProbeResult> {
+function fetchUrl(check: HttpCheck, url: HttpUrl, mode: ReplyMode = "judge"): Promise<ProbeResult> {
+  if (check.kind === "SSL_GET") return fetchOverTls(check, url, mode);
+  return new Promise((resolve) =>
+    startExchange(
+      check.connect,
+      check.connect.timeoutMs,
+      new HttpExchange(requestBytes(check, url), new ReplyReader(url, mode), check.connect.timeoutMs, resolve),
+    ),
+  );
+}
+
+/** A url's request, encoded once per check definition (which lives until the configuration changes). */
+const requests = new WeakMap<HttpUrl, { check: HttpCheck; bytes: Uint8Array }>();
+
+function requestBytes(check: HttpCheck, url: HttpUrl): Uint8Array {
+  const known = requests.get(url);
+  if (known !== undefined && known.check === check) return known.bytes;
+  const bytes = Buffer.from(httpRequest(check, url), "latin1");
+  requests.set(url, { check, bytes });
+  return bytes;
+}
+
+/** One url's fetch over a stream exchange: the reply goes to the reader, the end becomes the result. */
+class HttpExchange implements ExchangeClient {
+  constructor(
+    readonly request: Uint8Array,
+    private readonly reply: ReplyReader,
+    private readonly timeoutMs: number,
+    private readonly resolve: (result: ProbeResult) => void,
+  ) {}
+
+  data(chunk: Buffer): boolean {
+    return this.reply.add(chunk) !== null;
+  }
+
+  end(how: ExchangeEnd, error: string): void {
+    if (how === "done" || how === "closed") this.resolve(this.reply.end());
+    else if (how === "timeout") this.resolve(failed(`no complete reply within ${this.timeoutMs} ms`));
+    else this.resolve(failed(error));
+  }
+}
+
+function fetchOverTls(check: HttpCheck, url: HttpUrl, mode: ReplyMode): Promise<ProbeResult> {
   const limit = deadline(check.connect.timeoutMs);
   const serverName = check.enableSni ? (url.virtualhost ?? check.virtualhost ?? null) : null;
-  const connection = openConnection(check.connect, check.kind === "SSL_GET" ? { serverName } : null);
+  const connection = openConnection(check.connect, { serverName });
   const reply = new ReplyReader(url, mode);
   const outcome = connection.ready.then(
     (socket) =>
@@ -67,90 +108,4 @@ function fetchUrl(check: HttpCheck, url: HttpUrl, mode: "judge" | "digest" = "ju
       limit.cancel();
       connection.close();
     });
-}
-
-/** Reads one reply: the status line and headers, then the body through the digest and the regex window. */
-class ReplyReader {
-  private head: Buffer = Buffer.alloc(0);
-  private status: number | null = null;
-  private remaining: number | null = null;
-  private readonly md5 = createHash("md5");
-  private body: Buffer[] = [];
-  private kept = 0;
-  /** Once reached, the verdict stands (the socket may still deliver data, end and close). */
-  private verdict: ProbeResult | null = null;
-
-  constructor(
-    private readonly url: HttpUrl,
-    private readonly mode: "judge" | "digest",
-  ) {}
-
-  /** A verdict as soon as one is certain, else null (read on). */
-  add(chunk: Buffer): ProbeResult | null {
-    if (this.verdict === null) this.verdict = this.read(chunk);
-    return this.verdict;
-  }
-
-  /** The server closed the connection: the body is complete (or the reply never was). */
-  end(): ProbeResult {
-    if (this.verdict !== null) return this.verdict;
-    if (this.status === null) this.verdict = failed(this.head.length === 0 ? "connection closed without a reply" : "reply cut short");
-    else this.verdict = this.judgeBody();
-    return this.verdict;
-  }
-
-  private read(chunk: Buffer): ProbeResult | null {
-    if (this.status === null) {
-      this.head = Buffer.concat([this.head, chunk]);
-      const end = this.head.indexOf(HEADER_END);
-      if (end < 0) return this.head.length > MAX_HEADER_BYTES ? failed("reply headers too long") : null;
-      const parsed = parseHead(this.head.subarray(0, end).toString("latin1"));
-      if (parsed === null) return failed("not an HTTP reply");
-      this.status = parsed.status;
-      this.remaining = parsed.contentLength;
-      if (this.mode === "judge" && !statusAllowed(this.url, parsed.status)) return failed(`HTTP status ${parsed.status}`);
-      if (this.mode === "judge" && this.url.digest === null && this.url.regex === null) return passed(`HTTP ${parsed.status}`);
-      chunk = this.head.subarray(end + HEADER_END.length);
-    }
-    this.md5.update(chunk);
-    if (this.kept < REGEX_WINDOW) {
-      this.body.push(chunk.subarray(0, REGEX_WINDOW - this.kept));
-      this.kept += Math.min(chunk.length, REGEX_WINDOW - this.kept);
-    }
-    if (this.remaining !== null) {
-      this.remaining -= chunk.length;
-      if (this.remaining <= 0) return this.judgeBody();
-    }
-    return null;
-  }
-
-  private judgeBody(): ProbeResult {
-    const status = this.status!;
-    if (this.mode === "digest") return passed(this.md5.digest("hex"));
-    if (this.url.digest !== null) {
-      const digest = this.md5.digest("hex");
-      if (digest !== this.url.digest) return failed(`digest ${digest}, expected ${this.url.digest}`);
-    }
-    if (this.url.regex !== null) {
-      const matched = regexMatches(this.url, Buffer.concat(this.body));
-      if (matched === this.url.regexNoMatch) return failed(this.url.regexNoMatch ? "regex matched" : "regex did not match");
-    }
-    return passed(`HTTP ${status}`);
-  }
-}
-
-function parseHead(head: string): { status: number; contentLength: number | null } | null {
-  const lines = head.split("\r\n");
-  const m = /^HTTP\/\d\.\d (\d{3})/.exec(lines[0] ?? "");
-  if (m === null) return null;
-  let contentLength: number | null = null;
-  for (const line of lines.slice(1)) {
-    const h = /^content-length:\s*(\d+)\s*$/i.exec(line);
-    if (h) contentLength = Number(h[1]);
-  }
-  return { status: Number(m[1]), contentLength };
-}
-
-function statusAllowed(url: HttpUrl, status: number): boolean {
-  return url.statusCodes.some(([lo, hi]) => status >= lo && status <= hi);
 }

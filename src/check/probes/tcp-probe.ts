@@ -1,21 +1,34 @@
-// TCP_CHECK: up when a TCP connection to the target opens within the deadline; closed at once.
+// TCP_CHECK: up when a TCP connection to the target opens within the deadline; closed at once. The connection is
+// made on a socket of our own, watched with every other check's (src/adapters/linux/stream-exchange.ts).
 
+import type { ExchangeClient, ExchangeEnd } from "../../adapters/linux/stream-exchange.ts";
+import { startExchange } from "../../adapters/linux/stream-exchange.ts";
 import type { ConnectTarget } from "../check-definition.ts";
-import { deadline, openConnection, socketError } from "./connection.ts";
 import { failed, passed, type ProbeResult } from "./probe-result.ts";
 
-export async function tcpProbe(target: ConnectTarget): Promise<ProbeResult> {
-  const limit = deadline(target.timeoutMs);
-  const connection = openConnection(target, null);
-  const outcome = connection.ready.then(
-    () => passed("connected"),
-    (e) => failed(socketError(e)),
-  );
-  try {
-    const result = await Promise.race([outcome, limit.expired]);
-    return result === "timeout" ? failed(`no connection within ${target.timeoutMs} ms`) : result;
-  } finally {
-    limit.cancel();
-    connection.close();
+/** Shared by every passed run: results are read, never changed. */
+const CONNECTED: ProbeResult = Object.freeze(passed("connected"));
+
+export function tcpProbe(target: ConnectTarget): Promise<ProbeResult> {
+  return new Promise((resolve) => startExchange(target, target.timeoutMs, new ConnectOnly(target.timeoutMs, resolve)));
+}
+
+class ConnectOnly implements ExchangeClient {
+  readonly request = null;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly resolve: (result: ProbeResult) => void,
+  ) {}
+
+  data(): boolean {
+    return true;
+  }
+
+  end(how: ExchangeEnd, error: string): void {
+    if (how === "done") this.resolve(CONNECTED);
+    else if (how === "timeout") this.resolve(failed(`no connection within ${this.timeoutMs} ms`));
+    else if (how === "error") this.resolve(failed(error));
+    else this.resolve(failed("connection closed"));
   }
 }
