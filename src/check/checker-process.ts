@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { checkerEnv } from "../daemon/runtime-env.ts";
 import { selfCommand } from "../process/self-command.ts";
 import { CHECKER_ARGUMENT, decodeFromChecker, encodeMessage, type FromChecker, type ToChecker } from "./checker-protocol.ts";
+import { lineReader } from "./line-reader.ts";
 
 export interface CheckerEvents {
   onMessage(message: FromChecker): void;
@@ -31,27 +32,15 @@ export const spawnCheckerProcess: SpawnChecker = (events) => {
     env: checkerEnv(process.env),
   });
   let exited = false;
-  const lines = (onLine: (line: string) => void) => {
-    let pending = "";
-    return (chunk: Buffer) => {
-      pending += chunk.toString();
-      let newline = pending.indexOf("\n");
-      while (newline >= 0) {
-        onLine(pending.slice(0, newline));
-        pending = pending.slice(newline + 1);
-        newline = pending.indexOf("\n");
-      }
-    };
-  };
   child.stdout.on(
     "data",
-    lines((line) => {
+    lineReader((line) => {
       const message = decodeFromChecker(line);
       if (message === null) events.onMalformed(line);
       else events.onMessage(message);
     }),
   );
-  child.stderr.on("data", lines(events.onStderr));
+  child.stderr.on("data", lineReader(events.onStderr));
   // A child that dies makes its stdin fail; the exit event says so.
   child.stdin.on("error", () => undefined);
   child.on("error", (e) => {
