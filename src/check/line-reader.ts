@@ -1,9 +1,9 @@
 // The checker's output cut into lines and handed on a bounded number per event-loop turn. A burst (every check's
-// result at once: 5,000 failing checks refreshed together, or a switch taking a rack down) is handled in slices
-// with the VRRP daemon's timers between them, instead of one block that held adverts back by a quarter second
-// under the test VM's emulation (bench/checkers.ts, part 4).
+// result at once: 5,000 real servers failing together) is handled in slices with the VRRP daemon's timers between
+// them, instead of one block that held adverts back by hundreds of milliseconds under the test VM's emulation
+// (bench/checkers.ts, part 4). 25 lines are ≈ 10 ms of the interpreter-only daemon's work there.
 
-export const LINES_PER_TURN = 200;
+export const LINES_PER_TURN = 25;
 
 export interface LineReaderOptions {
   perTurn?: number;

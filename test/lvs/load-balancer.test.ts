@@ -7,7 +7,8 @@ import { describe, expect, test } from "bun:test";
 import { destinationKeyText, serviceKeyText } from "../../src/adapters/ipvs.ts";
 import type { VipdConfig } from "../../src/config/schema.ts";
 import type { Log } from "../../src/daemon/log.ts";
-import { LoadBalancer } from "../../src/lvs/load-balancer.ts";
+import { HEALTH_SLICE, LoadBalancer } from "../../src/lvs/load-balancer.ts";
+import { IpvsReconciler } from "../../src/lvs/reconciler.ts";
 import { NO_RECORD } from "../../src/lvs/owned-services.ts";
 import { FakeIpvs } from "../adapters/fake-ipvs.ts";
 import { FakeChecker } from "../check/fake-checker.ts";
@@ -87,6 +88,34 @@ describe("LoadBalancer", () => {
     expect(table()).toHaveLength(2);
     expect(checkLog.lines.at(-1)).toBe(
       "info TCP_CHECK of 198.51.100.2:8080 succeeded (connected): up for web 198.51.100.2:8080 (real_servers[1])",
+    );
+  });
+
+  test("a burst of failures is reconciled a few virtual servers per timer turn; the scripts follow the last", async () => {
+    const service = (i: number) =>
+      `[virtual_servers.vs${i}]\naddress = "192.0.2.${10 + i}"\nport = 80\nprotocol = "tcp"\ndelay_loop = 2\nwarmup = 0\nretry = 0\n` +
+      `[[virtual_servers.vs${i}.real_servers]]\naddress = "198.51.100.${1 + i}"\nport = 8080\nnotify_down = "/bin/down ${i}"\n` +
+      `[[virtual_servers.vs${i}.real_servers.TCP_CHECK]]\nconnect_timeout = 1\n`;
+    const { checker, table, advance, scripts } = setup(Array.from({ length: 7 }, (_, i) => service(i)).join("\n"));
+    await advance(500);
+    expect(table()).toHaveLength(7);
+    const slices: { size: number; scriptsBefore: number }[] = [];
+    const original = IpvsReconciler.prototype.healthChanged;
+    IpvsReconciler.prototype.healthChanged = function (this: IpvsReconciler, ...args: Parameters<IpvsReconciler["healthChanged"]>) {
+      slices.push({ size: args[2].size, scriptsBefore: scripts.length });
+      return original.apply(this, args);
+    };
+    try {
+      for (let i = 0; i < 7; i++) checker.targets.set(`198.51.100.${1 + i}:8080`, { ok: false });
+      await advance(3000);
+    } finally {
+      IpvsReconciler.prototype.healthChanged = original;
+    }
+    expect(table()).toEqual([]);
+    expect(slices.map((s) => s.size)).toEqual([2, 2, 2, 1].map((n) => Math.min(n, HEALTH_SLICE)));
+    expect(slices.every((s) => s.scriptsBefore === 0)).toBe(true);
+    expect(scripts.sort()).toEqual(
+      Array.from({ length: 7 }, (_, i) => `virtual_servers.vs${i}.real_servers[0].notify_down: /bin/down ${i}`),
     );
   });
 
