@@ -3,11 +3,12 @@
 // kinds, and the first run, come up on one pass.
 
 import { describe, expect, test } from "bun:test";
-import { type HttpCheck, NO_REGEX_OPTIONS, type ProbedCheck } from "../../src/check/check-definition.ts";
+import type { HttpCheck, ProbedCheck } from "../../src/check/check-definition.ts";
 import { type CheckReport, CheckRunner, type PlannedCheck } from "../../src/check/check-runner.ts";
 import { CheckState } from "../../src/check/check-state.ts";
 import type { ProbeResult } from "../../src/check/probes/probe-result.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
+import { httpUrl } from "./http-url.ts";
 
 const timing = { delayLoopMs: 6000, retry: 0, delayBeforeRetryMs: 1000, warmupMs: 0, alpha: false };
 // bindInterface and fwmark: the ConnectTarget of main since bind_if/fwmark (extra keys are harmless before it).
@@ -25,17 +26,7 @@ const http = (fastRecovery: boolean): HttpCheck => ({
   kind: "HTTP_GET",
   timing,
   connect,
-  urls: [
-    {
-      path: "/",
-      statusCodes: [[200, 299]],
-      digest: null,
-      virtualhost: null,
-      regex: null,
-      regexNoMatch: false,
-      regexOptions: NO_REGEX_OPTIONS,
-    },
-  ],
+  urls: [httpUrl()],
   httpProtocol: "1.0",
   virtualhost: null,
   enableSni: false,

@@ -4,19 +4,10 @@
 
 import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { type HttpUrl, NO_REGEX_OPTIONS } from "../../src/check/check-definition.ts";
 import { ReplyReader } from "../../src/check/probes/http-reply.ts";
+import { httpUrl } from "./http-url.ts";
 
-const url = (over: Partial<HttpUrl> = {}): HttpUrl => ({
-  path: "/",
-  statusCodes: [[200, 299]],
-  digest: null,
-  virtualhost: null,
-  regex: null,
-  regexNoMatch: false,
-  regexOptions: NO_REGEX_OPTIONS,
-  ...over,
-});
+const url = httpUrl;
 
 /** Feeds `reply` in pieces of `size` through one reused buffer, scribbled over after each piece. */
 function feed(reader: ReplyReader, reply: string, size: number) {

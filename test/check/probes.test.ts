@@ -4,11 +4,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
-import { type ConnectTarget, type HttpCheck, type HttpUrl, type MiscCheck, NO_REGEX_OPTIONS } from "../../src/check/check-definition.ts";
+import type { ConnectTarget, HttpCheck, HttpUrl, MiscCheck } from "../../src/check/check-definition.ts";
 import { httpProbe, httpRequest } from "../../src/check/probes/http-probe.ts";
 import { miscProbe } from "../../src/check/probes/misc-probe.ts";
 import { tcpProbe } from "../../src/check/probes/tcp-probe.ts";
 import { runCommand } from "../../src/process/run-command.ts";
+import { httpUrl } from "./http-url.ts";
 
 type Behaviour = (socket: Socket, request: string) => void;
 const BODY = "<html>all good</html>";
@@ -57,16 +58,7 @@ const target = (over: Partial<ConnectTarget> = {}): ConnectTarget => ({
   timeoutMs: 2000,
   ...over,
 });
-const url = (path: string, over: Partial<HttpUrl> = {}): HttpUrl => ({
-  path,
-  statusCodes: [[200, 299]],
-  digest: null,
-  virtualhost: null,
-  regex: null,
-  regexNoMatch: false,
-  regexOptions: NO_REGEX_OPTIONS,
-  ...over,
-});
+const url = (path: string, over: Partial<HttpUrl> = {}): HttpUrl => httpUrl({ path, ...over });
 const timing = { delayLoopMs: 1000, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0, alpha: false };
 const http = (urls: HttpUrl[], over: Partial<ConnectTarget> = {}): HttpCheck => ({
   kind: "HTTP_GET",
