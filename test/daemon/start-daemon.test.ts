@@ -115,6 +115,26 @@ async function start(host: ReturnType<typeof fakeHost>, config: string, lines: s
   return { daemon, configPath, lines };
 }
 
+/** A port nobody listens on now (the kernel's choice), for a [metrics] listener. */
+function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
+/** promtool's verdict on a scrape, bounded in time; fails loudly without promtool. */
+function promtoolCheck(text: string): { exitCode: number | null; output: string } {
+  const run = Bun.spawnSync(["promtool", "check", "metrics"], { stdin: new TextEncoder().encode(text), timeout: 20_000 });
+  if (run.exitCode === null && run.signalCode === null) {
+    throw new Error("promtool (Debian's prometheus package) is needed: bash scripts/install-deps.sh");
+  }
+  if (run.exitCode !== 0 && run.stderr.toString().includes("not found")) {
+    throw new Error("promtool (Debian's prometheus package) is needed: bash scripts/install-deps.sh");
+  }
+  return { exitCode: run.exitCode, output: `${run.stdout}${run.stderr}`.trim() };
+}
+
 async function stop(daemon: RunningDaemon, host: ReturnType<typeof fakeHost>): Promise<void> {
   const stopped = daemon.stop();
   // The daemon waits for notify scripts with a bounded timer on the fake clock: move it on.
@@ -291,7 +311,7 @@ describe("startDaemon on fake adapters", () => {
 
   test("[metrics]: Prometheus text that promtool accepts, scraped across a failover; /healthz", async () => {
     const host = fakeHost();
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = freePort();
     // A track_process on this test's own process name: running, so up, counted at least once.
     const comm = readFileSync("/proc/self/comm", "utf8").trim();
     const tracked = `[track_processes.self]\nprocess = "${comm}"\nweight = 0\n`;
@@ -310,16 +330,11 @@ describe("startDaemon on fake adapters", () => {
     expect(after).toContain('vipd_adverts_dropped_unattributed_total{reason="ipv6-fragment"} 0');
     expect(after).toContain('vipd_track_process_up{tracker="self"} 1');
     expect(after).toMatch(/vipd_track_process_running\{tracker="self"\} [1-9]/);
-    const promtool = Bun.spawnSync(["promtool", "check", "metrics"], { stdin: new TextEncoder().encode(after) });
-    if (promtool.exitCode === null || (promtool.exitCode !== 0 && promtool.stderr.toString().includes("not found"))) {
-      throw new Error("promtool (Debian's prometheus package) is needed: bash scripts/install-deps.sh");
-    }
-    expect(`${promtool.stdout}${promtool.stderr}`.trim()).toBe("");
-    expect(promtool.exitCode).toBe(0);
+    expect(promtoolCheck(after)).toEqual({ exitCode: 0, output: "" });
     expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).text()).toBe("ok\n");
     await stop(daemon, host);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-  });
+  }, 30_000);
 
   test("[virtual_servers]: set up at start, a reload edits one real server in place, stop removes them; no IPVS without any", async () => {
     const plain = fakeHost();
@@ -384,7 +399,7 @@ describe("startDaemon on fake adapters", () => {
 
   test("checks: a real server failing its check leaves IPVS; status, `vipd status` and the metrics (promtool) show it", async () => {
     const host = fakeHost();
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = freePort();
     const config =
       `[metrics]\nlisten = "127.0.0.1:${port}"\n` +
       `[virtual_servers.web]\naddress = "203.0.113.10"\nport = 80\nprotocol = "tcp"\ndelay_loop = 1\nwarmup = 0\nretry = 0\n` +
@@ -415,11 +430,10 @@ describe("startDaemon on fake adapters", () => {
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toContain('vipd_real_server_up{virtual_server="web",real_server="198.51.100.22:0"} 0');
     expect(metrics).toContain('vipd_check_up{virtual_server="web",real_server="198.51.100.21:0",check="TCP_CHECK of 198.51.100.21:80"} 1');
-    const promtool = Bun.spawnSync(["promtool", "check", "metrics"], { stdin: new TextEncoder().encode(metrics) });
-    expect(`${promtool.stdout}${promtool.stderr}`.trim()).toBe("");
+    expect(promtoolCheck(metrics)).toEqual({ exitCode: 0, output: "" });
     await stop(daemon, host);
     expect(host.checker.running).toBe(false);
-  });
+  }, 30_000);
 
   test("without dynamic_interfaces a missing interface stops the start with the reason, and nothing is changed", async () => {
     const host = fakeHost();
