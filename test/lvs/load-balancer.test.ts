@@ -112,7 +112,10 @@ describe("LoadBalancer", () => {
       IpvsReconciler.prototype.healthChanged = original;
     }
     expect(table()).toEqual([]);
-    expect(slices.map((s) => s.size)).toEqual([2, 2, 2, 1].map((n) => Math.min(n, HEALTH_SLICE)));
+    // Seven virtual servers touched in one burst: full slices, then the rest.
+    const sizes = Array.from({ length: Math.ceil(7 / HEALTH_SLICE) }, (_, i) => Math.min(HEALTH_SLICE, 7 - i * HEALTH_SLICE));
+    expect(HEALTH_SLICE).toBeLessThan(7);
+    expect(slices.map((s) => s.size)).toEqual(sizes);
     expect(slices.every((s) => s.scriptsBefore === 0)).toBe(true);
     expect(scripts.sort()).toEqual(
       Array.from({ length: 7 }, (_, i) => `virtual_servers.vs${i}.real_servers[0].notify_down: /bin/down ${i}`),
