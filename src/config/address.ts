@@ -14,10 +14,23 @@ export interface ParsedPrefix extends ParsedAddress {
   prefixLength: number | null;
 }
 
+/**
+ * Addresses already read: a load balancer's file names the same few real servers thousands of times. Bounded, and
+ * emptied when full: a file of many distinct addresses only loses the shortcut.
+ */
+const parsed = new Map<string, ParsedAddress | null>();
+const PARSED_KEPT = 1024;
+
 export function parseAddress(text: string): ParsedAddress | null {
-  const bytes = parseIp(text);
-  if (!bytes) return null;
-  return { bytes, family: bytes.length === 4 ? 4 : 6, text: formatIp(bytes) };
+  let known = parsed.get(text);
+  if (known === undefined) {
+    const bytes = parseIp(text);
+    known = bytes ? { bytes, family: bytes.length === 4 ? 4 : 6, text: formatIp(bytes) } : null;
+    if (parsed.size >= PARSED_KEPT) parsed.clear();
+    parsed.set(text, known);
+  }
+  // A copy each time: callers own what they are given.
+  return known && { bytes: known.bytes.slice(), family: known.family, text: known.text };
 }
 
 export function parsePrefix(text: string): ParsedPrefix | null {

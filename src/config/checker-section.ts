@@ -24,7 +24,9 @@ import { describeValue, isTable, TableReader } from "./table-reader.ts";
 
 /** Settings a virtual server and a real server pass down to their checks. */
 export const CHECK_DEFAULT_KEYS = ["delay_loop", "alpha", "retry", "connect_timeout", "delay_before_retry", "warmup", "virtualhost"];
+const CHECK_DEFAULT_KEY_SET: ReadonlySet<string> = new Set(CHECK_DEFAULT_KEYS);
 export const IMPLEMENTED_CHECKS: readonly CheckKind[] = CHECK_KINDS;
+const CHECK_KIND_SET: ReadonlySet<string> = new Set(IMPLEMENTED_CHECKS);
 
 /** What is known above a check; null: not set at that level. */
 export interface CheckDefaults {
@@ -83,6 +85,8 @@ export const URL_KEYS = ["path", "digest", "status_code", "virtualhost", "regex"
 
 /** The settings a virtual or real server gives its checks, over those of the level above. */
 export function readCheckDefaults(r: TableReader, above: CheckDefaults): CheckDefaults {
+  // Most real servers set none: the level above's then stand as they are.
+  if (!r.hasAnyOf(CHECK_DEFAULT_KEY_SET)) return above;
   return {
     delayLoopMs: r.seconds("delay_loop", 0.001, MAX_SECONDS, above.delayLoopMs),
     alpha: r.bool("alpha", above.alpha),
@@ -121,6 +125,7 @@ export function readChecks(
   trackFiles: readonly TrackFileSection[] = [],
 ): PlacedCheck[] {
   const out: PlacedCheck[] = [];
+  if (!r.hasAnyOf(CHECK_KIND_SET)) return out;
   for (const kind of IMPLEMENTED_CHECKS) {
     const value = r.table[kind];
     if (value === undefined) continue;

@@ -41,6 +41,7 @@ export function trackFilesNotChecked(
   trackFiles: readonly TrackFileSection[],
   virtualServers: readonly VirtualServerSection[],
 ): TrackFileSection[] {
+  if (trackFiles.length === 0) return [];
   const read = new Set<string>();
   for (const vs of virtualServers) {
     for (const rs of vs.realServers)

@@ -25,18 +25,44 @@ function rangeText(min: number, max: number): string {
   return `from ${min} to ${max}`;
 }
 
+/**
+ * The allowed keys of a kind of table as a set, made once per list: a large file has ten thousand real servers,
+ * each read against the same list.
+ */
+const allowedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function allowedSet(allowed: readonly string[]): ReadonlySet<string> {
+  let set = allowedSets.get(allowed);
+  if (set === undefined) {
+    set = new Set(allowed);
+    allowedSets.set(allowed, set);
+  }
+  return set;
+}
+
 export class TableReader {
+  /** The keys written in the table, in the file's order. */
+  readonly keys: readonly string[];
+
   constructor(
     readonly problems: Problems,
     readonly path: readonly PathSegment[],
     readonly table: TomlTable,
     allowed: readonly string[],
   ) {
-    for (const key of Object.keys(table)) {
-      if (allowed.includes(key)) continue;
+    this.keys = Object.keys(table);
+    const known = allowedSet(allowed);
+    for (const key of this.keys) {
+      if (known.has(key)) continue;
       const sorted = [...allowed].sort().join(", ");
       problems.error([...path, key], `unknown key${didYouMean(key, allowed)}; allowed here: ${sorted}`);
     }
+  }
+
+  /** Whether any of `names` is written (lets a reader skip a group of optional keys none of which is there). */
+  hasAnyOf(names: ReadonlySet<string>): boolean {
+    for (const key of this.keys) if (names.has(key)) return true;
+    return false;
   }
 
   at(key: string | number): PathSegment[] {

@@ -17,9 +17,19 @@
 //     `[instances.toString]` as the inherited function, Bun's parser as a table.
 // The checks only ever send a file to @iarna/toml, so a config is never read differently from before.
 
-// Its synchronous parser alone: the package entry also loads the stream parser and Node's `stream` (≈ 1.4 MiB).
-import parseWithIarna from "@iarna/toml/parse-string.js";
 import type { TomlTable } from "./table-reader.ts";
+
+/**
+ * @iarna/toml's synchronous parser alone (the package entry also loads the stream parser and Node's `stream`,
+ * ≈ 1.4 MiB), loaded the first time a file needs it: most files never do, and loading it cost every start
+ * ≈ 11 ms on a host under the daemon's runtime settings (≈ 12× that under the test VM).
+ */
+let iarnaParse: ((text: string) => Record<string, unknown>) | null = null;
+
+function parseWithIarna(text: string): Record<string, unknown> {
+  iarnaParse ??= require("@iarna/toml/parse-string.js") as (text: string) => Record<string, unknown>;
+  return iarnaParse(text);
+}
 
 /** Parses TOML text; throws @iarna/toml's error (0-based `line` and `col`) when the text is not TOML. */
 export function parseToml(text: string): TomlTable {
@@ -30,8 +40,17 @@ export function parseToml(text: string): TomlTable {
 export function parseNatively(text: string): TomlTable | null {
   if (NEEDS_REFERENCE_PARSER.test(text) || !inlineTablesOnOneLine(text)) return null;
   const root = parseNative(text);
-  return root !== null && onlyPlainValues(root) ? root : null;
+  if (root === null) return null;
+  return !MAY_HOLD_OTHER_VALUES.test(text) || onlyPlainValues(root) ? root : null;
 }
+
+/**
+ * What onlyPlainValues looks for can only come from text like this: a date or a time, a key spelled like an
+ * inherited property, or a \u escape (which could spell one). Without any, the walk over a large file is skipped.
+ */
+const MAY_HOLD_OTHER_VALUES = new RegExp(
+  `(?<![\\w.:-])(?:\\d{4}-\\d\\d-\\d\\d|\\d\\d:\\d\\d)|\\\\[uU]|${Object.getOwnPropertyNames(Object.prototype).join("|")}`,
+);
 
 /** See above; matched anywhere (inside a string or comment too, which only costs the fast path). */
 const NEEDS_REFERENCE_PARSER = /\\[ex]|\uFEFF|\r|(?<![\w.])[+-]?0[eE]/;

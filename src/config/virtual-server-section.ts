@@ -312,11 +312,14 @@ function readRealServers(r: TableReader, defaults: RealServerDefaults): RealServ
   const { forwarding: vsForwarding, defaultWeight, inhibitDefault } = defaults;
   const out: RealServerConfig[] = [];
   const seen = new Map<string, PathSegment[]>();
-  r.list("real_servers", "tables [[virtual_servers.NAME.real_servers]]").forEach((item, i) => {
-    const path = r.at("real_servers").concat(i);
+  const items = r.list("real_servers", "tables [[virtual_servers.NAME.real_servers]]");
+  const listPath = r.at("real_servers");
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const path = [...listPath, i];
     if (!isTable(item)) {
       r.problems.error(path, `must be a table, got ${describeValue(item)}`);
-      return;
+      continue;
     }
     const rr = new TableReader(r.problems, path, item, REAL_SERVER_KEYS);
     refuseNotYet(rr, RS_NOT_YET);
@@ -341,13 +344,13 @@ function readRealServers(r: TableReader, defaults: RealServerDefaults): RealServ
       notifyUp: readCommand(rr, "notify_up"),
       notifyDown: readCommand(rr, "notify_down"),
     };
-    if (server === null) return;
+    if (server === null) continue;
     const key = `${server.address} ${server.port ?? 0}`;
     const first = seen.get(key);
     if (first) r.problems.error(path, `the same real server as ${first.join(".")} (keepalived drops the second)`);
     else seen.set(key, path);
     out.push(server);
-  });
+  }
   return out;
 }
 
@@ -364,32 +367,36 @@ function readSorryServer(r: TableReader, vsForwarding: Forwarding): SorryServerC
 /** Real and sorry servers are of the service's family unless tunnelled (the kernel refuses the rest). */
 function checkFamilies(r: TableReader, vs: VirtualServerSection): void {
   const family = vs.target.kind === "group" ? null : vs.target.family;
-  const check = (server: ServerAddress & { forwarding: Forwarding }, path: PathSegment[]) => {
+  // The path is made only for a server found wrong: ten thousand real servers are read in a large file.
+  const check = (server: ServerAddress & { forwarding: Forwarding }, path: () => PathSegment[]) => {
     if (family !== null && server.family !== family && server.forwarding.kind !== "TUN") {
-      r.problems.error(path, `is ${familyName(server.family)} but the virtual server is ${familyName(family)} (only TUN may mix families)`);
+      r.problems.error(
+        path(),
+        `is ${familyName(server.family)} but the virtual server is ${familyName(family)} (only TUN may mix families)`,
+      );
     }
   };
-  for (const [i, rs] of vs.realServers.entries()) check(rs, r.at("real_servers").concat(i, "address"));
-  if (vs.sorryServer) check(vs.sorryServer, [...r.at("sorry_server"), "address"]);
+  vs.realServers.forEach((rs, i) => check(rs, () => r.at("real_servers").concat(i, "address")));
+  if (vs.sorryServer) check(vs.sorryServer, () => [...r.at("sorry_server"), "address"]);
 }
 
 /** DR and TUN deliver to the virtual port: another port there is a mistake keepalived corrects with a warning. */
 function checkPorts(r: TableReader, vs: VirtualServerSection): void {
-  const check = (server: ServerAddress & { forwarding: Forwarding }, path: PathSegment[]) => {
+  const check = (server: ServerAddress & { forwarding: Forwarding }, path: () => PathSegment[]) => {
     if (server.forwarding.kind === "NAT" || server.port === null) return;
     if (vs.target.kind === "group") {
-      r.problems.error(path, `a ${server.forwarding.kind} real server of a group takes no port: each member's port is used; remove it`);
+      r.problems.error(path(), `a ${server.forwarding.kind} real server of a group takes no port: each member's port is used; remove it`);
     } else if (vs.target.kind === "fwmark") {
-      r.problems.error(path, `a ${server.forwarding.kind} real server of a fwmark service takes no port; remove it`);
+      r.problems.error(path(), `a ${server.forwarding.kind} real server of a fwmark service takes no port; remove it`);
     } else if (vs.target.kind === "address" && server.port !== vs.target.port) {
       r.problems.error(
-        path,
+        path(),
         `${server.forwarding.kind} forwards to the virtual port ${vs.target.port}; remove port or write ${vs.target.port}`,
       );
     }
   };
-  for (const [i, rs] of vs.realServers.entries()) check(rs, r.at("real_servers").concat(i, "port"));
-  if (vs.sorryServer) check(vs.sorryServer, [...r.at("sorry_server"), "port"]);
+  vs.realServers.forEach((rs, i) => check(rs, () => r.at("real_servers").concat(i, "port")));
+  if (vs.sorryServer) check(vs.sorryServer, () => [...r.at("sorry_server"), "port"]);
 }
 
 /** keepalived lowers a quorum above the total weight (it could never be reached) and a hysteresis not below it. */

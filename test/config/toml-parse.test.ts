@@ -177,7 +177,15 @@ describe("TOML parsing: Bun's parser where it reads as @iarna/toml does, @iarna/
   test("a key named like an inherited property goes to @iarna/toml, which reads such tables its own way", () => {
     // @iarna/toml takes [instances.toString] for the inherited function (and sets the table's keys on it, so the
     // next parse in the process differs): not compared here, only routed, so vipd reads such a file as before.
-    for (const text of ["[instances.toString]\nx = 1\n", "constructor = 1\n", "[a]\n__proto__ = 1\n", "a = { valueOf = 1 }\n"]) {
+    // Spelled with escapes too: the text then holds no such name, only the key Bun's parser reads.
+    const escaped = ['"\\u0063onstructor" = 1\n', '[a]\n"\\u005F_proto__" = 1\n', '["instances"."to\\u0053tring"]\nx = 1\n'];
+    for (const text of [
+      "[instances.toString]\nx = 1\n",
+      "constructor = 1\n",
+      "[a]\n__proto__ = 1\n",
+      "a = { valueOf = 1 }\n",
+      ...escaped,
+    ]) {
       expect({ text, acceptedByBun: refusal(Bun.TOML.parse, text) === null }).toEqual({ text, acceptedByBun: true });
       expect({ text, native: parseNatively(text) }).toEqual({ text, native: null });
     }
