@@ -78,10 +78,19 @@ const BACKSLASH = 0x5c;
  */
 export function inlineTablesOnOneLine(text: string): boolean {
   for (let start = text.indexOf("{"); start >= 0; start = text.indexOf("{", start + 1)) {
-    if (!closesOnItsLine(text, start)) return false;
+    FLAT_ON_ONE_LINE.lastIndex = start;
+    if (FLAT_ON_ONE_LINE.test(text)) start = FLAT_ON_ONE_LINE.lastIndex - 1;
+    else if (!closesOnItsLine(text, start)) return false;
   }
   return true;
 }
+
+/**
+ * The common case in one regular expression (a file of 10,000 real-server rows has 10,000 of them): an inline
+ * table closing on its line with no table, comment, escape or literal string inside, and no comma before its
+ * "}". Anything else is judged by closesOnItsLine.
+ */
+const FLAT_ON_ONE_LINE = /\{(?:[^{}\n#"',]|"[^"\\\n]*"|,(?=[ \t]*[^ \t}]))*\}/y;
 
 function closesOnItsLine(text: string, start: number): boolean {
   let depth = 0;

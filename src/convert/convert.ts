@@ -18,6 +18,7 @@ import {
   mapVirtualServerGroup,
   resolveVirtualServers,
   type VirtualServerInfo,
+  writePlainRealServersAsRows,
 } from "./map-virtual-server.ts";
 import { parseConfig } from "./parser.ts";
 import type { FileSystem } from "./source.ts";
@@ -138,6 +139,7 @@ export function convertKeepalived(entry: string, options: ConvertOptions = {}): 
   resolveGroupMembers(ctx, doc, groups, new Set(instances.map((i) => i.name)));
   resolveVirtualServers(ctx, doc, virtualServers, vsGroups);
   dropUnknownFileChecks(ctx, doc, trackFiles);
+  writePlainRealServersAsRows(doc, virtualServers);
   const findings = ctx.sortedFindings();
   if (instances.length === 0 && virtualServers.length === 0 && ctx.errors.length === 0) {
     findings.push({

@@ -6,7 +6,10 @@ import { BARE_KEY } from "../config/key-path.ts";
 
 export type TomlValue = string | number | boolean | TomlValue[] | { [key: string]: TomlValue };
 
-type Item = { kind: "key"; key: string; value: TomlValue; comment: string | null } | { kind: "comment"; text: string };
+type Item =
+  | { kind: "key"; key: string; value: TomlValue; comment: string | null }
+  | { kind: "comment"; text: string }
+  | { kind: "rows"; key: string; rows: Record<string, TomlValue>[] };
 
 /** A key as TOML wants it: bare when it can be, quoted otherwise. */
 export function formatKey(key: string): string {
@@ -75,6 +78,19 @@ export class TomlSection {
     else this.items.splice(index + 1, 0, ...lines);
   }
 
+  /**
+   * A list of tables written one inline table per line (`key = [` … `]`): the same value as `[[path.key]]`
+   * tables, in less text, which Bun's parser reads faster.
+   */
+  setRows(key: string, rows: Record<string, TomlValue>[]): void {
+    this.items.push({ kind: "rows", key, rows });
+  }
+
+  /** Whether a comment (a warning, a note) was put in the table. */
+  get hasComments(): boolean {
+    return this.items.some((i) => i.kind === "comment" || (i.kind === "key" && i.comment !== null));
+  }
+
   commentLines(): string[] {
     return this.items.flatMap((i) => (i.kind === "comment" ? [i.text] : []));
   }
@@ -91,7 +107,9 @@ export class TomlSection {
     }
     for (const item of this.items) {
       if (item.kind === "comment") lines.push(item.text === "" ? "#" : `# ${item.text}`);
-      else {
+      else if (item.kind === "rows") {
+        lines.push(`${formatKey(item.key)} = [`, ...item.rows.map((row) => `  ${formatValue(row)},`), "]");
+      } else {
         const line = `${formatKey(item.key)} = ${formatValue(item.value)}`;
         lines.push(item.comment === null ? line : `${line}  # ${item.comment}`);
       }
@@ -126,6 +144,17 @@ export class TomlDocument {
 
   find(path: string[]): TomlSection | undefined {
     return this.sections.find((s) => s.path !== null && s.path.join("\0") === path.join("\0"));
+  }
+
+  /** The sections in the order they are written. */
+  get written(): readonly TomlSection[] {
+    return this.sections;
+  }
+
+  /** Takes sections out, their comments too (for those whose content is written elsewhere). */
+  removeAll(gone: ReadonlySet<TomlSection>): void {
+    const kept = this.sections.filter((s) => !gone.has(s));
+    this.sections.splice(0, this.sections.length, ...kept);
   }
 
   /** Replaces a table that is not written after all by its comments, at the same place. */

@@ -104,6 +104,22 @@ describe("ConfigLoader", () => {
     expect(sections(config(third)).get("web")).toBe(sections(first).get("web")!);
   });
 
+  test("real servers written as rows (vipd convert's form) are reused and reported on their own lines too", () => {
+    const rows = (name: string, address: string, weights: (number | string)[]) =>
+      `[virtual_servers."${name}"]\naddress = "${address}"\nport = 80\nprotocol = "tcp"\nreal_servers = [\n${weights
+        .map((w, i) => `  { address = "198.51.100.${i + 1}", weight = ${w} },\n`)
+        .join("")}]\n\n`;
+    const loader = new ConfigLoader();
+    const first = config(loadWith(loader, [REST, rows("web", "192.0.2.10", [1, 1]), rows("api", "192.0.2.12", [1, 2])].join("")));
+    const second = loadWith(loader, [REST, rows("web", "192.0.2.10", [1, 1]), rows("api", "192.0.2.12", [1, 4])].join(""));
+    expectFresh(second);
+    expect(sections(config(second)).get("web")).toBe(sections(first).get("web")!);
+    expect(sections(config(second)).get("api")!.realServers[1]!.weight).toBe(4);
+    const wrong = loadWith(loader, [REST, rows("web", "192.0.2.10", [1, 1]), rows("api", "192.0.2.12", [1, '"x"'])].join(""));
+    expectFresh(wrong);
+    expect(wrong.ok ? [] : wrong.errors.map((e) => [e.line, e.keyPath])).toEqual([[24, "virtual_servers.api.real_servers[1].weight"]]);
+  });
+
   test("a file that cannot be cut is loaded whole, every time", () => {
     const loader = new ConfigLoader();
     const text = `${BASE.join("")}\n[global.x]\n`.replace('router_id = "lb1"', 'router_id = """lb1"""');

@@ -246,6 +246,21 @@ describe("inlineTablesOnOneLine", () => {
     expect(inlineTablesOnOneLine("a = { b = 1 # x }\n")).toBe(false);
     expect(inlineTablesOnOneLine('a = { b = "x\n')).toBe(false);
     expect(inlineTablesOnOneLine("# {\na = 1\n")).toBe(false);
+    // The same in rows of a list, with strings and commas before them (the one-expression shortcut's cases).
+    expect(inlineTablesOnOneLine('r = [\n  { a = "x}", b = 1, },\n]\n')).toBe(false);
+    expect(inlineTablesOnOneLine('r = [\n  { a = "x\\"}", b = 1 , },\n]\n')).toBe(false);
+    expect(inlineTablesOnOneLine("r = [\n  { a = 'x', b = 1,\n c = 2 },\n]\n")).toBe(false);
+    expect(inlineTablesOnOneLine('r = [\n  { a = "x", b = 1 },\n  { a = "y", # z }\n]\n')).toBe(false);
+  });
+
+  test("rows of inline tables, one a line, with strings holding braces and commas", () => {
+    const rows = (n: number) =>
+      Array.from({ length: n }, (_, i) => `  { address = "198.51.100.${1 + (i % 250)}", port = ${i}, note = "a, {b}, c" },`);
+    const text = `[virtual_servers.x]\nreal_servers = [\n${rows(2000).join("\n")}\n]\n`;
+    expect(inlineTablesOnOneLine(text)).toBe(true);
+    const native = parseNatively(text);
+    expect(native).not.toBeNull();
+    expect(sameValue(native, TOML.parse(text))).toBe(true);
   });
 });
 

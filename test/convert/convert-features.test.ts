@@ -792,6 +792,59 @@ describe("LVS", () => {
     ]);
   });
 
+  test("plain real servers are written a row each; one with a checker or a note keeps its service's tables", () => {
+    const text = `virtual_server 192.0.2.10 80 {
+  protocol TCP
+  real_server 198.51.100.1 8080 {
+    weight 3
+    notify_up "/bin/up now" nobody
+  }
+  real_server 198.51.100.2 8080 {
+  }
+}
+virtual_server 192.0.2.11 80 {
+  protocol TCP
+  real_server 198.51.100.1 8080 {
+    TCP_CHECK {
+    }
+  }
+  real_server 198.51.100.2 8080 {
+  }
+}
+virtual_server 192.0.2.12 80 {
+  protocol TCP
+  lb_kind DR
+  real_server 198.51.100.1 8080 {
+  }
+}
+`;
+    const { toml, config, warnings } = convertAndLoad(text);
+    expect(toml).toContain(
+      [
+        "real_servers = [",
+        '  { address = "198.51.100.1", port = 8080, weight = 3, notify_up = { command = "/bin/up now", user = "nobody" } },',
+        '  { address = "198.51.100.2", port = 8080 },',
+        "]",
+      ].join("\n"),
+    );
+    // A checker is a table under the real server; a warning is a comment in its table: both keep the tables.
+    expect(toml.match(/\[\[virtual_servers\."192\.0\.2\.11:80"\.real_servers\]\]/g)).toHaveLength(2);
+    expect(toml.match(/\[\[virtual_servers\."192\.0\.2\.12:80"\.real_servers\]\]/g)).toHaveLength(1);
+    expect(warnings.join("\n")).toContain("port left out");
+    expect(config.virtualServers.map((vs) => vs.realServers.map((rs) => [rs.address, rs.port, rs.weight, rs.checks.length]))).toEqual([
+      [
+        ["198.51.100.1", 8080, 3, 0],
+        ["198.51.100.2", 8080, 1, 0],
+      ],
+      [
+        ["198.51.100.1", 8080, 1, 1],
+        ["198.51.100.2", 8080, 1, 0],
+      ],
+      [["198.51.100.1", null, 1, 0]],
+    ]);
+    expect(config.virtualServers[0]!.realServers[0]!.notifyUp).toMatchObject({ raw: "/bin/up now", runAs: { user: "nobody" } });
+  });
+
   test("checkers and their settings convert, inherited as keepalived inherits them; kinds not built yet are lossy", () => {
     const text = `virtual_server 192.0.2.10 80 {
   protocol TCP
