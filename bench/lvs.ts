@@ -4,7 +4,10 @@
 // table before and after; vipd also reports its netlink operations). Both read the same keepalived.conf: vipd its
 // `vipd convert`. The guest half is bench/lib/lvs-guest.ts.
 //
-//   bun bench/lvs.ts [--services 1000] [--servers 10] [--jit]        (≈ 3–6 min under emulation)
+//   bun bench/lvs.ts [--services 1000] [--servers 10] [--rounds 3] [--jit]        (≈ 4 min for 3 rounds)
+//
+// The two take turns --rounds times in the one boot, and the medians are compared: on this shared host a single
+// install moved by a second or more from one run to the next, keepalived's as much as vipd's.
 //
 // --jit runs vipd with JSC's JIT tiers on (BUN_JSC_useBaselineJIT=1 BUN_JSC_useDFGJIT=1), which the daemon turns
 // off for memory (src/daemon/runtime-env.ts): what the interpreter costs a load balancer this large.
@@ -22,6 +25,7 @@ const root = join(import.meta.dir, "..");
 
 const SERVICES = option("services", 1000);
 const SERVERS = option("servers", 10);
+const ROUNDS = option("rounds", 3);
 const JIT = process.argv.includes("--jit");
 if (SERVICES > 250 * 100 || SERVERS > 250) throw new Error("at most 25,000 services and 250 real servers each");
 
@@ -63,7 +67,7 @@ function convert(dir: string, name: string, text: string): string {
 }
 
 /** From vipd's log timestamps (the guest's clock, as the start and SIGHUP times): where its time went. */
-function vipdSplit(f: LvsBenchResult["vipd"]): string {
+function vipdSplit(f: LvsBenchResult["vipd"][number]): string {
   const at = (line: string | undefined) => (line ? Date.parse(line.slice(0, line.indexOf(" "))) : Number.NaN);
   const first = f.reported.find((l) => /^\d{4}-/.test(l));
   const applied = f.reported.filter((l) => l.includes("changes applied"));
@@ -91,8 +95,11 @@ try {
     procHex(host, port),
     procHex(`198.51.100.${1 + CHANGED.server}`, 8080),
     JIT ? "jit" : "interpreter",
+    ROUNDS,
   ];
-  console.log(`booting the VM: ${SERVICES} services × ${SERVERS} real servers, keepalived then vipd${JIT ? " (JIT tiers on)" : ""}…`);
+  console.log(
+    `booting the VM: ${SERVICES} services × ${SERVERS} real servers, keepalived and vipd taking turns ${ROUNDS} times${JIT ? " (JIT tiers on)" : ""}…`,
+  );
   const run = await runInVm({
     command: `modprobe ip_vs && node_modules/.bin/bun bench/lib/lvs-guest.ts ${args.join(" ")}`,
     cwd: root,
@@ -100,40 +107,52 @@ try {
   });
   if (run.exitCode !== 0) throw new Error(`the guest exited ${run.exitCode}:\n${run.stderr}\n${run.stdout}`);
   const result = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "") as LvsBenchResult;
-  const applied = (f: LvsBenchResult["vipd"]) => f.reported.filter((l) => l.includes("changes applied"));
-  const row = (name: string, f: LvsBenchResult["vipd"]) => [
-    name,
-    `${f.installMs} ms`,
-    `${f.reloadMs} ms`,
-    `${f.removed.length} / ${f.added.length}`,
-    applied(f)
-      .at(-1)
-      ?.replace(/^.*IPVS: /, "") ?? "-",
-  ];
+  type Figures = LvsBenchResult["vipd"][number];
+  const applied = (f: Figures) => f.reported.filter((l) => l.includes("changes applied"));
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const row = (name: string, runs: Figures[]) => {
+    const last = runs.at(-1)!;
+    return [
+      name,
+      `${median(runs.map((f) => f.installMs))} ms (${runs.map((f) => f.installMs).join(" / ")})`,
+      `${median(runs.map((f) => f.reloadMs))} ms (${runs.map((f) => f.reloadMs).join(" / ")})`,
+      `${last.removed.length} / ${last.added.length}`,
+      applied(last)
+        .at(-1)
+        ?.replace(/^.*IPVS: /, "") ?? "-",
+    ];
+  };
   console.log(`\nIPVS under emulation (qemu TCG, ≈ 12× slower than this host), ${SERVICES} services × ${SERVERS} real servers, NAT, wrr\n`);
   console.log(
     formatTable(
       [
         "daemon",
-        "install (start → whole table)",
-        "reload (SIGHUP → new weight)",
-        "reload: ipvsadm lines removed / added",
+        `install, start → whole table: median (rounds in order)`,
+        `reload, SIGHUP → new weight: median (rounds)`,
+        "reload: ipvsadm lines removed / added (last round)",
         "reload: daemon's report",
       ],
       [row("keepalived 2.2.7", result.keepalived), row("vipd", result.vipd)],
     ),
   );
-  for (const [name, f] of [
+  for (const [name, runs] of [
     ["keepalived", result.keepalived],
     ["vipd", result.vipd],
   ] as const) {
-    console.log(`\n${name}'s reload changed:\n${[...f.removed.map((l) => `  - ${l}`), ...f.added.map((l) => `  + ${l}`)].join("\n")}`);
+    const f = runs.at(-1)!;
+    console.log(
+      `\n${name}'s reload changed (last round):\n${[...f.removed.map((l) => `  - ${l}`), ...f.added.map((l) => `  + ${l}`)].join("\n")}`,
+    );
   }
-  const touchedOnlyOne = (f: LvsBenchResult["vipd"]) => f.removed.length === 1 && f.added.length === 1;
+  const touchedOnlyOne = (f: Figures) => f.removed.length === 1 && f.added.length === 1;
+  const everyRound = (runs: Figures[], ok: (f: Figures) => boolean) => (runs.every(ok) ? "yes" : "NO");
   console.log(
-    `\nthe reload touched only the changed real server: keepalived ${touchedOnlyOne(result.keepalived) ? "yes" : "NO"}, vipd ${touchedOnlyOne(result.vipd) && applied(result.vipd).at(-1)?.includes("1 of 1") ? "yes (1 netlink operation)" : "NO"}`,
+    `\nevery round's reload touched only the changed real server: keepalived ${everyRound(result.keepalived, touchedOnlyOne)}, vipd ${everyRound(
+      result.vipd,
+      (f) => touchedOnlyOne(f) && applied(f).at(-1)?.includes("1 of 1") === true,
+    )} (vipd: 1 netlink operation)`,
   );
-  console.log(`\nvipd's own log, where its time went:\n${vipdSplit(result.vipd)}`);
+  console.log(`\nvipd's own log, where its time went:\n${result.vipd.map((f, i) => `round ${i + 1}:\n${vipdSplit(f)}`).join("\n")}`);
   const { startMs, checkMs } = result.vipdPhases;
   console.log(
     `vipd's fixed costs, each its own process under the daemon's runtime settings (median of 3):\n` +

@@ -4,7 +4,9 @@
 // Measured from the process's start to the complete table, and from SIGHUP to the changed weight, both read from
 // the namespace's /proc/net/ip_vs (no process start per poll); ipvsadm -Sn before and after the reload shows what
 // the reload touched. Prints one JSON line.
-//   bun lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX [jit|interpreter]
+// The two take turns, ROUNDS times in the one boot (the host's load moves single figures by a second or more):
+// each round starts from an empty table and the original file.
+//   bun lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX jit|interpreter ROUNDS
 import { copyFileSync, openSync, readFileSync } from "node:fs";
 
 export interface DaemonFigures {
@@ -31,17 +33,21 @@ export interface VipdPhases {
 }
 
 export interface LvsBenchResult {
-  keepalived: DaemonFigures;
-  vipd: DaemonFigures;
+  /** One per round, in order. */
+  keepalived: DaemonFigures[];
+  vipd: DaemonFigures[];
   vipdPhases: VipdPhases;
 }
 
-const [binary, dir, servicesText, perServiceText, serviceHex, destHex, engine] = process.argv.slice(2);
+const [binary, dir, servicesText, perServiceText, serviceHex, destHex, engine, roundsText] = process.argv.slice(2);
+const rounds = Number(roundsText ?? 1);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error(`ROUNDS must be 1 to 20, got ${roundsText}`);
 /** "jit": vipd with JSC's JIT tiers on, over the daemon's own settings (a value already set is kept). */
 const jitEnv: Record<string, string> = engine === "jit" ? { BUN_JSC_useBaselineJIT: "1", BUN_JSC_useDFGJIT: "1" } : {};
 if (!binary || !dir || !servicesText || !perServiceText || !serviceHex || !destHex) {
   throw new Error("usage: lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX");
 }
+const vipdBinary: string = binary;
 const services = Number(servicesText);
 const destinations = services * Number(perServiceText);
 
@@ -159,52 +165,71 @@ const vipdPhases: VipdPhases = {
 };
 
 must(["sh", `${import.meta.dir}/../../test/vm/guest/director-netns.sh`, "bench-k", "bench-v"]);
-must(["mkdir", "-p", "/run/vipd"]);
 
-copyFileSync(`${dir}/big.conf`, `${dir}/run.conf`);
-const keepalived = await measure(
-  "bench-k",
-  `${dir}/run.conf`,
-  `${dir}/reload.conf`,
-  () =>
-    Bun.spawn(
-      [
-        "keepalived",
-        "-n",
-        "-l",
-        "-G",
-        "-C",
-        "-s",
-        "bench-k",
-        "-f",
-        `${dir}/run.conf`,
-        "-p",
-        `${dir}/k.pid`,
-        "-c",
-        `${dir}/k.checkers.pid`,
-        "-r",
-        `${dir}/k.vrrp.pid`,
-      ],
-      { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
-    ),
-  () => [],
-);
+/** An empty table in both namespaces, and no record of a previous vipd's services (it would adopt them). */
+function freshRound(): void {
+  for (const netns of ["bench-k", "bench-v"]) must(["ip", "netns", "exec", netns, "ipvsadm", "-C"]);
+  must(["rm", "-rf", "/run/vipd"]);
+  must(["mkdir", "-p", "/run/vipd"]);
+}
 
-copyFileSync(`${dir}/big.toml`, `${dir}/run.toml`);
-const vipdLog = `${dir}/vipd.log`;
-const vipd = await measure(
-  "bench-v",
-  `${dir}/run.toml`,
-  `${dir}/reload.toml`,
-  () => {
-    const log = openSync(vipdLog, "w");
-    return Bun.spawn(
-      ["ip", "netns", "exec", "bench-v", "sh", "-c", `mount -t tmpfs tmpfs /run/vipd && exec ${binary} run -c ${dir}/run.toml`],
-      { stdin: "ignore", stdout: log, stderr: log, env: { ...process.env, ...jitEnv } },
-    );
-  },
-  () => readFileSync(vipdLog, "utf8").split("\n"),
-);
+function runKeepalived(): Promise<DaemonFigures> {
+  copyFileSync(`${dir}/big.conf`, `${dir}/run.conf`);
+  return measure(
+    "bench-k",
+    `${dir}/run.conf`,
+    `${dir}/reload.conf`,
+    () =>
+      Bun.spawn(
+        [
+          "keepalived",
+          "-n",
+          "-l",
+          "-G",
+          "-C",
+          "-s",
+          "bench-k",
+          "-f",
+          `${dir}/run.conf`,
+          "-p",
+          `${dir}/k.pid`,
+          "-c",
+          `${dir}/k.checkers.pid`,
+          "-r",
+          `${dir}/k.vrrp.pid`,
+        ],
+        { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
+      ),
+    () => [],
+  );
+}
 
-const result: LvsBenchResult = { keepalived, vipd, vipdPhases };
+function runVipd(): Promise<DaemonFigures> {
+  copyFileSync(`${dir}/big.toml`, `${dir}/run.toml`);
+  const vipdLog = `${dir}/vipd.log`;
+  return measure(
+    "bench-v",
+    `${dir}/run.toml`,
+    `${dir}/reload.toml`,
+    () => {
+      const log = openSync(vipdLog, "w");
+      // Started as keepalived is: the one process, straight into the namespace (no shell between).
+      return Bun.spawn(["ip", "netns", "exec", "bench-v", vipdBinary, "run", "-c", `${dir}/run.toml`], {
+        stdin: "ignore",
+        stdout: log,
+        stderr: log,
+        env: { ...process.env, ...jitEnv },
+      });
+    },
+    () => readFileSync(vipdLog, "utf8").split("\n"),
+  );
+}
+
+const result: LvsBenchResult = { keepalived: [], vipd: [], vipdPhases };
+for (let round = 0; round < rounds; round++) {
+  freshRound();
+  result.keepalived.push(await runKeepalived());
+  freshRound();
+  result.vipd.push(await runVipd());
+}
 console.log(JSON.stringify(result));
