@@ -6,7 +6,7 @@
 import * as C from "./constants.ts";
 import { ERRNO, SyscallError } from "./errno.ts";
 import { bindSocket, closeFd, getSockName, openSocket, pollOne, recvFrom, sendTo, setsockoptInt, stableBuffer } from "./socket.ts";
-import { getI32, getU16, getU32, putU16 } from "./structs/bytes.ts";
+import { getI32, getU16, getU32, putU16, putU32 } from "./structs/bytes.ts";
 import * as nlmsgerr from "./structs/nlmsgerr.ts";
 import * as nlmsghdr from "./structs/nlmsghdr.ts";
 import * as rtattr from "./structs/rtattr.ts";
@@ -181,7 +181,13 @@ export class RtnlSocket {
     if (at % nlmsghdr.NLMSG_ALIGNTO !== 0) throw new RangeError(`request at unaligned offset ${at}`);
     this.seq = (this.seq + 1) >>> 0 || 1;
     this.type = type;
-    nlmsghdr.encode(this.tx, { len: 0, type, flags: flags | C.NLM_F_REQUEST, seq: this.seq, pid: 0 }, at);
+    // Field by field: a start sends 11,000 of these, and the interpreter the daemon runs pays for each object made.
+    const tx = this.tx;
+    putU32(tx, at + nlmsghdr.OFFSETS.nlmsg_len, 0);
+    putU16(tx, at + nlmsghdr.OFFSETS.nlmsg_type, type);
+    putU16(tx, at + nlmsghdr.OFFSETS.nlmsg_flags, flags | C.NLM_F_REQUEST);
+    putU32(tx, at + nlmsghdr.OFFSETS.nlmsg_seq, this.seq);
+    putU32(tx, at + nlmsghdr.OFFSETS.nlmsg_pid, 0);
     this.trainAt[this.trainLength] = at;
     this.trainSeq[this.trainLength] = this.seq;
     this.trainLength++;

@@ -58,6 +58,48 @@ describe("virtual servers", () => {
     ]);
   });
 
+  test("a real server of only address, port and weight (read in one step) equals one read key by key", () => {
+    // Each pair: a plain row, then one at another address with a key at its default value (the reader's way).
+    const pairs = [
+      ["", "inhibit_on_failure = true"],
+      [", port = 80", "uthreshold = 0"],
+      [", port = 0, weight = 0", "lthreshold = 0"],
+      [", weight = 7", "smtp_alert = false"],
+    ];
+    const rows = pairs.flatMap(([rest, extra], i) => [
+      `  { address = "198.51.100.${i + 1}"${rest} },`,
+      `  { address = "2001:db8::${i + 1}"${rest}, ${extra} },`,
+    ]);
+    const text = `[global]\nsmtp_alert_checker = false\n[virtual_servers.web]\naddress = "192.0.2.10"\nport = 80\nprotocol = "tcp"
+lb_kind = "TUN"\nweight = 3\ninhibit_on_failure = true\nreal_servers = [\n${rows.join("\n")}\n]\n`;
+    // TUN, the one forwarding that may mix families, lets both families stand side by side.
+    const relaxed = load(text, { checkPrograms: false });
+    if (!relaxed.ok) throw new Error(relaxed.errors.map(formatConfigError).join("\n"));
+    const servers = relaxed.config.virtualServers[0]!.realServers;
+    expect(servers).toHaveLength(8);
+    const apart = ({ address, bytes, family, ...rest }: (typeof servers)[number]) => rest;
+    for (let i = 0; i < 8; i += 2) expect(apart(servers[i]!)).toEqual(apart(servers[i + 1]!));
+    expect(servers.map((rs) => rs.address)).toEqual([1, 1, 2, 2, 3, 3, 4, 4].map((n, i) => (i % 2 ? `2001:db8::${n}` : `198.51.100.${n}`)));
+    expect(servers[0]).toMatchObject({ weight: 3, inhibitOnFailure: true, forwarding: { kind: "TUN" }, smtpAlert: false, port: null });
+    expect(servers[4]).toMatchObject({ weight: 0, port: null });
+  });
+
+  test("a plain row with a wrong value is reported as any real server is", () => {
+    const rows = (row: string) => `${WEB.split("[[")[0]}real_servers = [\n  ${row},\n]\n`;
+    expect(errorsOf(rows('{ address = "198.51.100.1", weight = -1 }'))).toEqual([
+      `${FILE}:8: virtual_servers.web.real_servers[0].weight: must be an integer from 0 to 2147483647, got -1`,
+    ]);
+    expect(errorsOf(rows('{ address = "198.51.100.1", port = "80" }'))).toEqual([
+      `${FILE}:8: virtual_servers.web.real_servers[0].port: must be an integer from 0 to 65535, got string "80"`,
+    ]);
+    expect(errorsOf(rows('{ address = "198.51.100.300" }'))).toEqual([
+      `${FILE}:8: virtual_servers.web.real_servers[0].address: must be an IPv4 or IPv6 address, got "198.51.100.300"`,
+    ]);
+    expect(errorsOf(rows('{ address = "198.51.100.1", wieght = 2 }'))[0]).toContain(
+      'real_servers[0].wieght: unknown key (did you mean "weight"?)',
+    );
+  });
+
   test("persistence_granularity alone turns persistence on (360 s), netmask read as a prefix", () => {
     const vs = loadOk(WEB.replace('protocol = "tcp"', 'protocol = "tcp"\npersistence_granularity = "255.255.255.0"')).virtualServers[0]!;
     expect(vs.persistenceTimeoutS).toBe(360);
