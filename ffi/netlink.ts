@@ -6,7 +6,7 @@
 import * as C from "./constants.ts";
 import { ERRNO, SyscallError } from "./errno.ts";
 import { bindSocket, closeFd, getSockName, openSocket, pollOne, recvFrom, sendTo, setsockoptInt, stableBuffer } from "./socket.ts";
-import { getI32, getU16, getU32, putU16, putU32 } from "./structs/bytes.ts";
+import { getI32, getU16, getU32, putU16 } from "./structs/bytes.ts";
 import * as nlmsgerr from "./structs/nlmsgerr.ts";
 import * as nlmsghdr from "./structs/nlmsghdr.ts";
 import * as rtattr from "./structs/rtattr.ts";
@@ -68,6 +68,8 @@ const MAX_DATAGRAMS = 1 << 16;
  * answers): 64 refusals at most stay well inside it.
  */
 export const MAX_TRAIN = 64;
+/** Where appendRequest writes the header's fields (module constants: read cheaply, 11,000 times at a start). */
+const { nlmsg_type: TYPE_AT, nlmsg_flags: FLAGS_AT, nlmsg_seq: SEQ_AT } = nlmsghdr.OFFSETS;
 
 export class RtnlSocket {
   readonly fd: number;
@@ -181,13 +183,20 @@ export class RtnlSocket {
     if (at % nlmsghdr.NLMSG_ALIGNTO !== 0) throw new RangeError(`request at unaligned offset ${at}`);
     this.seq = (this.seq + 1) >>> 0 || 1;
     this.type = type;
-    // Field by field: a start sends 11,000 of these, and the interpreter the daemon runs pays for each object made.
+    // Byte by byte (the orders putU16/putU32 write): a start sends 11,000 of these, and under the daemon's
+    // interpreter an object or a helper call per field cost more than the bytes.
     const tx = this.tx;
-    putU32(tx, at + nlmsghdr.OFFSETS.nlmsg_len, 0);
-    putU16(tx, at + nlmsghdr.OFFSETS.nlmsg_type, type);
-    putU16(tx, at + nlmsghdr.OFFSETS.nlmsg_flags, flags | C.NLM_F_REQUEST);
-    putU32(tx, at + nlmsghdr.OFFSETS.nlmsg_seq, this.seq);
-    putU32(tx, at + nlmsghdr.OFFSETS.nlmsg_pid, 0);
+    const f = flags | C.NLM_F_REQUEST;
+    const seq = this.seq;
+    tx.fill(0, at, at + nlmsghdr.SIZE);
+    tx[at + TYPE_AT] = type & 0xff;
+    tx[at + TYPE_AT + 1] = (type >>> 8) & 0xff;
+    tx[at + FLAGS_AT] = f & 0xff;
+    tx[at + FLAGS_AT + 1] = (f >>> 8) & 0xff;
+    tx[at + SEQ_AT] = seq & 0xff;
+    tx[at + SEQ_AT + 1] = (seq >>> 8) & 0xff;
+    tx[at + SEQ_AT + 2] = (seq >>> 16) & 0xff;
+    tx[at + SEQ_AT + 3] = seq >>> 24;
     this.trainAt[this.trainLength] = at;
     this.trainSeq[this.trainLength] = this.seq;
     this.trainLength++;

@@ -14,6 +14,7 @@ import {
   encodeDestinationCommand,
   encodeServiceCommand,
   encodeTimeouts,
+  withKeyObjectsUnchanged,
 } from "../../src/adapters/linux/ipvs-messages.ts";
 import { parseIp } from "../../src/vrrp/ip-address.ts";
 import answers from "../golden/ipvs-answers.json";
@@ -123,13 +124,18 @@ test("destination requests written in a row into a used buffer are byte for byte
   });
   const out = new Uint8Array(4096).fill(0xaa);
   let at = 0;
-  const inARow = requests.map(([cmd, service, destination, settings]) => {
-    const end = encodeDestinationCommand(out, at, cmd, service, destination, settings);
-    const text = hex(out.subarray(at, end));
-    at = end + 8;
-    return text;
-  });
-  expect(inARow).toEqual(alone);
+  const writeInARow = () =>
+    requests.map(([cmd, service, destination, settings]) => {
+      const end = encodeDestinationCommand(out, at, cmd, service, destination, settings);
+      const text = hex(out.subarray(at, end));
+      at = end + 8;
+      return text;
+    });
+  expect(writeInARow()).toEqual(alone);
+  // So too in a batch (LinuxIpvs.applyChanges), where a key object named again is known by identity.
+  out.fill(0xaa);
+  at = 0;
+  expect(withKeyObjectsUnchanged(writeInARow)).toEqual(alone);
   // A key object changed in place between two requests names the new service.
   const key: ServiceKey = { kind: "address", protocol: "tcp", address: ip("192.0.2.50"), port: 80 };
   encoded((o) => encodeDestinationCommand(o, 0, C.IPVS_CMD_DEL_DEST, key, { address: ip("198.51.100.1"), port: 80 }));
@@ -139,6 +145,19 @@ test("destination requests written in a row into a used buffer are byte for byte
   encoded((o) => encodeDestinationCommand(o, 0, C.IPVS_CMD_DEL_DEST, other, { address: ip("198.51.100.9"), port: 1 }));
   expect(changed).toBe(
     encoded((o) => encodeDestinationCommand(o, 0, C.IPVS_CMD_DEL_DEST, fresh, { address: ip("198.51.100.1"), port: 80 })),
+  );
+  // A batch trusts the object only while it runs: changed in place after one, the key is compared again.
+  const before = withKeyObjectsUnchanged(() =>
+    encoded((o) => encodeDestinationCommand(o, 0, C.IPVS_CMD_DEL_DEST, key, { address: ip("198.51.100.1"), port: 80 })),
+  );
+  key.address[3] = 50;
+  const after = encoded((o) => encodeDestinationCommand(o, 0, C.IPVS_CMD_DEL_DEST, key, { address: ip("198.51.100.1"), port: 80 }));
+  expect(before).toBe(changed);
+  expect(after).not.toBe(changed);
+  expect(after).toBe(
+    encoded((o) =>
+      encodeDestinationCommand(o, 0, C.IPVS_CMD_DEL_DEST, { ...key, address: ip("192.0.2.50") }, { address: ip("198.51.100.1"), port: 80 }),
+    ),
   );
 });
 

@@ -30,6 +30,7 @@ import {
   encodeServiceCommand,
   encodeTimeouts,
   ipvsCommandName,
+  withKeyObjectsUnchanged,
 } from "./ipvs-messages.ts";
 
 export interface LinuxIpvsOptions {
@@ -96,6 +97,10 @@ export class LinuxIpvs implements Ipvs {
   }
 
   applyChanges(changes: readonly IpvsChange[]): IpvsRefusal[] {
+    return withKeyObjectsUnchanged(() => this.sendChanges(changes));
+  }
+
+  private sendChanges(changes: readonly IpvsChange[]): IpvsRefusal[] {
     const refusals: IpvsRefusal[] = [];
     const tx = this.sock.tx;
     let next = 0;

@@ -3,7 +3,7 @@
 // the timeouts, the version) that return { ok: false, reason } on malformed input and never throw. Attribute order
 // and widths follow the kernel's policy; services and destinations are sent the way ipvsadm sends them.
 import * as C from "../../../ffi/constants.ts";
-import { getU16, getU16BE, getU32, getU32BE, getU64, putU16, putU16BE, putU32, putU32BE } from "../../../ffi/structs/bytes.ts";
+import { getU16, getU16BE, getU32, getU32BE, getU64, putU32BE } from "../../../ffi/structs/bytes.ts";
 import { genlmsghdr, ipVsFlags, rtattr } from "../../../ffi/structs/index.ts";
 import type { IpFamily } from "../../vrrp/ip-address.ts";
 import {
@@ -92,8 +92,12 @@ function invalid(message: string): Error {
   return Object.assign(new RangeError(message), { code: "EINVAL" });
 }
 
+function isPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 0 && port <= 0xffff;
+}
+
 function checkPort(port: number): number {
-  if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw invalid(`port ${port} outside 0..65535`);
+  if (!isPort(port)) throw invalid(`port ${port} outside 0..65535`);
   return port;
 }
 
@@ -116,7 +120,30 @@ function serviceFlags(s: ServiceSettings): number {
  * request naming the service again, and the interpreter the daemon runs (src/daemon/runtime-env.ts) pays for every
  * attribute written (11,000 requests at start).
  */
-const lastServiceKey = { key: null as ServiceKey | null, bytes: new Uint8Array(0) };
+const lastServiceKey = {
+  key: null as ServiceKey | null,
+  bytes: new Uint8Array(0),
+  /** Inside withKeyObjectsUnchanged: the object last written, which then stands for its key without a comparison. */
+  object: null as ServiceKey | null,
+  trusted: false,
+};
+
+/**
+ * Runs `write` trusting that no key object changes meanwhile (a synchronous batch: LinuxIpvs.applyChanges), so the
+ * one named again is known by identity. The comparison it saves was a third of a destination request's time
+ * under the interpreter.
+ */
+export function withKeyObjectsUnchanged<T>(write: () => T): T {
+  const last = lastServiceKey;
+  last.trusted = true;
+  last.object = null;
+  try {
+    return write();
+  } finally {
+    last.trusted = false;
+    last.object = null;
+  }
+}
 
 function sameServiceKey(a: ServiceKey, b: ServiceKey): boolean {
   if (a.kind === "fwmark") return b.kind === "fwmark" && a.family === b.family && a.fwmark === b.fwmark;
@@ -130,12 +157,14 @@ function sameServiceKey(a: ServiceKey, b: ServiceKey): boolean {
 function putService(out: Uint8Array, at: number, key: ServiceKey, settings?: ServiceSettings): number {
   if (settings !== undefined) return putWholeService(out, at, key, settings);
   const last = lastServiceKey;
-  if (last.key === null || !sameServiceKey(last.key, key)) {
+  if (key !== last.object && (last.key === null || !sameServiceKey(last.key, key))) {
     const end = putWholeService(out, at, key);
     last.key = key.kind === "address" ? { ...key, address: key.address.slice() } : { ...key };
     last.bytes = out.slice(at, end);
+    last.object = last.trusted ? key : null;
     return end;
   }
+  if (last.trusted) last.object = key;
   if (at + last.bytes.length > out.length) throw new RangeError("the service attribute does not fit");
   out.set(last.bytes, at);
   return at + last.bytes.length;
@@ -223,6 +252,7 @@ class DestinationTemplate {
 
   constructor() {
     const scratch = new Uint8Array(256);
+    // Every value zero (masq, ipip and nocsum are 0 too): write() then writes only the values that are not.
     const sample: DestinationSettings = { forward: "masq", weight: 0, tunnel: { type: "ipip", port: 0, checksum: "nocsum" } };
     const end = putDestinationAttrs(scratch, 0, { address: new Uint8Array(16), port: 0 }, sample);
     this.bytes = scratch.slice(0, end);
@@ -246,25 +276,73 @@ class DestinationTemplate {
     this.lower = at(C.IPVS_DEST_ATTR_L_THRESH);
   }
 
-  /** What putDestinationAttrs writes, byte for byte, and refuses alike. */
+  /**
+   * What putDestinationAttrs writes, byte for byte, and refuses alike. The values are written byte by byte here,
+   * in the orders putU16, putU16BE and putU32 write them: every helper call cost more than the bytes it writes
+   * (≈ 0.13 µs each under the interpreter; a request 2.7 → 0.9 µs on the host with the header and service).
+   */
   write(out: Uint8Array, at: number, d: DestinationKey, settings: DestinationSettings): number {
-    if (d.address.length !== 4 && d.address.length !== 16) throw new RangeError(`address must be 4 or 16 bytes, got ${d.address.length}`);
-    const port = checkPort(d.port);
+    const address = d.address;
+    if (address.length !== 4 && address.length !== 16) throw new RangeError(`address must be 4 or 16 bytes, got ${address.length}`);
+    const port = d.port;
     const tunnel = settings.tunnel;
-    const tunnelPort = checkPort(tunnel?.port ?? 0);
+    const tunnelPort = tunnel?.port ?? 0;
+    if (!isPort(port)) throw invalid(`port ${port} outside 0..65535`);
+    if (!isPort(tunnelPort)) throw invalid(`port ${tunnelPort} outside 0..65535`);
     const end = at + this.bytes.length;
     if (end > out.length) throw new RangeError(`rtattr ${C.IPVS_CMD_ATTR_DEST} does not fit`);
+    // The template holds zeros where the values go: only the others are written.
     out.set(this.bytes, at);
-    putU16(out, at + this.family, addressFamilyOf(d.address));
-    out.set(d.address, at + this.address);
-    putU16BE(out, at + this.port, port);
-    putU32(out, at + this.forward, FORWARD_FLAG[settings.forward]);
-    putU32(out, at + this.weight, settings.weight >>> 0);
-    out[at + this.tunnelType] = TUNNEL_TYPE[tunnel?.type ?? "ipip"];
-    putU16BE(out, at + this.tunnelPort, tunnelPort);
-    putU16(out, at + this.tunnelFlags, TUNNEL_CHECKSUM[tunnel?.checksum ?? "nocsum"]);
-    putU32(out, at + this.upper, settings.upperThreshold ?? 0);
-    putU32(out, at + this.lower, settings.lowerThreshold ?? 0);
+    const family = address.length === 4 ? C.AF_INET : C.AF_INET6;
+    let o = at + this.family;
+    out[o] = family & 0xff;
+    out[o + 1] = family >>> 8;
+    out.set(address, at + this.address);
+    o = at + this.port;
+    out[o] = port >>> 8;
+    out[o + 1] = port & 0xff;
+    let v = FORWARD_FLAG[settings.forward];
+    if (v !== 0) {
+      o = at + this.forward;
+      out[o] = v & 0xff;
+      out[o + 1] = (v >>> 8) & 0xff;
+      out[o + 2] = (v >>> 16) & 0xff;
+      out[o + 3] = v >>> 24;
+    }
+    v = settings.weight >>> 0;
+    if (v !== 0) {
+      o = at + this.weight;
+      out[o] = v & 0xff;
+      out[o + 1] = (v >>> 8) & 0xff;
+      out[o + 2] = (v >>> 16) & 0xff;
+      out[o + 3] = v >>> 24;
+    }
+    if (tunnel) {
+      out[at + this.tunnelType] = TUNNEL_TYPE[tunnel.type];
+      o = at + this.tunnelPort;
+      out[o] = tunnelPort >>> 8;
+      out[o + 1] = tunnelPort & 0xff;
+      v = TUNNEL_CHECKSUM[tunnel.checksum ?? "nocsum"];
+      o = at + this.tunnelFlags;
+      out[o] = v & 0xff;
+      out[o + 1] = v >>> 8;
+    }
+    v = (settings.upperThreshold ?? 0) >>> 0;
+    if (v !== 0) {
+      o = at + this.upper;
+      out[o] = v & 0xff;
+      out[o + 1] = (v >>> 8) & 0xff;
+      out[o + 2] = (v >>> 16) & 0xff;
+      out[o + 3] = v >>> 24;
+    }
+    v = (settings.lowerThreshold ?? 0) >>> 0;
+    if (v !== 0) {
+      o = at + this.lower;
+      out[o] = v & 0xff;
+      out[o + 1] = (v >>> 8) & 0xff;
+      out[o + 2] = (v >>> 16) & 0xff;
+      out[o + 3] = v >>> 24;
+    }
     return end;
   }
 }
