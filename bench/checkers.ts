@@ -10,6 +10,7 @@
 //
 //   bun bench/checkers.ts [--steps 250,1000] [--http 250] [--failing 5000] [--detect-runs 5] [--window 12]
 //                         [--vrrp-window 20] [--host-steps 1000,2000,5000,10000] [--host-http 1000] [--vm-only | --host-only]
+//                         [--load-only]   (the VM's checking-load phases only: no detection, no VRRP)
 //   (as root; ≈ 9 min by default, the VM ≈ 7 of them: under its emulation keepalived's checker already needs half
 //   a core for 200 checks a second, so the VM's steps are small and the host's go to 10,000)
 
@@ -63,6 +64,8 @@ const DETECT_RUNS = option("detect-runs", 5);
 const WINDOW_MS = option("window", 12) * 1000;
 const VRRP_WINDOW_MS = option("vrrp-window", 20) * 1000;
 const VM = !process.argv.includes("--host-only");
+/** Only the checking-load phases in the VM (TCP steps, HTTP): no detection, no VRRP (≈ a third of the run). */
+const LOAD_ONLY = process.argv.includes("--load-only");
 const HOST = !process.argv.includes("--vm-only");
 
 /** Every real server checked each second; a check more than 1.25 s after its target's previous one is late. */
@@ -88,9 +91,10 @@ function vmPhases(): { phase: Phase; conf: string }[] {
     { kind: "TCP_CHECK", count: Math.floor(FAILING / 2), basePort: REFUSE_PORT },
     { kind: "HTTP_GET", count: FAILING - Math.floor(FAILING / 2), basePort: HANG_PORT },
   ];
+  const loads = [...STEPS.map((n) => loadPhase("TCP_CHECK", n)), loadPhase("HTTP_GET", HTTP)];
+  if (LOAD_ONLY) return loads;
   return [
-    ...STEPS.map((n) => loadPhase("TCP_CHECK", n)),
-    loadPhase("HTTP_GET", HTTP),
+    ...loads,
     {
       phase: {
         name: "detect",
@@ -182,6 +186,7 @@ function printVm(result: GuestResult, phases: Phase[]): void {
       loads.flatMap((p) => daemons.map((d) => loadRow(label(d), p.name, result[p.name]?.[d]?.load, result[p.name]?.[d]?.error))),
     ),
   );
+  if (LOAD_ONLY) return;
   const bound = detectionBoundMs(DETECT);
   console.log(
     `\n2. A dead backend (connections refused) until IPVS drops it; delay_loop ${DETECT.delayLoopS} s, retry ${DETECT.retry}, delay_before_retry ${DETECT.delayBeforeRetryS} s, connect_timeout ${DETECT.connectTimeoutS} s.`,

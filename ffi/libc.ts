@@ -47,15 +47,20 @@ const lib = dlopen(LIBC_NAME, {
 
 export const libc = lib.symbols;
 
+/** Where this thread's errno lives: asked once per module instance (each Worker loads its own, so its own thread). */
+let errnoLocation: Pointer | null = null;
+
 /**
  * The calling thread's errno. Call it right after the failing call, before anything else that might touch the
  * OS: any Bun API that makes a failing syscall (even fs.existsSync of a missing file) overwrites it.
- * __errno_location() is asked every time rather than cached because the address is per thread (Workers).
  */
 export function lastErrno(): number {
-  const location = libc.__errno_location();
-  if (location === null) throw new Error("__errno_location() returned NULL");
-  return read.i32(location as Pointer, 0);
+  if (errnoLocation === null) {
+    const location = libc.__errno_location();
+    if (location === null) throw new Error("__errno_location() returned NULL");
+    errnoLocation = location as Pointer;
+  }
+  return read.i32(errnoLocation, 0);
 }
 
 /** A SyscallError for the errno just left by `syscall`. */

@@ -1,6 +1,7 @@
 // The real checker process (this code base started with the internal argument) under the real supervisor: it
 // reports results of checks against a server the test runs on loopback, and when it is killed (SIGKILL) or
-// stopped (SIGSTOP: alive but silent) the supervisor has a new one running and reporting within a second.
+// stopped (SIGSTOP: alive but silent) the supervisor has a new one running and reporting within a second. It runs
+// under its own runtime settings.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -66,6 +67,9 @@ test("reports from a real checker process; killed or stopped, it is replaced and
     expect(reports[0]).toMatchObject({ key: "k", ok: true, up: true, reason: "connected" });
     const first = supervisor.pid!;
     pids.push(first);
+    // It runs without JSC's FTL tier (src/daemon/runtime-env.ts), which this test's own process has not set.
+    expect(process.env.BUN_JSC_useFTLJIT).toBeUndefined();
+    expect(readFileSync(`/proc/${first}/environ`, "utf8").split("\0")).toContain("BUN_JSC_useFTLJIT=0");
     process.kill(first, "SIGKILL");
     const count = reports.length;
     await until("a new checker", () => supervisor.pid !== null && supervisor.pid !== first, 1000);
