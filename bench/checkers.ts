@@ -11,6 +11,7 @@
 //   bun bench/checkers.ts [--steps 250,1000] [--http 250] [--failing 5000] [--detect-runs 5] [--window 12]
 //                         [--vrrp-window 20] [--host-steps 1000,2000,5000,10000] [--host-http 1000] [--vm-only | --host-only]
 //                         [--load-only]   (the VM's checking-load phases only: no detection, no VRRP)
+//                         [--rounds N]    (the VM's load phases N times, taking turns; medians printed too)
 //   (as root; ≈ 9 min by default, the VM ≈ 7 of them: under its emulation keepalived's checker already needs half
 //   a core for 200 checks a second, so the VM's steps are small and the host's go to 10,000)
 
@@ -66,6 +67,8 @@ const VRRP_WINDOW_MS = option("vrrp-window", 20) * 1000;
 const VM = !process.argv.includes("--host-only");
 /** Only the checking-load phases in the VM (TCP steps, HTTP): no detection, no VRRP (≈ a third of the run). */
 const LOAD_ONLY = process.argv.includes("--load-only");
+/** The VM's load phases this many times over (keepalived and vipd taking turns in each), medians compared. */
+const ROUNDS = option("rounds", 1);
 const HOST = !process.argv.includes("--vm-only");
 
 /** Every real server checked each second; a check more than 1.25 s after its target's previous one is late. */
@@ -74,9 +77,9 @@ const LATE_MS = 1250;
 const DETECT: CheckTiming = { delayLoopS: 2, connectTimeoutS: 1, retry: 2, delayBeforeRetryS: 1 };
 const FAIL: CheckTiming = { delayLoopS: 1, connectTimeoutS: 2, retry: 1, delayBeforeRetryS: 1 };
 
-const loadPhase = (kind: CheckKind, count: number): { phase: Phase; conf: string } => ({
+const loadPhase = (kind: CheckKind, count: number, round = 1): { phase: Phase; conf: string } => ({
   phase: {
-    name: `${kind === "TCP_CHECK" ? "tcp" : "http"}-${count}`,
+    name: `${kind === "TCP_CHECK" ? "tcp" : "http"}-${count}${round > 1 ? `-r${round}` : ""}`,
     kind: "load",
     ports: portsFor(count, TARGET_PORT).map((p) => `${p}:${kind === "TCP_CHECK" ? "tcp" : "http"}`),
     settledDestinations: count,
@@ -91,7 +94,10 @@ function vmPhases(): { phase: Phase; conf: string }[] {
     { kind: "TCP_CHECK", count: Math.floor(FAILING / 2), basePort: REFUSE_PORT },
     { kind: "HTTP_GET", count: FAILING - Math.floor(FAILING / 2), basePort: HANG_PORT },
   ];
-  const loads = [...STEPS.map((n) => loadPhase("TCP_CHECK", n)), loadPhase("HTTP_GET", HTTP)];
+  const loads = Array.from({ length: ROUNDS }, (_, i) => [
+    ...STEPS.map((n) => loadPhase("TCP_CHECK", n, i + 1)),
+    loadPhase("HTTP_GET", HTTP, i + 1),
+  ]).flat();
   if (LOAD_ONLY) return loads;
   return [
     ...loads,
@@ -186,6 +192,7 @@ function printVm(result: GuestResult, phases: Phase[]): void {
       loads.flatMap((p) => daemons.map((d) => loadRow(label(d), p.name, result[p.name]?.[d]?.load, result[p.name]?.[d]?.error))),
     ),
   );
+  if (ROUNDS > 1) printMedians(result, loads, daemons, label);
   if (LOAD_ONLY) return;
   const bound = detectionBoundMs(DETECT);
   console.log(
@@ -248,6 +255,23 @@ function printVm(result: GuestResult, phases: Phase[]): void {
       ),
     ),
   );
+}
+
+/** Each load step's checker CPU per 1,000 checks/s over the rounds: the median, then every round's figure. */
+function printMedians(result: GuestResult, loads: Phase[], daemons: Daemon[], label: (d: Daemon) => string): void {
+  const steps = [...new Set(loads.map((p) => p.name.replace(/-r\d+$/, "")))];
+  const rows = steps.flatMap((step) =>
+    daemons.map((d) => {
+      const figures = loads
+        .filter((p) => p.name.replace(/-r\d+$/, "") === step)
+        .map((p) => result[p.name]?.[d]?.load)
+        .filter((f): f is LoadFigures => f !== undefined)
+        .map((f) => cpuPer1000ChecksPerSecond(f.checkerCpuS, f.windowS, f.report.checks));
+      return [label(d), step, pct(spread(figures).median), figures.map((v) => v.toFixed(1)).join(" / ")];
+    }),
+  );
+  console.log(`\nChecker CPU per 1,000 checks/s over ${ROUNDS} rounds:\n`);
+  console.log(formatTable(["daemon", "phase", "median", "each round"], rows));
 }
 
 async function runVm(dir: string): Promise<void> {

@@ -7,7 +7,7 @@ import type { Timers } from "../clock/timers.ts";
 import type { ProbedCheck } from "./check-definition.ts";
 import { CheckState } from "./check-state.ts";
 import type { Due } from "./due-queue.ts";
-import type { ProbeResult } from "./probes/probe-result.ts";
+import { checkerError, type ProbeDone, type ProbeResult, settle } from "./probes/probe-result.ts";
 import { MAX_STARTS_PER_TURN, START_GRID_MS, StartPacer, TURN_BUDGET_MS } from "./start-pacer.ts";
 
 export interface PlannedCheck {
@@ -34,12 +34,22 @@ export interface CheckReport {
   durationMs: number;
 }
 
-export type Probe = (check: PlannedCheck) => Promise<ProbeResult>;
+/** Starts one run of `check` and calls `done` once with its result, at once or later. */
+export type Probe = (check: PlannedCheck, done: ProbeDone) => void;
+
+/** A probe written as a function returning a promise. */
+export function promisedProbe(probe: (check: PlannedCheck) => Promise<ProbeResult>): Probe {
+  return (check, done) => settle(probe(check), done);
+}
 
 interface Entry extends Due {
   check: PlannedCheck;
   state: CheckState;
   running: boolean;
+  /** When the run in progress started. */
+  startedMs: number;
+  /** Made once per check, so that a run allocates no callback. */
+  done: ProbeDone;
 }
 
 export class CheckRunner {
@@ -54,7 +64,7 @@ export class CheckRunner {
     private readonly timers: Timers,
     private readonly random: () => number = Math.random,
   ) {
-    this.pacer = new StartPacer<Entry>(timers, (entry) => void this.run(entry), MAX_STARTS_PER_TURN, TURN_BUDGET_MS, START_GRID_MS);
+    this.pacer = new StartPacer<Entry>(timers, (entry) => this.run(entry), MAX_STARTS_PER_TURN, TURN_BUDGET_MS, START_GRID_MS);
   }
 
   /** Keeps the checks whose key is planned (their state and schedule), starts new ones, drops the rest. */
@@ -68,7 +78,8 @@ export class CheckRunner {
         continue;
       }
       const state = new CheckState(check.definition.timing, check.knownUp, recoveryConfirmMs(check.definition));
-      const entry: Entry = { check, state, running: false, dueMs: 0, order: 0 };
+      const entry: Entry = { check, state, running: false, dueMs: 0, order: 0, startedMs: 0, done: () => undefined };
+      entry.done = (result) => this.finished(entry, result);
       this.entries.set(check.key, entry);
       this.schedule(entry, this.random() * check.definition.timing.warmupMs);
     }
@@ -88,17 +99,20 @@ export class CheckRunner {
     this.pacer.after(entry, inMs);
   }
 
-  private async run(entry: Entry): Promise<void> {
+  private run(entry: Entry): void {
     if (this.stopped || entry.running || this.entries.get(entry.check.key) !== entry) return;
     entry.running = true;
-    const started = this.timers.now();
-    let result: ProbeResult;
+    entry.startedMs = this.timers.now();
     try {
-      result = await this.probe(entry.check);
+      this.probe(entry.check, entry.done);
     } catch (e) {
       // A probe is written never to throw; if one does, it is a failed check with the reason, not a stalled one.
-      result = { ok: false, reason: `checker error: ${(e as Error).message}`, weight: null };
+      entry.done(checkerError(e));
     }
+  }
+
+  private finished(entry: Entry, result: ProbeResult): void {
+    if (!entry.running) return; // a second answer to one run: the first counted
     entry.running = false;
     if (this.stopped || this.entries.get(entry.check.key) !== entry) return;
     const verdict = entry.state.record(result.ok);
@@ -109,7 +123,7 @@ export class CheckRunner {
       changed: verdict.changed,
       reason: result.reason,
       weight: result.weight,
-      durationMs: this.timers.now() - started,
+      durationMs: this.timers.now() - entry.startedMs,
     });
     this.schedule(entry, verdict.nextInMs);
   }

@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import type { ProbedCheck } from "../../src/check/check-definition.ts";
-import { type CheckReport, CheckRunner, type PlannedCheck } from "../../src/check/check-runner.ts";
+import { type CheckReport, CheckRunner, type PlannedCheck, promisedProbe } from "../../src/check/check-runner.ts";
 import type { ProbeResult } from "../../src/check/probes/probe-result.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
 
@@ -33,7 +33,7 @@ function setup(outcomes: Record<string, boolean[]>) {
     return { ok, reason: ok ? "connected" : "ECONNREFUSED", weight: null };
   };
   const runner = new CheckRunner(
-    probe,
+    promisedProbe(probe),
     (r) => reports.push({ ...r, at: timers.now() }),
     timers,
     () => 0.5,
@@ -92,7 +92,7 @@ describe("CheckRunner", () => {
       return new Promise<ProbeResult>((resolve) => (release = resolve));
     };
     const runner = new CheckRunner(
-      probe,
+      promisedProbe(probe),
       (r) => reports.push(r),
       timers,
       () => 0,
@@ -112,9 +112,9 @@ describe("CheckRunner", () => {
     const timers = new FakeTimers();
     const reports: CheckReport[] = [];
     const runner = new CheckRunner(
-      async () => {
+      promisedProbe(async () => {
         throw new Error("boom");
-      },
+      }),
       (r) => reports.push(r),
       timers,
       () => 0,
@@ -127,5 +127,44 @@ describe("CheckRunner", () => {
     }
     expect(reports.length).toBeGreaterThanOrEqual(2);
     expect(reports[0]).toMatchObject({ ok: false, up: false, reason: "checker error: boom" });
+  });
+
+  test("a probe may answer at once, throw before answering, or answer twice: one report per run each time", () => {
+    const timers = new FakeTimers();
+    const reports: CheckReport[] = [];
+    let runs = 0;
+    const runner = new CheckRunner(
+      (check, done) => {
+        runs++;
+        if (check.key === "throws") throw new Error("no socket");
+        done({ ok: true, reason: "connected", weight: null });
+        if (check.key === "twice") done({ ok: false, reason: "ECONNREFUSED", weight: null });
+      },
+      (r) => reports.push(r),
+      timers,
+      () => 0,
+    );
+    runner.plan([
+      planned("at-once", tcp(80, { retry: 0 })),
+      planned("throws", tcp(81, { retry: 0 })),
+      planned("twice", tcp(82, { retry: 0 })),
+    ]);
+    // No microtask needed: answered at once, reported at once, and the next run scheduled delay_loop later.
+    timers.advance(100);
+    timers.advance(6000);
+    expect(runs).toBe(6);
+    const byKey = (key: string) => reports.filter((r) => r.key === key).map((r) => [r.ok, r.reason]);
+    expect(byKey("at-once")).toEqual([
+      [true, "connected"],
+      [true, "connected"],
+    ]);
+    expect(byKey("throws")).toEqual([
+      [false, "checker error: no socket"],
+      [false, "checker error: no socket"],
+    ]);
+    expect(byKey("twice")).toEqual([
+      [true, "connected"],
+      [true, "connected"],
+    ]);
   });
 });

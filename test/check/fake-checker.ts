@@ -3,7 +3,7 @@
 // to go silent, like a real checker process.
 
 import type { CheckReport, PlannedCheck } from "../../src/check/check-runner.ts";
-import { CheckRunner } from "../../src/check/check-runner.ts";
+import { CheckRunner, promisedProbe } from "../../src/check/check-runner.ts";
 import type { CheckerChannel, CheckerEvents, SpawnChecker } from "../../src/check/checker-process.ts";
 import type { Timers } from "../../src/clock/timers.ts";
 
@@ -20,7 +20,7 @@ export class FakeChecker {
     this.spawned++;
     const entry = { runner: null as unknown as CheckRunner, events, silent: false };
     entry.runner = new CheckRunner(
-      async (c) => this.probe(c),
+      promisedProbe(async (c) => this.probe(c)),
       (report: CheckReport) => {
         if (!entry.silent) events.onMessage({ type: "report", report });
       },

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import type { HttpCheck, ProbedCheck } from "../../src/check/check-definition.ts";
-import { type CheckReport, CheckRunner, type PlannedCheck } from "../../src/check/check-runner.ts";
+import { type CheckReport, CheckRunner, type PlannedCheck, promisedProbe } from "../../src/check/check-runner.ts";
 import { CheckState } from "../../src/check/check-state.ts";
 import type { ProbeResult } from "../../src/check/probes/probe-result.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
@@ -42,7 +42,7 @@ async function run(check: ProbedCheck, outcomes: boolean[], ms: number) {
     return { ok, reason: ok ? "HTTP 200" : "HTTP 500", weight: null };
   };
   const runner = new CheckRunner(
-    probe,
+    promisedProbe(probe),
     (r) => reports.push({ ...r, at: timers.now() }),
     timers,
     () => 0,

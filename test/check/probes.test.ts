@@ -7,9 +7,12 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { ConnectTarget, HttpCheck, HttpUrl, MiscCheck } from "../../src/check/check-definition.ts";
 import { httpProbe, httpRequest } from "../../src/check/probes/http-probe.ts";
 import { miscProbe } from "../../src/check/probes/misc-probe.ts";
-import { tcpProbe } from "../../src/check/probes/tcp-probe.ts";
+import { startTcpProbe } from "../../src/check/probes/tcp-probe.ts";
 import { runCommand } from "../../src/process/run-command.ts";
 import { httpUrl } from "./http-url.ts";
+
+/** One TCP_CHECK run, its result awaited. */
+const tcpProbe = (target: Parameters<typeof startTcpProbe>[0]) => new Promise((done) => startTcpProbe(target, done));
 
 type Behaviour = (socket: Socket, request: string) => void;
 const BODY = "<html>all good</html>";
