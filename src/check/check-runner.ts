@@ -112,7 +112,9 @@ export class CheckRunner {
   }
 
   private finished(entry: Entry, result: ProbeResult): void {
-    if (!entry.running) return; // a second answer to one run: the first counted
+    // Probes answer once (an exchange ends once; settle() resolves once); a second answer, from a faulty probe, is
+    // dropped when it comes before the next run starts.
+    if (!entry.running) return;
     entry.running = false;
     if (this.stopped || this.entries.get(entry.check.key) !== entry) return;
     const verdict = entry.state.record(result.ok);

@@ -19,7 +19,7 @@ class ConnectOnly implements ExchangeClient {
 
   constructor(
     private readonly timeoutMs: number,
-    private readonly resolve: ProbeDone,
+    private readonly done: ProbeDone,
   ) {}
 
   data(): boolean {
@@ -27,9 +27,9 @@ class ConnectOnly implements ExchangeClient {
   }
 
   end(how: ExchangeEnd, error: string): void {
-    if (how === "done") this.resolve(CONNECTED);
-    else if (how === "timeout") this.resolve(failed(`no connection within ${this.timeoutMs} ms`));
-    else if (how === "error") this.resolve(failed(error));
-    else this.resolve(failed("connection closed"));
+    if (how === "done") this.done(CONNECTED);
+    else if (how === "timeout") this.done(failed(`no connection within ${this.timeoutMs} ms`));
+    else if (how === "error") this.done(failed(error));
+    else this.done(failed("connection closed"));
   }
 }
