@@ -42,7 +42,6 @@ export const SO_BROADCAST = 6;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_PRIORITY = 12;
-export const SO_LINGER = 13;
 export const SO_PEERCRED = 17;
 export const SO_RCVTIMEO = 20;
 export const SO_SNDTIMEO = 21;

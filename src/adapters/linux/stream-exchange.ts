@@ -18,12 +18,10 @@ import {
   MSG_NOSIGNAL,
   recvFrom,
   SO_ERROR,
-  SO_LINGER,
   SOCK_STREAM,
   SOL_SOCKET,
   SyscallError,
   sendTo,
-  setsockoptBytes,
   stableBuffer,
 } from "../../../ffi/index.ts";
 import { asPlacedError, closeQuietly, destination, openPlaced, type SocketPlacement } from "./placed-socket.ts";
@@ -49,25 +47,6 @@ const MAX_READS_PER_TURN = 16;
 const READ_BYTES = 16 * 1024;
 /** Edge-triggered: each event is reported once, when it happens, so nothing polls a socket waiting for its reply. */
 const WATCHED_EVENTS = EPOLLIN | EPOLLOUT | EPOLLET;
-
-/** struct linger { l_onoff = 1, l_linger = 0 }: close() resets the connection instead of shutting it down. */
-const RESET_ON_CLOSE = new Uint8Array(new Int32Array([1, 0]).buffer);
-
-/**
- * A connect-only exchange (TCP_CHECK) ends with a reset, not a FIN (keepalived closes with a FIN): neither end then
- * goes through the closing handshake, and the checker's end holds no TIME_WAIT socket for 60 s per check (at
- * 10,000 checks a second, over half a million). The server hears a reset on a connection that carried nothing.
- * With it, and SO_ERROR asked only on EPOLLERR/EPOLLHUP, the checker's system time in the VM at 500 TCP checks a
- * second was 2.96 s per 15 s against keepalived's 3.70 (README, issue #17). setsockopt fails only for a descriptor
- * already gone (EBADF), which the close that follows meets too.
- */
-function resetOnClose(fd: number): void {
-  try {
-    setsockoptBytes(fd, SOL_SOCKET, SO_LINGER, RESET_ON_CLOSE);
-  } catch {
-    // EBADF only: closeQuietly below has the same answer.
-  }
-}
 
 /** Every exchange reads into this one buffer: a client copies what it keeps. */
 const readBuffer = Buffer.from(stableBuffer(READ_BYTES).buffer);
@@ -182,7 +161,6 @@ class Exchange implements Watched {
     if (this.finished) return;
     this.finished = true;
     poller?.forget(this);
-    if (how === "done" && this.client.request === null) resetOnClose(this.fd);
     closeQuietly(this.fd);
     this.client.end(how, error);
   }
