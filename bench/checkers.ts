@@ -259,11 +259,12 @@ function printVm(result: GuestResult, phases: Phase[]): void {
 
 /** Each load step's checker CPU per 1,000 checks/s over the rounds: the median, then every round's figure. */
 function printMedians(result: GuestResult, loads: Phase[], daemons: Daemon[], label: (d: Daemon) => string): void {
-  const steps = [...new Set(loads.map((p) => p.name.replace(/-r\d+$/, "")))];
+  const stepOf = (p: Phase) => p.name.replace(/-r\d+$/, ""); // tcp-500-r2 → tcp-500
+  const steps = [...new Set(loads.map(stepOf))];
   const rows = steps.flatMap((step) =>
     daemons.map((d) => {
       const figures = loads
-        .filter((p) => p.name.replace(/-r\d+$/, "") === step)
+        .filter((p) => stepOf(p) === step)
         .map((p) => result[p.name]?.[d]?.load)
         .filter((f): f is LoadFigures => f !== undefined)
         .map((f) => cpuPer1000ChecksPerSecond(f.checkerCpuS, f.windowS, f.report.checks));

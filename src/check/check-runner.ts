@@ -7,7 +7,7 @@ import type { Timers } from "../clock/timers.ts";
 import type { ProbedCheck } from "./check-definition.ts";
 import { CheckState } from "./check-state.ts";
 import type { Due } from "./due-queue.ts";
-import { checkerError, type ProbeDone, type ProbeResult, settle } from "./probes/probe-result.ts";
+import { checkerError, type ProbeDone, type ProbeResult } from "./probes/probe-result.ts";
 import { MAX_STARTS_PER_TURN, START_GRID_MS, StartPacer, TURN_BUDGET_MS } from "./start-pacer.ts";
 
 export interface PlannedCheck {
@@ -36,11 +36,6 @@ export interface CheckReport {
 
 /** Starts one run of `check` and calls `done` once with its result, at once or later. */
 export type Probe = (check: PlannedCheck, done: ProbeDone) => void;
-
-/** A probe written as a function returning a promise. */
-export function promisedProbe(probe: (check: PlannedCheck) => Promise<ProbeResult>): Probe {
-  return (check, done) => settle(probe(check), done);
-}
 
 interface Entry extends Due {
   check: PlannedCheck;

@@ -3,7 +3,8 @@
 
 import { describe, expect, test } from "bun:test";
 import type { ProbedCheck } from "../../src/check/check-definition.ts";
-import { type CheckReport, CheckRunner, type PlannedCheck, promisedProbe } from "../../src/check/check-runner.ts";
+import { type CheckReport, CheckRunner, type PlannedCheck } from "../../src/check/check-runner.ts";
+import { promisedProbe } from "./promised-probe.ts";
 import type { ProbeResult } from "../../src/check/probes/probe-result.ts";
 import { FakeTimers } from "../clock/fake-timers.ts";
 

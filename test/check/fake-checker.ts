@@ -3,7 +3,8 @@
 // to go silent, like a real checker process.
 
 import type { CheckReport, PlannedCheck } from "../../src/check/check-runner.ts";
-import { CheckRunner, promisedProbe } from "../../src/check/check-runner.ts";
+import { CheckRunner } from "../../src/check/check-runner.ts";
+import { promisedProbe } from "./promised-probe.ts";
 import type { CheckerChannel, CheckerEvents, SpawnChecker } from "../../src/check/checker-process.ts";
 import type { Timers } from "../../src/clock/timers.ts";
 

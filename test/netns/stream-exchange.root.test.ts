@@ -1,8 +1,7 @@
 // The checkers' own TCP transport (src/adapters/linux/stream-exchange.ts: placed sockets, one shared epoll tick)
 // against real sockets in a namespace of this test: it must tell each outcome apart — connected, refused, no
 // connection by the deadline, no reply by the deadline, a complete reply, a reply reset half way — close a
-// connect-only exchange as keepalived does, and leave no
-// descriptor or watched exchange behind. The fixture runs inside the namespace and reports what it saw.
+// connect-only exchange as keepalived does, and leave no descriptor or watched exchange behind. The fixture runs inside the namespace and reports what it saw.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
