@@ -115,6 +115,7 @@ try {
     return [
       name,
       `${median(runs.map((f) => f.installMs))} ms (${runs.map((f) => f.installMs).join(" / ")})`,
+      `${median(runs.map((f) => f.installCpu.userMs))} + ${median(runs.map((f) => f.installCpu.systemMs))} ms`,
       `${median(runs.map((f) => f.reloadMs))} ms (${runs.map((f) => f.reloadMs).join(" / ")})`,
       `${last.removed.length} / ${last.added.length}`,
       applied(last)
@@ -128,6 +129,7 @@ try {
       [
         "daemon",
         `install, start → whole table: median (rounds in order)`,
+        "CPU by then: user + system (medians)",
         `reload, SIGHUP → new weight: median (rounds)`,
         "reload: ipvsadm lines removed / added (last round)",
         "reload: daemon's report",
@@ -153,11 +155,12 @@ try {
     )} (vipd: 1 netlink operation)`,
   );
   console.log(`\nvipd's own log, where its time went:\n${result.vipd.map((f, i) => `round ${i + 1}:\n${vipdSplit(f)}`).join("\n")}`);
-  const { startMs, checkMs } = result.vipdPhases;
+  const { startMs, checkMs, netnsExecMs } = result.vipdPhases;
   console.log(
     `vipd's fixed costs, each its own process under the daemon's runtime settings (median of 3):\n` +
       `  vipd --version (runtime start, program load): ${startMs} ms\n` +
-      `  vipd check --offline of the big file (start + read, parse, validate, prepare): ${checkMs} ms`,
+      `  vipd check --offline of the big file (start + read, parse, validate, prepare): ${checkMs} ms\n` +
+      `  ip netns exec, through which vipd starts (keepalived enters its namespace itself: -s): ${netnsExecMs} ms`,
   );
   console.log(`(VM: boot ${Math.round(run.bootMs)} ms, whole run ${Math.round(run.totalMs)} ms)`);
 } catch (e) {

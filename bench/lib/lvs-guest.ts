@@ -4,14 +4,18 @@
 // Measured from the process's start to the complete table, and from SIGHUP to the changed weight, both read from
 // the namespace's /proc/net/ip_vs (no process start per poll); ipvsadm -Sn before and after the reload shows what
 // the reload touched. Prints one JSON line.
-// The two take turns, ROUNDS times in the one boot (the host's load moves single figures by a second or more):
-// each round starts from an empty table and the original file.
+// The two take turns, ROUNDS times in the one boot (the host's load moves single figures by half a second): each
+// round starts in a new namespace (an IPVS instance that never held a table) from the original file. Also
+// reported: the CPU each daemon had used (user, kernel) when its table was complete.
 //   bun lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX jit|interpreter ROUNDS
-import { copyFileSync, openSync, readFileSync } from "node:fs";
+import { copyFileSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { statFields } from "../../src/lab/process-identity.ts";
 
 export interface DaemonFigures {
   /** Process start to the whole table in the kernel. */
   installMs: number;
+  /** CPU the daemon's processes had used when the whole table was in: user and kernel time, ms. */
+  installCpu: { userMs: number; systemMs: number };
   /** SIGHUP to the changed weight in the kernel. */
   reloadMs: number;
   /** ipvsadm -Sn lines the reload removed and added. */
@@ -30,6 +34,8 @@ export interface VipdPhases {
   startMs: number;
   /** `vipd check --offline` of the big file under the daemon's runtime settings: start, read, parse, validate, prepare. */
   checkMs: number;
+  /** What starting through `ip netns exec` adds to a start (vipd's; keepalived enters its namespace itself, -s). */
+  netnsExecMs: number;
 }
 
 export interface LvsBenchResult {
@@ -78,6 +84,33 @@ function weightOf(text: string): number | null {
   return line ? Number(line.trim().split(/\s+/)[3]) : null;
 }
 
+/** The process and its descendants, from /proc/PID/task/TID/children. */
+function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length && tree.length < 1000; i++) {
+    for (const task of readdirSync(`/proc/${tree[i]}/task`)) {
+      const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, "utf8").trim();
+      if (children !== "") tree.push(...children.split(" ").map(Number));
+    }
+  }
+  return tree;
+}
+
+const CLK_TCK = Number(must(["getconf", "CLK_TCK"]).trim()) || 100;
+
+/** Summed user and system time of the process tree (utime and stime of /proc/PID/stat), ms. */
+function treeCpu(pid: number): { userMs: number; systemMs: number } {
+  let userMs = 0;
+  let systemMs = 0;
+  for (const p of processTree(pid)) {
+    const fields = statFields(readFileSync(`/proc/${p}/stat`, "utf8"));
+    if (!fields) throw new Error(`/proc/${p}/stat does not parse`);
+    userMs += (Number(fields[14 - 3]) * 1000) / CLK_TCK;
+    systemMs += (Number(fields[15 - 3]) * 1000) / CLK_TCK;
+  }
+  return { userMs, systemMs };
+}
+
 async function until(what: string, ms: number, proc: Bun.Subprocess, probe: () => boolean): Promise<number> {
   const started = performance.now();
   for (let i = 0; i < 100_000 && performance.now() - started < ms; i++) {
@@ -124,6 +157,7 @@ async function measure(
       const c = counts(table());
       return c.services === services && c.destinations === destinations;
     });
+    const installCpu = treeCpu(proc.pid);
     const before = must(["nsenter", `--net=/run/netns/${netns}`, "ipvsadm", "-Sn"]);
     copyFileSync(reloadCopy, config);
     const hupAt = Date.now();
@@ -134,6 +168,7 @@ async function measure(
     const after = must(["nsenter", `--net=/run/netns/${netns}`, "ipvsadm", "-Sn"]);
     return {
       installMs: Math.round(installMs),
+      installCpu,
       reloadMs: Math.round(reloadMs),
       ...diff(before, after),
       startedAt,
@@ -157,26 +192,37 @@ function timed(argv: string[], env: Record<string, string>, runs: number): numbe
   return Math.round(times.sort((a, b) => a - b)[Math.floor(runs / 2)]!);
 }
 
-// The daemon's own runtime settings (src/daemon/runtime-env.ts), which `vipd run` restarts itself with.
-const { DAEMON_RUNTIME_ENV } = await import("../../src/daemon/runtime-env.ts");
+// The daemon's own runtime settings (src/daemon/runtime-env.ts), which `vipd run` restarts itself with, and which
+// its systemd unit sets (test/cli/systemd-unit.test.ts holds the unit to this).
+const { DAEMON_RUNTIME_ENV, runtimeRestartEnv } = await import("../../src/daemon/runtime-env.ts");
+const UNIT_ENV = runtimeRestartEnv({}) ?? {};
+must(["ip", "netns", "add", "bench-exec"]);
 const vipdPhases: VipdPhases = {
+  netnsExecMs: timed(["ip", "netns", "exec", "bench-exec", "/bin/true"], {}, 3) - timed(["/bin/true"], {}, 3),
   startMs: timed([binary, "--version"], { ...DAEMON_RUNTIME_ENV, ...jitEnv }, 3),
   checkMs: timed([binary, "check", "--offline", "-c", `${dir}/big.toml`], { ...DAEMON_RUNTIME_ENV, ...jitEnv }, 3),
 };
 
-must(["sh", `${import.meta.dir}/../../test/vm/guest/director-netns.sh`, "bench-k", "bench-v"]);
-
-/** An empty table in both namespaces, and no record of a previous vipd's services (it would adopt them). */
-function freshRound(): void {
-  for (const netns of ["bench-k", "bench-v"]) must(["ip", "netns", "exec", netns, "ipvsadm", "-C"]);
+/**
+ * Each install gets a namespace of its own, so a kernel IPVS instance that has never held a table: deleting a
+ * destination parks it in the instance's trash for minutes (IP_VS_DEST_TRASH_PERIOD), and adding one scans the
+ * whole trash first. With one namespace for all rounds, each found the previous rounds' destinations there: the
+ * kernel time of an install (medians of 5) was 2.0 s for keepalived and 1.5 s for vipd, against 0.5 s for both in
+ * new namespaces, and rounds grew slower one after the other. No record of a previous vipd's services either
+ * (it would adopt them).
+ */
+function freshNamespace(daemon: "k" | "v", round: number): string {
+  const name = `bench-${daemon}${round}`;
+  must(["sh", `${import.meta.dir}/../../test/vm/guest/director-netns.sh`, name]);
   must(["rm", "-rf", "/run/vipd"]);
   must(["mkdir", "-p", "/run/vipd"]);
+  return name;
 }
 
-function runKeepalived(): Promise<DaemonFigures> {
+function runKeepalived(netns: string): Promise<DaemonFigures> {
   copyFileSync(`${dir}/big.conf`, `${dir}/run.conf`);
   return measure(
-    "bench-k",
+    netns,
     `${dir}/run.conf`,
     `${dir}/reload.conf`,
     () =>
@@ -188,7 +234,7 @@ function runKeepalived(): Promise<DaemonFigures> {
           "-G",
           "-C",
           "-s",
-          "bench-k",
+          netns,
           "-f",
           `${dir}/run.conf`,
           "-p",
@@ -204,21 +250,23 @@ function runKeepalived(): Promise<DaemonFigures> {
   );
 }
 
-function runVipd(): Promise<DaemonFigures> {
+function runVipd(netns: string): Promise<DaemonFigures> {
   copyFileSync(`${dir}/big.toml`, `${dir}/run.toml`);
   const vipdLog = `${dir}/vipd.log`;
   return measure(
-    "bench-v",
+    netns,
     `${dir}/run.toml`,
     `${dir}/reload.toml`,
     () => {
       const log = openSync(vipdLog, "w");
-      // Started as keepalived is: the one process, straight into the namespace (no shell between).
-      return Bun.spawn(["ip", "netns", "exec", "bench-v", vipdBinary, "run", "-c", `${dir}/run.toml`], {
+      // Started through ip netns exec (no shell between; keepalived enters the namespace itself), with the
+      // environment its systemd unit gives it: the runtime settings `vipd run` by hand restarts itself with (what
+      // that restart costs is about the --version figure).
+      return Bun.spawn(["ip", "netns", "exec", netns, vipdBinary, "run", "-c", `${dir}/run.toml`], {
         stdin: "ignore",
         stdout: log,
         stderr: log,
-        env: { ...process.env, ...jitEnv },
+        env: { ...process.env, ...UNIT_ENV, ...jitEnv },
       });
     },
     () => readFileSync(vipdLog, "utf8").split("\n"),
@@ -227,9 +275,7 @@ function runVipd(): Promise<DaemonFigures> {
 
 const result: LvsBenchResult = { keepalived: [], vipd: [], vipdPhases };
 for (let round = 0; round < rounds; round++) {
-  freshRound();
-  result.keepalived.push(await runKeepalived());
-  freshRound();
-  result.vipd.push(await runVipd());
+  result.keepalived.push(await runKeepalived(freshNamespace("k", round)));
+  result.vipd.push(await runVipd(freshNamespace("v", round)));
 }
 console.log(JSON.stringify(result));
