@@ -1,5 +1,6 @@
 // Runtime settings for the long-running daemon, which Bun reads only when a process starts: `vipd run` restarts
-// itself once (same PID, same arguments) with them in its environment.
+// itself once (same PID, same arguments) with them in its environment. The systemd unit sets them (with
+// RUNTIME_ADDED_VARIABLE), so a daemon started by it starts once.
 //
 // BUN_GC_TIMER_INTERVAL: Bun's garbage-collection timer wakes the runtime every second to consider an
 // opportunistic collection (a GC helper thread hand-off and a read of /proc/self/statm each time). For a daemon

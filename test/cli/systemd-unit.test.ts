@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DEFAULT_CONFIG } from "../../src/cli/check.ts";
 import { DEFAULT_SOCKET } from "../../src/cli/run.ts";
 import { DAEMON_CAPABILITY_NAMES } from "../../src/daemon/privileges.ts";
+import { runtimeRestartEnv } from "../../src/daemon/runtime-env.ts";
 
 const unit = readFileSync(join(import.meta.dir, "..", "..", "packaging", "vipd.service"), "utf8");
 const value = (key: string) =>
@@ -22,6 +23,19 @@ test("the unit checks, runs and reloads /usr/sbin/vipd with the CLI's defaults",
   expect(value("ExecStart")).toBe(`/usr/sbin/vipd run --config ${DEFAULT_CONFIG} --socket ${DEFAULT_SOCKET}`);
   expect(value("ExecReload")).toBe("/bin/kill -HUP $MAINPID");
   expect(value("RuntimeDirectory")).toBe(DEFAULT_SOCKET.split("/")[2]);
+});
+
+test("the unit gives the daemon the runtime settings it would restart itself with, marked as vipd's own", () => {
+  const env: Record<string, string> = {};
+  for (const line of unit.split("\n").filter((l) => l.startsWith("Environment="))) {
+    for (const pair of line.slice("Environment=".length).split(" ")) {
+      const [key, value] = pair.split("=");
+      env[key!] = value!;
+    }
+  }
+  expect(env).toEqual(runtimeRestartEnv({})!);
+  // Started so, `vipd run` does not restart.
+  expect(runtimeRestartEnv(env)).toBeNull();
 });
 
 test("the unit conflicts with keepalived at the service level only", () => {
