@@ -8,7 +8,7 @@ import { formatConfigError } from "../config/config-error.ts";
 import { readHostSnapshot } from "../adapters/linux/host-snapshot.ts";
 import { nssUsers } from "../adapters/linux/nss-users.ts";
 import { fitAdverts } from "../config/advert-fit.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { ConfigLoader } from "../config/config-loader.ts";
 import { prepare } from "../daemon/plan.ts";
 import { configFileOf } from "./strict-args.ts";
 
@@ -35,7 +35,8 @@ export const check = defineCommand({
   run({ args, rawArgs }) {
     const file = configFileOf("check", args, rawArgs, checkArgs);
     const offline = args.offline;
-    const result = loadConfigFile(file, { checkPrograms: !offline && !args["skip-programs"] });
+    // Read as the daemon reads it (the unit runs this just before `vipd run`).
+    const result = new ConfigLoader({ checkPrograms: !offline && !args["skip-programs"] }).load(file);
     const warnings = result.warnings.map((w) => formatConfigError(w));
     const problems = result.ok ? [] : result.errors.map((e) => formatConfigError(e));
     if (result.ok && !offline) {

@@ -1,4 +1,5 @@
-// The daemon's reader of its config file, at start and at every reload. A reload reads again only what changed:
+// The daemon's reader of its config file (and `vipd check`'s), at start and at every reload. Each virtual server's
+// text is parsed on its own when the file can be cut so (see loadInChunks). A reload reads again only what changed:
 // when the file outside the virtual servers is the same text as at the last accepted load, each virtual server
 // whose own text is the same too is neither parsed nor validated again, and keeps its section (the same object,
 // so the load balancer can tell it is unchanged). Under the interpreter the daemon runs with, parsing and checking
@@ -37,7 +38,7 @@ export class ConfigLoader {
     const chunks = cutVirtualServers(text);
     const last = chunks !== null && this.accepted?.rest === withoutComments(chunks.rest) ? this.accepted : null;
     let memo = new ChunkMemo(last, chunks);
-    let result = last === null ? null : this.loadReusing(text, path, chunks!, memo);
+    let result = chunks === null ? null : this.loadInChunks(text, path, chunks, memo);
     if (result === null) {
       memo = new ChunkMemo(null, chunks);
       result = loadConfigText(text, path, this.options, memo);
@@ -46,23 +47,51 @@ export class ConfigLoader {
     return result;
   }
 
-  /** The file parsed without the unchanged virtual servers' text; null when that text does not parse alone. */
-  private loadReusing(text: string, path: string, chunks: VirtualServerChunks, memo: ChunkMemo): LoadResult | null {
-    const changed = [...chunks.servers.keys()].filter((name) => !memo.unchanged(name));
-    let parsed: TomlTable;
+  /**
+   * The file parsed a piece at a time (the rest, then each virtual server whose text changed), or null when a
+   * piece does not parse alone: the whole file is then parsed as usual, and a syntax error placed on its line.
+   * Pieces are also cheaper at a first start on a host: Bun's parser takes memory in proportion to the text it is
+   * given, and 1,000 virtual servers × 10 real servers parsed at once took 60–70 ms, 35 ms a piece at a time (the
+   * memory of one piece is used again for the next: a third fewer page faults); the whole load 108 → 89 ms
+   * (medians of 12). Under the test VM's emulation, `vipd check --offline` of that file 1.17 → 1.15 s (medians of
+   * 16 runs each, taking turns in one boot; fastest 1.11 → 1.02 s).
+   */
+  private loadInChunks(text: string, path: string, chunks: VirtualServerChunks, memo: ChunkMemo): LoadResult | null {
+    let root: TomlTable;
     try {
-      parsed = parseToml([chunks.rest, ...changed.map((name) => chunks.servers.get(name)!)].join("\n"));
+      root = parseToml(chunks.rest);
     } catch {
       return null;
     }
-    const read = parsed.virtual_servers ?? {};
-    if (!isTable(read) || Object.keys(read).length !== changed.length || !changed.every((name) => isTable(read[name]))) return null;
+    if (chunks.servers.size === 0) return loadParsedConfig(root, text, path, this.options, memo);
+    if (Object.hasOwn(root, "virtual_servers")) return null;
     // In the file's order, as the whole file parsed would list them; a reused one's table is never looked at.
     const servers: TomlTable = {};
-    for (const name of chunks.servers.keys()) servers[name] = memo.unchanged(name) ? {} : read[name]!;
-    const root = chunks.servers.size > 0 ? { ...parsed, virtual_servers: servers } : parsed;
-    return loadParsedConfig(root, text, path, this.options, memo);
+    for (const [name, piece] of chunks.servers) {
+      if (memo.unchanged(name)) {
+        servers[name] = {};
+        continue;
+      }
+      const table = parsedServer(piece, name);
+      if (table === null) return null;
+      servers[name] = table;
+    }
+    return loadParsedConfig({ ...root, virtual_servers: servers }, text, path, this.options, memo);
   }
+}
+
+/** A virtual server's text parsed alone: its table, or null when it does not parse or holds anything else. */
+function parsedServer(piece: string, name: string): TomlTable | null {
+  let parsed: TomlTable;
+  try {
+    parsed = parseToml(piece);
+  } catch {
+    return null;
+  }
+  const servers = parsed.virtual_servers;
+  if (!isTable(servers) || Object.keys(parsed).length !== 1) return null;
+  const table = servers[name];
+  return isTable(table) && Object.keys(servers).length === 1 ? table : null;
 }
 
 /** Hands out the last accepted load's sections for unchanged text, and collects this load's for the next. */

@@ -120,6 +120,24 @@ describe("ConfigLoader", () => {
     expect(wrong.ok ? [] : wrong.errors.map((e) => [e.line, e.keyPath])).toEqual([[24, "virtual_servers.api.real_servers[1].weight"]]);
   });
 
+  test("a first load, read a piece at a time, gives what the whole file parsed gives", () => {
+    const first = loadWith(new ConfigLoader(), BASE.join(""));
+    expectFresh(first);
+    expect(config(first).virtualServers.map((vs) => [vs.name, vs.realServers.map((rs) => rs.weight)])).toEqual([
+      ["80", [2, 3]],
+      ["web", [1, 1]],
+      ["api", [1]],
+    ]);
+  });
+
+  test("a syntax error in a virtual server at a first load is placed on the file's line, not its piece's", () => {
+    const text = [BASE[0], BASE[1], server("80", "192.0.2.11", [2, 3], "quorum = = 2"), BASE[3]].join("");
+    const broken = loadWith(new ConfigLoader(), text);
+    expectFresh(broken);
+    const line = text.split("\n").indexOf("quorum = = 2") + 1;
+    expect(broken.ok ? [] : broken.errors.map((e) => e.line)).toEqual([line]);
+  });
+
   test("a file that cannot be cut is loaded whole, every time", () => {
     const loader = new ConfigLoader();
     const text = `${BASE.join("")}\n[global.x]\n`.replace('router_id = "lb1"', 'router_id = """lb1"""');
