@@ -162,6 +162,7 @@ function loadRow(daemon: string, name: string, f: LoadFigures | undefined, error
     `${r.late}`,
     `${r.p99IntervalMs} / ${r.maxIntervalMs} ms`,
     `${f.restarts}`,
+    `${f.timeWaitAtStart}`,
   ];
 }
 
@@ -176,6 +177,7 @@ const LOAD_HEADER = [
   `late (> ${LATE_MS} ms apart)`,
   "interval p99 / max",
   "checker restarts",
+  "TIME_WAIT at start",
 ];
 
 function printVm(result: GuestResult, phases: Phase[]): void {

@@ -26,6 +26,7 @@ import {
   VRRP,
   type VrrpFigures,
   captureTimes,
+  timeWaitCount,
 } from "./checkers-plan.ts";
 import { LineChild } from "./line-child.ts";
 
@@ -226,6 +227,7 @@ async function settle(running: Running, phase: Phase): Promise<void> {
 }
 
 async function measureLoad(running: Running, backend: LineChild): Promise<LoadFigures> {
+  const timeWaitAtStart = timeWaitCount(readFileSync(`/proc/${running.proc.pid}/net/sockstat`, "utf8"));
   backend.send("reset");
   const startedAt = performance.now();
   const restarts = running.restarts();
@@ -235,7 +237,7 @@ async function measureLoad(running: Running, backend: LineChild): Promise<LoadFi
   const windowS = (performance.now() - startedAt) / 1000;
   backend.send("report");
   const report = await backend.next<IntervalReport>("report");
-  return { windowS, ...cpuBetween(before, after), restarts: running.restarts() - restarts, report };
+  return { windowS, ...cpuBetween(before, after), restarts: running.restarts() - restarts, timeWaitAtStart, report };
 }
 
 async function measureDetection(running: Running, backend: LineChild, phase: Phase): Promise<DetectFigures> {

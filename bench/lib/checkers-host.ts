@@ -14,7 +14,7 @@ import type { Log } from "../../src/daemon/log.ts";
 import { LoadBalancer } from "../../src/lvs/load-balancer.ts";
 import { NO_RECORD } from "../../src/lvs/owned-services.ts";
 import { FakeIpvs } from "../../test/adapters/fake-ipvs.ts";
-import { type CheckerSample, checkerTicks, type IntervalReport, type LoadFigures, statTicks } from "./checkers-plan.ts";
+import { type CheckerSample, checkerTicks, type IntervalReport, type LoadFigures, statTicks, timeWaitCount } from "./checkers-plan.ts";
 import { LineChild } from "./line-child.ts";
 
 const [dir, windowText, ...phaseArgs] = process.argv.slice(2);
@@ -56,6 +56,7 @@ async function phase(name: string, ports: string[], lateMs: number, delayLoopMs:
     lb.apply(loaded.config, new Map());
     await Bun.sleep(2 * delayLoopMs + 2000);
     if (lb.checkerPid === null) throw new Error("no checker process");
+    const timeWaitAtStart = timeWaitCount(readFileSync("/proc/self/net/sockstat", "utf8"));
     backend.send("reset");
     const startedAt = performance.now();
     const restarts = lb.checkerRestarts;
@@ -67,7 +68,7 @@ async function phase(name: string, ports: string[], lateMs: number, delayLoopMs:
     const report = await backend.next<IntervalReport>("report");
     const checkerCpuS = checkerTicks(before.checker, after.checker) / ticksPerSecond;
     const ownCpuS = (after.own - before.own) / ticksPerSecond;
-    return { windowS, checkerCpuS, daemonCpuS: checkerCpuS + ownCpuS, restarts: lb.checkerRestarts - restarts, report };
+    return { windowS, checkerCpuS, daemonCpuS: checkerCpuS + ownCpuS, restarts: lb.checkerRestarts - restarts, timeWaitAtStart, report };
   } finally {
     lb.stop("remove");
     await backend.stop();

@@ -339,6 +339,8 @@ export interface LoadFigures {
   daemonCpuS: number;
   /** Checker processes the daemon replaced during the window (vipd: heartbeat silence or exit). */
   restarts: number;
+  /** TCP sockets in TIME_WAIT in the director's namespace when the window opened (earlier runs' included). */
+  timeWaitAtStart: number;
   report: IntervalReport;
 }
 
@@ -366,3 +368,10 @@ export interface PhaseFigures {
 
 export type Daemon = "keepalived" | "vipd";
 export type GuestResult = Record<string, Record<Daemon, PhaseFigures>>;
+
+/** TCP sockets in TIME_WAIT: the "tw" count of a /proc/net/sockstat text. */
+export function timeWaitCount(sockstat: string): number {
+  const tcp = sockstat.match(/^TCP:.* tw (\d+)/m);
+  if (!tcp) throw new Error("no TCP tw count in /proc/net/sockstat");
+  return Number(tcp[1]);
+}

@@ -25,6 +25,7 @@ import {
   TARGET_PORT,
   target,
   targetIndex,
+  timeWaitCount,
   VICTIM,
 } from "../../bench/lib/checkers-plan.ts";
 import { loadConfigText } from "../../src/config/load.ts";
@@ -173,4 +174,10 @@ test("advert timing from a tcpdump -tt capture: lateness against advert_int", ()
   expect(timing.lateness.min).toBeCloseTo(-4, 3);
   expect(timing.lateness.max).toBeCloseTo(250, 3);
   expect(timing.late).toBe(1);
+});
+
+test("TIME_WAIT sockets from a /proc/net/sockstat text", () => {
+  const sockstat = "sockets: used 120\nTCP: inuse 4 orphan 0 tw 25031 alloc 9 mem 2\nUDP: inuse 1 mem 0\n";
+  expect(timeWaitCount(sockstat)).toBe(25031);
+  expect(() => timeWaitCount("UDP: inuse 1 mem 0\n")).toThrow(/tw count/);
 });
