@@ -20,6 +20,7 @@ import {
   procHex,
   statParent,
   statTicks,
+  statSystemTicks,
   checkerTicks,
   type CheckerSample,
   VICTIM,
@@ -57,6 +58,8 @@ function countLines(file: string, pattern: RegExp): number {
 
 interface Usage {
   checker: CheckerSample;
+  /** The same, system time only. */
+  checkerSystem: CheckerSample;
   /** Every process of the daemon, the children it has waited for included. */
   all: number;
 }
@@ -69,10 +72,12 @@ function usage(running: Running): Usage {
     try {
       const parent = stat(running.proc.pid);
       const pid = running.checkerPid();
-      const checker = { checker: pid === null ? 0 : statTicks(stat(pid)), reaped: statTicks(parent, true), pid: pid ?? 0 };
+      const own = pid === null ? null : stat(pid);
+      const checker = { checker: own === null ? 0 : statTicks(own), reaped: statTicks(parent, true), pid: pid ?? 0 };
+      const checkerSystem = { checker: own === null ? 0 : statSystemTicks(own), reaped: statSystemTicks(parent, true), pid: pid ?? 0 };
       let all = statTicks(parent) + checker.reaped;
       for (const p of running.pids()) if (p !== running.proc.pid) all += statTicks(stat(p));
-      return { checker, all };
+      return { checker, checkerSystem, all };
     } catch (e) {
       failure = e;
     }
@@ -81,8 +86,12 @@ function usage(running: Running): Usage {
 }
 
 /** CPU seconds between two usages: the checker's, and all the daemon's. */
-function cpuBetween(a: Usage, b: Usage): { checkerCpuS: number; daemonCpuS: number } {
-  return { checkerCpuS: checkerTicks(a.checker, b.checker) / ticksPerSecond, daemonCpuS: (b.all - a.all) / ticksPerSecond };
+function cpuBetween(a: Usage, b: Usage): { checkerCpuS: number; checkerSystemCpuS: number; daemonCpuS: number } {
+  return {
+    checkerCpuS: checkerTicks(a.checker, b.checker) / ticksPerSecond,
+    checkerSystemCpuS: checkerTicks(a.checkerSystem, b.checkerSystem) / ticksPerSecond,
+    daemonCpuS: (b.all - a.all) / ticksPerSecond,
+  };
 }
 
 async function sleep(ms: number): Promise<void> {

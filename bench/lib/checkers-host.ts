@@ -14,7 +14,7 @@ import type { Log } from "../../src/daemon/log.ts";
 import { LoadBalancer } from "../../src/lvs/load-balancer.ts";
 import { NO_RECORD } from "../../src/lvs/owned-services.ts";
 import { FakeIpvs } from "../../test/adapters/fake-ipvs.ts";
-import { type CheckerSample, checkerTicks, type IntervalReport, type LoadFigures, statTicks, timeWaitCount } from "./checkers-plan.ts";
+import { type CheckerSample, checkerTicks, type IntervalReport, type LoadFigures, statSystemTicks, statTicks, timeWaitCount } from "./checkers-plan.ts";
 import { LineChild } from "./line-child.ts";
 
 const [dir, windowText, ...phaseArgs] = process.argv.slice(2);
@@ -25,16 +25,25 @@ const ticksPerSecond = Number(Bun.spawnSync(["getconf", "CLK_TCK"], { stdout: "p
 const quiet: Log = { debug() {}, info() {}, warn: (m) => console.error(`warn: ${m}`), error: (m) => console.error(`error: ${m}`) };
 
 /** This process (the daemon's side) and its checker, whose replacements end up in this process's reaped time. */
-function sample(lb: LoadBalancer): { checker: CheckerSample; own: number } {
+function sample(lb: LoadBalancer): { checker: CheckerSample; checkerSystem: CheckerSample; own: number } {
   const self = readFileSync("/proc/self/stat", "utf8");
   const pid = lb.checkerPid;
   let checker = 0;
+  let system = 0;
   try {
-    if (pid !== null) checker = statTicks(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    if (pid !== null) {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      checker = statTicks(stat);
+      system = statSystemTicks(stat);
+    }
   } catch {
     // replaced between the two reads: its time is in the reaped time on the next sample
   }
-  return { checker: { checker, reaped: statTicks(self, true), pid: pid ?? 0 }, own: statTicks(self) };
+  return {
+    checker: { checker, reaped: statTicks(self, true), pid: pid ?? 0 },
+    checkerSystem: { checker: system, reaped: statSystemTicks(self, true), pid: pid ?? 0 },
+    own: statTicks(self),
+  };
 }
 
 async function phase(name: string, ports: string[], lateMs: number, delayLoopMs: number): Promise<LoadFigures> {
@@ -67,8 +76,9 @@ async function phase(name: string, ports: string[], lateMs: number, delayLoopMs:
     backend.send("report");
     const report = await backend.next<IntervalReport>("report");
     const checkerCpuS = checkerTicks(before.checker, after.checker) / ticksPerSecond;
+    const checkerSystemCpuS = checkerTicks(before.checkerSystem, after.checkerSystem) / ticksPerSecond;
     const ownCpuS = (after.own - before.own) / ticksPerSecond;
-    return { windowS, checkerCpuS, daemonCpuS: checkerCpuS + ownCpuS, restarts: lb.checkerRestarts - restarts, timeWaitAtStart, report };
+    return { windowS, checkerCpuS, checkerSystemCpuS, daemonCpuS: checkerCpuS + ownCpuS, restarts: lb.checkerRestarts - restarts, timeWaitAtStart, report };
   } finally {
     lb.stop("remove");
     await backend.stop();

@@ -145,9 +145,20 @@ export function destinationCount(text: string): number {
  * with `reaped`, cutime + cstime instead: the children that have exited and were waited for.
  */
 export function statTicks(text: string, reaped = false): number {
+  const fields = afterName(text);
+  return reaped ? Number(fields[16 - 3]) + Number(fields[17 - 3]) : Number(fields[14 - 3]) + Number(fields[15 - 3]);
+}
+
+/** The kernel's part of statTicks: stime, or with `reaped` cstime. */
+export function statSystemTicks(text: string, reaped = false): number {
+  return Number(afterName(text)[(reaped ? 17 : 15) - 3]);
+}
+
+/** The fields of a /proc/PID/stat line from the state on (field 3 at index 0): the name may hold spaces. */
+function afterName(text: string): string[] {
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
   if (fields.length < 20) throw new Error(`not a /proc/PID/stat line: ${text.slice(0, 80)}`);
-  return reaped ? Number(fields[16 - 3]) + Number(fields[17 - 3]) : Number(fields[14 - 3]) + Number(fields[15 - 3]);
+  return fields;
 }
 
 /**
@@ -336,6 +347,8 @@ export interface LoadFigures {
   windowS: number;
   /** CPU seconds of the checker process, and of the daemon's processes together (checker included). */
   checkerCpuS: number;
+  /** The part of checkerCpuS spent in the kernel (system time). */
+  checkerSystemCpuS: number;
   daemonCpuS: number;
   /** Checker processes the daemon replaced during the window (vipd: heartbeat silence or exit). */
   restarts: number;

@@ -21,6 +21,7 @@ import {
   REFUSE_PORT,
   spread,
   statParent,
+  statSystemTicks,
   statTicks,
   TARGET_PORT,
   target,
@@ -117,6 +118,9 @@ test("/proc parsing: utime + stime and the parent, with a command name holding s
   expect(statTicks(stat, true)).toBe(0 + 0);
   expect(statTicks("1 (d) S 0 1 1 0 -1 0 0 0 0 0 10 5 30 7 20 0 1 0 1 1 1", true)).toBe(37);
   expect(() => statTicks("4242 (x) S 1")).toThrow("not a /proc/PID/stat line");
+  // The kernel's part alone: stime, or cstime of reaped children.
+  expect(statSystemTicks("1 (d) S 0 1 1 0 -1 0 0 0 0 0 10 5 30 7 20 0 1 0 1 1 1")).toBe(5);
+  expect(statSystemTicks("1 (d) S 0 1 1 0 -1 0 0 0 0 0 10 5 30 7 20 0 1 0 1 1 1", true)).toBe(7);
   const ipvs = [
     "IP Virtual Server version 1.2.1 (size=4096)",
     "Prot LocalAddress:Port Scheduler Flags",
