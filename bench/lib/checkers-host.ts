@@ -14,7 +14,15 @@ import type { Log } from "../../src/daemon/log.ts";
 import { LoadBalancer } from "../../src/lvs/load-balancer.ts";
 import { NO_RECORD } from "../../src/lvs/owned-services.ts";
 import { FakeIpvs } from "../../test/adapters/fake-ipvs.ts";
-import { type CheckerSample, checkerTicks, type IntervalReport, type LoadFigures, statSystemTicks, statTicks, timeWaitCount } from "./checkers-plan.ts";
+import {
+  type CheckerSample,
+  checkerTicks,
+  type IntervalReport,
+  type LoadFigures,
+  statSystemTicks,
+  statTicks,
+  timeWaitCount,
+} from "./checkers-plan.ts";
 import { LineChild } from "./line-child.ts";
 
 const [dir, windowText, ...phaseArgs] = process.argv.slice(2);
@@ -78,7 +86,15 @@ async function phase(name: string, ports: string[], lateMs: number, delayLoopMs:
     const checkerCpuS = checkerTicks(before.checker, after.checker) / ticksPerSecond;
     const checkerSystemCpuS = checkerTicks(before.checkerSystem, after.checkerSystem) / ticksPerSecond;
     const ownCpuS = (after.own - before.own) / ticksPerSecond;
-    return { windowS, checkerCpuS, checkerSystemCpuS, daemonCpuS: checkerCpuS + ownCpuS, restarts: lb.checkerRestarts - restarts, timeWaitAtStart, report };
+    return {
+      windowS,
+      checkerCpuS,
+      checkerSystemCpuS,
+      daemonCpuS: checkerCpuS + ownCpuS,
+      restarts: lb.checkerRestarts - restarts,
+      timeWaitAtStart,
+      report,
+    };
   } finally {
     lb.stop("remove");
     await backend.stop();
