@@ -6,6 +6,8 @@
 // routes all of 198.51.100.0/24 to itself (a `local` route), so one backend process listening on a few ports answers
 // every address. Virtual services hold SERVERS_PER_SERVICE real servers each: 203.0.113.(1 + s mod 250), port 80 + ⌊s / 250⌋.
 
+import { statFields } from "../../src/lab/process-identity.ts";
+
 export const TARGET_PORT = 10_000;
 /** At most 100 ports of 250 addresses: 25,000 targets. */
 export const MAX_TARGETS = 25_000;
@@ -154,10 +156,10 @@ export function statSystemTicks(text: string, reaped = false): number {
   return Number(afterName(text)[(reaped ? 17 : 15) - 3]);
 }
 
-/** The fields of a /proc/PID/stat line from the state on (field 3 at index 0): the name may hold spaces. */
+/** statFields (field 3 at index 0), or the error a malformed line deserves. */
 function afterName(text: string): string[] {
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  if (fields.length < 20) throw new Error(`not a /proc/PID/stat line: ${text.slice(0, 80)}`);
+  const fields = statFields(text);
+  if (fields === null) throw new Error(`not a /proc/PID/stat line: ${text.slice(0, 80)}`);
   return fields;
 }
 

@@ -9,7 +9,7 @@
 // reported: the CPU each daemon had used (user, kernel) when its table was complete.
 //   bun lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX jit|interpreter ROUNDS
 import { copyFileSync, openSync, readdirSync, readFileSync } from "node:fs";
-import { statFields } from "../../src/lab/process-identity.ts";
+import { statUserSystemSeconds } from "./proc-usage.ts";
 
 export interface DaemonFigures {
   /** Process start to the whole table in the kernel. */
@@ -96,17 +96,14 @@ function processTree(pid: number): number[] {
   return tree;
 }
 
-const CLK_TCK = Number(must(["getconf", "CLK_TCK"]).trim()) || 100;
-
-/** Summed user and system time of the process tree (utime and stime of /proc/PID/stat), ms. */
+/** Summed user and system time of the process tree, ms. */
 function treeCpu(pid: number): { userMs: number; systemMs: number } {
   let userMs = 0;
   let systemMs = 0;
   for (const p of processTree(pid)) {
-    const fields = statFields(readFileSync(`/proc/${p}/stat`, "utf8"));
-    if (!fields) throw new Error(`/proc/${p}/stat does not parse`);
-    userMs += (Number(fields[14 - 3]) * 1000) / CLK_TCK;
-    systemMs += (Number(fields[15 - 3]) * 1000) / CLK_TCK;
+    const { userS, systemS } = statUserSystemSeconds(p);
+    userMs += userS * 1000;
+    systemMs += systemS * 1000;
   }
   return { userMs, systemMs };
 }

@@ -16,9 +16,15 @@ function clockTicks(): number {
 
 /** utime+stime (including exited threads) in seconds. */
 export function statCpuSeconds(pid: number): number {
+  const { userS, systemS } = statUserSystemSeconds(pid);
+  return userS + systemS;
+}
+
+/** utime and stime apart (including exited threads), in seconds. */
+export function statUserSystemSeconds(pid: number): { userS: number; systemS: number } {
   const fields = statFields(readFileSync(`/proc/${pid}/stat`, "utf8"));
   if (!fields) throw new Error(`/proc/${pid}/stat does not parse`);
-  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / clockTicks(); // utime, stime
+  return { userS: Number(fields[14 - 3]) / clockTicks(), systemS: Number(fields[15 - 3]) / clockTicks() };
 }
 
 /** On-CPU time of the live threads in seconds, nanosecond resolution. */
