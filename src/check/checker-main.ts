@@ -18,7 +18,7 @@ import { pingProbe } from "./probes/ping-probe.ts";
 import { smtpProbe } from "./probes/smtp-probe.ts";
 import { startTcpProbe } from "./probes/tcp-probe.ts";
 import { udpProbe } from "./probes/udp-probe.ts";
-import { realTimers } from "../clock/timers.ts";
+import { turnTimers } from "../clock/turn-clock.ts";
 
 /** The raw ICMP sockets, opened when the first PING_CHECK runs. */
 let echo: LinuxIcmpEcho | null = null;
@@ -70,9 +70,9 @@ export async function checkerMain(): Promise<never> {
   const runner = new CheckRunner(
     probeOf,
     (report: CheckReport) => {
-      if (filter.shouldSend(report, realTimers.now())) write(encodeMessage({ type: "report", report }));
+      if (filter.shouldSend(report, turnTimers.now())) write(encodeMessage({ type: "report", report }));
     },
-    realTimers,
+    turnTimers,
   );
   // The heartbeat stays a timer on this loop, not a thread's: it proves the loop that runs the checks still turns,
   // which a beat from elsewhere could not. The runner starts checks a bounded batch per turn (start-pacer.ts), so a

@@ -12,11 +12,14 @@
 // wakeup (and their connections one tick of src/adapters/linux/readiness-poller.ts, whose tick is as long).
 
 import type { Timers } from "../clock/timers.ts";
+import type { TurnTimers } from "../clock/turn-clock.ts";
 import { type Due, DueQueue } from "./due-queue.ts";
 
 export const MAX_STARTS_PER_TURN = 200;
 export const TURN_BUDGET_MS = 10;
 export const START_GRID_MS = 20;
+/** Over turn-clock timers, the budget reads the real time every this many starts (a read can cost, turn-clock.ts). */
+const FRESH_READ_EVERY = 8;
 
 export class StartPacer<T extends Due> {
   private readonly queue = new DueQueue<T>();
@@ -24,14 +27,19 @@ export class StartPacer<T extends Due> {
   /** When the one timer rings; null while none is armed. */
   private armedForMs: number | null = null;
 
+  /** The real time, where `timers` is a turn clock's; else its now(), which is always real. */
+  private readonly freshNow: () => number;
+
   constructor(
-    private readonly timers: Timers,
+    private readonly timers: Timers | TurnTimers,
     private readonly start: (item: T) => void,
     private readonly maxPerTurn = MAX_STARTS_PER_TURN,
     private readonly turnBudgetMs = TURN_BUDGET_MS,
     /** 0: each start at its own time. */
     private readonly gridMs = 0,
-  ) {}
+  ) {
+    this.freshNow = "refresh" in timers ? () => timers.refresh() : () => timers.now();
+  }
 
   /** Starts the item inMs from now (or as soon after as the pacing allows). */
   after(item: T, inMs: number): void {
@@ -64,13 +72,13 @@ export class StartPacer<T extends Due> {
   private turn(): void {
     this.timer = null;
     this.armedForMs = null;
-    const began = this.timers.now();
+    const began = this.freshNow();
     let now = began;
     for (let started = 0; started < this.maxPerTurn && now - began < this.turnBudgetMs; started++) {
       const item = this.queue.popDue(now);
       if (item === null) break;
       this.start(item);
-      now = this.timers.now();
+      now = (started + 1) % FRESH_READ_EVERY === 0 ? this.freshNow() : this.timers.now();
     }
     const next = this.queue.nextDueMs;
     // Still due: go on in the next turn (arm() makes a 0 ms timer for a time already past). A start may have queued

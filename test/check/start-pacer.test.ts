@@ -136,6 +136,34 @@ describe("StartPacer", () => {
     expect(ringAt.slice(1).every((wait) => wait <= 0)).toBe(true);
   });
 
+  test("over a turn clock the budget reads the real time at the turn's start and every 8 starts, not each", () => {
+    // now() gives the turn's reading (src/clock/turn-clock.ts); refresh() the real time.
+    const timers = new TurnTimers();
+    let cached = 0;
+    let refreshes = 0;
+    const turnTimers = {
+      now: () => cached,
+      refresh: () => {
+        refreshes++;
+        cached = timers.time;
+        return cached;
+      },
+      setTimeout: (callback: () => void, ms: number) => timers.setTimeout(callback, ms),
+      clearTimeout: (handle: unknown) => timers.clearTimeout(handle),
+    };
+    let count = 0;
+    const pacer = new StartPacer<Item>(turnTimers, () => {
+      count++;
+      timers.time += 3;
+    });
+    for (let i = 0; i < 20; i++) pacer.after(item(String(i)), 0);
+    timers.ring();
+    // 3 ms a start: the budget (10 ms) is spent by the 4th, seen at the 8th start's fresh reading.
+    expect(TURN_BUDGET_MS).toBe(10);
+    expect(count).toBe(8);
+    expect(refreshes).toBe(2);
+  });
+
   test("an item due earlier than the armed timer re-arms it; clear drops everything", () => {
     const timers = new TurnTimers();
     const started: string[] = [];

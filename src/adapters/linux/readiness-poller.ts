@@ -7,6 +7,7 @@
 // this host, 2 ms ticks with each start at its own time cost ≈ 15 % of a core per 1,000 checks/s, this ≈ 8 %.
 
 import { EPOLL_CTL_ADD, epollControl, epollCreate, epollEvent, epollWait, stableBuffer } from "../../../ffi/index.ts";
+import { turnClock } from "../../clock/turn-clock.ts";
 import { DeadlineQueues } from "./deadline-queues.ts";
 
 const TICK_MS = 20;
@@ -18,7 +19,7 @@ const MAX_WAITS_PER_TICK = 8;
 /** A descriptor being watched, with the deadline of the operation on it. */
 export interface Watched {
   readonly fd: number;
-  /** performance.now() time after which the operation has failed. */
+  /** performance.now() time (turn-clock.ts reads it) after which the operation has failed. */
   readonly deadlineMs: number;
   /** epoll reported `events` (EPOLLIN, EPOLLOUT, EPOLLERR...) on the descriptor. */
   ready(events: number): void;
@@ -67,6 +68,8 @@ export class ReadinessPoller {
   }
 
   private tick(): void {
+    // The exchanges that end in this tick are stamped with its time (src/clock/turn-clock.ts).
+    turnClock.refresh();
     if (this.again.length > 0) {
       const resumed = this.again;
       this.again = this.spare;
@@ -86,6 +89,6 @@ export class ReadinessPoller {
       }
       if (n < MAX_EVENTS) break;
     }
-    this.deadlines.expire(performance.now(), this.isWatched, this.expireOne);
+    this.deadlines.expire(turnClock.refresh(), this.isWatched, this.expireOne);
   }
 }

@@ -24,6 +24,7 @@ import {
   sendTo,
   stableBuffer,
 } from "../../../ffi/index.ts";
+import { turnClock } from "../../clock/turn-clock.ts";
 import { asPlacedError, closeQuietly, destination, openPlaced, type SocketPlacement } from "./placed-socket.ts";
 import { ReadinessPoller, type Watched } from "./readiness-poller.ts";
 
@@ -74,7 +75,8 @@ class Exchange implements Watched {
   constructor(private readonly client: ExchangeClient) {}
 
   start(placement: SocketPlacement, timeoutMs: number): void {
-    this.deadlineMs = performance.now() + timeoutMs;
+    // Read afresh: a deadline must never come early. The rest of the turn reuses this reading.
+    this.deadlineMs = turnClock.refresh() + timeoutMs;
     try {
       this.fd = openPlaced(placement, SOCK_STREAM);
       const connectedAtOnce = connectSocket(this.fd, destination(placement)) === "connected";
