@@ -35,7 +35,7 @@ export const check = defineCommand({
   run({ args, rawArgs }) {
     const file = configFileOf("check", args, rawArgs, checkArgs);
     const offline = args.offline;
-    // Read as the daemon reads it (the unit runs this just before `vipd run`).
+    // Read as the daemon reads it.
     const result = new ConfigLoader({ checkPrograms: !offline && !args["skip-programs"] }).load(file);
     const warnings = result.warnings.map((w) => formatConfigError(w));
     const problems = result.ok ? [] : result.errors.map((e) => formatConfigError(e));

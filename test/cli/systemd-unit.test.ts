@@ -18,8 +18,9 @@ const value = (key: string) =>
     .find((l) => l.startsWith(`${key}=`))
     ?.slice(key.length + 1);
 
-test("the unit checks, runs and reloads /usr/sbin/vipd with the CLI's defaults", () => {
-  expect(value("ExecStartPre")).toBe(`/usr/sbin/vipd check --config ${DEFAULT_CONFIG}`);
+test("the unit runs and reloads /usr/sbin/vipd with the CLI's defaults, reading the file once", () => {
+  // `vipd run` refuses a broken file itself: a check before it would read the file a second time.
+  expect(value("ExecStartPre")).toBeUndefined();
   expect(value("ExecStart")).toBe(`/usr/sbin/vipd run --config ${DEFAULT_CONFIG} --socket ${DEFAULT_SOCKET}`);
   expect(value("ExecReload")).toBe("/bin/kill -HUP $MAINPID");
   expect(value("RuntimeDirectory")).toBe(DEFAULT_SOCKET.split("/")[2]);
