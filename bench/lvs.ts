@@ -1,8 +1,8 @@
 // The load balancer's benchmark, vipd beside keepalived 2.2.7 in the same VM run (this machine's kernel has no
 // IPVS; src/vm/runner.ts boots one that has): the time to install 1,000 virtual services × 10 real servers from
-// start, and a reload that changes one real server's weight — how long it takes, and what it touches (ipvsadm's
-// table before and after; vipd also reports its netlink operations). Both read the same keepalived.conf: vipd its
-// `vipd convert`. The guest half is bench/lib/lvs-guest.ts.
+// start, a reload that changes one real server's weight — how long it takes, and what it touches (ipvsadm's
+// table before and after; vipd also reports its netlink operations), and the stop (SIGTERM to exit; both remove
+// their services). Both read the same keepalived.conf: vipd its `vipd convert`. The guest half is bench/lib/lvs-guest.ts.
 //
 //   bun bench/lvs.ts [--services 1000] [--servers 10] [--rounds 3] [--jit]        (≈ 4 min for 3 rounds)
 //
@@ -115,6 +115,7 @@ try {
       `${median(runs.map((f) => f.installMs))} ms (${runs.map((f) => f.installMs).join(" / ")})`,
       `${median(runs.map((f) => f.installCpu.userMs))} + ${median(runs.map((f) => f.installCpu.systemMs))} ms`,
       `${median(runs.map((f) => f.reloadMs))} ms (${runs.map((f) => f.reloadMs).join(" / ")})`,
+      `${median(runs.map((f) => f.stopMs))} ms (${runs.map((f) => f.stopMs).join(" / ")}); ${Math.max(...runs.map((f) => f.servicesLeft))} left`,
       `${last.removed.length} / ${last.added.length}`,
       applied(last)
         .at(-1)
@@ -129,6 +130,7 @@ try {
         `install, start → whole table: median (rounds in order)`,
         "CPU by then: user + system (medians)",
         `reload, SIGHUP → new weight: median (rounds)`,
+        "stop, SIGTERM → exit: median (rounds); services left (most)",
         "reload: ipvsadm lines removed / added (last round)",
         "reload: daemon's report",
       ],

@@ -18,6 +18,9 @@ export interface DaemonFigures {
   installCpu: { userMs: number; systemMs: number };
   /** SIGHUP to the changed weight in the kernel. */
   reloadMs: number;
+  /** SIGTERM to the daemon's exit, and the services it left in the kernel (both remove theirs at stop). */
+  stopMs: number;
+  servicesLeft: number;
   /** ipvsadm -Sn lines the reload removed and added. */
   removed: string[];
   added: string[];
@@ -163,7 +166,13 @@ async function measure(
     // Anything else the reload does comes with the same pass; a short wait lets a straggler show.
     await Bun.sleep(1000);
     const after = must(["nsenter", `--net=/run/netns/${netns}`, "ipvsadm", "-Sn"]);
+    const termAt = performance.now();
+    await stop(proc);
+    const stopMs = performance.now() - termAt;
+    const left = must(["nsenter", `--net=/run/netns/${netns}`, "ipvsadm", "-Sn"]);
     return {
+      stopMs: Math.round(stopMs),
+      servicesLeft: left.split("\n").filter((l) => l.startsWith("-A")).length,
       installMs: Math.round(installMs),
       installCpu,
       reloadMs: Math.round(reloadMs),
@@ -173,7 +182,7 @@ async function measure(
       reported: reported(),
     };
   } finally {
-    await stop(proc);
+    if (proc.exitCode === null && proc.signalCode === null) await stop(proc);
   }
 }
 
