@@ -137,8 +137,10 @@ export interface Ipvs {
   /**
    * Every service with its destinations. `counters: false` leaves every stats at zero, unread: the reconciler
    * compares settings only, and decoding the counters of 10,000 destinations was a third of reading them.
+   * `destinations: false` lists the services alone, each with no destination (not asked for): what removing them
+   * needs, since deleting a service deletes its destinations.
    */
-  services(options?: { counters?: boolean }): Service[];
+  services(options?: { counters?: boolean; destinations?: boolean }): Service[];
   /**
    * One service with its destinations, null when it is not there: what a health flip or a reload reads, so that
    * it costs two small requests instead of a dump per service of the whole table.

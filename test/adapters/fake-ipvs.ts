@@ -160,9 +160,11 @@ export class FakeIpvs implements Ipvs {
     service.destinations.splice(i, 1);
   }
 
-  services(options: { counters?: boolean } = {}): Service[] {
+  services(options: { counters?: boolean; destinations?: boolean } = {}): Service[] {
     const counters = options.counters ?? true;
-    return [...this.table.values()].map((s) => copyService(s, counters));
+    const services = [...this.table.values()].map((s) => copyService(s, counters));
+    if (options.destinations === false) for (const s of services) s.destinations = [];
+    return services;
   }
 
   service(key: ServiceKey, options: { counters?: boolean } = {}): Service | null {

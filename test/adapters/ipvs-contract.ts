@@ -149,6 +149,18 @@ export function ipvsContract(ipvs: Ipvs): string[] {
     "without counters every stats is zero",
   );
 
+  // The services alone: the same services and settings, no destination asked for.
+  const alone = ipvs.services({ counters: false, destinations: false });
+  check(
+    JSON.stringify(alone.map((s) => [serviceKeyText(s.key), s.settings])) ===
+      JSON.stringify(withoutCounters.map((s) => [serviceKeyText(s.key), s.settings])),
+    "without destinations the same services are listed, with their settings",
+  );
+  check(
+    alone.every((s) => s.destinations.length === 0) && withoutCounters.some((s) => s.destinations.length > 0),
+    "without destinations none is listed",
+  );
+
   // One service by its key: what the whole table lists for it, destinations included; an absent one is null.
   for (const [key] of SERVICES) {
     const one = ipvs.service(key, { counters: false });

@@ -19,7 +19,7 @@ class CountingIpvs extends FakeIpvs {
   readonly calls: string[] = [];
   readonly reads: string[] = [];
   override services(...a: Parameters<Ipvs["services"]>) {
-    this.reads.push("the whole table");
+    this.reads.push(a[0]?.destinations === false ? "the services alone" : "the whole table");
     return super.services(...a);
   }
   override service(...a: Parameters<Ipvs["service"]>) {
@@ -202,7 +202,10 @@ describe("apply", () => {
     ipvs.take();
     reconciler.apply(config(TWO));
     expect(ipvs.take()).toEqual(["deleteService fwmark 4 ipv4"]);
+    ipvs.takeReads();
     expect(reconciler.stop("remove").failures).toEqual([]);
+    // Deleting a service deletes its destinations: the stop reads the services alone.
+    expect(ipvs.takeReads()).toEqual(["the services alone"]);
     expect(ipvs.take()).toEqual(["deleteService tcp 192.0.2.10 80"]);
     expect(table(ipvs)).toEqual(["udp 192.0.2.99 53 rr persistent 0", "  -> 198.51.100.9 53 masq weight 1"]);
   });

@@ -189,14 +189,14 @@ export class LinuxIpvs implements Ipvs {
     this.sock.exec(encodeDestinationCommand(this.sock.tx, this.begin(), cmd, service, destination));
   }
 
-  services(options: { counters?: boolean } = {}): Service[] {
+  services(options: { counters?: boolean; destinations?: boolean } = {}): Service[] {
     const counters = options.counters ?? true;
     const services: Service[] = [];
     const cmd = C.IPVS_CMD_GET_SERVICE;
     this.sock.dump(encodeBareCommand(this.sock.tx, this.begin(), cmd), (type, b, at, end) => {
       if (type === this.family.id) this.keep("service", decodeService(b, at, end, counters), services);
     });
-    for (const service of services) this.readDestinations(service, counters);
+    if (options.destinations !== false) for (const service of services) this.readDestinations(service, counters);
     return services;
   }
 
