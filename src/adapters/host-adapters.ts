@@ -9,6 +9,7 @@ import type { MacvlanLinks } from "./macvlan-links.ts";
 import type { NeighbourAnnouncer } from "./neighbour-announcer.ts";
 import type { NoAcceptFilter } from "./no-accept-filter.ts";
 import type { PeerCredentialsReader } from "./peer-credentials.ts";
+import type { ControlSocketProbe } from "./socket-probe.ts";
 import type { UserLookup } from "./user-lookup.ts";
 import type { VrrpTransportFactory } from "./vrrp-transport.ts";
 
@@ -25,6 +26,8 @@ export interface HostAdapters {
   makeFifo: FifoMaker;
   /** Who is connected to the control socket (SO_PEERCRED): state-changing commands need root or the daemon's user. */
   peerCredentials: PeerCredentialsReader;
+  /** Whether another daemon listens on the control socket's path: a start stops before taking it over. */
+  controlSocketProbe: ControlSocketProbe;
   /**
    * The kernel's IPVS table, opened only when needed (opening it loads the ip_vs module); `log` is told of kernel
    * answers that could not be decoded.

@@ -21,7 +21,12 @@ export const DEFAULT_SOCKET = "/run/vipd/vipd.sock";
 const runArgs = {
   file: { type: "positional", description: "the configuration file (the same as --config)", required: false },
   config: { type: "string", alias: "c", description: "the configuration file", default: DEFAULT_CONFIG },
-  socket: { type: "string", alias: "s", description: "the status socket", default: DEFAULT_SOCKET },
+  socket: {
+    type: "string",
+    alias: "s",
+    description: "the status socket (one daemon per socket: a second one refuses to start)",
+    default: DEFAULT_SOCKET,
+  },
   verbose: { type: "boolean", alias: "v", description: "debug logging", default: false },
   "log-format": {
     type: "enum",

@@ -27,7 +27,8 @@ import { removeStaleVips } from "./stale-vips.ts";
 import { LoadBalancer, watchesAddresses } from "../lvs/load-balancer.ts";
 import { spawnCheckerProcess, type SpawnChecker } from "../check/checker-process.ts";
 import { VmacManager, type WantedVmac } from "./vmac-manager.ts";
-import { baseSettingsFile, namespaceRecordPath } from "./vmac-record.ts";
+import { baseSettingsFile } from "./vmac-record.ts";
+import { namespaceRecordPath } from "./namespace-record.ts";
 import { ownedServicesFile } from "../lvs/owned-services.ts";
 import { MetricsServer } from "./metrics.ts";
 import { NoAcceptTable } from "./no-accept-table.ts";
@@ -42,7 +43,7 @@ export interface DaemonOptions {
   socketPath: string;
   /** Override global.shutdown_handover. */
   handover?: boolean;
-  /** Where the services vipd set up in IPVS are recorded, so a restart after a crash knows them. */
+  /** Where the services vipd set up in IPVS are recorded, so a restart after a crash knows them; default one file per namespace in /run/vipd. */
   ipvsRecordPath?: string;
   /** Where the base interfaces' settings before the VMACs are recorded; default one file per namespace in /run/vipd. */
   vmacRecordPath?: string;
@@ -80,7 +81,6 @@ export interface RunningDaemon {
   handover(instance: string | null, undo: boolean): string | null;
 }
 
-const DEFAULT_IPVS_RECORD = "/run/vipd/ipvs-services";
 /** keepalived gives these scripts no limit; vipd kills a hung one (and its children) after this. */
 const LVS_SCRIPT_TIMEOUT_MS = 30_000;
 
@@ -102,6 +102,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
   const adapters = deps.adapters();
   let daemon: Daemon | null = null;
   try {
+    refuseIfAnotherAnswers(options.socketPath, adapters);
     await runStartupScript(loaded.config, adapters, deps);
     daemon = new Daemon(options, deps, adapters, configLoader);
     daemon.start(loaded.config);
@@ -112,6 +113,19 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
     adapters.addresses.close();
     adapters.announcer.close();
     throw error;
+  }
+}
+
+/** Before anything changes: a second daemon on the same socket would take it over and contend for the VIPs. */
+function refuseIfAnotherAnswers(socketPath: string, adapters: HostAdapters): void {
+  let probe: "answers" | "free";
+  try {
+    probe = adapters.controlSocketProbe(socketPath);
+  } catch (error) {
+    throw new DaemonStartError([(error as Error).message]);
+  }
+  if (probe === "answers") {
+    throw new DaemonStartError([`another vipd is running: it answers on ${socketPath} (stop it first, or give this one its own --socket)`]);
   }
 }
 
@@ -412,7 +426,7 @@ class Daemon implements RunningDaemon {
     const log = this.deps.logs("ipvs");
     this.loadBalancer = new LoadBalancer({
       openIpvs: () => this.adapters.ipvs((message) => log.warn(message)),
-      record: ownedServicesFile(this.options.ipvsRecordPath ?? DEFAULT_IPVS_RECORD, log),
+      record: ownedServicesFile(this.options.ipvsRecordPath ?? namespaceRecordPath("ipvs-services"), log),
       log,
       checkLog: this.deps.logs("check"),
       timers: this.timers,
@@ -521,7 +535,7 @@ class Daemon implements RunningDaemon {
         return new Map(wanted.map((w) => [w.instance, reason]));
       }
       const log = this.deps.logs("vmac");
-      const record = baseSettingsFile(this.options.vmacRecordPath ?? namespaceRecordPath(), log);
+      const record = baseSettingsFile(this.options.vmacRecordPath ?? namespaceRecordPath("vmac-bases"), log);
       this.vmacs = new VmacManager(open(), this.adapters.addresses, log, record);
     }
     return this.vmacs.ensure(wanted);

@@ -1,9 +1,9 @@
 // The base interfaces' ARP settings (and the namespace's igmp_link_local_mcast_reports, under NAMESPACE_ENTRY) as
 // they were before vipd's VMACs changed them, kept in a file under /run so
 // that a start after a crash restores the originals at stop (not the values the crashed run left). One file per
-// network namespace: its settings are the namespace's, and daemons in other namespaces share /run.
+// network namespace (namespace-record.ts).
 
-import { mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Ipv4Settings } from "../adapters/macvlan-links.ts";
 import type { Log } from "./log.ts";
@@ -21,12 +21,6 @@ export interface BaseSettingsRecord {
 
 /** No record: a crash forgets the original values (tests of the manager alone). */
 export const NO_BASE_RECORD: BaseSettingsRecord = { load: () => ({}), save: () => {} };
-
-/** /run/vipd/vmac-bases-<the namespace's inode>. */
-export function namespaceRecordPath(dir = "/run/vipd"): string {
-  const ns = /\[(\d+)\]/.exec(readlinkSync("/proc/self/ns/net"))?.[1] ?? "unknown";
-  return `${dir}/vmac-bases-${ns}`;
-}
 
 /** JSON, written to a temporary file and renamed: a crash leaves the old record or the new. */
 export function baseSettingsFile(path: string, log: Log): BaseSettingsRecord {

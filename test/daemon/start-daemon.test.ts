@@ -13,6 +13,7 @@ import { DaemonStartError, type RunningDaemon, startDaemon } from "../../src/dae
 import { memoryLogs } from "../../src/daemon/log.ts";
 import type { StatusSnapshot } from "../../src/daemon/status.ts";
 import { linuxPeerCredentials } from "../../src/adapters/linux/peer-credentials.ts";
+import { linuxControlSocketProbe } from "../../src/adapters/linux/socket-probe.ts";
 import { linuxFifoMaker } from "../../src/adapters/linux/fifo-maker.ts";
 import type { CommandRunner } from "../../src/process/run-command.ts";
 import { formatIp } from "../../src/vrrp/ip-address.ts";
@@ -85,6 +86,7 @@ function fakeHost() {
     noAccept,
     makeFifo: linuxFifoMaker,
     peerCredentials: linuxPeerCredentials,
+    controlSocketProbe: linuxControlSocketProbe,
     ipvs: () => {
       ipvsOpened++;
       return ipvs;
@@ -159,6 +161,26 @@ describe("startDaemon on fake adapters", () => {
     ]);
     await stop(daemon, host);
     expect(host.held()).toEqual([]);
+  });
+
+  test("a second daemon on the same control socket is refused before it changes anything; the first goes on", async () => {
+    const first = fakeHost();
+    const { daemon } = await start(first, instance("VI_1", 51, "192.0.2.10"));
+    first.timers.advance(MASTER_DOWN_MS + 1);
+    // On the second host, a VIP as a start would remove it: left behind by an earlier run.
+    const second = fakeHost();
+    second.netlink.addAddress({ ifindex: 2, address: ip("192.0.2.10"), prefixlen: 24 });
+    const refused = start(second, instance("VI_1", 51, "192.0.2.10"));
+    await expect(refused).rejects.toBeInstanceOf(DaemonStartError);
+    await expect(refused).rejects.toThrow(`another vipd is running: it answers on ${join(dir, "status.sock")}`);
+    expect(second.held()).toEqual(["192.0.2.10"]);
+    const status = (await (await fetch("http://localhost/status", { unix: join(dir, "status.sock") })).json()) as StatusSnapshot;
+    expect(status.instances[0]).toMatchObject({ name: "VI_1", state: "MASTER" });
+    await stop(daemon, first);
+    // Once the first has stopped, the socket is free again.
+    const { daemon: next } = await start(second, instance("VI_1", 51, "192.0.2.10"));
+    expect(second.held()).toEqual([]);
+    await stop(next, second);
   });
 
   test("no-accept mode: the table is set up at start, the VIPs blocked before they are added and unblocked after; removed at stop", async () => {
@@ -551,13 +573,22 @@ describe("use_vmac on fake adapters", () => {
     const host = fakeHost();
     const macvlans = new FakeMacvlanLinks(host.netlink);
     host.adapters.macvlans = () => macvlans;
+    let created = 0;
+    const create = macvlans.create.bind(macvlans);
+    macvlans.create = (spec) => {
+      created++;
+      return create(spec);
+    };
+    // The probe would refuse the path first (ENOTDIR): the failure wanted is the socket's, after the VMACs.
+    host.adapters.controlSocketProbe = () => "free";
     const configPath = join(dir, "config.toml");
     writeFileSync(configPath, `${instance("VI_1", 51, "192.0.2.10")}use_vmac = true\n`);
     const starting = startDaemon(
       { configPath, socketPath: join(configPath, "status.sock"), vmacRecordPath: join(dir, "vmac-bases") },
       { adapters: () => host.adapters, logs: memoryLogs([]), timers: host.timers, runner: noScripts },
     );
-    await expect(starting).rejects.toThrow();
+    await expect(starting).rejects.toThrow(`mkdir '${configPath}'`);
+    expect(created).toBeGreaterThan(0);
     expect(macvlans.macvlans()).toEqual([]);
   });
 

@@ -10,6 +10,7 @@ import { LinuxNoAcceptFilter } from "./nft-no-accept.ts";
 import { LinuxMacvlanLinks } from "./macvlan-adapter.ts";
 import { nssUsers } from "./nss-users.ts";
 import { linuxPeerCredentials } from "./peer-credentials.ts";
+import { linuxControlSocketProbe } from "./socket-probe.ts";
 import { linuxVrrpTransports } from "./vrrp-socket.ts";
 
 export function linuxHostAdapters(): HostAdapters {
@@ -24,6 +25,7 @@ export function linuxHostAdapters(): HostAdapters {
     macvlans: () => LinuxMacvlanLinks.open(),
     makeFifo: linuxFifoMaker,
     peerCredentials: linuxPeerCredentials,
+    controlSocketProbe: linuxControlSocketProbe,
     ipvs: (log) => LinuxIpvs.open({ onReject: (what, reason) => log(`IPVS: an answer to ${what} could not be decoded: ${reason}`) }),
   };
 }
