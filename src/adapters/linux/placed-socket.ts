@@ -36,23 +36,14 @@ import {
   stableBuffer,
   SyscallError,
 } from "../../../ffi/index.ts";
+import type { ConnectTarget } from "../../check/check-definition.ts";
 import { type IpFamily, parseIp } from "../../vrrp/ip-address.ts";
 
 const POLL_MS = 2;
 const MAX_DATAGRAM = 65536;
 
-/** Where a placed socket goes and how it leaves. */
-export interface SocketPlacement {
-  address: string;
-  family: IpFamily;
-  port: number;
-  bindAddress: string | null;
-  bindPort: number | null;
-  /** bind_if: the interface the socket is bound to; null: the route decides. */
-  bindInterface: string | null;
-  /** fwmark: the mark on every packet the socket sends; null: none. */
-  fwmark: number | null;
-}
+/** Where a placed socket goes and how it leaves: a check's target, whose deadline is the caller's. */
+export type SocketPlacement = Omit<ConnectTarget, "timeoutMs">;
 
 /** An error carrying the errno's name as `code`, as node:net's errors do (the probes report the code). */
 export class PlacedSocketError extends Error {
