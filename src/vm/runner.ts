@@ -158,6 +158,21 @@ function qemuArgs(image: VmImage, outDir: string, tscKhz: number): string[] {
   ];
 }
 
+/**
+ * A guest CPU the soft-lockup watchdog reports stuck in the kernel this long is not coming back: seen once under
+ * TCG (bench/checkers.ts, 1,000 TCP checks a second), both vCPUs stuck for 15 minutes until the run's timeout.
+ */
+const LOCKUP_GIVE_UP_S = 60;
+
+/** The kernel's soft-lockup line that gives the run up (a CPU stuck ≥ LOCKUP_GIVE_UP_S), or null. */
+export function kernelLockup(consoleText: string): string | null {
+  // "watchdog: BUG: soft lockup - CPU#0 stuck for 827s! [HeapHelper:588]"
+  for (const m of consoleText.matchAll(/soft lockup - CPU#\d+ stuck for (\d+)s! \[[^\]\n]*\]/g)) {
+    if (Number(m[1]) >= LOCKUP_GIVE_UP_S) return m[0];
+  }
+  return null;
+}
+
 type BootOutcome = { kind: "exited"; console: string; bootMs: number; totalMs: number } | { kind: "hung"; console: string };
 
 /** One qemu run: "hung" when init never spoke within the boot timeout; throws on the overall timeout. */
@@ -170,6 +185,7 @@ async function bootOnce(image: VmImage, outDir: string, tscKhz: number, bootTime
   let consoleText = "";
   let bootMs = -1;
   let timedOut: "boot" | "run" | undefined;
+  let lockedUp: string | null = null;
   const check = (): void => {
     const now = performance.now();
     if (bootMs < 0 && now - started > bootTimeoutMs) timedOut = "boot";
@@ -181,8 +197,14 @@ async function bootOnce(image: VmImage, outDir: string, tscKhz: number, bootTime
   try {
     const decoder = new TextDecoder();
     for await (const chunk of qemu.stdout) {
-      consoleText += decoder.decode(chunk, { stream: true });
+      const text = decoder.decode(chunk, { stream: true });
+      consoleText += text;
       if (bootMs < 0 && consoleText.includes(INIT_LINE)) bootMs = performance.now() - started;
+      // The new text and enough before it for a line cut in two; the console is read once, not at every chunk.
+      if (lockedUp === null) {
+        lockedUp = kernelLockup(consoleText.slice(-(text.length + 200)));
+        if (lockedUp !== null) qemu.kill("SIGKILL");
+      }
     }
     await qemu.exited;
   } finally {
@@ -190,6 +212,7 @@ async function bootOnce(image: VmImage, outDir: string, tscKhz: number, bootTime
     process.off("exit", killOnExit);
   }
   consoleText += await stderr;
+  if (lockedUp !== null) throw new VmError(`the guest kernel locked up (${lockedUp}): the run is given up (qemu killed)`, consoleText);
   if (timedOut === "boot") return { kind: "hung", console: consoleText };
   if (timedOut === "run") throw new VmError("the VM run timed out (qemu killed)", consoleText);
   if (qemu.exitCode !== 0) throw new VmError(`qemu exited with status ${qemu.exitCode}`, consoleText);
