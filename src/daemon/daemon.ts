@@ -4,6 +4,7 @@
 
 import type { LinkEvent, LinkMonitor } from "../adapters/address-manager.ts";
 import type { HostAdapters } from "../adapters/host-adapters.ts";
+import type { ControlSocketProbe } from "../adapters/socket-probe.ts";
 import { realTimers, type Timers } from "../clock/timers.ts";
 import { formatConfigError } from "../config/config-error.ts";
 import { effectiveLinkDelays } from "../config/link-delays.ts";
@@ -118,7 +119,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
 
 /** Before anything changes: a second daemon on the same socket would take it over and contend for the VIPs. */
 function refuseIfAnotherAnswers(socketPath: string, adapters: HostAdapters): void {
-  let probe: "answers" | "free";
+  let probe: ReturnType<ControlSocketProbe>;
   try {
     probe = adapters.controlSocketProbe(socketPath);
   } catch (error) {

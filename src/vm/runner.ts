@@ -200,7 +200,7 @@ async function bootOnce(image: VmImage, outDir: string, tscKhz: number, bootTime
       const text = decoder.decode(chunk, { stream: true });
       consoleText += text;
       if (bootMs < 0 && consoleText.includes(INIT_LINE)) bootMs = performance.now() - started;
-      // The new text and enough before it for a line cut in two; the console is read once, not at every chunk.
+      // The new text and enough before it for a line cut in two: each part of the console is scanned once.
       if (lockedUp === null) {
         lockedUp = kernelLockup(consoleText.slice(-(text.length + 200)));
         if (lockedUp !== null) qemu.kill("SIGKILL");
