@@ -16,6 +16,7 @@ import {
   type VirtualServerMemo,
 } from "./load.ts";
 import { isTable, type TomlTable } from "./table-reader.ts";
+import { takeRealServerRows } from "./real-server-rows.ts";
 import { parseToml } from "./toml-parse.ts";
 import { cutVirtualServers, type VirtualServerChunks } from "./virtual-server-chunks.ts";
 
@@ -80,18 +81,27 @@ export class ConfigLoader {
   }
 }
 
-/** A virtual server's text parsed alone: its table, or null when it does not parse or holds anything else. */
+/**
+ * A virtual server's text parsed alone: its table, or null when it does not parse or holds anything else. Rows of
+ * plain real servers are read apart (real-server-rows.ts) and put where the parser left their empty list.
+ */
 function parsedServer(piece: string, name: string): TomlTable | null {
+  const taken = takeRealServerRows(piece);
   let parsed: TomlTable;
   try {
-    parsed = parseToml(piece);
+    parsed = parseToml(taken?.text ?? piece);
   } catch {
     return null;
   }
   const servers = parsed.virtual_servers;
   if (!isTable(servers) || Object.keys(parsed).length !== 1) return null;
   const table = servers[name];
-  return isTable(table) && Object.keys(servers).length === 1 ? table : null;
+  if (!isTable(table) || Object.keys(servers).length !== 1) return null;
+  if (taken === null) return table;
+  const placeholder = table.real_servers;
+  if (!Array.isArray(placeholder) || placeholder.length !== 0) return null;
+  table.real_servers = taken.rows;
+  return table;
 }
 
 /** Hands out the last accepted load's sections for unchanged text, and collects this load's for the next. */
