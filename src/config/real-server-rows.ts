@@ -6,8 +6,8 @@
 //
 // Only a block that reads exactly as below is taken; anything else (another key, a comment, any character an
 // address is not written with, other spacing, a number with a sign, underscores or more than 15 digits) leaves
-// the text to the parser whole. The block is replaced by `real_servers = []` and as many newlines, so that the parser still sees the key
-// once (a second definition of it is still its error) and every other line where it was.
+// the text to the parser whole. The block is replaced by `real_servers = []` and as many newlines, so that the
+// parser still sees the key once (a second definition of it is still its error) and every other line where it was.
 
 import type { TomlTable } from "./table-reader.ts";
 
