@@ -47,7 +47,7 @@ describe("takeRealServerRows", () => {
     ["a comment after a row", `${HEADER}real_servers = [\n  { address = "198.51.100.1", port = 80, weight = 1 }, # db\n]\n`],
     ["two rows without a comma between", `${HEADER}${block([row("198.51.100.1", 80, 1, ""), row("198.51.100.2", 80, 1)])}`],
     ["an escape in the address", `${HEADER}${block([row("198.51.100.\\u0031", 80, 1)])}`],
-    ["a tab inside the string (a control character is the parser's to refuse)", `${HEADER}${block([row("198.51.100.1\u0001", 80, 1)])}`],
+    ["a control character inside the string (the parser's to refuse)", `${HEADER}${block([row("198.51.100.1\u0001", 80, 1)])}`],
     ["a leading zero", `${HEADER}${block([row("198.51.100.1", "080", 1)])}`],
     ["a sign", `${HEADER}${block([row("198.51.100.1", "+80", 1)])}`],
     ["underscores", `${HEADER}${block([row("198.51.100.1", "8_080", 1)])}`],
