@@ -7,7 +7,7 @@
 // The two take turns, ROUNDS times in the one boot (the host's load moves single figures by half a second): each
 // round starts in a new namespace (an IPVS instance that never held a table) from the original file. Also
 // reported: the CPU each daemon had used (user, kernel) when its table was complete.
-//   bun lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX jit|interpreter ROUNDS
+//   bun lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX dfg|default ROUNDS
 import { copyFileSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { statUserSystemSeconds } from "./proc-usage.ts";
 
@@ -52,7 +52,7 @@ const [binary, dir, servicesText, perServiceText, serviceHex, destHex, engine, r
 const rounds = Number(roundsText ?? 1);
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error(`ROUNDS must be 1 to 20, got ${roundsText}`);
 /** "jit": vipd with JSC's JIT tiers on, over the daemon's own settings (a value already set is kept). */
-const jitEnv: Record<string, string> = engine === "jit" ? { BUN_JSC_useBaselineJIT: "1", BUN_JSC_useDFGJIT: "1" } : {};
+const jitEnv: Record<string, string> = engine === "dfg" ? { BUN_JSC_useDFGJIT: "1" } : {};
 if (!binary || !dir || !servicesText || !perServiceText || !serviceHex || !destHex) {
   throw new Error("usage: lvs-guest.ts VIPD_BINARY DIR SERVICES SERVERS_PER_SERVICE CHANGED_SERVICE_HEX CHANGED_DEST_HEX");
 }
@@ -198,15 +198,16 @@ function timed(argv: string[], env: Record<string, string>, runs: number): numbe
   return Math.round(times.sort((a, b) => a - b)[Math.floor(runs / 2)]!);
 }
 
-// The daemon's own runtime settings (src/daemon/runtime-env.ts), which `vipd run` restarts itself with, and which
-// its systemd unit sets (test/cli/systemd-unit.test.ts holds the unit to this).
-const { DAEMON_RUNTIME_ENV, runtimeRestartEnv } = await import("../../src/daemon/runtime-env.ts");
-const UNIT_ENV = runtimeRestartEnv({}) ?? {};
+// The daemon's own runtime settings with virtual servers (src/daemon/runtime-env.ts), which `vipd run` restarts
+// itself with, and which its systemd unit sets (test/cli/systemd-unit.test.ts holds the unit to this).
+const { daemonRuntimeEnv, runtimeRestartEnv } = await import("../../src/daemon/runtime-env.ts");
+const LB_RUNTIME_ENV = daemonRuntimeEnv(true);
+const UNIT_ENV = runtimeRestartEnv({}, true) ?? {};
 must(["ip", "netns", "add", "bench-exec"]);
 const vipdPhases: VipdPhases = {
   netnsExecMs: timed(["ip", "netns", "exec", "bench-exec", "/bin/true"], {}, 3) - timed(["/bin/true"], {}, 3),
-  startMs: timed([binary, "--version"], { ...DAEMON_RUNTIME_ENV, ...jitEnv }, 3),
-  checkMs: timed([binary, "check", "--offline", "-c", `${dir}/big.toml`], { ...DAEMON_RUNTIME_ENV, ...jitEnv }, 3),
+  startMs: timed([binary, "--version"], { ...LB_RUNTIME_ENV, ...jitEnv }, 3),
+  checkMs: timed([binary, "check", "--offline", "-c", `${dir}/big.toml`], { ...LB_RUNTIME_ENV, ...jitEnv }, 3),
 };
 
 /**

@@ -7,6 +7,7 @@ import { linuxHostAdapters } from "../adapters/linux/host-adapters.ts";
 import { DaemonStartError, startDaemon } from "../daemon/daemon.ts";
 import { LOG_FORMATS, streamLogs, underJournald, type LogFormat } from "../daemon/log.ts";
 import { dropPrivileges } from "../daemon/privileges.ts";
+import { restartUnderRuntimeSettings } from "../daemon/runtime-restart.ts";
 import { linuxNotifyHost } from "../adapters/linux/notify-socket.ts";
 import { realTimers } from "../clock/timers.ts";
 import { startWatchdog, SystemdNotifier, takeSystemdEnv, watchdogIntervalMs } from "../systemd/notify.ts";
@@ -45,6 +46,7 @@ export const run = defineCommand({
   args: runArgs,
   async run({ args, rawArgs }) {
     const configPath = configFileOf("run", args, rawArgs, runArgs);
+    restartUnderRuntimeSettings(configPath);
     const logs = streamLogs({ verbose: args.verbose, format: args["log-format"] as LogFormat, journal: underJournald(process.env) });
     const log = logs("vipd");
     // Read before anything starts a script: the variables are taken out of the environment scripts inherit.

@@ -1,6 +1,7 @@
 // Runtime settings for the long-running daemon, which Bun reads only when a process starts: `vipd run` restarts
-// itself once (same PID, same arguments) with them in its environment. The systemd unit sets them (with
-// RUNTIME_ADDED_VARIABLE), so a daemon started by it starts once.
+// itself once (same PID, same arguments) with them in its environment. The systemd unit sets every daemon's (with
+// RUNTIME_ADDED_VARIABLE), so a daemon started by it with virtual servers starts once; one without restarts once to
+// turn the baseline JIT off.
 //
 // BUN_GC_TIMER_INTERVAL: Bun's garbage-collection timer wakes the runtime every second to consider an
 // opportunistic collection (a GC helper thread hand-off and a read of /proc/self/statm each time). For a daemon
@@ -23,13 +24,36 @@
 // (bench/core.ts under these settings), 0.1 % of a core for 100 adverts a second. bun:ffi still works: it needs
 // the JIT enabled (BUN_JSC_useJIT=0 makes dlopen throw), not its tiers. Measured again once the executable was
 // split into chunks (100 instances, means of two runs): 9.5 MiB as set here, 12.0 with the baseline JIT back on,
-// 14.1 with DFG too: turning a tier on costs the 12 MiB target.
+// 14.1 with DFG too: turning a tier on costs the 12 MiB target (2026-12-05: 10.1 MiB, 12.7 with the baseline JIT).
+//
+// A load balancer is the other case: its start reads, checks and sends thousands of real servers once, where the
+// interpreter pays for every function call, and its memory is the table's anyway. So the baseline JIT stays on in a
+// daemon whose file names virtual servers. In the test VM (bench/lvs.ts, 1,000 services × 10 real servers, the
+// same boot as keepalived's 1.44 s) the install took 1.65 s with it against 2.15 s without; the DFG tier on too
+// made it slower (2.40 s: its compiler's own time, under emulation), so DFG stays off for every daemon.
 
-export const DAEMON_RUNTIME_ENV: Readonly<Record<string, string>> = {
+/** Every daemon's runtime settings. */
+const EVERY_DAEMON: Readonly<Record<string, string>> = {
   BUN_GC_TIMER_INTERVAL: "60000",
   BUN_JSC_useDFGJIT: "0",
-  BUN_JSC_useBaselineJIT: "0",
 };
+
+/** A daemon without virtual servers (VRRP alone): the interpreter runs everything, for the memory target. */
+const WITHOUT_VIRTUAL_SERVERS: Readonly<Record<string, string>> = { BUN_JSC_useBaselineJIT: "0" };
+
+/** The runtime settings of a daemon with or without virtual servers. */
+export function daemonRuntimeEnv(virtualServers: boolean): Readonly<Record<string, string>> {
+  return virtualServers ? EVERY_DAEMON : { ...EVERY_DAEMON, ...WITHOUT_VIRTUAL_SERVERS };
+}
+
+/**
+ * Whether a config file's text names virtual servers: a table or key at a line's start whose path begins with
+ * virtual_servers. Judged before the file is read properly (that read would be lost in the restart); a wrong
+ * guess (say, such a line inside a multi-line string) costs only speed or memory, never behaviour.
+ */
+export function namesVirtualServers(text: string): boolean {
+  return /^[ \t]*(?:\[[ \t]*)*["']?virtual_servers["']?[ \t]*[.=\]]/m.test(text);
+}
 
 /** Lists the settings the restart added, so that the checker process can leave out those not meant for it. */
 export const RUNTIME_ADDED_VARIABLE = "VIPD_RUNTIME_ADDED";
@@ -53,15 +77,20 @@ export const CHECKER_RUNTIME_ENV: Readonly<Record<string, string>> = { BUN_JSC_u
 
 /**
  * The environment to restart with, or null when there is nothing to do: every setting is already there (a user's
- * own value wins, and a restarted daemon does not restart again).
+ * own value wins, and a restarted daemon does not restart again). The settings added are listed, after any the
+ * environment already listed (the systemd unit gives every daemon's and lists them).
  */
-export function runtimeRestartEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> | null {
-  const missing = Object.entries(DAEMON_RUNTIME_ENV).filter(([key]) => env[key] === undefined);
+export function runtimeRestartEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  virtualServers: boolean,
+): Record<string, string> | null {
+  const missing = Object.entries(daemonRuntimeEnv(virtualServers)).filter(([key]) => env[key] === undefined);
   if (missing.length === 0) return null;
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
   for (const [key, value] of missing) result[key] = value;
-  result[RUNTIME_ADDED_VARIABLE] = missing.map(([key]) => key).join(",");
+  const listed = (env[RUNTIME_ADDED_VARIABLE] ?? "").split(",").filter((key) => key !== "");
+  result[RUNTIME_ADDED_VARIABLE] = [...listed, ...missing.map(([key]) => key)].join(",");
   return result;
 }
 
@@ -78,9 +107,4 @@ export function checkerEnv(env: Readonly<Record<string, string | undefined>>): R
   }
   for (const [key, value] of Object.entries(CHECKER_RUNTIME_ENV)) result[key] ??= value;
   return result;
-}
-
-/** The subcommand citty will run: the first argument that is not an option. */
-export function subcommandOf(args: readonly string[]): string | undefined {
-  return args.find((a) => !a.startsWith("-"));
 }

@@ -26,7 +26,7 @@ test("the unit runs and reloads /usr/sbin/vipd with the CLI's defaults, reading 
   expect(value("RuntimeDirectory")).toBe(DEFAULT_SOCKET.split("/")[2]);
 });
 
-test("the unit gives the daemon the runtime settings it would restart itself with, marked as vipd's own", () => {
+test("the unit gives the daemon every daemon's runtime settings, marked as vipd's own", () => {
   const env: Record<string, string> = {};
   for (const line of unit.split("\n").filter((l) => l.startsWith("Environment="))) {
     for (const pair of line.slice("Environment=".length).split(" ")) {
@@ -34,9 +34,14 @@ test("the unit gives the daemon the runtime settings it would restart itself wit
       env[key!] = value!;
     }
   }
-  expect(env).toEqual(runtimeRestartEnv({})!);
-  // Started so, `vipd run` does not restart.
-  expect(runtimeRestartEnv(env)).toBeNull();
+  expect(env).toEqual(runtimeRestartEnv({}, true)!);
+  // Started so, a daemon with virtual servers does not restart; one without restarts once, for the baseline JIT.
+  expect(runtimeRestartEnv(env, true)).toBeNull();
+  expect(runtimeRestartEnv(env, false)).toEqual({
+    ...env,
+    BUN_JSC_useBaselineJIT: "0",
+    VIPD_RUNTIME_ADDED: `${env.VIPD_RUNTIME_ADDED},BUN_JSC_useBaselineJIT`,
+  });
 });
 
 test("the unit conflicts with keepalived at the service level only", () => {

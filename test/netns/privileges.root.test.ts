@@ -8,7 +8,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { instanceToml, VipdCluster, vipdBinary } from "./vipd-cluster.ts";
-import { DAEMON_RUNTIME_ENV } from "../../src/daemon/runtime-env.ts";
+import { daemonRuntimeEnv } from "../../src/daemon/runtime-env.ts";
 
 // CAP_KILL (5), CAP_SETGID (6), CAP_SETUID (7), CAP_NET_ADMIN (12), CAP_NET_RAW (13): written out, not computed
 // from the policy, so a change to the policy has to change this test too.
@@ -151,7 +151,7 @@ test("without the in-place restart the main thread still drops, and the threads 
   cluster = c;
   c.writeConfig("a", instanceToml({ priority: 150 }));
   // The runtime settings already there: vipd run does not restart itself (src/daemon/runtime-env.ts).
-  const daemon = await c.start("a", [], { ...DAEMON_RUNTIME_ENV });
+  const daemon = await c.start("a", [], { ...daemonRuntimeEnv(false) });
   await c.waitState("a", "MASTER", 3000);
   const { line } = await daemon.waitLine((l) => l.includes("still hold more capabilities"), 2000);
   expect(capabilitiesIn(readFileSync(`/proc/${daemon.pid}/status`, "utf8"))).toEqual(DAEMON_SETS);

@@ -4,7 +4,7 @@
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DAEMON_RUNTIME_ENV } from "../../../src/daemon/runtime-env.ts";
+import { daemonRuntimeEnv } from "../../../src/daemon/runtime-env.ts";
 import type { PeerKind } from "../../../src/lab/plan.ts";
 import type { VrrpVersion } from "../../../src/vrrp/advert.ts";
 import { waitHeld } from "./addresses.ts";
@@ -142,7 +142,7 @@ export async function measureRuntimeFloor(registry: BenchRegistry, windowMs: num
     timeout: 120_000,
   });
   if (build.exitCode !== 0) return { ...result, error: `bun build.ts failed: ${build.stdout}${build.stderr}` };
-  const proc = Bun.spawn([binary], { env: { ...process.env, ...DAEMON_RUNTIME_ENV }, stdout: "ignore", stderr: "ignore" });
+  const proc = Bun.spawn([binary], { env: { ...process.env, ...daemonRuntimeEnv(false) }, stdout: "ignore", stderr: "ignore" });
   const identity = identifyProcess(proc.pid);
   if (identity) registry.track(identity);
   try {
