@@ -155,12 +155,11 @@ try {
     )} (vipd: 1 netlink operation)`,
   );
   console.log(`\nvipd's own log, where its time went:\n${result.vipd.map((f, i) => `round ${i + 1}:\n${vipdSplit(f)}`).join("\n")}`);
-  const { startMs, checkMs, netnsExecMs } = result.vipdPhases;
+  const { startMs, checkMs } = result.vipdPhases;
   console.log(
     `vipd's fixed costs, each its own process under the daemon's runtime settings (median of 3):\n` +
       `  vipd --version (runtime start, program load): ${startMs} ms\n` +
-      `  vipd check --offline of the big file (start + read, parse, validate, prepare): ${checkMs} ms\n` +
-      `  ip netns exec, through which vipd starts (keepalived enters its namespace itself: -s): ${netnsExecMs} ms`,
+      `  vipd check --offline of the big file (start + read, parse, validate, prepare): ${checkMs} ms`,
   );
   console.log(`(VM: boot ${Math.round(run.bootMs)} ms, whole run ${Math.round(run.totalMs)} ms)`);
 } catch (e) {

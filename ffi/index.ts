@@ -16,6 +16,7 @@ export { epollControl, epollCreate, epollWait } from "./epoll.ts";
 export { execve } from "./exec.ts";
 export { mkfifo } from "./fifo.ts";
 export { LIBC_NAME } from "./libc.ts";
+export { inNetworkNamespace } from "./netns.ts";
 export { getGroupId, getPasswdEntry, type PasswdEntry } from "./nss.ts";
 export {
   attachFilter,

@@ -43,6 +43,7 @@ const lib = dlopen(LIBC_NAME, {
   // prctl is variadic (unsigned long arguments); on x86_64 / aarch64 Linux they are passed like fixed ones.
   prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" },
   mkfifo: { args: ["ptr", "u32"], returns: "i32" },
+  setns: { args: ["i32", "i32"], returns: "i32" },
 });
 
 export const libc = lib.symbols;
