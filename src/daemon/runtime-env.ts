@@ -28,9 +28,9 @@
 //
 // A load balancer is the other case: its start reads, checks and sends thousands of real servers once, where the
 // interpreter pays for every function call, and its memory is the table's anyway. So the baseline JIT stays on in a
-// daemon whose file names virtual servers. In the test VM (bench/lvs.ts, 1,000 services × 10 real servers, the
-// same boot as keepalived's 1.44 s) the install took 1.65 s with it against 2.15 s without; the DFG tier on too
-// made it slower (2.40 s: its compiler's own time, under emulation), so DFG stays off for every daemon.
+// daemon whose file names virtual servers. In the test VM (bench/lvs.ts, 1,000 services × 10 real servers, five
+// rounds each in one boot, keepalived's install 1.25 s) the install took 1.50 s with it against 2.28 s without;
+// the DFG tier on too made it slower (2.40 s: its compiler's own time, under emulation), so DFG stays off.
 
 /** Every daemon's runtime settings. */
 const EVERY_DAEMON: Readonly<Record<string, string>> = {
