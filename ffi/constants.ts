@@ -298,6 +298,9 @@ export const RT_SCOPE_HOST = 254;
 /** In a route delete request: match any scope. */
 export const RT_SCOPE_NOWHERE = 255;
 
+// Namespaces (sched.h): setns(2) on a network namespace.
+export const CLONE_NEWNET = 0x40000000;
+
 // timerfd (sys/timerfd.h, time.h): the scheduler's alarm.
 export const CLOCK_MONOTONIC = 1;
 export const TFD_NONBLOCK = 0o4000;

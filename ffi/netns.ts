@@ -1,9 +1,8 @@
 // setns(2) for a network namespace, on the calling thread only: what that thread starts (Bun.spawn forks from it)
 // starts inside the namespace, with no launcher process (`ip netns exec`) between. The benchmarks start daemons so.
 import { closeSync, openSync } from "node:fs";
+import { CLONE_NEWNET } from "./constants.ts";
 import { lastError, libc } from "./libc.ts";
-
-const CLONE_NEWNET = 0x40000000;
 
 /**
  * Runs `work` with the calling thread in the network namespace bound at `path` (/run/netns/NAME), then returns it

@@ -29,7 +29,7 @@ test("a daemon with virtual servers keeps the baseline JIT; DFG is off for both"
     ...daemonRuntimeEnv(true),
     [RUNTIME_ADDED_VARIABLE]: "BUN_GC_TIMER_INTERVAL,BUN_JSC_useDFGJIT",
   });
-  // Restarted for a file without virtual servers, then reloaded into one with: no second restart.
+  // The restarted image never restarts again, whatever the file says by then (it may have been edited meanwhile).
   expect(runtimeRestartEnv(runtimeRestartEnv({ PATH: "/bin" }, false)!, true)).toBeNull();
 });
 

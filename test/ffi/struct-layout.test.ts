@@ -47,6 +47,7 @@ const HEADERS = [
   "linux/filter.h",
   "time.h",
   "sys/timerfd.h",
+  "sched.h",
   "pwd.h",
   "grp.h",
   "sys/prctl.h",
